@@ -1,0 +1,7 @@
+/** Every `rivulet` subcommand. Add a command group by importing its list here. */
+import type { Command } from "./command.ts";
+import { versionCommand } from "./version.ts";
+
+export const commands: Command[] = [
+  versionCommand,
+];

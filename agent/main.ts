@@ -1,0 +1,28 @@
+/**
+ * rivulet's composition root: the only module that reads process arguments, environment and signals,
+ * then hands plain values to the commands.
+ */
+import process from "node:process";
+import { dispatch } from "./cli/dispatch.ts";
+import { commands } from "./cli/registry.ts";
+
+const controller = new AbortController();
+let interrupted = 0;
+const onSignal = (sig: string) => {
+  interrupted++;
+  if (interrupted > 1) process.exit(130);
+  controller.abort(new Error(`received ${sig}`));
+};
+process.on("SIGINT", () => onSignal("SIGINT"));
+process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+const code = await dispatch(process.argv.slice(2), commands, {
+  out: (line) => process.stdout.write(line + "\n"),
+  err: (line) => process.stderr.write(line + "\n"),
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});
+process.exitCode = code;
+// Commands close their own servers and watches; exiting here stops stray timers from keeping us alive.
+setTimeout(() => process.exit(code), 50).unref?.();
