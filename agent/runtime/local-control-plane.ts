@@ -1,0 +1,261 @@
+/**
+ * Starts a real, node-less Kubernetes control plane on loopback: etcd, kube-apiserver and
+ * kube-controller-manager, built from Debian's source package by scripts/install-control-plane.sh
+ * (DESIGN.md "Real components"). Used by the tests and by `rivulet demo`.
+ *
+ * - Free loopback ports and a fresh data directory per start; static bearer tokens for an admin in
+ *   system:masters and for unprivileged tenant identities; RBAC on.
+ * - Every component runs under a small bash guard that kills it when our stdin pipe closes, so the
+ *   components die with this process even when it is SIGKILLed: no strays.
+ * - A component that does not come up within its timeout is reported with the tail of its log.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { createServer } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+export const K8S_VERSION = "1.20.5+really1.20.2";
+
+export const DEFAULTS = {
+  etcdReadyMs: 30_000,
+  apiserverReadyMs: 90_000,
+  controllerManagerReadyMs: 90_000,
+  stopGraceMs: 5_000,
+};
+
+export interface Identity {
+  user: string;
+  token: string;
+  kubeconfig: string;
+}
+
+export interface LocalControlPlane {
+  server: string;
+  /** PEM of the API server's CA (the self-signed bundle it wrote to its cert dir). */
+  caFile: string;
+  dir: string;
+  admin: Identity;
+  tenants: Identity[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Names of unprivileged users to create tokens for (no RBAC grants: tests bind them). */
+  tenants?: string[];
+  /** Progress lines for people: "starting etcd", ... */
+  log?: (line: string) => void;
+  /** Where the binaries are; default: build or reuse the cached ones. */
+  binDir?: string;
+  /** Keep the data dir after stop (debugging). */
+  keep?: boolean;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function cacheBinDir(): string {
+  const cache = process.env.RIVULET_CACHE ?? join(homedir(), ".cache", "rivulet");
+  return join(cache, `kubernetes-${K8S_VERSION}`, "bin");
+}
+
+/** Returns the directory holding kube-apiserver and kube-controller-manager, building them if needed. */
+export async function ensureBinaries(log: (line: string) => void): Promise<string> {
+  const bin = cacheBinDir();
+  if (existsSync(join(bin, "kube-apiserver")) && existsSync(join(bin, "kube-controller-manager"))) return bin;
+  log(`control-plane binaries not cached in ${bin}: building them from Debian's kubernetes source (several minutes)`);
+  const script = join(repoRoot, "scripts", "install-control-plane.sh");
+  const child = spawn("bash", [script], { stdio: ["ignore", "pipe", "pipe"] });
+  let last = "";
+  child.stdout!.on("data", (d: Uint8Array) => (last += String(d)));
+  child.stderr!.on("data", (d: Uint8Array) => {
+    for (const line of String(d).split("\n")) if (line.trim()) log(line);
+  });
+  const code: number = await new Promise((res) => child.on("close", (c) => res(c ?? 1)));
+  if (code !== 0) throw new Error(`Cannot build the control plane: ${script} exited with code ${code}`);
+  return last.trim().split("\n").pop() ?? bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+// bash guard: the component gets /dev/null as stdin; a background reader on our pipe (fd 3) kills it
+// when the pipe closes, which happens on stop() and when this process dies for any reason.
+const GUARD = 'exec 3<&0; "$@" </dev/null & c=$!; { read -r _ <&3; kill -TERM $c 2>/dev/null; sleep 5; kill -KILL $c 2>/dev/null; } & w=$!; wait $c; rc=$?; kill $w 2>/dev/null; exit $rc';
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<number>;
+}
+
+function startProc(name: string, cmd: string, args: string[], dir: string): Proc {
+  const logFile = join(dir, `${name}.log`);
+  const fd = openSync(logFile, "a");
+  const child = spawn("bash", ["-c", GUARD, name, cmd, ...args], { stdio: ["pipe", fd, fd] });
+  const exited = new Promise<number>((res) => child.on("exit", (code, sig) => res(code ?? (sig ? 128 : 1))));
+  return { name, child, logFile, exited };
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function waitFor(proc: Proc, what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead = false;
+  proc.exited.then(() => (dead = true));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`Cannot start ${proc.name}: it exited before ${what}; last log lines:\n${tail(proc.logFile)}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Cannot start ${proc.name}: not ${what} after ${timeoutMs / 1000}s; last log lines:\n${tail(proc.logFile)}`);
+}
+
+function httpsGet(url: string, ca: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((res, rej) => {
+    const req = request(url, { ca, headers: { Authorization: `Bearer ${token}` }, timeout: 5000 }, (r) => {
+      let body = "";
+      r.on("data", (d: Uint8Array) => (body += String(d)));
+      r.on("end", () => res({ status: r.statusCode ?? 0, body }));
+    });
+    req.on("error", rej);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+function kubeconfig(server: string, caFile: string, user: string, token: string, namespace?: string): string {
+  // JSON is valid YAML; every kubeconfig loader reads it.
+  return JSON.stringify(
+    {
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "rivulet-local", cluster: { server, "certificate-authority-data": btoa(readFileSync(caFile, "utf8")) } }],
+      users: [{ name: user, user: { token } }],
+      contexts: [{ name: user, context: { cluster: "rivulet-local", user, ...(namespace ? { namespace } : {}) } }],
+      "current-context": user,
+    },
+    null,
+    2,
+  );
+}
+
+export async function startLocalControlPlane(opts: StartOptions = {}): Promise<LocalControlPlane> {
+  const log = opts.log ?? (() => {});
+  const bin = opts.binDir ?? (await ensureBinaries(log));
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-cp-"));
+  const procs: Proc[] = [];
+  let stopped = false;
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const p of [...procs].reverse()) {
+      p.child.stdin?.end();
+      const timer = setTimeout(() => p.child.kill("SIGKILL"), DEFAULTS.stopGraceMs + 2000);
+      await p.exited;
+      clearTimeout(timer);
+    }
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const token = () => randomBytes(24).toString("hex");
+    const admin = { user: "rivulet-admin", token: token() };
+    const cm = { user: "rivulet-controller-manager", token: token() };
+    const tenants = (opts.tenants ?? []).map((user) => ({ user, token: token() }));
+    writeFileSync(
+      join(dir, "tokens.csv"),
+      [
+        `${admin.token},${admin.user},uid-admin,"system:masters"`,
+        `${cm.token},${cm.user},uid-cm,"system:masters"`,
+        ...tenants.map((t, i) => `${t.token},${t.user},uid-tenant-${i}`),
+      ].join("\n") + "\n",
+    );
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
+    writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    mkdirSync(join(dir, "certs"));
+
+    log(`starting etcd on 127.0.0.1:${etcdPort}`);
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const etcd = startProc("etcd", "etcd", [
+      "--data-dir", join(dir, "etcd"),
+      "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
+      "--listen-peer-urls", `http://127.0.0.1:${peerPort}`,
+      "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`,
+      "--initial-cluster", `default=http://127.0.0.1:${peerPort}`,
+      "--unsafe-no-fsync",
+    ], dir);
+    procs.push(etcd);
+    await waitFor(etcd, "healthy", DEFAULTS.etcdReadyMs, async () => (await fetch(`${etcdUrl}/health`)).ok);
+
+    log(`starting kube-apiserver on 127.0.0.1:${apiPort}`);
+    const apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), [
+      `--etcd-servers=${etcdUrl}`, `--cert-dir=${join(dir, "certs")}`,
+      `--secure-port=${apiPort}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+      "--insecure-port=0", `--token-auth-file=${join(dir, "tokens.csv")}`, "--authorization-mode=RBAC",
+      `--service-account-key-file=${join(dir, "sa.pub")}`,
+      `--service-account-signing-key-file=${join(dir, "sa.key")}`,
+      "--service-account-issuer=https://kubernetes.default.svc",
+      "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
+    ], dir);
+    procs.push(apiserver);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const caFile = join(dir, "certs", "apiserver.crt");
+    await waitFor(apiserver, "ready", DEFAULTS.apiserverReadyMs, async () => {
+      if (!existsSync(caFile)) return false;
+      const r = await httpsGet(`${server}/readyz`, readFileSync(caFile, "utf8"), admin.token);
+      return r.status === 200;
+    });
+
+    const write = (id: { user: string; token: string }): Identity => {
+      const file = join(dir, `${id.user}.kubeconfig`);
+      writeFileSync(file, kubeconfig(server, caFile, id.user, id.token));
+      return { ...id, kubeconfig: file };
+    };
+    const adminId = write(admin);
+    const cmId = write(cm);
+
+    log("starting kube-controller-manager");
+    const controllerManager = startProc("kube-controller-manager", join(bin, "kube-controller-manager"), [
+      `--kubeconfig=${cmId.kubeconfig}`, `--authentication-kubeconfig=${cmId.kubeconfig}`,
+      `--authorization-kubeconfig=${cmId.kubeconfig}`,
+      `--service-account-private-key-file=${join(dir, "sa.key")}`, `--root-ca-file=${caFile}`,
+      "--use-service-account-credentials=false",
+      "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle",
+      "--leader-elect=false", "--port=0", `--secure-port=${await freePort()}`, "--bind-address=127.0.0.1",
+    ], dir);
+    procs.push(controllerManager);
+    // The default ServiceAccount appearing proves the controllers run.
+    await waitFor(controllerManager, "running controllers", DEFAULTS.controllerManagerReadyMs, async () => {
+      const r = await httpsGet(`${server}/api/v1/namespaces/default/serviceaccounts/default`, readFileSync(caFile, "utf8"), admin.token);
+      return r.status === 200;
+    });
+    log(`control plane ready at ${server}`);
+    return { server, caFile, dir, admin: adminId, tenants: tenants.map(write), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
