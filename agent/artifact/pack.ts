@@ -1,0 +1,108 @@
+/**
+ * Packs a directory tree into a tar.gz in Flux's artifact format (reference/flux.md §2.2): a lexical
+ * depth-first walk starting with a "." directory entry, only regular files and directories (anything else
+ * is skipped, never followed), uid/gid 0, empty owner names, mtime 0, modes 0750 for directories, 0600 for
+ * files and 0700 for files with any execute bit, gzip at the default level. The bytes depend only on the
+ * tree, never on the runtime (see gzip.ts), so the digest is stable across Bun, Deno and Node.
+ * Exclusions are Flux's `.sourceignore` rules plus `spec.ignore` (source-ignore.ts).
+ */
+import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
+import type { SourceEntry, TreeSource } from "./file-tree.ts";
+import { DeterministicGzip } from "./gzip.ts";
+import { createSourceIgnore, DEFAULTS as IGNORE, type IgnoreFile } from "./source-ignore.ts";
+import { TAR_TRAILER, tarHeader, tarPadding } from "./tar-write.ts";
+
+export const DEFAULTS = {
+  dirMode: 0o750,
+  fileMode: 0o600,
+  execMode: 0o700,
+} as const;
+
+export interface PackOptions {
+  /** `spec.ignore`: gitignore lines applied last, scoped to the root. */
+  ignore?: string;
+  /** The runtime's native SHA-256; see digest.ts. */
+  sha256?: Sha256Factory;
+}
+
+export interface PackResult {
+  /** The tar.gz bytes. */
+  bytes: Uint8Array;
+  digest: Digest;
+  /** Number of tar entries written, the root "." included. */
+  entries: number;
+}
+
+interface Walked {
+  path: string;
+  entry: SourceEntry;
+}
+
+export async function pack(source: TreeSource, options: PackOptions = {}): Promise<PackResult> {
+  const walked: Walked[] = [];
+  const ignoreFiles: IgnoreFile[] = [];
+  await walk(source, "", walked, ignoreFiles);
+  const filter = createSourceIgnore(ignoreFiles, options.ignore);
+  const gz = new DeterministicGzip();
+  gz.push(tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
+  let entries = 1;
+  for (const { path, entry } of walked) {
+    if (filter.ignores(path, entry.kind === "dir")) continue;
+    entries++;
+    if (entry.kind === "dir") {
+      gz.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
+      continue;
+    }
+    const data = await source.read(path);
+    const mode = entry.mode & 0o111 ? DEFAULTS.execMode : DEFAULTS.fileMode;
+    gz.push(tarHeader({ name: path, type: "file", mode, size: data.length }));
+    gz.push(data);
+    gz.push(tarPadding(data.length));
+  }
+  gz.push(TAR_TRAILER);
+  const bytes = gz.finish();
+  return { bytes, digest: await digestOf(bytes, options.sha256), entries };
+}
+
+/** Lexical (bytewise, as Go sorts) depth-first walk; collects `.sourceignore` files except under `.git`. */
+async function walk(source: TreeSource, dir: string, out: Walked[], ignoreFiles: IgnoreFile[]): Promise<void> {
+  const list = (await source.list(dir)).filter((e) => e.kind !== "other").sort((a, b) => compareBytes(a.name, b.name));
+  const sourceignore = list.find((e) => e.name === IGNORE.fileName && e.kind === "file");
+  if (sourceignore) {
+    const path = dir ? `${dir}/${sourceignore.name}` : sourceignore.name;
+    ignoreFiles.push({ dir, content: new TextDecoder().decode(await source.read(path)) });
+  }
+  for (const e of list) {
+    const path = dir ? `${dir}/${e.name}` : e.name;
+    out.push({ path, entry: e });
+    if (e.kind === "dir" && !(e.name === ".git")) await walk(source, path, out, ignoreFiles);
+    else if (e.kind === "dir") await walkNoIgnore(source, path, out);
+  }
+}
+
+/** `.git` is walked for the archive (the VCS defaults exclude it) but its ignore files are not loaded. */
+async function walkNoIgnore(source: TreeSource, dir: string, out: Walked[]): Promise<void> {
+  const list = (await source.list(dir)).filter((e) => e.kind !== "other").sort((a, b) => compareBytes(a.name, b.name));
+  for (const e of list) {
+    const path = `${dir}/${e.name}`;
+    out.push({ path, entry: e });
+    if (e.kind === "dir") await walkNoIgnore(source, path, out);
+  }
+}
+
+const enc = new TextEncoder();
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Go compares strings by UTF-8 bytes. For text without surrogate pairs that is the same order as JS's
+ * UTF-16 comparison; only characters above U+FFFF need the byte comparison.
+ */
+export function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}

@@ -1,0 +1,76 @@
+/**
+ * Flux's exclusion rules for artifacts (reference/flux.md §2.3): `.sourceignore` files in gitignore syntax,
+ * each scoped to its own directory, `spec.ignore` appended last (scoped to the root), and the default
+ * patterns. With no user pattern at all the defaults are VCS + extensions + CI + extras; as soon as one user
+ * pattern exists, only the VCS defaults stay.
+ *
+ * Matching follows go-git's matcher, which Flux uses: the last pattern (over all domains, in load order)
+ * that matches the path or one of its parent directories decides. That differs from git in one corner: a
+ * negated pattern can re-include a file inside an excluded directory (git cannot). Each pattern's own
+ * syntax is matched by the `ignore` package, which follows git and is differential-tested against
+ * `git check-ignore` in source-ignore.test.ts.
+ */
+import ignore, { type Ignore } from "ignore";
+
+export const DEFAULTS = {
+  fileName: ".sourceignore",
+  vcsPatterns: [".git/", ".gitignore", ".gitmodules", ".gitattributes"],
+  defaultPatterns: [
+    "*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip",
+    ".github/", ".circleci/", ".travis.yml", ".gitlab-ci.yml", "appveyor.yml", ".drone.yml",
+    "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml",
+    "**/.goreleaser.yml", "**/.sops.yaml", "**/.flux.yaml",
+  ],
+} as const;
+
+/** The content of one `.sourceignore`, and the directory it sits in ("" for the root, else "a/b"). */
+export interface IgnoreFile {
+  dir: string;
+  content: string;
+}
+
+export interface SourceIgnore {
+  /** Whether a path (relative, slash-separated, no "./") is excluded from the artifact. */
+  ignores(path: string, isDir: boolean): boolean;
+}
+
+interface Rule {
+  /** "" or "a/b/": the rule sees only paths under it, relative to it. */
+  domain: string;
+  negative: boolean;
+  match: Ignore;
+}
+
+/** Parses gitignore text the way go-git's ReadPatterns does: comment and blank lines are skipped. */
+export function readPatterns(content: string): string[] {
+  return content.split(/\r?\n/).filter((l) => !l.startsWith("#") && l.trim() !== "");
+}
+
+/** Builds the matcher for a tree: its `.sourceignore` files in walk order, then `spec.ignore`. */
+export function createSourceIgnore(files: IgnoreFile[], specIgnore?: string): SourceIgnore {
+  const user: Array<{ domain: string; pattern: string }> = [];
+  for (const f of files) for (const p of readPatterns(f.content)) user.push({ domain: f.dir ? `${f.dir}/` : "", pattern: p });
+  if (specIgnore !== undefined) for (const p of readPatterns(specIgnore)) user.push({ domain: "", pattern: p });
+  const defaults = user.length === 0 ? [...DEFAULTS.vcsPatterns, ...DEFAULTS.defaultPatterns] : DEFAULTS.vcsPatterns;
+  return patternMatcher([...defaults.map((pattern) => ({ domain: "", pattern })), ...user]);
+}
+
+/** The go-git-style matcher over an ordered list of scoped patterns (exported for differential tests). */
+export function patternMatcher(patterns: Array<{ domain: string; pattern: string }>): SourceIgnore {
+  const rules: Rule[] = patterns.map(({ domain, pattern }) => {
+    const negative = pattern.startsWith("!");
+    return { domain, negative, match: ignore().add(negative ? pattern.slice(1) : pattern) };
+  });
+  return {
+    ignores(path, isDir) {
+      for (let i = rules.length - 1; i >= 0; i--) {
+        const r = rules[i]!;
+        if (r.domain && !(path.startsWith(r.domain) && path.length > r.domain.length)) continue;
+        const rel = path.slice(r.domain.length);
+        // `ignore` tests the parent directories first, which is go-git's "matches the path or a parent".
+        if (r.match.ignores(isDir ? `${rel}/` : rel)) return !r.negative;
+      }
+      return false;
+    },
+  };
+}
