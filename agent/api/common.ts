@@ -3,7 +3,7 @@
  * Kubernetes Condition, object metadata and the status fields every reconciled kind carries.
  * Field names, patterns, enums and bounds follow Flux's CRDs (shared/flux-crds); descriptions are ours.
  */
-import { s, DURATION_PATTERN, TIMEOUT_PATTERN, type Infer } from "./schema.ts";
+import { s, DURATION_PATTERN, TIMEOUT_PATTERN, type Infer, type Shape } from "./schema.ts";
 import { childPath, fieldError, type FieldError } from "./field-error.ts";
 
 export const duration = (description: string) => s.string({ description, pattern: DURATION_PATTERN });
@@ -42,10 +42,14 @@ export const FLUX_OBJECT_KINDS = [
   "ExternalArtifact",
 ] as const;
 
-/** A Flux object in any namespace, by name or `*` plus optional labels (Alert sources, Receiver targets). */
-export const crossNamespaceObjectReference = (description: string) =>
+/**
+ * A Flux object in any namespace, by name or `*` plus optional labels (Alert sources, Receiver targets).
+ * `extra` adds kind-specific fields (the Receiver's `filter`).
+ */
+export const crossNamespaceObjectReference = <E extends Shape = {}>(description: string, extra?: E) =>
   s.object(
     {
+      ...(extra as E),
       apiVersion: s.optional(s.string({ description: "API version of the referent." })),
       kind: s.enum(FLUX_OBJECT_KINDS, { description: "Kind of the referent." }),
       matchLabels: s.optional(

@@ -101,7 +101,7 @@ export interface OptionalSchema<T> extends Schema<T> {
 export type Infer<S> = S extends { readonly __type?: () => infer T } ? T : never;
 
 type AnySchema = Schema<unknown>;
-type Shape = Record<string, AnySchema>;
+export type Shape = Record<string, AnySchema>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type RequiredKeys<S extends Shape> = { [K in keyof S]: S[K] extends { optional: true } ? never : K }[keyof S];
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { optional: true } ? K : never }[keyof S];

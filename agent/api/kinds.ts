@@ -1,0 +1,29 @@
+/**
+ * The table of every API kind rivulet serves, with lookup by apiVersion and kind. Adding a kind means
+ * adding its definition here; crds/ and validate() follow.
+ */
+import type { KindDefinition } from "./kind.ts";
+import { gitRepositoryKind } from "./git-repository.ts";
+import { ociRepositoryKind } from "./oci-repository.ts";
+import { bucketKind } from "./bucket.ts";
+import { kustomizationKind } from "./kustomization.ts";
+import { alertKind } from "./alert.ts";
+import { providerKind } from "./provider.ts";
+import { receiverKind } from "./receiver.ts";
+
+export const KINDS: readonly KindDefinition[] = [
+  gitRepositoryKind,
+  ociRepositoryKind,
+  bucketKind,
+  kustomizationKind,
+  alertKind,
+  providerKind,
+  receiverKind,
+] as KindDefinition[];
+
+const byKey = new Map(KINDS.map((k) => [`${k.apiVersion}|${k.kind}`, k]));
+
+/** The served kind for `apiVersion` + `kind`, or undefined for anything rivulet does not serve. */
+export function findKind(apiVersion: string, kind: string): KindDefinition | undefined {
+  return byKey.get(`${apiVersion}|${kind}`);
+}

@@ -1,0 +1,110 @@
+/**
+ * OCIRepository (source.toolkit.fluxcd.io/v1): an OCI artifact (tag, semver range or digest) whose layer
+ * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
+ */
+import { s, type Infer } from "./schema.ts";
+import {
+  artifact,
+  conditions,
+  duration,
+  lastHandledReconcileAt,
+  localObjectReference,
+  observedGeneration,
+  timeout,
+} from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+
+const layerSelector = (description: string) =>
+  s.object(
+    {
+      mediaType: s.optional(s.string({ description: "Media type of the layer to use; the first layer when unset." })),
+      operation: s.optional(
+        s.enum(["extract", "copy"], { description: "Extract the tar+gzip layer (default) or copy it as it is." }),
+      ),
+    },
+    { description },
+  );
+
+export const ociRepositorySpec = s.object(
+  {
+    certSecretRef: s.optional(localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt) for the registry.")),
+    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    insecure: s.optional(s.boolean({ description: "Allow plain HTTP to the registry." })),
+    interval: duration("How often the registry is checked for updates."),
+    layerSelector: s.optional(layerSelector("Which layer of the artifact to use and how.")),
+    provider: s.optional(
+      s.enum(["generic", "aws", "azure", "gcp"], { description: "Authentication provider.", default: "generic" }),
+    ),
+    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    ref: s.optional(
+      s.object(
+        {
+          digest: s.optional(s.string({ description: "Manifest digest; wins over semver and tag." })),
+          semver: s.optional(s.string({ description: "SemVer range over tags; wins over tag." })),
+          semverFilter: s.optional(s.string({ description: "Regular expression that tags must match before the semver range applies." })),
+          tag: s.optional(s.string({ description: "Tag to pull; 'latest' when nothing is set." })),
+        },
+        { description: "The artifact version to pull." },
+      ),
+    ),
+    secretRef: s.optional(localObjectReference("Secret of type kubernetes.io/dockerconfigjson with registry credentials.")),
+    serviceAccountName: s.optional(s.string({ description: "ServiceAccount whose image pull secrets are used." })),
+    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    timeout: s.optional(timeout("Timeout for registry operations.", "60s")),
+    url: s.string({ description: "Repository address, oci://host[:port]/path, without tag or digest.", pattern: "^oci://.*$" }),
+    verify: s.optional(
+      s.object(
+        {
+          matchOIDCIdentity: s.optional(
+            s.array(
+              s.object({
+                issuer: s.string({ description: "Regular expression for the OIDC issuer." }),
+                subject: s.string({ description: "Regular expression for the identity subject." }),
+              }),
+              { description: "Keyless identities accepted; any one match suffices." },
+            ),
+          ),
+          provider: s.enum(["cosign", "notation"], { description: "Signature format to verify.", default: "cosign" }),
+          secretRef: s.optional(localObjectReference("Secret with trusted public keys.")),
+          trustedRootSecretRef: s.optional(localObjectReference("Secret with a Sigstore trusted root (trusted_root.json).")),
+        },
+        { description: "Signature verification of the artifact." },
+      ),
+    ),
+  },
+  { description: "Desired state of an OCIRepository." },
+);
+
+export const ociRepositoryStatus = s.object(
+  {
+    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
+    conditions: s.optional(conditions("Conditions of the OCIRepository.")),
+    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
+    observedGeneration: s.optional(observedGeneration()),
+    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
+    observedLayerSelector: s.optional(layerSelector("Layer selector used for the current artifact.")),
+    url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
+  },
+  { description: "Observed state of an OCIRepository." },
+);
+
+export type OCIRepositorySpec = Infer<typeof ociRepositorySpec>;
+export type OCIRepositoryStatus = Infer<typeof ociRepositoryStatus>;
+
+export const ociRepositoryKind = defineKind(
+  {
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    kind: "OCIRepository",
+    plural: "ocirepositories",
+    singular: "ocirepository",
+    shortNames: ["ocirepo"],
+    categories: ["all", "fluxcd", "fluxcd-sources"],
+    namespaced: true,
+    printerColumns: [{ jsonPath: ".spec.url", name: "URL", type: "string" }, ...READY_COLUMNS, AGE_COLUMN],
+    description: "An OCI artifact fetched into an artifact.",
+  },
+  ociRepositorySpec,
+  ociRepositoryStatus,
+);
+export type OCIRepository = Infer<typeof ociRepositoryKind.schema>;
