@@ -1,0 +1,153 @@
+/**
+ * `kustomize build` over an in-memory file tree, in time linear in the number of resources: accumulate
+ * resources (files, directories, nested bases), run generators, apply components, then the transformers
+ * in kustomize's order (patchesStrategicMerge, patches, namespace, prefix/suffix, labels, annotations,
+ * patchesJson6902, replicas, images, replacements); at the very end append content hashes, rewrite name
+ * references and sort. Remote bases, paths outside the root and plugins are refused; a base reached
+ * twice fails on the duplicate ids it adds, as in kustomize; cycles fail before that.
+ */
+import { dirName, joinPath, readText, type FileTree } from "./file-tree.ts";
+import { contentHash } from "./content-hash.ts";
+import { applyImages } from "./images.ts";
+import { loadKustomization, type Kustomization } from "./kustomization-file.ts";
+import { legacySort } from "./legacy-order.ts";
+import { runMetadataTransformers } from "./metadata-transformers.ts";
+import { fixNameReferences } from "./name-reference.ts";
+import { runPatches, runPatchesJson6902, runPatchesStrategicMerge } from "./patches.ts";
+import { applyReplacements } from "./replacements.ts";
+import { applyReplicas } from "./replicas.ts";
+import { loadResourceFile } from "./resource-loader.ts";
+import { curId, formatId, idKey, meta, rememberId, type KObject, type Resource } from "./resource.ts";
+import { runGenerators } from "./generators.ts";
+
+export const DEFAULTS = {
+  /** Deepest chain of nested bases and components accepted. */
+  maxDepth: 64,
+};
+
+export class BuildError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BuildError";
+  }
+}
+
+/** True for the remote forms kustomize accepts (URLs, git shorthands), which a build here refuses. */
+export function isRemote(entry: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/.test(entry);
+}
+
+interface Ctx {
+  tree: FileTree;
+  stack: string[];
+}
+
+function appendUnique(resources: Resource[], added: Resource[], keys: Set<string>, where: string): void {
+  for (const r of added) {
+    const key = idKey(curId(r.obj));
+    if (keys.has(key)) {
+      throw new BuildError(`Cannot add ${formatId(curId(r.obj))} from ${where}: may not add resource with an already registered id`);
+    }
+    keys.add(key);
+    resources.push(r);
+  }
+}
+
+function loadKust(ctx: Ctx, dir: string, from: string): Kustomization {
+  const k = loadKustomization(ctx.tree, dir);
+  if (!k) throw new BuildError(`Cannot build ${dir || "."}${from}: no kustomization.yaml, kustomization.yml or Kustomization file in the directory`);
+  return k;
+}
+
+function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[]): void {
+  const keys = new Set(resources.map((r) => idKey(curId(r.obj))));
+  for (const entry of k.resources) {
+    if (isRemote(entry)) throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: remote bases are not supported`);
+    let path: string;
+    try {
+      path = joinPath(k.dir, entry);
+    } catch (err) {
+      throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: ${(err as Error).message}`, { cause: err });
+    }
+    if (ctx.tree.isDir(path)) {
+      if (ctx.stack.includes(path)) {
+        throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: cycle detected: ${[...ctx.stack, path].map((p) => p || ".").join(" -> ")}`);
+      }
+      const sub = loadKust(ctx, path, ` (a resource of ${k.file})`);
+      if (sub.isComponent) throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: ${sub.file} is a Component; list it under components`);
+      appendUnique(resources, buildKustomization(ctx, sub), keys, sub.file);
+    } else if (ctx.tree.read(path) !== undefined) {
+      appendUnique(resources, loadResourceFile(path, readText(ctx.tree, path)), keys, path);
+    } else {
+      throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: no such file or directory`);
+    }
+  }
+}
+
+/** Applies one kustomization (or component) on top of `resources`, returning the new list. */
+function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Resource[] {
+  if (ctx.stack.length > DEFAULTS.maxDepth) throw new BuildError(`Cannot build ${k.file}: bases nest deeper than ${DEFAULTS.maxDepth}`);
+  ctx.stack.push(k.dir);
+  try {
+    let resources = input;
+    accumulateResources(ctx, k, resources);
+    runGenerators(ctx.tree, k, resources);
+    for (const c of k.components) {
+      if (isRemote(c)) throw new BuildError(`Cannot load component "${c}" in ${k.file}: remote components are not supported`);
+      const path = joinPath(k.dir, c);
+      if (!ctx.tree.isDir(path)) throw new BuildError(`Cannot load component "${c}" in ${k.file}: no such directory`);
+      if (ctx.stack.includes(path)) throw new BuildError(`Cannot load component "${c}" in ${k.file}: cycle detected`);
+      const comp = loadKust(ctx, path, ` (a component of ${k.file})`);
+      if (!comp.isComponent) throw new BuildError(`Cannot load component "${c}" in ${k.file}: ${comp.file} must have kind Component`);
+      resources = applyKustomization(ctx, comp, resources);
+    }
+    resources = runPatchesStrategicMerge(ctx.tree, k, resources);
+    resources = runPatches(ctx.tree, k, k.patches, resources);
+    runMetadataTransformers(k, resources);
+    resources = runPatchesJson6902(ctx.tree, k, resources);
+    applyReplicas(resources, k.replicas);
+    applyImages(resources, k.images);
+    if (k.replacements.length) applyReplacements(ctx.tree, k, resources);
+    return resources;
+  } catch (err) {
+    if (err instanceof BuildError) throw err;
+    throw new BuildError(`Cannot build ${k.file}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    ctx.stack.pop();
+  }
+}
+
+function buildKustomization(ctx: Ctx, k: Kustomization): Resource[] {
+  return applyKustomization(ctx, k, []);
+}
+
+/** Appends content hashes to generated names (the last rename of a build). */
+async function addHashes(resources: Resource[]): Promise<void> {
+  const todo = resources.filter((r) => r.needsHash);
+  const hashes = await Promise.all(todo.map((r) => contentHash(r.obj)));
+  todo.forEach((r, i) => {
+    rememberId(r);
+    const m = meta(r.obj);
+    m.name = `${String(m.name)}-${hashes[i]}`;
+  });
+}
+
+/**
+ * Builds the kustomization in `dir` (a path relative to the tree's root, "" for the root) and returns
+ * the objects in kustomize's output order.
+ */
+export async function kustomizeBuild(tree: FileTree, dir = ""): Promise<KObject[]> {
+  const ctx: Ctx = { tree, stack: [] };
+  const root = loadKust(ctx, dir, "");
+  if (root.isComponent) throw new BuildError(`Cannot build ${root.file}: a Component cannot be built on its own`);
+  let resources = buildKustomization(ctx, root);
+  await addHashes(resources);
+  fixNameReferences(resources);
+  if (root.sortOptions?.order !== "fifo") {
+    const l = root.sortOptions?.legacySortOptions;
+    resources = legacySort(resources, l?.orderFirst, l?.orderLast);
+  }
+  return resources.map((r) => r.obj);
+}
+
+export { dirName };

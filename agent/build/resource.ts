@@ -1,0 +1,112 @@
+/**
+ * A resource in the build: the plain object plus the identities it had before transformers renamed it,
+ * which is what kustomize's name-reference and patch lookups match against. Ids compare namespace ""
+ * and "default" as equal, as kustomize does.
+ */
+
+export type KObject = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> };
+
+export interface ResId {
+  group: string;
+  version: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+export interface Resource {
+  obj: KObject;
+  /** Ids this resource had before renames/namespace changes, oldest first (not including the current one). */
+  prevIds: ResId[];
+  /** Generated ConfigMap/Secret that gets the content-hash suffix at the end of the build. */
+  needsHash: boolean;
+  /** For generated resources: how they combine with a resource of the same id from a base. */
+  behavior?: "create" | "merge" | "replace";
+  /** Name prefixes and suffixes applied, outermost last (kustomize's tie-break for name references). */
+  prefixes: string[];
+  suffixes: string[];
+}
+
+/** Kinds without a namespace, as kustomize's built-in scope table knows them. */
+export const CLUSTER_SCOPED = new Set([
+  "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus",
+  "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration",
+  "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
+  "RuntimeClass", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview",
+  "TokenReview", "ValidatingWebhookConfiguration", "VolumeAttachment", "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+]);
+
+export function splitApiVersion(apiVersion: string | undefined): { group: string; version: string } {
+  const av = apiVersion ?? "";
+  const i = av.indexOf("/");
+  return i < 0 ? { group: "", version: av } : { group: av.slice(0, i), version: av.slice(i + 1) };
+}
+
+export function meta(obj: KObject): Record<string, unknown> {
+  let m = obj.metadata;
+  if (!m || typeof m !== "object") obj.metadata = m = {};
+  return m;
+}
+
+export function nameOf(obj: KObject): string {
+  const n = obj.metadata?.name;
+  return typeof n === "string" ? n : "";
+}
+
+export function namespaceOf(obj: KObject): string {
+  const n = obj.metadata?.namespace;
+  return typeof n === "string" ? n : "";
+}
+
+export function curId(obj: KObject): ResId {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  return { group, version, kind: obj.kind ?? "", name: nameOf(obj), namespace: namespaceOf(obj) };
+}
+
+export function isClusterScoped(id: { kind: string }): boolean {
+  return CLUSTER_SCOPED.has(id.kind);
+}
+
+function normNs(ns: string): string {
+  return ns === "" ? "default" : ns;
+}
+
+export function nsEquals(a: ResId, b: ResId): boolean {
+  return normNs(a.namespace) === normNs(b.namespace);
+}
+
+/** Key of an id for maps: group, kind, namespace and name (version is ignored, as kustomize's id equality does). */
+export function idKey(id: ResId): string {
+  return `${id.group}|${id.kind}|${isClusterScoped(id) ? "" : normNs(id.namespace)}|${id.name}`;
+}
+
+/** How errors name a resource: `Deployment.v1.apps/web.default` style, like kustomize's messages. */
+export function formatId(id: ResId): string {
+  return `${id.kind}.${id.version || "[noVer]"}.${id.group || "[noGrp]"}/${id.name}.${id.namespace || "[noNs]"}`;
+}
+
+export function makeResource(obj: KObject): Resource {
+  return { obj, prevIds: [], needsHash: false, prefixes: [], suffixes: [] };
+}
+
+/** Records the current id as a previous one before a transformer changes name, namespace or kind. */
+export function rememberId(res: Resource): void {
+  const id = curId(res.obj);
+  const last = res.prevIds[res.prevIds.length - 1];
+  if (last && idKey(last) === idKey(id) && last.version === id.version) return;
+  res.prevIds.push(id);
+}
+
+/** Current id first, then previous ones. */
+export function allIds(res: Resource): ResId[] {
+  return [curId(res.obj), ...res.prevIds];
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function deepClone<T>(v: T): T {
+  return structuredClone(v);
+}

@@ -1,0 +1,169 @@
+/**
+ * Strategic merge patch as kustomize applies it: maps merge key by key, `null` deletes, lists of built-in
+ * kinds merge by their patch merge key (containers by name, ports by containerPort, ...) with the patch's
+ * elements first and the untouched original elements after them, other lists are replaced. Directives:
+ * `$patch: delete|replace` (on maps and list elements), `$deleteFromPrimitiveList/<field>`,
+ * `$setElementOrder/<field>` and `$retainKeys`. Kinds kustomize has no schema for (custom resources)
+ * get no merge keys, so their lists are replaced, as in kustomize.
+ */
+import { isObject, type KObject } from "./resource.ts";
+
+/** A node of the built-in schema: merge keys for the lists below it and the types of its fields. */
+interface Schema {
+  fields?: Record<string, Field>;
+}
+interface Field {
+  /** List of maps merged by this key. */
+  key?: string;
+  /** List of scalars merged as a set (finalizers). */
+  set?: boolean;
+  /** The schema of the field (or of the list items). */
+  type?: Schema;
+}
+
+const objectMeta: Schema = { fields: { finalizers: { set: true }, ownerReferences: { key: "uid" } } };
+const container: Schema = {
+  fields: {
+    ports: { key: "containerPort" },
+    env: { key: "name" },
+    volumeMounts: { key: "mountPath" },
+    volumeDevices: { key: "devicePath" },
+    resizePolicy: { key: "resourceName" },
+  },
+};
+const podSpec: Schema = {
+  fields: {
+    containers: { key: "name", type: container },
+    initContainers: { key: "name", type: container },
+    ephemeralContainers: { key: "name", type: container },
+    volumes: { key: "name" },
+    imagePullSecrets: { key: "name" },
+    hostAliases: { key: "ip" },
+    topologySpreadConstraints: { key: "topologyKey" },
+    readinessGates: { key: "conditionType" },
+    resourceClaims: { key: "name" },
+    schedulingGates: { key: "name" },
+  },
+};
+const podTemplate: Schema = { fields: { metadata: { type: objectMeta }, spec: { type: podSpec } } };
+const withTemplate: Schema = { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { template: { type: podTemplate } } } } } };
+const conditions: Field = { key: "type" };
+
+const KIND_SCHEMAS: Record<string, Schema> = {
+  Pod: { fields: { metadata: { type: objectMeta }, spec: { type: podSpec }, status: { type: { fields: { conditions } } } } },
+  PodTemplate: { fields: { metadata: { type: objectMeta }, template: { type: podTemplate } } },
+  Deployment: withTemplate,
+  ReplicaSet: withTemplate,
+  DaemonSet: withTemplate,
+  StatefulSet: withTemplate,
+  ReplicationController: withTemplate,
+  Job: withTemplate,
+  CronJob: {
+    fields: {
+      metadata: { type: objectMeta },
+      spec: { type: { fields: { jobTemplate: { type: { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { template: { type: podTemplate } } } } } } } } } },
+    },
+  },
+  Service: { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { ports: { key: "port" } } } } } },
+};
+const BUILTIN_GROUPS = new Set(["", "apps", "batch", "extensions", "policy", "rbac.authorization.k8s.io", "networking.k8s.io", "autoscaling", "storage.k8s.io", "scheduling.k8s.io"]);
+const defaultSchema: Schema = { fields: { metadata: { type: objectMeta } } };
+
+/** The schema for an object's kind, or an empty schema for custom resources. */
+export function schemaFor(obj: KObject): Schema {
+  const av = obj.apiVersion ?? "";
+  const group = av.includes("/") ? av.slice(0, av.indexOf("/")) : "";
+  if (!BUILTIN_GROUPS.has(group)) return {};
+  return KIND_SCHEMAS[obj.kind ?? ""] ?? defaultSchema;
+}
+
+const DIRECTIVE = "$patch";
+
+/** Removes patch directives from a value that is copied in whole. */
+function clean(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x[DIRECTIVE] === "delete")).map(clean);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === DIRECTIVE || k.startsWith("$setElementOrder/") || k.startsWith("$deleteFromPrimitiveList/") || k === "$retainKeys") continue;
+    if (x === null) continue;
+    out[k] = clean(x);
+  }
+  return out;
+}
+
+function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined): unknown[] {
+  if (field?.set) {
+    const seen = new Set(patch.map((x) => JSON.stringify(x)));
+    return [...patch, ...dest.filter((x) => !seen.has(JSON.stringify(x)))];
+  }
+  const key = field?.key;
+  if (!key || !patch.every(isObject) || !dest.every(isObject)) {
+    // `$patch: replace` in a list element means "the list is exactly the rest"; without a key the list is replaced.
+    return clean(patch) as unknown[];
+  }
+  const destByKey = new Map<unknown, Record<string, unknown>>();
+  for (const d of dest as Record<string, unknown>[]) destByKey.set(d[key], d);
+  if ((patch as Record<string, unknown>[]).some((p) => p[DIRECTIVE] === "replace")) {
+    return clean((patch as Record<string, unknown>[]).filter((p) => p[DIRECTIVE] !== "replace")) as unknown[];
+  }
+  const used = new Set<unknown>();
+  const out: unknown[] = [];
+  for (const p of patch as Record<string, unknown>[]) {
+    const k = p[key];
+    used.add(k);
+    if (p[DIRECTIVE] === "delete") continue;
+    const d = destByKey.get(k);
+    out.push(d === undefined ? clean(p) : mergeMap(d, p, field?.type));
+  }
+  for (const d of dest as Record<string, unknown>[]) if (!used.has(d[key])) out.push(d);
+  return out;
+}
+
+function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>, schema: Schema | undefined): Record<string, unknown> {
+  const directive = patch[DIRECTIVE];
+  if (directive === "replace") return clean(patch) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...dest };
+  const retain = patch.$retainKeys;
+  for (const [k, pv] of Object.entries(patch)) {
+    if (k === DIRECTIVE || k === "$retainKeys" || k.startsWith("$setElementOrder/")) continue;
+    if (k.startsWith("$deleteFromPrimitiveList/")) {
+      const f = k.slice("$deleteFromPrimitiveList/".length);
+      const drop = new Set((Array.isArray(pv) ? pv : []).map((x) => JSON.stringify(x)));
+      if (Array.isArray(out[f])) out[f] = (out[f] as unknown[]).filter((x) => !drop.has(JSON.stringify(x)));
+      continue;
+    }
+    const field = schema?.fields?.[k];
+    const dv = out[k];
+    if (pv === null) delete out[k];
+    else if (isObject(pv) && pv[DIRECTIVE] === "delete") delete out[k];
+    else if (isObject(pv) && isObject(dv)) out[k] = mergeMap(dv, pv, field?.type);
+    else if (Array.isArray(pv) && Array.isArray(dv)) out[k] = mergeList(dv, pv, field);
+    else out[k] = clean(pv);
+  }
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith("$setElementOrder/") || !Array.isArray(order)) continue;
+    const f = k.slice("$setElementOrder/".length);
+    const key = schema?.fields?.[f]?.key;
+    const list = out[f];
+    if (!Array.isArray(list)) continue;
+    const pos = (x: unknown) => {
+      const i = order.findIndex((o) => (key && isObject(o) && isObject(x) ? o[key] === x[key] : JSON.stringify(o) === JSON.stringify(x)));
+      return i < 0 ? order.length : i;
+    };
+    out[f] = list.map((x, i) => [x, pos(x), i] as const).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map((t) => t[0]);
+  }
+  if (Array.isArray(retain)) {
+    for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
+  }
+  return out;
+}
+
+/**
+ * Applies a strategic merge patch to a copy of `target`. Returns undefined when the patch deletes the
+ * whole object (`$patch: delete` at the top).
+ */
+export function strategicMerge(target: KObject, patch: Record<string, unknown>): KObject | undefined {
+  if (patch[DIRECTIVE] === "delete") return undefined;
+  return mergeMap(target, patch, schemaFor(target)) as KObject;
+}
