@@ -30,8 +30,9 @@ export const bunGunzip: NativeGunzip = (gz, maxOutput) => {
   if (!bun || gz.length * MAX_DEFLATE_RATIO > maxOutput) return zlibGunzip(gz, maxOutput);
   try {
     return bun.gunzipSync(gz);
-  } catch (err) {
-    throw mapError(err, maxOutput);
+  } catch {
+    // Bun says only "Zlib returned an error"; node:zlib names the problem (truncated or corrupt).
+    return zlibGunzip(gz, maxOutput);
   }
 };
 
