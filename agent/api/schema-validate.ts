@@ -140,10 +140,12 @@ function checkObject(
   for (const key of node.required) {
     if (value[key] === undefined) out.push(fieldError.required(childPath(path, key)));
   }
-  for (const [key, v] of Object.entries(value)) {
-    const child = node.properties[key];
-    if (child) walk(child, v, childPath(path, key), opts, out);
-    else if (opts.strict) out.push(fieldError.unknownField(childPath(path, key)));
+  // Schema order, not the object's key order, so the same object always yields the same error list.
+  for (const [key, child] of Object.entries(node.properties)) walk(child, value[key], childPath(path, key), opts, out);
+  if (opts.strict) {
+    for (const key of Object.keys(value)) {
+      if (!Object.hasOwn(node.properties, key)) out.push(fieldError.unknownField(childPath(path, key)));
+    }
   }
   if (node.check) out.push(...node.check(value, path));
   for (const rule of node.rules) {
