@@ -1,7 +1,9 @@
 /** Every `rivulet` subcommand. Add a command group by importing its list here. */
 import type { Command } from "./command.ts";
+import { runCommand } from "./run.ts";
 import { versionCommand } from "./version.ts";
 
 export const commands: Command[] = [
+  runCommand,
   versionCommand,
 ];

@@ -44,7 +44,11 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
   const transport: Transport = async (req: KubeRequest) => {
     const url = new URL(req.path, base);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const o: RequestOptions = { method: req.method, headers: { Accept: "application/json", ...req.headers } };
+    const body = req.body === undefined ? undefined : new TextEncoder().encode(req.body);
+    // An explicit Content-Length: chunked request bodies on reused keep-alive sockets came back as
+    // "400 Bad Request" under Bun's node:https.
+    const lengths: Record<string, string> = body ? { "Content-Length": String(body.byteLength) } : {};
+    const o: RequestOptions = { method: req.method, headers: { Accept: "application/json", ...req.headers, ...lengths } };
     // Sets ca/cert/key and the Authorization header (refreshing exec/OIDC tokens when they expire).
     await kc.applyToHTTPSOptions(o);
     if (isHttps) o.agent = agent;
@@ -55,7 +59,7 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
         if (req.signal.aborted) r.destroy(new Error("aborted"));
         req.signal.addEventListener("abort", () => r.destroy(new Error("aborted")), { once: true });
       }
-      if (req.body !== undefined) r.write(req.body);
+      if (body) r.write(body);
       r.end();
     });
     return wrap(res);

@@ -1,0 +1,119 @@
+/**
+ * Integration tests reach Kubernetes through here. test/integration/run.ts starts one local control
+ * plane (or adopts the cluster in RIVULET_TEST_KUBECONFIG) and passes it to the Bun and Deno test runs
+ * in RIVULET_TEST_CLUSTER; a test file run on its own starts a private control plane instead.
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { createHttpClient } from "../../agent/kube/http-client.ts";
+import type { KubeClient } from "../../agent/kube/client.ts";
+import type { KubeObject } from "../../agent/kube/types.ts";
+import { TENANT_FILES, tenantObjects } from "../../agent/kube/tenant-install.ts";
+import { parseDocuments } from "../../agent/yaml/parse.ts";
+import { connect } from "../../agent/runtime/kube-transport.ts";
+import { startLocalControlPlane } from "../../agent/runtime/local-control-plane.ts";
+
+export interface ClusterInfo {
+  /** Admin kubeconfig (system:masters on the local control plane). */
+  kubeconfig: string;
+  server: string;
+  /** A folder for per-test files (kubeconfigs of tenants). */
+  dir: string;
+  external: boolean;
+}
+
+export const repoRoot = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
+
+let shared: Promise<ClusterInfo> | undefined;
+
+export function testCluster(): Promise<ClusterInfo> {
+  shared ??= (async () => {
+    const file = process.env.RIVULET_TEST_CLUSTER;
+    if (file) return JSON.parse(readFileSync(file, "utf8")) as ClusterInfo;
+    // The components die with this process (local-control-plane.ts guards them); stop() also cleans up.
+    const cp = await startLocalControlPlane({ log: (l) => console.error(`[control-plane] ${l}`) });
+    process.on("exit", () => rmSync(cp.dir, { recursive: true, force: true }));
+    return { kubeconfig: cp.admin.kubeconfig, server: cp.server, dir: cp.dir, external: false };
+  })();
+  return shared;
+}
+
+export async function adminClient(): Promise<KubeClient> {
+  const c = await testCluster();
+  return createHttpClient({ transport: connect({ kubeconfig: c.kubeconfig }).transport });
+}
+
+/** A fresh namespace with a unique name; deleted (in the background) when the file's tests end. */
+export async function uniqueNamespace(prefix: string): Promise<string> {
+  const client = await adminClient();
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, { fieldManager: "rivulet-tests" });
+  return name;
+}
+
+export async function deleteNamespace(name: string): Promise<void> {
+  const client = await adminClient();
+  await client.delete({ apiVersion: "v1", kind: "Namespace", name }, { propagationPolicy: "Background" });
+}
+
+/** Applies deploy/tenant/ in the namespace: ServiceAccount `rivulet`, its Roles and RoleBindings. */
+export async function installTenant(namespace: string): Promise<KubeObject[]> {
+  const client = await adminClient();
+  const docs = TENANT_FILES.flatMap((f) =>
+    parseDocuments(readFileSync(join(repoRoot, "deploy", "tenant", f), "utf8"), f),
+  ) as KubeObject[];
+  const applied: KubeObject[] = [];
+  for (const o of tenantObjects(docs, namespace)) applied.push(await client.apply(o, { fieldManager: "rivulet-tests" }));
+  return applied;
+}
+
+/**
+ * A kubeconfig for a ServiceAccount, with a token from the TokenRequest API: a real, unprivileged
+ * identity (`system:serviceaccount:NS:NAME`), exactly what the agent has when it runs in a pod.
+ */
+export async function serviceAccountKubeconfig(namespace: string, name: string, opts: { contextNamespace?: string } = {}): Promise<string> {
+  const c = await testCluster();
+  const client = await adminClient();
+  await client.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } }, { fieldManager: "rivulet-tests" });
+  const tr = (await client.raw("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 3600 },
+  })) as { status: { token: string } };
+  const admin = parseDocuments(readFileSync(c.kubeconfig, "utf8"))[0] as {
+    clusters: Array<{ name: string }>;
+    contexts: Array<{ name: string; context: { cluster: string } }>;
+    "current-context": string;
+  };
+  const clusterName = admin.contexts.find((x) => x.name === admin["current-context"])?.context.cluster ?? admin.clusters[0]!.name;
+  const file = join(c.dir, `sa-${namespace}-${name}.kubeconfig`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: admin.clusters.filter((x) => x.name === clusterName),
+      users: [{ name, user: { token: tr.status.token } }],
+      contexts: [{ name, context: { cluster: clusterName, user: name, namespace: opts.contextNamespace ?? namespace } }],
+      "current-context": name,
+    }),
+  );
+  return file;
+}
+
+/** Polls until check returns a value (not undefined), or fails after timeoutMs naming what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
