@@ -69,12 +69,12 @@ export function tsPathFor(wasmPath: string): string {
   return wasmPath.replace(/\.wasm$/, "-wasm.ts");
 }
 
-/** Builds every module in a temp dir and lists the committed outputs that differ from the fresh build. */
-export async function staleOutputs(): Promise<string[]> {
+/** Builds modules in a temp dir and lists the committed outputs that differ from the fresh build. */
+export async function staleOutputs(modules = listModules()): Promise<string[]> {
   const tmp = mkdtempSync(join(tmpdir(), "rivulet-wasm-"));
   try {
     const stale: string[] = [];
-    for (const m of listModules()) {
+    for (const m of modules) {
       for (const o of await buildModule(m, join(tmp, m))) {
         const wasmAbs = join(REPO, o.wasm);
         const tsAbs = join(REPO, tsPathFor(o.wasm));
@@ -92,14 +92,17 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** `bun wasm/build.ts [--check] [module...]`: no module names means every module. */
 async function main(args: string[]): Promise<number> {
+  const named = args.filter((a) => !a.startsWith("-"));
+  const modules = named.length ? named : listModules();
   if (args.includes("--check")) {
-    const stale = await staleOutputs();
+    const stale = await staleOutputs(modules);
     for (const s of stale) console.error(`stale: ${s} (run npm run build:wasm and commit the result)`);
-    if (stale.length === 0) console.log(`WASM outputs are up to date (${listModules().join(", ")})`);
+    if (stale.length === 0) console.log(`WASM outputs are up to date (${modules.join(", ")})`);
     return stale.length ? 1 : 0;
   }
-  for (const m of listModules()) {
+  for (const m of modules) {
     const dir = join(WASM_DIR, m);
     const config = JSON.parse(readFileSync(join(dir, "asconfig.json"), "utf8")) as { targets: { release: { outFile: string } } };
     for (const o of await buildModule(m, join(dir, dirname(config.targets.release.outFile)))) {

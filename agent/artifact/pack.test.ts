@@ -1,0 +1,171 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, readdirSync, statSync, readFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pack, compareBytes } from "./pack.ts";
+import { unpack } from "./unpack.ts";
+import { treeSource, type FileTree } from "./file-tree.ts";
+import { fsTreeSource } from "../runtime/artifact-fs.ts";
+import { nativeSha256 } from "../runtime/native-digest.ts";
+
+const enc = new TextEncoder();
+const file = (s: string, mode = 0o644) => ({ kind: "file" as const, mode, data: enc.encode(s) });
+
+/** A fixed tree whose digest is pinned: the same bytes on Bun, Deno and Node (see the node test below). */
+const FIXED: FileTree = new Map([
+  ["apps/web/deploy.yaml", file("kind: Deployment\n")],
+  ["apps/web/run.sh", file("#!/bin/sh\n", 0o755)],
+  ["apps/" + "n".repeat(120) + ".yaml", file("long: name\n")],
+  ["ünï/cödé.yaml", file("a: b\n")],
+  ["empty", { kind: "dir", mode: 0o700 }],
+]);
+const FIXED_DIGEST = "sha256:3f8940d8568cfe8823212da4788f1c56ffc7739a2a3f7b2e5e5fc3f0298b5af3";
+
+function temp(): string {
+  return mkdtempSync(join(tmpdir(), "rivulet-pack-"));
+}
+
+describe("pack", () => {
+  test("pack output is pinned: the same tree gives the same digest on every runtime", async () => {
+    expect((await pack(treeSource(FIXED))).digest).toBe(FIXED_DIGEST);
+  });
+
+  test("pack gives the same digest under Node (bundled by bun build, since Node 20 cannot strip types)", () => {
+    const dir = temp();
+    try {
+      const script = join(dir, "run.ts");
+      writeFileSync(
+        script,
+        `import { pack } from ${JSON.stringify(join(import.meta.dirname, "pack.ts"))};
+         import { treeSource } from ${JSON.stringify(join(import.meta.dirname, "file-tree.ts"))};
+         const enc = new TextEncoder();
+         const tree = new Map(${JSON.stringify([...FIXED].map(([k, v]) => [k, v.kind === "file" ? { ...v, data: new TextDecoder().decode(v.data) } : v]))}
+           .map(([k, v]) => [k, v.kind === "file" ? { ...v, data: enc.encode(v.data) } : v]));
+         console.log((await pack(treeSource(tree))).digest);`,
+      );
+      const bun = join(import.meta.dirname, "../../node_modules/.bin/bun");
+      execFileSync(bun, ["build", script, "--target=node", "--outfile", join(dir, "run.mjs")], { stdio: "pipe" });
+      expect(execFileSync("node", [join(dir, "run.mjs")], { encoding: "utf8" }).trim()).toBe(FIXED_DIGEST);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("pack writes Flux's headers: root '.', uid/gid 0, no owner names, mtime 0, modes 0750/0600/0700", async () => {
+    const dir = temp();
+    try {
+      writeFileSync(join(dir, "a.tgz"), (await pack(treeSource(FIXED))).bytes);
+      const listing = execFileSync("tar", ["--numeric-owner", "--utc", "-tvzf", join(dir, "a.tgz")], { encoding: "utf8" });
+      const rows = listing.trim().split("\n").map((l) => l.split(/\s+/));
+      expect(rows.map((r) => r.slice(5).join(" "))).toEqual([
+        ".", "apps", "apps/" + "n".repeat(120) + ".yaml", "apps/web", "apps/web/deploy.yaml", "apps/web/run.sh",
+        "empty", "ünï", "ünï/cödé.yaml",
+      ]);
+      for (const r of rows) {
+        expect(r[1]).toBe("0/0");
+        expect(`${r[3]} ${r[4]}`).toBe("1970-01-01 00:00");
+        expect(["drwxr-x---", "-rw-------", "-rwx------"]).toContain(r[0]);
+      }
+      expect(rows.find((r) => r[5] === "apps/web/run.sh")![0]).toBe("-rwx------");
+      const header = (await pack(treeSource(FIXED))).bytes.subarray(0, 10);
+      expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("pack walks a directory, skips symlinks and applies .sourceignore and spec.ignore", async () => {
+    const dir = temp();
+    try {
+      mkdirSync(join(dir, "src/sub/deep"), { recursive: true });
+      mkdirSync(join(dir, "src/.git"));
+      writeFileSync(join(dir, "src/.git/config"), "x");
+      writeFileSync(join(dir, "src/a.yaml"), "a");
+      writeFileSync(join(dir, "src/b.yaml"), "b");
+      writeFileSync(join(dir, "src/logo.png"), "png");
+      writeFileSync(join(dir, "src/sub/.sourceignore"), "*.txt\n");
+      writeFileSync(join(dir, "src/sub/x.txt"), "x");
+      writeFileSync(join(dir, "src/y.txt"), "y");
+      writeFileSync(join(dir, "src/sub/deep/z.txt"), "z");
+      symlinkSync("/etc/passwd", join(dir, "src/link"));
+      const r = await pack(fsTreeSource(join(dir, "src")), { ignore: "b.yaml", sha256: nativeSha256 });
+      const tree = await unpack(r.bytes, { digest: r.digest });
+      // .git goes (VCS default); logo.png stays because user patterns drop the other defaults; the sub
+      // .sourceignore only sees sub/; b.yaml goes through spec.ignore.
+      expect([...tree.keys()].sort()).toEqual(["a.yaml", "logo.png", "sub", "sub/.sourceignore", "sub/deep", "y.txt"]);
+      // Without any user pattern all defaults apply again.
+      rmSync(join(dir, "src/sub/.sourceignore"));
+      const plain = [...(await unpack((await pack(fsTreeSource(join(dir, "src")))).bytes)).keys()];
+      expect(plain).not.toContain("logo.png");
+      expect(plain).toContain("sub/x.txt");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("compareBytes orders like Go's byte comparison", () => {
+    const names = ["b", "a", "\u{1F600}", "\uFFFD", "A", "a.b", "a-b", "ä"];
+    const go = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...names].sort(compareBytes)).toEqual(go);
+  });
+});
+
+const segment = fc.stringMatching(/^[a-z0-9_é-]{1,12}$/);
+const treeArb = fc
+  .uniqueArray(fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 3000 }), fc.boolean()), {
+    maxLength: 25,
+    selector: ([p]) => p.join("/"),
+  })
+  .map((files) => {
+    const tree: FileTree = new Map();
+    const dirs = new Set<string>();
+    for (const [parts, data, exec] of files) {
+      const path = parts.join("/");
+      // Skip files that would sit where another file's directory is, or vice versa.
+      if (dirs.has(path) || parts.some((_, i) => i > 0 && tree.get(parts.slice(0, i).join("/"))?.kind === "file")) continue;
+      tree.set(path, { kind: "file", mode: exec ? 0o755 : 0o644, data });
+      for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+    }
+    return tree;
+  });
+
+test("pack then unpack gives the same tree (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(treeArb, async (tree) => {
+      const r = await pack(treeSource(tree));
+      const back = await unpack(r.bytes, { digest: r.digest });
+      for (const [path, node] of tree) {
+        const got = back.get(path);
+        expect(got?.kind).toBe("file");
+        if (got?.kind === "file" && node.kind === "file") {
+          expect(got.mode).toBe(node.mode & 0o111 ? 0o700 : 0o600);
+          expect([...got.data]).toEqual([...node.data]);
+        }
+      }
+      for (const [path, node] of back) if (node.kind === "dir") expect(node.mode).toBe(0o750);
+      expect([...back.values()].filter((n) => n.kind === "file").length).toBe(tree.size);
+      // Packing again is a fixed point: the same tree gives the same bytes.
+      expect((await pack(treeSource(back))).digest).toBe(r.digest);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test("pack of a directory equals what GNU tar extracts from it (round trip through disk)", async () => {
+  const dir = temp();
+  try {
+    const tree: FileTree = new Map([["x/y.yaml", file("y")], ["z", file("zz", 0o755)]]);
+    const r = await pack(treeSource(tree));
+    writeFileSync(join(dir, "a.tgz"), r.bytes);
+    mkdirSync(join(dir, "out"));
+    execFileSync("tar", ["-xzf", join(dir, "a.tgz"), "-C", join(dir, "out")]);
+    expect(readdirSync(join(dir, "out")).sort()).toEqual(["x", "z"]);
+    expect(readFileSync(join(dir, "out/x/y.yaml"), "utf8")).toBe("y");
+    expect(statSync(join(dir, "out/z")).mode & 0o777).toBe(0o700);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
