@@ -191,7 +191,7 @@ describe("applyDefaults", () => {
   test("fills the defaults Flux's CRDs declare and leaves the input alone", () => {
     const input = git({ verify: { secretRef: { name: "keys" } } });
     const out = applyDefaults(input);
-    expect(out.spec).toEqual({ ...input.spec, timeout: "60s", verify: { mode: "HEAD", secretRef: { name: "keys" } } });
+    expect(out.spec as unknown).toEqual({ ...input.spec, timeout: "60s", verify: { mode: "HEAD", secretRef: { name: "keys" } } });
     expect((out as Record<string, unknown>).status).toEqual({ observedGeneration: -1 });
     expect(input.spec).not.toHaveProperty("timeout");
   });
@@ -204,7 +204,7 @@ describe("applyDefaults", () => {
     expect(out.spec).toMatchObject({ force: false, postBuild: { substituteFrom: [{ optional: false }, { optional: true }] } });
   });
   test("static kinds get no status", () => {
-    expect(applyDefaults(alert({}))).toEqual({ ...alert({}), spec: { ...alert({}).spec, eventSeverity: "info" } });
+    expect(applyDefaults(alert({})) as unknown).toEqual({ ...alert({}), spec: { ...alert({}).spec, eventSeverity: "info" } });
   });
   test("objects of kinds rivulet does not serve come back unchanged", () => {
     const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } };
