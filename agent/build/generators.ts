@@ -100,7 +100,8 @@ function generate(tree: FileTree, k: Kustomization, args: GeneratorArgs, kind: "
       }
     } else data[e.key] = e.text!;
   }
-  if (Object.keys(data).length) obj.data = data;
+  // kustomize always writes a Secret's data map, even empty, but omits an empty ConfigMap's.
+  if (Object.keys(data).length || kind === "Secret") obj.data = data;
   if (Object.keys(binary).length) obj.binaryData = binary;
   if (kind === "Secret") obj.type = args.type ?? "Opaque";
   if (opts.immutable) obj.immutable = true;

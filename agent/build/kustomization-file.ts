@@ -185,7 +185,8 @@ export function parseKustomization(text: string, file: string): Kustomization {
   const labels = list<LabelEntry>(file, text, raw, "labels");
   for (const l of labels) {
     if (!isObject(l)) fail(file, text, "labels", "every labels entry must be a map");
-    if (l.pairs) for (const [k, v] of Object.entries(l.pairs)) l.pairs[k] = v === null ? "" : String(v);
+    const pairs = l.pairs as Record<string, unknown> | undefined;
+    if (pairs) for (const [k, v] of Object.entries(pairs)) pairs[k] = v === null ? "" : String(v);
   }
   const sortOptions = raw.sortOptions as Kustomization["sortOptions"];
   if (sortOptions !== undefined && (!isObject(sortOptions) || !["legacy", "fifo", undefined].includes(sortOptions.order))) {

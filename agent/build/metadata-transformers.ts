@@ -62,9 +62,9 @@ spec/jobTemplate/spec/template/metadata/annotations create group=batch kind=Cron
 function addPairs(resources: Resource[], pairs: Record<string, string>, fieldSpecs: FieldSpec[]): void {
   for (const r of resources) {
     visitSpecs(r.obj, fieldSpecs, (parent, key) => {
-      let m = parent[key];
-      if (!isObject(m)) parent[key] = m = {};
-      Object.assign(m, pairs);
+      const m = parent[key];
+      if (isObject(m)) Object.assign(m, pairs);
+      else parent[key] = { ...pairs };
     });
   }
 }

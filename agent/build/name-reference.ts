@@ -74,7 +74,9 @@ export const NAME_REFERENCES: RefSpec[] = [
   { path: "spec/storageClassName", kind: "PersistentVolume", referralKind: "StorageClass", referralGroup: "storage.k8s.io" },
   { path: "spec/storageClassName", kind: "PersistentVolumeClaim", referralKind: "StorageClass", referralGroup: "storage.k8s.io" },
   { path: "spec/volumeClaimTemplates/spec/storageClassName", kind: "StatefulSet", referralKind: "StorageClass", referralGroup: "storage.k8s.io" },
-  { path: "spec/ingressClassName", kind: "Ingress", referralKind: "IngressClass" },
+  // kustomize's table spells this referral group "networking.k8s.io/v1", so it never matches: Ingress
+  // class names stay as written, and so they do here.
+  { path: "spec/ingressClassName", kind: "Ingress", referralKind: "IngressClass", referralGroup: "networking.k8s.io/v1" },
   { path: "spec/policyName", kind: "ValidatingAdmissionPolicyBinding", group: "admissionregistration.k8s.io", referralKind: "ValidatingAdmissionPolicy", referralGroup: "admissionregistration.k8s.io" },
 ];
 

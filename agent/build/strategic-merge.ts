@@ -2,8 +2,9 @@
  * Strategic merge patch as kustomize applies it: maps merge key by key, `null` deletes, lists of built-in
  * kinds merge by their patch merge key (containers by name, ports by containerPort, ...) with the patch's
  * elements first and the untouched original elements after them, other lists are replaced. Directives:
- * `$patch: delete|replace` (on maps and list elements), `$deleteFromPrimitiveList/<field>`,
- * `$setElementOrder/<field>` and `$retainKeys`. Kinds kustomize has no schema for (custom resources)
+ * `$patch: delete|replace` (on maps and list elements) and `$retainKeys`. kustomize v5 does not honour
+ * `$deleteFromPrimitiveList/<field>` or `$setElementOrder/<field>`: it copies them into the output as
+ * ordinary keys, and so does this (the corpus pins it). Kinds kustomize has no schema for (custom resources)
  * get no merge keys, so their lists are replaced, as in kustomize.
  */
 import { isObject, type KObject } from "./resource.ts";
@@ -85,7 +86,7 @@ function clean(v: unknown): unknown {
   if (!isObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (k === DIRECTIVE || k.startsWith("$setElementOrder/") || k.startsWith("$deleteFromPrimitiveList/") || k === "$retainKeys") continue;
+    if (k === DIRECTIVE || k === "$retainKeys") continue;
     if (x === null) continue;
     out[k] = clean(x);
   }
@@ -126,13 +127,7 @@ function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>,
   const out: Record<string, unknown> = { ...dest };
   const retain = patch.$retainKeys;
   for (const [k, pv] of Object.entries(patch)) {
-    if (k === DIRECTIVE || k === "$retainKeys" || k.startsWith("$setElementOrder/")) continue;
-    if (k.startsWith("$deleteFromPrimitiveList/")) {
-      const f = k.slice("$deleteFromPrimitiveList/".length);
-      const drop = new Set((Array.isArray(pv) ? pv : []).map((x) => JSON.stringify(x)));
-      if (Array.isArray(out[f])) out[f] = (out[f] as unknown[]).filter((x) => !drop.has(JSON.stringify(x)));
-      continue;
-    }
+    if (k === DIRECTIVE || k === "$retainKeys") continue;
     const field = schema?.fields?.[k];
     const dv = out[k];
     if (pv === null) delete out[k];
@@ -140,18 +135,6 @@ function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>,
     else if (isObject(pv) && isObject(dv)) out[k] = mergeMap(dv, pv, field?.type);
     else if (Array.isArray(pv) && Array.isArray(dv)) out[k] = mergeList(dv, pv, field);
     else out[k] = clean(pv);
-  }
-  for (const [k, order] of Object.entries(patch)) {
-    if (!k.startsWith("$setElementOrder/") || !Array.isArray(order)) continue;
-    const f = k.slice("$setElementOrder/".length);
-    const key = schema?.fields?.[f]?.key;
-    const list = out[f];
-    if (!Array.isArray(list)) continue;
-    const pos = (x: unknown) => {
-      const i = order.findIndex((o) => (key && isObject(o) && isObject(x) ? o[key] === x[key] : JSON.stringify(o) === JSON.stringify(x)));
-      return i < 0 ? order.length : i;
-    };
-    out[f] = list.map((x, i) => [x, pos(x), i] as const).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map((t) => t[0]);
   }
   if (Array.isArray(retain)) {
     for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
