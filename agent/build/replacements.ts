@@ -106,13 +106,14 @@ function loadReplacements(tree: FileTree, k: Kustomization): Replacement[] {
 
 export function applyReplacements(tree: FileTree, k: Kustomization, resources: Resource[]): void {
   for (const rep of loadReplacements(tree, k)) {
-    if (!isObject(rep.source)) throw new Error(`replacement in ${k.file} needs a source`);
-    const sources = resources.filter((r) => selects(rep.source, r));
+    if (!rep || typeof rep.source !== "object" || rep.source === null) throw new Error(`replacement in ${k.file} needs a source`);
+    const source: Replacement["source"] = rep.source;
+    const sources = resources.filter((r) => selects(source, r));
     if (sources.length !== 1) {
       throw new Error(`replacement source ${JSON.stringify(rep.source)} in ${k.file} selects ${sources.length} resources; it must select exactly one`);
     }
-    let value = readValue(sources[0]!, rep.source.fieldPath ?? "metadata.name");
-    const so = rep.source.options;
+    let value = readValue(sources[0]!, source.fieldPath ?? "metadata.name");
+    const so: Options | undefined = source.options;
     if (so?.delimiter !== undefined && typeof value === "string") {
       const parts = value.split(so.delimiter);
       value = parts[so.index ?? 0] ?? "";
