@@ -62,7 +62,7 @@ export function gunzipJs(gz: Uint8Array, maxOutput: number): Uint8Array {
     out.set(chunk, size);
     size += chunk.length;
   });
-  z.onmember = () => void members++;
+  z.onmember = () => void members++; // called for each member after the first
   try {
     for (let at = 0; at < gz.length; at += DEFAULTS.sliceBytes) {
       const end = Math.min(at + DEFAULTS.sliceBytes, gz.length);
@@ -75,7 +75,7 @@ export function gunzipJs(gz: Uint8Array, maxOutput: number): Uint8Array {
   }
   const result = out.subarray(0, size);
   // Multi-member streams have a trailer per member; the last one only covers the last member.
-  if (members <= 1) {
+  if (members === 0) {
     const t = gz.length - 8;
     const storedCrc = (gz[t]! | (gz[t + 1]! << 8) | (gz[t + 2]! << 16) | (gz[t + 3]! << 24)) >>> 0;
     if ((hint >>> 0) !== size % 2 ** 32) throw new GunzipError("truncated", maxOutput);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack, compareBytes } from "./pack.ts";
 import { unpack } from "./unpack.ts";
-import { treeSource, type FileTree } from "./file-tree.ts";
+import { treeSource, type FileTree, type TreeNode } from "./file-tree.ts";
 import { fsTreeSource } from "../runtime/artifact-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 
@@ -15,7 +15,7 @@ const enc = new TextEncoder();
 const file = (s: string, mode = 0o644) => ({ kind: "file" as const, mode, data: enc.encode(s) });
 
 /** A fixed tree whose digest is pinned: the same bytes on Bun, Deno and Node (see the node test below). */
-const FIXED: FileTree = new Map([
+const FIXED: FileTree = new Map<string, TreeNode>([
   ["apps/web/deploy.yaml", file("kind: Deployment\n")],
   ["apps/web/run.sh", file("#!/bin/sh\n", 0o755)],
   ["apps/" + "n".repeat(120) + ".yaml", file("long: name\n")],
@@ -67,7 +67,7 @@ describe("pack", () => {
       for (const r of rows) {
         expect(r[1]).toBe("0/0");
         expect(`${r[3]} ${r[4]}`).toBe("1970-01-01 00:00");
-        expect(["drwxr-x---", "-rw-------", "-rwx------"]).toContain(r[0]);
+        expect(["drwxr-x---", "-rw-------", "-rwx------"]).toContain(r[0] ?? "");
       }
       expect(rows.find((r) => r[5] === "apps/web/run.sh")![0]).toBe("-rwx------");
       const header = (await pack(treeSource(FIXED))).bytes.subarray(0, 10);
@@ -157,7 +157,7 @@ test("pack then unpack gives the same tree (property)", async () => {
 test("pack of a directory equals what GNU tar extracts from it (round trip through disk)", async () => {
   const dir = temp();
   try {
-    const tree: FileTree = new Map([["x/y.yaml", file("y")], ["z", file("zz", 0o755)]]);
+    const tree: FileTree = new Map<string, TreeNode>([["x/y.yaml", file("y")], ["z", file("zz", 0o755)]]);
     const r = await pack(treeSource(tree));
     writeFileSync(join(dir, "a.tgz"), r.bytes);
     mkdirSync(join(dir, "out"));

@@ -5,8 +5,9 @@
  * pattern exists, only the VCS defaults stay.
  *
  * Matching follows go-git's matcher, which Flux uses: the last pattern (over all domains, in load order)
- * that matches the path or one of its parent directories decides. That differs from git in one corner: a
- * negated pattern can re-include a file inside an excluded directory (git cannot). Each pattern's own
+ * that matches the path or one of its parent directories decides. That differs from git only with negated
+ * patterns on nested paths: a negation can re-include a file inside an excluded directory (git cannot), and
+ * a later negation matching a parent directory beats an earlier pattern matching the file. Each pattern's own
  * syntax is matched by the `ignore` package, which follows git and is differential-tested against
  * `git check-ignore` in source-ignore.test.ts.
  */

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, existsSync, mkdirSync, symlinkSync, r
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { craftTar, gz, paxEntry, type CraftEntry } from "./testdata/craft-tar.ts";
+import { craftTar, paxEntry, type CraftEntry } from "./testdata/craft-tar.ts";
 import { unpack, unpackTo, type UnpackOptions } from "./unpack.ts";
 import { digestOf } from "./digest.ts";
 import { fsTreeSink } from "../runtime/artifact-fs.ts";
@@ -11,6 +11,7 @@ import { nativeGunzip } from "../runtime/native-gunzip.ts";
 import { indexTarWasm } from "./tar-index-wasm.ts";
 
 const P = "Cannot extract the tar archive";
+const gz = (tar: Uint8Array) => new Uint8Array(gzipSync(tar));
 const ok: CraftEntry = { name: "ok.yaml", data: "a: 1\n" };
 
 interface Hostile {

@@ -1,9 +1,7 @@
 /**
  * Test-only: builds raw tar streams header by header, including the malformed and hostile ones a real tar
- * tool refuses to write (traversal names, devices, wrong checksums), and gzips them with node:zlib.
+ * tool refuses to write (traversal names, devices, wrong checksums). Portable (no node:*) so it passes the portable type-check.
  */
-import { gzipSync } from "node:zlib";
-
 export interface CraftEntry {
   name: string;
   /** Type flag character; default "0". */
@@ -55,10 +53,6 @@ export function craftTar(entries: CraftEntry[], trailer = true): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-export function gz(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(gzipSync(bytes));
 }
 
 /** A PAX extended header entry carrying the given records. */
