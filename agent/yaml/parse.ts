@@ -1,9 +1,13 @@
 /**
- * The YAML facade every stage uses to turn manifest text into plain objects. Today it is backed by the
- * `yaml` package with safe limits; the WASM YAML-to-JSON fast path (issue 4) slots in behind the same
- * functions. Scalars follow the YAML 1.1 core rules that go-yaml (kustomize, kubectl) applies.
+ * The YAML facade every stage uses to turn manifest text into plain objects. The WASM scanner
+ * (wasm/yaml) converts what Kubernetes manifests use straight to JSON for native `JSON.parse`; documents
+ * with anchors, aliases, merge keys, tags or complex keys go, one by one, to the `yaml` package
+ * (fallback.ts). Both type plain scalars by one table (wasm/yaml/assembly/resolve.ts) that matches
+ * `kubectl kustomize` (go-yaml v3): `yes`/`on` stay strings, `0755` is 493, dates become RFC 3339 strings.
+ * Limits: document size, alias expansions (DEFAULTS); nesting depth 256.
  */
-import { parseAllDocuments } from "yaml";
+import { scanYaml } from "./wasm-scanner.ts";
+import { parseFallback, FallbackError } from "./fallback.ts";
 
 export const DEFAULTS = {
   /** Largest single document accepted, in bytes of text. */
@@ -24,19 +28,49 @@ export class YamlError extends Error {
  * `file` names the source in error messages: `Cannot parse apps/web.yaml:12:5: ...`.
  */
 export function parseDocuments(text: string, file = "<input>"): unknown[] {
-  const docs = parseAllDocuments(text, { version: "1.1", uniqueKeys: true, prettyErrors: false });
+  const scanned = scanYaml(text, DEFAULTS.maxDocumentBytes);
+  if (!("values" in scanned)) throw new YamlError(`Cannot parse ${file}:${scanned.line}:${scanned.col}: ${scanned.message}`);
   const out: unknown[] = [];
-  for (const doc of docs) {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0];
-      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new YamlError(`Cannot parse ${where}: ${err.message.split("\n")[0]}`, { cause: err });
+  for (let i = 0; i < scanned.values.length; i++) {
+    let value = scanned.values[i];
+    const doc = scanned.docs[i]!;
+    if (doc.kind === "fallback") {
+      try {
+        value = parseFallback(doc.text, doc.line, DEFAULTS);
+      } catch (err) {
+        if (err instanceof FallbackError) throw new YamlError(`Cannot parse ${file}:${err.line}:${err.col}: ${err.message}`, { cause: err });
+        throw err;
+      }
     }
-    if (doc.contents === null) continue;
-    const value = doc.toJS({ maxAliasCount: DEFAULTS.maxAliasCount });
     if (value === null || value === undefined) continue;
     out.push(value);
   }
+  return out;
+}
+
+/** Parses with the exact parser only (no WASM fast path); for differential tests and benchmarks. */
+export function parseDocumentsExact(text: string, file = "<input>"): unknown[] {
+  const out: unknown[] = [];
+  // Split on document markers the way the scanner does, so each document keeps its own line offset.
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  let start = 0;
+  const flush = (end: number) => {
+    const chunk = lines.slice(start, end).join("\n");
+    if (chunk.trim() === "") return;
+    try {
+      const v = parseFallback(chunk, start + 1, DEFAULTS);
+      if (v !== null && v !== undefined) out.push(v);
+    } catch (err) {
+      if (err instanceof FallbackError) throw new YamlError(`Cannot parse ${file}:${err.line}:${err.col}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (/^(---|\.\.\.)([ \t\r]|$)/.test(lines[i]!) && i > start && !/^%/.test(lines[start]!)) {
+      flush(i);
+      start = i;
+    }
+  }
+  flush(lines.length);
   return out;
 }
