@@ -16,10 +16,15 @@ import { nativeSha256 } from "../runtime/native-digest.ts";
 import { nativeGunzip } from "../runtime/native-gunzip.ts";
 import { UsageError, type Command } from "./command.ts";
 
-function args(argv: string[], options: ParseArgsConfig["options"], count: number, usage: string) {
-  let parsed;
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function args(argv: string[], options: ParseArgsConfig["options"], count: number, usage: string): Parsed {
+  let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
