@@ -1,0 +1,49 @@
+/**
+ * A Flux Kustomization's build, as kustomize-controller runs it: overlay the spec onto the source path
+ * (flux-overlay.ts), run kustomize, check every object has apiVersion, kind and name, apply post-build
+ * substitution (substitute.ts), and digest the rendered stream with sha256 (the `history` digest).
+ * Rendering is passed in (`emit`), so this module stays free of any particular YAML writer;
+ * substituteFrom data is passed in already resolved, in spec order.
+ */
+import { kustomizeBuild } from "./build.ts";
+import type { FileTree } from "./file-tree.ts";
+import { joinPath } from "./file-tree.ts";
+import { fluxKustomization, withKustomization, type FluxKustomizationSpec } from "./flux-overlay.ts";
+import { curId, formatId, type KObject } from "./resource.ts";
+import { mergeVars, substituteResource } from "./substitute.ts";
+
+export interface FluxBuildOptions {
+  /** Renders objects as a YAML stream; used for substitution and for the digest. */
+  emit: (objs: unknown[]) => string;
+  /** Data of each substituteFrom entry, in spec order (missing optional sources left out by the caller). */
+  substituteFrom?: Record<string, string>[];
+  /** StrictPostBuildSubstitutions: an undefined variable without a default is an error. */
+  strict?: boolean;
+}
+
+export interface FluxBuildResult {
+  objects: KObject[];
+  /** The rendered YAML stream. */
+  yaml: string;
+  /** `sha256:<hex>` of the rendered stream. */
+  digest: string;
+}
+
+export async function fluxBuild(tree: FileTree, spec: FluxKustomizationSpec, opts: FluxBuildOptions): Promise<FluxBuildResult> {
+  const dir = joinPath("", spec.path ?? "");
+  if (dir !== "" && !tree.isDir(dir)) throw new Error(`Cannot build: kustomization path not found: ${spec.path}`);
+  const overlaid = withKustomization(tree, dir, fluxKustomization(tree, dir, spec));
+  let objects = await kustomizeBuild(overlaid, dir);
+  for (const o of objects) {
+    const id = curId(o);
+    if (!o.apiVersion || !id.kind || !id.name) throw new Error(`Cannot build: ${formatId(id)} is missing apiVersion, kind or metadata.name`);
+  }
+  if (spec.postBuild) {
+    const vars = mergeVars(opts.substituteFrom ?? [], spec.postBuild.substitute);
+    objects = objects.map((o) => substituteResource(o, vars, opts.emit, opts.strict));
+  }
+  const yaml = opts.emit(objects);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(yaml));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { objects, yaml, digest: `sha256:${hex}` };
+}
