@@ -1,11 +1,13 @@
 /** Every `rivulet` subcommand. Add a command group by importing its list here. */
 import type { Command } from "./command.ts";
 import { artifactCommands } from "./artifact.ts";
+import { buildCommand } from "./build.ts";
 import { runCommand } from "./run.ts";
 import { versionCommand } from "./version.ts";
 
 export const commands: Command[] = [
   ...artifactCommands,
+  buildCommand,
   runCommand,
   versionCommand,
 ];
