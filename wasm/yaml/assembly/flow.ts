@@ -70,6 +70,7 @@ export function flowCollection(): void {
     c = at(0);
     if (c == 44) S.pos++;
     else if (c != close) {
+      if (S.pos >= S.end) fail(isMap ? "unterminated flow mapping" : "unterminated flow sequence", open);
       fail(isMap ? "did not find expected ',' or '}'" : "did not find expected ',' or ']'", S.pos);
       break;
     }

@@ -23,7 +23,7 @@
  *
  * Mapping keys must resolve to strings: kustomize rejects `1: x`, `true: x`, `~: x`, so do we.
  */
-import { Buf, out } from "./state.ts";
+import { Buf, out, failWith } from "./state.ts";
 import { writeString, writeU64 } from "./json.ts";
 import { writeTimestamp } from "./timestamp.ts";
 
@@ -168,6 +168,11 @@ function tryFloat(p: usize, n: i32): bool {
   return true;
 }
 
+function nonJson(p: usize, n: i32): i32 {
+  failWith("the value has no JSON form, as in kustomize (quote it): ", p, p, n);
+  return T_NONJSON;
+}
+
 /** Types a plain scalar and writes its JSON value. Returns one of the T_ constants. */
 export function writePlain(p: usize, n: i32): i32 {
   if (n == 0) { out.ascii("null"); return T_NULL; }
@@ -179,11 +184,11 @@ export function writePlain(p: usize, n: i32): i32 {
   } else if (c == 102 || c == 70) {
     if (eq3(p, n, "false", "False", "FALSE")) { out.ascii("false"); return T_BOOL; }
   } else if (c == 46) {
-    if (eq3(p, n, ".inf", ".Inf", ".INF") || eq3(p, n, ".nan", ".NaN", ".NAN")) return T_NONJSON;
+    if (eq3(p, n, ".inf", ".Inf", ".INF") || eq3(p, n, ".nan", ".NaN", ".NAN")) return nonJson(p, n);
     // Go ParseFloat on the raw text: no underscores allowed.
     if (n >= 2 && isDigit(<i32>load<u8>(p + 1)) && tryFloat(p, n)) return T_FLOAT;
   } else if (isDigit(c) || c == 43 || c == 45) {
-    if ((eq3(p, n, "+.inf", "+.Inf", "+.INF") || eq3(p, n, "-.inf", "-.Inf", "-.INF"))) return T_NONJSON;
+    if (eq3(p, n, "+.inf", "+.Inf", "+.INF") || eq3(p, n, "-.inf", "-.Inf", "-.INF")) return nonJson(p, n);
     if (isDigit(c) && writeTimestamp(p, n)) return T_TIME;
     let q = p, m = n;
     // go-yaml removes every underscore before trying int and float.
