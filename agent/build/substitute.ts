@@ -120,7 +120,14 @@ function evalExpr(body: string, vars: Record<string, string>, strict: boolean): 
   if (op.startsWith("/")) {
     const mode = op.startsWith("//") ? "//" : op.startsWith("/#") ? "/#" : op.startsWith("/%") ? "/%" : "/";
     const rest = op.slice(mode.length);
-    const slash = rest.indexOf("/");
+    let slash = -1;
+    for (let j = 0; j < rest.length; j++) {
+      if (rest[j] === "\\") j++;
+      else if (rest[j] === "/") {
+        slash = j;
+        break;
+      }
+    }
     const pattern = slash < 0 ? rest : rest.slice(0, slash);
     const repl = slash < 0 ? "" : rest.slice(slash + 1);
     return replaceMatch(value, sub(pattern), sub(repl), mode);
