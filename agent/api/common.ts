@@ -146,7 +146,7 @@ function checkObjectMeta(meta: Record<string, unknown>, path: string): FieldErro
       continue;
     }
     for (const [k, v] of Object.entries(map)) {
-      if (typeof v !== "string") errors.push(fieldError.type(`${childPath(path, key)}[${k}]`, "string", v));
+      if (typeof v !== "string") errors.push(fieldError.type(childPath(childPath(path, key), k), "string", v));
     }
   }
   return errors;

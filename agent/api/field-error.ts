@@ -1,10 +1,13 @@
 /**
  * A validation error on one field, worded the way the Kubernetes API server words it
  * (`spec.url: Invalid value: "ftp://x": spec.url in body should match '^(http|https|ssh)://.*$'`), so a
- * user sees the same text whether rivulet or the API server refused the object. Paths use the API
- * server's field-path form: `spec.include[0].toPath`, map entries as `metadata.labels[app]`.
+ * user sees the same text whether rivulet or the API server refused the object. Checked against a real
+ * kube-apiserver 1.20 with the generated CRDs: schema errors match word for word, except that
+ * 1.20 drops list indices from paths (`spec.include.repository`) where we keep them
+ * (`spec.include[0].repository`, as newer API servers report). Map entries are `spec.x.key`.
  *
- * Limits: values are rendered with JSON.stringify (Go renders some values differently, e.g. maps).
+ * Limits: values are rendered with JSON.stringify (Go renders maps as `map[string]interface {}{...}`);
+ * the metadata.name/namespace messages are shorter than the API server's.
  */
 
 export type FieldErrorReason =
@@ -67,10 +70,10 @@ export const fieldError = {
     reason: "format",
     message: `${at(path)}: Invalid value: ${show(value)}: ${at(path)} in body must be of type ${format}: ${show(value)}`,
   }),
-  tooLong: (path: string, max: number): FieldError => ({
+  tooLong: (path: string, value: unknown, max: number): FieldError => ({
     path,
     reason: "too-long",
-    message: `${at(path)}: Too long: may not be longer than ${max}`,
+    message: `${at(path)}: Invalid value: ${show(value)}: ${at(path)} in body should be at most ${max} chars long`,
   }),
   tooShort: (path: string, value: unknown, min: number): FieldError => ({
     path,
@@ -80,7 +83,7 @@ export const fieldError = {
   tooMany: (path: string, count: number, max: number): FieldError => ({
     path,
     reason: "too-many",
-    message: `${at(path)}: Too many: ${count}: must have at most ${max} items`,
+    message: `${at(path)}: Invalid value: ${count}: ${at(path)} in body should have at most ${max} items`,
   }),
   tooFew: (path: string, count: number, min: number): FieldError => ({
     path,

@@ -71,7 +71,7 @@ function walk(node: Node, value: unknown, path: string, opts: ValidateOptions, o
       return;
     case "map":
       if (!isPlainObject(value)) return void out.push(fieldError.type(path, "object", value));
-      for (const [key, v] of Object.entries(value)) walk(node.values, v, `${path}[${key}]`, opts, out);
+      for (const [key, v] of Object.entries(value)) walk(node.values, v, childPath(path, key), opts, out);
       return;
     case "array":
       if (!Array.isArray(value)) return void out.push(fieldError.type(path, "array", value));
@@ -97,7 +97,7 @@ function typeName(node: Node): string {
 function checkString(node: StringNode, value: string, path: string, out: FieldError[]): void {
   // Lengths count characters (Go runes), not UTF-16 units.
   const length = node.minLength !== undefined || node.maxLength !== undefined ? [...value].length : 0;
-  if (node.maxLength !== undefined && length > node.maxLength) out.push(fieldError.tooLong(path, node.maxLength));
+  if (node.maxLength !== undefined && length > node.maxLength) out.push(fieldError.tooLong(path, value, node.maxLength));
   if (node.minLength !== undefined && length < node.minLength) out.push(fieldError.tooShort(path, value, node.minLength));
   if (node.enum && !node.enum.includes(value)) out.push(fieldError.enum(path, value, node.enum));
   if (node.pattern !== undefined && !regex(node.pattern).test(value)) out.push(fieldError.pattern(path, value, node.pattern));

@@ -68,7 +68,7 @@ describe("validation of builder types", () => {
     [{ name: "a", values: [] }, [`values: Invalid value: "array": values in body must be of type object: "array"`]],
     [{ name: "a", replicas: 11 }, ["replicas: Invalid value: 11: replicas in body should be less than or equal to 10"]],
     [{ name: "a", tags: null }, [`tags: Invalid value: "null": tags in body must be of type array: "null"`]],
-    [{ name: "a", labels: { x: true } }, [`labels[x]: Invalid value: "boolean": labels[x] in body must be of type string: "boolean"`]],
+    [{ name: "a", labels: { x: true } }, [`labels.x: Invalid value: "boolean": labels.x in body must be of type string: "boolean"`]],
     [{ name: "😀" }, []],
   ])("%j -> %j", (value, errors) => {
     expect(validateNode(thing.node, value).map((e) => e.message)).toEqual(errors);
