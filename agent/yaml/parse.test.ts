@@ -110,7 +110,7 @@ describe("property: generated manifests in varied styles", () => {
       fc.property(docArb, fc.constantFrom<"block" | "flow">("block", "flow"), fc.boolean(), (doc, style, indentSeq) => {
         const text = stringify(doc, { version: "1.1", collectionStyle: style, indentSeq, lineWidth: 40 });
         // Both paths give the same values, or both refuse (the yaml package can emit text it cannot read back).
-        let exact: unknown;
+        let exact: unknown[];
         try {
           exact = parseDocumentsExact(text);
         } catch {
