@@ -1,18 +1,12 @@
 /**
  * The runtime's native gunzip, capped: node:zlib's gunzipSync with `maxOutputLength` stops inflating as
  * soon as the cap is passed (checked on Bun, Deno and Node: a 64 MiB bomb with a 1 MiB cap fails in
- * ~1-4 ms). Bun.gunzipSync has no cap, so on Bun it is used only when the input is too small to inflate
- * past the cap (deflate cannot expand more than 1032:1). The choice and its measurements are in
- * agent/artifact/gunzip.ts and bench/artifact.md.
+ * ~1-4 ms). Bun.gunzipSync is not used: it has no cap, and the only inputs where it is provably bounded
+ * (smaller than cap / 1032, deflate's maximum ratio: ~100 KB for the 100 MiB default) are too small for
+ * its speed to matter. The choice and its measurements are in agent/artifact/gunzip.ts and bench/artifact.md.
  */
 import { gunzipSync } from "node:zlib";
 import { GunzipError, type NativeGunzip } from "../artifact/gunzip.ts";
-
-const MAX_DEFLATE_RATIO = 1032;
-
-interface BunGlobal {
-  gunzipSync(data: Uint8Array): Uint8Array;
-}
 
 /** node:zlib, with the cap enforced while inflating. */
 export const zlibGunzip: NativeGunzip = (gz, maxOutput) => {
@@ -24,21 +18,9 @@ export const zlibGunzip: NativeGunzip = (gz, maxOutput) => {
   }
 };
 
-/** Bun.gunzipSync where it is provably bounded, node:zlib otherwise. */
-export const bunGunzip: NativeGunzip = (gz, maxOutput) => {
-  const bun = (globalThis as { Bun?: BunGlobal }).Bun;
-  if (!bun || gz.length * MAX_DEFLATE_RATIO > maxOutput) return zlibGunzip(gz, maxOutput);
-  try {
-    return bun.gunzipSync(gz);
-  } catch {
-    // Bun says only "Zlib returned an error"; node:zlib names the problem (truncated or corrupt).
-    return zlibGunzip(gz, maxOutput);
-  }
-};
-
-/** The fastest measured capped gunzip for the runtime this runs on. */
+/** The fastest measured capped gunzip: node:zlib on Bun, Deno and Node alike. */
 export function nativeGunzip(): NativeGunzip {
-  return (globalThis as { Bun?: unknown }).Bun ? bunGunzip : zlibGunzip;
+  return zlibGunzip;
 }
 
 function mapError(err: unknown, maxOutput: number): GunzipError {
