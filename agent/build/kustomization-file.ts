@@ -31,6 +31,8 @@ export interface LabelEntry {
   pairs?: Record<string, string>;
   includeSelectors?: boolean;
   includeTemplates?: boolean;
+  /** Extra field specs (path, kind, group, version, create) the labels also go to. */
+  fields?: { path: string; kind?: string; group?: string; version?: string; create?: boolean }[];
 }
 
 export interface ImageEntry {

@@ -75,9 +75,10 @@ export function applyCommonLabels(resources: Resource[], labels: Record<string, 
 
 export function applyLabels(resources: Resource[], entry: LabelEntry): void {
   const pairs = entry.pairs ?? {};
-  if (entry.includeSelectors) addPairs(resources, pairs, COMMON_LABEL_SPECS);
-  else if (entry.includeTemplates) addPairs(resources, pairs, METADATA_LABELS);
-  else addPairs(resources, pairs, [{ path: "metadata/labels", create: true }]);
+  const extra: FieldSpec[] = (entry.fields ?? []).map((f) => ({ ...f }));
+  if (entry.includeSelectors) addPairs(resources, pairs, [...COMMON_LABEL_SPECS, ...extra]);
+  else if (entry.includeTemplates) addPairs(resources, pairs, [...METADATA_LABELS, ...extra]);
+  else addPairs(resources, pairs, [{ path: "metadata/labels", create: true }, ...extra]);
 }
 
 export function applyCommonAnnotations(resources: Resource[], annotations: Record<string, string>): void {
