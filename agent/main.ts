@@ -24,5 +24,6 @@ const code = await dispatch(process.argv.slice(2), commands, {
   signal: controller.signal,
 });
 process.exitCode = code;
-// Commands close their own servers and watches; exiting here stops stray timers from keeping us alive.
-setTimeout(() => process.exit(code), 50).unref?.();
+// Commands close their own servers and watches; keep-alive sockets to the API server would still hold
+// the event loop open, so the process exits explicitly once the command has returned.
+setTimeout(() => process.exit(code), 50);

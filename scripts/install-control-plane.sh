@@ -7,8 +7,12 @@
 set -euo pipefail
 
 K8S_SRC_VERSION="1.20.5+really1.20.2"
+# Bump BUILD_ID whenever the build recipe changes, so machines with older cached binaries rebuild.
+# p1: vendored modern-go/reflect2 replaced by Debian's 1.0.2 (1.0.1 crashes under Go >= 1.18 with
+# "fatal error: fault" in mapiterinit, e.g. on requests authenticated by ServiceAccount tokens).
+BUILD_ID="$K8S_SRC_VERSION-p1"
 cache="${RIVULET_CACHE:-$HOME/.cache/rivulet}"
-bindir="$cache/kubernetes-$K8S_SRC_VERSION/bin"
+bindir="$cache/kubernetes-$BUILD_ID/bin"
 log() { printf '[control-plane] %s\n' "$*" >&2; }
 
 need_pkgs=()
@@ -17,6 +21,7 @@ if [ ! -x "$bindir/kube-apiserver" ] || [ ! -x "$bindir/kube-controller-manager"
   command -v go >/dev/null 2>&1 || need_pkgs+=(golang-go)
   command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
   command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
+  [ -d /usr/share/gocode/src/github.com/modern-go/reflect2 ] || need_pkgs+=(golang-github-modern-go-reflect2-dev)
 fi
 
 apt_updated=0
@@ -58,6 +63,13 @@ fi
 cd "$srcdir"
 mkdir -p .go/src/k8s.io
 [ -e .go/src/k8s.io/kubernetes ] || ln -s ../../.. .go/src/k8s.io/kubernetes
+
+log "patching vendor/github.com/modern-go/reflect2 with Debian's 1.0.2 (Go 1.18+ compatibility)"
+rm -rf vendor/github.com/modern-go/reflect2
+mkdir -p vendor/github.com/modern-go/reflect2
+cp -r /usr/share/gocode/src/github.com/modern-go/reflect2/. vendor/github.com/modern-go/reflect2/
+rm -f vendor/github.com/modern-go/reflect2/go.mod vendor/github.com/modern-go/reflect2/*_test.go
+sed -i 's|modern-go/reflect2 v1.0.1|modern-go/reflect2 v1.0.2|g' vendor/modules.txt go.mod 2>/dev/null || true
 
 log "building kube-apiserver and kube-controller-manager (about 7 minutes on 2 cores)"
 start=$(date +%s)

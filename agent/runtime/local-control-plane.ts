@@ -20,6 +20,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 export const K8S_VERSION = "1.20.5+really1.20.2";
+/** Must match BUILD_ID in scripts/install-control-plane.sh (the cache key of the patched build). */
+export const BUILD_ID = `${K8S_VERSION}-p1`;
 
 export const DEFAULTS = {
   etcdReadyMs: 30_000,
@@ -59,7 +61,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 function cacheBinDir(): string {
   const cache = process.env.RIVULET_CACHE ?? join(homedir(), ".cache", "rivulet");
-  return join(cache, `kubernetes-${K8S_VERSION}`, "bin");
+  return join(cache, `kubernetes-${BUILD_ID}`, "bin");
 }
 
 /** Returns the directory holding kube-apiserver and kube-controller-manager, building them if needed. */

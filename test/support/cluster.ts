@@ -9,7 +9,7 @@ import process from "node:process";
 import { createHttpClient } from "../../agent/kube/http-client.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
-import { TENANT_FILES, tenantObjects } from "../../agent/kube/tenant-install.ts";
+import { installTenant as installTenantObjects, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../../agent/kube/tenant-install.ts";
 import { parseDocuments } from "../../agent/yaml/parse.ts";
 import { connect } from "../../agent/runtime/kube-transport.ts";
 import { startLocalControlPlane } from "../../agent/runtime/local-control-plane.ts";
@@ -59,46 +59,23 @@ export async function deleteNamespace(name: string): Promise<void> {
 
 /** Applies deploy/tenant/ in the namespace: ServiceAccount `rivulet`, its Roles and RoleBindings. */
 export async function installTenant(namespace: string): Promise<KubeObject[]> {
-  const client = await adminClient();
-  const docs = TENANT_FILES.flatMap((f) =>
-    parseDocuments(readFileSync(join(repoRoot, "deploy", "tenant", f), "utf8"), f),
-  ) as KubeObject[];
-  const applied: KubeObject[] = [];
-  for (const o of tenantObjects(docs, namespace)) applied.push(await client.apply(o, { fieldManager: "rivulet-tests" }));
-  return applied;
+  return installTenantObjects(await adminClient(), namespace, tenantDocs(), "rivulet-tests");
+}
+
+export function tenantDocs(): KubeObject[] {
+  return TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(repoRoot, "deploy", "tenant", f), "utf8"), f)) as KubeObject[];
 }
 
 /**
  * A kubeconfig for a ServiceAccount, with a token from the TokenRequest API: a real, unprivileged
  * identity (`system:serviceaccount:NS:NAME`), exactly what the agent has when it runs in a pod.
  */
-export async function serviceAccountKubeconfig(namespace: string, name: string, opts: { contextNamespace?: string } = {}): Promise<string> {
+export async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
   const c = await testCluster();
-  const client = await adminClient();
-  await client.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } }, { fieldManager: "rivulet-tests" });
-  const tr = (await client.raw("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    apiVersion: "authentication.k8s.io/v1",
-    kind: "TokenRequest",
-    spec: { expirationSeconds: 3600 },
-  })) as { status: { token: string } };
-  const admin = parseDocuments(readFileSync(c.kubeconfig, "utf8"))[0] as {
-    clusters: Array<{ name: string }>;
-    contexts: Array<{ name: string; context: { cluster: string } }>;
-    "current-context": string;
-  };
-  const clusterName = admin.contexts.find((x) => x.name === admin["current-context"])?.context.cluster ?? admin.clusters[0]!.name;
+  const token = await serviceAccountToken(await adminClient(), namespace, name, "rivulet-tests");
+  const base = parseDocuments(readFileSync(c.kubeconfig, "utf8"))[0] as Parameters<typeof kubeconfigForToken>[0];
   const file = join(c.dir, `sa-${namespace}-${name}.kubeconfig`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: admin.clusters.filter((x) => x.name === clusterName),
-      users: [{ name, user: { token: tr.status.token } }],
-      contexts: [{ name, context: { cluster: clusterName, user: name, namespace: opts.contextNamespace ?? namespace } }],
-      "current-context": name,
-    }),
-  );
+  writeFileSync(file, kubeconfigForToken(base, name, token, namespace));
   return file;
 }
 
