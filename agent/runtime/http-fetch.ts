@@ -27,7 +27,7 @@ export function createFetch(tls: TlsOptions = {}): Fetch {
 
 function nodeHttpsFetch(tls: TlsOptions): Fetch {
   return async (input, init) => {
-    const req = new Request(input, init);
+    const req = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
     const url = new URL(req.url);
     if (url.protocol !== "https:") return fetch(req);
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
