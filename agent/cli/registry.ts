@@ -2,6 +2,7 @@
 import type { Command } from "./command.ts";
 import { artifactCommands } from "./artifact.ts";
 import { buildCommand } from "./build.ts";
+import { demoCommand } from "./demo.ts";
 import { runCommand } from "./run.ts";
 import { versionCommand } from "./version.ts";
 
@@ -9,5 +10,6 @@ export const commands: Command[] = [
   ...artifactCommands,
   buildCommand,
   runCommand,
+  demoCommand,
   versionCommand,
 ];
