@@ -1,0 +1,150 @@
+import { describe, expect, test } from "bun:test";
+import { WorkQueue } from "./work-queue.ts";
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function manualTimers() {
+  let now = 0;
+  const timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  let id = 0;
+  return {
+    opts: {
+      now: () => now,
+      setTimer: (fn: () => void, ms: number) => {
+        timers.push({ at: now + ms, fn, id: ++id });
+        return id;
+      },
+      clearTimer: (h: unknown) => {
+        const i = timers.findIndex((t) => t.id === h);
+        if (i >= 0) timers.splice(i, 1);
+      },
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
+        if (t.at <= now) {
+          timers.splice(timers.indexOf(t), 1);
+          t.fn();
+        }
+      }
+    },
+    pending: () => timers.map((t) => t.at - now),
+  };
+}
+
+describe("WorkQueue", () => {
+  test("a key added many times while queued runs once", async () => {
+    const runs: string[] = [];
+    let release!: () => void;
+    const q = new WorkQueue(async (k) => {
+      runs.push(k);
+      if (k === "blocker") await new Promise<void>((r) => (release = r));
+    }, { concurrency: 1 });
+    q.add("blocker");
+    q.add("a");
+    q.add("a");
+    q.add("b");
+    q.add("a");
+    expect(q.depth).toBe(2);
+    release();
+    await q.idle();
+    expect(runs).toEqual(["blocker", "a", "b"]);
+  });
+
+  test("a key added while it runs runs again afterwards, never concurrently", async () => {
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    let gate!: () => void;
+    const q = new WorkQueue(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      runs++;
+      if (runs === 1) await new Promise<void>((r) => (gate = r));
+      active--;
+    }, { concurrency: 4 });
+    q.add("a");
+    await tick();
+    q.add("a");
+    q.add("a");
+    gate();
+    await q.idle();
+    expect(runs).toBe(2);
+    expect(maxActive).toBe(1);
+  });
+
+  test("no more than `concurrency` keys run at once", async () => {
+    let active = 0;
+    let maxActive = 0;
+    const q = new WorkQueue(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+    }, { concurrency: 3 });
+    for (let i = 0; i < 10; i++) q.add(`k${i}`);
+    await q.idle();
+    expect(maxActive).toBe(3);
+  });
+
+  test("a delayed add keeps the earliest due time and add() cancels the delay", async () => {
+    const t = manualTimers();
+    const runs: string[] = [];
+    const q = new WorkQueue(async (k) => void runs.push(k), t.opts);
+    q.addAfter("a", 1000);
+    q.addAfter("a", 5000);
+    expect(t.pending()).toEqual([1000]);
+    q.addAfter("a", 200);
+    expect(t.pending()).toEqual([200]);
+    t.advance(200);
+    await q.idle();
+    expect(runs).toEqual(["a"]);
+    q.addAfter("b", 1000);
+    q.add("b");
+    expect(t.pending()).toEqual([]);
+    await q.idle();
+    expect(runs).toEqual(["a", "b"]);
+  });
+
+  test("failures back off exponentially per key up to the cap, and forget resets", () => {
+    const t = manualTimers();
+    const q = new WorkQueue(async () => {}, { ...t.opts, baseBackoffMs: 100, maxBackoffMs: 1000 });
+    const delays = [1, 2, 3, 4, 5, 6].map(() => {
+      const d = q.addRateLimited("a");
+      t.advance(d);
+      return d;
+    });
+    expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
+    q.forget("a");
+    expect(q.addRateLimited("a")).toBe(100);
+    expect(q.addRateLimited("other")).toBe(100);
+  });
+
+  test("remove drops queued work and timers; stop waits for running work", async () => {
+    const t = manualTimers();
+    const runs: string[] = [];
+    const q = new WorkQueue(async (k) => void runs.push(k), t.opts);
+    q.addAfter("x", 100);
+    q.remove("x");
+    t.advance(200);
+    await q.idle();
+    expect(runs).toEqual([]);
+    q.add("y");
+    await q.stop();
+    q.add("z");
+    await q.idle();
+    expect(runs).toEqual(["y"]);
+  });
+
+  test("a throwing worker does not stop the queue", async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async (k) => {
+      runs.push(k);
+      if (k === "bad") throw new Error("boom");
+    }, { concurrency: 1 });
+    q.add("bad");
+    q.add("good");
+    await q.idle();
+    expect(runs).toEqual(["bad", "good"]);
+  });
+});

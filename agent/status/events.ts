@@ -1,0 +1,150 @@
+/**
+ * Records Kubernetes Events about rivulet's objects where Flux users look (`kubectl events`,
+ * `flux events`), and optionally forwards them to a Flux notification-controller (`--events-addr`) in
+ * Flux's event JSON (event.toolkit.fluxcd.io/v1beta1). An event repeated within the fold window updates
+ * the count and lastTimestamp of the first one instead of creating another, as client-go's recorder does.
+ * Recording never throws: a failed event is logged and the reconcile goes on.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Fetch } from "../core/fetch.ts";
+import { formatRef } from "../core/ref.ts";
+
+export const DEFAULTS = {
+  foldWindowMs: 10 * 60_000,
+  forwardTimeoutMs: 5_000,
+  forwardAttempts: 3,
+  /** notification-controller caps messages at 39000 characters. */
+  maxMessage: 39_000,
+};
+
+export interface EventInput {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  /** Extra metadata for the forwarded event, e.g. {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:..."}. */
+  metadata?: Record<string, string>;
+  /** Trace events go to Kubernetes only, never to the notification-controller (Flux's rule). */
+  trace?: boolean;
+}
+
+export interface EventRecorder {
+  record(obj: KubeObject, e: EventInput): Promise<void>;
+}
+
+export interface EventRecorderOptions {
+  client: KubeClient;
+  /** reportingController / source.component, e.g. "kustomize-controller" or "source-controller". */
+  controllerFor(obj: KubeObject): string;
+  instance: string;
+  log: Logger;
+  eventsAddr?: string;
+  fetch?: Fetch;
+  now?: () => Date;
+  fieldManager?: string;
+}
+
+interface Folded {
+  name: string;
+  count: number;
+  first: string;
+  lastAt: number;
+}
+
+export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
+  const now = o.now ?? (() => new Date());
+  const folded = new Map<string, Folded>();
+  const seq = { n: 0 };
+
+  const toKubernetes = async (obj: KubeObject, e: EventInput, message: string) => {
+    const t = now();
+    const ts = t.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const foldKey = `${obj.metadata.uid}/${e.type}/${e.reason}/${message}`;
+    let f = folded.get(foldKey);
+    if (f && t.getTime() - f.lastAt > DEFAULTS.foldWindowMs) f = undefined;
+    if (f) {
+      f.count++;
+      f.lastAt = t.getTime();
+    } else {
+      // Unique per object and moment, like client-go's "<name>.<hex unix nanos>".
+      const suffix = (t.getTime() * 1000 + (seq.n++ % 1000)).toString(16);
+      f = { name: `${obj.metadata.name}.${suffix}`, count: 1, first: ts, lastAt: t.getTime() };
+      folded.set(foldKey, f);
+      if (folded.size > 4096) folded.delete(folded.keys().next().value!);
+    }
+    const controller = o.controllerFor(obj);
+    await o.client.apply(
+      {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name: f.name, namespace: obj.metadata.namespace },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+        },
+        reason: e.reason,
+        message,
+        type: e.type,
+        source: { component: controller },
+        reportingComponent: controller,
+        reportingInstance: o.instance,
+        firstTimestamp: f.first,
+        lastTimestamp: ts,
+        count: f.count,
+      },
+      { fieldManager: o.fieldManager ?? "rivulet", force: true },
+    );
+  };
+
+  const toNotificationController = async (obj: KubeObject, e: EventInput, message: string) => {
+    if (!o.eventsAddr || e.trace) return;
+    const metadata: Record<string, string> = { ...(e.metadata ?? {}) };
+    for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
+      if (k.startsWith("event.toolkit.fluxcd.io/")) metadata[k] = v;
+    }
+    const body = JSON.stringify({
+      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
+      severity: e.type === "Warning" ? "error" : "info",
+      timestamp: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      message,
+      reason: e.reason,
+      metadata,
+      reportingController: o.controllerFor(obj),
+      reportingInstance: o.instance,
+    });
+    const fetch = o.fetch ?? globalThis.fetch;
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= DEFAULTS.forwardAttempts; attempt++) {
+      try {
+        const res = await fetch(o.eventsAddr, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(DEFAULTS.forwardTimeoutMs),
+        });
+        // 429 is the notification-controller's duplicate suppression: not an error, not retried.
+        if (res.status < 500) return;
+        lastErr = new Error(`HTTP ${res.status}`);
+      } catch (err) {
+        lastErr = err;
+      }
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+    throw new Error(`Cannot forward the event to ${o.eventsAddr}: ${(lastErr as Error)?.message ?? lastErr}`);
+  };
+
+  return {
+    async record(obj, e) {
+      const message = e.message.length > DEFAULTS.maxMessage ? e.message.slice(0, DEFAULTS.maxMessage) : e.message;
+      const results = await Promise.allSettled([toKubernetes(obj, e, message), toNotificationController(obj, e, message)]);
+      for (const r of results) {
+        if (r.status === "rejected") o.log.error(`${formatRef(obj)} event not recorded`, { reason: e.reason, error: r.reason });
+      }
+    },
+  };
+}
