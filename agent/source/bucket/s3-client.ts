@@ -1,0 +1,219 @@
+/**
+ * A minimal S3 client for the bucket source: ListObjectsV2 with continuation tokens and GET object, both
+ * path-style (`<scheme>://<endpoint>/<bucket>/<key>`, as source-controller's minio client does for generic
+ * endpoints), signed with SigV4 (aws4fetch) when credentials are given and anonymous otherwise.
+ *
+ * I/O only through the `Fetch` parameter (agent/core/fetch.ts), so TLS settings come from the caller.
+ * Redirects are not followed: S3 answers a wrong region or endpoint with 301/307, and re-sending a signed
+ * request to another host would only fail later with a less helpful message.
+ *
+ * Errors are `S3RequestError`s whose message reads `Cannot <action>: <what happened> (HTTP <status> <code>)`.
+ */
+import { AwsClient } from "aws4fetch";
+import type { Fetch } from "../../core/fetch.ts";
+import { parseErrorBody, parseListPage, type ListedObject, type S3ErrorBody } from "./s3-xml.ts";
+
+export const DEFAULTS = {
+  /** Keys per ListObjectsV2 page; S3's own maximum. */
+  pageSize: 1000,
+  /** Listed objects (before ignore rules) at which listing stops with an error. */
+  maxListedObjects: 200_000,
+  /** Region used for signing when the spec leaves it empty (minio-go's default for S3-compatible services). */
+  region: "us-east-1",
+  /** Bytes of an error body read for its code and message. */
+  maxErrorBody: 64 * 1024,
+} as const;
+
+export interface S3Credentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface S3ClientOptions {
+  /** host[:port], no scheme (Bucket `spec.endpoint`). */
+  endpoint: string;
+  /** Plain HTTP instead of HTTPS (Bucket `spec.insecure`). */
+  insecure?: boolean;
+  region?: string;
+  bucket: string;
+  /** Absent: anonymous (unsigned) requests. */
+  credentials?: S3Credentials;
+  fetch: Fetch;
+}
+
+export interface S3Client {
+  /** `http(s)://endpoint`, for messages. */
+  readonly baseUrl: string;
+  /** Every object under the prefix, following continuation tokens. */
+  listObjects(prefix: string, options?: { pageSize?: number; maxObjects?: number; signal?: AbortSignal }): Promise<ListedObject[]>;
+  /** The object's bytes and unquoted-or-not ETag as sent; undefined when the key does not exist. */
+  getObject(key: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<{ data: Uint8Array; etag: string } | undefined>;
+}
+
+/** A failed S3 request; `status` and `code` are absent when no response came back. */
+export class S3RequestError extends Error {
+  readonly status?: number;
+  readonly code?: string;
+  constructor(message: string, details: { status?: number; code?: string; cause?: unknown }) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "S3RequestError";
+    if (details.status !== undefined) this.status = details.status;
+    if (details.code !== undefined) this.code = details.code;
+  }
+}
+
+/** RFC 3986 unreserved characters stay, everything else is percent-encoded (what SigV4 signs). */
+function encodeSegment(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Validates `spec.endpoint` (host[:port]) and returns the base URL. */
+export function endpointUrl(endpoint: string, insecure = false): string {
+  if (!endpoint || /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) || /[/?#@\s]/.test(endpoint)) {
+    throw new Error(
+      `Cannot use the bucket endpoint "${endpoint}": expected host[:port] without scheme or path (set insecure: true for plain HTTP)`,
+    );
+  }
+  const url = `${insecure ? "http" : "https"}://${endpoint}`;
+  try {
+    new URL(url);
+  } catch (err) {
+    throw new Error(`Cannot use the bucket endpoint "${endpoint}": not a valid host[:port]`, { cause: err });
+  }
+  return url;
+}
+
+function describeStatus(status: number, code: string): string {
+  if (status === 403 || code === "AccessDenied" || code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") {
+    return "access denied";
+  }
+  if (code === "NoSuchBucket") return "bucket not found";
+  if (status === 404) return "not found";
+  if (status >= 300 && status < 400) return "the service redirects elsewhere (check spec.endpoint and spec.region)";
+  if (code === "AuthorizationHeaderMalformed") return "the request was signed for the wrong region (check spec.region)";
+  if (status >= 500) return "the service failed";
+  return "unexpected response";
+}
+
+async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new S3RequestError(`Cannot ${what}: the object is ${declared} bytes, over the limit of ${maxBytes}`, { status: res.status });
+  }
+  if (!res.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new S3RequestError(`Cannot ${what}: the object exceeds the limit of ${maxBytes} bytes`, { status: res.status });
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+export function createS3Client(options: S3ClientOptions): S3Client {
+  const baseUrl = endpointUrl(options.endpoint, options.insecure);
+  const region = options.region || DEFAULTS.region;
+  const signer = options.credentials
+    ? new AwsClient({
+        accessKeyId: options.credentials.accessKey,
+        secretAccessKey: options.credentials.secretKey,
+        service: "s3",
+        region,
+        retries: 0,
+      })
+    : undefined;
+  const bucketPath = `/${encodeSegment(options.bucket)}`;
+
+  async function send(url: string, what: string, signal?: AbortSignal): Promise<Response> {
+    const init: RequestInit = { method: "GET", redirect: "manual", ...(signal ? { signal } : {}) };
+    try {
+      const req = signer ? await signer.sign(url, init) : new Request(url, init);
+      return await options.fetch(req);
+    } catch (err) {
+      if (signal?.aborted) {
+        const reason = signal.reason as { name?: string } | undefined;
+        const why = reason?.name === "TimeoutError" ? "timed out" : "cancelled";
+        throw new S3RequestError(`Cannot ${what}: ${why}`, { cause: signal.reason });
+      }
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new S3RequestError(`Cannot ${what}: endpoint unreachable: ${detail}`, { cause: err });
+    }
+  }
+
+  async function failure(res: Response, what: string): Promise<S3RequestError> {
+    let body: S3ErrorBody | undefined;
+    try {
+      body = parseErrorBody(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxErrorBody, what)));
+    } catch {
+      body = undefined;
+    }
+    const code = body?.code || res.headers.get("x-amz-error-code") || "";
+    const describe = describeStatus(res.status, code);
+    // The service's own message adds nothing to "access denied"/"not found", but explains the rest.
+    const extra = body?.message && !/^(access denied|bucket not found|not found)$/.test(describe) ? `: ${body.message}` : "";
+    return new S3RequestError(`Cannot ${what}: ${describe} (HTTP ${res.status}${code ? ` ${code}` : ""})${extra}`, {
+      status: res.status,
+      ...(code ? { code } : {}),
+    });
+  }
+
+  return {
+    baseUrl,
+
+    async listObjects(prefix, opts = {}) {
+      const what = `list bucket "${options.bucket}" at ${baseUrl}`;
+      const pageSize = opts.pageSize ?? DEFAULTS.pageSize;
+      const maxObjects = opts.maxObjects ?? DEFAULTS.maxListedObjects;
+      const out: ListedObject[] = [];
+      const seenTokens = new Set<string>();
+      let token: string | undefined;
+      for (;;) {
+        const q = new URLSearchParams({ "list-type": "2", "encoding-type": "url", "max-keys": String(pageSize) });
+        if (prefix) q.set("prefix", prefix);
+        if (token) q.set("continuation-token", token);
+        const res = await send(`${baseUrl}${bucketPath}?${q.toString().replace(/\+/g, "%20")}`, what, opts.signal);
+        if (res.status !== 200) throw await failure(res, what);
+        const page = parseListPage(await res.text());
+        out.push(...page.objects);
+        if (out.length > maxObjects) {
+          throw new S3RequestError(`Cannot ${what}: more than ${maxObjects} objects under the prefix "${prefix}"`, {});
+        }
+        if (!page.isTruncated) return out;
+        if (!page.nextContinuationToken || seenTokens.has(page.nextContinuationToken)) {
+          throw new S3RequestError(`Cannot ${what}: the service reported more objects without a new continuation token`, {});
+        }
+        seenTokens.add(page.nextContinuationToken);
+        token = page.nextContinuationToken;
+      }
+    },
+
+    async getObject(key, opts = {}) {
+      const what = `get object "${key}" from bucket "${options.bucket}" at ${baseUrl}`;
+      const path = key.split("/").map(encodeSegment).join("/");
+      const res = await send(`${baseUrl}${bucketPath}/${path}`, what, opts.signal);
+      if (res.status === 200) {
+        const data = await readCapped(res, opts.maxBytes ?? Number.MAX_SAFE_INTEGER, what);
+        return { data, etag: res.headers.get("etag") ?? "" };
+      }
+      const err = await failure(res, what);
+      // A 404 without an error code is a missing key too (minio-go reads it the same way).
+      if (err.code === "NoSuchKey" || (res.status === 404 && err.code === undefined)) return undefined;
+      throw err;
+    },
+  };
+}
