@@ -33,8 +33,11 @@ export class TransientError extends RivuletError {
 }
 
 export class NotReadyError extends RivuletError {
-  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+  /** When to look again; default: the object's retryInterval. */
+  readonly retryAfterMs?: number;
+  constructor(reason: string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super("not-ready", reason, message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

@@ -45,6 +45,11 @@ export interface KubeClient {
   watch(ref: KindRef, opts?: WatchOptions): AsyncIterable<WatchEvent>;
   /** Server-side apply (application/apply-patch+yaml). Returns the object as the server has it. */
   apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
+  /**
+   * A JSON patch (RFC 6902) or JSON merge patch (RFC 7386): for the few edits SSA cannot express, such
+   * as removing one finalizer another manager added. Returns the patched object.
+   */
+  patch(key: ObjectKey, patch: unknown, type: "json" | "merge", opts?: { subresource?: "status" }): Promise<KubeObject>;
   /** True when something was deleted, false when it was already gone. */
   delete(key: ObjectKey, opts?: DeleteOptions): Promise<boolean>;
   /** Discovery: the REST resource for a kind; refreshes when a kind is unknown (new CRDs). */

@@ -155,6 +155,20 @@ export function createHttpClient(opts: HttpClientOptions): KubeClient {
       )) as KubeObject;
     },
 
+    async patch(key, body, type, po = {}) {
+      const info = await mapper.resource(key.apiVersion, key.kind);
+      return (await json(
+        {
+          method: "PATCH",
+          path: pathFor(info, key.namespace, key.name, po.subresource),
+          headers: { "Content-Type": type === "json" ? "application/json-patch+json" : "application/merge-patch+json" },
+          body: JSON.stringify(body),
+        },
+        "patch",
+        `Cannot patch ${refOf(key)}`,
+      )) as KubeObject;
+    },
+
     async delete(key, d: DeleteOptions = {}) {
       const info = await mapper.resource(key.apiVersion, key.kind);
       const res = await send(

@@ -1,0 +1,351 @@
+/**
+ * One controller per kind: a watch-fed cache of the kind's objects in the agent's namespace, a work
+ * queue, and Flux's reconcile choreography around a kind-specific `Reconciler`:
+ *
+ *   deletion -> finalize, drop the finalizer | add the finalizer | suspended -> stop |
+ *   Reconciling=True, Ready=Unknown -> reconciler -> Ready=True or Ready=False (+Stalled when terminal)
+ *
+ * Errors are classified once, here: terminal (Stalled, no retry until the spec changes), not-ready
+ * (requeue after retryInterval or what the error asks), transient (exponential backoff). A success
+ * requeues at spec.interval with ±5% jitter, as Flux does.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { watchLoop } from "../kube/watch-loop.ts";
+import { isConflict, isNotFound } from "../kube/api-error.ts";
+import { classify, messageOf, NotReadyError, RivuletError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import { formatRef } from "../core/ref.ts";
+import { formatDuration, parseDuration } from "../core/duration.ts";
+import { type Condition, findCondition, REASONS, removeCondition, setCondition, TYPES } from "../status/conditions.ts";
+import type { EventRecorder } from "../status/events.ts";
+import type { AgentMetrics } from "../http/metrics.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export const FINALIZER = "finalizers.fluxcd.io";
+export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
+
+export const DEFAULTS = {
+  jitter: 0.05,
+  /** When a not-ready error names no delay and the object no retryInterval. */
+  notReadyRequeueMs: 30_000,
+  statusFieldManager: "rivulet",
+};
+
+export interface ObjectStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  lastHandledReconcileAt?: string;
+  [field: string]: unknown;
+}
+
+export type FluxObject = KubeObject & {
+  spec?: { interval?: string; retryInterval?: string; suspend?: boolean; [k: string]: unknown };
+  status?: ObjectStatus;
+};
+
+/** What a kind-specific reconciler gets: the world, through ports. */
+export interface ReconcileContext {
+  client: KubeClient;
+  log: Logger;
+  events: EventRecorder;
+  now: () => Date;
+  /**
+   * Publishes an intermediate status (e.g. "building manifests for revision X"): merged into the object's
+   * status and patched at once, so users see progress on long work.
+   */
+  progress(message: string, status?: Partial<ObjectStatus>): Promise<void>;
+  /** The current status as this reconcile has written it so far. */
+  status(): ObjectStatus;
+}
+
+export interface ReconcileSuccess {
+  /** Ready=True with this reason and message. */
+  reason: string;
+  message: string;
+  /** Status fields the kind sets (artifact, inventory, ...); merged over the current status. */
+  status?: Partial<ObjectStatus>;
+  /** Extra conditions to set (e.g. ArtifactInStorage) and negative ones to clear. */
+  conditions?: Array<Omit<Condition, "lastTransitionTime">>;
+  clearConditions?: string[];
+  /** Overrides the interval-based requeue. */
+  requeueAfterMs?: number;
+}
+
+export interface Reconciler {
+  apiVersion: string;
+  kind: string;
+  /** reportingController for events, e.g. "source-controller". */
+  controllerName: string;
+  reconcile(obj: FluxObject, ctx: ReconcileContext): Promise<ReconcileSuccess>;
+  /** On failure, status fields and conditions the kind sets anyway (e.g. FetchFailed=True). */
+  onFailure?(obj: FluxObject, err: unknown, ctx: ReconcileContext): Partial<ObjectStatus> & { conditions?: Condition[] } | void;
+  /** Cleanup when the object is deleted (artifacts, pruning); runs before the finalizer is removed. */
+  finalize?(obj: FluxObject, ctx: ReconcileContext): Promise<void>;
+  /** Other objects to enqueue when this one changes (e.g. Kustomizations using a source). */
+  dependents?(obj: FluxObject): string[];
+}
+
+export interface ControllerOptions {
+  client: KubeClient;
+  namespace: string;
+  log: Logger;
+  events: EventRecorder;
+  metrics?: AgentMetrics;
+  labelSelector?: string;
+  concurrency?: number;
+  now?: () => Date;
+  random?: () => number;
+  statusFieldManager?: string;
+}
+
+/** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
+export function needsReconcile(old: FluxObject | undefined, cur: FluxObject): boolean {
+  if (!old) return true;
+  if (old.metadata.generation !== cur.metadata.generation) return true;
+  if ((old.metadata.annotations?.[REQUESTED_AT] ?? "") !== (cur.metadata.annotations?.[REQUESTED_AT] ?? "")) return true;
+  if (!old.metadata.deletionTimestamp && cur.metadata.deletionTimestamp) return true;
+  return false;
+}
+
+export class Controller {
+  readonly reconciler: Reconciler;
+  readonly cache = new Map<string, FluxObject>();
+  readonly #o: ControllerOptions;
+  readonly #queue: WorkQueue;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+  /** Called with keys of other controllers' objects to enqueue (wired by the manager). */
+  onDependents: (keys: string[]) => void = () => {};
+  #synced!: Promise<void>;
+  #markSynced!: () => void;
+
+  constructor(reconciler: Reconciler, o: ControllerOptions) {
+    this.reconciler = reconciler;
+    this.#o = o;
+    this.#now = o.now ?? (() => new Date());
+    this.#random = o.random ?? Math.random;
+    this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency });
+    this.#synced = new Promise((res) => (this.#markSynced = res));
+  }
+
+  get kind(): string {
+    return this.reconciler.kind;
+  }
+
+  get queueDepth(): number {
+    return this.#queue.depth;
+  }
+
+  /** Resolves once the first list has filled the cache. */
+  synced(): Promise<void> {
+    return this.#synced;
+  }
+
+  enqueue(name: string): void {
+    this.#queue.add(name);
+  }
+
+  /** Runs until the signal aborts: watches the kind and processes the queue. */
+  async run(signal: AbortSignal): Promise<void> {
+    const ref = { apiVersion: this.reconciler.apiVersion, kind: this.reconciler.kind, namespace: this.#o.namespace };
+    signal.addEventListener("abort", () => void this.#queue.stop(), { once: true });
+    await watchLoop(this.#o.client, ref, {
+      signal,
+      labelSelector: this.#o.labelSelector,
+      onSync: (items) => {
+        const seen = new Set<string>();
+        for (const it of items as FluxObject[]) {
+          const name = it.metadata.name!;
+          seen.add(name);
+          const old = this.cache.get(name);
+          this.cache.set(name, it);
+          if (needsReconcile(old, it) || !old) this.#queue.add(name);
+        }
+        for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.#forget(name);
+        this.#markSynced();
+      },
+      onEvent: (ev) => {
+        const obj = ev.object as FluxObject;
+        const name = obj.metadata.name!;
+        if (ev.type === "DELETED") return this.#forget(name);
+        const old = this.cache.get(name);
+        this.cache.set(name, obj);
+        if (needsReconcile(old, obj)) this.#queue.add(name);
+        const deps = this.reconciler.dependents?.(obj) ?? [];
+        if (old && deps.length && JSON.stringify(old.status?.artifact) !== JSON.stringify(obj.status?.artifact)) this.onDependents(deps);
+      },
+      onError: (err, attempt, retryInMs) =>
+        this.#o.log.error(`watch of ${this.kind} failed, retrying`, { attempt, retryInMs, error: messageOf(err) }),
+    });
+    await this.#queue.stop();
+  }
+
+  #forget(name: string): void {
+    this.cache.delete(name);
+    this.#queue.remove(name);
+    const labels = { kind: this.kind, name, namespace: this.#o.namespace };
+    this.#o.metrics?.condition.deleteMatching(labels);
+    this.#o.metrics?.suspended.deleteMatching(labels);
+  }
+
+  async #process(name: string): Promise<void> {
+    const cached = this.cache.get(name);
+    if (!cached) return;
+    const key = { apiVersion: this.reconciler.apiVersion, kind: this.kind, namespace: this.#o.namespace, name };
+    const started = this.#now().getTime();
+    const log = this.#o.log.with({ [this.kind.toLowerCase()]: `${this.#o.namespace}/${name}` });
+    // Reconcile the newest copy: the cache can lag behind our own status writes.
+    const obj = ((await this.#o.client.get(key).catch(() => cached)) ?? undefined) as FluxObject | undefined;
+    if (!obj) return this.#forget(name);
+    this.cache.set(name, obj);
+    const interval = safeDuration(obj.spec?.interval, 10 * 60_000);
+    const retryInterval = safeDuration(obj.spec?.retryInterval, interval);
+
+    let status: ObjectStatus = structuredClone(obj.status ?? {});
+    const writeStatus = async () => {
+      const updated = await this.#o.client.apply(
+        { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
+        { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
+      );
+      this.cache.set(name, updated as FluxObject);
+    };
+    const ctx: ReconcileContext = {
+      client: this.#o.client,
+      log,
+      events: this.#o.events,
+      now: this.#now,
+      status: () => status,
+      async progress(message, extra) {
+        status = { ...status, ...extra };
+        status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, new Date());
+        status.conditions = setCondition(status.conditions, { type: TYPES.Ready, status: "Unknown", reason: REASONS.Progressing, message: "Reconciliation in progress", observedGeneration: obj.metadata.generation }, new Date());
+        await writeStatus();
+      },
+    };
+
+    try {
+      if (obj.metadata.deletionTimestamp) {
+        if (obj.metadata.finalizers?.includes(FINALIZER)) {
+          await this.reconciler.finalize?.(obj, ctx);
+          await this.#removeFinalizer(obj);
+        }
+        log.info(`${formatRef(obj)} finalized`);
+        return;
+      }
+      if (!obj.metadata.finalizers?.includes(FINALIZER)) {
+        await this.#o.client.patch(key, { metadata: { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } }, "merge");
+      }
+      this.#o.metrics?.suspended.set({ kind: this.kind, name, namespace: this.#o.namespace }, obj.spec?.suspend ? 1 : 0);
+      if (obj.spec?.suspend) {
+        log.info(`${formatRef(obj)} is suspended, skipping reconciliation`);
+        return;
+      }
+
+      await ctx.progress(`reconciliation in progress`);
+      const result = await this.reconciler.reconcile(obj, ctx);
+      const now = this.#now();
+      status = { ...status, ...result.status, observedGeneration: obj.metadata.generation };
+      const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
+      if (requestedAt) status.lastHandledReconcileAt = requestedAt;
+      let conds = removeCondition(removeCondition(status.conditions, TYPES.Reconciling), TYPES.Stalled);
+      for (const t of result.clearConditions ?? []) conds = removeCondition(conds, t);
+      for (const c of result.conditions ?? []) conds = setCondition(conds, c, now);
+      conds = setCondition(conds, { type: TYPES.Ready, status: "True", reason: result.reason, message: result.message, observedGeneration: obj.metadata.generation }, now);
+      status.conditions = conds;
+      await writeStatus();
+      this.#queue.forget(name);
+      const next = result.requeueAfterMs ?? jittered(interval, this.#random());
+      this.#queue.addAfter(name, next);
+      log.info(`${formatRef(obj)} reconciled: ${result.message}`, { durationMs: this.#now().getTime() - started, nextRunIn: formatDuration(next) });
+    } catch (err) {
+      await this.#fail(obj, err, ctx, status, (s) => (status = s), writeStatus, retryInterval, log).catch((e) =>
+        log.error(`${formatRef(obj)} status update failed`, { error: messageOf(e) }),
+      );
+    } finally {
+      const seconds = (this.#now().getTime() - started) / 1000;
+      this.#o.metrics?.reconcileDuration.observe({ kind: this.kind, name, namespace: this.#o.namespace }, seconds);
+      const ready = findCondition(status.conditions, TYPES.Ready)?.status ?? "Unknown";
+      for (const s of ["True", "False", "Unknown"]) {
+        this.#o.metrics?.condition.set({ kind: this.kind, name, namespace: this.#o.namespace, type: "Ready", status: s }, s === ready ? 1 : 0);
+      }
+    }
+  }
+
+  async #fail(
+    obj: FluxObject,
+    err: unknown,
+    ctx: ReconcileContext,
+    status: ObjectStatus,
+    setStatus: (s: ObjectStatus) => void,
+    writeStatus: () => Promise<void>,
+    retryInterval: number,
+    log: Logger,
+  ): Promise<void> {
+    const name = obj.metadata.name!;
+    const kind = classify(err);
+    const reason = err instanceof RivuletError ? err.reason : REASONS.ReconciliationFailed;
+    const message = messageOf(err);
+    const now = this.#now();
+    const extra = this.reconciler.onFailure?.(obj, err, ctx) ?? {};
+    let s: ObjectStatus = { ...status, ...extra, conditions: extra.conditions ?? status.conditions };
+    const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
+    if (requestedAt) s.lastHandledReconcileAt = requestedAt;
+    let conds = setCondition(s.conditions, { type: TYPES.Ready, status: "False", reason, message, observedGeneration: obj.metadata.generation }, now);
+    if (kind === "terminal") {
+      conds = removeCondition(conds, TYPES.Reconciling);
+      conds = setCondition(conds, { type: TYPES.Stalled, status: "True", reason, message, observedGeneration: obj.metadata.generation }, now);
+      s.observedGeneration = obj.metadata.generation;
+    } else {
+      conds = removeCondition(conds, TYPES.Stalled);
+      conds = setCondition(conds, { type: TYPES.Reconciling, status: "True", reason: REASONS.ProgressingWithRetry, message: `retrying: ${message}`, observedGeneration: obj.metadata.generation }, now);
+    }
+    s = { ...s, conditions: conds };
+    setStatus(s);
+    await writeStatus();
+
+    if (kind === "not-ready") {
+      const wait = err instanceof NotReadyError && err.retryAfterMs !== undefined ? err.retryAfterMs : retryInterval;
+      this.#queue.addAfter(name, wait);
+      log.info(`${formatRef(obj)} not ready: ${message}`, { retryIn: formatDuration(wait) });
+      await ctx.events.record(obj, { type: "Normal", reason, message });
+      return;
+    }
+    await ctx.events.record(obj, { type: "Warning", reason, message });
+    if (kind === "terminal") {
+      log.error(`${formatRef(obj)} stalled: ${message}`);
+      return;
+    }
+    // Flux requeues failures after retryInterval; a conflict on our own write retries at once (backoff).
+    const wait = isConflict(err) || isNotFound(err) ? this.#queue.addRateLimited(name) : retryInterval;
+    if (!(isConflict(err) || isNotFound(err))) this.#queue.addAfter(name, wait);
+    log.error(`${formatRef(obj)} reconciliation failed: ${message}`, { retryIn: formatDuration(wait) });
+  }
+
+  async #removeFinalizer(obj: FluxObject): Promise<void> {
+    const list = obj.metadata.finalizers ?? [];
+    const i = list.indexOf(FINALIZER);
+    if (i < 0) return;
+    const key = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! };
+    // A test op guards against removing someone else's entry if the list changed meanwhile.
+    await this.#o.client
+      .patch(key, [{ op: "test", path: `/metadata/finalizers/${i}`, value: FINALIZER }, { op: "remove", path: `/metadata/finalizers/${i}` }], "json")
+      .catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+}
+
+function safeDuration(text: string | undefined, fallback: number): number {
+  if (!text) return fallback;
+  try {
+    return parseDuration(text);
+  } catch {
+    return fallback;
+  }
+}
+
+/** interval ± jitter, as Flux's --interval-jitter-percentage (5%). */
+export function jittered(intervalMs: number, random: number): number {
+  return Math.round(intervalMs * (1 - DEFAULTS.jitter + 2 * DEFAULTS.jitter * random));
+}

@@ -1,0 +1,158 @@
+/**
+ * The controller's Flux choreography on a real API server with rivulet's CRDs: finalizer, Reconciling
+ * while working, Ready/Stalled outcomes, observedGeneration, requestedAt echo, suspend, events,
+ * deletion through finalize. The kind-specific part is a few lines of pure logic driven by spec.path.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import type { KubeClient } from "../../agent/kube/client.ts";
+import type { KubeObject } from "../../agent/kube/types.ts";
+import { Controller, FINALIZER, type FluxObject, type Reconciler } from "../../agent/reconcile/controller.ts";
+import { NotReadyError, TerminalError } from "../../agent/core/errors.ts";
+import { createLogger } from "../../agent/core/logger.ts";
+import { createEventRecorder } from "../../agent/status/events.ts";
+import { agentMetrics } from "../../agent/http/metrics.ts";
+
+let client: KubeClient;
+let ns: string;
+const ac = new AbortController();
+const finalized: string[] = [];
+const calls = new Map<string, number>();
+const metrics = agentMetrics();
+
+const reconciler: Reconciler = {
+  apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+  kind: "Kustomization",
+  controllerName: "kustomize-controller",
+  async reconcile(obj, ctx) {
+    const name = obj.metadata.name!;
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    const path = String(obj.spec?.path ?? "");
+    await ctx.progress(`building ${path}`);
+    if (path === "./terminal") throw new TerminalError("BuildFailed", `kustomization path not found: ${path}`);
+    if (path === "./wait") throw new NotReadyError("DependencyNotReady", "dependency 'x' is not ready", { retryAfterMs: 60_000 });
+    if (path === "./flaky") throw new Error("connection reset");
+    return { reason: "ReconciliationSucceeded", message: `Applied revision: ${path}`, status: { lastAppliedRevision: path } };
+  },
+  async finalize(obj) {
+    finalized.push(obj.metadata.name!);
+  },
+};
+
+const ks = (name: string, path: string, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+  kind: "Kustomization",
+  metadata: { name, namespace: ns },
+  spec: { interval: "10m", prune: true, path, sourceRef: { kind: "GitRepository", name: "repo" }, ...extra },
+});
+const get = async (name: string) =>
+  (await client.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name })) as FluxObject | undefined;
+const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+const fm = { fieldManager: "rivulet-tests" };
+
+beforeAll(async () => {
+  client = await adminClient();
+  ns = await uniqueNamespace("ctl");
+  const log = createLogger(() => {}, { level: "error" });
+  const events = createEventRecorder({ client, controllerFor: () => "kustomize-controller", instance: "test", log });
+  const controller = new Controller(reconciler, { client, namespace: ns, log, events, metrics });
+  void controller.run(ac.signal);
+  await controller.synced();
+});
+afterAll(async () => {
+  ac.abort();
+  await deleteNamespace(ns);
+});
+
+describe("controller choreography", () => {
+  test("success: finalizer, Ready=True with the message, observedGeneration, no Reconciling left, kind status fields", async () => {
+    await client.apply(ks("ok", "./apps"), fm);
+    const o = await eventually("Ready=True", async () => {
+      const o = await get("ok");
+      return cond(o, "Ready")?.status === "True" ? o : undefined;
+    });
+    expect(o.metadata.finalizers).toContain(FINALIZER);
+    expect(cond(o, "Ready")).toMatchObject({ reason: "ReconciliationSucceeded", message: "Applied revision: ./apps", observedGeneration: o.metadata.generation });
+    expect(cond(o, "Reconciling")).toBeUndefined();
+    expect(o.status!.observedGeneration).toBe(o.metadata.generation);
+    expect(o.status!.lastAppliedRevision).toBe("./apps");
+    expect(metrics.registry.render()).toContain(`gotk_reconcile_condition{kind="Kustomization",name="ok",namespace="${ns}",status="True",type="Ready"} 1`);
+  });
+
+  test("a spec change reconciles again; a status-only change does not", async () => {
+    const before = calls.get("ok")!;
+    await client.apply(ks("ok", "./apps-v2"), fm);
+    await eventually("the new path applied", async () => ((await get("ok"))?.status?.lastAppliedRevision === "./apps-v2" ? true : undefined));
+    const after = calls.get("ok")!;
+    expect(after).toBe(before + 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(calls.get("ok")).toBe(after);
+  });
+
+  test("requestedAt triggers a reconcile and is echoed in lastHandledReconcileAt", async () => {
+    const before = calls.get("ok")!;
+    await client.patch({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "ok" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "2026-11-28T00:00:00Z" } } }, "merge");
+    const o = await eventually("lastHandledReconcileAt", async () => {
+      const o = await get("ok");
+      return o?.status?.lastHandledReconcileAt === "2026-11-28T00:00:00Z" ? o : undefined;
+    });
+    expect(calls.get("ok")).toBe(before + 1);
+    expect(cond(o, "Ready")?.status).toBe("True");
+  });
+
+  test("a terminal error stalls: Ready=False and Stalled=True with the reason, a Warning event, no retry", async () => {
+    await client.apply(ks("stuck", "./terminal"), fm);
+    const o = await eventually("Stalled", async () => {
+      const o = await get("stuck");
+      return cond(o, "Stalled")?.status === "True" ? o : undefined;
+    });
+    expect(cond(o, "Ready")).toMatchObject({ status: "False", reason: "BuildFailed", message: "kustomization path not found: ./terminal" });
+    expect(cond(o, "Reconciling")).toBeUndefined();
+    const events = await eventually("the Warning event", async () => {
+      const list = await client.list({ apiVersion: "v1", kind: "Event", namespace: ns });
+      const hit = list.items.filter((e) => (e.involvedObject as { name: string }).name === "stuck" && e.type === "Warning");
+      return hit.length ? hit : undefined;
+    });
+    expect(events[0]).toMatchObject({ reason: "BuildFailed", message: "kustomization path not found: ./terminal", source: { component: "kustomize-controller" } });
+    const n = calls.get("stuck");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls.get("stuck")).toBe(n);
+  });
+
+  test("not ready: Ready=False with the reason and Reconciling=ProgressingWithRetry, not Stalled", async () => {
+    await client.apply(ks("waiting", "./wait"), fm);
+    const o = await eventually("Ready=False", async () => {
+      const o = await get("waiting");
+      return cond(o, "Ready")?.status === "False" ? o : undefined;
+    });
+    expect(cond(o, "Ready")?.reason).toBe("DependencyNotReady");
+    expect(cond(o, "Reconciling")?.reason).toBe("ProgressingWithRetry");
+    expect(cond(o, "Stalled")).toBeUndefined();
+  });
+
+  test("recovering from a failure clears Stalled and the retry condition", async () => {
+    await client.apply(ks("stuck", "./fixed"), fm);
+    const o = await eventually("Ready=True", async () => {
+      const o = await get("stuck");
+      return cond(o, "Ready")?.status === "True" ? o : undefined;
+    });
+    expect(cond(o, "Stalled")).toBeUndefined();
+    expect(cond(o, "Reconciling")).toBeUndefined();
+  });
+
+  test("a suspended object is not reconciled until resumed", async () => {
+    await client.apply(ks("paused", "./p", { suspend: true }), fm);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls.get("paused")).toBeUndefined();
+    await client.apply(ks("paused", "./p", { suspend: false }), fm);
+    await eventually("a reconcile after resume", async () => (calls.get("paused") ? true : undefined));
+  });
+
+  test("deletion runs finalize, then the finalizer is removed and the object is gone", async () => {
+    await client.apply(ks("doomed", "./d"), fm);
+    await eventually("the finalizer", async () => ((await get("doomed"))?.metadata.finalizers?.includes(FINALIZER) ? true : undefined));
+    await client.delete({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "doomed" });
+    await eventually("the object to be gone", async () => ((await get("doomed")) ? undefined : true));
+    expect(finalized).toContain("doomed");
+  });
+});
