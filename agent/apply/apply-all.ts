@@ -1,0 +1,278 @@
+/**
+ * Staged server-side apply of built objects, as kustomize-controller does it with fluxcd/pkg ssa:
+ *
+ * 1. Stages: cluster definitions (CRDs, Namespaces, ClusterRoles), then `*Class` kinds, then the rest;
+ *    the first two are waited for (Current: CRD Established, Namespace Active) before the next starts.
+ * 2. In a stage, every object is looked up and dry-run applied (bounded concurrency), so all of them are
+ *    validated before any is applied: a stage with an invalid object applies nothing and reports every
+ *    invalid object. Objects that did not drift are not applied, so their resourceVersion stays.
+ * 3. Drifted and new objects are then applied with ForceOwnership; the first apply failure stops the
+ *    stage (Flux stops there too) after the applies in flight finish.
+ *
+ * Per object: `reconcile: disabled` / `ssa: Ignore` skip it, `ssa: IfNotPresent` skips it once it
+ * exists, `ssa: Merge` keeps other managers' fields, `force: enabled` (or opts.force) recreates it when
+ * an immutable field changed. Live objects come from one LIST per kind and namespace when a stage has
+ * several objects of it (fewer requests than a GET each), else from a GET.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { KubeApiError } from "../kube/api-error.ts";
+import { formatRef } from "../core/ref.ts";
+import { messageOf } from "../core/errors.ts";
+import { waitForHealthy } from "../health/wait-for-healthy.ts";
+import { anyInMetadata, anySelector, EXCLUDE_SELECTORS, FORCE, IF_NOT_PRESENT, KEYS, MERGE } from "./annotations.ts";
+import { ApplyError, dryRunFailure, isImmutableError, serverMessage, type ApplyFailure } from "./apply-error.ts";
+import { changeSetEntry, type ChangeAction, type ChangeSet, type ChangeSetEntry } from "./change-set.ts";
+import { hasDrifted, type DriftCheck } from "./drift.ts";
+import { keyOf } from "./inventory.ts";
+import { splitStages, type ApplyStage } from "./kind-order.ts";
+import { mapLimit } from "./map-limit.ts";
+import { cleanupMetadata, defaultCleanupRules, type CleanupRules } from "./metadata-cleanup.ts";
+import { replaceObject } from "./replace-object.ts";
+
+export const DEFAULTS = {
+  fieldManager: "kustomize-controller",
+  /** Flux runs 4 SSA workers; requests are cheap next to the API server's own work, so 8. */
+  concurrency: 8,
+  /** Flux waits up to 60 s for CRDs and Namespaces, polling every 2 s; we poll faster. */
+  stageWaitTimeoutMs: 60_000,
+  stageWaitPollMs: 500,
+  /** A stage with at least this many objects of one kind in one namespace lists them instead. */
+  listThreshold: 3,
+  /** How long a force-recreated object may take to disappear (finalizers). */
+  recreateTimeoutMs: 60_000,
+  /** A kind from a CRD applied moments ago may take a moment to appear in discovery. */
+  discoveryRetries: 5,
+  discoveryRetryMs: 1_000,
+};
+
+export interface ApplyAllOptions {
+  fieldManager?: string;
+  /** Sets the owner labels kustomize.toolkit.fluxcd.io/name and /namespace on every object. */
+  owner?: { name: string; namespace: string };
+  /** Recreate objects whose immutable fields changed (spec.force). */
+  force?: boolean;
+  concurrency?: number;
+  /** Replaces the dry-run comparison (e.g. with a detector that needs no API call). */
+  driftCheck?: DriftCheck;
+  /** Metadata and field managers to take back; false disables it for all objects. */
+  cleanup?: CleanupRules | false;
+  stageWaitTimeoutMs?: number;
+  stageWaitPollMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Planned {
+  obj: KubeObject;
+  ref: string;
+  action: ChangeAction;
+  apply: boolean;
+}
+
+/** Applies the objects in Flux's stages; throws ApplyError naming every failed object of the stage. */
+export async function applyAll(client: KubeClient, objects: readonly KubeObject[], opts: ApplyAllOptions = {}): Promise<ChangeSet> {
+  const labelled = opts.owner ? objects.map((o) => withOwnerLabels(o, opts.owner!)) : [...objects];
+  const stages = splitStages(labelled);
+  const entries: ChangeSetEntry[] = [];
+  let createdCrds = false;
+  for (const stage of ["definitions", "classes", "resources"] as ApplyStage[]) {
+    const objs = stages[stage];
+    if (!objs.length) continue;
+    const stageEntries = await applyStage(client, objs, opts, createdCrds, entries);
+    entries.push(...stageEntries);
+    if (stage === "definitions") createdCrds = objs.some((o) => o.kind === "CustomResourceDefinition");
+    if (stage !== "resources") {
+      const keys = stageEntries.filter((e) => e.action !== "skipped").map((e) => ({
+        apiVersion: e.apiVersion,
+        kind: e.kind,
+        name: e.name,
+        ...(e.namespace ? { namespace: e.namespace } : {}),
+      }));
+      const health = await waitForHealthy(client, keys, {
+        timeoutMs: opts.stageWaitTimeoutMs ?? DEFAULTS.stageWaitTimeoutMs,
+        pollMs: opts.stageWaitPollMs ?? DEFAULTS.stageWaitPollMs,
+        failFast: false,
+        signal: opts.signal,
+      });
+      if (!health.healthy) {
+        throw new ApplyError([{ ref: "", phase: "wait", message: health.message ?? "Cannot wait for the cluster definitions" }], { entries });
+      }
+    }
+  }
+  return { entries };
+}
+
+/** Dry-runs every object of one stage, then applies those that drifted. */
+async function applyStage(
+  client: KubeClient,
+  objs: KubeObject[],
+  opts: ApplyAllOptions,
+  retryDiscovery: boolean,
+  before: ChangeSetEntry[],
+): Promise<ChangeSetEntry[]> {
+  const limit = opts.concurrency ?? DEFAULTS.concurrency;
+  const fieldManager = opts.fieldManager ?? DEFAULTS.fieldManager;
+  const live = await prefetch(client, objs, limit);
+  const drift = opts.driftCheck ?? hasDrifted;
+  const rules = opts.cleanup === false ? undefined : (opts.cleanup ?? defaultCleanupRules(fieldManager));
+
+  const planned = await mapLimit(objs, limit, (obj) => plan(client, obj, live, { ...opts, fieldManager, drift, rules, retryDiscovery }), {
+    signal: opts.signal,
+  });
+  const failures: ApplyFailure[] = [];
+  planned.forEach((p, i) => {
+    if (p && !p.ok) failures.push(failureOf(p.error, formatRef(objs[i]!), "dry-run"));
+  });
+  if (failures.length) throw new ApplyError(failures, { entries: before });
+  const plans = planned.map((p) => (p as { ok: true; value: Planned }).value);
+
+  const toApply = plans.filter((p) => p.apply);
+  const applied = await mapLimit(toApply, limit, (p) => client.apply(p.obj, { fieldManager, force: true }), { stopOnError: true, signal: opts.signal });
+  applied.forEach((r, i) => {
+    if (r && !r.ok) failures.push({ ref: toApply[i]!.ref, phase: "apply", message: `${toApply[i]!.ref} apply failed: ${serverMessage(r.error)}` });
+  });
+  const entries = plans.map((p) => changeSetEntry(p.obj, p.action));
+  if (failures.length) {
+    // Report what was applied before the failure: applies that did not run are not in the change set.
+    const done = new Set(toApply.filter((_, i) => applied[i]?.ok).map((p) => p.ref));
+    const partial = plans.filter((p) => !p.apply || done.has(p.ref)).map((p) => changeSetEntry(p.obj, p.action));
+    throw new ApplyError(failures, { entries: [...before, ...partial] });
+  }
+  if (opts.signal?.aborted) throw new Error("Cannot finish the apply: cancelled", { cause: opts.signal.reason });
+  return entries;
+}
+
+class PhaseError extends Error {
+  readonly phase: ApplyFailure["phase"];
+  constructor(phase: ApplyFailure["phase"], message: string, cause: unknown) {
+    super(message, { cause });
+    this.phase = phase;
+  }
+}
+
+function failureOf(err: unknown, ref: string, phase: ApplyFailure["phase"]): ApplyFailure {
+  if (err instanceof PhaseError) return { ref, phase: err.phase, message: err.message };
+  return { ref, phase, message: `${ref} ${phase} failed: ${messageOf(err)}` };
+}
+
+interface PlanContext extends ApplyAllOptions {
+  fieldManager: string;
+  drift: DriftCheck;
+  rules: CleanupRules | undefined;
+  retryDiscovery: boolean;
+}
+
+async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string, KubeObject | undefined>, ctx: PlanContext): Promise<Planned> {
+  const ref = formatRef(obj);
+  const id = idOf(obj);
+  let live = prefetched.has(id) ? prefetched.get(id) : await client.get(keyOf(obj)).catch((err) => {
+    // Not being allowed to read is not fatal here: the dry-run below reports what matters.
+    if (err instanceof KubeApiError && err.code === 403) return undefined;
+    throw err;
+  });
+  if (anySelector(obj, EXCLUDE_SELECTORS) || anySelector(live, EXCLUDE_SELECTORS)) return { obj, ref, action: "skipped", apply: false };
+  if (live?.metadata.uid && anyInMetadata(obj, IF_NOT_PRESENT)) return { obj, ref, action: "skipped", apply: false };
+
+  let dry: KubeObject;
+  try {
+    dry = await dryRun(client, obj, ctx);
+  } catch (err) {
+    const force = ctx.force || anyInMetadata(obj, FORCE) || anyInMetadata(live, FORCE);
+    if (!live || !force || !isImmutableError(err)) throw new PhaseError("dry-run", dryRunFailure(ref, obj.metadata.namespace, err), err);
+    await recreate(client, obj, ref, ctx);
+    live = undefined;
+    try {
+      dry = await dryRun(client, obj, ctx);
+    } catch (err2) {
+      throw new PhaseError("dry-run", dryRunFailure(ref, obj.metadata.namespace, err2), err2);
+    }
+  }
+
+  let patched = false;
+  if (live && ctx.rules && !anyInMetadata(obj, MERGE) && !anyInMetadata(live, MERGE)) {
+    const cleaned = cleanupMetadata(live, ctx.fieldManager, ctx.rules);
+    if (cleaned) {
+      try {
+        await replaceObject(client, cleaned, ctx.fieldManager);
+      } catch (err) {
+        throw new PhaseError("cleanup", `${ref} metadata.managedFields cleanup failed: ${serverMessage(err)}`, err);
+      }
+      patched = true;
+    }
+  }
+  if (!patched && !ctx.drift(live, dry)) return { obj, ref, action: "unchanged", apply: false };
+  return { obj, ref, action: dry.metadata.resourceVersion ? "configured" : "created", apply: true };
+}
+
+async function dryRun(client: KubeClient, obj: KubeObject, ctx: PlanContext): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.apply(obj, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
+    } catch (err) {
+      const unmapped = err instanceof KubeApiError && err.code === 404 && err.message.startsWith("Cannot map");
+      if (!unmapped || !ctx.retryDiscovery || attempt >= DEFAULTS.discoveryRetries) throw err;
+      await new Promise((r) => setTimeout(r, DEFAULTS.discoveryRetryMs));
+    }
+  }
+}
+
+/** Deletes an object whose immutable fields changed and waits until it is gone (finalizers may hold it). */
+async function recreate(client: KubeClient, obj: KubeObject, ref: string, ctx: PlanContext): Promise<void> {
+  try {
+    await client.delete(keyOf(obj), { propagationPolicy: "Background" });
+  } catch (err) {
+    throw new PhaseError("recreate", `${ref} immutable field detected, failed to delete object: ${serverMessage(err)}`, err);
+  }
+  const deadline = Date.now() + DEFAULTS.recreateTimeoutMs;
+  const poll = ctx.stageWaitPollMs ?? DEFAULTS.stageWaitPollMs;
+  while (await client.get(keyOf(obj))) {
+    if (Date.now() > deadline || ctx.signal?.aborted) {
+      throw new PhaseError("recreate", `${ref} immutable field detected, failed to wait for object to be deleted: timeout`, undefined);
+    }
+    await new Promise((r) => setTimeout(r, poll));
+  }
+}
+
+function idOf(o: KubeObject): string {
+  return `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ""}|${o.metadata.name ?? ""}`;
+}
+
+/**
+ * Live objects of the kinds this stage has many of, from one LIST per kind and namespace. A kind that
+ * cannot be listed (not allowed, not served yet) is left out: those objects are read one by one.
+ */
+async function prefetch(client: KubeClient, objs: KubeObject[], limit: number): Promise<Map<string, KubeObject | undefined>> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objs) {
+    const g = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ""}`;
+    groups.set(g, [...(groups.get(g) ?? []), o]);
+  }
+  const out = new Map<string, KubeObject | undefined>();
+  const big = [...groups.values()].filter((g) => g.length >= DEFAULTS.listThreshold);
+  await mapLimit(big, limit, async (group) => {
+    const first = group[0]!;
+    const ns = first.metadata.namespace;
+    let items: KubeObject[];
+    try {
+      // A namespaced kind without a namespace would list every namespace: leave those to the dry-run.
+      if (!ns && (await client.resource(first.apiVersion, first.kind)).namespaced) return;
+      items = (await client.list({ apiVersion: first.apiVersion, kind: first.kind, ...(ns ? { namespace: ns } : {}) })).items;
+    } catch {
+      return;
+    }
+    const byName = new Map(items.map((i) => [i.metadata.name, i]));
+    for (const o of group) out.set(idOf(o), byName.get(o.metadata.name));
+  });
+  return out;
+}
+
+/** A copy with the owner labels Flux puts on every object it applies. */
+export function withOwnerLabels(obj: KubeObject, owner: { name: string; namespace: string }): KubeObject {
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      labels: { ...obj.metadata.labels, [KEYS.ownerName]: owner.name, [KEYS.ownerNamespace]: owner.namespace },
+    },
+  };
+}
