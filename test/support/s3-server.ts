@@ -6,6 +6,11 @@
  * and answers like S3: 403 InvalidAccessKeyId / SignatureDoesNotMatch / AccessDenied (anonymous, unless
  * `allowAnonymous`), 400 AuthorizationHeaderMalformed (wrong region). The payload hash is not checked
  * (clients send UNSIGNED-PAYLOAD). Fixtures are created through the same signed API.
+ *
+ * s3rver's ListObjectsV2 cannot page here: its continuation tokens are DES-encrypted and single DES is gone
+ * from Node 20 (OpenSSL 3), Bun and Deno ("Unknown cipher", a 500 on any truncated listing). So the
+ * middleware answers `GET /<bucket>?list-type=2` itself from s3rver's store, sorted (s3rver lists in
+ * readdir order), with base64url continuation tokens, and honours `encoding-type=url` as S3 does.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -46,7 +51,19 @@ export interface TestS3Options {
   allowAnonymous?: boolean;
 }
 
+interface StoredObject {
+  key: string;
+  size: number;
+  metadata: Record<string, string>;
+  lastModifiedDate: Date;
+}
+interface S3rverStore {
+  getBucket(name: string): Promise<unknown>;
+  listObjects(bucket: string, options: { prefix?: string }): Promise<{ objects: StoredObject[]; isTruncated: boolean }>;
+}
+
 interface KoaCtx {
+  store: S3rverStore;
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
@@ -66,6 +83,39 @@ function s3Error(ctx: KoaCtx, status: number, code: string, message: string): vo
   ctx.type = "application/xml";
   ctx.set("x-amz-error-code", code);
   ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+
+/** ListObjectsV2 over s3rver's store (see the module comment for why). */
+async function listObjectsV2(ctx: KoaCtx, bucket: string, query: URLSearchParams): Promise<void> {
+  if (!(await ctx.store.getBucket(bucket))) return s3Error(ctx, 404, "NoSuchBucket", "The specified bucket does not exist");
+  const maxKeys = Math.min(1000, Number(query.get("max-keys") ?? "1000"));
+  const token = query.get("continuation-token");
+  const startAfter = token ? Buffer.from(token, "base64url").toString("utf8") : (query.get("start-after") ?? "");
+  const prefix = query.get("prefix") ?? "";
+  // s3rver walks the directory in readdir order, so its own startAfter/maxKeys paging skips keys; S3 lists
+  // in UTF-8 byte order, which Buffer.compare gives.
+  const all = (await ctx.store.listObjects(bucket, { prefix })).objects
+    .filter((o) => Buffer.compare(Buffer.from(o.key), Buffer.from(startAfter)) > 0)
+    .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  const result = { objects: all.slice(0, maxKeys), isTruncated: all.length > maxKeys };
+  const urlEncoded = query.get("encoding-type") === "url";
+  const name = (k: string) => xmlEscape(urlEncoded ? encodeURIComponent(k).replace(/%2F/g, "/").replace(/%20/g, "+") : k);
+  const last = result.objects[result.objects.length - 1];
+  const contents = result.objects
+    .map((o) => `<Contents><Key>${name(o.key)}</Key><LastModified>${o.lastModifiedDate.toISOString()}</LastModified><ETag>${xmlEscape(o.metadata["etag"] ?? "")}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+    .join("");
+  ctx.status = 200;
+  ctx.type = "application/xml";
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+    `<Name>${xmlEscape(bucket)}</Name><Prefix>${name(prefix)}</Prefix><KeyCount>${result.objects.length}</KeyCount>` +
+    `<MaxKeys>${maxKeys}</MaxKeys>${urlEncoded ? "<EncodingType>url</EncodingType>" : ""}<IsTruncated>${result.isTruncated}</IsTruncated>` +
+    (token ? `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>` : "") +
+    (result.isTruncated && last ? `<NextContinuationToken>${Buffer.from(last.key, "utf8").toString("base64url")}</NextContinuationToken>` : "") +
+    `${contents}</ListBucketResult>`;
 }
 
 /** Checks an `Authorization: AWS4-HMAC-SHA256 ...` header; returns an error [status, code, message] or undefined. */
@@ -133,12 +183,18 @@ export async function startS3Server(options: TestS3Options = {}): Promise<TestS3
     requests.push(`${ctx.method} ${ctx.url.split("?")[0]}`);
     if (ctx.headers["authorization"] === undefined) {
       if (!options.allowAnonymous) return s3Error(ctx, 403, "AccessDenied", "Access Denied");
-      return next();
+    } else {
+      const failure = verifySigV4(ctx, { accessKey, secretKey, region });
+      if (failure) return s3Error(ctx, ...failure);
+      // Verified here; s3rver's own check would only know its built-in key.
+      delete ctx.headers["authorization"];
     }
-    const failure = verifySigV4(ctx, { accessKey, secretKey, region });
-    if (failure) return s3Error(ctx, ...failure);
-    // Verified here; s3rver's own check would only know its built-in key.
-    delete ctx.headers["authorization"];
+    const [path = "", rawQuery = ""] = ctx.url.split("?", 2) as [string, string?];
+    const query = new URLSearchParams(rawQuery);
+    const segments = path.split("/").filter(Boolean);
+    if (ctx.method === "GET" && segments.length === 1 && query.get("list-type") === "2") {
+      return listObjectsV2(ctx, decodeURIComponent(segments[0]!), query);
+    }
     return next();
   };
   server.middleware.unshift(verify);
