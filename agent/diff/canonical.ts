@@ -58,7 +58,8 @@ export function normalizeObject(obj: unknown): Json {
 function normalizeValue(v: unknown, path: string[], kind = ""): Json {
   if (v === undefined) return null;
   if (v === null || typeof v === "boolean" || typeof v === "string") return v;
-  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  // -0 and 0 are the same JSON number.
+  if (typeof v === "number") return Number.isFinite(v) ? (v === 0 ? 0 : v) : String(v);
   if (Array.isArray(v)) {
     const key = path[path.length - 1];
     const out = v.map((x, i) => normalizeValue(x, [...path, String(i)], kind));
