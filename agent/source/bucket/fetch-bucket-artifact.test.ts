@@ -162,6 +162,29 @@ describe("fetchBucketArtifact", () => {
     expect(text(last.files, "a.yaml")).toBe("a2");
   });
 
+  test("objects that change between listing and download update the index, as Flux's fetchIndexFiles does", async () => {
+    const b = await bucketWith({ "keep.yaml": "k", "gone.yaml": "g", "changed.yaml": "old" });
+    let raced = false;
+    // The real server, changed by another writer right after it answered the listing.
+    const racing: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (!raced && url.searchParams.get("list-type") === "2") {
+        raced = true;
+        await s3.deleteObject(b, "gone.yaml");
+        await s3.putObject(b, "changed.yaml", "new");
+      }
+      return res;
+    };
+    const r = await fetchBucketArtifact(opts(b, { fetch: racing }));
+    if (r.unchanged) throw new Error("expected files");
+    expect(filePaths(r.files)).toEqual(["changed.yaml", "keep.yaml"]);
+    expect(text(r.files, "changed.yaml")).toBe("new");
+    expect(r.revision).toBe(sha256(`changed.yaml ${md5("new")}\nkeep.yaml ${md5("k")}\n`));
+    expect(r.objects).toBe(2);
+    expect((await fetchBucketArtifact(opts(b))).revision).toBe(r.revision);
+  });
+
   test.each([
     ["a wrong secret key", { accessKey: "rivulet-access", secretKey: "wrong" }, "SignatureDoesNotMatch"],
     ["an unknown access key", { accessKey: "nobody", secretKey: "x" }, "InvalidAccessKeyId"],
