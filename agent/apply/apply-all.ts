@@ -9,6 +9,8 @@
  * 3. Drifted and new objects are then applied with ForceOwnership; the first apply failure stops the
  *    stage (Flux stops there too) after the applies in flight finish.
  *
+ * Objects are normalized first (normalize.ts: default port protocols, Secret stringData, no status).
+ *
  * Per object: `reconcile: disabled` / `ssa: Ignore` skip it, `ssa: IfNotPresent` skips it once it
  * exists, `ssa: Merge` keeps other managers' fields, `force: enabled` (or opts.force) recreates it when
  * an immutable field changed. Live objects come from one LIST per kind and namespace when a stage has
@@ -27,8 +29,8 @@ import { hasDrifted, type DriftCheck } from "./drift.ts";
 import { keyOf } from "./inventory.ts";
 import { splitStages, type ApplyStage } from "./kind-order.ts";
 import { mapLimit } from "./map-limit.ts";
-import { cleanupMetadata, defaultCleanupRules, type CleanupRules } from "./metadata-cleanup.ts";
-import { replaceObject } from "./replace-object.ts";
+import { normalizeForApply } from "./normalize.ts";
+import { cleanupPatch, defaultCleanupRules, type CleanupRules } from "./metadata-cleanup.ts";
 
 export const DEFAULTS = {
   fieldManager: "kustomize-controller",
@@ -71,7 +73,8 @@ interface Planned {
 
 /** Applies the objects in Flux's stages; throws ApplyError naming every failed object of the stage. */
 export async function applyAll(client: KubeClient, objects: readonly KubeObject[], opts: ApplyAllOptions = {}): Promise<ChangeSet> {
-  const labelled = opts.owner ? objects.map((o) => withOwnerLabels(o, opts.owner!)) : [...objects];
+  const normalized = objects.map(normalizeForApply);
+  const labelled = opts.owner ? normalized.map((o) => withOwnerLabels(o, opts.owner!)) : normalized;
   const stages = splitStages(labelled);
   const entries: ChangeSetEntry[] = [];
   let createdCrds = false;
@@ -190,10 +193,10 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
 
   let patched = false;
   if (live && ctx.rules && !anyInMetadata(obj, MERGE) && !anyInMetadata(live, MERGE)) {
-    const cleaned = cleanupMetadata(live, ctx.fieldManager, ctx.rules);
-    if (cleaned) {
+    const ops = cleanupPatch(live, ctx.fieldManager, ctx.rules);
+    if (ops) {
       try {
-        await replaceObject(client, cleaned, ctx.fieldManager);
+        await client.patch(keyOf(obj), ops, "json");
       } catch (err) {
         throw new PhaseError("cleanup", `${ref} metadata.managedFields cleanup failed: ${serverMessage(err)}`, err);
       }

@@ -5,8 +5,7 @@
  * Update entries to our Apply manager. The next server-side apply then owns those fields, so a field
  * someone added with `kubectl edit` is removed when it is not in Git. Skipped under `ssa: Merge`.
  *
- * Pure: returns the cleaned object (to be written back with an update) or undefined when nothing needs
- * to change.
+ * Pure: returns the JSON patch to send, or undefined when nothing needs to change.
  */
 import type { KubeObject } from "../kube/types.ts";
 
@@ -50,23 +49,27 @@ export interface ManagedFieldsEntry {
   [key: string]: unknown;
 }
 
-export function cleanupMetadata(live: KubeObject, fieldManager: string, rules: CleanupRules): KubeObject | undefined {
-  let changed = false;
-  const metadata = { ...live.metadata };
+export interface JsonPatchOp {
+  op: "remove" | "replace";
+  path: string;
+  value?: unknown;
+}
+
+/** The JSON patch (RFC 6902) that cleans the live object, or undefined when it is already clean. */
+export function cleanupPatch(live: KubeObject, fieldManager: string, rules: CleanupRules): JsonPatchOp[] | undefined {
+  const ops: JsonPatchOp[] = [];
   for (const [field, keys] of [["annotations", rules.annotations], ["labels", rules.labels]] as const) {
-    const map = metadata[field];
-    if (!map || !keys.some((k) => k in map)) continue;
-    const next = { ...map };
-    for (const k of keys) delete next[k];
-    metadata[field] = next;
-    changed = true;
+    const map = live.metadata[field] ?? {};
+    for (const k of keys) if (k in map) ops.push({ op: "remove", path: `/metadata/${field}/${pointerEscape(k)}` });
   }
   const managed = takeOverManagedFields((live.metadata.managedFields ?? []) as ManagedFieldsEntry[], fieldManager, rules.managers);
-  if (managed) {
-    metadata.managedFields = managed;
-    changed = true;
-  }
-  return changed ? { ...live, metadata } : undefined;
+  if (managed) ops.push({ op: "replace", path: "/metadata/managedFields", value: managed });
+  return ops.length ? ops : undefined;
+}
+
+/** JSON pointer escaping: `~` as `~0`, `/` as `~1`. */
+function pointerEscape(key: string): string {
+  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /**
