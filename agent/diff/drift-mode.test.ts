@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DRIFT_MODE_ANNOTATION, driftAction, driftModeOf, type DriftMode } from "./drift-mode.ts";
+import { DRIFT_MODE_ANNOTATION, driftAction, driftModeOf, type DriftAction, type DriftMode } from "./drift-mode.ts";
 import type { Decision } from "./needs-apply.ts";
 
 describe("drift modes", () => {
@@ -19,7 +19,7 @@ describe("drift modes", () => {
     );
   });
 
-  test.each<[Decision, DriftMode, boolean, string]>([
+  test.each<[Decision, DriftMode, boolean, DriftAction]>([
     ["no", "enabled", true, "skip"],
     ["no", "warn", false, "skip"],
     ["desired-changed", "enabled", true, "apply"],

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { KubeObject } from "../kube/types.ts";
 import { ignoreTrie } from "./drift-ignore.ts";
 import { LiveCache } from "./live-cache.ts";
-import { needsApply, type CacheEntry } from "./needs-apply.ts";
+import { needsApply, type CacheEntry, type Decision } from "./needs-apply.ts";
 import { ObjectHasher } from "./object-hash.ts";
 import { slimObject } from "./slim-object.ts";
 
@@ -37,7 +37,7 @@ describe("needsApply", () => {
     return { live: s, liveHash: s.ownedHash };
   };
 
-  test.each<[string, Partial<CacheEntry>, string]>([
+  test.each<[string, Partial<CacheEntry>, Decision]>([
     ["nothing changed", {}, "no"],
     ["the kind has not listed yet", { synced: false }, "unknown"],
     ["the desired state changed", { desiredHash: "d2" }, "desired-changed"],
