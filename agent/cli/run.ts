@@ -4,7 +4,9 @@
  * onStartedLeading). Exits 0 on SIGTERM/SIGINT after releasing the Lease.
  */
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { homedir, hostname } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
@@ -12,9 +14,11 @@ import { createLogger, type Level } from "../core/logger.ts";
 import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../kube/access-check.ts";
 import { createHttpClient } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
-import { watchLoop } from "../kube/watch-loop.ts";
-import { formatRef } from "../core/ref.ts";
 import { createApp, type AgentState } from "../http/app.ts";
+import { agentMetrics } from "../http/metrics.ts";
+import { createEventRecorder } from "../status/events.ts";
+import { Manager } from "../reconcile/manager.ts";
+import { composeAgent } from "./compose.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 
@@ -32,6 +36,13 @@ Flags:
                             --no-leader-elect to disable)
       --lease-name NAME     name of the Lease (default rivulet)
       --identity ID         this replica's identity in the Lease (default hostname plus a random suffix)
+      --storage-path DIR    where artifacts are stored (default $XDG_CACHE_HOME or ~/.cache, then
+                            rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
+      --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
+                            of --health-addr, which also serves the artifacts)
+      --events-addr URL     also post events to a Flux notification-controller at URL
+      --concurrent N        objects reconciled at once per kind (default 4)
+      --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
 
@@ -54,6 +65,11 @@ export const runCommand: Command = {
         "lease-name": { type: "string", default: "rivulet" },
         identity: { type: "string" },
         "log-level": { type: "string", default: "info" },
+        "storage-path": { type: "string" },
+        "storage-adv-addr": { type: "string" },
+        "events-addr": { type: "string" },
+        concurrent: { type: "string", default: "4" },
+        "watch-label-selector": { type: "string" },
       },
     });
     const level = values["log-level"] as Level;
@@ -66,8 +82,17 @@ export const runCommand: Command = {
     if (!namespace) throw new UsageError("no namespace: pass --namespace, or use a kubeconfig context that names one");
     const identity = values.identity ?? `${hostname()}-${Math.random().toString(36).slice(2, 8)}`;
 
+    const concurrency = Number(values.concurrent);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
     let requests = 0;
-    const client = createHttpClient({ transport: conn.transport, onRequest: () => requests++ });
+    const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
+    const client = createHttpClient({
+      transport: conn.transport,
+      onRequest: (verb) => {
+        requests++;
+        metrics.apiRequests.inc({ verb });
+      },
+    });
     const version = (await client.raw("GET", "/version")) as { gitVersion?: string };
     const missing = await missingPermissions(client, namespace, AGENT_PERMISSIONS);
     if (missing.length) {
@@ -78,23 +103,37 @@ export const runCommand: Command = {
     log.info("connected", { server: conn.server, kubernetes: version.gitVersion, namespace, identity });
 
     const state: AgentState = { connected: true, leader: !values["leader-elect"], namespace, identity };
-    const server = await serve(createApp(state).fetch, addr.host, addr.port);
-    log.info("serving health probes", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz"] });
+    const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
+    // The store's base URL needs the bound port, so the app is created first and the store bound late.
+    let manager: Manager | undefined;
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) } });
+    const server = await serve(app.fetch, addr.host, addr.port);
+    const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
+    const parts = composeAgent({ storagePath, storageBaseUrl: baseUrl, metrics });
+    log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
+    const events = createEventRecorder({
+      client,
+      controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
+      instance: identity,
+      log,
+      eventsAddr: values["events-addr"],
+    });
     const startReconcilers = (leading: AbortSignal) => {
       state.leader = true;
-      // Until the reconcilers land, the agent keeps a live view of the objects it will own.
-      for (const ref of [
-        { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace },
-        { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace },
-      ]) {
-        void watchLoop(client, ref, {
-          signal: leading,
-          onSync: (items) => log.info("listed objects", { kind: ref.kind, count: items.length }),
-          onEvent: (ev) => log.info("observed change", { object: formatRef(ev.object), event: ev.type }),
-          onError: (err, attempt, retryInMs) => log.error("watch failed, retrying", { kind: ref.kind, attempt, retryInMs, error: err }),
-        });
+      manager = new Manager(parts.reconcilers, {
+        client,
+        namespace,
+        log,
+        events,
+        metrics,
+        labelSelector: values["watch-label-selector"],
+        concurrency,
+      });
+      for (const c of manager.controllers) {
+        void c.synced().then(() => log.info("watching objects", { kind: c.kind, count: c.cache.size }));
       }
+      void manager.run(leading);
     };
 
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
@@ -136,3 +175,4 @@ function readInClusterNamespace(): string | undefined {
     return undefined;
   }
 }
+

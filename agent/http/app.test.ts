@@ -19,3 +19,37 @@ test("readyz is 503 until the agent is connected, then 200 with leadership", asy
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ status: "ready", leader: true, namespace: "a" });
 });
+
+test("metrics are served in the Prometheus text format after the refresh hook runs", async () => {
+  const { agentMetrics } = await import("./metrics.ts");
+  const m = agentMetrics();
+  let refreshed = 0;
+  const app = createApp(state(true), { metrics: { registry: m.registry, beforeRender: () => void refreshed++ } });
+  m.apiRequests.inc({ verb: "list" });
+  const res = await app.request("/metrics");
+  expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+  expect(await res.text()).toContain('rivulet_kube_requests_total{verb="list"} 1');
+  expect(refreshed).toBe(1);
+});
+
+test("stored artifacts are served at their status.artifact.url path, and nothing outside the store", async () => {
+  const { ArtifactStore } = await import("../storage/artifact-store.ts");
+  const files = new Map<string, Uint8Array>();
+  const store = new ArtifactStore(
+    {
+      writeAtomic: async (p, d) => void files.set(p, d),
+      read: async (p) => files.get(p),
+      list: async () => [],
+      remove: async () => {},
+      removeDir: async () => {},
+    },
+    { baseUrl: "http://x" },
+  );
+  const a = await store.put({ kind: "GitRepository", namespace: "a", name: "b" }, "c.tar.gz", new Uint8Array([1, 2, 3]), { revision: "r", digest: "d" });
+  const app = createApp(state(true), { store });
+  const ok = await app.request(`/${a.path}`);
+  expect(ok.status).toBe(200);
+  expect(new Uint8Array(await ok.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+  expect((await app.request("/gitrepository/a/b/missing.tar.gz")).status).toBe(404);
+  expect((await app.request("/gitrepository/a/b/..%2F..%2Fetc")).status).toBe(404);
+});

@@ -1,9 +1,13 @@
 /**
- * The agent's HTTP surface (Hono, portable): /healthz (the process is alive), /readyz (connected to the
- * API server and the leader election loop is running; a standby replica is ready too, as in Flux).
- * Later stages mount /metrics and the artifact store here.
+ * The agent's HTTP surface (Hono, portable):
+ * - /healthz: the process is alive; /readyz: connected to the API server with the leader election loop
+ *   running (a standby replica is ready too, as in Flux);
+ * - /metrics: Prometheus text;
+ * - /<kind>/<namespace>/<name>/<file>: stored artifacts, the URLs written to status.artifact.url, so
+ *   Flux's own consumers can fetch what rivulet produced.
  */
 import { Hono } from "hono";
+import type { Registry } from "./metrics.ts";
 
 export interface AgentState {
   /** Set once the API server answered and the access check passed. */
@@ -13,7 +17,13 @@ export interface AgentState {
   identity: string;
 }
 
-export function createApp(state: AgentState): Hono {
+export interface AppOptions {
+  metrics?: { registry: Registry; beforeRender?: () => void };
+  /** Reads a stored artifact by its relative path (ArtifactStore.get). */
+  store?: { get(path: string): Promise<Uint8Array | undefined> };
+}
+
+export function createApp(state: AgentState, o: AppOptions = {}): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/readyz", (c) =>
@@ -21,5 +31,21 @@ export function createApp(state: AgentState): Hono {
       ? c.json({ status: "ready", leader: state.leader, namespace: state.namespace, identity: state.identity })
       : c.json({ status: "not ready", reason: "not connected to the Kubernetes API yet" }, 503),
   );
+  if (o.metrics) {
+    const m = o.metrics;
+    app.get("/metrics", (c) => {
+      m.beforeRender?.();
+      return c.body(m.registry.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+    });
+  }
+  if (o.store) {
+    const store = o.store;
+    app.get("/:kind/:namespace/:name/:file", async (c) => {
+      const { kind, namespace, name, file } = c.req.param();
+      const data = await store.get(`${kind}/${namespace}/${name}/${file}`);
+      if (!data) return c.text("artifact not found\n", 404);
+      return c.body(data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/gzip", "Content-Length": String(data.byteLength) });
+    });
+  }
   return app;
 }

@@ -82,8 +82,6 @@ export interface Reconciler {
   onFailure?(obj: FluxObject, err: unknown, ctx: ReconcileContext): Partial<ObjectStatus> & { conditions?: Condition[] } | void;
   /** Cleanup when the object is deleted (artifacts, pruning); runs before the finalizer is removed. */
   finalize?(obj: FluxObject, ctx: ReconcileContext): Promise<void>;
-  /** Other objects to enqueue when this one changes (e.g. Kustomizations using a source). */
-  dependents?(obj: FluxObject): string[];
 }
 
 export interface ControllerOptions {
@@ -115,8 +113,8 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #now: () => Date;
   readonly #random: () => number;
-  /** Called with keys of other controllers' objects to enqueue (wired by the manager). */
-  onDependents: (keys: string[]) => void = () => {};
+  /** Called when an object's status.artifact changes, so its users run now (wired by the manager). */
+  onArtifactChanged: (obj: FluxObject) => void = () => {};
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
@@ -172,8 +170,7 @@ export class Controller {
         const old = this.cache.get(name);
         this.cache.set(name, obj);
         if (needsReconcile(old, obj)) this.#queue.add(name);
-        const deps = this.reconciler.dependents?.(obj) ?? [];
-        if (old && deps.length && JSON.stringify(old.status?.artifact) !== JSON.stringify(obj.status?.artifact)) this.onDependents(deps);
+        if (obj.status?.artifact && JSON.stringify(old?.status?.artifact) !== JSON.stringify(obj.status.artifact)) this.onArtifactChanged(obj);
       },
       onError: (err, attempt, retryInMs) =>
         this.#o.log.error(`watch of ${this.kind} failed, retrying`, { attempt, retryInMs, error: messageOf(err) }),
@@ -208,7 +205,11 @@ export class Controller {
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
       );
+      const prev = this.cache.get(name);
       this.cache.set(name, updated as FluxObject);
+      // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
+      const art = (updated as FluxObject).status?.artifact;
+      if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
     };
     const ctx: ReconcileContext = {
       client: this.#o.client,

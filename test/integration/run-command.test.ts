@@ -37,7 +37,7 @@ describe("rivulet run as a tenant", () => {
       const connected = await agent.waitForLog((l) => l.msg === "connected");
       expect(connected).toMatchObject({ level: "info", namespace: ns, identity: "replica-a" });
       expect(typeof connected.ts).toBe("string");
-      const probes = await agent.waitForLog((l) => l.msg === "serving health probes");
+      const probes = await agent.waitForLog((l) => l.msg === "serving probes, metrics and artifacts");
       const base = `http://${probes.addr}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       await agent.waitForLog((l) => l.msg === "acquired the leader lease");
@@ -45,19 +45,11 @@ describe("rivulet run as a tenant", () => {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ leader: true, namespace: ns });
-      // As leader it watches the Flux kinds it serves; a new Kustomization shows up in its log.
-      if (await admin.resource("kustomize.toolkit.fluxcd.io/v1", "Kustomization").catch(() => undefined)) {
-        await admin.apply(
-          {
-            apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-            kind: "Kustomization",
-            metadata: { name: "seen", namespace: ns },
-            spec: { interval: "5m", prune: true, sourceRef: { kind: "GitRepository", name: "repo" } },
-          },
-          { fieldManager: "rivulet-tests" },
-        );
-        await agent.waitForLog((l) => l.msg === "observed change" && l.object === `Kustomization/${ns}/seen`);
-      }
+      // As leader it runs the controllers: each lists its kind, and the metrics show the API traffic.
+      await agent.waitForLog((l) => l.msg === "watching objects" && l.kind === "GitRepository");
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^rivulet_kube_requests_total\{verb="list"\} [1-9]/m);
+      expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]/m);
       agent.child.kill("SIGTERM");
       expect(await agent.exited).toBe(0);
       expect(agent.lines.at(-1)).toMatchObject({ msg: "stopped" });
@@ -73,7 +65,7 @@ describe("rivulet run as a tenant", () => {
     await a.waitForLog((l) => l.msg === "acquired the leader lease");
     const b = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--identity", "second"]);
     try {
-      await b.waitForLog((l) => l.msg === "serving health probes");
+      await b.waitForLog((l) => l.msg === "serving probes, metrics and artifacts");
       await new Promise((r) => setTimeout(r, 3000)); // more than one retry period
       expect(b.lines.some((l) => l.msg === "acquired the leader lease")).toBe(false);
       expect(await holder()).toBe("first");

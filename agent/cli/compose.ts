@@ -1,0 +1,41 @@
+/**
+ * Builds the agent's reconcilers from their portable parts and this runtime's capabilities (native
+ * hashing and gunzip, TLS-aware fetch, the on-disk store). The composition root for `rivulet run`.
+ */
+import { ArtifactStore } from "../storage/artifact-store.ts";
+import { ArtifactCache } from "../reconcile/artifact-cache.ts";
+import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
+import type { Reconciler } from "../reconcile/controller.ts";
+import type { AgentMetrics } from "../http/metrics.ts";
+import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
+import { createFetch } from "../runtime/http-fetch.ts";
+import { createStoreFs } from "../runtime/store-fs.ts";
+import { nativeSha256 } from "../runtime/native-digest.ts";
+import { nativeGunzip } from "../runtime/native-gunzip.ts";
+
+export interface AgentParts {
+  store: ArtifactStore;
+  cache: ArtifactCache;
+  reconcilers: Reconciler[];
+}
+
+export function composeAgent(o: { storagePath: string; storageBaseUrl: string; metrics: AgentMetrics }): AgentParts {
+  const store = new ArtifactStore(createStoreFs(o.storagePath), { baseUrl: o.storageBaseUrl });
+  const cache = new ArtifactCache(store, { unpack: { sha256: nativeSha256, gunzip: nativeGunzip() } });
+  const onFetched = (kind: string) => (bytes: number, seconds: number) => {
+    o.metrics.fetchBytes.inc({ kind }, bytes);
+    o.metrics.fetchDuration.observe({ kind }, seconds);
+  };
+  const git = gitRepositoryReconciler({
+    store,
+    cache,
+    sha256: nativeSha256,
+    fetchFor: (tls) => createFetch(tls),
+    fetchGit: async (req) => {
+      const r = await fetchGitArtifact(req);
+      return r.unchanged ? r : { ...r, message: r.commitMeta.message };
+    },
+    onFetched: onFetched("GitRepository"),
+  });
+  return { store, cache, reconcilers: [git] };
+}

@@ -1,0 +1,247 @@
+/**
+ * GitRepository reconciler (source.toolkit.fluxcd.io/v1), as source-controller behaves
+ * (reference/flux.md §1.1, §2): fetch the ref's commit over smart HTTP, skip everything when the remote
+ * has not moved and the artifact is still stored, otherwise add includes, pack in Flux's artifact format,
+ * store atomically, garbage-collect, and report `status.artifact` with ArtifactInStorage. A fetch failure
+ * sets FetchFailed and keeps the last good artifact, so consumers keep working (source-controller#936).
+ */
+import type { Fetch, TlsOptions } from "../core/fetch.ts";
+import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { formatRef } from "../core/ref.ts";
+import { readSecret, MissingSecretError } from "../kube/secret.ts";
+import type { FileTree } from "../artifact/file-tree.ts";
+import { treeSource } from "../artifact/file-tree.ts";
+import { pack } from "../artifact/pack.ts";
+import type { Sha256Factory } from "../artifact/digest.ts";
+import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
+import type { ArtifactCache } from "./artifact-cache.ts";
+import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
+import type { Condition } from "../status/conditions.ts";
+
+export interface GitRef {
+  branch?: string;
+  tag?: string;
+  semver?: string;
+  name?: string;
+  commit?: string;
+}
+
+export interface GitAuth {
+  username?: string;
+  password?: string;
+  bearerToken?: string;
+}
+
+export interface GitFetchRequest {
+  url: string;
+  ref?: GitRef;
+  auth?: GitAuth;
+  fetch: Fetch;
+  timeoutMs: number;
+  lastRevision?: string;
+  sparseCheckout?: string[];
+  signal?: AbortSignal;
+}
+
+export type GitFetchResult =
+  | { revision: string; commit: string; unchanged: true }
+  | { revision: string; commit: string; unchanged: false; files: FileTree; message?: string };
+
+export type GitFetcher = (req: GitFetchRequest) => Promise<GitFetchResult>;
+
+/** Verifies the fetched commit or tag against armored public keys (spec.verify). */
+export type GitVerifier = (req: GitFetchRequest & { mode: string; keys: string[]; commit: string }) => Promise<{ verified: true; message: string } | { verified: false; reason: string }>;
+
+export interface GitRepositoryDeps {
+  store: ArtifactStore;
+  cache: ArtifactCache;
+  fetchGit: GitFetcher;
+  verifyGit?: GitVerifier;
+  /** A fetch bound to TLS settings (custom CA, client certificate). */
+  fetchFor(tls: TlsOptions): Fetch;
+  sha256?: Sha256Factory;
+  onFetched?(bytes: number, seconds: number): void;
+}
+
+interface GitRepositorySpec {
+  url: string;
+  interval: string;
+  timeout?: string;
+  ref?: GitRef;
+  secretRef?: { name: string };
+  ignore?: string;
+  include?: Array<{ repository: { name: string }; fromPath?: string; toPath?: string }>;
+  sparseCheckout?: string[];
+  verify?: { mode?: string; secretRef?: { name: string } };
+  suspend?: boolean;
+}
+
+const API = "source.toolkit.fluxcd.io/v1";
+
+export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
+  return {
+    apiVersion: API,
+    kind: "GitRepository",
+    controllerName: "source-controller",
+
+    async reconcile(obj, ctx) {
+      const spec = obj.spec as unknown as GitRepositorySpec;
+      const ns = obj.metadata.namespace!;
+      const ref = formatRef(obj);
+      if (/^(ssh:\/\/|git@)/.test(spec.url)) {
+        throw new TerminalError("InvalidURL", `${ref}: SSH URLs are not supported yet: use an https:// URL with a secretRef holding username/password or bearerToken`);
+      }
+      if (!/^https?:\/\//.test(spec.url)) throw new TerminalError("InvalidURL", `${ref}: URL "${spec.url}" must start with http:// or https://`);
+
+      const secret = spec.secretRef ? await readSecretOrFail(ctx, ns, spec.secretRef.name, ref) : {};
+      const tls: TlsOptions = { ca: secret["ca.crt"] ?? secret.caFile, cert: secret["tls.crt"], key: secret["tls.key"] };
+      const auth: GitAuth = { username: secret.username, password: secret.password, bearerToken: secret.bearerToken };
+      const current = ctx.status().artifact as StoredArtifact | undefined;
+      const request: GitFetchRequest = {
+        url: spec.url,
+        ref: spec.ref,
+        auth,
+        fetch: deps.fetchFor(tls),
+        timeoutMs: spec.timeout ? parseDuration(spec.timeout) : 60_000,
+        sparseCheckout: spec.sparseCheckout,
+      };
+
+      await ctx.progress(`fetching ${spec.url}`);
+      const started = ctx.now().getTime();
+      // Only skip the download when the stored artifact still exists and nothing that shapes it changed.
+      const shapeUnchanged =
+        current !== undefined &&
+        (ctx.status().observedIgnore ?? undefined) === (spec.ignore ?? undefined) &&
+        JSON.stringify(ctx.status().observedInclude ?? []) === JSON.stringify(spec.include ?? []) &&
+        JSON.stringify(ctx.status().observedSparseCheckout ?? []) === JSON.stringify(spec.sparseCheckout ?? []) &&
+        (await deps.store.get(current.path)) !== undefined;
+      const fetched = await deps.fetchGit({ ...request, lastRevision: shapeUnchanged ? current!.revision : undefined });
+
+      if (spec.verify) await verify(deps, ctx, spec, request, fetched.commit, ns, ref);
+      const verifiedCondition: Array<Omit<Condition, "lastTransitionTime">> = spec.verify
+        ? [{ type: "SourceVerified", status: "True", reason: "Succeeded", message: `verified signature of ${spec.verify.mode ?? "HEAD"} ${fetched.commit.slice(0, 12)}` }]
+        : [];
+
+      if (fetched.unchanged && shapeUnchanged && !includesChanged(ctx, spec)) {
+        await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: `artifact up-to-date with remote revision: '${fetched.revision}'`, trace: true });
+        return success(current!, verifiedCondition, "unchanged");
+      }
+      if (fetched.unchanged) throw new TransientError("GitOperationFailed", `${ref}: the fetcher reported no change but no stored artifact exists`);
+
+      const files = new Map(fetched.files);
+      const included = await addIncludes(deps, ctx, spec, ns, files, ref);
+      await ctx.progress(`packing revision ${fetched.revision}`);
+      const packed = await pack(treeSource(files), { ignore: spec.ignore, sha256: deps.sha256 });
+      const stored = await storeArtifact(deps, obj, `${fetched.commit}.tar.gz`, packed.bytes, fetched.revision, packed.digest);
+      deps.onFetched?.(packed.bytes.byteLength, (ctx.now().getTime() - started) / 1000);
+      const changed = current?.revision !== stored.revision || current?.digest !== stored.digest;
+      if (changed) {
+        await ctx.events.record(obj, {
+          type: "Normal",
+          reason: "NewArtifact",
+          message: `stored artifact for commit '${(fetched.message ?? fetched.commit).split("\n")[0]}'`,
+          metadata: { "source.toolkit.fluxcd.io/revision": stored.revision, "source.toolkit.fluxcd.io/digest": stored.digest },
+        });
+      }
+      const result = success(stored, verifiedCondition, "stored");
+      result.status = { ...result.status, includedArtifacts: included };
+      return result;
+
+      function success(artifact: StoredArtifact, extra: Array<Omit<Condition, "lastTransitionTime">>, _why: string): ReconcileSuccess {
+        return {
+          reason: "Succeeded",
+          message: `stored artifact for revision '${artifact.revision}'`,
+          status: {
+            artifact,
+            observedIgnore: spec.ignore,
+            observedInclude: spec.include,
+            observedSparseCheckout: spec.sparseCheckout,
+            ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? "HEAD" } : {}),
+          },
+          conditions: [{ type: "ArtifactInStorage", status: "True", reason: "Succeeded", message: `stored artifact for revision '${artifact.revision}'` }, ...extra],
+          clearConditions: ["FetchFailed", "ArtifactOutdated", "StorageOperationFailed", "IncludeUnavailable"],
+        };
+      }
+    },
+
+    onFailure(obj, err, ctx) {
+      const reason = err instanceof Error && "reason" in err ? String((err as { reason: string }).reason) : "GitOperationFailed";
+      const message = err instanceof Error ? err.message : String(err);
+      const conds = [...(ctx.status().conditions ?? [])].filter((c) => c.type !== "FetchFailed" && c.type !== "IncludeUnavailable" && c.type !== "SourceVerified");
+      const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+      const type = reason === "IncludeUnavailable" ? "IncludeUnavailable" : reason === "VerificationError" ? "SourceVerified" : "FetchFailed";
+      const status = type === "SourceVerified" ? "False" : "True";
+      conds.push({ type, status, reason, message, lastTransitionTime: now, observedGeneration: obj.metadata.generation });
+      // The last good artifact stays in status: consumers keep building from it.
+      return { conditions: conds };
+    },
+
+    async finalize(obj) {
+      await deps.store.removeAll({ kind: "GitRepository", namespace: obj.metadata.namespace!, name: obj.metadata.name! });
+    },
+  };
+}
+
+async function readSecretOrFail(ctx: ReconcileContext, ns: string, name: string, ref: string): Promise<Record<string, string>> {
+  try {
+    return await readSecret(ctx.client, ns, name, ref);
+  } catch (err) {
+    if (err instanceof MissingSecretError) throw new TransientError("AuthenticationFailed", err.message);
+    throw err;
+  }
+}
+
+async function verify(deps: GitRepositoryDeps, ctx: ReconcileContext, spec: GitRepositorySpec, request: GitFetchRequest, commit: string, ns: string, ref: string) {
+  if (!deps.verifyGit) throw new TerminalError("VerificationError", `${ref}: spec.verify is set but this build of rivulet has no OpenPGP verifier`);
+  if (!spec.verify?.secretRef) throw new TerminalError("VerificationError", `${ref}: spec.verify.secretRef is required`);
+  const secret = await readSecretOrFail(ctx, ns, spec.verify.secretRef.name, ref);
+  const keys = Object.values(secret).filter((v) => v.includes("BEGIN PGP PUBLIC KEY BLOCK"));
+  if (keys.length === 0) throw new TerminalError("VerificationError", `${ref}: Secret/${ns}/${spec.verify.secretRef.name} holds no armored PGP public key`);
+  const verdict = await deps.verifyGit({ ...request, mode: spec.verify.mode ?? "HEAD", keys, commit });
+  if (!verdict.verified) throw new TransientError("VerificationError", `${ref}: signature verification failed: ${verdict.reason}`);
+}
+
+function includesChanged(ctx: ReconcileContext, spec: GitRepositorySpec): boolean {
+  // Included artifacts are re-read on every run; a changed included revision means a new artifact.
+  return (spec.include?.length ?? 0) > 0;
+}
+
+async function addIncludes(deps: GitRepositoryDeps, ctx: ReconcileContext, spec: GitRepositorySpec, ns: string, files: FileTree, ref: string) {
+  const included: StoredArtifact[] = [];
+  for (const inc of spec.include ?? []) {
+    const other = (await ctx.client.get({ apiVersion: API, kind: "GitRepository", namespace: ns, name: inc.repository.name })) as FluxObject | undefined;
+    const artifact = other?.status?.artifact as StoredArtifact | undefined;
+    if (!artifact) {
+      throw new NotReadyError("IncludeUnavailable", `${ref}: included GitRepository/${ns}/${inc.repository.name} has no artifact yet`, { retryAfterMs: 30_000 });
+    }
+    const tree = await deps.cache.tree(artifact);
+    if (!tree) throw new NotReadyError("IncludeUnavailable", `${ref}: the artifact of GitRepository/${ns}/${inc.repository.name} is not in storage`, { retryAfterMs: 30_000 });
+    const from = (inc.fromPath ?? "").replace(/^\.?\/*|\/+$/g, "");
+    const to = (inc.toPath ?? inc.repository.name).replace(/^\.?\/*|\/+$/g, "");
+    if (to.split("/").includes("..") || from.split("/").includes("..")) {
+      throw new TerminalError("IncludeUnavailable", `${ref}: include paths may not contain "..": fromPath "${inc.fromPath}", toPath "${inc.toPath}"`);
+    }
+    // Flux replaces toPath with the included content.
+    for (const p of [...files.keys()]) if (p === to || p.startsWith(`${to}/`)) files.delete(p);
+    for (const [p, node] of tree) {
+      if (from && p !== from && !p.startsWith(`${from}/`)) continue;
+      const rel = from ? p.slice(from.length).replace(/^\//, "") : p;
+      if (!rel) continue;
+      files.set(to ? `${to}/${rel}` : rel, node);
+    }
+    included.push(artifact);
+  }
+  return included;
+}
+
+async function storeArtifact(deps: GitRepositoryDeps, obj: FluxObject, file: string, bytes: Uint8Array, revision: string, digest: string): Promise<StoredArtifact> {
+  const id = { kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
+  try {
+    const stored = await deps.store.put(id, file, bytes, { revision, digest });
+    await deps.store.gc(id, file);
+    return stored;
+  } catch (err) {
+    throw new TransientError("StorageOperationFailed", `${formatRef(obj)}: cannot store the artifact: ${(err as Error).message}`, { cause: err });
+  }
+}
