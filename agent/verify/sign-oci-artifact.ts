@@ -1,0 +1,109 @@
+/**
+ * Signs an artifact the cosign way with a key, so users and tests can produce signatures without cosign.
+ * `legacy`: a simple-signing payload layer (signature in the `dev.cosignproject.cosign/signature`
+ * annotation) appended to the `sha256-<hex>.sig` manifest, as cosign v1/v2 do. `bundle`: a Sigstore v0.3
+ * bundle (DSSE over an in-toto statement, `publicKey.hint`, no transparency log) pushed as a referrer,
+ * as cosign v3 does, and listed in the `sha256-<hex>` referrers-tag index for registries without the
+ * referrers API. The private key stays with the caller: `sign` gets the bytes and returns the signature.
+ * No Rekor upload (the agent verifies key signatures without the log, as Flux does).
+ */
+import { MEDIA } from "../source/oci/media-types.ts";
+import { base64Encode } from "../source/oci/registry-auth.ts";
+import { referrersTag, type Descriptor, type ImageIndex, type ImageManifest, type RegistryClient } from "../source/oci/registry-client.ts";
+import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, inTotoStatement, preAuthEncoding, simpleSigningPayload } from "./cosign-claims.ts";
+
+export type SignFunction = (data: Uint8Array) => Promise<Uint8Array>;
+
+export interface SignOciArtifactOptions {
+  client: RegistryClient;
+  digest: string;
+  sign: SignFunction;
+  format?: "legacy" | "bundle";
+  /** Written into the bundle's `verificationMaterial.publicKey.hint`. */
+  keyHint?: string;
+  /** The digest the signed claim names; only tests set it to something else. */
+  claimDigest?: string;
+  /** RFC 3339 creation time for the referrer's annotation; now when unset. */
+  created?: string;
+}
+
+export interface SignResult {
+  format: "legacy" | "bundle";
+  /** Where the signature went: the `.sig` tag, or the referrer manifest's digest. */
+  location: string;
+}
+
+const EMPTY_CONFIG = new TextEncoder().encode("{}");
+
+export async function signOciArtifact(o: SignOciArtifactOptions): Promise<SignResult> {
+  return (o.format ?? "legacy") === "legacy" ? signLegacy(o) : signBundle(o);
+}
+
+async function signLegacy(o: SignOciArtifactOptions): Promise<SignResult> {
+  const { client } = o;
+  const payload = simpleSigningPayload(`${client.host}/${client.repository}`, o.claimDigest ?? o.digest);
+  const signature = base64Encode(await o.sign(payload));
+  const blob = await client.pushBlob(payload);
+  const tag = `${referrersTag(o.digest)}.sig`;
+  const existing = await client.getManifest(tag);
+  const layers: Descriptor[] = existing && !("manifests" in existing.json) ? [...((existing.json as ImageManifest).layers ?? [])] : [];
+  const layer: Descriptor = {
+    mediaType: MEDIA.cosignSimpleSigning, size: blob.size, digest: blob.digest,
+    annotations: { "dev.cosignproject.cosign/signature": signature },
+  };
+  if (!layers.some((l) => l.digest === layer.digest && l.annotations?.["dev.cosignproject.cosign/signature"] === signature)) layers.push(layer);
+  const config = new TextEncoder().encode(JSON.stringify({
+    architecture: "", created: "0001-01-01T00:00:00Z", history: layers.map(() => ({ created: "0001-01-01T00:00:00Z" })),
+    os: "", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) }, config: {},
+  }));
+  const cfg = await client.pushBlob(config);
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2, mediaType: MEDIA.ociManifest,
+    config: { mediaType: MEDIA.ociConfig, size: cfg.size, digest: cfg.digest }, layers,
+  }));
+  await client.putManifest(tag, manifest, MEDIA.ociManifest);
+  return { format: "legacy", location: tag };
+}
+
+async function signBundle(o: SignOciArtifactOptions): Promise<SignResult> {
+  const { client } = o;
+  const subject = await client.headManifest(o.digest);
+  if (!subject) throw new Error(`Cannot sign ${client.host}/${client.repository}@${o.digest}: the manifest does not exist`);
+  const statement = inTotoStatement(o.claimDigest ?? o.digest);
+  const sig = await o.sign(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, statement));
+  const bundle = new TextEncoder().encode(JSON.stringify({
+    mediaType: MEDIA.sigstoreBundleV03,
+    verificationMaterial: { publicKey: { hint: o.keyHint ?? "" }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
+    dsseEnvelope: { payload: base64Encode(statement), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: base64Encode(sig), keyid: "" }] },
+  }));
+  const blob = await client.pushBlob(bundle);
+  const cfg = await client.pushBlob(EMPTY_CONFIG);
+  const annotations = {
+    "dev.sigstore.bundle.content": "dsse-envelope",
+    "dev.sigstore.bundle.predicateType": COSIGN_SIGN_PREDICATE,
+    "org.opencontainers.image.created": o.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+  };
+  const referrer = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2, mediaType: MEDIA.ociManifest, artifactType: MEDIA.sigstoreBundleV03,
+    config: { mediaType: MEDIA.ociEmpty, digest: cfg.digest, size: cfg.size },
+    layers: [{ mediaType: MEDIA.sigstoreBundleV03, digest: blob.digest, size: blob.size }],
+    subject: { mediaType: subject.mediaType, digest: o.digest, size: subject.size },
+    annotations,
+  }));
+  const digest = await client.putManifest(await sha256Hex(referrer), referrer, MEDIA.ociManifest);
+  // The referrers-tag fallback: registries without the referrers API find referrers in this index.
+  const tag = referrersTag(o.digest);
+  const existing = await client.getManifest(tag);
+  const manifests: Descriptor[] = existing && "manifests" in existing.json ? [...((existing.json as ImageIndex).manifests ?? [])] : [];
+  if (!manifests.some((m) => m.digest === digest)) {
+    manifests.push({ mediaType: MEDIA.ociManifest, digest, size: referrer.length, artifactType: MEDIA.sigstoreBundleV03, annotations });
+  }
+  const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests }));
+  await client.putManifest(tag, index, MEDIA.ociIndex);
+  return { format: "bundle", location: digest };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return `sha256:${[...h].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
