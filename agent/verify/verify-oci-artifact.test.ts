@@ -8,6 +8,7 @@ import { RegistryClient, type ImageManifest } from "../source/oci/registry-clien
 import { simpleSigningPayload } from "./cosign-claims.ts";
 import { signOciArtifact } from "./sign-oci-artifact.ts";
 import { verifyOciArtifact, type VerifyOciArtifactOptions } from "./verify-oci-artifact.ts";
+import type { VerifyFailureReason } from "./verdict.ts";
 
 const enc = new TextEncoder();
 
@@ -143,7 +144,7 @@ describe("failures common to both formats", () => {
     [{ keys: [{ name: "bad.pub", pem: "not a pem" }] }, "BadTrustMaterial", "Cannot read the public key: no PEM block found"],
     [{ identities: [{ issuer: "(", subject: ".*" }] }, "BadTrustMaterial", 'Cannot use the matchOIDCIdentity issuer "(": it is not a valid regular expression'],
     [{ provider: "notation" as const }, "Unsupported", 'Cannot verify with provider "notation": only cosign is supported'],
-  ] as Array<[Partial<VerifyOciArtifactOptions>, string, string]>)("bad options %j are %s", async (opts, reason, message) => {
+  ] as Array<[Partial<VerifyOciArtifactOptions>, VerifyFailureReason, string]>)("bad options %j are %s", async (opts, reason, message) => {
     const { client, digest } = await artifact();
     expect(await verifyOciArtifact({ client, digest, ...opts })).toEqual({ verified: false, reason, message });
   });
