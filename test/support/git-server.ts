@@ -12,7 +12,7 @@
  * Served repositories allow reachable SHA-1s in `want` and object filters, as GitHub and GitLab do.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -61,6 +61,14 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: "1",
   GIT_TERMINAL_PROMPT: "0",
 };
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 export function requireGit(): void {
   const r = spawnSync("git", ["--version"], { encoding: "utf8" });
@@ -199,14 +207,21 @@ export async function startGitServer(options: { auth?: GitServerAuth } = {}): Pr
   const workTree = (name: string): string => join(work, name);
 
   const writeFiles = (dir: string, files: Files): void => {
+    const made = new Set<string>();
     for (const [path, spec] of Object.entries(files)) {
       const full = join(dir, path);
       if (spec === null) {
-        if (existsSync(full)) unlinkSync(full);
+        rmSync(full, { force: true });
         continue;
       }
-      mkdirSync(dirname(full), { recursive: true });
-      if (existsSync(full)) rmSync(full, { force: true });
+      const parent = dirname(full);
+      if (!made.has(parent)) {
+        mkdirSync(parent, { recursive: true });
+        made.add(parent);
+      }
+      const isLink = typeof spec === "object" && "symlink" in spec;
+      // Replace symlinks (and anything becoming one) instead of writing through them.
+      if (isLink || lstatOrUndefined(full)?.isSymbolicLink()) rmSync(full, { force: true });
       if (typeof spec === "object" && "symlink" in spec) {
         symlinkSync(spec.symlink, full);
         continue;
