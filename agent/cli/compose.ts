@@ -5,6 +5,7 @@
 import { ArtifactStore } from "../storage/artifact-store.ts";
 import { ArtifactCache } from "../reconcile/artifact-cache.ts";
 import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
+import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
@@ -19,7 +20,18 @@ export interface AgentParts {
   reconcilers: Reconciler[];
 }
 
-export function composeAgent(o: { storagePath: string; storageBaseUrl: string; metrics: AgentMetrics }): AgentParts {
+export interface ComposeOptions {
+  storagePath: string;
+  storageBaseUrl: string;
+  metrics: AgentMetrics;
+  fieldManager?: string;
+  defaultServiceAccount?: string;
+  allowedClusterKinds?: string[];
+  strictSubstitution?: boolean;
+  healthPollMs?: number;
+}
+
+export function composeAgent(o: ComposeOptions): AgentParts {
   const store = new ArtifactStore(createStoreFs(o.storagePath), { baseUrl: o.storageBaseUrl });
   const cache = new ArtifactCache(store, { unpack: { sha256: nativeSha256, gunzip: nativeGunzip() } });
   const onFetched = (kind: string) => (bytes: number, seconds: number) => {
@@ -37,5 +49,13 @@ export function composeAgent(o: { storagePath: string; storageBaseUrl: string; m
     },
     onFetched: onFetched("GitRepository"),
   });
-  return { store, cache, reconcilers: [git] };
+  const kustomization = kustomizationReconciler({
+    cache,
+    fieldManager: o.fieldManager,
+    defaultServiceAccount: o.defaultServiceAccount,
+    allowedClusterKinds: o.allowedClusterKinds,
+    strictSubstitution: o.strictSubstitution,
+    healthPollMs: o.healthPollMs,
+  });
+  return { store, cache, reconcilers: [git, kustomization] };
 }

@@ -43,6 +43,10 @@ Flags:
       --events-addr URL     also post events to a Flux notification-controller at URL
       --concurrent N        objects reconciled at once per kind (default 4)
       --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
+      --default-service-account NAME  ServiceAccount to impersonate for Kustomizations that name none
+      --allow-cluster-kinds KINDS  comma-separated cluster-scoped kinds tenants may apply (default none)
+      --field-manager NAME  server-side apply field manager (default kustomize-controller)
+      --strict-substitution  an undefined post-build variable without a default fails the build
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
 
@@ -70,6 +74,10 @@ export const runCommand: Command = {
         "events-addr": { type: "string" },
         concurrent: { type: "string", default: "4" },
         "watch-label-selector": { type: "string" },
+        "default-service-account": { type: "string" },
+        "allow-cluster-kinds": { type: "string" },
+        "field-manager": { type: "string" },
+        "strict-substitution": { type: "boolean", default: false },
       },
     });
     const level = values["log-level"] as Level;
@@ -109,7 +117,15 @@ export const runCommand: Command = {
     const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) } });
     const server = await serve(app.fetch, addr.host, addr.port);
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
-    const parts = composeAgent({ storagePath, storageBaseUrl: baseUrl, metrics });
+    const parts = composeAgent({
+      storagePath,
+      storageBaseUrl: baseUrl,
+      metrics,
+      fieldManager: values["field-manager"],
+      defaultServiceAccount: values["default-service-account"],
+      allowedClusterKinds: values["allow-cluster-kinds"]?.split(",").map((k) => k.trim()).filter(Boolean),
+      strictSubstitution: values["strict-substitution"],
+    });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
     const events = createEventRecorder({

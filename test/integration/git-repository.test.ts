@@ -12,14 +12,8 @@ import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../su
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
-import { Manager } from "../../agent/reconcile/manager.ts";
 import type { FluxObject } from "../../agent/reconcile/controller.ts";
-import { composeAgent } from "../../agent/cli/compose.ts";
-import { createLogger } from "../../agent/core/logger.ts";
-import { createEventRecorder } from "../../agent/status/events.ts";
-import { agentMetrics } from "../../agent/http/metrics.ts";
-import { createApp } from "../../agent/http/app.ts";
-import { serve, type Served } from "../../agent/runtime/serve.ts";
+import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { unpack } from "../../agent/artifact/unpack.ts";
 
 let client: KubeClient;
@@ -30,33 +24,7 @@ let storage: string;
 const API = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
 
-interface Agent {
-  stop(): Promise<void>;
-  server: Served;
-}
-
-async function startAgent(namespace: string): Promise<Agent> {
-  const metrics = agentMetrics();
-  const log = createLogger(() => {}, { level: "error" });
-  let parts: ReturnType<typeof composeAgent> | undefined;
-  const server = await serve(createApp({ connected: true, leader: true, namespace, identity: "t" }, { store: { get: (p) => parts!.store.get(p) } }).fetch, "127.0.0.1", 0);
-  parts = composeAgent({ storagePath: storage, storageBaseUrl: `http://127.0.0.1:${server.port}`, metrics });
-  const events = createEventRecorder({ client, controllerFor: () => "source-controller", instance: "t", log });
-  const manager = new Manager(parts.reconcilers, { client, namespace, log, events, metrics });
-  const ac = new AbortController();
-  const done = manager.run(ac.signal);
-  await Promise.all(manager.controllers.map((c) => c.synced()));
-  return {
-    server,
-    async stop() {
-      ac.abort();
-      await done;
-      await server.close();
-    },
-  };
-}
-
-let agent: Agent;
+let agent: InProcessAgent;
 const repo = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: API,
   kind: "GitRepository",
@@ -97,7 +65,7 @@ beforeAll(async () => {
   storage = mkdtempSync(join(tmpdir(), "rivulet-store-"));
   git = await startGitServer();
   authGit = await startGitServer({ auth: { username: "alice", password: "s3cret" } });
-  agent = await startAgent(ns);
+  agent = await startAgent(client, ns, storage);
 });
 afterAll(async () => {
   await agent?.stop();
@@ -214,7 +182,7 @@ describe("GitRepository", () => {
     expect(artifact(failed)).toEqual(artifact(good));
     // Restart the agent on the same storage: the artifact is still there and served.
     await agent.stop();
-    agent = await startAgent(ns);
+    agent = await startAgent(client, ns, storage);
     const url = artifact(good)!.url.replace(/:\d+\//, `:${agent.server.port}/`);
     const res = await fetch(url);
     expect(res.status).toBe(200);

@@ -1,0 +1,310 @@
+/**
+ * Kustomization reconciler (kustomize.toolkit.fluxcd.io/v1), in kustomize-controller's order
+ * (reference/flux.md §3.1): source -> dependsOn -> build -> validate every object (tenant guardrails)
+ * -> staged server-side apply -> inventory and prune -> health -> status and history. Nothing is written
+ * to the cluster until the whole build is valid, so a bad commit leaves the last good revision running.
+ * The artifact is read from the agent's own store and unpacked once per digest (ArtifactCache).
+ */
+import { NotReadyError, TerminalError, TransientError, messageOf } from "../core/errors.ts";
+import { formatDuration, parseDuration } from "../core/duration.ts";
+import { formatRef } from "../core/ref.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { readSecret } from "../kube/secret.ts";
+import { mapFileTree } from "../build/file-tree.ts";
+import { fluxBuild } from "../build/flux-build.ts";
+import type { FluxKustomizationSpec } from "../build/flux-overlay.ts";
+import { emitDocuments } from "../yaml/emit.ts";
+import { applyAll, ApplyError, finalizeInventory, formatChangeSet, hasChanged, inventoryFromChangeSet, prune, PruneError, skippedEntries, staleObjects, entryKey, type Inventory, type ChangeSet } from "../apply/index.ts";
+import { waitForHealthy } from "../health/index.ts";
+import type { ArtifactCache } from "./artifact-cache.ts";
+import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
+import { guardObjects } from "./tenant-guard.ts";
+
+const API = "kustomize.toolkit.fluxcd.io/v1";
+const SOURCE_API = "source.toolkit.fluxcd.io/v1";
+
+export const DEFAULTS = {
+  fieldManager: "kustomize-controller",
+  /** Flux's --requeue-dependency. */
+  dependencyRequeueMs: 30_000,
+  historyLimit: 5,
+};
+
+export interface KustomizationDeps {
+  cache: ArtifactCache;
+  fieldManager?: string;
+  /** --default-service-account: used when spec.serviceAccountName is empty. */
+  defaultServiceAccount?: string;
+  /** Cluster-scoped kinds the platform team allows tenants to apply (e.g. ["Namespace"]); default none. */
+  allowedClusterKinds?: string[];
+  /** StrictPostBuildSubstitutions. */
+  strictSubstitution?: boolean;
+  healthPollMs?: number;
+}
+
+interface KustomizationSpec extends FluxKustomizationSpec {
+  interval: string;
+  retryInterval?: string;
+  timeout?: string;
+  sourceRef: { kind: string; name: string; namespace?: string; apiVersion?: string };
+  dependsOn?: Array<{ name: string; namespace?: string }>;
+  prune: boolean;
+  force?: boolean;
+  wait?: boolean;
+  healthChecks?: Array<{ apiVersion?: string; kind: string; name: string; namespace?: string }>;
+  serviceAccountName?: string;
+  deletionPolicy?: "MirrorPrune" | "Delete" | "WaitForTermination" | "Orphan";
+  suspend?: boolean;
+}
+
+interface HistoryEntry {
+  digest: string;
+  firstReconciled: string;
+  lastReconciled: string;
+  lastReconciledDuration: string;
+  lastReconciledStatus: string;
+  totalReconciliations: number;
+  metadata?: Record<string, string>;
+}
+
+export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
+  const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
+
+  const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => {
+    const sa = (obj.spec as unknown as KustomizationSpec).serviceAccountName || deps.defaultServiceAccount;
+    return sa ? ctx.client.impersonate(`system:serviceaccount:${obj.metadata.namespace}:${sa}`) : ctx.client;
+  };
+
+  return {
+    apiVersion: API,
+    kind: "Kustomization",
+    controllerName: "kustomize-controller",
+
+    async reconcile(obj, ctx) {
+      const spec = obj.spec as unknown as KustomizationSpec;
+      const ns = obj.metadata.namespace!;
+      const self = formatRef(obj);
+      const started = ctx.now().getTime();
+      const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : parseDuration(spec.interval);
+
+      // 1. Source: same namespace only.
+      if (spec.sourceRef.namespace && spec.sourceRef.namespace !== ns) {
+        throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: sourceRef ${spec.sourceRef.kind}/${spec.sourceRef.namespace}/${spec.sourceRef.name} is outside namespace ${ns}`);
+      }
+      const source = (await ctx.client.get({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
+        throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
+      })) as FluxObject | undefined;
+      const sourceRef = `${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}`;
+      if (!source) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' not found`);
+      const artifact = source.status?.artifact as { path: string; revision: string; digest?: string } | undefined;
+      if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
+
+      // 2. dependsOn.
+      await checkDependencies(ctx, obj, spec, artifact.revision);
+
+      // 3. Fetch (from our own store, unpacked once per digest) and build.
+      await ctx.progress(`Building manifests for revision ${artifact.revision}`, { lastAttemptedRevision: artifact.revision });
+      const files = await deps.cache.tree(artifact);
+      if (!files) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' artifact ${artifact.path} is not in storage yet`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
+      const acting = actingClient(ctx, obj);
+      const substituteFrom = await readSubstituteFrom(acting, spec, ns, self);
+      const bytes = new Map<string, Uint8Array>();
+      for (const [p, n] of files) if (n.kind === "file") bytes.set(p, n.data);
+      let built;
+      try {
+        built = await fluxBuild(mapFileTree(bytes), spec, { emit: emitDocuments, substituteFrom, strict: deps.strictSubstitution });
+      } catch (err) {
+        throw new TransientError("BuildFailed", `${self}: build of revision ${artifact.revision} failed: ${messageOf(err)}`, { cause: err });
+      }
+
+      // 4. Guardrails: every object is checked before the first write.
+      const objects = await guardObjects(acting, built.objects as unknown as KubeObject[], { namespace: ns, allowedClusterKinds: deps.allowedClusterKinds ?? [], self });
+
+      // 5. Apply in stages.
+      await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
+      let changeSet: ChangeSet;
+      try {
+        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force });
+      } catch (err) {
+        if (err instanceof ApplyError) throw new TransientError("ReconciliationFailed", `${self}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const oldInventory = ctx.status().inventory as Inventory | undefined;
+      const inventory = inventoryFromChangeSet(changeSet);
+      const revisionMeta = { "kustomize.toolkit.fluxcd.io/revision": artifact.revision };
+      if (changeSet.entries.some((e) => hasChanged(e.action))) {
+        await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: changeSet.entries.filter((e) => hasChanged(e.action)) }), metadata: revisionMeta });
+      }
+
+      // 6. Prune what left the inventory.
+      if (spec.prune) {
+        const stale = staleObjects(oldInventory, inventory, skippedEntries(changeSet));
+        if (stale.length) {
+          try {
+            const pruned = await prune(acting, stale, { owner: { name: obj.metadata.name!, namespace: ns } });
+            const deleted = pruned.entries.filter((e) => e.action === "deleted");
+            if (deleted.length) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: deleted }), metadata: revisionMeta });
+          } catch (err) {
+            await ctx.progress("Prune failed", { inventory: mergeInventories(inventory, oldInventory) });
+            if (err instanceof PruneError) throw new TransientError("PruneFailed", `${self}: ${err.message}`, { cause: err });
+            throw err;
+          }
+        }
+      }
+      // The inventory is saved before health checks so a failing check never loses track of objects.
+      await ctx.progress("Checking health of applied objects", { inventory });
+
+      // 7. Health.
+      const healthKeys = spec.wait
+        ? inventory.entries.map(entryKey)
+        : (spec.healthChecks ?? []).map((h) => ({ apiVersion: h.apiVersion ?? guessApiVersion(h.kind), kind: h.kind, name: h.name, namespace: h.namespace ?? ns }));
+      const conditions: ReconcileSuccess["conditions"] = [];
+      if (healthKeys.length) {
+        const wasHealthy = (ctx.status().conditions ?? []).find((c) => c.type === "Healthy")?.status === "True";
+        const health = await waitForHealthy(acting, healthKeys, { timeoutMs, pollMs: deps.healthPollMs, failFast: true });
+        if (!health.healthy) {
+          throw new TransientError("HealthCheckFailed", `${self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
+        }
+        const msg = `Health check passed in ${formatDuration(health.elapsedMs)}`;
+        conditions.push({ type: "Healthy", status: "True", reason: "Succeeded", message: msg });
+        if (!wasHealthy) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: msg, metadata: revisionMeta });
+      }
+
+      const elapsed = ctx.now().getTime() - started;
+      return {
+        reason: "ReconciliationSucceeded",
+        message: `Applied revision: ${artifact.revision}`,
+        status: {
+          inventory,
+          lastAppliedRevision: artifact.revision,
+          lastAttemptedRevision: artifact.revision,
+          history: upsertHistory(ctx.status().history as HistoryEntry[] | undefined, built.digest, artifact.revision, ctx.now(), elapsed, "ReconciliationSucceeded"),
+        },
+        conditions,
+        clearConditions: healthKeys.length ? [] : ["Healthy"],
+      };
+    },
+
+    onFailure(obj, err, ctx) {
+      const conds = [...(ctx.status().conditions ?? [])];
+      if (err instanceof TransientError && err.reason === "HealthCheckFailed") {
+        const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+        const i = conds.findIndex((c) => c.type === "Healthy");
+        const c = { type: "Healthy", status: "False" as const, reason: "HealthCheckFailed", message: messageOf(err), lastTransitionTime: i >= 0 && conds[i]!.status === "False" ? conds[i]!.lastTransitionTime : now, observedGeneration: obj.metadata.generation };
+        if (i >= 0) conds[i] = c;
+        else conds.push(c);
+      }
+      return { conditions: conds };
+    },
+
+    async finalize(obj, ctx) {
+      const spec = obj.spec as unknown as KustomizationSpec;
+      const cs = await finalizeInventory(actingClient(ctx, obj), ctx.status().inventory as Inventory | undefined, {
+        policy: spec.deletionPolicy,
+        prune: spec.prune,
+        suspended: spec.suspend,
+        owner: { name: obj.metadata.name!, namespace: obj.metadata.namespace! },
+        timeoutMs: spec.timeout ? parseDuration(spec.timeout) : 60_000,
+      });
+      const deleted = cs.entries.filter((e) => e.action === "deleted");
+      if (deleted.length) ctx.log.info(`${formatRef(obj)} deleted its objects: ${deleted.map((e) => e.ref).join(", ")}`);
+    },
+  };
+}
+
+async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: KustomizationSpec, revision: string): Promise<void> {
+  const ns = obj.metadata.namespace!;
+  const self = formatRef(obj);
+  for (const dep of spec.dependsOn ?? []) {
+    if (dep.namespace && dep.namespace !== ns) {
+      throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: dependsOn ${dep.namespace}/${dep.name} is outside namespace ${ns}`);
+    }
+  }
+  const cycle = await findCycle(ctx.client, ns, obj.metadata.name!, spec.dependsOn ?? []);
+  if (cycle) throw new TerminalError("DependencyNotReady", `${self}: circular dependency: ${cycle.join(" -> ")}`);
+  for (const dep of spec.dependsOn ?? []) {
+    const d = (await ctx.client.get({ apiVersion: API, kind: "Kustomization", namespace: ns, name: dep.name })) as FluxObject | undefined;
+    const notReady = (why: string) =>
+      new NotReadyError("DependencyNotReady", `dependency '${ns}/${dep.name}' ${why}`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
+    if (!d) throw notReady("is not found");
+    const ready = d.status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status !== "True" || d.status?.observedGeneration !== d.metadata.generation) throw notReady("is not ready");
+    const dSpec = d.spec as unknown as KustomizationSpec;
+    // Same source: the dependency must have applied the revision we are about to apply (Flux's rule).
+    if (dSpec.sourceRef?.kind === spec.sourceRef.kind && dSpec.sourceRef?.name === spec.sourceRef.name && d.status?.lastAppliedRevision !== revision) {
+      throw notReady(`is not up to date with revision ${revision}`);
+    }
+  }
+}
+
+/** A dependsOn path from `name` back to itself, if any (bounded by the namespace's Kustomizations). */
+async function findCycle(client: KubeClient, ns: string, name: string, direct: Array<{ name: string }>): Promise<string[] | undefined> {
+  const seen = new Set<string>();
+  const stack: Array<{ name: string; path: string[] }> = direct.map((d) => ({ name: d.name, path: [name, d.name] }));
+  while (stack.length) {
+    const { name: cur, path } = stack.pop()!;
+    if (cur === name) return path;
+    if (seen.has(cur) || seen.size > 1000) continue;
+    seen.add(cur);
+    const k = (await client.get({ apiVersion: API, kind: "Kustomization", namespace: ns, name: cur }).catch(() => undefined)) as FluxObject | undefined;
+    for (const d of ((k?.spec as unknown as KustomizationSpec | undefined)?.dependsOn ?? [])) {
+      if (!d.namespace || d.namespace === ns) stack.push({ name: d.name, path: [...path, d.name] });
+    }
+  }
+  return undefined;
+}
+
+async function readSubstituteFrom(client: KubeClient, spec: KustomizationSpec, ns: string, self: string): Promise<Record<string, string>[]> {
+  const out: Record<string, string>[] = [];
+  for (const ref of spec.postBuild?.substituteFrom ?? []) {
+    if (ref.kind === "Secret") {
+      try {
+        out.push(await readSecret(client, ns, ref.name, self));
+      } catch (err) {
+        if (ref.optional) continue;
+        throw new TransientError("BuildFailed", `${self}: substituteFrom: ${messageOf(err)}`);
+      }
+    } else {
+      const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: ref.name });
+      if (!cm) {
+        if (ref.optional) continue;
+        throw new TransientError("BuildFailed", `${self}: substituteFrom: ConfigMap/${ns}/${ref.name} not found: create it or mark the reference optional`);
+      }
+      out.push({ ...((cm.data as Record<string, string> | undefined) ?? {}) });
+    }
+  }
+  return out;
+}
+
+function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {
+  // Keep stale entries that could not be deleted so the next run tries again.
+  const ids = new Set(next.entries.map((e) => e.id));
+  return { entries: [...next.entries, ...(old?.entries ?? []).filter((e) => !ids.has(e.id))] };
+}
+
+function upsertHistory(history: HistoryEntry[] | undefined, digest: string, revision: string, now: Date, elapsedMs: number, status: string): HistoryEntry[] {
+  const ts = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const list = [...(history ?? [])];
+  const i = list.findIndex((h) => h.digest === digest);
+  const prev = i >= 0 ? list.splice(i, 1)[0] : undefined;
+  const entry: HistoryEntry = {
+    digest,
+    firstReconciled: prev?.firstReconciled ?? ts,
+    lastReconciled: ts,
+    lastReconciledDuration: formatDuration(Math.round(elapsedMs)),
+    lastReconciledStatus: status,
+    totalReconciliations: (prev?.totalReconciliations ?? 0) + 1,
+    metadata: { revision },
+  };
+  return [entry, ...list].slice(0, DEFAULTS.historyLimit);
+}
+
+function guessApiVersion(kind: string): string {
+  const apps = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+  if (apps.includes(kind)) return "apps/v1";
+  if (kind === "Job" || kind === "CronJob") return "batch/v1";
+  if (kind === "Kustomization") return API;
+  if (["GitRepository", "OCIRepository", "Bucket"].includes(kind)) return SOURCE_API;
+  return "v1";
+}

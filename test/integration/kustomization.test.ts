@@ -1,0 +1,255 @@
+/**
+ * Kustomization end to end: a real git server, the real control plane (Deployments get status from the
+ * controller-manager; there are no nodes, so replicas 0 becomes Available and replicas 1 never does) and
+ * the agent composed as `rivulet run` composes it. Covers create, update, prune, drift, dependsOn,
+ * health, deletion policies, impersonation, the tenant guardrails, and a bad commit.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { startGitServer, type GitServer } from "../support/git-server.ts";
+import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
+import type { KubeClient } from "../../agent/kube/client.ts";
+import type { KubeObject } from "../../agent/kube/types.ts";
+import type { FluxObject } from "../../agent/reconcile/controller.ts";
+
+const KS = "kustomize.toolkit.fluxcd.io/v1";
+const SRC = "source.toolkit.fluxcd.io/v1";
+const fm = { fieldManager: "rivulet-tests" };
+let client: KubeClient;
+let ns: string;
+let git: GitServer;
+let agent: InProcessAgent;
+let storage: string;
+
+const deployment = (name: string, replicas: number, extra = "") => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27${extra}
+`;
+const configMap = (name: string, data: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+data:
+  value: "${data}"
+`;
+
+const ks = (name: string, repo: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: KS,
+  kind: "Kustomization",
+  metadata: { name, namespace: ns },
+  spec: { interval: "10m", path: "./", prune: true, timeout: "20s", sourceRef: { kind: "GitRepository", name: repo }, ...spec },
+});
+const gitRepo = (name: string): KubeObject => ({ apiVersion: SRC, kind: "GitRepository", metadata: { name, namespace: ns }, spec: { interval: "10m", url: git.url(name) } });
+const getKs = async (name: string) => (await client.get({ apiVersion: KS, kind: "Kustomization", namespace: ns, name })) as FluxObject | undefined;
+const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+const getObj = (kind: string, name: string, apiVersion = kind === "Deployment" ? "apps/v1" : "v1") => client.get({ apiVersion, kind, namespace: ns, name });
+
+async function request(kind: "GitRepository" | "Kustomization", name: string): Promise<void> {
+  await client.patch(
+    { apiVersion: kind === "Kustomization" ? KS : SRC, kind, namespace: ns, name },
+    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": `${Date.now()}-${Math.random()}` } } },
+    "merge",
+  );
+}
+
+async function ksWhen(name: string, what: string, check: (o: FluxObject) => boolean, timeoutMs = 60_000): Promise<FluxObject> {
+  return eventually(`Kustomization/${ns}/${name} ${what}`, async () => {
+    const o = await getKs(name);
+    return o && check(o) ? o : undefined;
+  }, timeoutMs);
+}
+const ready = (rev?: string) => (o: FluxObject) =>
+  cond(o, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation && (!rev || o.status?.lastAppliedRevision === rev);
+
+async function srcRevision(name: string): Promise<string> {
+  const o = await eventually(`GitRepository ${name} artifact`, async () => {
+    const o = (await client.get({ apiVersion: SRC, kind: "GitRepository", namespace: ns, name })) as FluxObject | undefined;
+    return o?.status?.artifact ? o : undefined;
+  });
+  return (o.status!.artifact as { revision: string }).revision;
+}
+
+beforeAll(async () => {
+  client = await adminClient();
+  ns = await uniqueNamespace("ks");
+  git = await startGitServer();
+  storage = mkdtempSync(join(tmpdir(), "rivulet-ks-"));
+  agent = await startAgent(client, ns, storage);
+});
+afterAll(async () => {
+  await agent?.stop();
+  await git?.stop();
+  await deleteNamespace(ns);
+  rmSync(storage, { recursive: true, force: true });
+});
+
+describe("Kustomization", () => {
+  test("applies a revision: owner labels, field manager, inventory, Ready 'Applied revision', history", async () => {
+    const c1 = await git.createRepo("app", { "web.yaml": deployment("web", 0), "cm.yaml": configMap("settings", "one"), "extra.yaml": configMap("extra", "x") });
+    await client.apply(gitRepo("app"), fm);
+    await client.apply(ks("app", "app", { wait: true }), fm);
+    const o = await ksWhen("app", "Ready", ready(`master@sha1:${c1}`));
+    expect(cond(o, "Ready")).toMatchObject({ reason: "ReconciliationSucceeded", message: `Applied revision: master@sha1:${c1}` });
+    expect(cond(o, "Healthy")).toMatchObject({ status: "True" });
+    const ids = ((o.status!.inventory as { entries: Array<{ id: string; v: string }> }).entries).map((e) => `${e.id} ${e.v}`).sort();
+    expect(ids).toEqual([`${ns}_extra__ConfigMap v1`, `${ns}_settings__ConfigMap v1`, `${ns}_web_apps_Deployment v1`]);
+    const web = (await getObj("Deployment", "web"))!;
+    expect(web.metadata.labels).toMatchObject({ "kustomize.toolkit.fluxcd.io/name": "app", "kustomize.toolkit.fluxcd.io/namespace": ns });
+    expect((web.metadata.managedFields as Array<{ manager: string }>).map((m) => m.manager)).toContain("kustomize-controller");
+    const history = o.status!.history as Array<{ digest: string; metadata: { revision: string }; totalReconciliations: number }>;
+    expect(history[0]).toMatchObject({ metadata: { revision: `master@sha1:${c1}` }, totalReconciliations: 1 });
+    expect(history[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  test("a new commit is applied (configured), a removed file is pruned, unchanged objects keep their resourceVersion", async () => {
+    const cmBefore = (await getObj("ConfigMap", "settings"))!.metadata.resourceVersion;
+    const c2 = await git.commit("app", { "web.yaml": deployment("web", 0, "-alpine"), "extra.yaml": null }, "update web, drop extra");
+    await request("GitRepository", "app");
+    await ksWhen("app", "at the new commit", ready(`master@sha1:${c2}`));
+    const web = (await getObj("Deployment", "web"))!;
+    expect(((web.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!).image).toBe("nginx:1.27-alpine");
+    await eventually("extra to be pruned", async () => ((await getObj("ConfigMap", "extra")) ? undefined : true));
+    expect((await getObj("ConfigMap", "settings"))!.metadata.resourceVersion).toBe(cmBefore);
+    const events = await client.list({ apiVersion: "v1", kind: "Event", namespace: ns });
+    const messages = events.items.filter((e) => (e.involvedObject as { name: string }).name === "app").map((e) => String(e.message));
+    expect(messages.some((m) => m.includes(`Deployment/${ns}/web configured`))).toBe(true);
+    expect(messages.some((m) => m.includes(`ConfigMap/${ns}/extra deleted`))).toBe(true);
+  });
+
+  test("an out-of-band edit of a field we own is reverted on the next reconcile", async () => {
+    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: ns }, data: { value: "tampered" } }, { fieldManager: "kubectl", force: true });
+    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("tampered");
+    await request("Kustomization", "app");
+    await eventually("the drift to be corrected", async () => (((await getObj("ConfigMap", "settings"))!.data as { value: string }).value === "one" ? true : undefined));
+  });
+
+  test("a bad manifest in a new commit applies nothing and the cluster keeps the last good revision", async () => {
+    const good = (await getKs("app"))!.status!.lastAppliedRevision;
+    const c3 = await git.commit("app", { "cm.yaml": configMap("settings", "two"), "broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n" }, "broken");
+    await request("GitRepository", "app");
+    const o = await ksWhen("app", "BuildFailed", (o) => cond(o, "Ready")?.reason === "BuildFailed" && o.status?.lastAttemptedRevision === `master@sha1:${c3}`);
+    expect(cond(o, "Ready")!.status).toBe("False");
+    expect(cond(o, "Ready")!.message).toContain("broken.yaml");
+    expect(o.status!.lastAppliedRevision).toBe(good);
+    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("one");
+    const c4 = await git.commit("app", { "broken.yaml": null }, "fix");
+    await request("GitRepository", "app");
+    await ksWhen("app", "recovered", ready(`master@sha1:${c4}`));
+    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("two");
+  });
+
+  test("dependsOn waits for the dependency to be Ready at the same revision", async () => {
+    const c = await git.createRepo("layers", { "infra/cm.yaml": configMap("infra", "i"), "apps/cm.yaml": configMap("apps", "a") });
+    await client.apply(gitRepo("layers"), fm);
+    await client.apply(ks("apps", "layers", { path: "./apps", dependsOn: [{ name: "infra" }] }), fm);
+    const waiting = await ksWhen("apps", "DependencyNotReady", (o) => cond(o, "Ready")?.reason === "DependencyNotReady");
+    expect(cond(waiting, "Ready")!.message).toBe(`dependency '${ns}/infra' is not found`);
+    expect(await getObj("ConfigMap", "apps")).toBeUndefined();
+    await client.apply(ks("infra", "layers", { path: "./infra" }), fm);
+    await ksWhen("infra", "Ready", ready(`master@sha1:${c}`));
+    await request("Kustomization", "apps");
+    await ksWhen("apps", "Ready", ready(`master@sha1:${c}`));
+    expect(await getObj("ConfigMap", "apps")).toBeDefined();
+  });
+
+  test("a dependsOn cycle is reported as Stalled, not retried forever", async () => {
+    await client.apply(ks("cycle-a", "layers", { path: "./apps", dependsOn: [{ name: "cycle-b" }] }), fm);
+    await client.apply(ks("cycle-b", "layers", { path: "./apps", dependsOn: [{ name: "cycle-a" }] }), fm);
+    const o = await ksWhen("cycle-a", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(o, "Ready")!.message).toContain("circular dependency: cycle-a -> cycle-b -> cycle-a");
+  });
+
+  test("a health check that cannot pass fails with HealthCheckFailed naming the object", async () => {
+    await git.createRepo("stuck", { "web.yaml": deployment("stuck-web", 1) });
+    await client.apply(gitRepo("stuck"), fm);
+    await client.apply(ks("stuck", "stuck", { wait: true, timeout: "3s" }), fm);
+    const o = await ksWhen("stuck", "HealthCheckFailed", (o) => cond(o, "Ready")?.reason === "HealthCheckFailed");
+    expect(cond(o, "Healthy")).toMatchObject({ status: "False", reason: "HealthCheckFailed" });
+    expect(cond(o, "Ready")!.message).toContain(`Deployment/${ns}/stuck-web`);
+    // The inventory was recorded even though health failed.
+    expect(((o.status!.inventory as { entries: unknown[] }).entries).length).toBe(1);
+  });
+
+  test("tenant guardrails refuse other namespaces, cluster-scoped objects and cross-namespace refs before applying anything", async () => {
+    await git.createRepo("evil", {
+      "ok.yaml": configMap("would-be-fine", "x"),
+      "other.yaml": configMap("elsewhere", "x").replace("metadata:\n", "metadata:\n  namespace: kube-system\n"),
+      "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: takeover\n",
+    });
+    await client.apply(gitRepo("evil"), fm);
+    await client.apply(ks("evil", "evil"), fm);
+    const o = await ksWhen("evil", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
+    const msg = cond(o, "Ready")!.message;
+    expect(cond(o, "Ready")!.reason).toBe("AccessDenied");
+    expect(msg).toContain(`ConfigMap/kube-system/elsewhere targets namespace kube-system: this agent only applies to namespace ${ns}`);
+    expect(msg).toContain("Namespace/takeover is cluster-scoped: tenants may not apply cluster-scoped objects");
+    expect(await getObj("ConfigMap", "would-be-fine")).toBeUndefined();
+    expect(await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "kube-system", name: "elsewhere" })).toBeUndefined();
+
+    await client.apply(ks("cross", "app", { sourceRef: { kind: "GitRepository", name: "app", namespace: "kube-system" } }), fm);
+    const cross = await ksWhen("cross", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(cross, "Ready")).toMatchObject({ reason: "AccessDenied" });
+    expect(cond(cross, "Ready")!.message).toContain("cross-namespace references are not allowed");
+  });
+
+  test("spec.serviceAccountName applies as that ServiceAccount: Forbidden is reported as a condition", async () => {
+    await git.createRepo("restricted", { "cm.yaml": configMap("restricted-cm", "r") });
+    await client.apply(gitRepo("restricted"), fm);
+    await client.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "viewer", namespace: ns } }, fm);
+    await client.apply(
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "viewer", namespace: ns }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" }, subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: ns }] },
+      fm,
+    );
+    await client.apply(ks("restricted", "restricted", { serviceAccountName: "viewer" }), fm);
+    const o = await ksWhen("restricted", "failed", (o) => cond(o, "Ready")?.status === "False" && cond(o, "Ready")!.reason !== "Progressing");
+    expect(cond(o, "Ready")!.message).toContain(`system:serviceaccount:${ns}:viewer`);
+    expect(cond(o, "Ready")!.message).toMatch(/forbidden/i);
+    expect(await getObj("ConfigMap", "restricted-cm")).toBeUndefined();
+  });
+
+  test("deleting a Kustomization deletes its objects with prune, and orphans them with deletionPolicy Orphan", async () => {
+    await git.createRepo("gone", { "a.yaml": configMap("gone-a", "a") });
+    await git.createRepo("kept", { "b.yaml": configMap("kept-b", "b") });
+    await client.apply(gitRepo("gone"), fm);
+    await client.apply(gitRepo("kept"), fm);
+    await client.apply(ks("gone", "gone"), fm);
+    await client.apply(ks("kept", "kept", { deletionPolicy: "Orphan" }), fm);
+    await ksWhen("gone", "Ready", ready());
+    await ksWhen("kept", "Ready", ready());
+    await client.delete({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "gone" });
+    await client.delete({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "kept" });
+    await eventually("both Kustomizations to be gone", async () => ((await getKs("gone")) || (await getKs("kept")) ? undefined : true));
+    await eventually("gone-a to be deleted", async () => ((await getObj("ConfigMap", "gone-a")) ? undefined : true));
+    expect(await getObj("ConfigMap", "kept-b")).toBeDefined();
+  });
+
+  test("an agent stopped mid-reconcile converges after a restart", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) files[`cm-${i}.yaml`] = configMap(`bulk-${i}`, String(i));
+    const c = await git.createRepo("bulk", files);
+    await client.apply(gitRepo("bulk"), fm);
+    await client.apply(ks("bulk", "bulk"), fm);
+    await ksWhen("bulk", "in progress", (o) => cond(o, "Reconciling")?.status === "True", 30_000);
+    await agent.stop();
+    agent = await startAgent(client, ns, storage);
+    await ksWhen("bulk", "Ready", ready(`master@sha1:${c}`));
+    expect(await srcRevision("bulk")).toBe(`master@sha1:${c}`);
+    const list = await client.list({ apiVersion: "v1", kind: "ConfigMap", namespace: ns }, { labelSelector: "kustomize.toolkit.fluxcd.io/name=bulk" });
+    expect(list.items.length).toBe(60);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * rivulet's agent composed in-process exactly as `rivulet run` composes it (compose.ts + Manager + the
+ * Hono app serving artifacts), for integration tests that need to look inside: start, stop, restart on
+ * the same storage.
+ */
+import { createLogger } from "../../agent/core/logger.ts";
+import { createEventRecorder } from "../../agent/status/events.ts";
+import { agentMetrics, type AgentMetrics } from "../../agent/http/metrics.ts";
+import { createApp } from "../../agent/http/app.ts";
+import { Manager } from "../../agent/reconcile/manager.ts";
+import { composeAgent, type ComposeOptions } from "../../agent/cli/compose.ts";
+import { serve, type Served } from "../../agent/runtime/serve.ts";
+import type { KubeClient } from "../../agent/kube/client.ts";
+
+export interface InProcessAgent {
+  server: Served;
+  manager: Manager;
+  metrics: AgentMetrics;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startAgent(
+  client: KubeClient,
+  namespace: string,
+  storagePath: string,
+  extra: Partial<Omit<ComposeOptions, "storagePath" | "storageBaseUrl" | "metrics">> = {},
+): Promise<InProcessAgent> {
+  const metrics = agentMetrics();
+  const logs: string[] = [];
+  const log = createLogger((l) => void logs.push(l), { level: "info" });
+  let parts: ReturnType<typeof composeAgent> | undefined;
+  const app = createApp({ connected: true, leader: true, namespace, identity: "test" }, { store: { get: (p) => parts!.store.get(p) }, metrics: { registry: metrics.registry } });
+  const server = await serve(app.fetch, "127.0.0.1", 0);
+  parts = composeAgent({ storagePath, storageBaseUrl: `http://127.0.0.1:${server.port}`, metrics, healthPollMs: 500, ...extra });
+  const events = createEventRecorder({
+    client,
+    controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : "source-controller"),
+    instance: "test",
+    log,
+  });
+  const manager = new Manager(parts.reconcilers, { client, namespace, log, events, metrics });
+  const ac = new AbortController();
+  const done = manager.run(ac.signal);
+  await Promise.all(manager.controllers.map((c) => c.synced()));
+  return {
+    server,
+    manager,
+    metrics,
+    logs,
+    async stop() {
+      ac.abort();
+      await done;
+      await server.close();
+    },
+  };
+}
