@@ -82,8 +82,10 @@ test("the openssl peer agrees: the .sig payload verifies with `openssl dgst -ver
   await cli("sign", `${url}:v1`, "--key", "cosign.key", "--insecure", "--creds", creds);
   const auth = `Basic ${btoa(creds)}`;
   const base = `http://${reg.host}/v2/team/peer`;
-  const sig: { layers: Array<{ digest: string; annotations: Record<string, string> }> } = await (await fetch(`${base}/manifests/${digest.replace(":", "-")}.sig`, { headers: { authorization: auth, accept: "application/vnd.oci.image.manifest.v1+json" } })).json();
-  const layer = sig.layers[0];
+  const sig = (await (await fetch(`${base}/manifests/${digest.replace(":", "-")}.sig`, { headers: { authorization: auth, accept: "application/vnd.oci.image.manifest.v1+json" } })).json()) as {
+    layers: Array<{ digest: string; annotations: Record<string, string> }>;
+  };
+  const layer = sig.layers[0]!;
   const payload = new Uint8Array(await (await fetch(`${base}/blobs/${layer.digest}`, { headers: { authorization: auth } })).arrayBuffer());
   writeFileSync(join(dir, "payload.json"), payload);
   writeFileSync(join(dir, "payload.sig"), Buffer.from(layer.annotations["dev.cosignproject.cosign/signature"], "base64"));
