@@ -88,7 +88,7 @@ test("the openssl peer agrees: the .sig payload verifies with `openssl dgst -ver
   const layer = sig.layers[0]!;
   const payload = new Uint8Array(await (await fetch(`${base}/blobs/${layer.digest}`, { headers: { authorization: auth } })).arrayBuffer());
   writeFileSync(join(dir, "payload.json"), payload);
-  writeFileSync(join(dir, "payload.sig"), Buffer.from(layer.annotations["dev.cosignproject.cosign/signature"], "base64"));
+  writeFileSync(join(dir, "payload.sig"), Buffer.from(layer.annotations["dev.cosignproject.cosign/signature"]!, "base64"));
   const out = execFileSync("openssl", ["dgst", "-sha256", "-verify", join(dir, "cosign.pub"), "-signature", join(dir, "payload.sig"), join(dir, "payload.json")], { encoding: "utf8" });
   expect(out.trim()).toBe("Verified OK");
   expect(JSON.parse(new TextDecoder().decode(payload)).critical.image["docker-manifest-digest"]).toBe(digest);
