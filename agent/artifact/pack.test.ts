@@ -169,3 +169,20 @@ test("pack of a directory equals what GNU tar extracts from it (round trip throu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("noFilter packs files that the default and .sourceignore rules would drop", async () => {
+  const { pack } = await import("./pack.ts");
+  const { treeSource } = await import("./file-tree.ts");
+  const { unpack } = await import("./unpack.ts");
+  const enc = new TextEncoder();
+  const tree = new Map([
+    ["logo.png", { kind: "file" as const, mode: 0o644, data: enc.encode("png") }],
+    [".sourceignore", { kind: "file" as const, mode: 0o644, data: enc.encode("a.yaml\n") }],
+    ["a.yaml", { kind: "file" as const, mode: 0o644, data: enc.encode("a: 1\n") }],
+  ]);
+  const filtered = await unpack((await pack(treeSource(tree))).bytes);
+  const all = await unpack((await pack(treeSource(tree), { noFilter: true })).bytes);
+  // With a .sourceignore present Flux drops its default patterns, so logo.png survives the filter.
+  expect([...filtered.keys()].sort()).toEqual([".sourceignore", "logo.png"]);
+  expect([...all.keys()].sort()).toEqual([".sourceignore", "a.yaml", "logo.png"]);
+});

@@ -21,6 +21,11 @@ export const DEFAULTS = {
 export interface PackOptions {
   /** `spec.ignore`: gitignore lines applied last, scoped to the root. */
   ignore?: string;
+  /**
+   * Pack everything, with no `.sourceignore` or default patterns: Flux archives a Bucket's download
+   * this way, since the bucket's own ignore rules were applied to its keys while fetching.
+   */
+  noFilter?: boolean;
   /** The runtime's native SHA-256; see digest.ts. */
   sha256?: Sha256Factory;
 }
@@ -47,7 +52,7 @@ export async function pack(source: TreeSource, options: PackOptions = {}): Promi
   gz.push(tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
   let entries = 1;
   for (const { path, entry } of walked) {
-    if (filter.ignores(path, entry.kind === "dir")) continue;
+    if (!options.noFilter && filter.ignores(path, entry.kind === "dir")) continue;
     entries++;
     if (entry.kind === "dir") {
       gz.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));

@@ -6,6 +6,7 @@ import { ArtifactStore } from "../storage/artifact-store.ts";
 import { ArtifactCache } from "../reconcile/artifact-cache.ts";
 import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
+import { bucketReconciler } from "../reconcile/bucket.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
@@ -57,5 +58,6 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     strictSubstitution: o.strictSubstitution,
     healthPollMs: o.healthPollMs,
   });
-  return { store, cache, reconcilers: [git, kustomization] };
+  const bucket = bucketReconciler({ store, sha256: nativeSha256, fetchFor: (tls) => createFetch(tls), onFetched: onFetched("Bucket") });
+  return { store, cache, reconcilers: [git, bucket, kustomization] };
 }

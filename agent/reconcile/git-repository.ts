@@ -9,7 +9,6 @@ import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
-import { readSecret, MissingSecretError } from "../kube/secret.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
@@ -18,6 +17,7 @@ import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import type { Condition } from "../status/conditions.ts";
+import { readSourceSecret, sourceFailure, sourceSuccess, storeArtifact, tlsFromSecret } from "./source-common.ts";
 
 export interface GitRef {
   branch?: string;
@@ -94,8 +94,8 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       }
       if (!/^https?:\/\//.test(spec.url)) throw new TerminalError("InvalidURL", `${ref}: URL "${spec.url}" must start with http:// or https://`);
 
-      const secret = spec.secretRef ? await readSecretOrFail(ctx, ns, spec.secretRef.name, ref) : {};
-      const tls: TlsOptions = { ca: secret["ca.crt"] ?? secret.caFile, cert: secret["tls.crt"], key: secret["tls.key"] };
+      const secret = spec.secretRef ? await readSourceSecret(ctx, obj, spec.secretRef.name) : {};
+      const tls: TlsOptions = tlsFromSecret(secret);
       const auth: GitAuth = { username: secret.username, password: secret.password, bearerToken: secret.bearerToken };
       const current = ctx.status().artifact as StoredArtifact | undefined;
       const request: GitFetchRequest = {
@@ -118,14 +118,14 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
         (await deps.store.get(current.path)) !== undefined;
       const fetched = await deps.fetchGit({ ...request, lastRevision: shapeUnchanged ? current!.revision : undefined });
 
-      if (spec.verify) await verify(deps, ctx, spec, request, fetched.commit, ns, ref);
+      if (spec.verify) await verify(deps, ctx, obj, spec, request, fetched.commit, ref);
       const verifiedCondition: Array<Omit<Condition, "lastTransitionTime">> = spec.verify
         ? [{ type: "SourceVerified", status: "True", reason: "Succeeded", message: `verified signature of ${spec.verify.mode ?? "HEAD"} ${fetched.commit.slice(0, 12)}` }]
         : [];
 
       if (fetched.unchanged && shapeUnchanged && !includesChanged(ctx, spec)) {
         await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: `artifact up-to-date with remote revision: '${fetched.revision}'`, trace: true });
-        return success(current!, verifiedCondition, "unchanged");
+        return success(current!);
       }
       if (fetched.unchanged) throw new TransientError("GitOperationFailed", `${ref}: the fetcher reported no change but no stored artifact exists`);
 
@@ -133,7 +133,7 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       const included = await addIncludes(deps, ctx, spec, ns, files, ref);
       await ctx.progress(`packing revision ${fetched.revision}`);
       const packed = await pack(treeSource(files), { ignore: spec.ignore, sha256: deps.sha256 });
-      const stored = await storeArtifact(deps, obj, `${fetched.commit}.tar.gz`, packed.bytes, fetched.revision, packed.digest);
+      const stored = await storeArtifact(deps.store, obj, `${fetched.commit}.tar.gz`, packed.bytes, { revision: fetched.revision, digest: packed.digest });
       deps.onFetched?.(packed.bytes.byteLength, (ctx.now().getTime() - started) / 1000);
       const changed = current?.revision !== stored.revision || current?.digest !== stored.digest;
       if (changed) {
@@ -144,37 +144,25 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
           metadata: { "source.toolkit.fluxcd.io/revision": stored.revision, "source.toolkit.fluxcd.io/digest": stored.digest },
         });
       }
-      const result = success(stored, verifiedCondition, "stored");
-      result.status = { ...result.status, includedArtifacts: included };
-      return result;
+      return success(stored, included);
 
-      function success(artifact: StoredArtifact, extra: Array<Omit<Condition, "lastTransitionTime">>, _why: string): ReconcileSuccess {
-        return {
-          reason: "Succeeded",
-          message: `stored artifact for revision '${artifact.revision}'`,
-          status: {
-            artifact,
-            observedIgnore: spec.ignore,
-            observedInclude: spec.include,
-            observedSparseCheckout: spec.sparseCheckout,
-            ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? "HEAD" } : {}),
-          },
-          conditions: [{ type: "ArtifactInStorage", status: "True", reason: "Succeeded", message: `stored artifact for revision '${artifact.revision}'` }, ...extra],
-          clearConditions: ["FetchFailed", "ArtifactOutdated", "StorageOperationFailed", "IncludeUnavailable"],
+      function success(artifact: StoredArtifact, includedArtifacts?: StoredArtifact[]): ReconcileSuccess {
+        const status = {
+          observedIgnore: spec.ignore,
+          observedInclude: spec.include,
+          observedSparseCheckout: spec.sparseCheckout,
+          ...(includedArtifacts ? { includedArtifacts } : {}),
+          ...(spec.verify ? { sourceVerificationMode: spec.verify.mode ?? "HEAD" } : {}),
         };
+        return sourceSuccess(artifact, status, verifiedCondition);
       }
     },
 
     onFailure(obj, err, ctx) {
-      const reason = err instanceof Error && "reason" in err ? String((err as { reason: string }).reason) : "GitOperationFailed";
-      const message = err instanceof Error ? err.message : String(err);
-      const conds = [...(ctx.status().conditions ?? [])].filter((c) => c.type !== "FetchFailed" && c.type !== "IncludeUnavailable" && c.type !== "SourceVerified");
-      const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, "Z");
-      const type = reason === "IncludeUnavailable" ? "IncludeUnavailable" : reason === "VerificationError" ? "SourceVerified" : "FetchFailed";
-      const status = type === "SourceVerified" ? "False" : "True";
-      conds.push({ type, status, reason, message, lastTransitionTime: now, observedGeneration: obj.metadata.generation });
       // The last good artifact stays in status: consumers keep building from it.
-      return { conditions: conds };
+      return sourceFailure(obj, err, ctx, (reason) =>
+        reason === "IncludeUnavailable" ? { type: "IncludeUnavailable", status: "True" } : reason === "VerificationError" ? { type: "SourceVerified", status: "False" } : { type: "FetchFailed", status: "True" },
+      );
     },
 
     async finalize(obj) {
@@ -183,19 +171,11 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
   };
 }
 
-async function readSecretOrFail(ctx: ReconcileContext, ns: string, name: string, ref: string): Promise<Record<string, string>> {
-  try {
-    return await readSecret(ctx.client, ns, name, ref);
-  } catch (err) {
-    if (err instanceof MissingSecretError) throw new TransientError("AuthenticationFailed", err.message);
-    throw err;
-  }
-}
-
-async function verify(deps: GitRepositoryDeps, ctx: ReconcileContext, spec: GitRepositorySpec, request: GitFetchRequest, commit: string, ns: string, ref: string) {
+async function verify(deps: GitRepositoryDeps, ctx: ReconcileContext, obj: FluxObject, spec: GitRepositorySpec, request: GitFetchRequest, commit: string, ref: string) {
+  const ns = obj.metadata.namespace!;
   if (!deps.verifyGit) throw new TerminalError("VerificationError", `${ref}: spec.verify is set but this build of rivulet has no OpenPGP verifier`);
   if (!spec.verify?.secretRef) throw new TerminalError("VerificationError", `${ref}: spec.verify.secretRef is required`);
-  const secret = await readSecretOrFail(ctx, ns, spec.verify.secretRef.name, ref);
+  const secret = await readSourceSecret(ctx, obj, spec.verify.secretRef.name);
   const keys = Object.values(secret).filter((v) => v.includes("BEGIN PGP PUBLIC KEY BLOCK"));
   if (keys.length === 0) throw new TerminalError("VerificationError", `${ref}: Secret/${ns}/${spec.verify.secretRef.name} holds no armored PGP public key`);
   const verdict = await deps.verifyGit({ ...request, mode: spec.verify.mode ?? "HEAD", keys, commit });
@@ -233,15 +213,4 @@ async function addIncludes(deps: GitRepositoryDeps, ctx: ReconcileContext, spec:
     included.push(artifact);
   }
   return included;
-}
-
-async function storeArtifact(deps: GitRepositoryDeps, obj: FluxObject, file: string, bytes: Uint8Array, revision: string, digest: string): Promise<StoredArtifact> {
-  const id = { kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
-  try {
-    const stored = await deps.store.put(id, file, bytes, { revision, digest });
-    await deps.store.gc(id, file);
-    return stored;
-  } catch (err) {
-    throw new TransientError("StorageOperationFailed", `${formatRef(obj)}: cannot store the artifact: ${(err as Error).message}`, { cause: err });
-  }
 }
