@@ -6,8 +6,10 @@
  * other than CRDs, `creationTimestamp: null`, managedFields, resourceVersion and other server-owned
  * metadata).
  *
- * Limits: list order is kept, on purpose. SSA keeps the order of an applied list and a dry-run reports a
- * reordered one, so treating order as significant can only cost a dry-run, never hide drift. Integer and
+ * Limits: list order is kept, also for keyed lists (containers, env). SSA does not restore the order of a
+ * keyed list someone reordered (measured on 1.20: a dry-run then reports no change), so a reorder costs one
+ * dry-run that finds nothing; sorting instead would make desired lists in a non-key order (most env lists)
+ * miss the cold-start comparison. Order never hides drift either way. Integer and
  * string forms of int-or-string fields are kept apart because the server keeps them apart
  * (`targetPort: "8080"` is a port name, and invalid).
  */

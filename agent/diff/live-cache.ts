@@ -16,7 +16,7 @@ import { splitApiVersion } from "../core/ref.ts";
 import { canonicalJson, normalizeObject } from "./canonical.ts";
 import { removeIgnored } from "./drift-ignore.ts";
 import type { PointerTrie } from "./fields-v1.ts";
-import { needsApply as defaultNeedsApply, type AppliedRecord, type CacheEntry, type Decision, type NeedsApply } from "./needs-apply.ts";
+import { ignoreKey, needsApply as defaultNeedsApply, type AppliedRecord, type CacheEntry, type Decision, type NeedsApply } from "./needs-apply.ts";
 import { ObjectHasher } from "./object-hash.ts";
 import { slimBytes, slimObject, type SlimObject } from "./slim-object.ts";
 
@@ -201,6 +201,7 @@ export class LiveCache {
       uid: live.uid,
       resourceVersion: live.resourceVersion,
       liveHash: this.#liveHash(live, ignore) ?? "",
+      ignoreKey: ignoreKey(ignore),
     });
   }
 

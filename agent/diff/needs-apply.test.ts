@@ -27,7 +27,7 @@ const hasher = await ObjectHasher.create();
 const slim = (o: KubeObject) => slimObject(o, "rivulet", hasher);
 
 describe("needsApply", () => {
-  const rec = { desiredHash: "d1", uid: live.metadata.uid!, resourceVersion: live.metadata.resourceVersion!, liveHash: slim(live).ownedHash! };
+  const rec = { desiredHash: "d1", uid: live.metadata.uid!, resourceVersion: live.metadata.resourceVersion!, liveHash: slim(live).ownedHash!, ignoreKey: "" };
   const base: CacheEntry = { synced: true, live: slim(live), record: rec, desiredHash: "d1", liveHash: rec.liveHash };
   const bumped = (edit: (o: KubeObject) => void) => {
     const o = clone(live);
@@ -44,6 +44,7 @@ describe("needsApply", () => {
     ["the object was deleted", { live: undefined, liveHash: undefined }, "live-drifted"],
     ["a new object", { live: undefined, liveHash: undefined, record: undefined }, "desired-changed"],
     ["the object is being deleted", { live: { ...slim(live), deleting: true } }, "unknown"],
+    ["the ignore rules changed since the record", { ignore: { end: false, children: new Map([["spec", { end: true, children: new Map() }]]) } }, "unknown"],
     ["the object was recreated", { live: { ...slim(live), uid: "other" } }, "live-drifted"],
     ["status changed (resourceVersion moved, owned fields did not)", bumped((o) => ((o.status as Record<string, unknown>).replicas = 3)), "no"],
     ["another manager added a label", bumped((o) => (o.metadata.labels!.extra = "1")), "no"],

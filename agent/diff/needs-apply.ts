@@ -8,6 +8,8 @@
  *   what our field manager owns is unchanged. An edit of one of our fields either changes its value or
  *   moves its ownership to the editor; both change that hash.
  * - The desired hash changed: "desired-changed".
+ * - The ignore rules changed since the record: "unknown" (an edit made while a field was ignored left no
+ *   trace in the hashes).
  * - The object is gone, was recreated (new uid), or our owned fields changed: "live-drifted".
  * - No record (first reconcile after a start): "no" only when the normalized desired object equals the
  *   normalized projection of what we own, field for field; anything else is "unknown" and costs one
@@ -29,6 +31,8 @@ export interface AppliedRecord {
   resourceVersion: string;
   /** Hash of the owned projection with the ignore rules of that time removed. */
   liveHash: string;
+  /** The ignore rules of that time (ignoreKey); other rules make the liveHash incomparable. */
+  ignoreKey: string;
 }
 
 export interface CacheEntry {
@@ -44,6 +48,17 @@ export interface CacheEntry {
   ignore?: PointerTrie;
 }
 
+/**
+ * Identifies a set of ignored paths. A field edited while it was ignored leaves no trace in the hashes,
+ * so when the rules change the record no longer proves anything.
+ */
+export function ignoreKey(ignore: PointerTrie | undefined): string {
+  if (!ignore) return "";
+  const walk = (t: PointerTrie): string =>
+    `${t.end ? "!" : ""}{${[...t.children.keys()].sort().map((k) => `${JSON.stringify(k)}:${walk(t.children.get(k)!)}`).join(",")}}`;
+  return walk(ignore);
+}
+
 export type NeedsApply = (desired: KubeObject, entry: CacheEntry) => Decision;
 
 export const needsApply: NeedsApply = (desired, entry) => {
@@ -55,6 +70,7 @@ export const needsApply: NeedsApply = (desired, entry) => {
   if (rec) {
     if (rec.uid !== live.uid) return "live-drifted";
     if (rec.desiredHash !== entry.desiredHash) return "desired-changed";
+    if (rec.ignoreKey !== ignoreKey(entry.ignore)) return "unknown";
     if (rec.resourceVersion === live.resourceVersion) return "no";
     return entry.liveHash !== undefined && rec.liveHash === entry.liveHash ? "no" : "live-drifted";
   }
