@@ -3,6 +3,7 @@ import type { Command } from "./command.ts";
 import { artifactCommands } from "./artifact.ts";
 import { buildCommand } from "./build.ts";
 import { demoCommand } from "./demo.ts";
+import { diffCommand } from "./diff.ts";
 import { ociCommands } from "./oci.ts";
 import { runCommand } from "./run.ts";
 import { versionCommand } from "./version.ts";
@@ -12,6 +13,7 @@ export const commands: Command[] = [
   buildCommand,
   runCommand,
   demoCommand,
+  diffCommand,
   ...ociCommands,
   versionCommand,
 ];
