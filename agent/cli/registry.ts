@@ -4,6 +4,7 @@ import { artifactCommands } from "./artifact.ts";
 import { buildCommand } from "./build.ts";
 import { demoCommand } from "./demo.ts";
 import { diffCommand } from "./diff.ts";
+import { objectCommands } from "./objects.ts";
 import { ociCommands } from "./oci.ts";
 import { runCommand } from "./run.ts";
 import { versionCommand } from "./version.ts";
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   runCommand,
   demoCommand,
   diffCommand,
+  ...objectCommands,
   ...ociCommands,
   versionCommand,
 ];

@@ -1,0 +1,52 @@
+/**
+ * Flags and helpers every cluster-facing command shares: --kubeconfig, --context, -n/--namespace, and
+ * the kinds users name in commands (`source git`, `kustomization`, ...).
+ */
+import { UsageError } from "./command.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { createHttpClient } from "../kube/http-client.ts";
+import { connect } from "../runtime/kube-transport.ts";
+
+export const CLUSTER_OPTIONS = {
+  namespace: { type: "string", short: "n" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+} as const;
+
+export const CLUSTER_HELP = `  -n, --namespace NS        namespace (default: the kubeconfig context's, else "default")
+      --kubeconfig FILE     kubeconfig to use (default: KUBECONFIG, ~/.kube/config)
+      --context NAME        kubeconfig context to use`;
+
+export function clusterClient(values: { namespace?: string; kubeconfig?: string; context?: string }): { client: KubeClient; namespace: string } {
+  const conn = connect({ kubeconfig: values.kubeconfig, context: values.context });
+  return { client: createHttpClient({ transport: conn.transport }), namespace: values.namespace ?? conn.namespace ?? "default" };
+}
+
+export interface KindInfo {
+  apiVersion: string;
+  kind: string;
+}
+
+export const SOURCE_KINDS: Record<string, KindInfo> = {
+  git: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository" },
+  oci: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository" },
+  bucket: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket" },
+};
+export const KUSTOMIZATION: KindInfo = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization" };
+
+/** `source git` -> GitRepository, `kustomization` / `ks` -> Kustomization. */
+export function kindFromWords(words: string[]): { info: KindInfo; rest: string[] } {
+  if (words[0] === "source") {
+    const info = SOURCE_KINDS[words[1] ?? ""];
+    if (!info) throw new UsageError(`unknown source kind "${words[1] ?? ""}": use git, oci or bucket`);
+    return { info, rest: words.slice(2) };
+  }
+  if (words[0] === "kustomization" || words[0] === "ks" || words[0] === "kustomizations") return { info: KUSTOMIZATION, rest: words.slice(1) };
+  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket NAME" or "kustomization NAME"`);
+}
+
+/** Pads columns like `flux get`: two spaces between columns, the last column unpadded. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd());
+}
