@@ -44,6 +44,10 @@ const BUNDLE_PREFIX = "application/vnd.dev.sigstore.bundle";
 export async function findSignatures(client: RegistryClient, digest: string): Promise<FoundSignatures> {
   const problems: string[] = [];
   const bundles: BundleSignature[] = [];
+  // Both lookups start at once: on registries without the referrers API the answer is usually the .sig tag,
+  // and waiting for the referrers miss first costs a round trip.
+  const sigManifest = client.getManifest(`${digest.replace(":", "-")}.sig`);
+  sigManifest.catch(() => undefined);
   const referrers = (await client.referrers(digest)).slice(0, DEFAULTS.maxReferrers);
   for (const r of referrers) {
     if (r.artifactType && !r.artifactType.startsWith(BUNDLE_PREFIX)) continue;
@@ -61,7 +65,7 @@ export async function findSignatures(client: RegistryClient, digest: string): Pr
   if (bundles.length > 0) return { signatures: bundles, problems };
 
   const legacy: LegacySignature[] = [];
-  const sig = await client.getManifest(`${digest.replace(":", "-")}.sig`);
+  const sig = await sigManifest;
   if (sig && !("manifests" in sig.json)) {
     for (const layer of ((sig.json as ImageManifest).layers ?? []).slice(0, DEFAULTS.maxLegacyLayers)) {
       if (layer.mediaType !== MEDIA.cosignSimpleSigning) continue;
