@@ -53,7 +53,7 @@ function objects(ns: string, n: number): KubeObject[] {
     const name = `obj-${i}`;
     const labels = { app: `app-${i % 50}`, "kustomize.toolkit.fluxcd.io/name": "bench", "kustomize.toolkit.fluxcd.io/namespace": ns };
     if (i % 10 === 8) {
-      out.push({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns, labels }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+      out.push({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns, labels }, spec: { clusterIP: "None", selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
     } else if (i % 10 === 9) {
       out.push({
         apiVersion: "apps/v1",
@@ -230,7 +230,7 @@ const f = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
 const lines = [
   "# Drift detection benchmark",
   "",
-  `Real control plane (Kubernetes 1.20 kube-apiserver + etcd on loopback), ${process.env.BENCH_KUBECONFIG ? "an existing cluster" : "started by the benchmark"}. Objects: 80% ConfigMaps, 10% Services, 10% Deployments (replicas 0), applied with SSA as \`${FM}\`. Times are medians of ${RUNS} runs (kubectl: ${KRUNS}) on a shared 2-core machine, so noisy. Run with \`bun bench/diff.ts\`; ${new Date().toISOString().slice(0, 10)}.`,
+  `Real control plane (Kubernetes 1.20 kube-apiserver + etcd on loopback), ${process.env.BENCH_KUBECONFIG ? "an existing cluster" : "started by the benchmark"}. Objects: 80% ConfigMaps, 10% headless Services (the test cluster has a /24 service range), 10% Deployments (replicas 0), applied with SSA as \`${FM}\`. Times are medians of ${RUNS} runs (kubectl: ${KRUNS}) on a shared 2-core machine, so noisy. Run with \`bun bench/diff.ts\`; ${new Date().toISOString().slice(0, 10)}.`,
   "",
   "## No-op reconcile (nothing changed)",
   "",

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { canonicalJson, normalizeObject } from "./canonical.ts";
+import { canonicalJson, canonicalText, normalizeObject } from "./canonical.ts";
 
 const json = fc.jsonValue({ maxDepth: 4 });
 const shuffleKeys = (v: unknown): unknown => {
@@ -21,6 +21,16 @@ describe("normalizeObject", () => {
     fc.assert(fc.property(json, (v) => canonicalJson(normalizeObject(v)) === canonicalJson(normalizeObject(shuffleKeys(v)))));
   });
 
+  test("canonical text (the fast path) does not depend on key order either, integer-like keys included", () => {
+    const withIntKeys = fc.dictionary(fc.oneof(fc.nat({ max: 20 }).map(String), fc.string({ maxLength: 3 })), json, { maxKeys: 6 });
+    fc.assert(fc.property(withIntKeys, (v) => canonicalText(v) === canonicalText(shuffleKeys(v))));
+    fc.assert(fc.property(json, (v) => canonicalText(v) === canonicalText(shuffleKeys(v))));
+  });
+
+  test("canonical text parses back to the normalized value", () => {
+    fc.assert(fc.property(json, (v) => expect(JSON.parse(canonicalText(v))).toEqual(normalizeObject(v))));
+  });
+
   test("canonical JSON parses back to the normalized value", () => {
     fc.assert(fc.property(json, (v) => expect(JSON.parse(canonicalJson(normalizeObject(v)))).toEqual(normalizeObject(v))));
   });
@@ -37,6 +47,13 @@ describe("normalizeObject", () => {
     const desired = pod([{ containerPort: 80 }], { cpu: "1000m", memory: "1024Mi" });
     const live = pod([{ containerPort: 80, protocol: "TCP" }], { cpu: "1", memory: "1Gi" });
     expect(canonicalJson(normalizeObject(desired))).toBe(canonicalJson(normalizeObject(live)));
+    expect(canonicalText(desired)).toBe(canonicalText(live));
+  });
+
+  test("a defaulted protocol lands in sorted key order, as the live object has it", () => {
+    const desired = { kind: "Service", spec: { ports: [{ name: "http", port: 80, targetPort: 8080 }] } };
+    const live = { kind: "Service", spec: { ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: 8080 }] } };
+    expect(canonicalText(desired)).toBe(canonicalText(live));
   });
 
   test.each([

@@ -57,6 +57,7 @@ export function normalizeObject(obj: unknown): Json {
   return normalizeValue(copy, [], kind);
 }
 
+// `path` is one shared stack (push/pop), not a copy per node: this runs for every object on every reconcile.
 function normalizeValue(v: unknown, path: string[], kind = ""): Json {
   if (v === undefined) return null;
   if (v === null || typeof v === "boolean" || typeof v === "string") return v;
@@ -64,9 +65,15 @@ function normalizeValue(v: unknown, path: string[], kind = ""): Json {
   if (typeof v === "number") return Number.isFinite(v) ? (v === 0 ? 0 : v) : String(v);
   if (Array.isArray(v)) {
     const key = path[path.length - 1];
-    const out = v.map((x, i) => normalizeValue(x, [...path, String(i)], kind));
+    const out: Json[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      path.push(String(i));
+      out[i] = normalizeValue(v[i], path, kind);
+      path.pop();
+    }
     if (key === "ports" && isPortList(path, kind)) {
-      return out.map((p) => (isRecord(p) && p.protocol === undefined ? { ...p, protocol: "TCP" } : p));
+      // Re-sorted after adding the key: canonicalText relies on sorted insertion order.
+      return out.map((p) => (isRecord(p) && p.protocol === undefined ? sortKeys({ ...p, protocol: "TCP" }) : p));
     }
     return out;
   }
@@ -81,8 +88,16 @@ function normalizeValue(v: unknown, path: string[], kind = ""): Json {
       out[k] = canonicalQuantity(child, quantityMap);
       continue;
     }
-    out[k] = normalizeValue(child, [...path, k], kind);
+    path.push(k);
+    out[k] = normalizeValue(child, path, kind);
+    path.pop();
   }
+  return out;
+}
+
+function sortKeys(o: { [k: string]: Json }): { [k: string]: Json } {
+  const out: { [k: string]: Json } = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
 }
 
@@ -109,6 +124,15 @@ function base64Utf8(s: string): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin);
+}
+
+/**
+ * The canonical text of an object: JSON of its normalized form. normalizeObject inserts keys in sorted
+ * order, so the engine's own JSON.stringify gives the same text for equal values (integer-like keys come
+ * first in every engine, in numeric order, which is just as deterministic) at native speed.
+ */
+export function canonicalText(obj: unknown): string {
+  return JSON.stringify(normalizeObject(obj));
 }
 
 /** JSON text with object keys sorted at every level: equal values give equal text. */

@@ -13,7 +13,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { KindRef, KubeObject } from "../kube/types.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { splitApiVersion } from "../core/ref.ts";
-import { canonicalJson, normalizeObject } from "./canonical.ts";
+import { canonicalText } from "./canonical.ts";
 import { removeIgnored } from "./drift-ignore.ts";
 import type { PointerTrie } from "./fields-v1.ts";
 import { ignoreKey, needsApply as defaultNeedsApply, type AppliedRecord, type CacheEntry, type Decision, type NeedsApply } from "./needs-apply.ts";
@@ -208,7 +208,7 @@ export class LiveCache {
   #liveHash(live: SlimObject, ignore?: PointerTrie): string | undefined {
     if (live.owned === undefined) return undefined;
     if (!ignore) return live.ownedHash;
-    return this.#hasherOrThrow().hashText(canonicalJson(normalizeObject(removeIgnored(JSON.parse(live.owned), ignore))));
+    return this.#hasherOrThrow().hashText(canonicalText(removeIgnored(JSON.parse(live.owned), ignore)));
   }
 
   #hasherOrThrow(): ObjectHasher {

@@ -17,7 +17,7 @@
  * - The kind's watch has not listed yet, or the object is being deleted: "unknown".
  */
 import type { KubeObject } from "../kube/types.ts";
-import { canonicalJson, normalizeObject } from "./canonical.ts";
+import { canonicalText } from "./canonical.ts";
 import { removeIgnored } from "./drift-ignore.ts";
 import type { PointerTrie } from "./fields-v1.ts";
 import type { SlimObject } from "./slim-object.ts";
@@ -80,7 +80,7 @@ export const needsApply: NeedsApply = (desired, entry) => {
 
 /** The cold-start check: desired, normalized, equals the owned projection field for field. */
 export function sameOwned(desired: KubeObject, owned: string, ignore?: PointerTrie): boolean {
-  const want = canonicalJson(normalizeObject(removeIgnored(desired, ignore)));
-  const have = ignore ? canonicalJson(normalizeObject(removeIgnored(JSON.parse(owned), ignore))) : owned;
+  const want = canonicalText(removeIgnored(desired, ignore));
+  const have = ignore ? canonicalText(removeIgnored(JSON.parse(owned), ignore)) : owned;
   return want === have;
 }

@@ -4,11 +4,10 @@
  * already change it. One hasher is created (WASM instantiation is async) and then hashes synchronously.
  */
 import { createXXHash64, type IHasher } from "hash-wasm";
-import { canonicalJson, normalizeObject } from "./canonical.ts";
+import { canonicalText } from "./canonical.ts";
 
 export class ObjectHasher {
   #h: IHasher;
-  #enc = new TextEncoder();
 
   private constructor(h: IHasher) {
     this.#h = h;
@@ -21,12 +20,13 @@ export class ObjectHasher {
   /** xxhash64 of text, as 16 hex digits. */
   hashText(text: string): string {
     this.#h.init();
-    this.#h.update(this.#enc.encode(text));
+    // hash-wasm encodes strings as UTF-8 itself, without a TextEncoder allocation per object.
+    this.#h.update(text);
     return this.#h.digest("hex");
   }
 
   /** Hash of the normalized, canonical JSON of a value (see canonical.ts). */
   hashObject(obj: unknown): string {
-    return this.hashText(canonicalJson(normalizeObject(obj)));
+    return this.hashText(canonicalText(obj));
   }
 }

@@ -6,7 +6,7 @@
  * Limits: health fields are a fixed list (DEFAULTS); a check that needs more must read the object.
  */
 import type { KubeObject } from "../kube/types.ts";
-import { canonicalJson, normalizeObject } from "./canonical.ts";
+import { canonicalText } from "./canonical.ts";
 import { managerFields, ownedFields } from "./fields-v1.ts";
 import type { ObjectHasher } from "./object-hash.ts";
 
@@ -91,7 +91,7 @@ export function slimObject(obj: KubeObject, manager: string, hasher: ObjectHashe
   if (m.generation !== undefined) slim.generation = m.generation;
   const fields = managerFields(obj, manager);
   if (fields) {
-    slim.owned = canonicalJson(normalizeObject(ownedFields(obj, fields)));
+    slim.owned = canonicalText(ownedFields(obj, fields));
     slim.ownedHash = hasher.hashText(slim.owned);
   }
   const labels = pickPrefixed(m.labels);
