@@ -157,7 +157,7 @@ describe("fetchOciArtifact against distribution 2.8", () => {
     const hex = pushed.layerDigest.slice(7);
     const path = join(reg.storage, "docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data");
     const bytes = readFileSync(path);
-    bytes[bytes.length - 5] ^= 0xff;
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     writeFileSync(path, bytes);
     const err = await fetchOciArtifact({ ...base(), url: `oci://${reg.host}/tamper/me`, ref: { tag: "v1" } }).catch((e) => e);
     expect(err.reason).toBe("OCIArtifactPullFailed");
