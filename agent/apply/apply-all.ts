@@ -57,6 +57,13 @@ export interface ApplyAllOptions {
   concurrency?: number;
   /** Replaces the dry-run comparison (e.g. with a detector that needs no API call). */
   driftCheck?: DriftCheck;
+  /**
+   * Dry-run objects that do not exist yet before applying anything (default true, Flux's behaviour: an
+   * invalid new object stops the whole stage). With false, objects a LIST showed absent are applied
+   * directly, one request instead of two, and an invalid one fails at apply time after valid ones of
+   * the same stage may have been applied. Existing objects are always dry-run first.
+   */
+  dryRunNew?: boolean;
   /** Metadata and field managers to take back; false disables it for all objects. */
   cleanup?: CleanupRules | false;
   stageWaitTimeoutMs?: number;
@@ -175,6 +182,8 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
   });
   if (anySelector(obj, EXCLUDE_SELECTORS) || anySelector(live, EXCLUDE_SELECTORS)) return { obj, ref, action: "skipped", apply: false };
   if (live?.metadata.uid && anyInMetadata(obj, IF_NOT_PRESENT)) return { obj, ref, action: "skipped", apply: false };
+  // Known absent (listed, not found) and the caller accepts validation at apply time.
+  if (ctx.dryRunNew === false && !live && prefetched.has(id)) return { obj, ref, action: "created", apply: true };
 
   let dry: KubeObject;
   try {
@@ -189,6 +198,12 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
     } catch (err2) {
       throw new PhaseError("dry-run", dryRunFailure(ref, obj.metadata.namespace, err2), err2);
     }
+  }
+
+  // The live copy may predate the dry-run (a LIST at the start of the stage, controllers writing since,
+  // e.g. the Deployment revision annotation): compare against the version the dry-run started from.
+  if (live && dry.metadata.resourceVersion && live.metadata.resourceVersion !== dry.metadata.resourceVersion) {
+    live = (await client.get(keyOf(obj))) ?? live;
   }
 
   let patched = false;

@@ -89,6 +89,26 @@ describe("applyAll change sets", () => {
   });
 });
 
+describe("dryRunNew: false", () => {
+  test("applies listed-absent objects directly; an invalid one fails at apply time, naming it", async () => {
+    const objs = Array.from({ length: 4 }, (_, i) => cm(`direct-${i}`, { i: String(i) }));
+    const cs = await applyAll(client, objs, { ...opts, dryRunNew: false });
+    expect(cs.entries.map((e) => e.action)).toEqual(["created", "created", "created", "created"]);
+    expect((await client.get(key("ConfigMap", "direct-3")))!.data).toEqual({ i: "3" });
+    // Existing objects are still dry-run first, so an unchanged re-apply writes nothing.
+    expect((await applyAll(client, objs, { ...opts, dryRunNew: false })).entries.every((e) => e.action === "unchanged")).toBe(true);
+    const bad = Array.from({ length: 3 }, (_, i): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `direct-svc-${i}`, namespace: ns },
+      spec: { ports: [{ port: i === 1 ? 99999 : 80 }] },
+    }));
+    const err = await applyErr(applyAll(client, bad, { ...opts, dryRunNew: false }));
+    expect(err.message).toMatch(new RegExp(`^Service/${ns}/direct-svc-1 apply failed: Service "direct-svc-1" is invalid`));
+    expect(err.failures.map((f) => f.phase)).toEqual(["apply"]);
+  });
+});
+
 describe("annotations", () => {
   test("reconcile: disabled skips the object entirely", async () => {
     const cs = await applyAll(client, [cm("disabled", { a: "1" }, { "kustomize.toolkit.fluxcd.io/reconcile": "disabled" })], opts);
