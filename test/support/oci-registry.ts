@@ -81,7 +81,7 @@ ${authBlock}`,
     child = spawn(BINARY, ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += String(d)));
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       if (child.exitCode !== null) throw new Error(`Cannot start the test registry: it exited with ${child.exitCode}: ${stderr}`);
       try {
         const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) });
@@ -92,7 +92,7 @@ ${authBlock}`,
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`Cannot start the test registry: ${host} did not answer within 5 s: ${stderr}`);
+    throw new Error(`Cannot start the test registry: ${host} did not answer within 15 s: ${stderr}`);
   };
   const halt = async () => {
     const c = child;
