@@ -27,6 +27,8 @@ export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 
 export const DEFAULTS = {
   jitter: 0.05,
+  /** Progress writes closer together than this are folded into the next one. */
+  progressIntervalMs: 1_000,
   /** When a not-ready error names no delay and the object no retryInterval. */
   notReadyRequeueMs: 30_000,
   statusFieldManager: "rivulet",
@@ -51,10 +53,12 @@ export interface ReconcileContext {
   events: EventRecorder;
   now: () => Date;
   /**
-   * Publishes an intermediate status (e.g. "building manifests for revision X"): merged into the object's
-   * status and patched at once, so users see progress on long work.
+   * Publishes an intermediate status (e.g. "building manifests for revision X"), merged into the object's
+   * status. Writes within a second of the previous one are folded into the next write, so fast
+   * reconciles cost one status write instead of one per stage; `persist` writes at once (e.g. an
+   * inventory that must survive a crash).
    */
-  progress(message: string, status?: Partial<ObjectStatus>): Promise<void>;
+  progress(message: string, status?: Partial<ObjectStatus>, opts?: { persist?: boolean }): Promise<void>;
   /** The current status as this reconcile has written it so far. */
   status(): ObjectStatus;
 }
@@ -211,16 +215,21 @@ export class Controller {
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
     };
+    let lastProgressWrite = 0;
+    const now = this.#now;
     const ctx: ReconcileContext = {
       client: this.#o.client,
       log,
       events: this.#o.events,
       now: this.#now,
       status: () => status,
-      async progress(message, extra) {
+      async progress(message, extra, opts) {
         status = { ...status, ...extra };
-        status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, new Date());
-        status.conditions = setCondition(status.conditions, { type: TYPES.Ready, status: "Unknown", reason: REASONS.Progressing, message: "Reconciliation in progress", observedGeneration: obj.metadata.generation }, new Date());
+        status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, now());
+        status.conditions = setCondition(status.conditions, { type: TYPES.Ready, status: "Unknown", reason: REASONS.Progressing, message: "Reconciliation in progress", observedGeneration: obj.metadata.generation }, now());
+        const t = now().getTime();
+        if (!opts?.persist && t - lastProgressWrite < DEFAULTS.progressIntervalMs) return;
+        lastProgressWrite = t;
         await writeStatus();
       },
     };

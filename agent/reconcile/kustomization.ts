@@ -146,14 +146,14 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
             const deleted = pruned.entries.filter((e) => e.action === "deleted");
             if (deleted.length) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: deleted }), metadata: revisionMeta });
           } catch (err) {
-            await ctx.progress("Prune failed", { inventory: mergeInventories(inventory, oldInventory) });
+            await ctx.progress("Prune failed", { inventory: mergeInventories(inventory, oldInventory) }, { persist: true });
             if (err instanceof PruneError) throw new TransientError("PruneFailed", `${self}: ${err.message}`, { cause: err });
             throw err;
           }
         }
       }
       // The inventory is saved before health checks so a failing check never loses track of objects.
-      await ctx.progress("Checking health of applied objects", { inventory });
+      if (JSON.stringify(inventory) !== JSON.stringify(oldInventory)) await ctx.progress("Checking health of applied objects", { inventory }, { persist: true });
 
       // 7. Health.
       const healthKeys = spec.wait
