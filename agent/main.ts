@@ -3,6 +3,8 @@
  * then hands plain values to the commands.
  */
 import process from "node:process";
+// Deno's node:crypto.verify needs a fix before keyless (sigstore) verification can run.
+import "./runtime/sigstore-shim.ts";
 import { dispatch } from "./cli/dispatch.ts";
 import { commands } from "./cli/registry.ts";
 

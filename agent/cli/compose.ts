@@ -7,6 +7,8 @@ import { ArtifactCache } from "../reconcile/artifact-cache.ts";
 import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import { bucketReconciler } from "../reconcile/bucket.ts";
+import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
+import { sigstoreKeyless } from "../verify/sigstore-keyless.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
@@ -61,5 +63,13 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     healthPollMs: o.healthPollMs ?? 500,
   });
   const bucket = bucketReconciler({ store, sha256: nativeSha256, fetchFor: (tls) => createFetch(tls), onFetched: onFetched("Bucket") });
-  return { store, cache, reconcilers: [git, bucket, kustomization] };
+  const oci = ociRepositoryReconciler({
+    store,
+    sha256: nativeSha256,
+    gunzip: nativeGunzip(),
+    fetchFor: (tls) => createFetch(tls),
+    keyless: (root) => sigstoreKeyless(root),
+    onFetched: onFetched("OCIRepository"),
+  });
+  return { store, cache, reconcilers: [git, oci, bucket, kustomization] };
 }
