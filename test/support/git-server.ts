@@ -49,6 +49,8 @@ export interface GitServer {
   git(name: string, args: string[], env?: Record<string, string>): string;
   /** The work tree of a repository (its git dir is what the server serves). */
   workTree(name: string): string;
+  /** The served git directory of a repository. */
+  gitDir(name: string): string;
   requests: LoggedRequest[];
   stop(): Promise<void>;
 }
@@ -249,6 +251,7 @@ export async function startGitServer(options: { auth?: GitServerAuth } = {}): Pr
     baseUrl,
     url: (name) => `${baseUrl}/${name}.git`,
     workTree,
+    gitDir: (name) => join(served, `${name}.git`),
     requests,
     async createRepo(name, files = {}, opts = {}) {
       const dir = workTree(name);

@@ -166,6 +166,8 @@ describe("fetchGitArtifact", () => {
     const r = await fetched({ url: git.url("ignored"), ignore: "tmp/\n" });
     const paths = [...r.files.keys()].filter((p) => r.files.get(p)!.kind === "file").sort();
     expect(paths).toEqual([".sourceignore", "logo.png", "sub/.sourceignore", "sub/keep.yaml", "top/secret.yaml"]);
+    const all = await fetched({ url: git.url("ignored"), ignore: "tmp/\n", applyIgnore: false });
+    expect([...all.files.values()].filter((n) => n.kind === "file")).toHaveLength(8);
   });
 
   test("sparseCheckout keeps only the listed directories and rejects a missing one", async () => {
@@ -187,6 +189,21 @@ describe("fetchGitArtifact", () => {
     expect(err).toBeInstanceOf(GitError);
     expect(err.problem).toBe("unreachable");
     expect(err.message).toMatch(/^Cannot fetch http:\/\/127\.0\.0\.1:9\/repo\.git: the server is unreachable/);
+  });
+
+  test("a server that accepts but never answers times out with a clear error", async () => {
+    const { createServer } = await import("node:http");
+    const hung = createServer(() => {});
+    await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+    const port = (hung.address() as { port: number }).port;
+    try {
+      const err = await fetchGitArtifact({ url: `http://127.0.0.1:${port}/r.git`, fetch, timeoutMs: 300 }).catch((e) => e);
+      expect(err.problem).toBe("timeout");
+      expect(err.message).toBe(`Cannot fetch http://127.0.0.1:${port}/r.git: timed out after 0.3s`);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 
   test("ssh URLs are refused with a hint", async () => {

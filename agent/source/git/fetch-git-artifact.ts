@@ -41,6 +41,12 @@ export interface FetchGitArtifactOptions {
   lastRevision?: string;
   /** `spec.ignore`. */
   ignore?: string;
+  /**
+   * Default true: `files` leave out what Flux's ignore rules exclude. agent/artifact/pack applies the same
+   * rules again (over includes too, as Flux does), so a caller that packs right away may pass false to do
+   * that work once (bench/git.md: ~0.1-0.25 s per 5,000 paths on the bench machine).
+   */
+  applyIgnore?: boolean;
   sparseCheckout?: string[];
   /** Native helpers from agent/runtime (faster); portable ones are used otherwise. */
   inflate?: InflateAt;
@@ -88,9 +94,10 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   if (plan.kind === "commit" && !plan.branch && sameRevision(options.lastRevision, `sha1:${plan.commit}`)) {
     return { unchanged: true, revision: `sha1:${plan.commit}`, commit: plan.commit };
   }
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULTS.timeoutMs);
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol });
+  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs });
   const prefixes = refPrefixes(plan);
   let selected: SelectedRef;
   try {
@@ -114,7 +121,11 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   }
   try {
     const { commit, tag } = peel(objects, selected);
-    const files = treeFiles(objects, commit.tree, { sparseCheckout: options.sparseCheckout, ignore: options.ignore });
+    const files = treeFiles(objects, commit.tree, {
+      sparseCheckout: options.sparseCheckout,
+      ignore: options.ignore,
+      applyIgnore: options.applyIgnore,
+    });
     return {
       unchanged: false,
       revision: selected.revision,

@@ -24,7 +24,7 @@ describe("git objects", () => {
       const listed = run(["ls-tree", treeId]).toString().trim().split("\n").map((l) => {
         const [meta, name] = l.split("\t") as [string, string];
         const [mode, , id] = meta.split(" ");
-        return { mode: Number.parseInt(mode!, 8), name, id };
+        return { mode: Number.parseInt(mode!, 8), name, id: id! };
       });
       expect(parseTree(raw)).toEqual(listed);
     } finally {

@@ -27,8 +27,10 @@ const MODE_GITLINK = 0o160000;
 
 export interface TreeFilesOptions {
   sparseCheckout?: string[];
-  /** `spec.ignore`; `.sourceignore` files in the tree are always honoured. */
+  /** `spec.ignore`; `.sourceignore` files in the tree are honoured too. */
   ignore?: string;
+  /** False skips the exclusions (the artifact's pack applies the same rules again). Default true. */
+  applyIgnore?: boolean;
 }
 
 function fail(msg: string): never {
@@ -87,7 +89,7 @@ export function treeFiles(objects: Map<string, GitObject>, rootTree: string, opt
       walk(id, dir);
     }
   }
-  return applySourceIgnore(files, options.ignore);
+  return options.applyIgnore === false ? files : applySourceIgnore(files, options.ignore);
 }
 
 /**

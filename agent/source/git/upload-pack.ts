@@ -49,6 +49,8 @@ export interface ConnectOptions {
   /** Force a protocol version (tests); by default v2 is asked for and v0 accepted. */
   protocol?: 0 | 2;
   maxResponseBytes?: number;
+  /** The deadline behind `signal`, only for the error message. */
+  timeoutMs?: number;
 }
 
 const dec = new TextDecoder();
@@ -259,7 +261,7 @@ async function request(options: ConnectOptions, shown: string, url: string, init
     if (options.signal?.aborted) {
       const reason = options.signal.reason as Error | undefined;
       const timedOut = reason?.name === "TimeoutError";
-      throw new GitError(timedOut ? "timeout" : "unreachable", `Cannot fetch ${shown}: ${timedOut ? "timed out" : "aborted"}`, { cause: err });
+      throw new GitError(timedOut ? "timeout" : "unreachable", `Cannot fetch ${shown}: ${timedOut ? `timed out${options.timeoutMs ? ` after ${options.timeoutMs / 1000}s` : ""}` : "aborted"}`, { cause: err });
     }
     throw new GitError("unreachable", `Cannot fetch ${shown}: the server is unreachable (${(err as Error).message})`, { cause: err });
   }
