@@ -18,7 +18,7 @@ import { treeSource } from "../agent/artifact/file-tree.ts";
 import { nativeSha256 } from "../agent/runtime/native-digest.ts";
 import { fetchGitArtifact } from "../agent/source/git/fetch-git-artifact.ts";
 import { startGitServer } from "../test/support/git-server.ts";
-import { nodeSha1, zlibInflateAt } from "./git-native.ts";
+import { nodeSha1, zlibInflateAt } from "../agent/runtime/native-git.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FILES = 5000;

@@ -16,6 +16,8 @@ import { createFetch } from "../runtime/http-fetch.ts";
 import { createStoreFs } from "../runtime/store-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 import { nativeGunzip } from "../runtime/native-gunzip.ts";
+import { nodeSha1, zlibInflateAt } from "../runtime/native-git.ts";
+import { verifyGitSignatures } from "../source/git/verify-signature.ts";
 
 export interface AgentParts {
   store: ArtifactStore;
@@ -46,9 +48,14 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     cache,
     sha256: nativeSha256,
     fetchFor: (tls) => createFetch(tls),
+    // pack applies the ignore rules, so the fetch need not (applyIgnore: false): the work is done once.
     fetchGit: async (req) => {
-      const r = await fetchGitArtifact(req);
-      return r.unchanged ? r : { ...r, message: r.commitMeta.message };
+      const r = await fetchGitArtifact({ ...req, applyIgnore: false, inflate: zlibInflateAt, sha1: nodeSha1 });
+      return r.unchanged ? r : { ...r, message: r.commitMeta.message, signed: { commit: r.commitObject, tag: r.tagObject } };
+    },
+    verifyGit: async ({ mode, keys, commit, revision, signed }) => {
+      const v = await verifyGitSignatures({ mode: mode as "HEAD", keys, commitId: commit, commit: signed.commit as never, tag: signed.tag as never, revision });
+      return v.verified ? { verified: true, message: v.message } : { verified: false, reason: `${v.reason}: ${v.message}` };
     },
     onFetched: onFetched("GitRepository"),
   });

@@ -46,12 +46,12 @@ export interface GitFetchRequest {
 
 export type GitFetchResult =
   | { revision: string; commit: string; unchanged: true }
-  | { revision: string; commit: string; unchanged: false; files: FileTree; message?: string };
+  | { revision: string; commit: string; unchanged: false; files: FileTree; message?: string; signed?: { commit: unknown; tag?: unknown } };
 
 export type GitFetcher = (req: GitFetchRequest) => Promise<GitFetchResult>;
 
-/** Verifies the fetched commit or tag against armored public keys (spec.verify). */
-export type GitVerifier = (req: GitFetchRequest & { mode: string; keys: string[]; commit: string }) => Promise<{ verified: true; message: string } | { verified: false; reason: string }>;
+/** Verifies the fetched commit or tag (their signed objects) against armored public keys (spec.verify). */
+export type GitVerifier = (req: { mode: string; keys: string[]; commit: string; revision: string; signed: { commit: unknown; tag?: unknown } }) => Promise<{ verified: true; message: string } | { verified: false; reason: string }>;
 
 export interface GitRepositoryDeps {
   store: ArtifactStore;
@@ -110,18 +110,22 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       await ctx.progress(`fetching ${spec.url}`);
       const started = ctx.now().getTime();
       // Only skip the download when the stored artifact still exists and nothing that shapes it changed.
+      const verifiedBefore = (ctx.status().conditions ?? []).some((c) => c.type === "SourceVerified" && c.status === "True" && c.observedGeneration === obj.metadata.generation);
       const shapeUnchanged =
         current !== undefined &&
+        (!spec.verify || verifiedBefore) &&
         (ctx.status().observedIgnore ?? undefined) === (spec.ignore ?? undefined) &&
         JSON.stringify(ctx.status().observedInclude ?? []) === JSON.stringify(spec.include ?? []) &&
         JSON.stringify(ctx.status().observedSparseCheckout ?? []) === JSON.stringify(spec.sparseCheckout ?? []) &&
         (await deps.store.get(current.path)) !== undefined;
       const fetched = await deps.fetchGit({ ...request, lastRevision: shapeUnchanged ? current!.revision : undefined });
 
-      if (spec.verify) await verify(deps, ctx, obj, spec, request, fetched.commit, ref);
-      const verifiedCondition: Array<Omit<Condition, "lastTransitionTime">> = spec.verify
-        ? [{ type: "SourceVerified", status: "True", reason: "Succeeded", message: `verified signature of ${spec.verify.mode ?? "HEAD"} ${fetched.commit.slice(0, 12)}` }]
-        : [];
+      // Unchanged: the previous SourceVerified stands, as in Flux; a new commit is verified before use.
+      let verifiedCondition: Array<Omit<Condition, "lastTransitionTime">> = [];
+      if (spec.verify && !fetched.unchanged) {
+        const message = await verify(deps, ctx, obj, spec, fetched, ref);
+        verifiedCondition = [{ type: "SourceVerified", status: "True", reason: "Succeeded", message, observedGeneration: obj.metadata.generation }];
+      }
 
       if (fetched.unchanged && shapeUnchanged && !includesChanged(ctx, spec)) {
         await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: `artifact up-to-date with remote revision: '${fetched.revision}'`, trace: true });
@@ -171,15 +175,17 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
   };
 }
 
-async function verify(deps: GitRepositoryDeps, ctx: ReconcileContext, obj: FluxObject, spec: GitRepositorySpec, request: GitFetchRequest, commit: string, ref: string) {
+async function verify(deps: GitRepositoryDeps, ctx: ReconcileContext, obj: FluxObject, spec: GitRepositorySpec, fetched: Extract<GitFetchResult, { unchanged: false }>, ref: string): Promise<string> {
   const ns = obj.metadata.namespace!;
   if (!deps.verifyGit) throw new TerminalError("VerificationError", `${ref}: spec.verify is set but this build of rivulet has no OpenPGP verifier`);
   if (!spec.verify?.secretRef) throw new TerminalError("VerificationError", `${ref}: spec.verify.secretRef is required`);
   const secret = await readSourceSecret(ctx, obj, spec.verify.secretRef.name);
   const keys = Object.values(secret).filter((v) => v.includes("BEGIN PGP PUBLIC KEY BLOCK"));
   if (keys.length === 0) throw new TerminalError("VerificationError", `${ref}: Secret/${ns}/${spec.verify.secretRef.name} holds no armored PGP public key`);
-  const verdict = await deps.verifyGit({ ...request, mode: spec.verify.mode ?? "HEAD", keys, commit });
+  if (!fetched.signed) throw new TerminalError("VerificationError", `${ref}: the fetcher returned no commit object to verify`);
+  const verdict = await deps.verifyGit({ mode: spec.verify.mode ?? "HEAD", keys, commit: fetched.commit, revision: fetched.revision, signed: fetched.signed });
   if (!verdict.verified) throw new TransientError("VerificationError", `${ref}: signature verification failed: ${verdict.reason}`);
+  return verdict.message;
 }
 
 function includesChanged(ctx: ReconcileContext, spec: GitRepositorySpec): boolean {

@@ -4,7 +4,9 @@
  * HTTP at their status.artifact.url.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import process from "node:process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,6 +190,38 @@ describe("GitRepository", () => {
     expect(res.status).toBe(200);
     expect(`sha256:${createHash("sha256").update(new Uint8Array(await res.arrayBuffer())).digest("hex")}`).toBe(artifact(good)!.digest);
     expect(artifact(await get("flaky"))).toEqual(artifact(good));
+  });
+
+  test("spec.verify: a commit signed by a trusted key is verified; an unsigned new commit is refused and the verified artifact kept", async () => {
+    const gnupg = mkdtempSync(join(tmpdir(), "rivulet-gpg-"));
+    const gpg = (args: string[]) => {
+      const r = spawnSync("gpg", ["--batch", "--no-tty", ...args], { env: { ...process.env, GNUPGHOME: gnupg }, encoding: "utf8" });
+      if (r.error || r.status !== 0) throw new Error(`gpg ${args.join(" ")} failed (is gnupg installed?): ${r.stderr ?? r.error}`);
+      return r.stdout;
+    };
+    try {
+      gpg(["--passphrase", "", "--quick-gen-key", "Rivulet Signer <signer@rivulet.invalid>", "ed25519", "sign", "never"]);
+      const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(["--with-colons", "--list-keys", "signer@rivulet.invalid"]))![1]!;
+      const signEnv = { GNUPGHOME: gnupg, GIT_CONFIG_COUNT: "2", GIT_CONFIG_KEY_0: "commit.gpgsign", GIT_CONFIG_VALUE_0: "true", GIT_CONFIG_KEY_1: "user.signingkey", GIT_CONFIG_VALUE_1: fpr };
+      await git.createRepo("signed", { "s.yaml": "s: 0\n" });
+      const c1 = await git.commit("signed", { "s.yaml": "s: 1\n" }, "signed change", { env: signEnv });
+      await client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "pgp", namespace: ns }, stringData: { "signer.asc": gpg(["--armor", "--export", fpr]) } }, fm);
+      await client.apply(repo("signed", { url: git.url("signed"), verify: { mode: "HEAD", secretRef: { name: "pgp" } } }), fm);
+      const good = await readyWith("signed");
+      expect(artifact(good)!.revision).toBe(`master@sha1:${c1}`);
+      expect(cond(good, "SourceVerified")).toMatchObject({ status: "True", reason: "Succeeded" });
+      await git.commit("signed", { "s.yaml": "s: 2\n" }, "unsigned change");
+      await requestReconcile("signed");
+      const bad = await eventually("SourceVerified=False", async () => {
+        const o = await get("signed");
+        return cond(o, "SourceVerified")?.status === "False" ? o : undefined;
+      });
+      expect(cond(bad, "SourceVerified")!.message).toContain("signature verification failed");
+      expect(artifact(bad)).toEqual(artifact(good));
+    } finally {
+      spawnSync("gpgconf", ["--kill", "gpg-agent"], { env: { ...process.env, GNUPGHOME: gnupg } });
+      rmSync(gnupg, { recursive: true, force: true });
+    }
   });
 
   test("an SSH URL is refused with a message that says what to use instead", async () => {

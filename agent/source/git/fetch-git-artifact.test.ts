@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nodeSha1, zlibInflateAt } from "../../../bench/git-native.ts";
+import { nodeSha1, zlibInflateAt } from "../../runtime/native-git.ts";
 import { startGitServer, type GitServer } from "../../../test/support/git-server.ts";
 import type { FileTree } from "../../artifact/file-tree.ts";
 import { fetchGitArtifact, type GitArtifactFetched, type FetchGitArtifactOptions } from "./fetch-git-artifact.ts";

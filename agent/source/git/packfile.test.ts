@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { nodeSha1, zlibInflateAt } from "../../../bench/git-native.ts";
+import { nodeSha1, zlibInflateAt } from "../../runtime/native-git.ts";
 import { createPortableSha1, hexOf, objectId, type Sha1 } from "./object-id.ts";
 import { parsePack } from "./packfile.ts";
 

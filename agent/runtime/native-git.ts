@@ -1,13 +1,12 @@
 /**
- * Native helpers for the git source (node:zlib inflate that reports consumed input, node:crypto SHA-1),
- * used by bench/git.ts and the parity tests. They belong in agent/runtime/ (e.g. native-git.ts) once the
- * agent wires the git source; kept here because that folder is not the git source's to edit.
- * Measured: see bench/git.md.
+ * Native helpers for the git source: node:zlib inflate that reports the input it consumed (packfile
+ * objects are concatenated zlib streams), and node:crypto SHA-1 for object ids. Bun, Deno and Node all
+ * provide both; the portable fallbacks live in agent/source/git. Measured: bench/git.md.
  */
 import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
-import type { InflateAt } from "../agent/source/git/inflate.ts";
-import type { Sha1 } from "../agent/source/git/object-id.ts";
+import type { InflateAt } from "../source/git/inflate.ts";
+import type { Sha1 } from "../source/git/object-id.ts";
 
 /** node:zlib inflate; `info: true` exposes `engine.bytesWritten`, the input consumed (Bun, Deno, Node). */
 export const zlibInflateAt: InflateAt = (buf, offset, size) => {
