@@ -58,6 +58,16 @@ export interface ApplyAllOptions {
   /** Replaces the dry-run comparison (e.g. with a detector that needs no API call). */
   driftCheck?: DriftCheck;
   /**
+   * Asked first, with the object exactly as it would be applied (normalized, owner labels set): true
+   * means "known unchanged", reported as `unchanged` without any request (agent/diff's live cache).
+   */
+  skip?: (desired: KubeObject) => boolean;
+  /**
+   * Told the server's answer for each object applied, and the dry-run answer for each object found
+   * unchanged: what a live cache records as "last applied".
+   */
+  onApplied?: (answer: KubeObject, desired: KubeObject) => void;
+  /**
    * Dry-run objects that do not exist yet before applying anything (default true, Flux's behaviour: an
    * invalid new object stops the whole stage). With false, objects a LIST showed absent are applied
    * directly, one request instead of two, and an invalid one fails at apply time after valid ones of
@@ -76,6 +86,8 @@ interface Planned {
   ref: string;
   action: ChangeAction;
   apply: boolean;
+  /** The dry-run answer, when one was made. */
+  dry?: KubeObject;
 }
 
 /** Applies the objects in Flux's stages; throws ApplyError naming every failed object of the stage. */
@@ -122,6 +134,12 @@ async function applyStage(
 ): Promise<ChangeSetEntry[]> {
   const limit = opts.concurrency ?? DEFAULTS.concurrency;
   const fieldManager = opts.fieldManager ?? DEFAULTS.fieldManager;
+  const known = opts.skip ? objs.filter((o) => opts.skip!(o)) : [];
+  if (known.length) {
+    const rest = objs.filter((o) => !known.includes(o));
+    const restEntries = rest.length ? await applyStage(client, rest, { ...opts, skip: undefined }, retryDiscovery, before) : [];
+    return [...known.map((o) => changeSetEntry(o, "unchanged")), ...restEntries];
+  }
   const live = await prefetch(client, objs, limit);
   const drift = opts.driftCheck ?? hasDrifted;
   const rules = opts.cleanup === false ? undefined : (opts.cleanup ?? defaultCleanupRules(fieldManager));
@@ -138,6 +156,12 @@ async function applyStage(
 
   const toApply = plans.filter((p) => p.apply);
   const applied = await mapLimit(toApply, limit, (p) => client.apply(p.obj, { fieldManager, force: true }), { stopOnError: true, signal: opts.signal });
+  if (opts.onApplied) {
+    applied.forEach((r, i) => {
+      if (r?.ok) opts.onApplied!(r.value, toApply[i]!.obj);
+    });
+    for (const p of plans) if (p.action === "unchanged" && p.dry) opts.onApplied(p.dry, p.obj);
+  }
   applied.forEach((r, i) => {
     if (r && !r.ok) failures.push({ ref: toApply[i]!.ref, phase: "apply", message: `${toApply[i]!.ref} apply failed: ${serverMessage(r.error)}` });
   });
@@ -218,7 +242,7 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
       patched = true;
     }
   }
-  if (!patched && !ctx.drift(live, dry)) return { obj, ref, action: "unchanged", apply: false };
+  if (!patched && !ctx.drift(live, dry)) return { obj, ref, action: "unchanged", apply: false, dry };
   return { obj, ref, action: dry.metadata.resourceVersion ? "configured" : "created", apply: true };
 }
 

@@ -9,6 +9,7 @@ import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import { sigstoreKeyless } from "../verify/sigstore-keyless.ts";
+import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
@@ -34,6 +35,8 @@ export interface ComposeOptions {
   allowedClusterKinds?: string[];
   strictSubstitution?: boolean;
   healthPollMs?: number;
+  /** false: no live cache, every object is dry-run on every reconcile (Flux's behaviour). */
+  driftCache?: boolean;
 }
 
 export function composeAgent(o: ComposeOptions): AgentParts {
@@ -61,6 +64,7 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   });
   const kustomization = kustomizationReconciler({
     cache,
+    liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: o.fieldManager }),
     fieldManager: o.fieldManager,
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,

@@ -84,6 +84,8 @@ export interface Reconciler {
   reconcile(obj: FluxObject, ctx: ReconcileContext): Promise<ReconcileSuccess>;
   /** On failure, status fields and conditions the kind sets anyway (e.g. FetchFailed=True). */
   onFailure?(obj: FluxObject, err: unknown, ctx: ReconcileContext): Partial<ObjectStatus> & { conditions?: Condition[] } | void;
+  /** Runs once when the controller starts, with the agent's client and the controller's lifetime. */
+  start?(o: { client: KubeClient; namespace: string; signal: AbortSignal; log: Logger }): Promise<void>;
   /** Cleanup when the object is deleted (artifacts, pruning); runs before the finalizer is removed. */
   finalize?(obj: FluxObject, ctx: ReconcileContext): Promise<void>;
 }
@@ -152,6 +154,7 @@ export class Controller {
   async run(signal: AbortSignal): Promise<void> {
     const ref = { apiVersion: this.reconciler.apiVersion, kind: this.reconciler.kind, namespace: this.#o.namespace };
     signal.addEventListener("abort", () => void this.#queue.stop(), { once: true });
+    await this.reconciler.start?.({ client: this.#o.client, namespace: this.#o.namespace, signal, log: this.#o.log });
     await watchLoop(this.#o.client, ref, {
       signal,
       labelSelector: this.#o.labelSelector,

@@ -20,12 +20,21 @@ import { waitForHealthy } from "../health/index.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import { guardObjects } from "./tenant-guard.ts";
+import type { LiveCache } from "../diff/live-cache.ts";
+import { driftAction, driftModeOf, type DriftMode } from "../diff/drift-mode.ts";
+import { ignoreTrie, type IgnoreRule } from "../diff/drift-ignore.ts";
+import { changedPaths, driftReport } from "../diff/changed-paths.ts";
 
 const API = "kustomize.toolkit.fluxcd.io/v1";
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
 
+/** JSON list of drift ignore rules ({paths: [JSON pointers], target?: selector}), like Flux's driftIgnoreRules. */
+export const DRIFT_IGNORE_ANNOTATION = "rivulet.dev/drift-ignore-rules";
+
 export const DEFAULTS = {
   fieldManager: "kustomize-controller",
+  /** Longest wait for the live cache to list a newly seen kind before deciding without it. */
+  cacheSyncMs: 5_000,
   /** Flux's --requeue-dependency. */
   dependencyRequeueMs: 30_000,
   historyLimit: 5,
@@ -40,6 +49,11 @@ export interface KustomizationDeps {
   allowedClusterKinds?: string[];
   /** StrictPostBuildSubstitutions. */
   strictSubstitution?: boolean;
+  /**
+   * Drift detection without API calls (agent/diff): objects whose desired state and owned live fields
+   * are unchanged since our last apply get no dry-run and no apply. Without it every object is dry-run.
+   */
+  liveCache?: LiveCache;
   healthPollMs?: number;
 }
 
@@ -76,10 +90,54 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
     return sa ? ctx.client.impersonate(`system:serviceaccount:${obj.metadata.namespace}:${sa}`) : ctx.client;
   };
 
+  let cacheReady = false;
+
+  /** Which objects to skip (known unchanged), report (warn mode) or apply, from the live cache. */
+  async function driftPlan(ks: FluxObject, objects: KubeObject[], revisionApplied: boolean) {
+    const cache = deps.liveCache;
+    if (!cache || !cacheReady) return undefined;
+    let mode: DriftMode;
+    let rules: IgnoreRule[];
+    try {
+      mode = driftModeOf(ks);
+      rules = JSON.parse(ks.metadata.annotations?.[DRIFT_IGNORE_ANNOTATION] ?? "[]") as IgnoreRule[];
+      if (!Array.isArray(rules)) throw new Error(`${DRIFT_IGNORE_ANNOTATION} must be a JSON list of {paths, target} rules`);
+    } catch (err) {
+      throw new TerminalError("InvalidDriftSettings", `${formatRef(ks)}: ${messageOf(err)}`);
+    }
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const o of objects) if (o.metadata.namespace) kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+    // A kind seen for the first time is listed before deciding; if that takes too long, decide without it
+    // (unknown -> dry-run), never block the reconcile.
+    await Promise.race([cache.watchKinds([...kinds.values()]), new Promise((r) => setTimeout(r, DEFAULTS.cacheSyncMs))]);
+    const reported: KubeObject[] = [];
+    return {
+      reported,
+      skip(desired: KubeObject): boolean {
+        const action = driftAction(cache.decide(desired, ignoreTrie(rules, desired)), mode, { revisionApplied });
+        if (action === "report") reported.push(desired);
+        return action !== "apply";
+      },
+      record(answer: KubeObject, desired: KubeObject): void {
+        cache.record(answer, desired, ignoreTrie(rules, desired));
+      },
+    };
+  }
+
   return {
     apiVersion: API,
     kind: "Kustomization",
     controllerName: "kustomize-controller",
+
+    async start({ client, namespace, signal, log }) {
+      if (!deps.liveCache) return;
+      try {
+        await deps.liveCache.start(client, namespace, [], signal);
+        cacheReady = true;
+      } catch (err) {
+        log.error("drift detection cache unavailable: every object will be dry-run", { error: messageOf(err) });
+      }
+    },
 
     async reconcile(obj, ctx) {
       const spec = obj.spec as unknown as KustomizationSpec;
@@ -121,11 +179,12 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       // 4. Guardrails: every object is checked before the first write.
       const objects = await guardObjects(acting, built.objects as unknown as KubeObject[], { namespace: ns, allowedClusterKinds: deps.allowedClusterKinds ?? [], self });
 
-      // 5. Apply in stages.
+      // 5. Apply in stages; the live cache lets unchanged objects through without any request.
       await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
+      const drift = await driftPlan(obj, objects, ctx.status().lastAppliedRevision === artifact.revision);
       let changeSet: ChangeSet;
       try {
-        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force });
+        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied: drift?.record });
       } catch (err) {
         if (err instanceof ApplyError) throw new TransientError("ReconciliationFailed", `${self}: ${err.message}`, { cause: err });
         throw err;
@@ -144,6 +203,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
           try {
             const pruned = await prune(acting, stale, { owner: { name: obj.metadata.name!, namespace: ns } });
             const deleted = pruned.entries.filter((e) => e.action === "deleted");
+            for (const e of deleted) deps.liveCache?.forget({ apiVersion: e.apiVersion, kind: e.kind, namespace: e.namespace, name: e.name });
             if (deleted.length) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: deleted }), metadata: revisionMeta });
           } catch (err) {
             await ctx.progress("Prune failed", { inventory: mergeInventories(inventory, oldInventory) }, { persist: true });
@@ -160,6 +220,14 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
         ? inventory.entries.map(entryKey)
         : (spec.healthChecks ?? []).map((h) => ({ apiVersion: h.apiVersion ?? guessApiVersion(h.kind), kind: h.kind, name: h.name, namespace: h.namespace ?? ns }));
       const conditions: ReconcileSuccess["conditions"] = [];
+      const clear: string[] = [];
+      const report = drift?.reported.length ? await reportDrift(acting, drift.reported, fieldManager) : undefined;
+      if (report) {
+        conditions.push({ ...report.condition, status: "True", observedGeneration: obj.metadata.generation });
+        await ctx.events.record(obj, { type: "Warning", reason: report.event.reason, message: report.event.message, metadata: revisionMeta });
+      } else {
+        clear.push("Drifted");
+      }
       if (healthKeys.length) {
         const wasHealthy = (ctx.status().conditions ?? []).find((c) => c.type === "Healthy")?.status === "True";
         const health = await waitForHealthy(acting, healthKeys, { timeoutMs, pollMs: deps.healthPollMs, failFast: true });
@@ -182,7 +250,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
           history: upsertHistory(ctx.status().history as HistoryEntry[] | undefined, built.digest, artifact.revision, ctx.now(), elapsed, "ReconciliationSucceeded"),
         },
         conditions,
-        clearConditions: healthKeys.length ? [] : ["Healthy"],
+        clearConditions: healthKeys.length ? clear : [...clear, "Healthy"],
       };
     },
 
@@ -307,4 +375,23 @@ function guessApiVersion(kind: string): string {
   if (kind === "Kustomization") return API;
   if (["GitRepository", "OCIRepository", "Bucket"].includes(kind)) return SOURCE_API;
   return "v1";
+}
+
+/** warn mode: what a dry-run says would change in each drifted object, as a condition and an event. */
+async function reportDrift(client: KubeClient, drifted: KubeObject[], fieldManager: string) {
+  const paths = new Map<string, string[]>();
+  for (const desired of drifted) {
+    const key = { apiVersion: desired.apiVersion, kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name! };
+    const live = await client.get(key);
+    const dry = await client.apply(desired, { fieldManager, force: true, dryRun: true });
+    const changed = live ? changedPaths(stripServerFields(live), stripServerFields(dry)) : ["/"];
+    if (changed.length) paths.set(formatRef(desired), changed);
+  }
+  return driftReport(paths);
+}
+
+function stripServerFields(o: KubeObject): KubeObject {
+  const { managedFields: _m, resourceVersion: _r, generation: _g, ...meta } = o.metadata;
+  const { status: _s, ...rest } = o;
+  return { ...rest, metadata: meta } as KubeObject;
 }

@@ -253,3 +253,41 @@ describe("Kustomization", () => {
     expect(list.items.length).toBe(60);
   });
 });
+
+describe("drift detection without API calls", () => {
+  const requests = () => {
+    const text = agent.metrics.registry.render();
+    const n = (verb: string) => Number(new RegExp(`^rivulet_kube_requests_total\\{verb="${verb}"\\} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+    return { dryRun: n("dry-run"), apply: n("apply") };
+  };
+
+  test("a reconcile with nothing changed sends no dry-run and applies only status", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`cm-${i}.yaml`] = configMap(`quiet-${i}`, String(i));
+    const c = await git.createRepo("quiet", files);
+    await client.apply(gitRepo("quiet"), fm);
+    await client.apply(ks("quiet", "quiet"), fm);
+    await ksWhen("quiet", "Ready", ready(`master@sha1:${c}`));
+    const before = requests();
+    await request("Kustomization", "quiet");
+    await ksWhen("quiet", "handled the request", (o) => Boolean(o.status?.lastHandledReconcileAt) && ready(`master@sha1:${c}`)(o));
+    const after = requests();
+    expect(after.dryRun - before.dryRun).toBe(0);
+    // Only status writes (progress coalesced into the final one), no object applies.
+    expect(after.apply - before.apply).toBeLessThanOrEqual(2);
+  });
+
+  test("warn mode reports an out-of-band edit as Drifted with the changed field and leaves it alone", async () => {
+    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "quiet" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "warn" } } }, "merge");
+    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "quiet-3", namespace: ns }, data: { value: "edited" } }, { fieldManager: "kubectl", force: true });
+    await request("Kustomization", "quiet");
+    const o = await ksWhen("quiet", "Drifted", (o) => cond(o, "Drifted")?.status === "True");
+    expect(cond(o, "Drifted")!.message).toContain(`ConfigMap/${ns}/quiet-3 (/data/value)`);
+    expect(((await getObj("ConfigMap", "quiet-3"))!.data as { value: string }).value).toBe("edited");
+    // Back to enabled: the edit is reverted and the condition cleared.
+    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "quiet" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "enabled" } } }, "merge");
+    await request("Kustomization", "quiet");
+    await eventually("the edit to be reverted", async () => (((await getObj("ConfigMap", "quiet-3"))!.data as { value: string }).value === "3" ? true : undefined));
+    await ksWhen("quiet", "Drifted cleared", (o) => cond(o, "Drifted") === undefined && ready()(o));
+  });
+});
