@@ -1,10 +1,13 @@
 /**
  * `rivulet demo`: the agent's main job on an embedded default. Starts a local control plane, installs
- * the CRDs and a tenant namespace with namespaced RBAC only, and runs the agent as that tenant's
- * ServiceAccount, showing its log. Stops everything on Ctrl-C (or after --exit-after seconds).
+ * the CRDs and a tenant namespace with namespaced RBAC only, serves the sample repository in
+ * examples/demo-app from a local git server, creates a GitRepository and two Kustomizations (one
+ * depending on the other, with a health check), runs the agent as the tenant's ServiceAccount and shows
+ * it converge; then commits a change and a deletion and shows the change applied and the object pruned.
+ * Stops everything on Ctrl-C (or after --exit-after seconds) and leaves no processes behind.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -16,6 +19,8 @@ import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } 
 import { parseDocuments } from "../yaml/parse.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { startLocalControlPlane } from "../runtime/local-control-plane.ts";
+import { startGitServer, type GitServer } from "../runtime/git-http-server.ts";
+import type { KubeClient } from "../kube/client.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FM = "rivulet-demo";
@@ -24,7 +29,9 @@ const HELP = `Usage: rivulet demo [flags]
 
 Runs rivulet end to end on this machine: a real local Kubernetes control plane (built once from
 Debian's source and cached), rivulet's CRDs, a tenant namespace with the namespaced RBAC of
-deploy/tenant/, and the agent running as that tenant. Needs root on first use (apt) and ~600 MB RAM.
+deploy/tenant/, a local git server with the sample app in examples/demo-app, and the agent running as
+that tenant: it converges, then a commit changes one object and deletes another, and the agent applies
+and prunes. Needs root on first use (apt, git) and about 600 MB of memory.
 
 Flags:
       --namespace NS       tenant namespace to create (default demo)
@@ -46,6 +53,7 @@ export const demoCommand: Command = {
     say("starting a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager)");
     const cp = await startLocalControlPlane({ log: (l) => say(`  ${l}`) });
     let agentExit: Promise<number> | undefined;
+    let git: GitServer | undefined;
     let agentKill: (() => void) | undefined;
     try {
       say(`control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cp.server}`);
@@ -76,26 +84,35 @@ export const demoCommand: Command = {
       child.stdout!.on("data", (d: Uint8Array) => String(d).split("\n").filter(Boolean).forEach((l) => io.out(l)));
       child.stderr!.on("data", (d: Uint8Array) => String(d).split("\n").filter(Boolean).forEach((l) => io.err(`[agent] ${l}`)));
 
+      say("serving examples/demo-app from a local git server");
+      git = await startGitServer();
+      const c1 = await git.createRepo("demo-app", filesOf(join(root, "examples", "demo-app")), { branch: "main", message: "demo app" });
+      const src = { kind: "GitRepository", name: "demo-app" };
       const objects = [
-        {
-          apiVersion: "source.toolkit.fluxcd.io/v1",
-          kind: "GitRepository",
-          metadata: { name: "podinfo", namespace: ns },
-          spec: { interval: "1m", url: "http://127.0.0.1:1/podinfo.git", ref: { branch: "main" } },
-        },
+        { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "demo-app", namespace: ns }, spec: { interval: "1m", url: git.url("demo-app"), ref: { branch: "main" } } },
+        { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "infra", namespace: ns }, spec: { interval: "5m", path: "./infra", prune: true, sourceRef: src } },
         {
           apiVersion: "kustomize.toolkit.fluxcd.io/v1",
           kind: "Kustomization",
-          metadata: { name: "podinfo", namespace: ns },
-          spec: { interval: "5m", path: "./", prune: true, sourceRef: { kind: "GitRepository", name: "podinfo" } },
+          metadata: { name: "apps", namespace: ns },
+          spec: { interval: "5m", path: "./apps", prune: true, sourceRef: src, dependsOn: [{ name: "infra" }], healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web" }], timeout: "2m" },
         },
       ];
-      await new Promise((r) => setTimeout(r, 1500));
       for (const o of objects) await admin.apply(o, { fieldManager: FM });
-      say(`created ${objects.map((o) => `${o.kind}/${ns}/${o.metadata.name}`).join(" and ")}; the agent's log above shows it sees them`);
+      say(`created GitRepository/${ns}/demo-app, Kustomization/${ns}/infra and Kustomization/${ns}/apps (apps depends on infra and health-checks Deployment/web)`);
+      await waitApplied(admin, ns, ["infra", "apps"], `main@sha1:${c1}`, say, io.signal);
+      await showObjects(admin, ns, say);
+
+      say("committing a change: banner text to \"version 2\" and service.yaml removed from apps/");
+      const kust = readFileSync(join(root, "examples", "demo-app", "apps", "kustomization.yaml"), "utf8").replace("  - service.yaml\n", "");
+      const c2 = await git.commit("demo-app", { "apps/banner.yaml": readFileSync(join(root, "examples", "demo-app", "apps", "banner.yaml"), "utf8").replace("version 1", "version 2"), "apps/service.yaml": null, "apps/kustomization.yaml": kust }, "v2: new banner, no service", { branch: "main" });
+      // The GitRepository polls every minute; ask for a reconcile now, as `rivulet reconcile source git` does.
+      await admin.patch({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: ns, name: "demo-app" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } }, "merge");
+      await waitApplied(admin, ns, ["infra", "apps"], `main@sha1:${c2}`, say, io.signal);
+      await showObjects(admin, ns, say);
 
       const exitAfter = values["exit-after"] ? Number(values["exit-after"]) * 1000 : undefined;
-      say(exitAfter ? `running for ${exitAfter / 1000}s` : "running; press Ctrl-C to stop");
+      say(exitAfter ? `converged; running for ${exitAfter / 1000}s more` : "converged; the agent keeps reconciling. Press Ctrl-C to stop");
       await new Promise<void>((res) => {
         io.signal.addEventListener("abort", () => res(), { once: true });
         agentExit!.then(() => res());
@@ -106,8 +123,55 @@ export const demoCommand: Command = {
       say("stopping the agent and the control plane");
       agentKill?.();
       if (agentExit) await agentExit;
+      await git?.stop();
       await cp.stop();
       say("stopped; no processes left behind");
     }
   },
 };
+
+/** The files of a directory as the git server's createRepo takes them. */
+function filesOf(dir: string, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) Object.assign(out, filesOf(p, `${prefix}${name}/`));
+    else out[`${prefix}${name}`] = readFileSync(p, "utf8");
+  }
+  return out;
+}
+
+type Cond = { type: string; status: string; reason?: string; message?: string };
+
+/** Waits until every named Kustomization has applied `revision`, printing each state change once. */
+async function waitApplied(client: KubeClient, ns: string, names: string[], revision: string, say: (s: string) => void, signal: AbortSignal): Promise<void> {
+  const last = new Map<string, string>();
+  const deadline = Date.now() + 5 * 60_000;
+  while (Date.now() < deadline && !signal.aborted) {
+    let done = 0;
+    for (const name of names) {
+      const k = await client.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name });
+      const st = (k?.status ?? {}) as { conditions?: Cond[]; lastAppliedRevision?: string };
+      const ready = st.conditions?.find((c) => c.type === "Ready");
+      const line = ready ? `${ready.status === "True" ? "✔" : ready.status === "False" ? "✗" : "◎"} Kustomization/${ns}/${name}: ${ready.message}` : `◎ Kustomization/${ns}/${name}: waiting`;
+      if (last.get(name) !== line) say(line);
+      last.set(name, line);
+      if (ready?.status === "True" && st.lastAppliedRevision === revision) done++;
+    }
+    if (done === names.length) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!signal.aborted) throw new Error(`Cannot finish the demo: ${names.join(", ")} did not apply ${revision} within 5 minutes; see the agent's log above`);
+}
+
+async function showObjects(client: KubeClient, ns: string, say: (s: string) => void): Promise<void> {
+  const lines: string[] = [];
+  for (const [apiVersion, kind] of [["v1", "ConfigMap"], ["v1", "ServiceAccount"], ["v1", "Service"], ["apps/v1", "Deployment"]] as const) {
+    const list = await client.list({ apiVersion, kind, namespace: ns }, { labelSelector: "kustomize.toolkit.fluxcd.io/namespace" });
+    for (const o of list.items) {
+      const extra = kind === "ConfigMap" && o.metadata.name === "banner" ? ` (text: ${(o.data as { text: string }).text})` : "";
+      lines.push(`${kind}/${o.metadata.name}${extra}`);
+    }
+  }
+  say(`objects managed by rivulet in ${ns}: ${lines.join(", ")}`);
+}
