@@ -220,7 +220,7 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
       `--service-account-key-file=${join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       "--service-account-issuer=https://kubernetes.default.svc",
-      "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
+      "--service-cluster-ip-range=10.96.0.0/12", "--allow-privileged=true",
     ], dir);
     procs.push(apiserver);
     const server = `https://127.0.0.1:${apiPort}`;
