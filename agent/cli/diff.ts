@@ -5,10 +5,12 @@
  * field manager) and the result diffed against the live object, Secret values masked. Prints one unified
  * diff per changed object; exit code 1 when anything would change (like `flux diff`), 0 when nothing would,
  * 3 on errors. Objects without a namespace get NS; objects in another namespace are refused (tenancy).
- * `rivulet diff kustomization NAME` will take the spec (and its owner labels) from the cluster once the
- * Kustomization reconciler exists.
+ * `rivulet diff kustomization NAME [--path DIR]` takes the Kustomization's spec from the cluster and builds
+ * its source artifact (fetched from status.artifact.url and digest-checked) or, with --path, a local
+ * directory standing in for spec.path: exactly the objects, owner labels included, the agent would apply.
  */
-import { resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fluxBuild } from "../build/flux-build.ts";
 import { formatRef } from "../core/ref.ts";
@@ -21,7 +23,12 @@ import type { KubeObject } from "../kube/types.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { loadDirTree } from "./build.ts";
-import { UsageError, type Command } from "./command.ts";
+import { UsageError, type CliIO, type Command } from "./command.ts";
+import type { FileTree } from "../artifact/file-tree.ts";
+import { unpack } from "../artifact/unpack.ts";
+import { withOwnerLabels } from "../apply/index.ts";
+import { actingAs, buildKustomizationObjects } from "../reconcile/kustomization.ts";
+import type { FluxObject } from "../reconcile/controller.ts";
 
 export interface DiffBuildResult {
   /** Unified diffs of the objects that would change, in build order. */
@@ -53,7 +60,11 @@ export async function diffBuild(client: KubeClient, objects: KubeObject[], field
 export const diffCommand: Command = {
   path: ["diff"],
   summary: "Show what the next apply of a build would change in the cluster (exit 1 on drift)",
-  help: `Usage: rivulet diff build DIR --namespace NS [--kubeconfig FILE] [--field-manager NAME] [--show-secrets]
+  help: `Usage: rivulet diff kustomization NAME [-n NS] [--path DIR] [flags]
+       rivulet diff build DIR --namespace NS [flags]
+
+'kustomization' builds what the agent would apply for the Kustomization NAME: its spec from the cluster
+and its source's artifact (or, with --path, a local directory in place of spec.path).
 
 Builds DIR as a Flux Kustomization with path DIR would, dry-runs every object with server-side apply and
 prints a unified diff of each object that would change (live -> merged). Secret values are masked.
@@ -61,6 +72,7 @@ Exit code 1 when anything would change, 0 when nothing would, 3 on errors.
 
 Flags:
   -n, --namespace NS     the tenant namespace: objects without one get it, objects in others are refused
+  --path DIR             (kustomization) build this local directory instead of the source's spec.path
   --kubeconfig FILE      kubeconfig to use (default: KUBECONFIG, ~/.kube/config, in-cluster)
   --field-manager NAME   field manager of the dry-run (default ${CACHE_DEFAULTS.fieldManager})
   --show-secrets         print Secret values instead of masking them`,
@@ -74,6 +86,8 @@ Flags:
           kubeconfig: { type: "string" },
           "field-manager": { type: "string" },
           "show-secrets": { type: "boolean" },
+          path: { type: "string" },
+          context: { type: "string" },
         },
         allowPositionals: true,
         strict: true,
@@ -82,8 +96,10 @@ Flags:
       throw new UsageError((err as Error).message);
     }
     const [sub, dirArg, ...rest] = parsed.positionals;
-    if (sub === "kustomization") throw new UsageError("rivulet diff kustomization NAME needs the Kustomization reconciler; use rivulet diff build DIR for now");
-    if (sub !== "build" || !dirArg || rest.length) throw new UsageError("expected: rivulet diff build DIR --namespace NS");
+    if ((sub === "kustomization" || sub === "ks") && dirArg && !rest.length) {
+      return diffKustomization(dirArg, parsed.values as Record<string, string | boolean | undefined>, io);
+    }
+    if (sub !== "build" || !dirArg || rest.length) throw new UsageError("expected: rivulet diff kustomization NAME, or rivulet diff build DIR --namespace NS");
     const namespace = parsed.values.namespace as string | undefined;
     if (!namespace) throw new UsageError("--namespace is required");
     const fieldManager = (parsed.values["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
@@ -110,3 +126,53 @@ Flags:
     }
   },
 };
+
+async function diffKustomization(name: string, v: Record<string, string | boolean | undefined>, io: CliIO): Promise<number> {
+  const conn = connect({ kubeconfig: (v.kubeconfig as string | undefined) ?? io.env.KUBECONFIG, context: v.context as string | undefined });
+  const client = createHttpClient({ transport: conn.transport });
+  const namespace = (v.namespace as string | undefined) ?? conn.namespace ?? "default";
+  const fieldManager = (v["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
+  try {
+    const ks = (await client.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace, name })) as FluxObject | undefined;
+    if (!ks) throw new Error(`Kustomization/${namespace}/${name} not found`);
+    let files: FileTree;
+    let spec = ks;
+    if (v.path) {
+      files = await fsTreeToMemory(resolve(io.cwd, v.path as string));
+      spec = { ...ks, spec: { ...ks.spec, path: "" } };
+    } else {
+      const ref = (ks.spec as { sourceRef: { kind: string; name: string } }).sourceRef;
+      const src = await client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind, namespace, name: ref.name });
+      const artifact = (src?.status as { artifact?: { url: string; digest: string } } | undefined)?.artifact;
+      if (!artifact) throw new Error(`${ref.kind}/${namespace}/${ref.name} has no artifact yet: wait for the agent, or pass --path DIR`);
+      const res = await fetch(artifact.url).catch((err) => {
+        throw new Error(`Cannot download the artifact from ${artifact.url}: ${(err as Error).message}; pass --path DIR to diff a local directory`);
+      });
+      if (!res.ok) throw new Error(`Cannot download the artifact from ${artifact.url}: HTTP ${res.status}`);
+      files = await unpack(new Uint8Array(await res.arrayBuffer()), { digest: artifact.digest as `sha256:${string}` });
+    }
+    const acting = actingAs(client, ks);
+    const { objects } = await buildKustomizationObjects(acting, spec, files, "local", { allowedClusterKinds: [] });
+    const labelled = objects.map((o) => withOwnerLabels(o, { name, namespace }));
+    const result = await diffBuild(acting, labelled, fieldManager, !v["show-secrets"]);
+    for (const d of result.diffs) io.out(d.replace(/\n$/, ""));
+    io.err(`${result.diffs.length} object(s) would change, ${result.unchanged} unchanged`);
+    return result.diffs.length ? 1 : 0;
+  } catch (err) {
+    io.err(`Error: ${(err as Error).message}`);
+    return 3;
+  }
+}
+
+async function fsTreeToMemory(dir: string): Promise<FileTree> {
+  const tree: FileTree = new Map();
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) walk(p);
+      else if (d.isFile()) tree.set(p, { kind: "file", mode: 0o644, data: new Uint8Array(readFileSync(join(dir, p))) });
+    }
+  };
+  walk("");
+  return tree;
+}

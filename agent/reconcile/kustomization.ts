@@ -12,6 +12,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { readSecret } from "../kube/secret.ts";
 import { mapFileTree } from "../build/file-tree.ts";
+import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../build/flux-build.ts";
 import type { FluxKustomizationSpec } from "../build/flux-overlay.ts";
 import { emitDocuments } from "../yaml/emit.ts";
@@ -85,10 +86,7 @@ interface HistoryEntry {
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
-  const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => {
-    const sa = (obj.spec as unknown as KustomizationSpec).serviceAccountName || deps.defaultServiceAccount;
-    return sa ? ctx.client.impersonate(`system:serviceaccount:${obj.metadata.namespace}:${sa}`) : ctx.client;
-  };
+  const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
 
   let cacheReady = false;
 
@@ -166,18 +164,10 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       const files = await deps.cache.tree(artifact);
       if (!files) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' artifact ${artifact.path} is not in storage yet`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
       const acting = actingClient(ctx, obj);
-      const substituteFrom = await readSubstituteFrom(acting, spec, ns, self);
-      const bytes = new Map<string, Uint8Array>();
-      for (const [p, n] of files) if (n.kind === "file") bytes.set(p, n.data);
-      let built;
-      try {
-        built = await fluxBuild(mapFileTree(bytes), spec, { emit: emitDocuments, substituteFrom, strict: deps.strictSubstitution });
-      } catch (err) {
-        throw new TransientError("BuildFailed", `${self}: build of revision ${artifact.revision} failed: ${messageOf(err)}`, { cause: err });
-      }
-
-      // 4. Guardrails: every object is checked before the first write.
-      const objects = await guardObjects(acting, built.objects as unknown as KubeObject[], { namespace: ns, allowedClusterKinds: deps.allowedClusterKinds ?? [], self });
+      const { objects, digest } = await buildKustomizationObjects(acting, obj, files, artifact.revision, {
+        allowedClusterKinds: deps.allowedClusterKinds ?? [],
+        strictSubstitution: deps.strictSubstitution,
+      });
 
       // 5. Apply in stages; the live cache lets unchanged objects through without any request.
       await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
@@ -247,7 +237,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
           inventory,
           lastAppliedRevision: artifact.revision,
           lastAttemptedRevision: artifact.revision,
-          history: upsertHistory(ctx.status().history as HistoryEntry[] | undefined, built.digest, artifact.revision, ctx.now(), elapsed, "ReconciliationSucceeded"),
+          history: upsertHistory(ctx.status().history as HistoryEntry[] | undefined, digest, artifact.revision, ctx.now(), elapsed, "ReconciliationSucceeded"),
         },
         conditions,
         clearConditions: healthKeys.length ? clear : [...clear, "Healthy"],
@@ -279,6 +269,40 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       if (deleted.length) ctx.log.info(`${formatRef(obj)} deleted its objects: ${deleted.map((e) => e.ref).join(", ")}`);
     },
   };
+}
+
+/** The client a Kustomization acts with: impersonating spec.serviceAccountName (or the default) if set. */
+export function actingAs(client: KubeClient, ks: FluxObject, defaultServiceAccount?: string): KubeClient {
+  const sa = (ks.spec as unknown as KustomizationSpec).serviceAccountName || defaultServiceAccount;
+  return sa ? client.impersonate(`system:serviceaccount:${ks.metadata.namespace}:${sa}`) : client;
+}
+
+/**
+ * Build and guardrails, as the reconciler runs them (and `rivulet diff kustomization`): substituteFrom
+ * data read with `client`, the Flux build of `files`, then every object checked for tenancy. Returns the
+ * objects to apply (namespaces filled in) and the rendered stream's digest.
+ */
+export async function buildKustomizationObjects(
+  client: KubeClient,
+  ks: FluxObject,
+  files: FileTree,
+  revision: string,
+  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean },
+): Promise<{ objects: KubeObject[]; digest: string }> {
+  const spec = ks.spec as unknown as KustomizationSpec;
+  const ns = ks.metadata.namespace!;
+  const self = formatRef(ks);
+  const substituteFrom = await readSubstituteFrom(client, spec, ns, self);
+  const bytes = new Map<string, Uint8Array>();
+  for (const [p, n] of files) if (n.kind === "file") bytes.set(p, n.data);
+  let built;
+  try {
+    built = await fluxBuild(mapFileTree(bytes), spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
+  } catch (err) {
+    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
+  }
+  const objects = await guardObjects(client, built.objects as unknown as KubeObject[], { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
+  return { objects, digest: built.digest };
 }
 
 async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: KustomizationSpec, revision: string): Promise<void> {

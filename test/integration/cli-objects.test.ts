@@ -3,7 +3,7 @@
  * server and the real control plane: create, reconcile --with-source, get, tree, events, suspend, resume.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, testCluster, uniqueNamespace } from "../support/cluster.ts";
@@ -76,6 +76,23 @@ describe("object commands", () => {
     const resumed = await rivulet("resume", "kustomization", "podinfo", "--timeout", "60s");
     expect(resumed.code).toBe(0);
     expect(resumed.err).toContain("✔ Kustomization reconciliation completed: Applied revision");
+  });
+
+  test("diff kustomization: exit 0 in sync, exit 1 with a unified diff after an edit, and --path diffs a local change", async () => {
+    const clean = await rivulet("diff", "kustomization", "podinfo");
+    expect(clean.err).toContain("0 object(s) would change, 1 unchanged");
+    expect(clean.code).toBe(0);
+    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "podinfo", namespace: ns }, data: { a: "edited" } }, { fieldManager: "kubectl", force: true });
+    const drift = await rivulet("diff", "kustomization", "podinfo");
+    expect(drift.code).toBe(1);
+    expect(drift.out).toContain("-  a: edited");
+    expect(drift.out).toContain("+  a: b");
+    const local = mkdtempSync(join(tmpdir(), "rivulet-diff-path-"));
+    writeFileSync(join(local, "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\ndata:\n  a: local\n");
+    const viaPath = await rivulet("diff", "kustomization", "podinfo", "--path", local);
+    expect(viaPath.code).toBe(1);
+    expect(viaPath.out).toContain("+  a: local");
+    rmSync(local, { recursive: true, force: true });
   });
 
   test("a missing object is one clear error", async () => {
