@@ -22,23 +22,16 @@ import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import { guardObjects } from "./tenant-guard.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
-import { driftAction, driftModeOf, type DriftMode } from "../diff/drift-mode.ts";
-import { ignoreTrie, type IgnoreRule } from "../diff/drift-ignore.ts";
-import { changedPaths, driftReport } from "../diff/changed-paths.ts";
+import { driftPlan, reportDrift } from "./kustomization-drift.ts";
+import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
 
 const API = "kustomize.toolkit.fluxcd.io/v1";
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
 
-/** JSON list of drift ignore rules ({paths: [JSON pointers], target?: selector}), like Flux's driftIgnoreRules. */
-export const DRIFT_IGNORE_ANNOTATION = "rivulet.dev/drift-ignore-rules";
-
 export const DEFAULTS = {
   fieldManager: "kustomize-controller",
-  /** Longest wait for the live cache to list a newly seen kind before deciding without it. */
-  cacheSyncMs: 5_000,
   /** Flux's --requeue-dependency. */
   dependencyRequeueMs: 30_000,
-  historyLimit: 5,
 };
 
 export interface KustomizationDeps {
@@ -73,54 +66,12 @@ interface KustomizationSpec extends FluxKustomizationSpec {
   suspend?: boolean;
 }
 
-interface HistoryEntry {
-  digest: string;
-  firstReconciled: string;
-  lastReconciled: string;
-  lastReconciledDuration: string;
-  lastReconciledStatus: string;
-  totalReconciliations: number;
-  metadata?: Record<string, string>;
-}
-
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
   const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
 
   let cacheReady = false;
-
-  /** Which objects to skip (known unchanged), report (warn mode) or apply, from the live cache. */
-  async function driftPlan(ks: FluxObject, objects: KubeObject[], revisionApplied: boolean) {
-    const cache = deps.liveCache;
-    if (!cache || !cacheReady) return undefined;
-    let mode: DriftMode;
-    let rules: IgnoreRule[];
-    try {
-      mode = driftModeOf(ks);
-      rules = JSON.parse(ks.metadata.annotations?.[DRIFT_IGNORE_ANNOTATION] ?? "[]") as IgnoreRule[];
-      if (!Array.isArray(rules)) throw new Error(`${DRIFT_IGNORE_ANNOTATION} must be a JSON list of {paths, target} rules`);
-    } catch (err) {
-      throw new TerminalError("InvalidDriftSettings", `${formatRef(ks)}: ${messageOf(err)}`);
-    }
-    const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    for (const o of objects) if (o.metadata.namespace) kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
-    // A kind seen for the first time is listed before deciding; if that takes too long, decide without it
-    // (unknown -> dry-run), never block the reconcile.
-    await Promise.race([cache.watchKinds([...kinds.values()]), new Promise((r) => setTimeout(r, DEFAULTS.cacheSyncMs))]);
-    const reported: KubeObject[] = [];
-    return {
-      reported,
-      skip(desired: KubeObject): boolean {
-        const action = driftAction(cache.decide(desired, ignoreTrie(rules, desired)), mode, { revisionApplied });
-        if (action === "report") reported.push(desired);
-        return action !== "apply";
-      },
-      record(answer: KubeObject, desired: KubeObject): void {
-        cache.record(answer, desired, ignoreTrie(rules, desired));
-      },
-    };
-  }
 
   return {
     apiVersion: API,
@@ -171,7 +122,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
 
       // 5. Apply in stages; the live cache lets unchanged objects through without any request.
       await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
-      const drift = await driftPlan(obj, objects, ctx.status().lastAppliedRevision === artifact.revision);
+      const drift = deps.liveCache && cacheReady ? await driftPlan(deps.liveCache, obj, objects, ctx.status().lastAppliedRevision === artifact.revision) : undefined;
       let changeSet: ChangeSet;
       try {
         changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied: drift?.record });
@@ -375,23 +326,6 @@ function mergeInventories(next: Inventory, old: Inventory | undefined): Inventor
   return { entries: [...next.entries, ...(old?.entries ?? []).filter((e) => !ids.has(e.id))] };
 }
 
-function upsertHistory(history: HistoryEntry[] | undefined, digest: string, revision: string, now: Date, elapsedMs: number, status: string): HistoryEntry[] {
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, "Z");
-  const list = [...(history ?? [])];
-  const i = list.findIndex((h) => h.digest === digest);
-  const prev = i >= 0 ? list.splice(i, 1)[0] : undefined;
-  const entry: HistoryEntry = {
-    digest,
-    firstReconciled: prev?.firstReconciled ?? ts,
-    lastReconciled: ts,
-    lastReconciledDuration: formatDuration(Math.round(elapsedMs)),
-    lastReconciledStatus: status,
-    totalReconciliations: (prev?.totalReconciliations ?? 0) + 1,
-    metadata: { revision },
-  };
-  return [entry, ...list].slice(0, DEFAULTS.historyLimit);
-}
-
 function guessApiVersion(kind: string): string {
   const apps = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
   if (apps.includes(kind)) return "apps/v1";
@@ -401,21 +335,3 @@ function guessApiVersion(kind: string): string {
   return "v1";
 }
 
-/** warn mode: what a dry-run says would change in each drifted object, as a condition and an event. */
-async function reportDrift(client: KubeClient, drifted: KubeObject[], fieldManager: string) {
-  const paths = new Map<string, string[]>();
-  for (const desired of drifted) {
-    const key = { apiVersion: desired.apiVersion, kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name! };
-    const live = await client.get(key);
-    const dry = await client.apply(desired, { fieldManager, force: true, dryRun: true });
-    const changed = live ? changedPaths(stripServerFields(live), stripServerFields(dry)) : ["/"];
-    if (changed.length) paths.set(formatRef(desired), changed);
-  }
-  return driftReport(paths);
-}
-
-function stripServerFields(o: KubeObject): KubeObject {
-  const { managedFields: _m, resourceVersion: _r, generation: _g, ...meta } = o.metadata;
-  const { status: _s, ...rest } = o;
-  return { ...rest, metadata: meta } as KubeObject;
-}
