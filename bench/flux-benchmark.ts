@@ -9,7 +9,7 @@
  *   bun bench/flux-benchmark.ts [N ...]        (default: 100 500 1000)
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -81,6 +81,24 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
+/** CPU seconds (user + system) used so far by each process whose command name starts with one of `names`. */
+function cpuByName(names: string[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const name = names.find((n) => comm.startsWith(n));
+      if (name) out[name]! += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+const PROCS = ["kube-apiserver", "etcd", "kube-controller", "bun"];
+
 async function runOnce(n: number) {
   const cp = await startLocalControlPlane();
   const git = await startGitServer();
@@ -105,6 +123,7 @@ async function runOnce(n: number) {
     await new Promise((r) => setTimeout(r, 3000));
     const idle = rssOf(agent.pid!).rss;
 
+    const cpu0 = cpuByName(PROCS);
     await admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "apps", namespace: ns }, spec: { interval: "10m", url: git.url("apps") } }, FM);
     const t0 = performance.now();
     const batch = 25;
@@ -134,6 +153,8 @@ async function runOnce(n: number) {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = cpuByName(PROCS);
+    const cpu = Object.fromEntries(PROCS.map((p) => [p === "bun" ? "agent+bench (bun)" : p, Number((cpu1[p]! - cpu0[p]!).toFixed(1))]));
     const { hwm } = rssOf(agent.pid!);
     const metrics = await (await fetch(metricsUrl)).text();
     const requests = [...metrics.matchAll(/^rivulet_kube_requests_total\{verb="([^"]+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])] as const);
@@ -143,7 +164,7 @@ async function runOnce(n: number) {
     const idleAfter = rssOf(agent.pid!).rss;
     agent.kill("SIGTERM");
     await new Promise((r) => agent.on("exit", r));
-    return { n, ready: readyCount, seconds, peakRss: Math.max(hwm, peakSample), idleBefore: idle, idleAfter, requests: Object.fromEntries(requests), total };
+    return { n, ready: readyCount, seconds, peakRss: Math.max(hwm, peakSample), idleBefore: idle, idleAfter, requests: Object.fromEntries(requests), total, cpu };
   } finally {
     await git.stop();
     await cp.stop();
@@ -151,10 +172,11 @@ async function runOnce(n: number) {
   }
 }
 
-console.log("| Kustomizations | objects | all Ready | time to Ready | peak RSS | idle RSS after | API requests (by verb) |");
-console.log("|---:|---:|---:|---:|---:|---:|---|");
+console.log("| Kustomizations | objects | all Ready | time to Ready | peak RSS | idle RSS before / after | API requests (by verb) | CPU seconds while converging |");
+console.log("|---:|---:|---:|---:|---:|---:|---|---|");
 for (const n of Ns) {
   const r = await runOnce(n);
   const verbs = Object.entries(r.requests).map(([v, c]) => `${v} ${c}`).join(", ");
-  console.log(`| ${r.n} | ${r.n * 4} | ${r.ready}/${r.n} | ${r.seconds.toFixed(1)} s | ${mib(r.peakRss)} | ${mib(r.idleAfter)} | ${r.total} (${verbs}) |`);
+  const cpu = Object.entries(r.cpu).map(([p, s]) => `${p} ${s}`).join(", ");
+  console.log(`| ${r.n} | ${r.n * 4} | ${r.ready}/${r.n} | ${r.seconds.toFixed(1)} s | ${mib(r.peakRss)} | ${mib(r.idleBefore)} / ${mib(r.idleAfter)} | ${r.total} (${verbs}) | ${cpu} |`);
 }

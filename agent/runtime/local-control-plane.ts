@@ -247,6 +247,9 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
       "--use-service-account-credentials=false",
       "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle",
       "--leader-elect=false", "--port=0", `--secure-port=${await freePort()}`, "--bind-address=127.0.0.1",
+      // The default client limit (20 requests/s) makes the controller-manager, not the system under test,
+      // the bottleneck when hundreds of Deployments must become Available (bench/flux-benchmark.ts).
+      "--kube-api-qps=200", "--kube-api-burst=400", "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
     ], dir);
     procs.push(controllerManager);
     // The default ServiceAccount appearing proves the controllers run.
