@@ -6,7 +6,7 @@ import process from "node:process";
 // Deno's node:crypto.verify needs a fix before keyless (sigstore) verification can run.
 import "./runtime/sigstore-shim.ts";
 import { dispatch } from "./cli/dispatch.ts";
-import { commands } from "./cli/registry.ts";
+import { loadCommands } from "./cli/registry.ts";
 
 const controller = new AbortController();
 let interrupted = 0;
@@ -18,7 +18,8 @@ const onSignal = (sig: string) => {
 process.on("SIGINT", () => onSignal("SIGINT"));
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 
-const code = await dispatch(process.argv.slice(2), commands, {
+const argv = process.argv.slice(2);
+const code = await dispatch(argv, await loadCommands(argv.find((a) => !a.startsWith("-"))), {
   out: (line) => process.stdout.write(line + "\n"),
   err: (line) => process.stderr.write(line + "\n"),
   env: process.env,

@@ -8,7 +8,7 @@ import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
-import { sigstoreKeyless } from "../verify/sigstore-keyless.ts";
+import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
@@ -18,7 +18,7 @@ import { createStoreFs } from "../runtime/store-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 import { nativeGunzip } from "../runtime/native-gunzip.ts";
 import { nodeSha1, zlibInflateAt } from "../runtime/native-git.ts";
-import { verifyGitSignatures } from "../source/git/verify-signature.ts";
+
 
 export interface AgentParts {
   store: ArtifactStore;
@@ -56,7 +56,9 @@ export function composeAgent(o: ComposeOptions): AgentParts {
       const r = await fetchGitArtifact({ ...req, applyIgnore: false, inflate: zlibInflateAt, sha1: nodeSha1 });
       return r.unchanged ? r : { ...r, message: r.commitMeta.message, signed: { commit: r.commitObject, tag: r.tagObject } };
     },
+    // openpgp (~26 MiB resident) loads only when a GitRepository asks for verification.
     verifyGit: async ({ mode, keys, commit, revision, signed }) => {
+      const { verifyGitSignatures } = await import("../source/git/verify-signature.ts");
       const v = await verifyGitSignatures({ mode: mode as "HEAD", keys, commitId: commit, commit: signed.commit as never, tag: signed.tag as never, revision });
       return v.verified ? { verified: true, message: v.message } : { verified: false, reason: `${v.reason}: ${v.message}` };
     },
@@ -79,8 +81,19 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     sha256: nativeSha256,
     gunzip: nativeGunzip(),
     fetchFor: (tls) => createFetch(tls),
-    keyless: (root) => sigstoreKeyless(root),
+    // @sigstore/verify (~13 MiB resident) loads only for keyless verification.
+    keyless: (root) => lazyKeyless(root),
     onFetched: onFetched("OCIRepository"),
   });
   return { store, cache, reconcilers: [git, oci, bucket, kustomization] };
+}
+
+function lazyKeyless(trustedRootJson?: string): KeylessVerifier {
+  let real: Promise<KeylessVerifier> | undefined;
+  return {
+    async verify(bundle, artifact) {
+      real ??= import("../verify/sigstore-keyless.ts").then((m) => m.sigstoreKeyless(trustedRootJson));
+      return (await real).verify(bundle, artifact);
+    },
+  };
 }

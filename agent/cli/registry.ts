@@ -1,21 +1,23 @@
-/** Every `rivulet` subcommand. Add a command group by importing its list here. */
+/**
+ * Every `rivulet` subcommand, grouped by the module that implements it. Only the group a command line
+ * names is loaded: `rivulet run` does not pay for the OCI, sigstore or kustomize modules it never uses
+ * (memory is one of rivulet's goals; bench/flux-benchmark.ts reports the agent's RSS).
+ */
 import type { Command } from "./command.ts";
-import { artifactCommands } from "./artifact.ts";
-import { buildCommand } from "./build.ts";
-import { demoCommand } from "./demo.ts";
-import { diffCommand } from "./diff.ts";
-import { objectCommands } from "./objects.ts";
-import { ociCommands } from "./oci.ts";
-import { runCommand } from "./run.ts";
-import { versionCommand } from "./version.ts";
 
-export const commands: Command[] = [
-  ...artifactCommands,
-  buildCommand,
-  runCommand,
-  demoCommand,
-  diffCommand,
-  ...objectCommands,
-  ...ociCommands,
-  versionCommand,
+const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
+  { words: ["run"], load: async () => [(await import("./run.ts")).runCommand] },
+  { words: ["demo"], load: async () => [(await import("./demo.ts")).demoCommand] },
+  { words: ["get", "reconcile", "suspend", "resume", "tree", "events", "create"], load: async () => (await import("./objects.ts")).objectCommands },
+  { words: ["diff"], load: async () => [(await import("./diff.ts")).diffCommand] },
+  { words: ["build"], load: async () => [(await import("./build.ts")).buildCommand] },
+  { words: ["artifact"], load: async () => (await import("./artifact.ts")).artifactCommands },
+  { words: ["push", "pull", "tag", "sign", "verify"], load: async () => (await import("./oci.ts")).ociCommands },
+  { words: ["version"], load: async () => [(await import("./version.ts")).versionCommand] },
 ];
+
+/** The commands for a command line starting with `firstWord`; all of them for help or an unknown word. */
+export async function loadCommands(firstWord?: string): Promise<Command[]> {
+  const named = GROUPS.filter((g) => g.words.includes(firstWord ?? ""));
+  return (await Promise.all((named.length ? named : GROUPS).map((g) => g.load()))).flat();
+}

@@ -186,8 +186,13 @@ export class LiveCache {
    * `desired` what was sent. Updates the live copy and the record.
    */
   record(live: KubeObject, desired: KubeObject, ignore?: PointerTrie): void {
-    const slim = this.#put(live, true);
-    this.#remember(slim, this.desiredHash(desired), ignore);
+    const answer = slimObject(live, this.fieldManager, this.#hasherOrThrow());
+    const key = keyOf(answer);
+    const have = this.#objects.get(key);
+    // Watch events can overtake our own apply response (a controller writes status at once): never
+    // replace a newer live copy with the older answer, or the cache would hold stale health and drift.
+    if (!have || have.uid !== answer.uid || !newer(have.resourceVersion, answer.resourceVersion)) this.#objects.set(key, answer);
+    this.#remember(answer, this.desiredHash(desired), ignore);
   }
 
   /** Forgets the record of an object (after pruning it). */

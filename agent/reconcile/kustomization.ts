@@ -23,6 +23,7 @@ import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from 
 import { guardObjects } from "./tenant-guard.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftPlan, reportDrift } from "./kustomization-drift.ts";
+import { cachedReader, keyString } from "./cached-reader.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
 
 const API = "kustomize.toolkit.fluxcd.io/v1";
@@ -123,9 +124,16 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       // 5. Apply in stages; the live cache lets unchanged objects through without any request.
       await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
       const drift = deps.liveCache && cacheReady ? await driftPlan(deps.liveCache, obj, objects, ctx.status().lastAppliedRevision === artifact.revision) : undefined;
+      const appliedGeneration = new Map<string, number>();
+      const onApplied = drift
+        ? (answer: KubeObject, desired: KubeObject) => {
+            drift.record(answer, desired);
+            if (answer.metadata.generation !== undefined) appliedGeneration.set(keyString({ ...answer, name: answer.metadata.name, namespace: answer.metadata.namespace }), answer.metadata.generation);
+          }
+        : undefined;
       let changeSet: ChangeSet;
       try {
-        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied: drift?.record });
+        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied });
       } catch (err) {
         if (err instanceof ApplyError) throw new TransientError("ReconciliationFailed", `${self}: ${err.message}`, { cause: err });
         throw err;
@@ -171,7 +179,9 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       }
       if (healthKeys.length) {
         const wasHealthy = (ctx.status().conditions ?? []).find((c) => c.type === "Healthy")?.status === "True";
-        const health = await waitForHealthy(acting, healthKeys, { timeoutMs, pollMs: deps.healthPollMs, failFast: true });
+        // Health reads come from the watch-fed live cache when it is current, not from polling GETs.
+        const reader = deps.liveCache && cacheReady ? cachedReader(acting, deps.liveCache, appliedGeneration) : acting;
+        const health = await waitForHealthy(reader, healthKeys, { timeoutMs, pollMs: deps.healthPollMs, failFast: true });
         if (!health.healthy) {
           throw new TransientError("HealthCheckFailed", `${self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
         }

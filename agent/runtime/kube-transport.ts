@@ -1,11 +1,15 @@
 /**
- * Builds the KubeClient transport from a kubeconfig with @kubernetes/client-node 1.4.0 (pinned:
- * DESIGN.md), which resolves contexts, tokens, client certificates, exec plugins and in-cluster config.
- * Requests go out over node:https with the CA and credentials client-node puts on the request options,
- * through one keep-alive agent, which verifies the CA on Bun, Deno and Node alike.
+ * Builds the KubeClient transport from a kubeconfig. Requests go out over node:https through one
+ * keep-alive agent, which verifies the CA on Bun, Deno and Node alike.
+ *
+ * Credentials: the common kubeconfigs (a bearer token or token file, client certificates, CA data or
+ * file, and the in-cluster ServiceAccount) are read by kubeconfig.ts, so the agent does not load
+ * @kubernetes/client-node (~43 MiB resident under Bun) for them; exec plugins and auth providers go
+ * through client-node 1.4.0 (pinned: DESIGN.md), loaded only then.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request, type RequestOptions } from "node:https";
+import { readKubeconfig, type ResolvedKubeconfig } from "./kubeconfig.ts";
 import { request as httpRequest } from "node:http";
 import type { IncomingMessage } from "node:http";
 import type { KubeRequest, KubeResponse, Transport } from "../kube/transport.ts";
@@ -26,20 +30,37 @@ export interface ConnectOptions {
 }
 
 export function connect(opts: ConnectOptions = {}): ClusterConnection {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (opts.context) kc.setCurrentContext(opts.context);
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) {
-    throw new Error(
-      `Cannot find a cluster in the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ""}: set --kubeconfig or KUBECONFIG, or run inside a cluster`,
-    );
-  }
-  const ctx = kc.getContextObject(kc.getCurrentContext());
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const base = new URL(cluster.server);
+  const cfg = readKubeconfig(opts);
+  const base = new URL(cfg.server);
   const isHttps = base.protocol === "https:";
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  let clientNode: Promise<KubeConfig> | undefined;
+
+  /** TLS material and the Authorization header for one request. */
+  const credentials = async (o: RequestOptions): Promise<void> => {
+    if (cfg.needsClientNode) {
+      // Exec plugins, OIDC and cloud auth providers: client-node resolves (and refreshes) them.
+      clientNode ??= import("@kubernetes/client-node").then((m) => {
+        const kc = new m.KubeConfig();
+        if (cfg.file) kc.loadFromFile(cfg.file);
+        else kc.loadFromDefault();
+        if (opts.context) kc.setCurrentContext(opts.context);
+        return kc;
+      });
+      await (await clientNode).applyToHTTPSOptions(o);
+      return;
+    }
+    o.ca = cfg.ca;
+    o.cert = cfg.cert;
+    o.key = cfg.key;
+    if (cfg.insecureSkipTlsVerify) o.rejectUnauthorized = false;
+    if (cfg.tlsServerName) o.servername = cfg.tlsServerName;
+    const token = cfg.token();
+    const headers = (o.headers ?? {}) as Record<string, string>;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (cfg.basic) headers.Authorization = `Basic ${btoa(`${cfg.basic.username}:${cfg.basic.password}`)}`;
+    o.headers = headers;
+  };
 
   const transport: Transport = async (req: KubeRequest) => {
     const url = new URL(req.path, base);
@@ -49,8 +70,7 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
     // "400 Bad Request" under Bun's node:https.
     const lengths: Record<string, string> = body ? { "Content-Length": String(body.byteLength) } : {};
     const o: RequestOptions = { method: req.method, headers: { Accept: "application/json", ...req.headers, ...lengths } };
-    // Sets ca/cert/key and the Authorization header (refreshing exec/OIDC tokens when they expire).
-    await kc.applyToHTTPSOptions(o);
+    await credentials(o);
     if (isHttps) o.agent = agent;
     const res: IncomingMessage = await new Promise((resolve, reject) => {
       const r = (isHttps ? request : httpRequest)(url, o, resolve);
@@ -64,8 +84,10 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
     });
     return wrap(res);
   };
-  return { transport, server: cluster.server, namespace: ctx?.namespace, user: kc.getCurrentUser()?.name ?? "", context: kc.getCurrentContext() };
+  return { transport, server: cfg.server, namespace: cfg.namespace, user: cfg.user, context: cfg.context };
 }
+
+export type { ResolvedKubeconfig };
 
 function wrap(res: IncomingMessage): KubeResponse {
   return {

@@ -13,6 +13,10 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 import type { Transport } from "../../agent/kube/transport.ts";
 import { connect } from "../../agent/runtime/kube-transport.ts";
 import { testCluster } from "../support/cluster.ts";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocuments } from "../../agent/yaml/parse.ts";
 
 let client: KubeClient;
 let ns: string;
@@ -230,6 +234,24 @@ describe("discovery", () => {
     });
     expect(info).toMatchObject({ plural: "widgets", namespaced: true, group });
     await client.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${group}` });
+  });
+});
+
+describe("credentials", () => {
+  test("an exec credential plugin is run through client-node, loaded only for it", async () => {
+    const c = await testCluster();
+    const admin = parseDocuments(readFileSync(c.kubeconfig, "utf8"))[0] as { users: Array<{ user: { token?: string } }>; [k: string]: unknown };
+    const token = admin.users[0]!.user.token;
+    if (!token) return console.warn("skipped: the test cluster's kubeconfig has no static token to hand out");
+    const dir = mkdtempSync(join(tmpdir(), "rivulet-exec-"));
+    const plugin = join(dir, "cred.sh");
+    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, { mode: 0o755 });
+    const kc = join(dir, "exec.kubeconfig");
+    writeFileSync(kc, JSON.stringify({ ...admin, users: [{ ...admin.users[0], user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } } }] }));
+    const viaExec = createHttpClient({ transport: connect({ kubeconfig: kc }).transport });
+    const list = await viaExec.list({ apiVersion: "v1", kind: "ConfigMap", namespace: ns });
+    expect(Array.isArray(list.items)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -52,7 +52,7 @@ describe("rivulet run as a tenant", () => {
       expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]/m);
       agent.child.kill("SIGTERM");
       expect(await agent.exited).toBe(0);
-      expect(agent.lines.at(-1)).toMatchObject({ msg: "stopped" });
+      expect(agent.lines.find((l) => l.msg === "stopped")).toMatchObject({ level: "info", reason: "received SIGTERM" });
       // The Lease was released so a standby takes over at once.
       expect(await holder()).toBe("");
     } finally {
