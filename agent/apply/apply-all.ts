@@ -68,6 +68,11 @@ export interface ApplyAllOptions {
    */
   onApplied?: (answer: KubeObject, desired: KubeObject) => void;
   /**
+   * True when the object is known not to exist (a watch-fed cache has listed its kind without it): the
+   * read before the dry-run is skipped. The dry-run still validates and says whether it existed.
+   */
+  absent?: (desired: KubeObject) => boolean;
+  /**
    * Dry-run objects that do not exist yet before applying anything (default true, Flux's behaviour: an
    * invalid new object stops the whole stage). With false, objects a LIST showed absent are applied
    * directly, one request instead of two, and an invalid one fails at apply time after valid ones of
@@ -140,7 +145,8 @@ async function applyStage(
     const restEntries = rest.length ? await applyStage(client, rest, { ...opts, skip: undefined }, retryDiscovery, before) : [];
     return [...known.map((o) => changeSetEntry(o, "unchanged")), ...restEntries];
   }
-  const live = await prefetch(client, objs, limit);
+  const live = await prefetch(client, objs.filter((o) => !opts.absent?.(o)), limit);
+  for (const o of objs) if (opts.absent?.(o)) live.set(idOf(o), undefined);
   const drift = opts.driftCheck ?? hasDrifted;
   const rules = opts.cleanup === false ? undefined : (opts.cleanup ?? defaultCleanupRules(fieldManager));
 

@@ -28,6 +28,8 @@ export interface DriftPlan {
   skip(desired: KubeObject): boolean;
   /** applyAll's onApplied hook: remember what the server has now. */
   record(answer: KubeObject, desired: KubeObject): void;
+  /** applyAll's absent hook: the cache has listed the kind and holds no such object. */
+  absent(desired: KubeObject): boolean;
 }
 
 export async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeObject[], revisionApplied: boolean): Promise<DriftPlan> {
@@ -55,6 +57,10 @@ export async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeO
     },
     record(answer, desired) {
       cache.record(answer, desired, ignoreTrie(rules, desired));
+    },
+    absent(desired) {
+      const ref = { apiVersion: desired.apiVersion, kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name! };
+      return cache.synced(desired.apiVersion, desired.kind) && !cache.get(ref);
     },
   };
 }

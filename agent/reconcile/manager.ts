@@ -6,7 +6,9 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../core/logger.ts";
 import type { EventRecorder } from "../status/events.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
-import { Controller, type Reconciler } from "./controller.ts";
+import { Controller, type FluxObject, type Reconciler } from "./controller.ts";
+import { watchLoop } from "../kube/watch-loop.ts";
+import { messageOf } from "../core/errors.ts";
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -20,8 +22,10 @@ export interface ManagerOptions {
 
 export class Manager {
   readonly controllers: Controller[];
+  readonly #o: ManagerOptions;
 
   constructor(reconcilers: Reconciler[], o: ManagerOptions) {
+    this.#o = o;
     this.controllers = reconcilers.map(
       (r) =>
         new Controller(r, {
@@ -73,7 +77,66 @@ export class Manager {
     for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind }, c.queueDepth);
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    await Promise.all(this.controllers.map((c) => c.run(signal)));
+  /** Objects ("Kind/name") whose spec names the Secret: credentials, TLS, verification keys, substitutions. */
+  usersOfSecret(name: string): string[] {
+    const out: string[] = [];
+    for (const c of this.controllers) {
+      for (const o of c.cache.values()) if (secretNames(o).includes(name)) out.push(`${c.kind}/${o.metadata.name}`);
+    }
+    return out;
   }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([...this.controllers.map((c) => c.run(signal)), this.#watchSecrets(signal)]);
+  }
+
+  /**
+   * A changed Secret (rotated credentials, a new verification key) is acted on at once by the objects
+   * that reference it, not at their next interval. Only versions are compared; Secret data is not kept.
+   */
+  async #watchSecrets(signal: AbortSignal): Promise<void> {
+    const versions = new Map<string, string>();
+    let synced = false;
+    await watchLoop(this.#o.client, { apiVersion: "v1", kind: "Secret", namespace: this.#o.namespace }, {
+      signal,
+      labelSelector: undefined,
+      onSync: (items) => {
+        for (const s of items) {
+          const name = s.metadata.name!;
+          if (synced && versions.get(name) !== s.metadata.resourceVersion) this.enqueue(this.usersOfSecret(name));
+          versions.set(name, s.metadata.resourceVersion ?? "");
+        }
+        synced = true;
+      },
+      onEvent: (ev) => {
+        const name = ev.object.metadata.name!;
+        if (ev.type === "DELETED") versions.delete(name);
+        else versions.set(name, ev.object.metadata.resourceVersion ?? "");
+        this.enqueue(this.usersOfSecret(name));
+      },
+      onError: (err) => this.#o.log.debug("watch of Secrets failed, retrying", { error: messageOf(err) }),
+    });
+  }
+}
+
+/** Every Secret name an object's spec refers to, in the places Flux's kinds have them. */
+export function secretNames(o: FluxObject): string[] {
+  const spec = (o.spec ?? {}) as {
+    secretRef?: { name?: string };
+    certSecretRef?: { name?: string };
+    proxySecretRef?: { name?: string };
+    verify?: { secretRef?: { name?: string }; trustedRootSecretRef?: { name?: string } };
+    decryption?: { secretRef?: { name?: string } };
+    postBuild?: { substituteFrom?: Array<{ kind?: string; name?: string }> };
+  };
+  const names = [
+    spec.secretRef?.name,
+    spec.certSecretRef?.name,
+    spec.proxySecretRef?.name,
+    spec.verify?.secretRef?.name,
+    spec.verify?.trustedRootSecretRef?.name,
+    spec.decryption?.secretRef?.name,
+    ...(spec.postBuild?.substituteFrom ?? []).filter((s) => s.kind === "Secret").map((s) => s.name),
+  ];
+  return names.filter((n): n is string => Boolean(n));
 }

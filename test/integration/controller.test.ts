@@ -4,6 +4,7 @@
  * deletion through finalize. The kind-specific part is a few lines of pure logic driven by spec.path.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createServer } from "node:http";
 import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
@@ -19,6 +20,9 @@ const ac = new AbortController();
 const finalized: string[] = [];
 const calls = new Map<string, number>();
 const metrics = agentMetrics();
+/** A stand-in for Flux's notification-controller: records what is POSTed to it, answers 202. */
+const forwarded: Array<Record<string, unknown>> = [];
+let receiver: ReturnType<typeof createServer>;
 
 const reconciler: Reconciler = {
   apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -54,13 +58,24 @@ beforeAll(async () => {
   client = await adminClient();
   ns = await uniqueNamespace("ctl");
   const log = createLogger(() => {}, { level: "error" });
-  const events = createEventRecorder({ client, controllerFor: () => "kustomize-controller", instance: "test", log });
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      forwarded.push(JSON.parse(body));
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  const eventsAddr = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
+  const events = createEventRecorder({ client, controllerFor: () => "kustomize-controller", instance: "test", log, eventsAddr });
   const controller = new Controller(reconciler, { client, namespace: ns, log, events, metrics });
   void controller.run(ac.signal);
   await controller.synced();
 });
 afterAll(async () => {
   ac.abort();
+  receiver?.close();
   await deleteNamespace(ns);
 });
 
@@ -114,6 +129,17 @@ describe("controller choreography", () => {
       return hit.length ? hit : undefined;
     });
     expect(events[0]).toMatchObject({ reason: "BuildFailed", message: "kustomization path not found: ./terminal", source: { component: "kustomize-controller" } });
+    // The same event went to the notification-controller address in Flux's event format.
+    const sent = await eventually("the forwarded event", async () => forwarded.find((e) => (e.involvedObject as { name: string }).name === "stuck"));
+    expect(sent).toMatchObject({
+      involvedObject: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: "stuck", namespace: ns },
+      severity: "error",
+      reason: "BuildFailed",
+      message: "kustomization path not found: ./terminal",
+      reportingController: "kustomize-controller",
+      reportingInstance: "test",
+    });
+    expect(String(sent.timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const n = calls.get("stuck");
     await new Promise((r) => setTimeout(r, 1500));
     expect(calls.get("stuck")).toBe(n);

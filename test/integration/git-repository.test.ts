@@ -167,6 +167,13 @@ describe("GitRepository", () => {
     expect(cond(bad, "FetchFailed")!.message).toMatch(/401|auth/i);
     expect(artifact(bad)).toEqual(artifact(good));
     expect((await fetch(artifact(bad)!.url)).status).toBe(200);
+    // Fixing the Secret is enough: the agent watches referenced Secrets (the interval is 10 minutes).
+    await client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "creds", namespace: ns }, stringData: { username: "alice", password: "s3cret" } }, fm);
+    const fixed = await eventually("recovery after the Secret was fixed", async () => {
+      const o = await get("private");
+      return cond(o, "Ready")?.status === "True" && !cond(o, "FetchFailed") ? o : undefined;
+    });
+    expect(artifact(fixed)!.revision).toBe(`master@sha1:${c}`);
   });
 
   test("with the git server down the object reports the failure and keeps serving its last artifact, also after an agent restart", async () => {
