@@ -6,6 +6,7 @@
  * compress/gzip as Flux writes it: no name, mtime 0, XFL 0, OS 255 (unknown).
  */
 import { Gzip } from "fflate";
+import { concat } from "../core/bytes.ts";
 
 export const DEFAULTS = {
   level: 6,
@@ -37,15 +38,3 @@ export class DeterministicGzip {
   }
 }
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

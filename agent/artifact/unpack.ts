@@ -9,7 +9,7 @@
  */
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
 import { writeTree, type FileTree, type TreeSink } from "./file-tree.ts";
-import { concat } from "./gzip.ts";
+import { concat } from "../core/bytes.ts";
 import { gunzip, type NativeGunzip } from "./gunzip.ts";
 import { BLOCK } from "./tar-format.ts";
 import type { TarIndexer } from "./tar-index.ts";

@@ -13,6 +13,7 @@ import { readKubeconfig, type ResolvedKubeconfig } from "./kubeconfig.ts";
 import { request as httpRequest } from "node:http";
 import type { IncomingMessage } from "node:http";
 import type { KubeRequest, KubeResponse, Transport } from "../kube/transport.ts";
+import { concat } from "../core/bytes.ts";
 
 export interface ClusterConnection {
   transport: Transport;
@@ -117,14 +118,3 @@ function wrap(res: IncomingMessage): KubeResponse {
   };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}

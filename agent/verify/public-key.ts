@@ -6,6 +6,7 @@
  * is converted here.
  */
 import { base64Decode } from "../source/oci/registry-auth.ts";
+import { concat } from "../core/bytes.ts";
 
 export type KeyAlgorithm = "ecdsa-p256" | "ecdsa-p384" | "ecdsa-p521" | "rsa" | "ed25519";
 
@@ -146,12 +147,3 @@ function tlv(tag: number, body: Uint8Array): Uint8Array {
   return concat([Uint8Array.of(tag, ...len), body]);
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

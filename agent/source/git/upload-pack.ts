@@ -11,6 +11,7 @@
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { DELIM, demuxSideband, FLUSH, pktLine, pktText, readPkts, type Pkt } from "./pkt-line.ts";
+import { concat } from "../../core/bytes.ts";
 
 export const DEFAULTS = {
   /** Largest response body accepted (the packfile), 1 GiB. */
@@ -295,16 +296,6 @@ async function readBody(res: Response, max: number, shown: string): Promise<Uint
   return concat(chunks);
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
 
 function base64(s: string): string {
   const bytes = new TextEncoder().encode(s);

@@ -11,6 +11,7 @@ import type { Fetch } from "../../core/fetch.ts";
 import { wasmSha256, type Sha256Factory } from "../../artifact/digest.ts";
 import { MANIFEST_ACCEPT } from "./media-types.ts";
 import { basicAuthorization, parseChallenges, type RegistryCredentials } from "./registry-auth.ts";
+import { concat } from "../../core/bytes.ts";
 
 export const DEFAULTS = {
   /** Manifests and indexes larger than this are refused (distribution itself caps them at 4 MiB). */
@@ -206,7 +207,7 @@ export class RegistryClient {
     }
     const actual = `sha256:${hash.hex()}`;
     if (actual !== desc.digest) throw new DigestMismatchError(`Cannot trust the blob ${desc.digest}: its content hashes to ${actual}`);
-    return concat(chunks, total);
+    return concat(chunks);
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -407,16 +408,6 @@ async function readCapped(res: Response, max: number, what: string): Promise<Uin
     }
     chunks.push(r.value);
   }
-  return concat(chunks, total);
+  return concat(chunks);
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
