@@ -26,6 +26,8 @@ const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const Ns = sizes.length ? sizes : [100, 500, 1000];
 const FM = { fieldManager: "bench" };
 const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "10";
+/** Extra flags for the agent's Bun, e.g. RIVULET_BENCH_BUN_FLAGS=--smol. */
+const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
 
 const app = `apiVersion: v1
 kind: ServiceAccount
@@ -119,7 +121,7 @@ async function runOnce(n: number) {
 
     const port = await freePort();
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    const agent = spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(storage, "data"), "--log-level", "error", "--concurrent", concurrent], { stdio: ["ignore", "ignore", "inherit"] });
+    const agent = spawn(join(root, "node_modules/.bin/bun"), [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(storage, "data"), "--log-level", "error", "--concurrent", concurrent], { stdio: ["ignore", "ignore", "inherit"] });
     await new Promise((r) => setTimeout(r, 3000));
     const idle = rssOf(agent.pid!).rss;
 
