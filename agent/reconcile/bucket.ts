@@ -13,6 +13,7 @@ import { fetchBucketArtifact } from "../source/bucket/fetch-bucket-artifact.ts";
 import { bucketCredentialsFromSecret } from "../source/bucket/bucket-credentials.ts";
 import type { Reconciler } from "./controller.ts";
 import { readRawSecret, readSourceSecret, sourceFailure, sourceSuccess, storeArtifact, tlsFromSecret } from "./source-common.ts";
+import type { BucketSpec } from "../api/bucket.ts";
 
 export interface BucketDeps {
   store: ArtifactStore;
@@ -21,19 +22,6 @@ export interface BucketDeps {
   onFetched?(bytes: number, seconds: number): void;
 }
 
-interface BucketSpec {
-  provider?: string;
-  bucketName: string;
-  endpoint: string;
-  region?: string;
-  prefix?: string;
-  insecure?: boolean;
-  ignore?: string;
-  sts?: unknown;
-  timeout?: string;
-  secretRef?: { name: string };
-  certSecretRef?: { name: string };
-}
 
 export function bucketReconciler(deps: BucketDeps): Reconciler {
   return {

@@ -18,6 +18,7 @@ import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import type { Condition } from "../status/conditions.ts";
 import { readSourceSecret, sourceFailure, sourceSuccess, storeArtifact, tlsFromSecret } from "./source-common.ts";
+import type { GitRepositorySpec } from "../api/git-repository.ts";
 
 export interface GitRef {
   branch?: string;
@@ -64,18 +65,6 @@ export interface GitRepositoryDeps {
   onFetched?(bytes: number, seconds: number): void;
 }
 
-interface GitRepositorySpec {
-  url: string;
-  interval: string;
-  timeout?: string;
-  ref?: GitRef;
-  secretRef?: { name: string };
-  ignore?: string;
-  include?: Array<{ repository: { name: string }; fromPath?: string; toPath?: string }>;
-  sparseCheckout?: string[];
-  verify?: { mode?: string; secretRef?: { name: string } };
-  suspend?: boolean;
-}
 
 const API = "source.toolkit.fluxcd.io/v1";
 

@@ -15,6 +15,7 @@ import { mapFileTree } from "../build/file-tree.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../build/flux-build.ts";
 import type { FluxKustomizationSpec } from "../build/flux-overlay.ts";
+import type { KustomizationSpec as ApiKustomizationSpec } from "../api/kustomization.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { applyAll, ApplyError, finalizeInventory, formatChangeSet, hasChanged, inventoryFromChangeSet, prune, PruneError, skippedEntries, staleObjects, entryKey, type Inventory, type ChangeSet } from "../apply/index.ts";
 import { waitForHealthy } from "../health/index.ts";
@@ -52,20 +53,8 @@ export interface KustomizationDeps {
   healthPollMs?: number;
 }
 
-interface KustomizationSpec extends FluxKustomizationSpec {
-  interval: string;
-  retryInterval?: string;
-  timeout?: string;
-  sourceRef: { kind: string; name: string; namespace?: string; apiVersion?: string };
-  dependsOn?: Array<{ name: string; namespace?: string }>;
-  prune: boolean;
-  force?: boolean;
-  wait?: boolean;
-  healthChecks?: Array<{ apiVersion?: string; kind: string; name: string; namespace?: string }>;
-  serviceAccountName?: string;
-  deletionPolicy?: "MirrorPrune" | "Delete" | "WaitForTermination" | "Orphan";
-  suspend?: boolean;
-}
+/** The API's spec, read where the build expects its overlay fields. */
+type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
 
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;

@@ -20,6 +20,7 @@ import { verifyOciArtifact } from "../verify/verify-oci-artifact.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import type { Reconciler } from "./controller.ts";
 import { readSourceSecret, sourceFailure, sourceSuccess, storeArtifact, tlsFromSecret } from "./source-common.ts";
+import type { OCIRepositorySpec } from "../api/oci-repository.ts";
 
 export interface OciRepositoryDeps {
   store: ArtifactStore;
@@ -31,22 +32,6 @@ export interface OciRepositoryDeps {
   onFetched?(bytes: number, seconds: number): void;
 }
 
-interface OciSpec {
-  url: string;
-  ref?: { tag?: string; semver?: string; semverFilter?: string; digest?: string };
-  layerSelector?: { mediaType?: string; operation?: "extract" | "copy" };
-  secretRef?: { name: string };
-  certSecretRef?: { name: string };
-  insecure?: boolean;
-  ignore?: string;
-  timeout?: string;
-  verify?: {
-    provider: "cosign" | "notation";
-    secretRef?: { name: string };
-    matchOIDCIdentity?: Array<{ issuer: string; subject: string }>;
-    trustedRootSecretRef?: { name: string };
-  };
-}
 
 export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler {
   return {
@@ -55,7 +40,7 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler {
     controllerName: "source-controller",
 
     async reconcile(obj, ctx) {
-      const spec = obj.spec as unknown as OciSpec;
+      const spec = obj.spec as unknown as OCIRepositorySpec;
       const pull = spec.secretRef ? await readSourceSecret(ctx, obj, spec.secretRef.name) : undefined;
       const host = parseOciReference(spec.url).host;
       const credentials = pull?.[".dockerconfigjson"] ? credentialsFromDockerConfig(pull[".dockerconfigjson"], host) : undefined;
@@ -122,7 +107,7 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler {
       return sourceSuccess(stored, observed, v ? verified(`${v.method}, ${v.format}`) : []);
 
 
-      async function verificationInputs(verify: NonNullable<OciSpec["verify"]>) {
+      async function verificationInputs(verify: NonNullable<OCIRepositorySpec["verify"]>) {
         const keySecret = verify.secretRef ? await readSourceSecret(ctx, obj, verify.secretRef.name) : {};
         const keys = Object.entries(keySecret).filter(([k]) => k.endsWith(".pub")).map(([name, pem]) => ({ name, pem }));
         const root = verify.trustedRootSecretRef ? (await readSourceSecret(ctx, obj, verify.trustedRootSecretRef.name))["trusted_root.json"] : undefined;
