@@ -22,7 +22,7 @@ const FIXED: FileTree = new Map<string, TreeNode>([
   ["ünï/cödé.yaml", file("a: b\n")],
   ["empty", { kind: "dir", mode: 0o700 }],
 ]);
-const FIXED_DIGEST = "sha256:3f8940d8568cfe8823212da4788f1c56ffc7739a2a3f7b2e5e5fc3f0298b5af3";
+const FIXED_DIGEST = "sha256:213313b2925329943ac2836d857b970e3e084fb0dbe1cd90a848fca7f856d458";
 
 function temp(): string {
   return mkdtempSync(join(tmpdir(), "rivulet-pack-"));

@@ -2,15 +2,17 @@
  * Packs a directory tree into a tar.gz in Flux's artifact format (reference/flux.md §2.2): a lexical
  * depth-first walk starting with a "." directory entry, only regular files and directories (anything else
  * is skipped, never followed), uid/gid 0, empty owner names, mtime 0, modes 0750 for directories, 0600 for
- * files and 0700 for files with any execute bit, gzip at the default level. The bytes depend only on the
- * tree, never on the runtime (see gzip.ts), so the digest is stable across Bun, Deno and Node.
+ * files and 0700 for files with any execute bit, then gzip. The tar is assembled in one buffer and
+ * compressed in one shot by the WASM deflate (gzip.ts): its bytes depend only on the tree, never on the
+ * runtime, so the digest is stable across Bun, Deno and Node. The whole tar is held in memory.
  * Exclusions are Flux's `.sourceignore` rules plus `spec.ignore` (source-ignore.ts).
  */
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
 import type { SourceEntry, TreeSource } from "./file-tree.ts";
-import { DeterministicGzip } from "./gzip.ts";
+import { gzipDeterministic } from "./gzip.ts";
 import { createSourceIgnore, DEFAULTS as IGNORE, type IgnoreFile } from "./source-ignore.ts";
-import { TAR_TRAILER, tarHeader, tarPadding } from "./tar-write.ts";
+import { padded } from "./tar-format.ts";
+import { TAR_TRAILER, tarHeader } from "./tar-write.ts";
 
 export const DEFAULTS = {
   dirMode: 0o750,
@@ -48,25 +50,35 @@ export async function pack(source: TreeSource, options: PackOptions = {}): Promi
   const ignoreFiles: IgnoreFile[] = [];
   await walk(source, "", walked, ignoreFiles);
   const filter = createSourceIgnore(ignoreFiles, options.ignore);
-  const gz = new DeterministicGzip();
-  gz.push(tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
+  // Headers and file contents in order; each starts on a 512-byte block, the gaps stay zero.
+  const parts: Uint8Array[] = [tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 })];
   let entries = 1;
   for (const { path, entry } of walked) {
     if (!options.noFilter && filter.ignores(path, entry.kind === "dir")) continue;
     entries++;
     if (entry.kind === "dir") {
-      gz.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
+      parts.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
       continue;
     }
     const data = await source.read(path);
     const mode = entry.mode & 0o111 ? DEFAULTS.execMode : DEFAULTS.fileMode;
-    gz.push(tarHeader({ name: path, type: "file", mode, size: data.length }));
-    gz.push(data);
-    gz.push(tarPadding(data.length));
+    parts.push(tarHeader({ name: path, type: "file", mode, size: data.length }), data);
   }
-  gz.push(TAR_TRAILER);
-  const bytes = gz.finish();
+  const bytes = gzipDeterministic(assemble(parts));
   return { bytes, digest: await digestOf(bytes, options.sha256), entries };
+}
+
+/** The tar: each part padded to whole blocks, then the two zero blocks that end an archive. */
+function assemble(parts: readonly Uint8Array[]): Uint8Array {
+  let size = TAR_TRAILER.length;
+  for (const p of parts) size += padded(p.length);
+  const tar = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    tar.set(p, at);
+    at += padded(p.length);
+  }
+  return tar;
 }
 
 /** Lexical (bytewise, as Go sorts) depth-first walk; collects `.sourceignore` files except under `.git`. */
