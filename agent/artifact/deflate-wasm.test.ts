@@ -1,0 +1,146 @@
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { inflateSync } from "fflate";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { crc32Wasm, deflateWasm } from "./deflate-wasm.ts";
+import { crc32Js } from "./crc32.ts";
+import { staleOutputs } from "../../wasm/build.ts";
+import { prng, randomBytes, yamlCorpus } from "./testdata/deflate-corpus.ts";
+
+/** Inflates with two independent decoders (zlib's C code, fflate's JS) and demands both give `data` back. */
+function expectRoundTrip(data: Uint8Array): Uint8Array {
+  const z = deflateWasm(data);
+  expect(Buffer.compare(inflateRawSync(z), data)).toBe(0);
+  expect(Buffer.compare(inflateSync(z), data)).toBe(0);
+  return z;
+}
+
+const cases: Array<[string, () => Uint8Array]> = [
+  ["empty input", () => new Uint8Array(0)],
+  ["one byte", () => new Uint8Array([0x41])],
+  ["all 256 byte values", () => Uint8Array.from({ length: 256 }, (_, i) => i)],
+  ["all 256 byte values, repeated", () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff)],
+  ["1 MiB of one byte", () => new Uint8Array(1 << 20).fill(0x78)],
+  ["incompressible random data", () => randomBytes(200_000, 1)],
+  ["text just under 32 KiB", () => yamlCorpus(32 * 1024 - 1, 2)],
+  ["text at 32 KiB", () => yamlCorpus(32 * 1024, 3)],
+  ["text just over 32 KiB", () => yamlCorpus(32 * 1024 + 1, 4)],
+  ["text across 64 KiB", () => yamlCorpus(64 * 1024 + 3, 5)],
+  ["a 40 KiB pattern repeated beyond the window", () => {
+    const unit = randomBytes(40 * 1024, 6);
+    const out = new Uint8Array(5 * unit.length);
+    for (let i = 0; i < 5; i++) out.set(unit, i * unit.length);
+    return out;
+  }],
+  ["random data then text then a run (stored, dynamic and long matches in one stream)", () => {
+    const parts = [randomBytes(70_000, 7), yamlCorpus(100_000, 8), new Uint8Array(70_000).fill(1)];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) out.set(p, (at += p.length) - p.length);
+    return out;
+  }],
+  ["skewed literals whose plain Huffman code is deeper than 15 bits", () => skewed(8)],
+];
+
+/** Byte i appears fib(i) times, shuffled: an unlimited Huffman code for these would be ~25 bits deep. */
+function skewed(seed: number): Uint8Array {
+  const counts = [1, 1];
+  while (counts.length < 26) counts.push(counts.at(-1)! + counts.at(-2)!);
+  const out = new Uint8Array(counts.reduce((a, b) => a + b, 0));
+  let at = 0;
+  counts.forEach((c, sym) => out.fill(sym, at, (at += c)));
+  const r = prng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = r() % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+test.each(cases)("deflate round-trips through zlib and fflate: %s", (_name, make) => {
+  expectRoundTrip(make());
+});
+
+test("deflate of an empty input is one empty final block", () => {
+  // BFINAL=1, BTYPE=01 (fixed), end-of-block: the two bytes every deflater emits for nothing.
+  expect([...deflateWasm(new Uint8Array(0))]).toEqual([0x03, 0x00]);
+});
+
+test("deflate stores incompressible data, adding 5 bytes per block of 16,384 symbols", () => {
+  const data = randomBytes(200_000, 9);
+  const z = expectRoundTrip(data);
+  expect(z[0]! & 0b110).toBe(0); // BTYPE 00: stored
+  // Random data has no matches, so each block holds 16,384 bytes sent as one stored block: header byte,
+  // LEN and NLEN (BLOCK_SYMS in wasm/deflate/assembly/layout.ts).
+  expect(z.length).toBeLessThanOrEqual(data.length + 5 * Math.ceil(data.length / 16384) + 1);
+});
+
+test("deflate compresses a multi-MB text corpus to within 10% of zlib level 6", () => {
+  const data = yamlCorpus(3_000_000, 10);
+  const z = expectRoundTrip(data);
+  expect(z.length).toBeLessThan(deflateRawSync(data, { level: 6 }).length * 1.1);
+});
+
+test("deflate compresses long runs with long matches", () => {
+  const z = expectRoundTrip(new Uint8Array(1 << 20).fill(0));
+  // 258-byte matches at distance 1 cost a few bits each: 1 MiB needs about 4,064 of them.
+  expect(z.length).toBeLessThan(2048);
+});
+
+test("deflate round-trips arbitrary bytes (property)", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 70_000 }), (data) => void expectRoundTrip(data)),
+    { numRuns: 150 },
+  );
+});
+
+/** Text-like input: words from a small vocabulary, some runs, and back-references to earlier slices. */
+const textLike = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("apiVersion: ", "kind: ", "metadata:\n", "  name: ", "value", "\n", " ", "---\n", "é"),
+      fc.stringMatching(/^[a-z0-9]{1,12}$/),
+      fc.tuple(fc.constantFrom("a", "\n", " ", "0"), fc.integer({ min: 1, max: 600 })).map(([c, n]) => c.repeat(n)),
+    ),
+    { maxLength: 3000 },
+  )
+  .chain((words) =>
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 3, max: 300 })), { maxLength: 20 }).map((refs) => {
+      let s = words.join("");
+      for (const [from, len] of refs) s += s.slice(s.length ? from % s.length : 0).slice(0, len);
+      return new TextEncoder().encode(s);
+    }),
+  );
+
+test("deflate round-trips text-like input with repeats (property)", () => {
+  fc.assert(fc.property(textLike, (data) => void expectRoundTrip(data)), { numRuns: 150 });
+});
+
+test("deflate output is a pure function of its input", () => {
+  const data = yamlCorpus(500_000, 11);
+  const a = deflateWasm(data);
+  deflateWasm(randomBytes(300_000, 12)); // whatever the module did in between
+  expect(Buffer.compare(deflateWasm(data), a)).toBe(0);
+});
+
+test("WASM CRC-32 matches the table loop in JS (property, including continuation)", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 5000 }), fc.nat(5000), (data, cut) => {
+      const at = Math.min(cut, data.length);
+      expect(crc32Wasm(data)).toBe(crc32Js(data));
+      expect(crc32Wasm(data.subarray(at), crc32Wasm(data.subarray(0, at)))).toBe(crc32Js(data));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("WASM CRC-32 gives the standard check values, also across its 1 MiB slices", () => {
+  expect(crc32Wasm(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+  expect(crc32Wasm(new Uint8Array(0))).toBe(0);
+  const big = randomBytes(3 * 1024 * 1024 + 5, 13);
+  expect(crc32Wasm(big)).toBe(crc32Js(big));
+});
+
+test("the committed wasm/deflate build matches a fresh build of its AssemblyScript source", async () => {
+  expect(await staleOutputs(["deflate"])).toEqual([]);
+}, 120_000);
