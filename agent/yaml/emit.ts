@@ -1,6 +1,6 @@
 /**
  * A fast YAML emitter for JSON-like values (the output of `rivulet build`), written like
- * `kubectl kustomize` output: keys sorted, two-space indentation, sequences under a key not indented,
+ * `kubectl kustomize` output: keys in go-yaml's natural order (key-order.ts), two-space indentation, sequences under a key not indented,
  * `{}` / `[]` for empty collections, strings styled by string-scalar.ts (plain, quoted or literal block).
  * The contract is that `parseDocuments(emitDocuments(xs))` equals `xs`.
  *
@@ -12,6 +12,7 @@
  * JSON.stringify, in arrays too), non-finite numbers and non-JSON types (error), nesting deeper than
  * DEFAULTS.maxDepth (error; parse.ts reads back at most 256 levels), `toJSON` (not called).
  */
+import { sortKeys } from "./key-order.ts";
 import { copyPlain, doubleQuoted, scalarStyle, stringScalar } from "./string-scalar.ts";
 
 export const DEFAULTS = {
@@ -130,29 +131,13 @@ function checkDepth(level: number): void {
   if (level > DEFAULTS.maxDepth) throw new Error(`Cannot emit YAML: nesting is deeper than ${DEFAULTS.maxDepth} levels (or the value is cyclic)`);
 }
 
-/** Keys of `o` in sorted order (insertion sort: manifests have few keys, often already in order). */
-function sortedKeys(o: object): string[] {
-  const ks = Object.keys(o);
-  for (let i = 1; i < ks.length; i++) {
-    const k = ks[i]!;
-    if (ks[i - 1]! <= k) continue;
-    let j = i - 1;
-    while (j >= 0 && ks[j]! > k) {
-      ks[j + 1] = ks[j]!;
-      j--;
-    }
-    ks[j + 1] = k;
-  }
-  return ks;
-}
-
 /**
  * Appends the entries of `o` with keys at `level`, the first one unindented when `inline` (it follows a
  * sequence dash). Returns false, having written nothing, when no entry has a value.
  */
 function writeMapping(o: Record<string, unknown>, level: number, inline: boolean): boolean {
   checkDepth(level);
-  const ks = sortedKeys(o);
+  const ks = sortKeys(Object.keys(o));
   let first = true;
   for (let i = 0; i < ks.length; i++) {
     const k = ks[i]!;

@@ -15,14 +15,17 @@
 
 export type ScalarStyle = "plain" | "single" | "double" | "literal";
 
-/** Plain words some YAML reader (1.1, 1.2 core, go-yaml) takes as null, a boolean, a float or a merge key. */
+/**
+ * Plain words some YAML reader (1.1, 1.2 core, go-yaml) takes as null, a boolean, a float or a merge key
+ * (go-yaml writes `<<` plain, and then reads it back as a merge key).
+ */
 const WORDS = new Set([
   "~", "null", "Null", "NULL",
   "true", "True", "TRUE", "false", "False", "FALSE",
   "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
   "on", "On", "ON", "off", "Off", "OFF",
   ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-  ".nan", ".NaN", ".NAN", "<<", "=",
+  ".nan", ".NaN", ".NAN", "<<",
 ]);
 /** Longest entry of WORDS: longer strings skip the set lookup. */
 const MAX_WORD = 5;
@@ -31,7 +34,7 @@ const MAX_WORD = 5;
 const NUMERIC_CHARS = "0123456789abcdefABCDEFxXoO+-._:tTzZ ";
 
 // Per-ASCII-character flags, so the loop does one table load per code unit.
-/** May not start a plain scalar (YAML indicators and blanks); `-` is handled apart. */
+/** May not start a plain scalar (YAML indicators and blanks); `-`, `?` and `:` are handled apart. */
 const BAD_START = 1;
 /** Only an escape can carry it in a scalar: C0 controls (tab and CR included) and DEL. */
 const ESCAPE = 2;
@@ -42,18 +45,19 @@ const SAFE = 8;
 /** May start a plain scalar with no look-ahead (printable ASCII but indicators, `-`, `+`, `.`); for copyPlain. */
 const SAFE_START = 16;
 const FLAGS = new Uint8Array(128);
-for (const c of "?:,[]{}#&*!|>'\"%@` ") FLAGS[c.charCodeAt(0)]! |= BAD_START;
+for (const c of ",[]{}#&*!|>'\"%@` ") FLAGS[c.charCodeAt(0)]! |= BAD_START;
 for (let c = 0; c < 0x20; c++) if (c !== 0x0a) FLAGS[c]! |= ESCAPE;
 FLAGS[0x7f]! |= ESCAPE;
 for (const c of NUMERIC_CHARS) FLAGS[c.charCodeAt(0)]! |= NUMERIC;
 for (let c = 0x20; c < 0x7f; c++) if (c !== 0x3a && c !== 0x23) FLAGS[c]! |= SAFE;
-for (let c = 0x21; c < 0x7f; c++) if ((FLAGS[c]! & BAD_START) === 0 && c !== 0x2d && c !== 0x2b && c !== 0x2e) FLAGS[c]! |= SAFE_START;
+for (let c = 0x21; c < 0x7f; c++) if ((FLAGS[c]! & BAD_START) === 0 && !"-?:+.".includes(String.fromCharCode(c))) FLAGS[c]! |= SAFE_START;
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 const HASH = 0x23;
 const DASH = 0x2d;
+const QUESTION = 0x3f;
 const DOT = 0x2e;
 const PLUS = 0x2b;
 
@@ -71,15 +75,16 @@ export function scalarStyle(s: string): ScalarStyle {
   const n = s.length;
   if (n === 0) return "double";
   const c0 = s.charCodeAt(0);
-  // Plain is out from the start when the first character is an indicator, or `-` followed by a blank
-  // (`- x`, `-`), or the text opens with a document marker.
+  // Plain is out from the start when the first character is an indicator, or `-`, `?` or `:` followed by
+  // a blank (`- x`, `-`), or the text opens with a document marker (`---`, `...`).
   let plain = true;
   if (c0 < 128 && (FLAGS[c0]! & BAD_START) !== 0) plain = false;
-  else if (c0 === DASH && (n === 1 || s.charCodeAt(1) === SPACE || (n >= 3 && s.charCodeAt(1) === DASH && s.charCodeAt(2) === DASH))) plain = false;
-  else if (c0 === DOT && n >= 3 && s.charCodeAt(1) === DOT && s.charCodeAt(2) === DOT) plain = false;
-  // Number-like: starts with a digit, or a sign or dot before a digit or dot; stays so while every
-  // character is one numbers and timestamps are made of.
-  let numeric = isDigit(c0) || ((c0 === DASH || c0 === PLUS || c0 === DOT) && n > 1 && (isDigit(s.charCodeAt(1)) || s.charCodeAt(1) === DOT));
+  else if ((c0 === DASH || c0 === QUESTION || c0 === COLON) && (n === 1 || s.charCodeAt(1) === SPACE)) plain = false;
+  else if ((c0 === DASH || c0 === DOT) && n >= 3 && s.charCodeAt(1) === c0 && s.charCodeAt(2) === c0) plain = false;
+  // Number-like: starts with a digit, sign or dot, has a digit, and every character is one numbers and
+  // timestamps are made of.
+  let numeric = isDigit(c0) || c0 === DASH || c0 === PLUS || c0 === DOT;
+  let digit = false;
   let newline = false;
   let spaceBeforeBreak = false;
   let prev = 0;
@@ -88,6 +93,7 @@ export function scalarStyle(s: string): ScalarStyle {
     if (c < 128) {
       const f = FLAGS[c]!;
       if ((f & NUMERIC) === 0) numeric = false;
+      else if (c <= 0x39 && c >= 0x30) digit = true;
       if (c === NEWLINE) {
         newline = true;
         if (prev === SPACE) spaceBeforeBreak = true;
@@ -114,7 +120,7 @@ export function scalarStyle(s: string): ScalarStyle {
     if (c0 === SPACE || c0 === NEWLINE || spaceBeforeBreak || prev === SPACE) return "double";
     return "literal";
   }
-  if (numeric) return "double";
+  if (numeric && digit) return "double";
   if (n <= MAX_WORD && WORDS.has(s)) return "double";
   if (!plain || prev === SPACE) return "single";
   return "plain";
