@@ -5,7 +5,7 @@
 // because a search never looks further back than WSIZE - 1.
 import { bitsFinish, bitsStart, writeBlock, writeEmptyFinal } from "./block";
 import {
-  BLOCK_SYMS, DIST_FREQ, HASH_BITS, HASH_SIZE, HEAD, LAZY_LEN, LEN_SYM, LIT_FREQ, MAX_CHAIN, MAX_MATCH, NICE_LEN,
+  BLOCK_SYMS, DIST_FREQ, LAZY_CHAIN, HASH_BITS, HASH_SIZE, HEAD, LAZY_LEN, LEN_SYM, LIT_FREQ, MAX_CHAIN, MAX_MATCH, NICE_LEN,
   PREV, SYMS, WMASK, WSIZE, base, distCode,
 } from "./layout";
 
@@ -19,7 +19,7 @@ function hash4(p: usize): usize {
  * p's chain, or 0. `maxLen` <= MAX_MATCH is how many bytes remain.
  */
 @inline
-function insertAndFind(src: usize, head: usize, prev: usize, p: u32, best: u32, maxLen: u32): u32 {
+function insertAndFind(src: usize, head: usize, prev: usize, p: u32, best: u32, maxLen: u32, chain: i32): u32 {
   const h = head + (hash4(src + p) << 2);
   let cand = load<i32>(h);
   store<i32>(h, <i32>p);
@@ -28,7 +28,6 @@ function insertAndFind(src: usize, head: usize, prev: usize, p: u32, best: u32, 
   const here = src + p;
   const first = load<u32>(here);
   let found: u32 = 0;
-  let chain = MAX_CHAIN;
   while (cand > floor && chain > 0) {
     chain--;
     const there = src + <usize>cand;
@@ -94,7 +93,7 @@ export function deflateRaw(src: usize, n: u32, out: usize): usize {
     let m: u32 = 0;
     if (p < hashEnd) {
       const left = n - p;
-      m = insertAndFind(src, head, prev, p, 3, left < MAX_MATCH ? left : MAX_MATCH);
+      m = insertAndFind(src, head, prev, p, 3, left < MAX_MATCH ? left : MAX_MATCH, MAX_CHAIN);
       inserted = p + 1;
     }
     if (m == 0) {
@@ -109,7 +108,7 @@ export function deflateRaw(src: usize, n: u32, out: usize): usize {
     // Lazy matching: while a longer match starts one byte later, send this byte as a literal instead.
     while ((m >> 16) < LAZY_LEN && p + 1 < hashEnd) {
       const left = n - p - 1;
-      const next = insertAndFind(src, head, prev, p + 1, m >> 16, left < MAX_MATCH ? left : MAX_MATCH);
+      const next = insertAndFind(src, head, prev, p + 1, m >> 16, left < MAX_MATCH ? left : MAX_MATCH, LAZY_CHAIN);
       inserted = p + 2;
       if (next == 0) break;
       const lit = <u32>load<u8>(src + p);
