@@ -127,8 +127,11 @@ function writeScalar(v: unknown, level: number): void {
   else throw new Error(`Cannot emit YAML: unsupported value of type ${typeof v}`);
 }
 
-function checkDepth(level: number): void {
-  if (level > DEFAULTS.maxDepth) throw new Error(`Cannot emit YAML: nesting is deeper than ${DEFAULTS.maxDepth} levels (or the value is cyclic)`);
+/** Collections open around the one being written; emit() resets it after an error. */
+let depth = 0;
+
+function enter(): void {
+  if (++depth > DEFAULTS.maxDepth) throw new Error(`Cannot emit YAML: nesting is deeper than ${DEFAULTS.maxDepth} levels (or the value is cyclic)`);
 }
 
 /**
@@ -136,7 +139,7 @@ function checkDepth(level: number): void {
  * sequence dash). Returns false, having written nothing, when no entry has a value.
  */
 function writeMapping(o: Record<string, unknown>, level: number, inline: boolean): boolean {
-  checkDepth(level);
+  enter();
   const ks = sortKeys(Object.keys(o));
   let first = true;
   for (let i = 0; i < ks.length; i++) {
@@ -165,12 +168,13 @@ function writeMapping(o: Record<string, unknown>, level: number, inline: boolean
       }
     }
   }
+  depth--;
   return !first;
 }
 
 /** Appends the items of `a` with dashes at `level`, like writeMapping. */
 function writeSequence(a: unknown[], level: number, inline: boolean): boolean {
-  checkDepth(level);
+  enter();
   let first = true;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
@@ -187,6 +191,7 @@ function writeSequence(a: unknown[], level: number, inline: boolean): boolean {
       if (!writeSequence(v, level + 1, true)) writeText("[]\n");
     } else if (!writeMapping(v as Record<string, unknown>, level + 1, true)) writeText("{}\n");
   }
+  depth--;
   return !first;
 }
 
@@ -206,8 +211,10 @@ let active = 0;
 function emit(write: () => void): string {
   const outerBuf = buf;
   const outerPos = pos;
+  const outerDepth = depth;
   if (active > 0) buf = new Uint8Array(INITIAL_BUFFER_BYTES);
   pos = 0;
+  depth = 0;
   active++;
   try {
     write();
@@ -217,6 +224,7 @@ function emit(write: () => void): string {
     if (active > 0) buf = outerBuf;
     else if (buf.length > DEFAULTS.retainedBufferBytes) buf = new Uint8Array(INITIAL_BUFFER_BYTES);
     pos = outerPos;
+    depth = outerDepth;
   }
 }
 

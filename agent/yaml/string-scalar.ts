@@ -65,6 +65,10 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+function isNumericStart(c: number): boolean {
+  return isDigit(c) || c === DASH || c === PLUS || c === DOT || c === 0x65 /* e */ || c === 0x45 /* E */;
+}
+
 /** Non-ASCII code units that need an escape: C1 controls (NEL included), BOM, line/paragraph separators. */
 function nonAsciiNeedsEscape(c: number): boolean {
   return c <= 0x9f || c === 0xfeff || c === 0x2028 || c === 0x2029;
@@ -81,10 +85,10 @@ export function scalarStyle(s: string): ScalarStyle {
   if (c0 < 128 && (FLAGS[c0]! & BAD_START) !== 0) plain = false;
   else if ((c0 === DASH || c0 === QUESTION || c0 === COLON) && (n === 1 || s.charCodeAt(1) === SPACE)) plain = false;
   else if ((c0 === DASH || c0 === DOT) && n >= 3 && s.charCodeAt(1) === c0 && s.charCodeAt(2) === c0) plain = false;
-  // Number-like: starts with a digit, sign or dot, has a digit, and every character is one numbers and
-  // timestamps are made of.
-  let numeric = isDigit(c0) || c0 === DASH || c0 === PLUS || c0 === DOT;
-  let digit = false;
+  // Number-like: starts as a number can (a digit, sign, dot, or the exponent: YAML 1.1 floats may be
+  // `e3` or `.`), has a digit or a dot, and every character is one numbers and timestamps are made of.
+  let numeric = isNumericStart(c0);
+  let digitOrDot = false;
   let newline = false;
   let spaceBeforeBreak = false;
   let prev = 0;
@@ -93,7 +97,7 @@ export function scalarStyle(s: string): ScalarStyle {
     if (c < 128) {
       const f = FLAGS[c]!;
       if ((f & NUMERIC) === 0) numeric = false;
-      else if (c <= 0x39 && c >= 0x30) digit = true;
+      else if ((c <= 0x39 && c >= 0x30) || c === DOT) digitOrDot = true;
       if (c === NEWLINE) {
         newline = true;
         if (prev === SPACE) spaceBeforeBreak = true;
@@ -120,7 +124,7 @@ export function scalarStyle(s: string): ScalarStyle {
     if (c0 === SPACE || c0 === NEWLINE || spaceBeforeBreak || prev === SPACE) return "double";
     return "literal";
   }
-  if (numeric && digit) return "double";
+  if (numeric && digitOrDot) return "double";
   if (n <= MAX_WORD && WORDS.has(s)) return "double";
   if (!plain || prev === SPACE) return "single";
   return "plain";
@@ -187,7 +191,15 @@ export function copyPlain(s: string, out: Uint8Array, at: number): number {
     out[p++] = c;
   }
   if (s.charCodeAt(n - 1) === SPACE) return -1;
-  if (all !== 0 && isDigit(c0)) return -1;
+  if (all !== 0 && isNumericStart(c0) && (isDigit(c0) || hasDigitOrDot(s))) return -1;
   if (n <= MAX_WORD && WORDS.has(s)) return -1;
   return p;
+}
+
+function hasDigitOrDot(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c) || c === DOT) return true;
+  }
+  return false;
 }
