@@ -153,7 +153,7 @@ async function benchPack(dir: string, rows: Row[]) {
   });
   const group = "pack repo (5,000 YAML files) from disk, with digest";
   rows.push({ group, impl: "peer: tar czf + sha256sum", ms: peer, note: `${mb(readFileSync(tgz).length)} gz` });
-  let packed = new Uint8Array(0);
+  let packed: Uint8Array = new Uint8Array(0);
   const ms = await median(async () => (packed = (await pack(fsTreeSource(dir), { sha256: nativeSha256 })).bytes));
   rows.push({ group, impl: "pack: WASM deflate (deterministic) + native sha256", ms, ratio: peer / ms, peer: "tar czf + sha256sum", note: `${mb(packed.length)} gz` });
   // The compression step alone, on the same tar, per implementation.
@@ -165,7 +165,7 @@ async function benchPack(dir: string, rows: Row[]) {
   ];
   let wasm = 0;
   for (const [impl, fn] of deflaters) {
-    let out = new Uint8Array(0);
+    let out: Uint8Array = new Uint8Array(0);
     const t = await median(() => (out = fn()));
     wasm ||= t; // the first row is the WASM deflate
     const speed = `${(tar.length / 1e3 / t).toFixed(0)} MB/s, ${mb(tar.length)} tar -> ${mb(out.length)}`;
