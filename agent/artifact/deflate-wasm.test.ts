@@ -6,6 +6,7 @@ import { crc32Wasm, deflateWasm } from "./deflate-wasm.ts";
 import { crc32Js } from "./crc32.ts";
 import { staleOutputs } from "../../wasm/build.ts";
 import { prng, randomBytes, yamlCorpus } from "./testdata/deflate-corpus.ts";
+import { wasmBase64 } from "../../wasm/deflate/build/deflate-wasm.ts";
 
 /** Inflates with two independent decoders (zlib's C code, fflate's JS) and demands both give `data` back. */
 function expectRoundTrip(data: Uint8Array): Uint8Array {
@@ -39,10 +40,10 @@ const cases: Array<[string, () => Uint8Array]> = [
     for (const p of parts) out.set(p, (at += p.length) - p.length);
     return out;
   }],
-  ["skewed literals whose plain Huffman code is deeper than 15 bits", () => skewed(8)],
+  ["skewed byte frequencies (Fibonacci counts, shuffled)", () => skewed(8)],
 ];
 
-/** Byte i appears fib(i) times, shuffled: an unlimited Huffman code for these would be ~25 bits deep. */
+/** Byte i appears fib(i) times, shuffled (the code-length tests below check the limit directly). */
 function skewed(seed: number): Uint8Array {
   const counts = [1, 1];
   while (counts.length < 26) counts.push(counts.at(-1)! + counts.at(-2)!);
@@ -144,3 +145,71 @@ test("WASM CRC-32 gives the standard check values, also across its 1 MiB slices"
 test("the committed wasm/deflate build matches a fresh build of its AssemblyScript source", async () => {
   expect(await staleOutputs(["deflate"])).toEqual([]);
 }, 120_000);
+
+type HuffmanHook = {
+  memory: WebAssembly.Memory;
+  prepare(n: number): number;
+  codeLengths(freq: number, n: number, limit: number, lens: number): void;
+};
+let hook: HuffmanHook | undefined;
+
+/** The module's Huffman code lengths for `freqs`, through its test hook. */
+function codeLengths(freqs: number[], limit: number): number[] {
+  if (!hook) {
+    const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
+    hook = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as HuffmanHook;
+  }
+  const at = hook.prepare(4096);
+  new Uint32Array(hook.memory.buffer, at, freqs.length).set(freqs);
+  hook.codeLengths(at, freqs.length, limit, at + 2048);
+  return [...new Uint8Array(hook.memory.buffer, at + 2048, freqs.length)];
+}
+
+const fib = (n: number) => {
+  const f = [1, 1];
+  while (f.length < n) f.push(f.at(-1)! + f.at(-2)!);
+  return f;
+};
+
+test.each([
+  ["fibonacci frequencies for 30 distance codes, limit 15", fib(30), 15],
+  ["fibonacci frequencies for 286 lit/len codes, limit 15", [...fib(40), ...Array(246).fill(1)], 15],
+  ["fibonacci frequencies for 19 code-length codes, limit 7", fib(19), 7],
+] as const)("Huffman code lengths stay within the limit and form a complete code: %s", (_n, freqs, limit) => {
+  const lens = codeLengths([...freqs], limit);
+  expect(Math.max(...lens)).toBe(limit); // an unlimited Huffman code would be deeper
+  expect(lens.reduce((k, l) => k + (l ? 2 ** -l : 0), 0)).toBe(1);
+});
+
+test("Huffman code lengths are limited, complete and ordered by frequency (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 1 << 20 })), { minLength: 2, maxLength: 286 }),
+      fc.constantFrom(7, 15),
+      (freqs, limit) => {
+        if (limit === 7) freqs = freqs.slice(0, 19);
+        const lens = codeLengths(freqs, limit);
+        const used = freqs.filter((f) => f > 0).length;
+        expect(Math.max(...lens)).toBeLessThanOrEqual(limit);
+        // Complete (inflaters reject incomplete codes), with at least two codes even for 0 or 1 symbols.
+        expect(lens.reduce((k, l) => k + (l ? 2 ** -l : 0), 0)).toBe(1);
+        freqs.forEach((f, i) => {
+          if (f > 0) expect(lens[i]).toBeGreaterThan(0);
+          else if (used >= 2) expect(lens[i]).toBe(0);
+        });
+        // A more frequent symbol never gets a longer code than a rarer one.
+        const byFreq = freqs.map((f, i) => [f, lens[i]!] as const).filter(([f]) => f > 0).sort((a, b) => a[0] - b[0]);
+        let shortestRarer = Infinity;
+        let bad = 0;
+        for (let i = 0; i < byFreq.length; i++) {
+          if (i > 0 && byFreq[i]![0] > byFreq[i - 1]![0]) {
+            for (let j = i - 1; j >= 0 && byFreq[j]![0] === byFreq[i - 1]![0]; j--) shortestRarer = Math.min(shortestRarer, byFreq[j]![1]);
+          }
+          if (byFreq[i]![1] > shortestRarer) bad++;
+        }
+        expect(bad).toBe(0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

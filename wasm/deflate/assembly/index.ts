@@ -5,6 +5,7 @@
 // prepare grows memory as needed; it returns 0 when the memory cannot grow that far.
 import { initFixed } from "./block";
 import { crcInit, crcUpdate } from "./crc32";
+import { buildLengths } from "./huffman";
 import { deflateRaw } from "./lz77";
 import { STATIC_END, base } from "./layout";
 
@@ -46,4 +47,12 @@ export function output(): usize {
 /** CRC-32 of len bytes at p, continuing `crc` (0 to start). */
 export function crc32(p: usize, len: u32, crc: u32): u32 {
   return crcUpdate(p, len, crc);
+}
+
+/**
+ * Test hook: the length-limited code lengths (u8[n] at lens) for n <= 288 frequencies (u32[n] at freq),
+ * so tests can check the limit and completeness directly on skews that LZ77 output rarely shows.
+ */
+export function codeLengths(freq: usize, n: i32, limit: u32, lens: usize): void {
+  buildLengths(freq, n, limit, lens);
 }
