@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { DEFAULTS, parseDocuments, parseDocumentsExact } from "./parse.ts";
 import { emitDocuments } from "./emit.ts";
 
@@ -121,6 +121,26 @@ describe("property: generated manifests in varied styles", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// Values checked against `kubectl kustomize` (a ConfigMap with these data values, printed back).
+const streams: [string, string, unknown[]][] = [
+  ["a keep-chomped block before ---", "a: |+\n  x\n\n---\nb: 1\n", [{ a: "x\n\n" }, { b: 1 }]],
+  ["a keep-chomped block before --- with CRLF", "a: |+\r\n  x\r\n\r\n---\r\nb: 1\r\n", [{ a: "x\n\n" }, { b: 1 }]],
+  ["a keep-chomped block before ...", "a: |+\n  x\n\n\n...\n", [{ a: "x\n\n\n" }]],
+  ["a keep-chomped block at the end of the stream", "a: |+\n  x\n\n", [{ a: "x\n\n" }]],
+  ["a keep-chomped block in a fallback document before ---", "a: &k |+\n  x\n\n---\nb: 1\n", [{ a: "x\n\n" }, { b: 1 }]],
+  ["a clip-chomped block before ---", "a: |\n  x\n\n---\nb: 1\n", [{ a: "x\n" }, { b: 1 }]],
+  ["a \\U escape of a non-BMP character", 'a: "\\U0001F600"\n', [{ a: "😀" }]],
+  ["a \\u escape of a BMP character", 'a: "\\u00e9\\uFFFD"\n', [{ a: "é\ufffd" }]],
+];
+
+describe("multi-document streams read the same on the fast path, the exact path and the yaml package", () => {
+  test.each(streams)("%s", (_, text, want) => {
+    expect(parseDocuments(text)).toEqual(want);
+    expect(parseDocumentsExact(text)).toEqual(want);
+    expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(want);
   });
 });
 

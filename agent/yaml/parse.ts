@@ -55,7 +55,8 @@ export function parseDocumentsExact(text: string, file = "<input>"): unknown[] {
   const lines = text.replace(/^\uFEFF/, "").split("\n");
   let start = 0;
   const flush = (end: number) => {
-    const chunk = lines.slice(start, end).join("\n");
+    // A document before a marker keeps its last line break: a keep-chomped block (`|+`) counts it.
+    const chunk = lines.slice(start, end).join("\n") + (end < lines.length ? "\n" : "");
     if (chunk.trim() === "") return;
     try {
       const v = parseFallback(chunk, start + 1, DEFAULTS);
