@@ -3,7 +3,8 @@
  * `kubectl kustomize` output: keys in go-yaml's natural order (key-order.ts), two-space indentation,
  * sequences under a key not indented, `{}` / `[]` for empty collections, strings styled by
  * string-scalar.ts (plain, quoted or literal block).
- * The contract is that `parseDocuments(emitDocuments(xs))` equals `xs`.
+ * The contract is that `parseDocuments(emitDocuments(xs))` equals `xs`, except that a lone UTF-16 surrogate
+ * (no UTF-8 form; go-yaml refuses its escape) is written, and so reads back, as U+FFFD.
  *
  * Speed: the text is written as UTF-8 into one reused byte buffer and decoded once at the end; measured
  * against string concatenation and an array of parts joined, that is 1.8-2.7x faster on Bun, Deno and Node
@@ -44,7 +45,7 @@ function grow(n: number): void {
   buf = next;
 }
 
-/** Appends `s` as UTF-8 (a lone surrogate becomes U+FFFD bytes; callers escape those first). */
+/** Appends `s` as UTF-8; a lone surrogate becomes U+FFFD (string-scalar.ts leaves them unescaped for this). */
 function writeText(s: string): void {
   const n = s.length;
   if (pos + n * 3 > buf.length) grow(n * 3);

@@ -48,6 +48,25 @@ const customTags = [
   explicit("null", ["null"]),
 ];
 
+// The yaml package reads `"\ud800"` as that lone UTF-16 code unit and `"\ud83d\ude00"` as 😀, but go-yaml
+// (so kubectl kustomize and Flux) refuses every surrogate escape: a surrogate is not a character and has no
+// UTF-8 form. We refuse them too, so a manifest we build is one the cluster side builds; the words are the
+// WASM scanner's (wasm/yaml/assembly/scalars.ts), so both paths fail alike.
+const SURROGATE_ESCAPE = "invalid Unicode escape in a double-quoted scalar, as in kustomize (write the character itself or a \\U escape, not UTF-16 surrogates): ";
+
+/** Offset of the first `\uXXXX` / `\UXXXXXXXX` escape of a surrogate in `text[from, to)`, or -1. */
+function surrogateEscape(text: string, from: number, to: number): number {
+  for (let i = text.indexOf("\\", from); i >= 0 && i < to; i = text.indexOf("\\", i + 2)) {
+    const e = text[i + 1];
+    if (e !== "u" && e !== "U") continue;
+    const digits = text.slice(i + 2, i + (e === "u" ? 6 : 10));
+    if (!/^[0-9a-fA-F]+$/.test(digits) || digits.length !== (e === "u" ? 4 : 8)) continue;
+    const cp = parseInt(digits, 16);
+    if (cp >= 0xd800 && cp <= 0xdfff) return i;
+  }
+  return -1;
+}
+
 function position(doc: Document.Parsed, offset: number, text: string): [number, number] {
   let line = 1;
   let start = 0;
@@ -74,6 +93,13 @@ export function parseFallback(text: string, line: number, limits: FallbackLimits
   }
   let bad: FallbackError | undefined;
   visit(doc, {
+    Scalar(_, node) {
+      if (node.type !== "QUOTE_DOUBLE" || !node.range) return;
+      const at = surrogateEscape(text, node.range[0], node.range[1]);
+      if (at < 0) return;
+      const [l, c] = position(doc, at, text);
+      bad ??= new FallbackError(SURROGATE_ESCAPE + text.slice(at, text[at + 1] === "u" ? at + 6 : at + 10), l + line - 1, c);
+    },
     Map(_, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {

@@ -171,6 +171,32 @@ describe("malformed input is rejected with a pinned error", () => {
   });
 });
 
+// go-yaml (so kubectl kustomize) refuses every escape of a UTF-16 surrogate, a lone half and a pair alike
+// ("found invalid Unicode character escape code"); the yaml package would keep the code units. Both of our
+// paths refuse, in the same words, also in a document that goes to the exact parser (an anchor).
+const SURROGATE = "invalid Unicode escape in a double-quoted scalar, as in kustomize (write the character itself or a \\U escape, not UTF-16 surrogates): ";
+const surrogates: [string, string, string][] = [
+  ["a lone high surrogate", 'a: "\\ud800"\n', `Cannot parse m.yaml:1:5: ${SURROGATE}\\ud800`],
+  ["a lone low surrogate", 'a: "x\\udc00"\n', `Cannot parse m.yaml:1:6: ${SURROGATE}\\udc00`],
+  ["a high surrogate followed by a non-surrogate", 'a: "\\ud800\\u0041"\n', `Cannot parse m.yaml:1:5: ${SURROGATE}\\ud800`],
+  ["a UTF-16 pair", 'a: "\\ud83d\\ude00"\n', `Cannot parse m.yaml:1:5: ${SURROGATE}\\ud83d`],
+  ["a surrogate in a \\U escape", 'a: "\\U0000DFFF"\n', `Cannot parse m.yaml:1:5: ${SURROGATE}\\U0000DFFF`],
+  ["a surrogate in a key", '"k\\uD800": 1\n', `Cannot parse m.yaml:1:3: ${SURROGATE}\\uD800`],
+  ["a surrogate on a continuation line", 'a: "x\n  \\ud800"\n', `Cannot parse m.yaml:2:3: ${SURROGATE}\\ud800`],
+  ["a surrogate in a fallback document", 'x: &a 1\nb: [1, "\\udfff"]\n', `Cannot parse m.yaml:2:9: ${SURROGATE}\\udfff`],
+];
+
+describe("surrogate escapes are refused on both paths, as kubectl kustomize refuses them", () => {
+  test.each(surrogates)("%s", (_, text, message) => {
+    expect(() => parseDocuments(text, "m.yaml")).toThrow(message);
+    expect(() => parseDocumentsExact(text, "m.yaml")).toThrow(message);
+  });
+  test("an escaped backslash before u is not an escape", () => {
+    expect(parseDocuments('a: "\\\\ud800"\n')).toEqual([{ a: "\\ud800" }]);
+    expect(parseDocumentsExact('a: "\\\\ud800"\n')).toEqual([{ a: "\\ud800" }]);
+  });
+});
+
 test("a byte order mark and CRLF line ends are accepted", () => {
   expect(parseDocuments("\uFEFFa: 1\r\nb:\r\n- x\r\n")).toEqual([{ a: 1, b: ["x"] }]);
 });

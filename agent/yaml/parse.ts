@@ -4,6 +4,9 @@
  * with anchors, aliases, merge keys, tags or complex keys go, one by one, to the `yaml` package
  * (fallback.ts). Both type plain scalars by one table (wasm/yaml/assembly/resolve.ts) that matches
  * `kubectl kustomize` (go-yaml v3): `yes`/`on` stay strings, `0755` is 493, dates become RFC 3339 strings.
+ * Escapes of UTF-16 surrogates (`"\ud800"`, and even a pair like `"\ud83d\ude00"`) are refused on both
+ * paths, as go-yaml refuses them: a surrogate is not a character and has no UTF-8 form, and a manifest we
+ * accepted would fail to build on the cluster side. Write the character itself or `\U0001F600`.
  * Limits: document size, alias expansions (DEFAULTS); nesting depth 256.
  */
 import { scanYaml } from "./wasm-scanner.ts";

@@ -108,13 +108,10 @@ export function scalarStyle(s: string): ScalarStyle {
     } else {
       numeric = false;
       if (c <= 0x9f || c === 0xfeff || c === 0x2028 || c === 0x2029) return "double";
-      if (c >= 0xd800 && c <= 0xdfff) {
-        // A surrogate pair is one printable character; a lone half has no UTF-8 form and needs an escape.
-        if (c >= 0xdc00 || i + 1 === n) return "double";
-        const lo = s.charCodeAt(i + 1);
-        if (lo < 0xdc00 || lo > 0xdfff) return "double";
-        i++;
-      }
+      // A surrogate pair is one printable character. A lone half has no UTF-8 form: the emitter writes it
+      // as U+FFFD (as TextEncoder does, and as the API server stores a JSON "\ud800"), also printable. It
+      // is never escaped, because go-yaml (kubectl, kustomize, parse.ts) refuses surrogate escapes.
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
     }
     prev = c;
   }
@@ -130,9 +127,15 @@ export function scalarStyle(s: string): ScalarStyle {
   return "plain";
 }
 
-/** `s` in double quotes: JSON's escapes, plus `\uXXXX` for the characters YAML reads as breaks or BOM. */
+/**
+ * `s` in double quotes: JSON's escapes, plus `\uXXXX` for the characters YAML reads as breaks or BOM. A lone
+ * surrogate is left as it is (the emitter's UTF-8 writer turns it into U+FFFD), not escaped as
+ * JSON.stringify does, since go-yaml refuses surrogate escapes.
+ */
 export function doubleQuoted(s: string): string {
-  const json = JSON.stringify(s);
+  let json = JSON.stringify(s);
+  // JSON.stringify writes `\udXXX` only for a lone surrogate; only then is the slow replacement needed.
+  if (json.includes("\\ud")) json = json.replace(/(?<!\\)((?:\\\\)*)\\u(d[89a-f][0-9a-f]{2})/g, (_, bs: string, hex: string) => bs + String.fromCharCode(parseInt(hex, 16)));
   for (let i = 1; i < json.length - 1; i++) {
     const c = json.charCodeAt(i);
     if (c >= 0x7f && nonAsciiNeedsEscape(c)) return json.replace(/[\u007f-\u009f\ufeff\u2028\u2029]/g, (x) => `\\u${x.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -3,7 +3,7 @@
  * YAML escapes, line folding) and literal/folded block scalars (chomping and indentation indicators).
  * Quoted and block scalars are decoded into `tmp`; plain text is typed by resolve.ts.
  */
-import { S, tmp, at, isBreak, isWsOrEnd, newline, fail, fallback, atDocMarker, skipInline } from "./state.ts";
+import { S, tmp, at, isBreak, isWsOrEnd, newline, fail, failWith, fallback, atDocMarker, skipInline } from "./state.ts";
 import { writePlain } from "./resolve.ts";
 
 /** Why the last `scanPlainLine` stopped: 0 line end or comment, 1 a `: ` key indicator, 2 a flow indicator. */
@@ -154,6 +154,9 @@ function hex(p: usize, n: i32): i64 {
   return v;
 }
 
+/** Also written by agent/yaml/fallback.ts, so both paths refuse a surrogate escape in the same words. */
+const SURROGATE_ESCAPE = "invalid Unicode escape in a double-quoted scalar, as in kustomize (write the character itself or a \\U escape, not UTF-16 surrogates): ";
+
 /** Returns true when the quoted scalar spanned more than one line (so it cannot be an implicit key). */
 export function scanQuoted(): bool {
   const open = S.pos;
@@ -200,15 +203,14 @@ export function scanQuoted(): bool {
         const w = e == 120 ? 2 : e == 117 ? 4 : 8;
         cp = S.pos + <usize>w <= S.end ? hex(S.pos, w) : -1;
         S.pos += <usize>w;
-        if (cp >= 0xD800 && cp <= 0xDBFF && at(0) == 92 && at(1) == 117) {
-          const lo = hex(S.pos + 2, 4);
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            S.pos += 6;
-          }
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+          // go-yaml (so kubectl kustomize and Flux) refuses every surrogate escape, a lone half and a
+          // UTF-16 pair like \ud83d\ude00 alike: a surrogate is not a character and has no UTF-8 form.
+          // Refusing here keeps us from accepting a manifest the cluster side would not build.
+          failWith(SURROGATE_ESCAPE, bs, bs, 2 + w);
+          return multi;
         }
         if (cp > 0x10FFFF) cp = -1;
-        else if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
       } else if (isBreak(e)) {
         // Escaped line break: join without a space, drop the next line's indentation.
         S.pos = bs + 1;
