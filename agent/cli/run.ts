@@ -21,6 +21,8 @@ import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
+import { startMemoryTrim } from "../runtime/memory-trim.ts";
+import { parseDuration } from "../core/duration.ts";
 
 const HELP = `Usage: rivulet run --namespace NS [flags]
 
@@ -47,6 +49,8 @@ Flags:
       --allow-cluster-kinds KINDS  comma-separated cluster-scoped kinds tenants may apply (default none)
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
+      --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
+                            after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
 
@@ -78,6 +82,7 @@ export const runCommand: Command = {
         "allow-cluster-kinds": { type: "string" },
         "field-manager": { type: "string" },
         "strict-substitution": { type: "boolean", default: false },
+        "gc-interval": { type: "string", default: "2s" },
       },
     });
     const level = values["log-level"] as Level;
@@ -92,6 +97,7 @@ export const runCommand: Command = {
 
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
+    const gcInterval = gcIntervalOf(values["gc-interval"]!);
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const client = createHttpClient({
@@ -152,6 +158,7 @@ export const runCommand: Command = {
       void manager.run(leading);
     };
 
+    const stopTrim = startMemoryTrim({ activity: () => requests, intervalMs: gcInterval });
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
     if (values["leader-elect"]) {
       const election = runLeaderElection(client, {
@@ -171,6 +178,7 @@ export const runCommand: Command = {
       await stopped;
       all.abort();
     }
+    stopTrim();
     await server.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
@@ -192,3 +200,11 @@ function readInClusterNamespace(): string | undefined {
   }
 }
 
+function gcIntervalOf(text: string): number {
+  if (text === "0") return 0;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`--gc-interval must be a duration such as 2s or 0, not "${text}"`);
+  }
+}

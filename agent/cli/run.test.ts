@@ -1,0 +1,38 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dispatch } from "./dispatch.ts";
+import { runCommand } from "./run.ts";
+
+/** A kubeconfig for a server nobody listens on: flag errors must be reported before any connection. */
+function kubeconfig(dir: string): string {
+  const path = join(dir, "kubeconfig");
+  writeFileSync(
+    path,
+    "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u, namespace: team-a}}]\nclusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\n",
+  );
+  return path;
+}
+
+test.each([
+  [["--gc-interval", "soon"], '--gc-interval must be a duration such as 2s or 0, not "soon"'],
+  [["--concurrent", "0"], '--concurrent must be a whole number of at least 1, not "0"'],
+  [["--log-level", "loud"], '--log-level must be debug, info or error, not "loud"'],
+])("rivulet run %p is a usage error (exit 2) before contacting the cluster", async (flags, message) => {
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-run-cli-"));
+  try {
+    const err: string[] = [];
+    const code = await dispatch(["run", "--kubeconfig", kubeconfig(dir), ...flags], [runCommand], {
+      out: () => {},
+      err: (l) => err.push(l),
+      env: {},
+      cwd: dir,
+      signal: new AbortController().signal,
+    });
+    expect(code).toBe(2);
+    expect(err.join("\n")).toContain(message);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,46 @@
+/**
+ * Keeps the agent's resident memory near its live data after bursts of work. Bun's engine grows its heap
+ * during a burst (1,000 Kustomizations converging) and keeps the pages afterwards: live data stays at
+ * ~25 MiB while RSS climbs past 130 MiB. A full collection every couple of seconds while work is going on
+ * lets the allocator return pages: measured on bench/flux-benchmark.ts at 1,000, peak RSS 136 -> 126 MiB
+ * for ~30 ms per collection (about 1.5% of one core while busy), and no collections at all when idle.
+ *
+ * Bun exposes `Bun.gc`; Node and Deno only with --expose-gc (`globalThis.gc`); elsewhere this does nothing.
+ */
+export const DEFAULTS = {
+  intervalMs: 2_000,
+};
+
+type Gc = () => void;
+
+function findGc(): Gc | undefined {
+  const g = globalThis as { Bun?: { gc(sync: boolean): void }; gc?: () => void };
+  if (g.Bun?.gc) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return () => g.gc!();
+  return undefined;
+}
+
+export interface MemoryTrimOptions {
+  /** A counter that moves whenever the agent works (e.g. API requests sent). */
+  activity: () => number;
+  intervalMs?: number;
+  /** Injectable for tests; defaults to the runtime's full collection. */
+  gc?: Gc;
+}
+
+/** Starts the trimmer; returns a function that stops it. Does nothing when the runtime has no GC hook. */
+export function startMemoryTrim(opts: MemoryTrimOptions): () => void {
+  const gc = opts.gc ?? findGc();
+  const interval = opts.intervalMs ?? DEFAULTS.intervalMs;
+  if (!gc || interval <= 0) return () => {};
+  let seen = opts.activity();
+  const timer = setInterval(() => {
+    const now = opts.activity();
+    if (now === seen) return;
+    seen = now;
+    gc();
+  }, interval);
+  // Never keeps the process alive on its own.
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
+}
