@@ -76,9 +76,20 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
     const res: IncomingMessage = await new Promise((resolve, reject) => {
       const r = (isHttps ? request : httpRequest)(url, o, resolve);
       r.on("error", (err) => reject(new Error(`Cannot reach the Kubernetes API at ${base.origin}: ${err.message}`, { cause: err })));
-      if (req.signal) {
-        if (req.signal.aborted) r.destroy(new Error("aborted"));
-        req.signal.addEventListener("abort", () => r.destroy(new Error("aborted")), { once: true });
+      const signal = req.signal;
+      if (signal) {
+        const onAbort = () => r.destroy(new Error("aborted"));
+        if (signal.aborted) onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        // The signal usually outlives the request (the agent's own, for every watch): without this, each
+        // request would leave a listener holding it on the signal until the agent stops.
+        let released = false;
+        const release = () => {
+          if (!released) signal.removeEventListener("abort", onAbort);
+          released = true;
+        };
+        r.on("close", release);
+        r.on("response", (res: IncomingMessage) => res.on("close", release));
       }
       if (body) r.write(body);
       r.end();
