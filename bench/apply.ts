@@ -213,7 +213,7 @@ start and rivulet's discovery. The machine has 2 cores shared with other work, s
 
 Paired per-run ratios (kubectl / rivulet, same run), median: first apply ${median(riv.map((r, i) => kFirst[i]! / r.firstMs)).toFixed(2)}x,
 with \`dryRunNew: false\` ${median(direct.map((r, i) => kFirst[i]! / r.ms)).toFixed(2)}x, re-apply ${median(riv.map((r, i) => kAgain[i]! / r.againMs)).toFixed(2)}x. Load average
-at the end: ${loadavg().map((l) => l.toFixed(1)).join(" / ")} on 2 cores (other helpers' builds and tests were running).
+at the end: ${loadavg().map((l) => l.toFixed(1)).join(" / ")} on 2 cores (above ~2 means other work shared the machine).
 
 Per-run times (first / re-apply, ms): rivulet with \`dryRunNew: false\` ${direct.map((r) => r.ms.toFixed(0)).join(", ")}; rivulet ${riv.map((r) => `${r.firstMs.toFixed(0)}/${r.againMs.toFixed(0)}`).join(", ")};
 kubectl ${kFirst.map((f, i) => `${f.toFixed(0)}/${kAgain[i]!.toFixed(0)}`).join(", ")}.
