@@ -61,6 +61,11 @@ export interface ReconcileContext {
   progress(message: string, status?: Partial<ObjectStatus>, opts?: { persist?: boolean }): Promise<void>;
   /** The current status as this reconcile has written it so far. */
   status(): ObjectStatus;
+  /**
+   * Reads an object in the agent's namespace: Flux objects the agent watches come from its caches (no
+   * request), anything else from the API server.
+   */
+  read(key: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KubeObject | undefined>;
 }
 
 export interface ReconcileSuccess {
@@ -101,6 +106,18 @@ export interface ControllerOptions {
   now?: () => Date;
   random?: () => number;
   statusFieldManager?: string;
+  /**
+   * The newest cached copy of a Flux object another controller of this agent watches (kind, name), so
+   * reconcilers read sources and dependencies without a request; undefined when not cached.
+   */
+  lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
+}
+
+/** Whether `a` is older than `b` by resourceVersion (etcd's are numbers; opaque ones never compare older). */
+export function olderThan(a: KubeObject, b: KubeObject): boolean {
+  const x = a.metadata.resourceVersion ?? "";
+  const y = b.metadata.resourceVersion ?? "";
+  return /^\d+$/.test(x) && /^\d+$/.test(y) && (x.length !== y.length ? x.length < y.length : x < y);
 }
 
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
@@ -164,6 +181,7 @@ export class Controller {
           const name = it.metadata.name!;
           seen.add(name);
           const old = this.cache.get(name);
+          if (old && olderThan(it, old)) continue; // our own write is newer than this list
           this.cache.set(name, it);
           if (needsReconcile(old, it) || !old) this.#queue.add(name);
         }
@@ -175,6 +193,8 @@ export class Controller {
         const name = obj.metadata.name!;
         if (ev.type === "DELETED") return this.#forget(name);
         const old = this.cache.get(name);
+        // Events can trail our own writes, whose answers are cached already: never step back.
+        if (old && olderThan(obj, old)) return;
         this.cache.set(name, obj);
         if (needsReconcile(old, obj)) this.#queue.add(name);
         if (obj.status?.artifact && JSON.stringify(old?.status?.artifact) !== JSON.stringify(obj.status.artifact)) this.onArtifactChanged(obj);
@@ -194,31 +214,38 @@ export class Controller {
   }
 
   async #process(name: string): Promise<void> {
+    // The cache holds the newest copy known: watch events never replace a newer one and our own writes
+    // store the server's answer, so no read is needed. A change we have not seen yet arrives as a watch
+    // event and queues the object again.
     const cached = this.cache.get(name);
     if (!cached) return;
-    const key = { apiVersion: this.reconciler.apiVersion, kind: this.kind, namespace: this.#o.namespace, name };
+    let obj: FluxObject = cached;
     const started = this.#now().getTime();
     const log = this.#o.log.with({ [this.kind.toLowerCase()]: `${this.#o.namespace}/${name}` });
-    // Reconcile the newest copy: the cache can lag behind our own status writes.
-    const obj = ((await this.#o.client.get(key).catch(() => cached)) ?? undefined) as FluxObject | undefined;
-    if (!obj) return this.#forget(name);
-    this.cache.set(name, obj);
     const interval = safeDuration(obj.spec?.interval, 10 * 60_000);
     const retryInterval = safeDuration(obj.spec?.retryInterval, interval);
 
     let status: ObjectStatus = structuredClone(obj.status ?? {});
-    const writeStatus = async () => {
+    // Status writes go out one at a time, in order: a delayed progress write must never land after the
+    // final one.
+    let writes: Promise<void> = Promise.resolve();
+    let finished = false;
+    const writeNow = async () => {
       const updated = await this.#o.client.apply(
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
       );
       const prev = this.cache.get(name);
-      this.cache.set(name, updated as FluxObject);
+      if (!prev || !olderThan(updated, prev)) this.cache.set(name, updated as FluxObject);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
     };
-    let lastProgressWrite = 0;
+    const writeStatus = (): Promise<void> => (writes = writes.catch(() => {}).then(writeNow));
+    // The first progress write waits: a reconcile that ends (or persists) within progressIntervalMs
+    // publishes one status instead of two; a longer one shows Reconciling once the interval has passed.
+    let lastProgressWrite = started;
+    let delayed: ReturnType<typeof setTimeout> | undefined;
     const now = this.#now;
     const ctx: ReconcileContext = {
       client: this.#o.client,
@@ -226,15 +253,34 @@ export class Controller {
       events: this.#o.events,
       now: this.#now,
       status: () => status,
+      read: async (key) => {
+        const cached = (key.namespace ?? this.#o.namespace) === this.#o.namespace ? this.#o.lookup?.(key.apiVersion, key.kind, key.name) : undefined;
+        return cached ?? (await this.#o.client.get({ ...key, namespace: key.namespace ?? this.#o.namespace }));
+      },
       async progress(message, extra, opts) {
         status = { ...status, ...extra };
         status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, now());
         status.conditions = setCondition(status.conditions, { type: TYPES.Ready, status: "Unknown", reason: REASONS.Progressing, message: "Reconciliation in progress", observedGeneration: obj.metadata.generation }, now());
         const t = now().getTime();
-        if (!opts?.persist && t - lastProgressWrite < DEFAULTS.progressIntervalMs) return;
+        if (!opts?.persist && t - lastProgressWrite < DEFAULTS.progressIntervalMs) {
+          delayed ??= setTimeout(() => {
+            delayed = undefined;
+            if (finished) return;
+            lastProgressWrite = now().getTime();
+            writeStatus().catch((err) => log.error(`${formatRef(obj)} progress status update failed`, { error: messageOf(err) }));
+          }, DEFAULTS.progressIntervalMs - (t - lastProgressWrite));
+          return;
+        }
+        if (delayed) clearTimeout(delayed);
+        delayed = undefined;
         lastProgressWrite = t;
         await writeStatus();
       },
+    };
+    const finish = () => {
+      finished = true;
+      if (delayed) clearTimeout(delayed);
+      delayed = undefined;
     };
 
     try {
@@ -246,9 +292,7 @@ export class Controller {
         log.info(`${formatRef(obj)} finalized`);
         return;
       }
-      if (!obj.metadata.finalizers?.includes(FINALIZER)) {
-        await this.#o.client.patch(key, { metadata: { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } }, "merge");
-      }
+      if (!obj.metadata.finalizers?.includes(FINALIZER)) obj = await this.#addFinalizer(obj);
       this.#o.metrics?.suspended.set({ kind: this.kind, name, namespace: this.#o.namespace }, obj.spec?.suspend ? 1 : 0);
       if (obj.spec?.suspend) {
         log.info(`${formatRef(obj)} is suspended, skipping reconciliation`);
@@ -266,16 +310,19 @@ export class Controller {
       for (const c of result.conditions ?? []) conds = setCondition(conds, c, now);
       conds = setCondition(conds, { type: TYPES.Ready, status: "True", reason: result.reason, message: result.message, observedGeneration: obj.metadata.generation }, now);
       status.conditions = conds;
+      finish();
       await writeStatus();
       this.#queue.forget(name);
       const next = result.requeueAfterMs ?? jittered(interval, this.#random());
       this.#queue.addAfter(name, next);
       log.info(`${formatRef(obj)} reconciled: ${result.message}`, { durationMs: this.#now().getTime() - started, nextRunIn: formatDuration(next) });
     } catch (err) {
+      finish();
       await this.#fail(obj, err, ctx, status, (s) => (status = s), writeStatus, retryInterval, log).catch((e) =>
         log.error(`${formatRef(obj)} status update failed`, { error: messageOf(e) }),
       );
     } finally {
+      finish();
       const seconds = (this.#now().getTime() - started) / 1000;
       this.#o.metrics?.reconcileDuration.observe({ kind: this.kind, name, namespace: this.#o.namespace }, seconds);
       const ready = findCondition(status.conditions, TYPES.Ready)?.status ?? "Unknown";
@@ -333,6 +380,28 @@ export class Controller {
     const wait = isConflict(err) || isNotFound(err) ? this.#queue.addRateLimited(name) : retryInterval;
     if (!(isConflict(err) || isNotFound(err))) this.#queue.addAfter(name, wait);
     log.error(`${formatRef(obj)} reconciliation failed: ${message}`, { retryIn: formatDuration(wait) });
+  }
+
+  /**
+   * Adds our finalizer with the cached resourceVersion as a precondition, so a list someone changed
+   * meanwhile is never overwritten; on a conflict it reads the object once and tries again.
+   */
+  async #addFinalizer(obj: FluxObject): Promise<FluxObject> {
+    const key = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! };
+    const patch = (o: FluxObject) =>
+      this.#o.client.patch(key, { metadata: { resourceVersion: o.metadata.resourceVersion, finalizers: [...(o.metadata.finalizers ?? []), FINALIZER] } }, "merge");
+    let updated: KubeObject;
+    try {
+      updated = await patch(obj);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const fresh = (await this.#o.client.get(key)) as FluxObject | undefined;
+      if (!fresh) throw err;
+      updated = fresh.metadata.finalizers?.includes(FINALIZER) ? fresh : await patch(fresh);
+    }
+    const prev = this.cache.get(key.name);
+    if (!prev || !olderThan(updated, prev)) this.cache.set(key.name, updated as FluxObject);
+    return updated as FluxObject;
   }
 
   async #removeFinalizer(obj: FluxObject): Promise<void> {

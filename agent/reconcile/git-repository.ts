@@ -185,7 +185,7 @@ function includesChanged(ctx: ReconcileContext, spec: GitRepositorySpec): boolea
 async function addIncludes(deps: GitRepositoryDeps, ctx: ReconcileContext, spec: GitRepositorySpec, ns: string, files: FileTree, ref: string) {
   const included: StoredArtifact[] = [];
   for (const inc of spec.include ?? []) {
-    const other = (await ctx.client.get({ apiVersion: API, kind: "GitRepository", namespace: ns, name: inc.repository.name })) as FluxObject | undefined;
+    const other = (await ctx.read({ apiVersion: API, kind: "GitRepository", namespace: ns, name: inc.repository.name })) as FluxObject | undefined;
     const artifact = other?.status?.artifact as StoredArtifact | undefined;
     if (!artifact) {
       throw new NotReadyError("IncludeUnavailable", `${ref}: included GitRepository/${ns}/${inc.repository.name} has no artifact yet`, { retryAfterMs: 30_000 });

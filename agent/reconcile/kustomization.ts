@@ -89,7 +89,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       if (spec.sourceRef.namespace && spec.sourceRef.namespace !== ns) {
         throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: sourceRef ${spec.sourceRef.kind}/${spec.sourceRef.namespace}/${spec.sourceRef.name} is outside namespace ${ns}`);
       }
-      const source = (await ctx.client.get({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
+      const source = (await ctx.read({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
         throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
       })) as FluxObject | undefined;
       const sourceRef = `${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}`;
@@ -263,10 +263,10 @@ async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: K
       throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: dependsOn ${dep.namespace}/${dep.name} is outside namespace ${ns}`);
     }
   }
-  const cycle = await findCycle(ctx.client, ns, obj.metadata.name!, spec.dependsOn ?? []);
+  const cycle = await findCycle(ctx.read, ns, obj.metadata.name!, spec.dependsOn ?? []);
   if (cycle) throw new TerminalError("DependencyNotReady", `${self}: circular dependency: ${cycle.join(" -> ")}`);
   for (const dep of spec.dependsOn ?? []) {
-    const d = (await ctx.client.get({ apiVersion: API, kind: "Kustomization", namespace: ns, name: dep.name })) as FluxObject | undefined;
+    const d = (await ctx.read({ apiVersion: API, kind: "Kustomization", namespace: ns, name: dep.name })) as FluxObject | undefined;
     const notReady = (why: string) =>
       new NotReadyError("DependencyNotReady", `dependency '${ns}/${dep.name}' ${why}`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
     if (!d) throw notReady("is not found");
@@ -281,7 +281,7 @@ async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: K
 }
 
 /** A dependsOn path from `name` back to itself, if any (bounded by the namespace's Kustomizations). */
-async function findCycle(client: KubeClient, ns: string, name: string, direct: Array<{ name: string }>): Promise<string[] | undefined> {
+async function findCycle(read: ReconcileContext["read"], ns: string, name: string, direct: Array<{ name: string }>): Promise<string[] | undefined> {
   const seen = new Set<string>();
   const stack: Array<{ name: string; path: string[] }> = direct.map((d) => ({ name: d.name, path: [name, d.name] }));
   while (stack.length) {
@@ -289,7 +289,7 @@ async function findCycle(client: KubeClient, ns: string, name: string, direct: A
     if (cur === name) return path;
     if (seen.has(cur) || seen.size > 1000) continue;
     seen.add(cur);
-    const k = (await client.get({ apiVersion: API, kind: "Kustomization", namespace: ns, name: cur }).catch(() => undefined)) as FluxObject | undefined;
+    const k = (await read({ apiVersion: API, kind: "Kustomization", namespace: ns, name: cur }).catch(() => undefined)) as FluxObject | undefined;
     for (const d of ((k?.spec as unknown as KustomizationSpec | undefined)?.dependsOn ?? [])) {
       if (!d.namespace || d.namespace === ns) stack.push({ name: d.name, path: [...path, d.name] });
     }

@@ -36,9 +36,17 @@ export class Manager {
           metrics: o.metrics,
           labelSelector: o.labelSelector,
           concurrency: o.concurrency,
+          lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
         }),
     );
     for (const c of this.controllers) c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+  }
+
+  /** A Flux object from the cache of the controller that watches its kind, when the API group matches. */
+  cached(apiVersion: string, kind: string, name: string): FluxObject | undefined {
+    const c = this.controller(kind);
+    if (!c || groupOf(c.reconciler.apiVersion) !== groupOf(apiVersion)) return undefined;
+    return c.cache.get(name);
   }
 
   controller(kind: string): Controller | undefined {
@@ -139,4 +147,9 @@ export function secretNames(o: FluxObject): string[] {
     ...(spec.postBuild?.substituteFrom ?? []).filter((s) => s.kind === "Secret").map((s) => s.name),
   ];
   return names.filter((n): n is string => Boolean(n));
+}
+
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf("/");
+  return i < 0 ? "" : apiVersion.slice(0, i);
 }

@@ -20,6 +20,8 @@ const ac = new AbortController();
 const finalized: string[] = [];
 const calls = new Map<string, number>();
 const metrics = agentMetrics();
+/** Status writes per object, counted on the controller's client. */
+const statusWrites = new Map<string, number>();
 /** A stand-in for Flux's notification-controller: records what is POSTed to it, answers 202. */
 const forwarded: Array<Record<string, unknown>> = [];
 let receiver: ReturnType<typeof createServer>;
@@ -36,6 +38,7 @@ const reconciler: Reconciler = {
     if (path === "./terminal") throw new TerminalError("BuildFailed", `kustomization path not found: ${path}`);
     if (path === "./wait") throw new NotReadyError("DependencyNotReady", "dependency 'x' is not ready", { retryAfterMs: 60_000 });
     if (path === "./flaky") throw new Error("connection reset");
+    if (path === "./slow") await new Promise((r) => setTimeout(r, 2_500));
     return { reason: "ReconciliationSucceeded", message: `Applied revision: ${path}`, status: { lastAppliedRevision: path } };
   },
   async finalize(obj) {
@@ -69,7 +72,14 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const eventsAddr = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
   const events = createEventRecorder({ client, controllerFor: () => "kustomize-controller", instance: "test", log, eventsAddr });
-  const controller = new Controller(reconciler, { client, namespace: ns, log, events, metrics });
+  const counting: KubeClient = {
+    ...client,
+    apply: (obj, o) => {
+      if (o.subresource === "status") statusWrites.set(obj.metadata.name!, (statusWrites.get(obj.metadata.name!) ?? 0) + 1);
+      return client.apply(obj, o);
+    },
+  };
+  const controller = new Controller(reconciler, { client: counting, namespace: ns, log, events, metrics });
   void controller.run(ac.signal);
   await controller.synced();
 });
@@ -80,6 +90,27 @@ afterAll(async () => {
 });
 
 describe("controller choreography", () => {
+  test("a reconcile that ends within a second writes its status once", async () => {
+    await client.apply(ks("quick", "./quick"), fm);
+    await eventually("quick is Ready", async () => cond(await get("quick"), "Ready")?.status === "True" || undefined, 20_000);
+    await new Promise((r) => setTimeout(r, 1_500)); // a delayed progress write would have landed by now
+    expect(statusWrites.get("quick")).toBe(1);
+    expect(cond(await get("quick"), "Reconciling")).toBeUndefined();
+  });
+
+  test("a long reconcile shows Reconciling=True while it runs, then Ready=True without Reconciling", async () => {
+    await client.apply(ks("slow", "./slow"), fm);
+    await eventually("slow shows Reconciling", async () => cond(await get("slow"), "Reconciling")?.status === "True" || undefined, 20_000);
+    const during = await get("slow");
+    expect(cond(during, "Ready")?.status).toBe("Unknown");
+    expect(cond(during, "Reconciling")?.message).toBe("building ./slow");
+    await eventually("slow is Ready", async () => cond(await get("slow"), "Ready")?.status === "True" || undefined, 20_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = await get("slow");
+    expect(cond(after, "Reconciling")).toBeUndefined();
+    expect(statusWrites.get("slow")).toBe(2);
+  });
+
   test("success: finalizer, Ready=True with the message, observedGeneration, no Reconciling left, kind status fields", async () => {
     await client.apply(ks("ok", "./apps"), fm);
     const o = await eventually("Ready=True", async () => {

@@ -79,14 +79,17 @@ export async function serviceAccountKubeconfig(namespace: string, name: string):
   return file;
 }
 
-/** Polls until check returns a value (not undefined), or fails after timeoutMs naming what it waited for. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `check` returns a value other than undefined or false (false reads as "not yet"), or fails
+ * after timeoutMs naming what it waited for.
+ */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
       const v = await check();
-      if (v !== undefined) return v;
+      if (v !== undefined && v !== false) return v as T;
     } catch (err) {
       last = err;
     }
