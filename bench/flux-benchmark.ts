@@ -7,6 +7,8 @@
  * with the control plane on the same 2-core machine.
  *
  *   bun bench/flux-benchmark.ts [N ...]        (default: 100 500 1000)
+ *
+ * BENCH_LOG=FILE keeps the agent's JSON log (level BENCH_LOG_LEVEL, default error) for a look at what it did.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,7 +27,8 @@ const root = resolve(import.meta.dir, "..");
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const Ns = sizes.length ? sizes : [100, 500, 1000];
 const FM = { fieldManager: "bench" };
-const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "10";
+/** Flux's benchmark runs kustomize-controller with --concurrent=20 (reference/peers.md §3.1); so do we. */
+const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
 /** Extra flags for the agent's Bun, e.g. RIVULET_BENCH_BUN_FLAGS=--smol. */
 const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
 
@@ -121,7 +124,7 @@ async function runOnce(n: number) {
 
     const port = await freePort();
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    const agent = spawn(join(root, "node_modules/.bin/bun"), [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(storage, "data"), "--log-level", "error", "--concurrent", concurrent], { stdio: ["ignore", "ignore", "inherit"] });
+    const agent = spawn(join(root, "node_modules/.bin/bun"), [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(storage, "data"), "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent], { stdio: ["ignore", process.env.BENCH_LOG ? (await import("node:fs")).openSync(process.env.BENCH_LOG, "w") : "ignore", "inherit"] });
     await new Promise((r) => setTimeout(r, 3000));
     const idle = rssOf(agent.pid!).rss;
 
