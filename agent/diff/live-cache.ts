@@ -9,6 +9,7 @@
  * are compared as integers when both are numeric (etcd's), so an old watch event that arrives after our own
  * apply cannot overwrite the newer copy recorded from the apply response.
  */
+import { olderVersion } from "../kube/resource-version.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KindRef, KubeObject } from "../kube/types.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
@@ -45,9 +46,6 @@ const keyOf = (r: ObjectRefKey) => `${splitApiVersion(r.apiVersion).group}|${r.k
 const kindKey = (apiVersion: string, kind: string) => `${splitApiVersion(apiVersion).group}|${kind}`;
 const refOfObject = (o: KubeObject): ObjectRefKey => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? "", namespace: o.metadata.namespace });
 
-function newer(a: string, b: string): boolean {
-  return /^\d+$/.test(a) && /^\d+$/.test(b) ? BigInt(a) > BigInt(b) : false;
-}
 
 export class LiveCache {
   readonly fieldManager: string;
@@ -132,7 +130,7 @@ export class LiveCache {
     const key = keyOf(refOfObject(obj));
     const have = this.#objects.get(key);
     // A watch event older than the copy recorded from our own apply response is stale.
-    if (!fromList && have && have.uid === obj.metadata.uid && newer(have.resourceVersion, obj.metadata.resourceVersion ?? "")) return have;
+    if (!fromList && have && have.uid === obj.metadata.uid && olderVersion(obj.metadata.resourceVersion, have.resourceVersion)) return have;
     const slim = slimObject(obj, this.fieldManager, this.#hasher!);
     this.#objects.set(key, slim);
     return slim;
@@ -191,7 +189,7 @@ export class LiveCache {
     const have = this.#objects.get(key);
     // Watch events can overtake our own apply response (a controller writes status at once): never
     // replace a newer live copy with the older answer, or the cache would hold stale health and drift.
-    if (!have || have.uid !== answer.uid || !newer(have.resourceVersion, answer.resourceVersion)) this.#objects.set(key, answer);
+    if (!have || have.uid !== answer.uid || !olderVersion(answer.resourceVersion, have.resourceVersion)) this.#objects.set(key, answer);
     this.#remember(answer, this.desiredHash(desired), ignore);
   }
 

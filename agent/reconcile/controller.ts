@@ -12,6 +12,7 @@
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
+import { olderVersion } from "../kube/resource-version.ts";
 import { isConflict, isNotFound } from "../kube/api-error.ts";
 import { classify, messageOf, NotReadyError, RivuletError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
@@ -21,6 +22,8 @@ import { type Condition, findCondition, REASONS, removeCondition, setCondition, 
 import type { EventRecorder } from "../status/events.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { statusWrites } from "./status-writes.ts";
+import { addFinalizer, removeFinalizer } from "./finalizer.ts";
 
 export const FINALIZER = "finalizers.fluxcd.io";
 export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
@@ -113,11 +116,9 @@ export interface ControllerOptions {
   lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
 }
 
-/** Whether `a` is older than `b` by resourceVersion (etcd's are numbers; opaque ones never compare older). */
+/** Whether `a` is an older copy than `b` (see agent/kube/resource-version.ts). */
 export function olderThan(a: KubeObject, b: KubeObject): boolean {
-  const x = a.metadata.resourceVersion ?? "";
-  const y = b.metadata.resourceVersion ?? "";
-  return /^\d+$/.test(x) && /^\d+$/.test(y) && (x.length !== y.length ? x.length < y.length : x < y);
+  return olderVersion(a.metadata.resourceVersion, b.metadata.resourceVersion);
 }
 
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
@@ -226,11 +227,7 @@ export class Controller {
     const retryInterval = safeDuration(obj.spec?.retryInterval, interval);
 
     let status: ObjectStatus = structuredClone(obj.status ?? {});
-    // Status writes go out one at a time, in order: a delayed progress write must never land after the
-    // final one.
-    let writes: Promise<void> = Promise.resolve();
-    let finished = false;
-    const writeNow = async () => {
+    const send = async () => {
       const updated = await this.#o.client.apply(
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
@@ -241,12 +238,14 @@ export class Controller {
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
     };
-    const writeStatus = (): Promise<void> => (writes = writes.catch(() => {}).then(writeNow));
-    // The first progress write waits: a reconcile that ends (or persists) within progressIntervalMs
-    // publishes one status instead of two; a longer one shows Reconciling once the interval has passed.
-    let lastProgressWrite = started;
-    let delayed: ReturnType<typeof setTimeout> | undefined;
     const now = this.#now;
+    const writes = statusWrites({
+      send,
+      now: () => now().getTime(),
+      intervalMs: DEFAULTS.progressIntervalMs,
+      onDelayedError: (err) => log.error(`${formatRef(obj)} progress status update failed`, { error: messageOf(err) }),
+    });
+    const writeStatus = writes.write;
     const ctx: ReconcileContext = {
       client: this.#o.client,
       log,
@@ -261,38 +260,25 @@ export class Controller {
         status = { ...status, ...extra };
         status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, now());
         status.conditions = setCondition(status.conditions, { type: TYPES.Ready, status: "Unknown", reason: REASONS.Progressing, message: "Reconciliation in progress", observedGeneration: obj.metadata.generation }, now());
-        const t = now().getTime();
-        if (!opts?.persist && t - lastProgressWrite < DEFAULTS.progressIntervalMs) {
-          delayed ??= setTimeout(() => {
-            delayed = undefined;
-            if (finished) return;
-            lastProgressWrite = now().getTime();
-            writeStatus().catch((err) => log.error(`${formatRef(obj)} progress status update failed`, { error: messageOf(err) }));
-          }, DEFAULTS.progressIntervalMs - (t - lastProgressWrite));
-          return;
-        }
-        if (delayed) clearTimeout(delayed);
-        delayed = undefined;
-        lastProgressWrite = t;
-        await writeStatus();
+        await writes.progress(opts?.persist ?? false);
       },
     };
-    const finish = () => {
-      finished = true;
-      if (delayed) clearTimeout(delayed);
-      delayed = undefined;
-    };
+    const finish = writes.finish;
 
     try {
       if (obj.metadata.deletionTimestamp) {
         if (obj.metadata.finalizers?.includes(FINALIZER)) {
           await this.reconciler.finalize?.(obj, ctx);
-          await this.#removeFinalizer(obj);
+          await removeFinalizer(this.#o.client, obj, FINALIZER);
         }
         log.info(`${formatRef(obj)} finalized`);
         return;
       }
-      if (!obj.metadata.finalizers?.includes(FINALIZER)) obj = await this.#addFinalizer(obj);
+      if (!obj.metadata.finalizers?.includes(FINALIZER)) {
+        obj = await addFinalizer(this.#o.client, obj, FINALIZER);
+        const prev = this.cache.get(name);
+        if (!prev || !olderThan(obj, prev)) this.cache.set(name, obj);
+      }
       this.#o.metrics?.suspended.set({ kind: this.kind, name, namespace: this.#o.namespace }, obj.spec?.suspend ? 1 : 0);
       if (obj.spec?.suspend) {
         log.info(`${formatRef(obj)} is suspended, skipping reconciliation`);
@@ -382,40 +368,6 @@ export class Controller {
     log.error(`${formatRef(obj)} reconciliation failed: ${message}`, { retryIn: formatDuration(wait) });
   }
 
-  /**
-   * Adds our finalizer with the cached resourceVersion as a precondition, so a list someone changed
-   * meanwhile is never overwritten; on a conflict it reads the object once and tries again.
-   */
-  async #addFinalizer(obj: FluxObject): Promise<FluxObject> {
-    const key = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! };
-    const patch = (o: FluxObject) =>
-      this.#o.client.patch(key, { metadata: { resourceVersion: o.metadata.resourceVersion, finalizers: [...(o.metadata.finalizers ?? []), FINALIZER] } }, "merge");
-    let updated: KubeObject;
-    try {
-      updated = await patch(obj);
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-      const fresh = (await this.#o.client.get(key)) as FluxObject | undefined;
-      if (!fresh) throw err;
-      updated = fresh.metadata.finalizers?.includes(FINALIZER) ? fresh : await patch(fresh);
-    }
-    const prev = this.cache.get(key.name);
-    if (!prev || !olderThan(updated, prev)) this.cache.set(key.name, updated as FluxObject);
-    return updated as FluxObject;
-  }
-
-  async #removeFinalizer(obj: FluxObject): Promise<void> {
-    const list = obj.metadata.finalizers ?? [];
-    const i = list.indexOf(FINALIZER);
-    if (i < 0) return;
-    const key = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! };
-    // A test op guards against removing someone else's entry if the list changed meanwhile.
-    await this.#o.client
-      .patch(key, [{ op: "test", path: `/metadata/finalizers/${i}`, value: FINALIZER }, { op: "remove", path: `/metadata/finalizers/${i}` }], "json")
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
-  }
 }
 
 function safeDuration(text: string | undefined, fallback: number): number {
