@@ -116,11 +116,6 @@ export interface ControllerOptions {
   lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
 }
 
-/** Whether `a` is an older copy than `b` (see agent/kube/resource-version.ts). */
-export function olderThan(a: KubeObject, b: KubeObject): boolean {
-  return olderVersion(a.metadata.resourceVersion, b.metadata.resourceVersion);
-}
-
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
 export function needsReconcile(old: FluxObject | undefined, cur: FluxObject): boolean {
   if (!old) return true;
@@ -182,8 +177,7 @@ export class Controller {
           const name = it.metadata.name!;
           seen.add(name);
           const old = this.cache.get(name);
-          if (old && olderThan(it, old)) continue; // our own write is newer than this list
-          this.cache.set(name, it);
+          if (!this.#remember(it)) continue; // our own write is newer than this list
           if (needsReconcile(old, it) || !old) this.#queue.add(name);
         }
         for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.#forget(name);
@@ -194,9 +188,7 @@ export class Controller {
         const name = obj.metadata.name!;
         if (ev.type === "DELETED") return this.#forget(name);
         const old = this.cache.get(name);
-        // Events can trail our own writes, whose answers are cached already: never step back.
-        if (old && olderThan(obj, old)) return;
-        this.cache.set(name, obj);
+        if (!this.#remember(obj)) return;
         if (needsReconcile(old, obj)) this.#queue.add(name);
         if (obj.status?.artifact && JSON.stringify(old?.status?.artifact) !== JSON.stringify(obj.status.artifact)) this.onArtifactChanged(obj);
       },
@@ -204,6 +196,18 @@ export class Controller {
         this.#o.log.error(`watch of ${this.kind} failed, retrying`, { attempt, retryInMs, error: messageOf(err) }),
     });
     await this.#queue.stop();
+  }
+
+  /**
+   * Caches `obj` unless the cache holds a newer copy (watch events can trail the answers to our own
+   * writes, which are cached at once); returns whether it was stored.
+   */
+  #remember(obj: FluxObject): boolean {
+    const name = obj.metadata.name!;
+    const old = this.cache.get(name);
+    if (old && olderVersion(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return false;
+    this.cache.set(name, obj);
+    return true;
   }
 
   #forget(name: string): void {
@@ -233,7 +237,7 @@ export class Controller {
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
       );
       const prev = this.cache.get(name);
-      if (!prev || !olderThan(updated, prev)) this.cache.set(name, updated as FluxObject);
+      this.#remember(updated as FluxObject);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
@@ -276,8 +280,7 @@ export class Controller {
       }
       if (!obj.metadata.finalizers?.includes(FINALIZER)) {
         obj = await addFinalizer(this.#o.client, obj, FINALIZER);
-        const prev = this.cache.get(name);
-        if (!prev || !olderThan(obj, prev)) this.cache.set(name, obj);
+        this.#remember(obj);
       }
       this.#o.metrics?.suspended.set({ kind: this.kind, name, namespace: this.#o.namespace }, obj.spec?.suspend ? 1 : 0);
       if (obj.spec?.suspend) {
@@ -367,7 +370,6 @@ export class Controller {
     if (!(isConflict(err) || isNotFound(err))) this.#queue.addAfter(name, wait);
     log.error(`${formatRef(obj)} reconciliation failed: ${message}`, { retryIn: formatDuration(wait) });
   }
-
 }
 
 function safeDuration(text: string | undefined, fallback: number): number {

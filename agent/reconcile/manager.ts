@@ -9,6 +9,7 @@ import type { AgentMetrics } from "../http/metrics.ts";
 import { Controller, type FluxObject, type Reconciler } from "./controller.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { messageOf } from "../core/errors.ts";
+import { splitApiVersion } from "../core/ref.ts";
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -45,7 +46,7 @@ export class Manager {
   /** A Flux object from the cache of the controller that watches its kind, when the API group matches. */
   cached(apiVersion: string, kind: string, name: string): FluxObject | undefined {
     const c = this.controller(kind);
-    if (!c || groupOf(c.reconciler.apiVersion) !== groupOf(apiVersion)) return undefined;
+    if (!c || splitApiVersion(c.reconciler.apiVersion).group !== splitApiVersion(apiVersion).group) return undefined;
     return c.cache.get(name);
   }
 
@@ -147,9 +148,4 @@ export function secretNames(o: FluxObject): string[] {
     ...(spec.postBuild?.substituteFrom ?? []).filter((s) => s.kind === "Secret").map((s) => s.name),
   ];
   return names.filter((n): n is string => Boolean(n));
-}
-
-function groupOf(apiVersion: string): string {
-  const i = apiVersion.indexOf("/");
-  return i < 0 ? "" : apiVersion.slice(0, i);
 }
