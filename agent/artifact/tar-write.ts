@@ -39,11 +39,6 @@ export function tarHeader(entry: TarWriteEntry): Uint8Array {
 /** The two zero blocks that end an archive. */
 export const TAR_TRAILER = new Uint8Array(2 * BLOCK);
 
-/** Zero bytes that pad `size` bytes of data to a whole block. */
-export function tarPadding(size: number): Uint8Array {
-  return new Uint8Array(padded(size) - size);
-}
-
 function ustarSplit(name: string, bytes: Uint8Array): { name: Uint8Array; prefix: Uint8Array } | undefined {
   if (bytes.length !== name.length) return undefined; // not ASCII: Go switches to PAX
   if (bytes.length <= 100) return { name: bytes, prefix: new Uint8Array(0) };
