@@ -28,23 +28,23 @@ interface Result {
 
 const decisions = `## Decisions from these numbers
 
-- **Digest**: native node:crypto (agent/runtime/native-digest.ts) on all three runtimes: 0.83-1.06x of an
-  in-process node:crypto one-shot (goal 0.95x: met on Bun and Node; Deno's figure moves between runs on this
-  shared machine) and faster than \`openssl dgst\` everywhere. WebCrypto (one shot) is the portable fallback
+- **Digest**: native node:crypto (agent/runtime/native-digest.ts) on all three runtimes: 0.96-1.00x of an
+  in-process node:crypto one-shot in the latest run (goal 0.95x: met on every runtime; a run on a loaded
+  machine once put Deno at 0.83x) and faster than \`openssl dgst\` everywhere. WebCrypto (one shot) is the portable fallback
   for whole buffers, hash-wasm (WASM) for streams where no native hash exists; both are slower on every
   runtime, so they run only without node:crypto.
 - **Gunzip**: node:zlib with \`maxOutputLength\` on every runtime; fflate (JS) is 3-6x slower and stays as
   the portable fallback. Bun.gunzipSync is not used (no output cap).
-- **Unpack goals**: (a) 5,000 YAML files into memory >= 3x faster than \`tar xzf\`: met (20-35x with
-  native gunzip; 5-14x even on pure JS). (b) one 100 MB file >= 1x: met with native gunzip (1.3-2.1x);
-  the fflate path alone does not meet it (0.4-0.65x).
+- **Unpack goals**: (a) 5,000 YAML files into memory >= 3x faster than \`tar xzf\`: met (15-57x with
+  native gunzip; 3-23x even on pure JS). (b) one 100 MB file >= 1x: met with native gunzip (1.9-2.5x);
+  the fflate path alone does not meet it (0.35-1.0x).
 - **Tar index (the WASM module)**: WASM wins the index pass on the many-small-files archive on every
   runtime (1.8-3.7x) but loses badly on one big file, because the data has to be copied into WASM memory.
   The agent default is the JS pass. Next step that would make WASM win both cases: copy only header
   blocks into WASM and let it verify checksums in batch.
-- **Pack goal (>= 1x tar czf + sha256sum): met** on all three runtimes: 1.63x Bun, 1.21x Deno, 1.42x Node
-  (406 / 535 / 455 ms against 647-662 ms; second set 1.62x / 1.32x / 1.38x), up from 0.34-0.57x with
-  fflate. Pack assembles the tar in one buffer and gzips it in one shot with our own deflate in WASM
+- **Pack goal (>= 1x tar czf + sha256sum): met** on all three runtimes: 1.48x Bun, 1.31x Deno, 1.15x Node
+  in the latest run (412 / 470 / 549 ms; the two sets before: 1.62-1.63x / 1.21-1.32x / 1.38-1.42x), up
+  from 0.34-0.57x with fflate. Pack assembles the tar in one buffer and gzips it in one shot with our own deflate in WASM
   (wasm/deflate: hash chains of 16, lazy matching below 8 bytes, dynamic Huffman limited to 15 bits,
   stored blocks when smaller), 97-116 MB/s on the 23.6 MB tar on every runtime: 3.3-7.3x fflate level 6,
   1.09-1.11x node:zlib level 6 on Bun and Deno and 1.7-1.9x on Node 20. Output 5.85 MB: 0.3% larger than
