@@ -69,6 +69,11 @@ export function keyLess(a: string, b: string): boolean {
       ca = a.codePointAt(i)!;
       cb = b.codePointAt(i)!;
     }
+    // A lone surrogate is written as U+FFFD (emit.ts), so it sorts as one: the order then survives a
+    // round trip through the emitted text.
+    if (ca >= 0xd800 && ca <= 0xdfff) ca = 0xfffd;
+    if (cb >= 0xd800 && cb <= 0xdfff) cb = 0xfffd;
+    if (ca === cb) continue;
     const al = isLetter(ca);
     const bl = isLetter(cb);
     if (al && bl) return ca < cb;
