@@ -2,7 +2,9 @@
  * Git's delta format (packfile OFS_DELTA/REF_DELTA payloads): the base size and result size as
  * little-endian base-128 varints, then instructions that either copy a range of the base (high bit set;
  * the low 7 bits say which offset and size bytes follow; size 0 means 0x10000) or insert the next 1-127
- * literal bytes. Every range is bounds-checked; the result must come out at exactly the declared size.
+ * literal bytes. Every range is bounds-checked; the result must come out at exactly the declared size,
+ * and a declared size the instructions could never produce (each byte of them yields at most 64 KiB) is
+ * refused before anything is allocated, so a forged header cannot demand gigabytes.
  */
 
 function fail(msg: string): never {
@@ -26,6 +28,10 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
   const baseSize = varint();
   if (baseSize !== base.length) fail(`base is ${base.length} bytes, the delta expects ${baseSize}`);
   const size = varint();
+  // A copy instruction is at least one byte and yields at most 0x10000 bytes; an insert yields fewer
+  // bytes than it takes.
+  const producible = (delta.length - p) * 0x10000;
+  if (size > producible) fail(`declared result of ${size} bytes is more than its ${delta.length - p} bytes of instructions can produce`);
   const out = new Uint8Array(size);
   let o = 0;
   while (p < delta.length) {

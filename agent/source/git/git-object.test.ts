@@ -75,6 +75,9 @@ describe("git delta", () => {
     ["a result longer than declared", [11, 1, 2, 65, 66], /exceeds its declared size/],
     ["a result shorter than declared", [11, 3, 1, 65], /result is 1 bytes, expected 3/],
     ["the reserved instruction", [11, 1, 0], /reserved instruction 0/],
+    // Found by the property below: a forged result size of 4.5 GB must not be allocated.
+    ["a result size its instructions cannot produce", [11, 128, 128, 128, 128, 17], /declared result of 4563402752 bytes is more than its 0 bytes of instructions can produce/],
+    ["a result size past 64 KiB per instruction byte", [11, 0x81, 0x80, 0x08, 0x90], /declared result of 131073 bytes is more than its 1 bytes/],
   ])("rejects %s", (_, bytes, message) => {
     expect(() => applyDelta(enc.encode("hello world"), Uint8Array.from(bytes))).toThrow(message);
   });
