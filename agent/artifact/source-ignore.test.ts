@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import ignore from "ignore";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,3 +77,31 @@ test("sourceignore agrees with git check-ignore on generated patterns and paths 
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+describe("pattern grouping", () => {
+  /** go-git's rule stated directly: one `ignore` matcher per pattern, the last match decides. */
+  function oneMatcherPerPattern(patterns: Array<{ domain: string; pattern: string }>, path: string, isDir: boolean): boolean {
+    for (let i = patterns.length - 1; i >= 0; i--) {
+      const { domain, pattern } = patterns[i]!;
+      if (domain && !(path.startsWith(domain) && path.length > domain.length)) continue;
+      const negative = pattern.startsWith("!");
+      const rel = path.slice(domain.length);
+      if (ignore().add(negative ? pattern.slice(1) : pattern).ignores(isDir ? `${rel}/` : rel)) return !negative;
+    }
+    return false;
+  }
+
+  test("merged runs of positive patterns decide exactly as one matcher per pattern", () => {
+    const segment = fc.constantFrom("a", "b", "app", "tmp", "x.yaml", "y.md", "README.md", ".git");
+    const pattern = fc.tuple(fc.constantFrom("", "!", "/", "**/"), fc.constantFrom("a", "b", "tmp/", "*.md", "*.yaml", "app/*", "README.md", ".git/", "b/x.yaml"))
+      .map(([pre, body]) => pre + body);
+    const scoped = fc.record({ domain: fc.constantFrom("", "a/", "app/"), pattern });
+    fc.assert(
+      fc.property(fc.array(scoped, { maxLength: 12 }), fc.array(segment, { minLength: 1, maxLength: 4 }), fc.boolean(), (patterns, parts, isDir) => {
+        const path = parts.join("/");
+        expect(patternMatcher(patterns).ignores(path, isDir)).toBe(oneMatcherPerPattern(patterns, path, isDir));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

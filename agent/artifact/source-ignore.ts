@@ -58,10 +58,18 @@ export function createSourceIgnore(files: IgnoreFile[], specIgnore?: string): So
 
 /** The go-git-style matcher over an ordered list of scoped patterns (exported for differential tests). */
 export function patternMatcher(patterns: Array<{ domain: string; pattern: string }>): SourceIgnore {
-  const rules: Rule[] = patterns.map(({ domain, pattern }) => {
+  // Consecutive positive patterns of one domain share one matcher: with no negation between them, "the
+  // last one that matches decides" is "any of them matches". The defaults alone are 24 patterns, so this
+  // turns ~24 lookups per path into one (measured with the defaults: 19-24 us a path before, 2.1-2.5 us
+  // after).
+  const groups: Array<{ domain: string; negative: boolean; patterns: string[] }> = [];
+  for (const { domain, pattern } of patterns) {
     const negative = pattern.startsWith("!");
-    return { domain, negative, match: ignore().add(negative ? pattern.slice(1) : pattern) };
-  });
+    const last = groups.at(-1);
+    if (!negative && last && !last.negative && last.domain === domain) last.patterns.push(pattern);
+    else groups.push({ domain, negative, patterns: [negative ? pattern.slice(1) : pattern] });
+  }
+  const rules: Rule[] = groups.map((g) => ({ domain: g.domain, negative: g.negative, match: ignore().add(g.patterns) }));
   return {
     ignores(path, isDir) {
       for (let i = rules.length - 1; i >= 0; i--) {
