@@ -118,8 +118,10 @@ describe("fetchOciArtifact against distribution 2.8", () => {
     if (copied.status !== "fetched") throw new Error(copied.status);
     expect(copied.files).toBeUndefined();
     expect(copied.layer.bytes).toEqual(layer);
+    // The digest first: a rejection that waits for the expectation's own await would be unhandled meanwhile.
+    const digest = (await client.headManifest("multi"))!.digest;
     await expect(fetchOciArtifact({ ...base(), ref: { tag: "multi" }, layerSelector: { mediaType: "application/x-none" } }))
-      .rejects.toThrow(`Cannot select a layer of ${reg.host}/${repo}@${await client.headManifest("multi").then((h) => h!.digest)}: no layer has the media type "application/x-none"`);
+      .rejects.toThrow(`Cannot select a layer of ${reg.host}/${repo}@${digest}: no layer has the media type "application/x-none"`);
   });
 
   test("an index resolves to its linux/amd64 manifest and keeps the index digest in the revision", async () => {
