@@ -211,8 +211,9 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
   const ref = formatRef(obj);
   const id = idOf(obj);
   let live = prefetched.has(id) ? prefetched.get(id) : await client.get(keyOf(obj)).catch((err) => {
-    // Not being allowed to read is not fatal here: the dry-run below reports what matters.
-    if (err instanceof KubeApiError && err.code === 403) return undefined;
+    // Not being allowed to read is not fatal here: the dry-run below reports what matters. Nor is a kind
+    // that discovery does not serve yet (a CRD applied moments ago): the dry-run waits for it.
+    if (err instanceof KubeApiError && (err.code === 403 || isUnmapped(err))) return undefined;
     throw err;
   });
   if (anySelector(obj, EXCLUDE_SELECTORS) || anySelector(live, EXCLUDE_SELECTORS)) return { obj, ref, action: "skipped", apply: false };
@@ -262,8 +263,7 @@ async function dryRun(client: KubeClient, obj: KubeObject, ctx: PlanContext): Pr
     try {
       return await client.apply(obj, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
     } catch (err) {
-      const unmapped = err instanceof KubeApiError && err.code === 404 && err.message.startsWith("Cannot map");
-      if (!unmapped || !ctx.retryDiscovery || attempt >= DEFAULTS.discoveryRetries) throw err;
+      if (!isUnmapped(err) || !ctx.retryDiscovery || attempt >= DEFAULTS.discoveryRetries) throw err;
       await new Promise((r) => setTimeout(r, DEFAULTS.discoveryRetryMs));
     }
   }
@@ -284,6 +284,11 @@ async function recreate(client: KubeClient, obj: KubeObject, ref: string, ctx: P
     }
     await new Promise((r) => setTimeout(r, poll));
   }
+}
+
+/** The REST mapper's "not served" answer (a kind discovery does not list, e.g. a CRD not yet served). */
+function isUnmapped(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 404 && err.message.startsWith("Cannot map");
 }
 
 function idOf(o: KubeObject): string {
