@@ -54,6 +54,16 @@ function insertAndFind(src: usize, head: usize, prev: usize, p: u32, best: u32, 
   return found;
 }
 
+/** Records the byte at `at` as a literal symbol and counts it; returns the new symbol count. */
+@inline
+function literal(at: usize, syms: usize, nsym: u32, litFreq: usize): u32 {
+  const lit = <u32>load<u8>(at);
+  store<u32>(syms + (<usize>nsym << 2), lit);
+  const f = litFreq + (<usize>lit << 2);
+  store<u32>(f, load<u32>(f) + 1);
+  return nsym + 1;
+}
+
 @inline
 function insert(src: usize, head: usize, prev: usize, p: u32): void {
   const h = head + (hash4(src + p) << 2);
@@ -97,11 +107,7 @@ export function deflateRaw(src: usize, n: u32, out: usize): usize {
       inserted = p + 1;
     }
     if (m == 0) {
-      const lit = <u32>load<u8>(src + p);
-      store<u32>(syms + (<usize>nsym << 2), lit);
-      nsym++;
-      const f = litFreq + (<usize>lit << 2);
-      store<u32>(f, load<u32>(f) + 1);
+      nsym = literal(src + p, syms, nsym, litFreq);
       p++;
       continue;
     }
@@ -111,11 +117,7 @@ export function deflateRaw(src: usize, n: u32, out: usize): usize {
       const next = insertAndFind(src, head, prev, p + 1, m >> 16, left < MAX_MATCH ? left : MAX_MATCH, LAZY_CHAIN);
       inserted = p + 2;
       if (next == 0) break;
-      const lit = <u32>load<u8>(src + p);
-      store<u32>(syms + (<usize>nsym << 2), lit);
-      nsym++;
-      const f = litFreq + (<usize>lit << 2);
-      store<u32>(f, load<u32>(f) + 1);
+      nsym = literal(src + p, syms, nsym, litFreq);
       p++;
       m = next;
     }
