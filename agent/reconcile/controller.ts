@@ -134,6 +134,11 @@ export class Controller {
   readonly #random: () => number;
   /** Called when an object's status.artifact changes, so its users run now (wired by the manager). */
   onArtifactChanged: (obj: FluxObject) => void = () => {};
+  /**
+   * Called when an object became Ready or applied a new revision, so the objects that depend on it run
+   * now instead of at their dependency requeue (wired by the manager).
+   */
+  onReady: (obj: FluxObject) => void = () => {};
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
@@ -301,6 +306,9 @@ export class Controller {
       status.conditions = conds;
       finish();
       await writeStatus();
+      const before = obj.status;
+      const wasReady = findCondition(before?.conditions, TYPES.Ready)?.status === "True" && before?.observedGeneration === obj.metadata.generation;
+      if (!wasReady || before?.lastAppliedRevision !== status.lastAppliedRevision) this.onReady(this.cache.get(name) ?? obj);
       this.#queue.forget(name);
       const next = result.requeueAfterMs ?? jittered(interval, this.#random());
       this.#queue.addAfter(name, next);

@@ -40,7 +40,10 @@ export class Manager {
           lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
         }),
     );
-    for (const c of this.controllers) c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+    for (const c of this.controllers) {
+      c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+      c.onReady = (obj) => this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
+    }
   }
 
   /** A Flux object from the cache of the controller that watches its kind, when the API group matches. */
@@ -69,6 +72,18 @@ export class Manager {
         const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
         if (viaRef || viaInclude) out.push(`${c.kind}/${o.metadata.name}`);
       }
+    }
+    return out;
+  }
+
+  /** Objects ("Kind/name") of the same kind whose spec.dependsOn names kind/name in this namespace. */
+  dependentsOf(kind: string, name: string): string[] {
+    const c = this.controller(kind);
+    if (!c) return [];
+    const out: string[] = [];
+    for (const o of c.cache.values()) {
+      const deps = (o.spec as { dependsOn?: Array<{ name?: string; namespace?: string }> } | undefined)?.dependsOn;
+      if (deps?.some((d) => d.name === name && (!d.namespace || d.namespace === o.metadata.namespace))) out.push(`${kind}/${o.metadata.name}`);
     }
     return out;
   }

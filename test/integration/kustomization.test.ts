@@ -167,6 +167,17 @@ describe("Kustomization", () => {
     expect(await getObj("ConfigMap", "apps")).toBeDefined();
   });
 
+  test("a dependent runs as soon as its dependency becomes Ready, not at its 30 s dependency requeue", async () => {
+    const c = await git.createRepo("chain", { "infra/cm.yaml": configMap("chain-infra", "i"), "apps/cm.yaml": configMap("chain-apps", "a") });
+    await client.apply(gitRepo("chain"), fm);
+    await client.apply(ks("chain-apps", "chain", { path: "./apps", dependsOn: [{ name: "chain-infra" }] }), fm);
+    await ksWhen("chain-apps", "DependencyNotReady", (o) => cond(o, "Ready")?.reason === "DependencyNotReady");
+    await client.apply(ks("chain-infra", "chain", { path: "./infra" }), fm);
+    await ksWhen("chain-infra", "Ready", ready(`master@sha1:${c}`));
+    // No reconcile request: only the dependency's readiness can wake it before the 30 s requeue.
+    await ksWhen("chain-apps", "Ready soon after its dependency", ready(`master@sha1:${c}`), 20_000);
+  });
+
   test("a dependsOn cycle is reported as Stalled, not retried forever", async () => {
     await client.apply(ks("cycle-a", "layers", { path: "./apps", dependsOn: [{ name: "cycle-b" }] }), fm);
     await client.apply(ks("cycle-b", "layers", { path: "./apps", dependsOn: [{ name: "cycle-a" }] }), fm);
