@@ -80,12 +80,16 @@ function fold(breaks: i32): void {
   else for (let i = 1; i < breaks; i++) tmp.byte(10);
 }
 
-/** A plain scalar value in block context whose continuation lines must be indented more than `n`. */
-export function plainValue(n: i32): void {
+/**
+ * A plain scalar that may fold over lines; writes its typed value. In block context (`flow` false) its
+ * continuation lines must be indented more than `n` and `: ` inside it is an error; in a flow collection
+ * the collection's punctuation ends it instead.
+ */
+function plain(n: i32, flow: bool): void {
   const start = S.pos;
-  let last = scanPlainLine(false);
-  if (stopKind == 1) { fail("mapping values are not allowed in this context", S.pos); return; }
-  let breaks = continuation(n, false);
+  let last = scanPlainLine(flow);
+  if (!flow && stopKind == 1) { fail("mapping values are not allowed in this context", S.pos); return; }
+  let breaks = continuation(n, flow);
   if (breaks == 0) {
     writePlain(start, <i32>(last - start));
     return;
@@ -95,33 +99,22 @@ export function plainValue(n: i32): void {
   while (breaks > 0) {
     fold(breaks);
     const s = S.pos;
-    last = scanPlainLine(false);
-    if (stopKind == 1) { fail("mapping values are not allowed in this context", S.pos); return; }
+    last = scanPlainLine(flow);
+    if (!flow && stopKind == 1) { fail("mapping values are not allowed in this context", S.pos); return; }
     tmp.copy(s, <i32>(last - s));
-    breaks = continuation(n, false);
+    breaks = continuation(n, flow);
   }
   writePlain(tmp.ptr, tmp.len);
 }
 
-/** A plain scalar inside a flow collection (may fold over lines). Writes its typed value. */
+/** A plain scalar value in block context whose continuation lines must be indented more than `n`. */
+export function plainValue(n: i32): void {
+  plain(n, false);
+}
+
+/** A plain scalar inside a flow collection (may fold over lines). */
 export function plainFlow(): void {
-  const start = S.pos;
-  let last = scanPlainLine(true);
-  let breaks = continuation(-1, true);
-  if (breaks == 0) {
-    writePlain(start, <i32>(last - start));
-    return;
-  }
-  tmp.len = 0;
-  tmp.copy(start, <i32>(last - start));
-  while (breaks > 0) {
-    fold(breaks);
-    const s = S.pos;
-    last = scanPlainLine(true);
-    tmp.copy(s, <i32>(last - s));
-    breaks = continuation(-1, true);
-  }
-  writePlain(tmp.ptr, tmp.len);
+  plain(-1, true);
 }
 
 function utf8(cp: u32): void {
