@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalControlPlane } from "../agent/runtime/local-control-plane.ts";
+import { startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
 import { connect } from "../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../agent/kube/http-client.ts";
 import type { KubeClient } from "../agent/kube/client.ts";

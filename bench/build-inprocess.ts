@@ -3,7 +3,7 @@
  * and prints JSON {ms: [...], loadMs, objects, maxRssKb}. Runs in its own process so peak RSS is its own.
  */
 import { loadDirTree } from "../agent/cli/build.ts";
-import { kustomizeBuild } from "../agent/build/build.ts";
+import { kustomizeBuild } from "../agent/kustomize/build.ts";
 
 const dir = process.argv[2]!;
 const runs = Number(process.argv[3] ?? 3);

@@ -22,7 +22,7 @@ import { createHttpClient } from "../agent/kube/http-client.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 import { connect } from "../agent/runtime/kube-transport.ts";
-import { startLocalControlPlane } from "../agent/runtime/local-control-plane.ts";
+import { startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
 import { LiveCache } from "../agent/diff/live-cache.ts";
 import { normalizeObject } from "../agent/diff/canonical.ts";
 import { changedPaths } from "../agent/diff/changed-paths.ts";

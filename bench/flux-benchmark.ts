@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { freePort, startLocalControlPlane } from "../agent/runtime/local-control-plane.ts";
+import { freePort, startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
 import { connect } from "../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../agent/kube/http-client.ts";
 import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../agent/kube/tenant-install.ts";

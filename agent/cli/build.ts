@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { kustomizeBuild } from "../build/build.ts";
-import { mapFileTree, type FileTree } from "../build/file-tree.ts";
-import { fluxBuild } from "../build/flux-build.ts";
-import type { FluxKustomizationSpec } from "../build/flux-overlay.ts";
+import { kustomizeBuild } from "../kustomize/build.ts";
+import { mapFileTree, type FileTree } from "../kustomize/file-tree.ts";
+import { fluxBuild } from "../kustomize/flux-build.ts";
+import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";

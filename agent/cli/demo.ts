@@ -18,8 +18,8 @@ import type { KubeObject } from "../kube/types.ts";
 import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../kube/tenant-install.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { connect } from "../runtime/kube-transport.ts";
-import { startLocalControlPlane } from "../runtime/local-control-plane.ts";
-import { startGitServer, type GitServer } from "../runtime/git-http-server.ts";
+import { startLocalControlPlane } from "../devtools/local-control-plane.ts";
+import { startGitServer, type GitServer } from "../devtools/git-http-server.ts";
 import type { KubeClient } from "../kube/client.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,7 +1,7 @@
 /**
  * `rivulet diff build DIR --namespace NS [--kubeconfig F] [--field-manager M] [--show-secrets]`: what
  * applying the build of DIR would change in the cluster. DIR is built like a Flux Kustomization with
- * `path: DIR` (agent/build/flux-build.ts); each object is dry-run with server-side apply (force, rivulet's
+ * `path: DIR` (agent/kustomize/flux-build.ts); each object is dry-run with server-side apply (force, rivulet's
  * field manager) and the result diffed against the live object, Secret values masked. Prints one unified
  * diff per changed object; exit code 1 when anything would change (like `flux diff`), 0 when nothing would,
  * 3 on errors. Objects without a namespace get NS; objects in another namespace are refused (tenancy).
@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fluxBuild } from "../build/flux-build.ts";
+import { fluxBuild } from "../kustomize/flux-build.ts";
 import { formatRef } from "../core/ref.ts";
 import { normalizeObject } from "../diff/canonical.ts";
 import { diffObjects } from "../diff/diff-objects.ts";

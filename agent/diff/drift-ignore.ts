@@ -5,7 +5,7 @@
  * In a list, a pointer segment is an item index or `*` for every item.
  */
 import type { KubeObject } from "../kube/types.ts";
-import { parseSelector } from "../build/patch-target.ts";
+import { parseSelector } from "../kustomize/patch-target.ts";
 import { splitApiVersion } from "../core/ref.ts";
 import type { PointerTrie } from "./fields-v1.ts";
 

@@ -11,6 +11,7 @@ import { isConflict, KubeApiError } from "./api-error.ts";
 import type { KubeObject } from "./types.ts";
 import type { Logger } from "../core/logger.ts";
 import { abortableSleep } from "./watch-loop.ts";
+import { formatMicroTime } from "../core/time.ts";
 
 export const DEFAULTS = {
   leaseDurationSeconds: 15,
@@ -43,10 +44,6 @@ interface LeaseSpec {
 
 type Lease = KubeObject & { spec?: LeaseSpec };
 
-/** MicroTime as the API wants it: RFC 3339 with microseconds. */
-function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
 
 /** Runs until the signal aborts. Returns after releasing the Lease if it held it. */
 export async function runLeaderElection(client: KubeClient, o: LeaderElectionOptions): Promise<void> {
@@ -75,8 +72,8 @@ export async function runLeaderElection(client: KubeClient, o: LeaderElectionOpt
       spec: {
         holderIdentity: o.identity,
         leaseDurationSeconds: dur,
-        acquireTime: mine ? spec.acquireTime : microTime(t),
-        renewTime: microTime(t),
+        acquireTime: mine ? spec.acquireTime : formatMicroTime(t),
+        renewTime: formatMicroTime(t),
         leaseTransitions: (spec.leaseTransitions ?? 0) + (mine || !lease ? 0 : 1),
       },
     };

@@ -3,6 +3,7 @@
  * first, with first/last reconcile times, the last duration and status, and a count; at most 5 entries.
  */
 import { formatDuration } from "../core/duration.ts";
+import { formatTime } from "../core/time.ts";
 
 export const DEFAULTS = {
   historyLimit: 5,
@@ -19,7 +20,7 @@ export interface HistoryEntry {
 }
 
 export function upsertHistory(history: HistoryEntry[] | undefined, digest: string, revision: string, now: Date, elapsedMs: number, status: string): HistoryEntry[] {
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const ts = formatTime(now);
   const list = [...(history ?? [])];
   const i = list.findIndex((h) => h.digest === digest);
   const prev = i >= 0 ? list.splice(i, 1)[0] : undefined;

@@ -11,10 +11,10 @@ import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { readSecret } from "../kube/secret.ts";
-import { mapFileTree } from "../build/file-tree.ts";
+import { mapFileTree } from "../kustomize/file-tree.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
-import { fluxBuild } from "../build/flux-build.ts";
-import type { FluxKustomizationSpec } from "../build/flux-overlay.ts";
+import { fluxBuild } from "../kustomize/flux-build.ts";
+import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import type { KustomizationSpec as ApiKustomizationSpec } from "../api/kustomization.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { applyAll, ApplyError, finalizeInventory, formatChangeSet, hasChanged, inventoryFromChangeSet, prune, PruneError, skippedEntries, staleObjects, entryKey, type Inventory, type ChangeSet } from "../apply/index.ts";
@@ -26,6 +26,7 @@ import type { LiveCache } from "../diff/live-cache.ts";
 import { driftPlan, reportDrift } from "./kustomization-drift.ts";
 import { cachedReader, keyString } from "./cached-reader.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
+import { formatTime } from "../core/time.ts";
 
 const API = "kustomize.toolkit.fluxcd.io/v1";
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
@@ -197,7 +198,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
     onFailure(obj, err, ctx) {
       const conds = [...(ctx.status().conditions ?? [])];
       if (err instanceof TransientError && err.reason === "HealthCheckFailed") {
-        const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+        const now = formatTime(ctx.now());
         const i = conds.findIndex((c) => c.type === "Healthy");
         const c = { type: "Healthy", status: "False" as const, reason: "HealthCheckFailed", message: messageOf(err), lastTransitionTime: i >= 0 && conds[i]!.status === "False" ? conds[i]!.lastTransitionTime : now, observedGeneration: obj.metadata.generation };
         if (i >= 0) conds[i] = c;

@@ -12,6 +12,7 @@ import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts
 import type { KubeObject } from "../kube/types.ts";
 import type { Condition } from "../status/conditions.ts";
 import type { FluxObject, ObjectStatus, ReconcileContext, ReconcileSuccess } from "./controller.ts";
+import { formatTime } from "../core/time.ts";
 
 /** A referenced Secret's decoded data; a missing Secret is an AuthenticationFailed retry, not a crash. */
 export async function readSourceSecret(ctx: ReconcileContext, obj: FluxObject, name: string): Promise<Record<string, string>> {
@@ -78,7 +79,7 @@ export function sourceFailure(obj: FluxObject, err: unknown, ctx: ReconcileConte
   const message = err instanceof Error ? err.message : String(err);
   const { type, status } = typeFor(reason);
   const conds = (ctx.status().conditions ?? []).filter((c) => !["FetchFailed", "IncludeUnavailable", "SourceVerified"].includes(c.type));
-  const now = ctx.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = formatTime(ctx.now());
   conds.push({ type, status, reason, message, lastTransitionTime: now, observedGeneration: obj.metadata.generation });
   return { conditions: conds };
 }

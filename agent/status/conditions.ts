@@ -3,6 +3,7 @@
  * lastTransitionTime unless its status flips; `Reconciling` is present only while work is in progress;
  * `Stalled` marks a terminal error; negative-polarity conditions (FetchFailed, ...) exist only while True.
  */
+import { formatTime } from "../core/time.ts";
 
 export type ConditionStatus = "True" | "False" | "Unknown";
 
@@ -59,7 +60,7 @@ export function setCondition(
   const cond: Condition = {
     ...next,
     message,
-    lastTransitionTime: old && old.status === next.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    lastTransitionTime: old && old.status === next.status ? old.lastTransitionTime : formatTime(now),
   };
   if (i >= 0) list[i] = cond;
   else list.push(cond);

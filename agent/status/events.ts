@@ -10,6 +10,7 @@ import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Fetch } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
+import { formatTime } from "../core/time.ts";
 
 export const DEFAULTS = {
   foldWindowMs: 10 * 60_000,
@@ -59,7 +60,7 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
 
   const toKubernetes = async (obj: KubeObject, e: EventInput, message: string) => {
     const t = now();
-    const ts = t.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const ts = formatTime(t);
     const foldKey = `${obj.metadata.uid}/${e.type}/${e.reason}/${message}`;
     let f = folded.get(foldKey);
     if (f && t.getTime() - f.lastAt > DEFAULTS.foldWindowMs) f = undefined;
@@ -110,7 +111,7 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
     const body = JSON.stringify({
       involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
       severity: e.type === "Warning" ? "error" : "info",
-      timestamp: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      timestamp: formatTime(now()),
       message,
       reason: e.reason,
       metadata,

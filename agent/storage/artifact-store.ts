@@ -5,6 +5,7 @@
  * consumers can read them. On restart nothing needs loading: status.artifact.path names the file, and
  * the store only has to find it.
  */
+import { formatTime } from "../core/time.ts";
 
 export const DEFAULTS = {
   retention: 2,
@@ -77,7 +78,7 @@ export class ArtifactStore {
       revision: meta.revision,
       digest: meta.digest,
       size: data.byteLength,
-      lastUpdateTime: this.#now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      lastUpdateTime: formatTime(this.#now()),
       ...(meta.metadata ? { metadata: meta.metadata } : {}),
     };
   }

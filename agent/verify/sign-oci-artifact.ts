@@ -11,6 +11,7 @@ import { MEDIA } from "../source/oci/media-types.ts";
 import { base64Encode } from "../source/oci/registry-auth.ts";
 import { referrersTag, type Descriptor, type ImageIndex, type ImageManifest, type RegistryClient } from "../source/oci/registry-client.ts";
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, inTotoStatement, preAuthEncoding, simpleSigningPayload } from "./cosign-claims.ts";
+import { formatTime } from "../core/time.ts";
 
 export type SignFunction = (data: Uint8Array) => Promise<Uint8Array>;
 
@@ -81,7 +82,7 @@ async function signBundle(o: SignOciArtifactOptions): Promise<SignResult> {
   const annotations = {
     "dev.sigstore.bundle.content": "dsse-envelope",
     "dev.sigstore.bundle.predicateType": COSIGN_SIGN_PREDICATE,
-    "org.opencontainers.image.created": o.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    "org.opencontainers.image.created": o.created ?? formatTime(new Date()),
   };
   const referrer = new TextEncoder().encode(JSON.stringify({
     schemaVersion: 2, mediaType: MEDIA.ociManifest, artifactType: MEDIA.sigstoreBundleV03,

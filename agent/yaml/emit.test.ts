@@ -145,8 +145,8 @@ describe("deep nesting", () => {
 });
 
 // Differential: the overlay corpus's expected.yaml files were printed by `kubectl kustomize`
-// (agent/build/testdata/regen.sh); reading one and writing it again must give the same bytes.
-const corpus = join(here, "../build/testdata");
+// (agent/kustomize/testdata/regen.sh); reading one and writing it again must give the same bytes.
+const corpus = join(here, "../kustomize/testdata");
 const expectedFiles = readdirSync(corpus)
   .filter((d) => statSync(join(corpus, d)).isDirectory())
   .map((d) => join(corpus, d, "expected.yaml"))

@@ -14,7 +14,7 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 import { KINDS, validate, withoutCelRules } from "../../agent/api/index.ts";
 import { parseDocuments } from "../../agent/yaml/parse.ts";
 import { connect } from "../../agent/runtime/kube-transport.ts";
-import { startLocalControlPlane, type LocalControlPlane } from "../../agent/runtime/local-control-plane.ts";
+import { startLocalControlPlane, type LocalControlPlane } from "../../agent/devtools/local-control-plane.ts";
 
 const fluxCrdDir = join(repoRoot, "..", "shared", "flux-crds");
 const fm = { fieldManager: "rivulet-tests" };

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { startLocalControlPlane, type LocalControlPlane } from "../../agent/runtime/local-control-plane.ts";
+import { startLocalControlPlane, type LocalControlPlane } from "../../agent/devtools/local-control-plane.ts";
 import { connect } from "../../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../../agent/kube/http-client.ts";
 import { parseDocuments } from "../../agent/yaml/parse.ts";

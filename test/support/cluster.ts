@@ -12,7 +12,7 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 import { installTenant as installTenantObjects, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../../agent/kube/tenant-install.ts";
 import { parseDocuments } from "../../agent/yaml/parse.ts";
 import { connect } from "../../agent/runtime/kube-transport.ts";
-import { startLocalControlPlane } from "../../agent/runtime/local-control-plane.ts";
+import { startLocalControlPlane } from "../../agent/devtools/local-control-plane.ts";
 
 export interface ClusterInfo {
   /** Admin kubeconfig (system:masters on the local control plane). */

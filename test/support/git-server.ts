@@ -1,2 +1,2 @@
 /** The tests' git server is the one `rivulet demo` serves repositories with. */
-export * from "../../agent/runtime/git-http-server.ts";
+export * from "../../agent/devtools/git-http-server.ts";

@@ -10,6 +10,7 @@ import { wasmSha256, type Sha256Factory } from "../../artifact/digest.ts";
 import { gunzip, type NativeGunzip } from "../../artifact/gunzip.ts";
 import { ANNOTATIONS, MEDIA } from "./media-types.ts";
 import type { Progress, RegistryClient } from "./registry-client.ts";
+import { formatTime } from "../../core/time.ts";
 
 export const DEFAULTS = {
   /** Largest uncompressed tar hashed for the diff id. */
@@ -40,7 +41,7 @@ export interface PushedArtifact {
 
 export async function pushArtifact(client: RegistryClient, o: PushArtifactOptions): Promise<PushedArtifact> {
   const diffId = o.diffId ?? (await sha256Of(gunzip(o.layer, DEFAULTS.maxTarSize, o.gunzip), o.sha256 ?? wasmSha256));
-  const created = o.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const created = o.created ?? formatTime(new Date());
   const config = new TextEncoder().encode(
     JSON.stringify({
       architecture: "",
