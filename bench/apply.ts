@@ -20,7 +20,7 @@ import { createHttpClient } from "../agent/kube/http-client.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 import { emitDocuments } from "../agent/yaml/emit.ts";
-import { applyAll, APPLY_DEFAULTS } from "../agent/apply/index.ts";
+import { applyAll, DEFAULTS as APPLY_DEFAULTS } from "../agent/apply/apply-all.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? APPLY_DEFAULTS.concurrency);

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KINDS, generateCrdFiles } from "../agent/api/index.ts";
+import { KINDS } from "../agent/api/kinds.ts";
+import { generateCrdFiles } from "../agent/api/crd.ts";
 
 const dir = join(import.meta.dirname, "..", "crds");
 mkdirSync(dir, { recursive: true });

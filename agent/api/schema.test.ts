@@ -6,7 +6,8 @@ import { defaultNode } from "./schema-defaults.ts";
 import { toOpenAPI } from "./openapi.ts";
 import { KINDS } from "./kinds.ts";
 import { applyDefaults, validate } from "./validate.ts";
-import type { GitRepository, Kustomization } from "./index.ts";
+import type { GitRepository } from "./git-repository.ts";
+import type { Kustomization } from "./kustomization.ts";
 
 const thing = s.object({
   name: s.string({ minLength: 1 }),

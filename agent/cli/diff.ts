@@ -26,7 +26,7 @@ import { loadDirTree } from "./build.ts";
 import { UsageError, type CliIO, type Command } from "./command.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { unpack } from "../artifact/unpack.ts";
-import { withOwnerLabels } from "../apply/index.ts";
+import { withOwnerLabels } from "../apply/apply-all.ts";
 import { actingAs, buildKustomizationObjects } from "../reconcile/kustomization.ts";
 import type { FluxObject } from "../reconcile/controller.ts";
 
