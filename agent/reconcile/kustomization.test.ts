@@ -96,14 +96,11 @@ function expectPrefix(message: string, prefix: string): void {
   expect(message.slice(0, prefix.length)).toBe(prefix);
 }
 
+/** The classified error the reconcile fails with. */
 async function failure(p: Promise<unknown>): Promise<RivuletError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RivuletError) return err;
-    throw err;
-  }
-  throw new Error("the reconcile did not fail");
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  if (err instanceof RivuletError) return err;
+  throw new Error("the reconcile did not fail with a classified error", { cause: err });
 }
 
 describe("Kustomization reconcile", () => {
