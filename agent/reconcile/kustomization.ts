@@ -11,7 +11,6 @@ import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { readSecret } from "../kube/secret.ts";
 import { mapFileTree } from "../kustomize/file-tree.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
@@ -29,6 +28,7 @@ import { type Condition, REASONS, setCondition, TYPES } from "../status/conditio
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import { guardObjects } from "./tenant-guard.ts";
+import { readSubstituteFrom } from "./substitute-from.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
@@ -375,28 +375,6 @@ async function findCycle(read: ReconcileContext["read"], ns: string, name: strin
     }
   }
   return undefined;
-}
-
-async function readSubstituteFrom(client: KubeClient, spec: KustomizationSpec, ns: string, self: string): Promise<Record<string, string>[]> {
-  const out: Record<string, string>[] = [];
-  for (const ref of spec.postBuild?.substituteFrom ?? []) {
-    if (ref.kind === "Secret") {
-      try {
-        out.push(await readSecret(client, ns, ref.name, self));
-      } catch (err) {
-        if (ref.optional) continue;
-        throw new TransientError("BuildFailed", `${self}: substituteFrom: ${messageOf(err)}`);
-      }
-    } else {
-      const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: ref.name });
-      if (!cm) {
-        if (ref.optional) continue;
-        throw new TransientError("BuildFailed", `${self}: substituteFrom: ConfigMap/${ns}/${ref.name} not found: create it or mark the reference optional`);
-      }
-      out.push({ ...((cm.data as Record<string, string> | undefined) ?? {}) });
-    }
-  }
-  return out;
 }
 
 function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {
