@@ -104,6 +104,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       const artifact = source.status?.artifact as { path: string; revision: string; digest?: string } | undefined;
       if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
 
+      // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).
       const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: actingClient(ctx, obj), revision: artifact.revision, started, timeoutMs };
       const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
       await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision));
