@@ -24,7 +24,7 @@ import { finalizeInventory } from "../apply/deletion-policy.ts";
 import { entryKey, inventoryFromChangeSet, skippedEntries, staleObjects, type Inventory } from "../apply/inventory.ts";
 import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
-import { type Condition, REASONS, setCondition, TYPES } from "../status/conditions.ts";
+import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import { guardObjects } from "./tenant-guard.ts";
@@ -222,7 +222,7 @@ async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: Chan
     absent: drift.absent,
   });
   const changed = changeSet.entries.filter((e) => hasChanged(e.action));
-  if (changed.length) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: changed }), metadata: revisionMeta(run) });
+  if (changed.length) await ctx.events.record(obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: changed }), metadata: revisionMeta(run) });
   return { changeSet, drift };
 }
 
@@ -234,7 +234,7 @@ async function pruneStale(run: Run, changeSet: ChangeSet, previous: Inventory | 
   const pruned = await prune(run.acting, stale, { owner: { name: run.obj.metadata.name!, namespace: run.ns } });
   const deleted = pruned.entries.filter((e) => e.action === "deleted");
   drift.forget(deleted);
-  if (deleted.length) await run.ctx.events.record(run.obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: deleted }), metadata: revisionMeta(run) });
+  if (deleted.length) await run.ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: deleted }), metadata: revisionMeta(run) });
 }
 
 /** A failed prune still saves the inventory, with the stale objects so the next run tries again. */
@@ -264,15 +264,15 @@ async function checkHealth(run: Run, inventory: Inventory, drift: DriftSession):
     ? inventory.entries.map(entryKey)
     : (spec.healthChecks ?? []).map((h) => ({ apiVersion: h.apiVersion ?? guessApiVersion(h.kind), kind: h.kind, name: h.name, namespace: h.namespace ?? run.ns }));
   if (!healthKeys.length) return undefined;
-  const wasHealthy = (ctx.status().conditions ?? []).find((c) => c.type === "Healthy")?.status === "True";
+  const wasHealthy = isTrue(ctx.status().conditions, TYPES.Healthy);
   // Health reads come from the watch-fed live cache when it is current, not from polling GETs.
   const health = await waitForHealthy(drift.reader(), healthKeys, { timeoutMs: run.timeoutMs, pollMs: run.deps.healthPollMs, failFast: true });
   if (!health.healthy) {
-    throw new TransientError("HealthCheckFailed", `${run.self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
+    throw new TransientError(REASONS.HealthCheckFailed, `${run.self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
   }
   const msg = `Health check passed in ${formatDuration(health.elapsedMs)}`;
-  if (!wasHealthy) await ctx.events.record(run.obj, { type: "Normal", reason: "Progressing", message: msg, metadata: revisionMeta(run) });
-  return { type: "Healthy", status: "True", reason: "Succeeded", message: msg };
+  if (!wasHealthy) await ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: msg, metadata: revisionMeta(run) });
+  return { type: TYPES.Healthy, status: "True", reason: REASONS.Succeeded, message: msg };
 }
 
 /** status.history with this reconcile of `digest` upserted, ending with `status` (a Ready reason). */
@@ -289,16 +289,16 @@ function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftO
   else clear.push("Drifted");
   if (healthy) conditions.push(healthy);
   return {
-    reason: "ReconciliationSucceeded",
+    reason: REASONS.ReconciliationSucceeded,
     message: `Applied revision: ${run.revision}`,
     status: {
       inventory,
       lastAppliedRevision: run.revision,
       lastAttemptedRevision: run.revision,
-      history: history(run, digest, "ReconciliationSucceeded"),
+      history: history(run, digest, REASONS.ReconciliationSucceeded),
     },
     conditions,
-    clearConditions: healthy ? clear : [...clear, "Healthy"],
+    clearConditions: healthy ? clear : [...clear, TYPES.Healthy],
   };
 }
 
