@@ -1,7 +1,10 @@
 /**
- * The Kustomization's use of drift detection (agent/diff): which built objects to skip (known
- * unchanged: no request at all), to report (warn mode) or to apply, from the live cache; and, in warn
- * mode, what a dry-run says would change, as a Drifted condition and a warning event.
+ * The Kustomization's use of drift detection (agent/diff), as one session per apply: which built objects
+ * to skip (known unchanged: no request at all), to report (warn mode) or to apply, from the live cache;
+ * what the server answered (so the next reconcile can skip), which objects left (pruned); the client
+ * health checks read through (the cache, not polling GETs); and, in warn mode, what a dry-run says would
+ * change, as a Drifted condition and a warning event. Without a live cache, or before it has started,
+ * the session does nothing and every object is dry-run.
  */
 import { TerminalError, messageOf } from "../core/errors.ts";
 import { formatRef } from "../core/ref.ts";
@@ -11,7 +14,9 @@ import type { LiveCache } from "../diff/live-cache.ts";
 import { driftAction, driftModeOf, type DriftMode } from "../diff/drift-mode.ts";
 import { ignoreTrie, type IgnoreRule } from "../diff/drift-ignore.ts";
 import { changedPaths, driftReport } from "../diff/changed-paths.ts";
+import type { Condition } from "../status/conditions.ts";
 import type { FluxObject } from "./controller.ts";
+import { cachedReader, keyString } from "./cached-reader.ts";
 
 /** JSON list of drift ignore rules ({paths: [JSON pointers], target?: selector}), like Flux's driftIgnoreRules. */
 export const DRIFT_IGNORE_ANNOTATION = "rivulet.dev/drift-ignore-rules";
@@ -21,7 +26,77 @@ export const DEFAULTS = {
   cacheSyncMs: 5_000,
 };
 
-export interface DriftPlan {
+export interface DriftSessionOptions {
+  /** The live cache; undefined when drift detection is off. */
+  cache: LiveCache | undefined;
+  /** Whether the cache started: a cache that did not start is not asked (every object is dry-run). */
+  cacheReady: boolean;
+  ks: FluxObject;
+  /** The objects about to be applied. */
+  objects: KubeObject[];
+  /** The revision being applied is the last one applied (warn mode reports drift only then). */
+  revisionApplied: boolean;
+  /** The client the Kustomization acts with: warn-mode dry-runs and health reads use it. */
+  client: KubeClient;
+  fieldManager: string;
+}
+
+/** What warn mode found: Drifted=True and a warning event, or nothing (Drifted is then cleared). */
+export interface DriftOutcome {
+  condition?: Omit<Condition, "lastTransitionTime">;
+  event?: { reason: string; message: string };
+}
+
+export interface DriftSession {
+  /** applyAll's skip hook: true for objects that need no request; undefined without a plan. */
+  readonly skip?: (desired: KubeObject) => boolean;
+  /** applyAll's onApplied hook: remember what the server has now (and the generation health waits for). */
+  readonly onApplied?: (answer: KubeObject, desired: KubeObject) => void;
+  /** applyAll's absent hook: the cache has listed the kind and holds no such object. */
+  readonly absent?: (desired: KubeObject) => boolean;
+  /** Pruned objects leave the cache (whether or not it started: it may still hold them). */
+  forget(deleted: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>): void;
+  /** The client health checks read through: the watch-fed cache when it is current. */
+  reader(): KubeClient;
+  /** warn mode: dry-runs what was held back and says what differs. */
+  report(): Promise<DriftOutcome>;
+}
+
+/**
+ * Starts the drift session of one apply: reads the Kustomization's drift settings (a bad one is terminal)
+ * and lets the cache list the built kinds it has not seen yet.
+ */
+export async function driftSession(o: DriftSessionOptions): Promise<DriftSession> {
+  const plan = o.cache && o.cacheReady ? await driftPlan(o.cache, o.ks, o.objects, o.revisionApplied) : undefined;
+  // The generation of each object as applied: a cached copy older than that has not seen our apply.
+  const appliedGeneration = new Map<string, number>();
+  return {
+    skip: plan?.skip,
+    absent: plan?.absent,
+    onApplied: plan
+      ? (answer, desired) => {
+          plan.record(answer, desired);
+          if (answer.metadata.generation !== undefined) appliedGeneration.set(keyString({ ...answer, name: answer.metadata.name, namespace: answer.metadata.namespace }), answer.metadata.generation);
+        }
+      : undefined,
+    forget(deleted) {
+      for (const e of deleted) o.cache?.forget({ apiVersion: e.apiVersion, kind: e.kind, namespace: e.namespace, name: e.name });
+    },
+    reader() {
+      return o.cache && o.cacheReady ? cachedReader(o.client, o.cache, appliedGeneration) : o.client;
+    },
+    async report() {
+      const report = plan?.reported.length ? await reportDrift(o.client, plan.reported, o.fieldManager) : undefined;
+      if (!report) return {};
+      return {
+        condition: { ...report.condition, status: "True", observedGeneration: o.ks.metadata.generation },
+        event: { reason: report.event.reason, message: report.event.message },
+      };
+    },
+  };
+}
+
+interface DriftPlan {
   /** Objects held back in warn mode: reported, not applied. */
   reported: KubeObject[];
   /** applyAll's skip hook: true for objects that need no request. */
@@ -32,7 +107,7 @@ export interface DriftPlan {
   absent(desired: KubeObject): boolean;
 }
 
-export async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeObject[], revisionApplied: boolean): Promise<DriftPlan> {
+async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeObject[], revisionApplied: boolean): Promise<DriftPlan> {
   let mode: DriftMode;
   let rules: IgnoreRule[];
   try {
@@ -66,7 +141,7 @@ export async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeO
 }
 
 /** warn mode: what a dry-run says would change in each drifted object, as a condition and an event. */
-export async function reportDrift(client: KubeClient, drifted: KubeObject[], fieldManager: string) {
+async function reportDrift(client: KubeClient, drifted: KubeObject[], fieldManager: string) {
   const paths = new Map<string, string[]>();
   for (const desired of drifted) {
     const key = { apiVersion: desired.apiVersion, kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name! };

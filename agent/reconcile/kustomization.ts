@@ -1,16 +1,16 @@
 /**
  * Kustomization reconciler (kustomize.toolkit.fluxcd.io/v1), in kustomize-controller's order
- * (reference/flux.md §3.1): source -> dependsOn -> build -> validate every object (tenant guardrails)
- * -> staged server-side apply -> inventory and prune -> health -> status and history. Nothing is written
- * to the cluster until the whole build is valid, so a bad commit leaves the last good revision running.
- * The artifact is read from the agent's own store and unpacked once per digest (ArtifactCache).
+ * (reference/flux.md §3.1), one named stage each (stage.ts): source -> dependsOn -> fetch -> build and
+ * tenant guardrails -> staged server-side apply -> prune (inventory saved) -> drift report -> health ->
+ * status and history. Nothing is written to the cluster until the whole build is valid, so a bad commit
+ * leaves the last good revision running. The artifact is read from the agent's own store and unpacked
+ * once per digest (ArtifactCache). Drift detection is one session per apply (kustomization-drift.ts).
  */
 import { NotReadyError, TerminalError, TransientError, messageOf } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { readSecret } from "../kube/secret.ts";
 import { mapFileTree } from "../kustomize/file-tree.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
@@ -24,14 +24,15 @@ import { finalizeInventory } from "../apply/deletion-policy.ts";
 import { entryKey, inventoryFromChangeSet, skippedEntries, staleObjects, type Inventory } from "../apply/inventory.ts";
 import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
+import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import { guardObjects } from "./tenant-guard.ts";
+import { readSubstituteFrom } from "./substitute-from.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
-import { driftPlan, reportDrift } from "./kustomization-drift.ts";
-import { cachedReader, keyString } from "./cached-reader.ts";
+import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
-import { formatTime } from "../core/time.ts";
+import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
 const API = "kustomize.toolkit.fluxcd.io/v1";
 const SOURCE_API = "source.toolkit.fluxcd.io/v1";
@@ -103,113 +104,30 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       const artifact = source.status?.artifact as { path: string; revision: string; digest?: string } | undefined;
       if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
 
-      // 2. dependsOn.
-      await checkDependencies(ctx, obj, spec, artifact.revision);
-
-      // 3. Fetch (from our own store, unpacked once per digest) and build.
-      await ctx.progress(`Building manifests for revision ${artifact.revision}`, { lastAttemptedRevision: artifact.revision });
-      const files = await deps.cache.tree(artifact);
-      if (!files) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' artifact ${artifact.path} is not in storage yet`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
-      const acting = actingClient(ctx, obj);
-      const { objects, digest } = await buildKustomizationObjects(acting, obj, files, artifact.revision, {
-        allowedClusterKinds: deps.allowedClusterKinds ?? [],
-        strictSubstitution: deps.strictSubstitution,
-      });
-
-      // 5. Apply in stages; the live cache lets unchanged objects through without any request.
-      await ctx.progress(`Applying ${objects.length} objects for revision ${artifact.revision}`);
-      const drift = deps.liveCache && cacheReady ? await driftPlan(deps.liveCache, obj, objects, ctx.status().lastAppliedRevision === artifact.revision) : undefined;
-      const appliedGeneration = new Map<string, number>();
-      const onApplied = drift
-        ? (answer: KubeObject, desired: KubeObject) => {
-            drift.record(answer, desired);
-            if (answer.metadata.generation !== undefined) appliedGeneration.set(keyString({ ...answer, name: answer.metadata.name, namespace: answer.metadata.namespace }), answer.metadata.generation);
-          }
-        : undefined;
-      let changeSet: ChangeSet;
-      try {
-        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied, absent: drift?.absent });
-      } catch (err) {
-        if (err instanceof ApplyError) throw new TransientError("ReconciliationFailed", `${self}: ${err.message}`, { cause: err });
-        throw err;
-      }
-      const oldInventory = ctx.status().inventory as Inventory | undefined;
+      // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).
+      const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: actingClient(ctx, obj), revision: artifact.revision, started, timeoutMs };
+      const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
+      await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision));
+      const files = await stage("fetch", { progress: { message: `Building manifests for revision ${artifact.revision}`, status: { lastAttemptedRevision: artifact.revision } } }, () => fetchArtifact(run, artifact));
+      const built = await stage("build", () => build(run, files));
+      // As Flux, a failure from here on is a reconcile of this digest too: it goes into the history.
+      recordFailures((err) => ({ history: history(run, built.digest, err.reason) }));
+      const { changeSet, drift } = await stage("apply", { progress: `Applying ${built.objects.length} objects for revision ${artifact.revision}` }, () => apply(run, built.objects));
+      const previous = ctx.status().inventory as Inventory | undefined;
       const inventory = inventoryFromChangeSet(changeSet);
-      const revisionMeta = { "kustomize.toolkit.fluxcd.io/revision": artifact.revision };
-      if (changeSet.entries.some((e) => hasChanged(e.action))) {
-        await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: changeSet.entries.filter((e) => hasChanged(e.action)) }), metadata: revisionMeta });
-      }
-
-      // 6. Prune what left the inventory.
-      if (spec.prune) {
-        const stale = staleObjects(oldInventory, inventory, skippedEntries(changeSet));
-        if (stale.length) {
-          try {
-            const pruned = await prune(acting, stale, { owner: { name: obj.metadata.name!, namespace: ns } });
-            const deleted = pruned.entries.filter((e) => e.action === "deleted");
-            for (const e of deleted) deps.liveCache?.forget({ apiVersion: e.apiVersion, kind: e.kind, namespace: e.namespace, name: e.name });
-            if (deleted.length) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: formatChangeSet({ entries: deleted }), metadata: revisionMeta });
-          } catch (err) {
-            await ctx.progress("Prune failed", { inventory: mergeInventories(inventory, oldInventory) }, { persist: true });
-            if (err instanceof PruneError) throw new TransientError("PruneFailed", `${self}: ${err.message}`, { cause: err });
-            throw err;
-          }
-        }
-      }
-      // The inventory is saved before health checks so a failing check never loses track of objects.
-      if (JSON.stringify(inventory) !== JSON.stringify(oldInventory)) await ctx.progress("Checking health of applied objects", { inventory }, { persist: true });
-
-      // 7. Health.
-      const healthKeys = spec.wait
-        ? inventory.entries.map(entryKey)
-        : (spec.healthChecks ?? []).map((h) => ({ apiVersion: h.apiVersion ?? guessApiVersion(h.kind), kind: h.kind, name: h.name, namespace: h.namespace ?? ns }));
-      const conditions: ReconcileSuccess["conditions"] = [];
-      const clear: string[] = [];
-      const report = drift?.reported.length ? await reportDrift(acting, drift.reported, fieldManager) : undefined;
-      if (report) {
-        conditions.push({ ...report.condition, status: "True", observedGeneration: obj.metadata.generation });
-        await ctx.events.record(obj, { type: "Warning", reason: report.event.reason, message: report.event.message, metadata: revisionMeta });
-      } else {
-        clear.push("Drifted");
-      }
-      if (healthKeys.length) {
-        const wasHealthy = (ctx.status().conditions ?? []).find((c) => c.type === "Healthy")?.status === "True";
-        // Health reads come from the watch-fed live cache when it is current, not from polling GETs.
-        const reader = deps.liveCache && cacheReady ? cachedReader(acting, deps.liveCache, appliedGeneration) : acting;
-        const health = await waitForHealthy(reader, healthKeys, { timeoutMs, pollMs: deps.healthPollMs, failFast: true });
-        if (!health.healthy) {
-          throw new TransientError("HealthCheckFailed", `${self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
-        }
-        const msg = `Health check passed in ${formatDuration(health.elapsedMs)}`;
-        conditions.push({ type: "Healthy", status: "True", reason: "Succeeded", message: msg });
-        if (!wasHealthy) await ctx.events.record(obj, { type: "Normal", reason: "Progressing", message: msg, metadata: revisionMeta });
-      }
-
-      const elapsed = ctx.now().getTime() - started;
-      return {
-        reason: "ReconciliationSucceeded",
-        message: `Applied revision: ${artifact.revision}`,
-        status: {
-          inventory,
-          lastAppliedRevision: artifact.revision,
-          lastAttemptedRevision: artifact.revision,
-          history: upsertHistory(ctx.status().history as HistoryEntry[] | undefined, digest, artifact.revision, ctx.now(), elapsed, "ReconciliationSucceeded"),
-        },
-        conditions,
-        clearConditions: healthKeys.length ? clear : [...clear, "Healthy"],
-      };
+      await stage("prune", { onError: () => pruneFailed(inventory, previous) }, () => pruneStale(run, changeSet, previous, inventory, drift));
+      await saveInventory(ctx, inventory, previous);
+      const drifted = await stage("drift", () => reportDrift(run, drift));
+      const healthy = await stage("health", () => checkHealth(run, inventory, drift));
+      return succeeded(run, built.digest, inventory, drifted, healthy);
     },
 
     onFailure(obj, err, ctx) {
-      const conds = [...(ctx.status().conditions ?? [])];
-      if (err instanceof TransientError && err.reason === "HealthCheckFailed") {
-        const now = formatTime(ctx.now());
-        const i = conds.findIndex((c) => c.type === "Healthy");
-        const c = { type: "Healthy", status: "False" as const, reason: "HealthCheckFailed", message: messageOf(err), lastTransitionTime: i >= 0 && conds[i]!.status === "False" ? conds[i]!.lastTransitionTime : now, observedGeneration: obj.metadata.generation };
-        if (i >= 0) conds[i] = c;
-        else conds.push(c);
+      let conditions = ctx.status().conditions ?? [];
+      if (err instanceof TransientError && err.reason === REASONS.HealthCheckFailed) {
+        conditions = setCondition(conditions, { type: TYPES.Healthy, status: "False", reason: REASONS.HealthCheckFailed, message: messageOf(err), observedGeneration: obj.metadata.generation }, ctx.now());
       }
-      return { conditions: conds };
+      return { ...failureStatus(err), conditions: [...conditions] };
     },
 
     async finalize(obj, ctx) {
@@ -224,6 +142,163 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       const deleted = cs.entries.filter((e) => e.action === "deleted");
       if (deleted.length) ctx.log.info(`${formatRef(obj)} deleted its objects: ${deleted.map((e) => e.ref).join(", ")}`);
     },
+  };
+}
+
+/** The stages after the source, and the reason an unexpected error of each gets (Flux's). */
+function kustomizationStages(self: string) {
+  return {
+    dependencies: { reason: REASONS.DependencyNotReady },
+    /** From our own store; the "Building manifests" progress goes first, as the fetch is local. */
+    fetch: { reason: REASONS.ArtifactFailed },
+    /** The build and the tenant guardrails (nothing is written until every object passes). */
+    build: { reason: REASONS.BuildFailed },
+    apply: { reason: REASONS.ReconciliationFailed, describe: (err: unknown) => (err instanceof ApplyError ? `${self}: ${err.message}` : messageOf(err)) },
+    prune: { reason: REASONS.PruneFailed, describe: (err: unknown) => (err instanceof PruneError ? `${self}: ${err.message}` : messageOf(err)) },
+    /** warn mode's report of what was held back. */
+    drift: { reason: REASONS.ReconciliationFailed },
+    health: { reason: REASONS.HealthCheckFailed },
+  };
+}
+
+/** One reconcile's inputs, shared by its stages. */
+interface Run {
+  obj: FluxObject;
+  spec: KustomizationSpec;
+  ns: string;
+  self: string;
+  ctx: ReconcileContext;
+  deps: KustomizationDeps;
+  fieldManager: string;
+  /** The live cache started (drift detection); read once so one reconcile sees one answer. */
+  cacheReady: boolean;
+  /** The client the Kustomization acts with (impersonation). */
+  acting: KubeClient;
+  revision: string;
+  /** ctx.now() at the start, in ms: history durations. */
+  started: number;
+  timeoutMs: number;
+}
+
+/** Events about a revision carry it, as Flux's do. */
+function revisionMeta(run: Run): Record<string, string> {
+  return { "kustomize.toolkit.fluxcd.io/revision": run.revision };
+}
+
+/** The artifact's files, from our own store (unpacked once per digest). */
+async function fetchArtifact(run: Run, artifact: { path: string; revision: string; digest?: string }): Promise<FileTree> {
+  const files = await run.deps.cache.tree(artifact);
+  const sourceRef = `${run.spec.sourceRef.kind}/${run.ns}/${run.spec.sourceRef.name}`;
+  if (!files) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' artifact ${artifact.path} is not in storage yet`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
+  return files;
+}
+
+/** The build and the tenant guardrails on every object, with the Kustomization's own client. */
+function build(run: Run, files: FileTree): Promise<{ objects: KubeObject[]; digest: string }> {
+  return buildKustomizationObjects(run.acting, run.obj, files, run.revision, {
+    allowedClusterKinds: run.deps.allowedClusterKinds ?? [],
+    strictSubstitution: run.deps.strictSubstitution,
+  });
+}
+
+/** Staged server-side apply; the drift session lets objects known unchanged through without a request. */
+async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: ChangeSet; drift: DriftSession }> {
+  const { obj, ctx } = run;
+  const drift = await driftSession({
+    cache: run.deps.liveCache,
+    cacheReady: run.cacheReady,
+    ks: obj,
+    objects,
+    revisionApplied: ctx.status().lastAppliedRevision === run.revision,
+    client: run.acting,
+    fieldManager: run.fieldManager,
+  });
+  const changeSet = await applyAll(run.acting, objects, {
+    fieldManager: run.fieldManager,
+    owner: { name: obj.metadata.name!, namespace: run.ns },
+    force: run.spec.force,
+    skip: drift.skip,
+    onApplied: drift.onApplied,
+    absent: drift.absent,
+  });
+  const changed = changeSet.entries.filter((e) => hasChanged(e.action));
+  if (changed.length) await ctx.events.record(obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: changed }), metadata: revisionMeta(run) });
+  return { changeSet, drift };
+}
+
+/** spec.prune: deletes what left the inventory (objects skipped by the apply stay). */
+async function pruneStale(run: Run, changeSet: ChangeSet, previous: Inventory | undefined, inventory: Inventory, drift: DriftSession): Promise<void> {
+  if (!run.spec.prune) return;
+  const stale = staleObjects(previous, inventory, skippedEntries(changeSet));
+  if (!stale.length) return;
+  const pruned = await prune(run.acting, stale, { owner: { name: run.obj.metadata.name!, namespace: run.ns } });
+  const deleted = pruned.entries.filter((e) => e.action === "deleted");
+  drift.forget(deleted);
+  if (deleted.length) await run.ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: deleted }), metadata: revisionMeta(run) });
+}
+
+/** A failed prune still saves the inventory, with the stale objects so the next run tries again. */
+function pruneFailed(inventory: Inventory, previous: Inventory | undefined): StageProgress {
+  return { message: "Prune failed", status: { inventory: mergeInventories(inventory, previous) }, persist: true };
+}
+
+/**
+ * The inventory is saved before health checks so a failing check never loses track of objects. Not a
+ * stage: it is our own status write, as a progress is.
+ */
+async function saveInventory(ctx: ReconcileContext, inventory: Inventory, previous: Inventory | undefined): Promise<void> {
+  if (JSON.stringify(inventory) !== JSON.stringify(previous)) await ctx.progress("Checking health of applied objects", { inventory }, { persist: true });
+}
+
+/** warn mode: what was held back and differs becomes a warning event (and Drifted=True at the end). */
+async function reportDrift(run: Run, drift: DriftSession): Promise<DriftOutcome> {
+  const outcome = await drift.report();
+  if (outcome.event) await run.ctx.events.record(run.obj, { type: "Warning", reason: outcome.event.reason, message: outcome.event.message, metadata: revisionMeta(run) });
+  return outcome;
+}
+
+/** spec.wait (everything applied) or spec.healthChecks; the Healthy condition, undefined when none. */
+async function checkHealth(run: Run, inventory: Inventory, drift: DriftSession): Promise<Omit<Condition, "lastTransitionTime"> | undefined> {
+  const { spec, ctx } = run;
+  const healthKeys = spec.wait
+    ? inventory.entries.map(entryKey)
+    : (spec.healthChecks ?? []).map((h) => ({ apiVersion: h.apiVersion ?? guessApiVersion(h.kind), kind: h.kind, name: h.name, namespace: h.namespace ?? run.ns }));
+  if (!healthKeys.length) return undefined;
+  const wasHealthy = isTrue(ctx.status().conditions, TYPES.Healthy);
+  // Health reads come from the watch-fed live cache when it is current, not from polling GETs.
+  const health = await waitForHealthy(drift.reader(), healthKeys, { timeoutMs: run.timeoutMs, pollMs: run.deps.healthPollMs, failFast: true });
+  if (!health.healthy) {
+    throw new TransientError(REASONS.HealthCheckFailed, `${run.self}: health check failed after ${formatDuration(health.elapsedMs)}: ${health.message ?? "objects are not ready"}`);
+  }
+  const msg = `Health check passed in ${formatDuration(health.elapsedMs)}`;
+  if (!wasHealthy) await ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: msg, metadata: revisionMeta(run) });
+  return { type: TYPES.Healthy, status: "True", reason: REASONS.Succeeded, message: msg };
+}
+
+/** status.history with this reconcile of `digest` upserted, ending with `status` (a Ready reason). */
+function history(run: Run, digest: string, status: string): HistoryEntry[] {
+  const elapsed = run.ctx.now().getTime() - run.started;
+  return upsertHistory(run.ctx.status().history as HistoryEntry[] | undefined, digest, run.revision, run.ctx.now(), elapsed, status);
+}
+
+/** Ready=True "Applied revision", the inventory and history, Drifted and Healthy set or cleared. */
+function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftOutcome, healthy: Omit<Condition, "lastTransitionTime"> | undefined): ReconcileSuccess {
+  const conditions: ReconcileSuccess["conditions"] = [];
+  const clear: string[] = [];
+  if (drift.condition) conditions.push(drift.condition);
+  else clear.push("Drifted");
+  if (healthy) conditions.push(healthy);
+  return {
+    reason: REASONS.ReconciliationSucceeded,
+    message: `Applied revision: ${run.revision}`,
+    status: {
+      inventory,
+      lastAppliedRevision: run.revision,
+      lastAttemptedRevision: run.revision,
+      history: history(run, digest, REASONS.ReconciliationSucceeded),
+    },
+    conditions,
+    clearConditions: healthy ? clear : [...clear, TYPES.Healthy],
   };
 }
 
@@ -301,28 +376,6 @@ async function findCycle(read: ReconcileContext["read"], ns: string, name: strin
     }
   }
   return undefined;
-}
-
-async function readSubstituteFrom(client: KubeClient, spec: KustomizationSpec, ns: string, self: string): Promise<Record<string, string>[]> {
-  const out: Record<string, string>[] = [];
-  for (const ref of spec.postBuild?.substituteFrom ?? []) {
-    if (ref.kind === "Secret") {
-      try {
-        out.push(await readSecret(client, ns, ref.name, self));
-      } catch (err) {
-        if (ref.optional) continue;
-        throw new TransientError("BuildFailed", `${self}: substituteFrom: ${messageOf(err)}`);
-      }
-    } else {
-      const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: ref.name });
-      if (!cm) {
-        if (ref.optional) continue;
-        throw new TransientError("BuildFailed", `${self}: substituteFrom: ConfigMap/${ns}/${ref.name} not found: create it or mark the reference optional`);
-      }
-      out.push({ ...((cm.data as Record<string, string> | undefined) ?? {}) });
-    }
-  }
-  return out;
 }
 
 function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {

@@ -194,6 +194,9 @@ describe("Kustomization", () => {
     expect(cond(o, "Ready")!.message).toContain(`Deployment/${ns}/stuck-web`);
     // The inventory was recorded even though health failed.
     expect(((o.status!.inventory as { entries: unknown[] }).entries).length).toBe(1);
+    // As Flux 2.6+, a reconcile that fails after the build is in the history, with the Ready reason.
+    const history = o.status!.history as Array<{ lastReconciledStatus: string; totalReconciliations: number }>;
+    expect(history[0]).toMatchObject({ lastReconciledStatus: "HealthCheckFailed" });
   });
 
   test("tenant guardrails refuse other namespaces, cluster-scoped objects and cross-namespace refs before applying anything", async () => {
