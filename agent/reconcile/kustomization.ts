@@ -128,7 +128,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
         : undefined;
       let changeSet: ChangeSet;
       try {
-        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied, absent: drift?.absent });
+        changeSet = await applyAll(acting, objects, { fieldManager, owner: { name: obj.metadata.name!, namespace: ns }, force: spec.force, skip: drift?.skip, onApplied, absent: drift?.absent, waitForStage: waitForHealthy });
       } catch (err) {
         if (err instanceof ApplyError) throw new TransientError("ReconciliationFailed", `${self}: ${err.message}`, { cause: err });
         throw err;
