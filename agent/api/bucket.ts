@@ -4,15 +4,7 @@
  * runtime checks.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
+import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
 
 type Spec = Record<string, unknown> & { provider?: unknown; sts?: { provider?: unknown; secretRef?: unknown; certSecretRef?: unknown } };
@@ -90,17 +82,9 @@ export const bucketSpec = s.object(
   },
 );
 
-export const bucketStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the Bucket.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
-  },
-  { description: "Observed state of a Bucket." },
-);
+export const bucketStatus = sourceStatus("Bucket", {
+  url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
+});
 
 export type BucketSpec = Infer<typeof bucketSpec>;
 export type BucketStatus = Infer<typeof bucketStatus>;

@@ -3,15 +3,7 @@
  * ref name or commit, turned into a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
+import { artifact, duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
 
 const gitRepositoryInclude = s.object(
@@ -80,21 +72,13 @@ export const gitRepositorySpec = s.object(
   },
 );
 
-export const gitRepositoryStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the GitRepository.")),
-    includedArtifacts: s.optional(s.array(artifact("An included artifact."), { description: "Artifacts of the last successful includes." })),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    observedInclude: s.optional(s.array(gitRepositoryInclude, { description: "Includes used for the current artifact." })),
-    observedRecurseSubmodules: s.optional(s.boolean({ description: "Submodule setting used for the current artifact." })),
-    observedSparseCheckout: s.optional(s.array(s.string(), { description: "Directories used for the current artifact." })),
-    sourceVerificationMode: s.optional(s.string({ description: "The verification mode last used." })),
-  },
-  { description: "Observed state of a GitRepository." },
-);
+export const gitRepositoryStatus = sourceStatus("GitRepository", {
+  includedArtifacts: s.optional(s.array(artifact("An included artifact."), { description: "Artifacts of the last successful includes." })),
+  observedInclude: s.optional(s.array(gitRepositoryInclude, { description: "Includes used for the current artifact." })),
+  observedRecurseSubmodules: s.optional(s.boolean({ description: "Submodule setting used for the current artifact." })),
+  observedSparseCheckout: s.optional(s.array(s.string(), { description: "Directories used for the current artifact." })),
+  sourceVerificationMode: s.optional(s.string({ description: "The verification mode last used." })),
+});
 
 export type GitRepositorySpec = Infer<typeof gitRepositorySpec>;
 export type GitRepositoryStatus = Infer<typeof gitRepositoryStatus>;

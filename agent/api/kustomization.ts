@@ -7,14 +7,7 @@
  * retryInterval = interval) are not schema defaults and are not filled by applyDefaults().
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
-import {
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  secretKeyReference,
-} from "./common.ts";
+import { duration, localObjectReference, reconciledStatus, secretKeyReference } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
 
 /** kustomize's resource selector, used by patches and drift-ignore rules. */
@@ -196,45 +189,39 @@ export const kustomizationSpec = s.object(
   { description: "Desired state of a Kustomization." },
 );
 
-export const kustomizationStatus = s.object(
-  {
-    conditions: s.optional(conditions("Conditions of the Kustomization.")),
-    history: s.optional(
-      s.array(
-        s.object({
-          digest: s.string({ description: "Digest of the rendered manifests." }),
-          firstReconciled: s.string({ description: "When this digest was first reconciled.", format: "date-time" }),
-          lastReconciled: s.string({ description: "When this digest was last reconciled.", format: "date-time" }),
-          lastReconciledDuration: s.string({ description: "How long the last reconciliation took." }),
-          lastReconciledStatus: s.string({ description: "Result of the last reconciliation." }),
-          metadata: s.optional(s.map(s.string(), { description: "Revisions and other details." })),
-          totalReconciliations: s.integer({ description: "Reconciliations of this digest.", format: "int64" }),
-        }),
-        { description: "Recent reconciliations, newest first." },
-      ),
+export const kustomizationStatus = reconciledStatus("Kustomization", {
+  history: s.optional(
+    s.array(
+      s.object({
+        digest: s.string({ description: "Digest of the rendered manifests." }),
+        firstReconciled: s.string({ description: "When this digest was first reconciled.", format: "date-time" }),
+        lastReconciled: s.string({ description: "When this digest was last reconciled.", format: "date-time" }),
+        lastReconciledDuration: s.string({ description: "How long the last reconciliation took." }),
+        lastReconciledStatus: s.string({ description: "Result of the last reconciliation." }),
+        metadata: s.optional(s.map(s.string(), { description: "Revisions and other details." })),
+        totalReconciliations: s.integer({ description: "Reconciliations of this digest.", format: "int64" }),
+      }),
+      { description: "Recent reconciliations, newest first." },
     ),
-    inventory: s.optional(
-      s.object(
-        {
-          entries: s.array(
-            s.object({
-              id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
-              v: s.string({ description: "API version of the object." }),
-            }),
-            { description: "Applied objects." },
-          ),
-        },
-        { description: "Objects applied by the last successful reconciliation." },
-      ),
+  ),
+  inventory: s.optional(
+    s.object(
+      {
+        entries: s.array(
+          s.object({
+            id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
+            v: s.string({ description: "API version of the object." }),
+          }),
+          { description: "Applied objects." },
+        ),
+      },
+      { description: "Objects applied by the last successful reconciliation." },
     ),
-    lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
-    lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
-    lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-  },
-  { description: "Observed state of a Kustomization." },
-);
+  ),
+  lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
+  lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
+  lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),
+});
 
 export type KustomizationSpec = Infer<typeof kustomizationSpec>;
 export type KustomizationStatus = Infer<typeof kustomizationStatus>;

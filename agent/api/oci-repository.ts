@@ -3,15 +3,7 @@
  * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
+import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
@@ -75,18 +67,10 @@ export const ociRepositorySpec = s.object(
   { description: "Desired state of an OCIRepository." },
 );
 
-export const ociRepositoryStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the OCIRepository.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    observedLayerSelector: s.optional(layerSelector("Layer selector used for the current artifact.")),
-    url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
-  },
-  { description: "Observed state of an OCIRepository." },
-);
+export const ociRepositoryStatus = sourceStatus("OCIRepository", {
+  observedLayerSelector: s.optional(layerSelector("Layer selector used for the current artifact.")),
+  url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
+});
 
 export type OCIRepositorySpec = Infer<typeof ociRepositorySpec>;
 export type OCIRepositoryStatus = Infer<typeof ociRepositoryStatus>;

@@ -4,13 +4,7 @@
  * its CEL rules as runtime checks.
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
-import {
-  conditions,
-  crossNamespaceObjectReference,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-} from "./common.ts";
+import { crossNamespaceObjectReference, localObjectReference, reconciledStatus } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
 
 export const RECEIVER_TYPES = [
@@ -105,15 +99,9 @@ export const receiverSpec = s.object(
   },
 );
 
-export const receiverStatus = s.object(
-  {
-    conditions: s.optional(conditions("Conditions of the Receiver.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    webhookPath: s.optional(s.string({ description: "Path the webhook is served on: /hook/<sha256 of token, name, namespace>." })),
-  },
-  { description: "Observed state of a Receiver." },
-);
+export const receiverStatus = reconciledStatus("Receiver", {
+  webhookPath: s.optional(s.string({ description: "Path the webhook is served on: /hook/<sha256 of token, name, namespace>." })),
+});
 
 export type ReceiverSpec = Infer<typeof receiverSpec>;
 export type ReceiverStatus = Infer<typeof receiverStatus>;
