@@ -5,7 +5,7 @@
  */
 import { s, type Infer } from "./schema.ts";
 import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 type Spec = Record<string, unknown> & { provider?: unknown; sts?: { provider?: unknown; secretRef?: unknown; certSecretRef?: unknown } };
 const sts = (self: Record<string, unknown>) => (self as Spec).sts;
@@ -90,15 +90,10 @@ export type BucketSpec = Infer<typeof bucketSpec>;
 export type BucketStatus = Infer<typeof bucketStatus>;
 
 export const bucketKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Bucket",
     plural: "buckets",
-    singular: "bucket",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.endpoint", name: "Endpoint", type: "string" }, AGE_COLUMN, ...READY_COLUMNS],
     description: "Objects in a storage bucket fetched into an artifact.",
   },

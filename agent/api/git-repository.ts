@@ -4,7 +4,7 @@
  */
 import { s, type Infer } from "./schema.ts";
 import { artifact, duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const gitRepositoryInclude = s.object(
   {
@@ -84,15 +84,11 @@ export type GitRepositorySpec = Infer<typeof gitRepositorySpec>;
 export type GitRepositoryStatus = Infer<typeof gitRepositoryStatus>;
 
 export const gitRepositoryKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "GitRepository",
     plural: "gitrepositories",
-    singular: "gitrepository",
     shortNames: ["gitrepo"],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.url", name: "URL", type: "string" }, AGE_COLUMN, ...READY_COLUMNS],
     description: "A Git repository fetched into an artifact.",
   },

@@ -8,7 +8,7 @@
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
 import { duration, localObjectReference, reconciledStatus, secretKeyReference } from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { AGE_COLUMN, READY_COLUMNS, KUSTOMIZE_V1, defineKind } from "./kind.ts";
 
 /** kustomize's resource selector, used by patches and drift-ignore rules. */
 const selector = (description: string) =>
@@ -227,15 +227,11 @@ export type KustomizationSpec = Infer<typeof kustomizationSpec>;
 export type KustomizationStatus = Infer<typeof kustomizationStatus>;
 
 export const kustomizationKind = defineKind(
+  KUSTOMIZE_V1,
   {
-    group: "kustomize.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Kustomization",
     plural: "kustomizations",
-    singular: "kustomization",
     shortNames: ["ks"],
-    categories: ["all", "fluxcd", "fluxcd-appliers"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN, ...READY_COLUMNS],
     description: "A kustomize build of a source, applied and kept in sync.",
   },

@@ -4,7 +4,7 @@
  */
 import { s, type Infer } from "./schema.ts";
 import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
   s.object(
@@ -76,15 +76,11 @@ export type OCIRepositorySpec = Infer<typeof ociRepositorySpec>;
 export type OCIRepositoryStatus = Infer<typeof ociRepositoryStatus>;
 
 export const ociRepositoryKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "OCIRepository",
     plural: "ocirepositories",
-    singular: "ocirepository",
     shortNames: ["ocirepo"],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.url", name: "URL", type: "string" }, ...READY_COLUMNS, AGE_COLUMN],
     description: "An OCI artifact fetched into an artifact.",
   },

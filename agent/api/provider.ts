@@ -4,7 +4,7 @@
  */
 import { s, TIMEOUT_PATTERN, type Infer } from "./schema.ts";
 import { duration, localObjectReference } from "./common.ts";
-import { AGE_COLUMN, defineKind } from "./kind.ts";
+import { AGE_COLUMN, NOTIFICATION_V1BETA3, defineKind } from "./kind.ts";
 
 export const PROVIDER_TYPES = [
   "slack",
@@ -79,15 +79,10 @@ export const providerSpec = s.object(
 export type ProviderSpec = Infer<typeof providerSpec>;
 
 export const providerKind = defineKind(
+  NOTIFICATION_V1BETA3,
   {
-    group: "notification.toolkit.fluxcd.io",
-    version: "v1beta3",
     kind: "Provider",
     plural: "providers",
-    singular: "provider",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-notifications"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN],
     description: "A notification service that Alerts send events to.",
   },

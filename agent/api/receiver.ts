@@ -5,7 +5,7 @@
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
 import { crossNamespaceObjectReference, localObjectReference, reconciledStatus } from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { AGE_COLUMN, READY_COLUMNS, NOTIFICATION_V1, defineKind } from "./kind.ts";
 
 export const RECEIVER_TYPES = [
   "generic",
@@ -107,15 +107,10 @@ export type ReceiverSpec = Infer<typeof receiverSpec>;
 export type ReceiverStatus = Infer<typeof receiverStatus>;
 
 export const receiverKind = defineKind(
+  NOTIFICATION_V1,
   {
-    group: "notification.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Receiver",
     plural: "receivers",
-    singular: "receiver",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-notifications"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN, ...READY_COLUMNS],
     description: "A webhook that triggers reconciles of Flux objects.",
   },
