@@ -4,7 +4,15 @@
  * runtime checks.
  */
 import { s, type Infer } from "./schema.ts";
-import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
+import {
+  duration,
+  localObjectReference,
+  proxySecretRefField,
+  sourceIgnoreField,
+  sourceStatus,
+  suspendField,
+  timeout,
+} from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 type Spec = Record<string, unknown> & { provider?: unknown; sts?: { provider?: unknown; secretRef?: unknown; certSecretRef?: unknown } };
@@ -15,14 +23,14 @@ export const bucketSpec = s.object(
     bucketName: s.string({ description: "Name of the bucket." }),
     certSecretRef: s.optional(localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt) for the endpoint.")),
     endpoint: s.string({ description: "Host (and port) of the bucket service, without scheme." }),
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     insecure: s.optional(s.boolean({ description: "Use plain HTTP to the endpoint." })),
     interval: duration("How often the bucket is checked for updates."),
     prefix: s.optional(s.string({ description: "Only objects whose keys start with this prefix are fetched." })),
     provider: s.optional(
       s.enum(["generic", "aws", "gcp", "azure"], { description: "Bucket service and authentication.", default: "generic" }),
     ),
-    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    proxySecretRef: proxySecretRefField,
     region: s.optional(s.string({ description: "Region of the bucket." })),
     secretRef: s.optional(localObjectReference("Secret with credentials for the bucket (accesskey, secretkey for generic).")),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount for workload identity (not for generic)." })),
@@ -37,7 +45,7 @@ export const bucketSpec = s.object(
         { description: "Security token service that issues temporary credentials." },
       ),
     ),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for bucket operations.", "60s")),
   },
   {

@@ -64,6 +64,15 @@ export const crossNamespaceObjectReference = <E extends Shape = {}>(description:
   );
 export type CrossNamespaceObjectReference = Infer<ReturnType<typeof crossNamespaceObjectReference>>;
 
+/** spec.suspend of the kinds the agent reconciles (the notification kinds word theirs for what they stop). */
+export const suspendField = s.optional(s.boolean({ description: "Stop reconciling this object." }));
+/** spec.ignore of the source kinds. */
+export const sourceIgnoreField = s.optional(
+  s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." }),
+);
+/** spec.proxySecretRef where the kind says nothing more about the Secret's keys. */
+export const proxySecretRefField = s.optional(localObjectReference("Secret with the proxy address and credentials."));
+
 /** Digest in the form `<algorithm>:<encoded>`, e.g. `sha256:1f2e...`. */
 export const DIGEST_PATTERN = "^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$";
 

@@ -3,7 +3,15 @@
  * ref name or commit, turned into a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import { artifact, duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
+import {
+  artifact,
+  duration,
+  localObjectReference,
+  sourceIgnoreField,
+  sourceStatus,
+  suspendField,
+  timeout,
+} from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const gitRepositoryInclude = s.object(
@@ -17,7 +25,7 @@ const gitRepositoryInclude = s.object(
 
 export const gitRepositorySpec = s.object(
   {
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     include: s.optional(s.array(gitRepositoryInclude, { description: "GitRepositories whose artifacts are included." })),
     interval: duration("How often the repository is checked for updates."),
     provider: s.optional(
@@ -42,7 +50,7 @@ export const gitRepositorySpec = s.object(
     ),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount for workload identity; only with the azure or aws provider." })),
     sparseCheckout: s.optional(s.array(s.string(), { description: "Directories to check out; only these end up in the artifact." })),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for Git operations.", "60s")),
     url: s.string({ description: "HTTP(S) or SSH address of the repository.", pattern: "^(http|https|ssh)://.*$" }),
     verify: s.optional(

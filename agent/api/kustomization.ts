@@ -7,7 +7,7 @@
  * retryInterval = interval) are not schema defaults and are not filled by applyDefaults().
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
-import { duration, localObjectReference, reconciledStatus, secretKeyReference } from "./common.ts";
+import { duration, localObjectReference, reconciledStatus, secretKeyReference, suspendField } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, KUSTOMIZE_V1, defineKind } from "./kind.ts";
 
 /** kustomize's resource selector, used by patches and drift-ignore rules. */
@@ -181,7 +181,7 @@ export const kustomizationSpec = s.object(
       },
       { description: "The source whose artifact is built." },
     ),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     targetNamespace: s.optional(s.string({ description: "Namespace set on every namespaced object.", minLength: 1, maxLength: 63 })),
     timeout: s.optional(s.string({ description: "Timeout for build, apply and health checks.", pattern: DURATION_PATTERN })),
     wait: s.optional(s.boolean({ description: "Wait for every applied object to become ready." })),

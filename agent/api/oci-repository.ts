@@ -3,7 +3,15 @@
  * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import { duration, localObjectReference, sourceStatus, timeout } from "./common.ts";
+import {
+  duration,
+  localObjectReference,
+  proxySecretRefField,
+  sourceIgnoreField,
+  sourceStatus,
+  suspendField,
+  timeout,
+} from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
@@ -20,14 +28,14 @@ const layerSelector = (description: string) =>
 export const ociRepositorySpec = s.object(
   {
     certSecretRef: s.optional(localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt) for the registry.")),
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     insecure: s.optional(s.boolean({ description: "Allow plain HTTP to the registry." })),
     interval: duration("How often the registry is checked for updates."),
     layerSelector: s.optional(layerSelector("Which layer of the artifact to use and how.")),
     provider: s.optional(
       s.enum(["generic", "aws", "azure", "gcp"], { description: "Authentication provider.", default: "generic" }),
     ),
-    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    proxySecretRef: proxySecretRefField,
     ref: s.optional(
       s.object(
         {
@@ -41,7 +49,7 @@ export const ociRepositorySpec = s.object(
     ),
     secretRef: s.optional(localObjectReference("Secret of type kubernetes.io/dockerconfigjson with registry credentials.")),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount whose image pull secrets are used." })),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for registry operations.", "60s")),
     url: s.string({ description: "Repository address, oci://host[:port]/path, without tag or digest.", pattern: "^oci://.*$" }),
     verify: s.optional(
