@@ -4,15 +4,7 @@
  * runtime checks.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  duration,
-  localObjectReference,
-  proxySecretRefField,
-  sourceIgnoreField,
-  sourceStatus,
-  suspendField,
-  timeout,
-} from "./common.ts";
+import { duration, localObjectReference, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 type Spec = Record<string, unknown> & { provider?: unknown; sts?: { provider?: unknown; secretRef?: unknown; certSecretRef?: unknown } };

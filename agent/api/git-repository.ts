@@ -3,15 +3,7 @@
  * ref name or commit, turned into a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  duration,
-  localObjectReference,
-  sourceIgnoreField,
-  sourceStatus,
-  suspendField,
-  timeout,
-} from "./common.ts";
+import { artifact, duration, localObjectReference, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const gitRepositoryInclude = s.object(

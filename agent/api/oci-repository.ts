@@ -3,15 +3,7 @@
  * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  duration,
-  localObjectReference,
-  proxySecretRefField,
-  sourceIgnoreField,
-  sourceStatus,
-  suspendField,
-  timeout,
-} from "./common.ts";
+import { duration, localObjectReference, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
