@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { s, type Node, type ObjectNode } from "./schema.ts";
-import { aKind, alphabetical, reconciledStatus, sourceStatus } from "./common.ts";
+import { alphabetical, reconciledStatus, sourceStatus } from "./common.ts";
 
 const objectNode = (node: Node): ObjectNode => {
   if (node.type !== "object") throw new Error(`expected an object node, got ${node.type}`);
@@ -38,16 +38,5 @@ describe("shared status builders", () => {
 describe("alphabetical", () => {
   test("orders properties by code unit, as the CRDs list them", () => {
     expect(Object.keys(alphabetical({ b: s.string(), a: s.string(), B: s.string(), aa: s.string() }))).toEqual(["B", "a", "aa", "b"]);
-  });
-});
-
-describe("aKind", () => {
-  test.each([
-    ["Bucket", "a Bucket"],
-    ["OCIRepository", "an OCIRepository"],
-    ["Alert", "an Alert"],
-    ["GitRepository", "a GitRepository"],
-  ])("names one %s as %p", (kind, want) => {
-    expect(aKind(kind)).toBe(want);
   });
 });
