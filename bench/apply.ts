@@ -21,6 +21,7 @@ import type { KubeClient } from "../agent/kube/client.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 import { emitDocuments } from "../agent/yaml/emit.ts";
 import { applyAll, DEFAULTS as APPLY_DEFAULTS } from "../agent/apply/apply-all.ts";
+import { waitForHealthy } from "../agent/health/wait-for-healthy.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? APPLY_DEFAULTS.concurrency);
@@ -93,14 +94,14 @@ async function rivulet(ns: string) {
   const first = counted();
   let s = performance.now();
   const cpu0 = process.cpuUsage();
-  const cs = await applyAll(first.client, objs, { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY });
+  const cs = await applyAll(first.client, objs, { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY, waitForStage: waitForHealthy });
   const firstMs = performance.now() - s;
   const cpu = process.cpuUsage(cpu0);
   say(`rivulet first apply: ${firstMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU in this process`);
   if (cs.entries.some((e) => e.action !== "created")) throw new Error("first apply: not everything was created");
   const again = counted();
   s = performance.now();
-  const cs2 = await applyAll(again.client, objs, { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY });
+  const cs2 = await applyAll(again.client, objs, { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY, waitForStage: waitForHealthy });
   const againMs = performance.now() - s;
   if (cs2.entries.some((e) => e.action !== "unchanged")) throw new Error(`re-apply: something changed: ${cs2.entries.filter((e) => e.action !== "unchanged").slice(0, 5).map((e) => `${e.ref} ${e.action}`).join(", ")} (${cs2.entries.filter((e) => e.action !== "unchanged").length})`);
   // The controllers update Deployments and ServiceAccounts on their own, so resourceVersions are no
@@ -113,7 +114,7 @@ async function rivulet(ns: string) {
 async function rivuletDirect(ns: string) {
   const c = counted();
   const s = performance.now();
-  const cs = await applyAll(c.client, objects(ns), { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY, dryRunNew: false });
+  const cs = await applyAll(c.client, objects(ns), { owner: { name: "bench", namespace: "flux-system" }, concurrency: CONCURRENCY, dryRunNew: false, waitForStage: waitForHealthy });
   const ms = performance.now() - s;
   if (cs.entries.some((e) => e.action !== "created")) throw new Error("direct first apply: not everything was created");
   return { ms, req: c.count() };
@@ -151,7 +152,7 @@ async function sameObjects(a: string, b: string) {
 {
   await namespace("warm-a");
   await namespace("warm-b");
-  await applyAll(admin, objects("warm-a").slice(0, 40), { concurrency: CONCURRENCY });
+  await applyAll(admin, objects("warm-a").slice(0, 40), { concurrency: CONCURRENCY, waitForStage: waitForHealthy });
   writeFileSync(join(dir, "warm.yaml"), emitDocuments(objects("warm-b").slice(0, 40)));
   spawnSync("kubectl", ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", join(dir, "warm.yaml")]);
 }

@@ -4,7 +4,7 @@
  */
 import { s, type Infer } from "./schema.ts";
 import { crossNamespaceObjectReference, localObjectReference } from "./common.ts";
-import { AGE_COLUMN, defineKind } from "./kind.ts";
+import { AGE_COLUMN, NOTIFICATION_V1BETA3, defineKind } from "./kind.ts";
 
 export const alertSpec = s.object(
   {
@@ -27,15 +27,10 @@ export const alertSpec = s.object(
 export type AlertSpec = Infer<typeof alertSpec>;
 
 export const alertKind = defineKind(
+  NOTIFICATION_V1BETA3,
   {
-    group: "notification.toolkit.fluxcd.io",
-    version: "v1beta3",
     kind: "Alert",
     plural: "alerts",
-    singular: "alert",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-notifications"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN],
     description: "Forwarding of Flux events to a notification Provider.",
   },

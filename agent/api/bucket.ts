@@ -4,16 +4,8 @@
  * runtime checks.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { duration, localObjectReference, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 type Spec = Record<string, unknown> & { provider?: unknown; sts?: { provider?: unknown; secretRef?: unknown; certSecretRef?: unknown } };
 const sts = (self: Record<string, unknown>) => (self as Spec).sts;
@@ -23,14 +15,14 @@ export const bucketSpec = s.object(
     bucketName: s.string({ description: "Name of the bucket." }),
     certSecretRef: s.optional(localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt) for the endpoint.")),
     endpoint: s.string({ description: "Host (and port) of the bucket service, without scheme." }),
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     insecure: s.optional(s.boolean({ description: "Use plain HTTP to the endpoint." })),
     interval: duration("How often the bucket is checked for updates."),
     prefix: s.optional(s.string({ description: "Only objects whose keys start with this prefix are fetched." })),
     provider: s.optional(
       s.enum(["generic", "aws", "gcp", "azure"], { description: "Bucket service and authentication.", default: "generic" }),
     ),
-    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    proxySecretRef: proxySecretRefField,
     region: s.optional(s.string({ description: "Region of the bucket." })),
     secretRef: s.optional(localObjectReference("Secret with credentials for the bucket (accesskey, secretkey for generic).")),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount for workload identity (not for generic)." })),
@@ -45,7 +37,7 @@ export const bucketSpec = s.object(
         { description: "Security token service that issues temporary credentials." },
       ),
     ),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for bucket operations.", "60s")),
   },
   {
@@ -90,31 +82,18 @@ export const bucketSpec = s.object(
   },
 );
 
-export const bucketStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the Bucket.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
-  },
-  { description: "Observed state of a Bucket." },
-);
+export const bucketStatus = sourceStatus("Bucket", {
+  url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
+});
 
 export type BucketSpec = Infer<typeof bucketSpec>;
 export type BucketStatus = Infer<typeof bucketStatus>;
 
 export const bucketKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Bucket",
     plural: "buckets",
-    singular: "bucket",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.endpoint", name: "Endpoint", type: "string" }, AGE_COLUMN, ...READY_COLUMNS],
     description: "Objects in a storage bucket fetched into an artifact.",
   },

@@ -64,6 +64,15 @@ export const crossNamespaceObjectReference = <E extends Shape = {}>(description:
   );
 export type CrossNamespaceObjectReference = Infer<ReturnType<typeof crossNamespaceObjectReference>>;
 
+/** spec.suspend of the kinds the agent reconciles (the notification kinds word theirs for what they stop). */
+export const suspendField = s.optional(s.boolean({ description: "Stop reconciling this object." }));
+/** spec.ignore of the source kinds. */
+export const sourceIgnoreField = s.optional(
+  s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." }),
+);
+/** spec.proxySecretRef where the kind says nothing more about the Secret's keys. */
+export const proxySecretRefField = s.optional(localObjectReference("Secret with the proxy address and credentials."));
+
 /** Digest in the form `<algorithm>:<encoded>`, e.g. `sha256:1f2e...`. */
 export const DIGEST_PATTERN = "^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$";
 
@@ -113,6 +122,40 @@ export const observedGeneration = (description = "The last generation the contro
 export const lastHandledReconcileAt = s.string({
   description: "The last reconcile.fluxcd.io/requestedAt annotation value that was acted on.",
 });
+/**
+ * The same shape with its properties in alphabetical order, the order Flux's CRDs (and ours) list them,
+ * so a builder that adds shared fields does not move them to the front of validation errors or defaults.
+ */
+export function alphabetical<S extends Shape>(shape: S): S {
+  return Object.fromEntries(Object.entries(shape).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as S;
+}
+
+/** "a Bucket", "an OCIRepository": how descriptions name one object of a kind. */
+export const aKind = (kind: string) => `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}`;
+
+/**
+ * The status of a reconciled kind: conditions, lastHandledReconcileAt and observedGeneration, which
+ * every such kind carries (kstatus and `rivulet reconcile` read them), plus the kind's own fields.
+ */
+export const reconciledStatus = <E extends Shape>(kind: string, own: E) =>
+  s.object(
+    alphabetical({
+      conditions: s.optional(conditions(`Conditions of the ${kind}.`)),
+      lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
+      observedGeneration: s.optional(observedGeneration()),
+      ...own,
+    }),
+    { description: `Observed state of ${aKind(kind)}.` },
+  );
+
+/** The status of a source kind: a reconciled status with the artifact and the ignore rules it was made with. */
+export const sourceStatus = <E extends Shape>(kind: string, own: E) =>
+  reconciledStatus(kind, {
+    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
+    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
+    ...own,
+  });
+
 /** Every reconciled Flux kind starts life with this status, so kstatus sees it as not yet observed. */
 export const STATUS_DEFAULT = { observedGeneration: -1 };
 

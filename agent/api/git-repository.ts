@@ -3,16 +3,8 @@
  * ref name or commit, turned into a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { artifact, duration, localObjectReference, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const gitRepositoryInclude = s.object(
   {
@@ -25,7 +17,7 @@ const gitRepositoryInclude = s.object(
 
 export const gitRepositorySpec = s.object(
   {
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     include: s.optional(s.array(gitRepositoryInclude, { description: "GitRepositories whose artifacts are included." })),
     interval: duration("How often the repository is checked for updates."),
     provider: s.optional(
@@ -50,7 +42,7 @@ export const gitRepositorySpec = s.object(
     ),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount for workload identity; only with the azure or aws provider." })),
     sparseCheckout: s.optional(s.array(s.string(), { description: "Directories to check out; only these end up in the artifact." })),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for Git operations.", "60s")),
     url: s.string({ description: "HTTP(S) or SSH address of the repository.", pattern: "^(http|https|ssh)://.*$" }),
     verify: s.optional(
@@ -80,35 +72,23 @@ export const gitRepositorySpec = s.object(
   },
 );
 
-export const gitRepositoryStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the GitRepository.")),
-    includedArtifacts: s.optional(s.array(artifact("An included artifact."), { description: "Artifacts of the last successful includes." })),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    observedInclude: s.optional(s.array(gitRepositoryInclude, { description: "Includes used for the current artifact." })),
-    observedRecurseSubmodules: s.optional(s.boolean({ description: "Submodule setting used for the current artifact." })),
-    observedSparseCheckout: s.optional(s.array(s.string(), { description: "Directories used for the current artifact." })),
-    sourceVerificationMode: s.optional(s.string({ description: "The verification mode last used." })),
-  },
-  { description: "Observed state of a GitRepository." },
-);
+export const gitRepositoryStatus = sourceStatus("GitRepository", {
+  includedArtifacts: s.optional(s.array(artifact("An included artifact."), { description: "Artifacts of the last successful includes." })),
+  observedInclude: s.optional(s.array(gitRepositoryInclude, { description: "Includes used for the current artifact." })),
+  observedRecurseSubmodules: s.optional(s.boolean({ description: "Submodule setting used for the current artifact." })),
+  observedSparseCheckout: s.optional(s.array(s.string(), { description: "Directories used for the current artifact." })),
+  sourceVerificationMode: s.optional(s.string({ description: "The verification mode last used." })),
+});
 
 export type GitRepositorySpec = Infer<typeof gitRepositorySpec>;
 export type GitRepositoryStatus = Infer<typeof gitRepositoryStatus>;
 
 export const gitRepositoryKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "GitRepository",
     plural: "gitrepositories",
-    singular: "gitrepository",
     shortNames: ["gitrepo"],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.url", name: "URL", type: "string" }, AGE_COLUMN, ...READY_COLUMNS],
     description: "A Git repository fetched into an artifact.",
   },

@@ -34,6 +34,25 @@ export interface KindNames {
   readonly description: string;
 }
 
+/** One of Flux's API group versions, with the kubectl categories every kind in it joins. */
+export interface FluxApi {
+  readonly group: string;
+  readonly version: string;
+  readonly categories: readonly string[];
+}
+
+export const SOURCE_V1: FluxApi = { group: "source.toolkit.fluxcd.io", version: "v1", categories: ["all", "fluxcd", "fluxcd-sources"] };
+export const KUSTOMIZE_V1: FluxApi = { group: "kustomize.toolkit.fluxcd.io", version: "v1", categories: ["all", "fluxcd", "fluxcd-appliers"] };
+const NOTIFICATION = { group: "notification.toolkit.fluxcd.io", categories: ["all", "fluxcd", "fluxcd-notifications"] };
+export const NOTIFICATION_V1: FluxApi = { ...NOTIFICATION, version: "v1" };
+export const NOTIFICATION_V1BETA3: FluxApi = { ...NOTIFICATION, version: "v1beta3" };
+
+/**
+ * What a kind says about itself beyond its API group: the rest of KindNames follows Flux's conventions
+ * (singular is the lowercased kind, every Flux kind is namespaced, no short names unless given).
+ */
+export type KindOwnNames = Pick<KindNames, "kind" | "plural" | "printerColumns" | "description"> & Partial<Pick<KindNames, "shortNames">>;
+
 export interface KindDefinition<T = unknown> extends KindNames {
   readonly apiVersion: string;
   readonly listKind: string;
@@ -61,10 +80,23 @@ const kindField = s.optional(s.string({ description: "REST resource this object 
  * accepts what Flux's CRDs accept.
  */
 export function defineKind<Spec, Status = never>(
-  names: KindNames,
+  api: FluxApi,
+  own: KindOwnNames,
   spec: Schema<Spec>,
   status?: Schema<Status>,
 ): KindDefinition<FluxObject<Spec, Status>> {
+  const names: KindNames = {
+    group: api.group,
+    version: api.version,
+    kind: own.kind,
+    plural: own.plural,
+    singular: own.kind.toLowerCase(),
+    shortNames: own.shortNames ?? [],
+    categories: api.categories,
+    namespaced: true,
+    printerColumns: own.printerColumns,
+    description: own.description,
+  };
   const shape = {
     apiVersion: apiVersionField,
     kind: kindField,

@@ -7,15 +7,8 @@
  * retryInterval = interval) are not schema defaults and are not filled by applyDefaults().
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
-import {
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  secretKeyReference,
-} from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { duration, localObjectReference, reconciledStatus, secretKeyReference, suspendField } from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, KUSTOMIZE_V1, defineKind } from "./kind.ts";
 
 /** kustomize's resource selector, used by patches and drift-ignore rules. */
 const selector = (description: string) =>
@@ -188,7 +181,7 @@ export const kustomizationSpec = s.object(
       },
       { description: "The source whose artifact is built." },
     ),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     targetNamespace: s.optional(s.string({ description: "Namespace set on every namespaced object.", minLength: 1, maxLength: 63 })),
     timeout: s.optional(s.string({ description: "Timeout for build, apply and health checks.", pattern: DURATION_PATTERN })),
     wait: s.optional(s.boolean({ description: "Wait for every applied object to become ready." })),
@@ -196,59 +189,49 @@ export const kustomizationSpec = s.object(
   { description: "Desired state of a Kustomization." },
 );
 
-export const kustomizationStatus = s.object(
-  {
-    conditions: s.optional(conditions("Conditions of the Kustomization.")),
-    history: s.optional(
-      s.array(
-        s.object({
-          digest: s.string({ description: "Digest of the rendered manifests." }),
-          firstReconciled: s.string({ description: "When this digest was first reconciled.", format: "date-time" }),
-          lastReconciled: s.string({ description: "When this digest was last reconciled.", format: "date-time" }),
-          lastReconciledDuration: s.string({ description: "How long the last reconciliation took." }),
-          lastReconciledStatus: s.string({ description: "Result of the last reconciliation." }),
-          metadata: s.optional(s.map(s.string(), { description: "Revisions and other details." })),
-          totalReconciliations: s.integer({ description: "Reconciliations of this digest.", format: "int64" }),
-        }),
-        { description: "Recent reconciliations, newest first." },
-      ),
+export const kustomizationStatus = reconciledStatus("Kustomization", {
+  history: s.optional(
+    s.array(
+      s.object({
+        digest: s.string({ description: "Digest of the rendered manifests." }),
+        firstReconciled: s.string({ description: "When this digest was first reconciled.", format: "date-time" }),
+        lastReconciled: s.string({ description: "When this digest was last reconciled.", format: "date-time" }),
+        lastReconciledDuration: s.string({ description: "How long the last reconciliation took." }),
+        lastReconciledStatus: s.string({ description: "Result of the last reconciliation." }),
+        metadata: s.optional(s.map(s.string(), { description: "Revisions and other details." })),
+        totalReconciliations: s.integer({ description: "Reconciliations of this digest.", format: "int64" }),
+      }),
+      { description: "Recent reconciliations, newest first." },
     ),
-    inventory: s.optional(
-      s.object(
-        {
-          entries: s.array(
-            s.object({
-              id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
-              v: s.string({ description: "API version of the object." }),
-            }),
-            { description: "Applied objects." },
-          ),
-        },
-        { description: "Objects applied by the last successful reconciliation." },
-      ),
+  ),
+  inventory: s.optional(
+    s.object(
+      {
+        entries: s.array(
+          s.object({
+            id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
+            v: s.string({ description: "API version of the object." }),
+          }),
+          { description: "Applied objects." },
+        ),
+      },
+      { description: "Objects applied by the last successful reconciliation." },
     ),
-    lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
-    lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
-    lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-  },
-  { description: "Observed state of a Kustomization." },
-);
+  ),
+  lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
+  lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
+  lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),
+});
 
 export type KustomizationSpec = Infer<typeof kustomizationSpec>;
 export type KustomizationStatus = Infer<typeof kustomizationStatus>;
 
 export const kustomizationKind = defineKind(
+  KUSTOMIZE_V1,
   {
-    group: "kustomize.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Kustomization",
     plural: "kustomizations",
-    singular: "kustomization",
     shortNames: ["ks"],
-    categories: ["all", "fluxcd", "fluxcd-appliers"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN, ...READY_COLUMNS],
     description: "A kustomize build of a source, applied and kept in sync.",
   },

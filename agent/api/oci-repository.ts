@@ -3,16 +3,8 @@
  * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import {
-  artifact,
-  conditions,
-  duration,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-  timeout,
-} from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { duration, localObjectReference, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
   s.object(
@@ -28,14 +20,14 @@ const layerSelector = (description: string) =>
 export const ociRepositorySpec = s.object(
   {
     certSecretRef: s.optional(localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt) for the registry.")),
-    ignore: s.optional(s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." })),
+    ignore: sourceIgnoreField,
     insecure: s.optional(s.boolean({ description: "Allow plain HTTP to the registry." })),
     interval: duration("How often the registry is checked for updates."),
     layerSelector: s.optional(layerSelector("Which layer of the artifact to use and how.")),
     provider: s.optional(
       s.enum(["generic", "aws", "azure", "gcp"], { description: "Authentication provider.", default: "generic" }),
     ),
-    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    proxySecretRef: proxySecretRefField,
     ref: s.optional(
       s.object(
         {
@@ -49,7 +41,7 @@ export const ociRepositorySpec = s.object(
     ),
     secretRef: s.optional(localObjectReference("Secret of type kubernetes.io/dockerconfigjson with registry credentials.")),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount whose image pull secrets are used." })),
-    suspend: s.optional(s.boolean({ description: "Stop reconciling this object." })),
+    suspend: suspendField,
     timeout: s.optional(timeout("Timeout for registry operations.", "60s")),
     url: s.string({ description: "Repository address, oci://host[:port]/path, without tag or digest.", pattern: "^oci://.*$" }),
     verify: s.optional(
@@ -75,32 +67,20 @@ export const ociRepositorySpec = s.object(
   { description: "Desired state of an OCIRepository." },
 );
 
-export const ociRepositoryStatus = s.object(
-  {
-    artifact: s.optional(artifact("The artifact of the last successful reconciliation.")),
-    conditions: s.optional(conditions("Conditions of the OCIRepository.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    observedIgnore: s.optional(s.string({ description: "Exclusion patterns used for the current artifact." })),
-    observedLayerSelector: s.optional(layerSelector("Layer selector used for the current artifact.")),
-    url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
-  },
-  { description: "Observed state of an OCIRepository." },
-);
+export const ociRepositoryStatus = sourceStatus("OCIRepository", {
+  observedLayerSelector: s.optional(layerSelector("Layer selector used for the current artifact.")),
+  url: s.optional(s.string({ description: "Deprecated: address of the latest artifact." })),
+});
 
 export type OCIRepositorySpec = Infer<typeof ociRepositorySpec>;
 export type OCIRepositoryStatus = Infer<typeof ociRepositoryStatus>;
 
 export const ociRepositoryKind = defineKind(
+  SOURCE_V1,
   {
-    group: "source.toolkit.fluxcd.io",
-    version: "v1",
     kind: "OCIRepository",
     plural: "ocirepositories",
-    singular: "ocirepository",
     shortNames: ["ocirepo"],
-    categories: ["all", "fluxcd", "fluxcd-sources"],
-    namespaced: true,
     printerColumns: [{ jsonPath: ".spec.url", name: "URL", type: "string" }, ...READY_COLUMNS, AGE_COLUMN],
     description: "An OCI artifact fetched into an artifact.",
   },

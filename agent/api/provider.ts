@@ -3,8 +3,8 @@
  * commit status, ...). A static object: Flux's v1beta3 Provider has no status.
  */
 import { s, TIMEOUT_PATTERN, type Infer } from "./schema.ts";
-import { duration, localObjectReference } from "./common.ts";
-import { AGE_COLUMN, defineKind } from "./kind.ts";
+import { duration, localObjectReference, proxySecretRefField } from "./common.ts";
+import { AGE_COLUMN, NOTIFICATION_V1BETA3, defineKind } from "./kind.ts";
 
 export const PROVIDER_TYPES = [
   "slack",
@@ -54,7 +54,7 @@ export const providerSpec = s.object(
     commitStatusExpr: s.optional(s.string({ description: "CEL expression for the commit status id (Git providers only)." })),
     interval: s.optional(duration("Deprecated: not used.")),
     proxy: s.optional(s.string({ description: "Deprecated: use proxySecretRef.", maxLength: 2048, pattern: "^(http|https)://.*$" })),
-    proxySecretRef: s.optional(localObjectReference("Secret with the proxy address and credentials.")),
+    proxySecretRef: proxySecretRefField,
     secretRef: s.optional(localObjectReference("Secret with address, token, headers, username or password.")),
     serviceAccountName: s.optional(s.string({ description: "ServiceAccount for workload identity." })),
     suspend: s.optional(s.boolean({ description: "Stop sending events." })),
@@ -79,15 +79,10 @@ export const providerSpec = s.object(
 export type ProviderSpec = Infer<typeof providerSpec>;
 
 export const providerKind = defineKind(
+  NOTIFICATION_V1BETA3,
   {
-    group: "notification.toolkit.fluxcd.io",
-    version: "v1beta3",
     kind: "Provider",
     plural: "providers",
-    singular: "provider",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-notifications"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN],
     description: "A notification service that Alerts send events to.",
   },

@@ -4,14 +4,8 @@
  * its CEL rules as runtime checks.
  */
 import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
-import {
-  conditions,
-  crossNamespaceObjectReference,
-  lastHandledReconcileAt,
-  localObjectReference,
-  observedGeneration,
-} from "./common.ts";
-import { AGE_COLUMN, READY_COLUMNS, defineKind } from "./kind.ts";
+import { crossNamespaceObjectReference, localObjectReference, reconciledStatus } from "./common.ts";
+import { AGE_COLUMN, READY_COLUMNS, NOTIFICATION_V1, defineKind } from "./kind.ts";
 
 export const RECEIVER_TYPES = [
   "generic",
@@ -105,29 +99,18 @@ export const receiverSpec = s.object(
   },
 );
 
-export const receiverStatus = s.object(
-  {
-    conditions: s.optional(conditions("Conditions of the Receiver.")),
-    lastHandledReconcileAt: s.optional(lastHandledReconcileAt),
-    observedGeneration: s.optional(observedGeneration()),
-    webhookPath: s.optional(s.string({ description: "Path the webhook is served on: /hook/<sha256 of token, name, namespace>." })),
-  },
-  { description: "Observed state of a Receiver." },
-);
+export const receiverStatus = reconciledStatus("Receiver", {
+  webhookPath: s.optional(s.string({ description: "Path the webhook is served on: /hook/<sha256 of token, name, namespace>." })),
+});
 
 export type ReceiverSpec = Infer<typeof receiverSpec>;
 export type ReceiverStatus = Infer<typeof receiverStatus>;
 
 export const receiverKind = defineKind(
+  NOTIFICATION_V1,
   {
-    group: "notification.toolkit.fluxcd.io",
-    version: "v1",
     kind: "Receiver",
     plural: "receivers",
-    singular: "receiver",
-    shortNames: [],
-    categories: ["all", "fluxcd", "fluxcd-notifications"],
-    namespaced: true,
     printerColumns: [AGE_COLUMN, ...READY_COLUMNS],
     description: "A webhook that triggers reconciles of Flux objects.",
   },

@@ -2,7 +2,9 @@
  * Staged server-side apply of built objects, as kustomize-controller does it with fluxcd/pkg ssa:
  *
  * 1. Stages: cluster definitions (CRDs, Namespaces, ClusterRoles), then `*Class` kinds, then the rest;
- *    the first two are waited for (Current: CRD Established, Namespace Active) before the next starts.
+ *    the first two are waited for (Current: CRD Established, Namespace Active) before the next starts,
+ *    through the `waitForStage` port: readiness is the health stage's to judge, and the caller (the
+ *    reconciler, which sequences stages) passes health's waitForHealthy in.
  * 2. In a stage, every object is looked up and dry-run applied (bounded concurrency), so all of them are
  *    validated before any is applied: a stage with an invalid object applies nothing and reports every
  *    invalid object. Objects that did not drift are not applied, so their resourceVersion stays.
@@ -17,11 +19,10 @@
  * several objects of it (fewer requests than a GET each), else from a GET.
  */
 import type { KubeClient } from "../kube/client.ts";
-import type { KubeObject } from "../kube/types.ts";
+import type { KubeObject, ObjectKey } from "../kube/types.ts";
 import { KubeApiError } from "../kube/api-error.ts";
 import { formatRef } from "../core/ref.ts";
 import { messageOf } from "../core/errors.ts";
-import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { anyInMetadata, anySelector, EXCLUDE_SELECTORS, FORCE, IF_NOT_PRESENT, KEYS, MERGE } from "./annotations.ts";
 import { ApplyError, dryRunFailure, isImmutableError, serverMessage, type ApplyFailure } from "./apply-error.ts";
 import { changeSetEntry, type ChangeAction, type ChangeSet, type ChangeSetEntry } from "./change-set.ts";
@@ -53,7 +54,27 @@ export const DEFAULTS = {
   discoveryRetryMs: 1_000,
 };
 
+/** What waitForStage is asked: wait for every object, never stop at the first Failed one. */
+export interface StageWaitOptions {
+  timeoutMs: number;
+  pollMs: number;
+  failFast: false;
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until the objects of a finished stage are ready for the next (health's waitForHealthy fits):
+ * `healthy` false stops applyAll with `message` (the objects not ready and their status).
+ */
+export type StageWait = (
+  client: KubeClient,
+  keys: readonly ObjectKey[],
+  opts: StageWaitOptions,
+) => Promise<{ healthy: boolean; message?: string }>;
+
 export interface ApplyAllOptions {
+  /** Required so no caller applies resources before the CRDs and Namespaces they need are ready. */
+  waitForStage: StageWait;
   fieldManager?: string;
   /** Sets the owner labels kustomize.toolkit.fluxcd.io/name and /namespace on every object. */
   owner?: { name: string; namespace: string };
@@ -101,7 +122,7 @@ interface Planned {
 }
 
 /** Applies the objects in Flux's stages; throws ApplyError naming every failed object of the stage. */
-export async function applyAll(client: KubeClient, objects: readonly KubeObject[], opts: ApplyAllOptions = {}): Promise<ChangeSet> {
+export async function applyAll(client: KubeClient, objects: readonly KubeObject[], opts: ApplyAllOptions): Promise<ChangeSet> {
   const normalized = objects.map(normalizeForApply);
   const labelled = opts.owner ? normalized.map((o) => withOwnerLabels(o, opts.owner!)) : normalized;
   const stages = splitStages(labelled);
@@ -120,7 +141,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
         name: e.name,
         ...(e.namespace ? { namespace: e.namespace } : {}),
       }));
-      const health = await waitForHealthy(client, keys, {
+      const health = await opts.waitForStage(client, keys, {
         timeoutMs: opts.stageWaitTimeoutMs ?? DEFAULTS.stageWaitTimeoutMs,
         pollMs: opts.stageWaitPollMs ?? DEFAULTS.stageWaitPollMs,
         failFast: false,

@@ -57,6 +57,13 @@ export async function diffBuild(client: KubeClient, objects: KubeObject[], field
   return { diffs, unchanged };
 }
 
+/** Prints each diff, then the counts on stderr; exit code 1 when anything would change (as `flux diff`). */
+function printDiffs(result: DiffBuildResult, io: CliIO): number {
+  for (const d of result.diffs) io.out(d.replace(/\n$/, ""));
+  io.err(`${result.diffs.length} object(s) would change, ${result.unchanged} unchanged`);
+  return result.diffs.length ? 1 : 0;
+}
+
 export const diffCommand: Command = {
   path: ["diff"],
   summary: "Show what the next apply of a build would change in the cluster (exit 1 on drift)",
@@ -116,10 +123,7 @@ Flags:
         if (ns !== namespace) throw new Error(`${formatRef(o)} is in another namespace than ${namespace}`);
         objects.push({ ...o, metadata: { ...o.metadata, namespace: ns } });
       }
-      const result = await diffBuild(client, objects, fieldManager, !parsed.values["show-secrets"]);
-      for (const d of result.diffs) io.out(d.replace(/\n$/, ""));
-      io.err(`${result.diffs.length} object(s) would change, ${result.unchanged} unchanged`);
-      return result.diffs.length ? 1 : 0;
+      return printDiffs(await diffBuild(client, objects, fieldManager, !parsed.values["show-secrets"]), io);
     } catch (err) {
       io.err(`Error: ${(err as Error).message}`);
       return 3;
@@ -154,10 +158,7 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
     const acting = actingAs(client, ks);
     const { objects } = await buildKustomizationObjects(acting, spec, files, "local", { allowedClusterKinds: [] });
     const labelled = objects.map((o) => withOwnerLabels(o, { name, namespace }));
-    const result = await diffBuild(acting, labelled, fieldManager, !v["show-secrets"]);
-    for (const d of result.diffs) io.out(d.replace(/\n$/, ""));
-    io.err(`${result.diffs.length} object(s) would change, ${result.unchanged} unchanged`);
-    return result.diffs.length ? 1 : 0;
+    return printDiffs(await diffBuild(acting, labelled, fieldManager, !v["show-secrets"]), io);
   } catch (err) {
     io.err(`Error: ${(err as Error).message}`);
     return 3;

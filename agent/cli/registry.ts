@@ -8,7 +8,18 @@ import type { Command } from "./command.ts";
 const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["run"], load: async () => [(await import("./run.ts")).runCommand] },
   { words: ["demo"], load: async () => [(await import("./demo.ts")).demoCommand] },
-  { words: ["get", "reconcile", "suspend", "resume", "tree", "events", "create"], load: async () => (await import("./objects.ts")).objectCommands },
+  { words: ["get"], load: async () => [(await import("./get.ts")).getCommand] },
+  { words: ["reconcile"], load: async () => [(await import("./reconcile.ts")).reconcileCommand] },
+  {
+    words: ["suspend", "resume"],
+    load: async () => {
+      const { suspendCommand, resumeCommand } = await import("./suspend-resume.ts");
+      return [suspendCommand, resumeCommand];
+    },
+  },
+  { words: ["tree"], load: async () => [(await import("./tree.ts")).treeCommand] },
+  { words: ["events"], load: async () => [(await import("./events.ts")).eventsCommand] },
+  { words: ["create"], load: async () => [(await import("./create.ts")).createCommand] },
   { words: ["diff"], load: async () => [(await import("./diff.ts")).diffCommand] },
   { words: ["build"], load: async () => [(await import("./build.ts")).buildCommand] },
   { words: ["artifact"], load: async () => (await import("./artifact.ts")).artifactCommands },

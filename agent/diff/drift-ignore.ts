@@ -5,23 +5,14 @@
  * In a list, a pointer segment is an item index or `*` for every item.
  */
 import type { KubeObject } from "../kube/types.ts";
-import { parseSelector } from "../kustomize/patch-target.ts";
 import { splitApiVersion } from "../core/ref.ts";
+import { selectorMatches, type ResourceSelector } from "../core/selector.ts";
 import type { PointerTrie } from "./fields-v1.ts";
-
-export interface IgnoreTarget {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-}
 
 export interface IgnoreRule {
   paths: string[];
-  target?: IgnoreTarget;
+  /** Which objects the rule applies to: kustomize's selector, as Flux's drift-ignore target is. */
+  target?: ResourceSelector;
 }
 
 /** Splits a JSON pointer into unescaped segments; throws on one that does not start with "/". */
@@ -34,25 +25,17 @@ export function parsePointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-function anchored(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`);
-}
-
 /** True when the rule's target picks the object (no target picks all). */
-export function targets(target: IgnoreTarget | undefined, obj: KubeObject): boolean {
+export function targets(target: ResourceSelector | undefined, obj: KubeObject): boolean {
   if (!target) return true;
-  const { group, version } = splitApiVersion(obj.apiVersion ?? "");
-  const checks: [string | undefined, string][] = [
-    [target.group, group],
-    [target.version, version],
-    [target.kind, obj.kind ?? ""],
-    [target.name, obj.metadata?.name ?? ""],
-    [target.namespace, obj.metadata?.namespace ?? ""],
-  ];
-  for (const [pattern, value] of checks) if (pattern && !anchored(pattern).test(value)) return false;
-  if (target.labelSelector && !parseSelector(target.labelSelector)(obj.metadata?.labels ?? {})) return false;
-  if (target.annotationSelector && !parseSelector(target.annotationSelector)(obj.metadata?.annotations ?? {})) return false;
-  return true;
+  return selectorMatches(target, {
+    ...splitApiVersion(obj.apiVersion ?? ""),
+    kind: obj.kind ?? "",
+    name: obj.metadata?.name ?? "",
+    namespace: obj.metadata?.namespace ?? "",
+    labels: obj.metadata?.labels ?? {},
+    annotations: obj.metadata?.annotations ?? {},
+  });
 }
 
 /** The ignored paths for one object as a trie, or undefined when no rule picks it. */

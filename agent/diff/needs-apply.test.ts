@@ -6,22 +6,11 @@ import { LiveCache } from "./live-cache.ts";
 import { needsApply, type CacheEntry, type Decision } from "./needs-apply.ts";
 import { ObjectHasher } from "./object-hash.ts";
 import { slimObject } from "./slim-object.ts";
+import { webDeployment } from "./testdata/deployment-web.ts";
 
 const live = JSON.parse(readFileSync(new URL("./testdata/deployment-live.json", import.meta.url), "utf8")) as KubeObject;
 // What was applied to get `live` (the fixture), in the form a build emits it.
-const desired: KubeObject = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "x", labels: { app: "web" } },
-  spec: {
-    replicas: 0,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: { containers: [{ name: "c", image: "nginx", ports: [{ containerPort: 80 }], resources: { limits: { cpu: "1000m", memory: "1024Mi" } } }] },
-    },
-  },
-};
+const desired = webDeployment({ name: "c", image: "nginx", ports: [{ containerPort: 80 }], resources: { limits: { cpu: "1000m", memory: "1024Mi" } } });
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const hasher = await ObjectHasher.create();
 const slim = (o: KubeObject) => slimObject(o, "rivulet", hasher);

@@ -27,23 +27,26 @@ export function findCondition(obj: KubeObject, type: string): Condition | undefi
   return conditionsOf(obj).find((c) => c.type === type);
 }
 
-/** A number at a dotted path under the object, or the fallback. */
-export function intField(obj: KubeObject, path: string, fallback: number): number {
+/** The value at a dotted path under the object; undefined when a step on the way is not an object. */
+function fieldAt(obj: KubeObject, path: string): unknown {
   let cur: unknown = obj;
   for (const p of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return fallback;
+    if (cur === null || typeof cur !== "object") return undefined;
     cur = (cur as Record<string, unknown>)[p];
   }
-  return typeof cur === "number" ? cur : fallback;
+  return cur;
 }
 
+/** A number at a dotted path under the object, or the fallback. */
+export function intField(obj: KubeObject, path: string, fallback: number): number {
+  const v = fieldAt(obj, path);
+  return typeof v === "number" ? v : fallback;
+}
+
+/** A string at a dotted path under the object, or the fallback. */
 export function stringField(obj: KubeObject, path: string, fallback: string): string {
-  let cur: unknown = obj;
-  for (const p of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return fallback;
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  return typeof cur === "string" ? cur : fallback;
+  const v = fieldAt(obj, path);
+  return typeof v === "string" ? v : fallback;
 }
 
 export const inProgress = (message: string): StatusResult => ({ status: "InProgress", message });

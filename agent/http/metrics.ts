@@ -1,7 +1,9 @@
 /**
  * A small Prometheus registry (counters, gauges, histograms with labels) rendered in the text
  * exposition format 0.0.4. Portable: no process access; runtime values (RSS) come in as collectors.
+ * agentMetrics() implements the controllers' port (reconcile/controller-metrics.ts).
  */
+import type { ControllerMetrics } from "../reconcile/controller-metrics.ts";
 
 type Labels = Record<string, string>;
 
@@ -105,7 +107,7 @@ export class Registry {
 /** The agent's metrics, with Flux's names where Flux has one. */
 export function agentMetrics(opts: { rss?: () => number } = {}) {
   const registry = new Registry();
-  return {
+  const metrics = {
     registry,
     reconcileDuration: registry.register(
       new Histogram("gotk_reconcile_duration_seconds", "The duration in seconds of a reconcile, by kind, name and namespace.", [
@@ -128,6 +130,8 @@ export function agentMetrics(opts: { rss?: () => number } = {}) {
       }),
     ),
   };
+  // Checked here, not at the controllers: the port stays the controllers' own, this file adapts to it.
+  return metrics satisfies ControllerMetrics;
 }
 
 export type AgentMetrics = ReturnType<typeof agentMetrics>;

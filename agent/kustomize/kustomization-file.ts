@@ -7,23 +7,14 @@
 import { parseDocuments } from "../yaml/parse.ts";
 import { readText, type FileTree } from "./file-tree.ts";
 import { isObject } from "./resource.ts";
+import type { ResourceSelector } from "../core/selector.ts";
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
-
-export interface Selector {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-}
 
 export interface PatchEntry {
   path?: string;
   patch?: string;
-  target?: Selector;
+  target?: ResourceSelector;
   options?: { allowNameChange?: boolean; allowKindChange?: boolean };
 }
 

@@ -8,7 +8,8 @@
  */
 import { parseDocuments } from "../yaml/parse.ts";
 import { joinPath, readText, type FileTree } from "./file-tree.ts";
-import type { Kustomization, Selector } from "./kustomization-file.ts";
+import type { Kustomization } from "./kustomization-file.ts";
+import type { ResourceSelector } from "../core/selector.ts";
 import { selects } from "./patch-target.ts";
 import { curId, formatId, isObject, type Resource } from "./resource.ts";
 
@@ -18,8 +19,8 @@ interface Options {
   create?: boolean;
 }
 interface Replacement {
-  source: Selector & { fieldPath?: string; options?: Options };
-  targets: { select: Selector; reject?: Selector[]; fieldPaths?: string[]; options?: Options }[];
+  source: ResourceSelector & { fieldPath?: string; options?: Options };
+  targets: { select: ResourceSelector; reject?: ResourceSelector[]; fieldPaths?: string[]; options?: Options }[];
 }
 
 /** Splits a field path into segments, keeping `[...]` groups whole. */

@@ -20,7 +20,7 @@ import { formatRef } from "../core/ref.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import { type Condition, findCondition, REASONS, removeCondition, setCondition, TYPES } from "../status/conditions.ts";
 import type { EventRecorder } from "../status/events.ts";
-import type { AgentMetrics } from "../http/metrics.ts";
+import type { ControllerMetrics } from "./controller-metrics.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { statusWrites } from "./status-writes.ts";
 import { addFinalizer, removeFinalizer } from "./finalizer.ts";
@@ -103,7 +103,7 @@ export interface ControllerOptions {
   namespace: string;
   log: Logger;
   events: EventRecorder;
-  metrics?: AgentMetrics;
+  metrics?: ControllerMetrics;
   labelSelector?: string;
   concurrency?: number;
   now?: () => Date;

@@ -220,6 +220,7 @@ async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: Chan
     skip: drift.skip,
     onApplied: drift.onApplied,
     absent: drift.absent,
+    waitForStage: waitForHealthy,
   });
   const changed = changeSet.entries.filter((e) => hasChanged(e.action));
   if (changed.length) await ctx.events.record(obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: changed }), metadata: revisionMeta(run) });

@@ -5,7 +5,7 @@
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../core/logger.ts";
 import type { EventRecorder } from "../status/events.ts";
-import type { AgentMetrics } from "../http/metrics.ts";
+import type { ControllerMetrics } from "./controller-metrics.ts";
 import { Controller, type FluxObject, type Reconciler } from "./controller.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { messageOf } from "../core/errors.ts";
@@ -16,7 +16,7 @@ export interface ManagerOptions {
   namespace: string;
   log: Logger;
   events: EventRecorder;
-  metrics?: AgentMetrics;
+  metrics?: ControllerMetrics;
   labelSelector?: string;
   concurrency?: number;
 }
@@ -97,7 +97,7 @@ export class Manager {
   }
 
   /** Refreshes the queue-depth gauge (called before /metrics renders). */
-  updateMetrics(metrics: AgentMetrics): void {
+  updateMetrics(metrics: ControllerMetrics): void {
     for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind }, c.queueDepth);
   }
 

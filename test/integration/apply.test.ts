@@ -10,6 +10,7 @@ import { adminClient, deleteNamespace, testCluster, uniqueNamespace } from "../s
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
 import { applyAll, type ApplyAllOptions } from "../../agent/apply/apply-all.ts";
+import { waitForHealthy } from "../../agent/health/wait-for-healthy.ts";
 import { ApplyError } from "../../agent/apply/apply-error.ts";
 import { formatChangeSet, type ChangeSet } from "../../agent/apply/change-set.ts";
 import { inventoryFromChangeSet, skippedEntries, staleObjects, keyOf } from "../../agent/apply/inventory.ts";
@@ -19,7 +20,7 @@ import { finalizeInventory } from "../../agent/apply/deletion-policy.ts";
 let client: KubeClient;
 let ns: string;
 const owner = { name: "apps", namespace: "flux-system" };
-const opts: ApplyAllOptions = { owner };
+const opts: ApplyAllOptions = { owner, waitForStage: waitForHealthy };
 
 const cm = (name: string, data: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({
   apiVersion: "v1",

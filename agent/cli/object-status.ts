@@ -1,0 +1,48 @@
+/**
+ * What the object commands (get, reconcile, suspend/resume, tree) read from a Flux object's spec and
+ * status, and the one request they share: ask the agent for a reconcile and wait until it has handled
+ * it. They talk to the API server only, so they run with the tenant's own credentials.
+ */
+import type { CliIO } from "./command.ts";
+import type { KindInfo } from "./cluster-flags.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { KubeObject } from "../kube/types.ts";
+
+type Cond = { type: string; status: string; reason?: string; message?: string };
+const conds = (o: KubeObject) => ((o.status as { conditions?: Cond[] } | undefined)?.conditions ?? []);
+export const readyOf = (o: KubeObject) => conds(o).find((c) => c.type === "Ready");
+export const specOf = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
+export const statusOf = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
+
+/** The artifact revision of a source, else the last applied (or attempted) revision of a Kustomization. */
+export function revisionOf(o: KubeObject): string {
+  const s = statusOf(o);
+  return String((s.artifact as { revision?: string } | undefined)?.revision ?? s.lastAppliedRevision ?? s.lastAttemptedRevision ?? "");
+}
+
+/** Sets reconcile.fluxcd.io/requestedAt and waits until the agent has handled it. */
+export async function requestAndWait(client: KubeClient, info: KindInfo, namespace: string, name: string, timeoutMs: number, io: CliIO): Promise<KubeObject> {
+  const key = { ...info, namespace, name };
+  const obj = await client.get(key);
+  if (!obj) throw new Error(`${info.kind}/${namespace}/${name} not found`);
+  if (specOf(obj).suspend) throw new Error(`${info.kind}/${namespace}/${name} is suspended: run 'rivulet resume' first`);
+  const at = new Date().toISOString();
+  io.err(`► annotating ${info.kind} ${name} in ${namespace} namespace`);
+  await client.patch(key, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } }, "merge");
+  io.err(`✔ ${info.kind} annotated`);
+  io.err(`◎ waiting for ${info.kind} reconciliation`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (io.signal.aborted) throw new Error("interrupted");
+    const cur = await client.get(key);
+    if (!cur) throw new Error(`${info.kind}/${namespace}/${name} was deleted while waiting`);
+    const r = readyOf(cur);
+    if (statusOf(cur).lastHandledReconcileAt === at && r && r.status !== "Unknown" && statusOf(cur).observedGeneration === cur.metadata.generation) {
+      if (r.status === "True") return cur;
+      throw new Error(`${info.kind}/${namespace}/${name} reconciliation failed: ${r.message ?? r.reason}`);
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`${info.kind}/${namespace}/${name} was not reconciled within ${timeoutMs / 1000}s: is the agent running in namespace ${namespace}?`);
+}
+

@@ -1,0 +1,42 @@
+/**
+ * `rivulet reconcile`: ask the agent to reconcile an object now (optionally its source first) and wait
+ * for the result.
+ */
+import { parseArgs } from "node:util";
+import { UsageError, type Command } from "./command.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords } from "./cluster-flags.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { parseDuration } from "../core/duration.ts";
+import { requestAndWait, revisionOf, specOf } from "./object-status.ts";
+
+export const reconcileCommand: Command = {
+  path: ["reconcile"],
+  summary: "Ask the agent to reconcile an object now and wait for the result",
+  help: `Usage: rivulet reconcile source git|oci|bucket NAME [flags]
+       rivulet reconcile kustomization NAME [--with-source] [flags]
+
+Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
+
+Flags:
+      --with-source         reconcile the Kustomization's source first
+      --timeout DURATION    how long to wait (default 5m)
+${CLUSTER_HELP}`,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options: { ...CLUSTER_OPTIONS, "with-source": { type: "boolean" }, timeout: { type: "string", default: "5m" } }, allowPositionals: true });
+    const { info, rest } = kindFromWords(positionals);
+    const name = rest[0];
+    if (!name) throw new UsageError(`name the ${info.kind} to reconcile`);
+    const timeoutMs = parseDuration(values.timeout!);
+    const { client, namespace } = clusterClient(values);
+    if (values["with-source"] && info.kind === "Kustomization") {
+      const ks = await client.get({ ...info, namespace, name });
+      const ref = specOf(ks ?? ({} as KubeObject)).sourceRef as { kind: string; name: string } | undefined;
+      if (!ref) throw new Error(`Kustomization/${namespace}/${name} not found`);
+      const src = await requestAndWait(client, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind }, namespace, ref.name, timeoutMs, io);
+      io.err(`✔ fetched revision ${revisionOf(src)}`);
+    }
+    const done = await requestAndWait(client, info, namespace, name, timeoutMs, io);
+    io.err(info.kind === "Kustomization" ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
+    return 0;
+  },
+};
