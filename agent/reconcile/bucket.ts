@@ -8,7 +8,8 @@ import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import type { Sha256Factory } from "../artifact/digest.ts";
-import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Artifact } from "../api/common.ts";
 import { fetchBucketArtifact } from "../source/bucket/fetch-bucket-artifact.ts";
 import { bucketCredentialsFromSecret } from "../source/bucket/bucket-credentials.ts";
 import type { Reconciler } from "./controller.ts";
@@ -34,7 +35,7 @@ export function bucketReconciler(deps: BucketDeps): Reconciler {
       // bucketCredentialsFromSecret reads the Secret object's base64 data, as Flux does.
       const credentials = spec.secretRef ? bucketCredentialsFromSecret(await readRawSecret(ctx, obj, spec.secretRef.name)) : undefined;
       const tls = spec.certSecretRef ? tlsFromSecret(await readSourceSecret(ctx, obj, spec.certSecretRef.name)) : {};
-      const current = ctx.status().artifact as StoredArtifact | undefined;
+      const current = ctx.status().artifact as Artifact | undefined;
       const stillStored = current !== undefined && (await deps.store.get(current.path)) !== undefined;
 
       await ctx.progress(`listing bucket ${spec.bucketName} at ${spec.endpoint}`);

@@ -13,7 +13,8 @@ import type { FileTree } from "../artifact/file-tree.ts";
 import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import type { Sha256Factory } from "../artifact/digest.ts";
-import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Artifact } from "../api/common.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
 import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
 import type { Condition } from "../status/conditions.ts";
@@ -86,7 +87,7 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       const secret = spec.secretRef ? await readSourceSecret(ctx, obj, spec.secretRef.name) : {};
       const tls: TlsOptions = tlsFromSecret(secret);
       const auth: GitAuth = { username: secret.username, password: secret.password, bearerToken: secret.bearerToken };
-      const current = ctx.status().artifact as StoredArtifact | undefined;
+      const current = ctx.status().artifact as Artifact | undefined;
       const request: GitFetchRequest = {
         url: spec.url,
         ref: spec.ref,
@@ -139,7 +140,7 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       }
       return success(stored, included);
 
-      function success(artifact: StoredArtifact, includedArtifacts?: StoredArtifact[]): ReconcileSuccess {
+      function success(artifact: Artifact, includedArtifacts?: Artifact[]): ReconcileSuccess {
         const status = {
           observedIgnore: spec.ignore,
           observedInclude: spec.include,
@@ -183,10 +184,10 @@ function includesChanged(ctx: ReconcileContext, spec: GitRepositorySpec): boolea
 }
 
 async function addIncludes(deps: GitRepositoryDeps, ctx: ReconcileContext, spec: GitRepositorySpec, ns: string, files: FileTree, ref: string) {
-  const included: StoredArtifact[] = [];
+  const included: Artifact[] = [];
   for (const inc of spec.include ?? []) {
     const other = (await ctx.read({ apiVersion: API, kind: "GitRepository", namespace: ns, name: inc.repository.name })) as FluxObject | undefined;
-    const artifact = other?.status?.artifact as StoredArtifact | undefined;
+    const artifact = other?.status?.artifact as Artifact | undefined;
     if (!artifact) {
       throw new NotReadyError("IncludeUnavailable", `${ref}: included GitRepository/${ns}/${inc.repository.name} has no artifact yet`, { retryAfterMs: 30_000 });
     }

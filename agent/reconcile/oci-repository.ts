@@ -12,7 +12,8 @@ import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
 import type { NativeGunzip } from "../artifact/gunzip.ts";
-import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Artifact } from "../api/common.ts";
 import { fetchOciArtifact } from "../source/oci/fetch-oci-artifact.ts";
 import { credentialsFromDockerConfig } from "../source/oci/registry-auth.ts";
 import { parseOciReference } from "../source/oci/oci-reference.ts";
@@ -47,7 +48,7 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler {
       const tls = spec.certSecretRef ? tlsFromSecret(await readSourceSecret(ctx, obj, spec.certSecretRef.name)) : {};
       const verifyConfig = spec.verify ? await verificationInputs(spec.verify) : undefined;
 
-      const current = ctx.status().artifact as StoredArtifact | undefined;
+      const current = ctx.status().artifact as Artifact | undefined;
       // Skip the pull only when the stored artifact exists and was verified under the same settings.
       const reusable =
         current !== undefined &&

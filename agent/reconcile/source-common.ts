@@ -8,7 +8,8 @@ import { TransientError } from "../core/errors.ts";
 import type { TlsOptions } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import { MissingSecretError, readSecret } from "../kube/secret.ts";
-import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Artifact } from "../api/common.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Condition } from "../status/conditions.ts";
 import type { FluxObject, ObjectStatus, ReconcileContext, ReconcileSuccess } from "./controller.ts";
@@ -43,7 +44,7 @@ export async function storeArtifact(
   file: string,
   bytes: Uint8Array,
   meta: { revision: string; digest: string; metadata?: Record<string, string> },
-): Promise<StoredArtifact> {
+): Promise<Artifact> {
   const id = { kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
   try {
     const stored = await store.put(id, file, bytes, meta);
@@ -56,7 +57,7 @@ export async function storeArtifact(
 
 /** Ready=True "stored artifact for revision '…'" with ArtifactInStorage, clearing the failure conditions. */
 export function sourceSuccess(
-  artifact: StoredArtifact,
+  artifact: Artifact,
   status: Partial<ObjectStatus>,
   extraConditions: Array<Omit<Condition, "lastTransitionTime">> = [],
 ): ReconcileSuccess {
