@@ -107,8 +107,12 @@ export interface Reconciler<Spec = CommonSpec & { [k: string]: unknown }, Status
   /** reportingController for events, e.g. "source-controller". */
   controllerName: string;
   reconcile(obj: KindObject<Spec, Status>, ctx: ReconcileContext<Status>): Promise<ReconcileSuccess<Status>>;
-  /** On failure, status fields and conditions the kind sets anyway (e.g. FetchFailed=True). */
-  onFailure?(obj: KindObject<Spec, Status>, err: unknown, ctx: ReconcileContext<Status>): (Partial<Status> & { conditions?: Condition[] }) | void;
+  /**
+   * On failure, status fields or conditions the kind sets anyway (e.g. FetchFailed=True). A conditions
+   * list alone is accepted as it is, so code generic over the status type (the source skeleton) can
+   * return one without knowing the kind's other fields.
+   */
+  onFailure?(obj: KindObject<Spec, Status>, err: unknown, ctx: ReconcileContext<Status>): Partial<Status> | { conditions: Condition[] } | void;
   /** Runs once when the controller starts, with the agent's client and the controller's lifetime. */
   start?(o: { client: KubeClient; namespace: string; signal: AbortSignal; log: Logger }): Promise<void>;
   /** Cleanup when the object is deleted (artifacts, pruning); runs before the finalizer is removed. */

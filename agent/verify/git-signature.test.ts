@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGitServer, type GitServer } from "../../../test/support/git-server.ts";
-import { fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
-import type { GitRef } from "./ref.ts";
-import { verifyGitSignatures, type VerifyMode } from "./verify-signature.ts";
+import { startGitServer, type GitServer } from "../../test/support/git-server.ts";
+import { fetchGitArtifact, type GitArtifactFetched } from "../source/git/fetch-git-artifact.ts";
+import type { GitRef } from "../source/git/ref.ts";
+import { verifyGitSignatures, type VerifyMode } from "./git-signature.ts";
 
 let gnupg: string;
 let git: GitServer;
