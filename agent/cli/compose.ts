@@ -11,8 +11,8 @@ import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/controller.ts";
+import type { SourceDeps } from "../reconcile/source-reconciler.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
-import { fetchGitArtifact } from "../source/git/fetch-git-artifact.ts";
 import { createFetch } from "../runtime/http-fetch.ts";
 import { createStoreFs } from "../runtime/store-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
@@ -46,23 +46,22 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     o.metrics.fetchBytes.inc({ kind }, bytes);
     o.metrics.fetchDuration.observe({ kind }, seconds);
   };
-  const git = gitRepositoryReconciler({
+  // Every source kind gets the same runtime parts; a kind adds only what is particular to it.
+  const gunzip = nativeGunzip();
+  const source = (kind: string): SourceDeps => ({
     store,
-    cache,
     sha256: nativeSha256,
+    gunzip,
     fetchFor: (tls) => createFetch(tls),
-    // pack applies the ignore rules, so the fetch need not (applyIgnore: false): the work is done once.
-    fetchGit: async (req) => {
-      const r = await fetchGitArtifact({ ...req, applyIgnore: false, inflate: zlibInflateAt, sha1: nodeSha1 });
-      return r.unchanged ? r : { ...r, message: r.commitMeta.message, signed: { commit: r.commitObject, tag: r.tagObject } };
-    },
+    onFetched: onFetched(kind),
+  });
+  const git = gitRepositoryReconciler({
+    ...source("GitRepository"),
+    cache,
+    inflate: zlibInflateAt,
+    sha1: nodeSha1,
     // openpgp (~26 MiB resident) loads only when a GitRepository asks for verification.
-    verifyGit: async ({ mode, keys, commit, revision, signed }) => {
-      const { verifyGitSignatures } = await import("../source/git/verify-signature.ts");
-      const v = await verifyGitSignatures({ mode: mode as "HEAD", keys, commitId: commit, commit: signed.commit as never, tag: signed.tag as never, revision });
-      return v.verified ? { verified: true, message: v.message } : { verified: false, reason: `${v.reason}: ${v.message}` };
-    },
-    onFetched: onFetched("GitRepository"),
+    gitSignature: (o) => async (subject) => (await import("../verify/git-signature.ts")).gitSignatureVerifier(o)(subject),
   });
   const kustomization = kustomizationReconciler({
     cache,
@@ -75,15 +74,11 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     // 5 s poll made each Kustomization wait a whole period (measured: 100 in 72 s at 5 s, see bench/).
     healthPollMs: o.healthPollMs ?? 500,
   });
-  const bucket = bucketReconciler({ store, sha256: nativeSha256, fetchFor: (tls) => createFetch(tls), onFetched: onFetched("Bucket") });
+  const bucket = bucketReconciler(source("Bucket"));
   const oci = ociRepositoryReconciler({
-    store,
-    sha256: nativeSha256,
-    gunzip: nativeGunzip(),
-    fetchFor: (tls) => createFetch(tls),
+    ...source("OCIRepository"),
     // @sigstore/verify (~13 MiB resident) loads only for keyless verification.
     keyless: (root) => lazyKeyless(root),
-    onFetched: onFetched("OCIRepository"),
   });
   return { store, cache, reconcilers: [git, oci, bucket, kustomization] };
 }

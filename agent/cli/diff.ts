@@ -26,6 +26,7 @@ import { loadDirTree } from "./build.ts";
 import { UsageError, type CliIO, type Command } from "./command.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { unpack } from "../artifact/unpack.ts";
+import { artifactOf } from "../storage/artifact-of.ts";
 import { withOwnerLabels } from "../apply/apply-all.ts";
 import { actingAs, buildKustomizationObjects } from "../reconcile/kustomization.ts";
 import type { FluxObject } from "../reconcile/controller.ts";
@@ -147,7 +148,7 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
     } else {
       const ref = (ks.spec as { sourceRef: { kind: string; name: string } }).sourceRef;
       const src = await client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind, namespace, name: ref.name });
-      const artifact = (src?.status as { artifact?: { url: string; digest: string } } | undefined)?.artifact;
+      const artifact = artifactOf(src);
       if (!artifact) throw new Error(`${ref.kind}/${namespace}/${ref.name} has no artifact yet: wait for the agent, or pass --path DIR`);
       const res = await fetch(artifact.url).catch((err) => {
         throw new Error(`Cannot download the artifact from ${artifact.url}: ${(err as Error).message}; pass --path DIR to diff a local directory`);

@@ -7,17 +7,12 @@ import type { FileTree } from "../artifact/file-tree.ts";
 import { unpack, type UnpackOptions } from "../artifact/unpack.ts";
 import type { Digest } from "../artifact/digest.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Artifact } from "../api/common.ts";
 
 export const DEFAULTS = {
   /** Sum of file sizes kept unpacked. */
   maxBytes: 64 * 1024 * 1024,
 };
-
-export interface ArtifactRef {
-  path: string;
-  digest?: string;
-  revision: string;
-}
 
 export class ArtifactCache {
   #entries = new Map<string, { tree: FileTree; bytes: number }>();
@@ -33,7 +28,7 @@ export class ArtifactCache {
   }
 
   /** The artifact's files; undefined when the store does not hold it (yet). */
-  async tree(a: ArtifactRef): Promise<FileTree | undefined> {
+  async tree(a: Pick<Artifact, "path" | "revision" | "digest">): Promise<FileTree | undefined> {
     const key = a.digest ?? `${a.path}@${a.revision}`;
     const hit = this.#entries.get(key);
     if (hit) {

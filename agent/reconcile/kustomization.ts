@@ -15,7 +15,8 @@ import { mapFileTree } from "../kustomize/file-tree.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
-import type { KustomizationSpec as ApiKustomizationSpec } from "../api/kustomization.ts";
+import type { KustomizationSpec as ApiKustomizationSpec, KustomizationStatus } from "../api/kustomization.ts";
+import { artifactOf } from "../storage/artifact-of.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { applyAll } from "../apply/apply-all.ts";
 import { ApplyError } from "../apply/apply-error.ts";
@@ -63,7 +64,7 @@ export interface KustomizationDeps {
 /** The API's spec, read where the build expects its overlay fields. */
 type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
 
-export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
+export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<ApiKustomizationSpec, KustomizationStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
   const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
@@ -86,7 +87,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
     },
 
     async reconcile(obj, ctx) {
-      const spec = obj.spec as unknown as KustomizationSpec;
+      const spec: KustomizationSpec = obj.spec;
       const ns = obj.metadata.namespace!;
       const self = formatRef(obj);
       const started = ctx.now().getTime();
@@ -101,7 +102,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler {
       })) as FluxObject | undefined;
       const sourceRef = `${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}`;
       if (!source) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' not found`);
-      const artifact = source.status?.artifact as { path: string; revision: string; digest?: string } | undefined;
+      const artifact = artifactOf(source);
       if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
 
       // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).

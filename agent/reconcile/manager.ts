@@ -143,8 +143,8 @@ export class Manager {
   }
 }
 
-/** Every Secret name an object's spec refers to, in the places Flux's kinds have them. */
-export function secretNames(o: FluxObject): string[] {
+/** Every Secret name an object's spec refers to, in the places Flux's kinds have them (none without a spec). */
+export function secretNames(o: Omit<FluxObject, "spec"> & { spec?: FluxObject["spec"] }): string[] {
   const spec = (o.spec ?? {}) as {
     secretRef?: { name?: string };
     certSecretRef?: { name?: string };

@@ -3,9 +3,10 @@
  * under --storage-path, written atomically (temp file + rename), garbage-collected to the newest
  * `retention` files per object (Flux: 2), and served over HTTP at `<baseUrl>/<path>` so Flux's own
  * consumers can read them. On restart nothing needs loading: status.artifact.path names the file, and
- * the store only has to find it.
+ * the store only has to find it. What it writes is agent/api's `Artifact`, exactly as status reports it.
  */
 import { formatTime } from "../core/time.ts";
+import type { Artifact } from "../api/common.ts";
 
 export const DEFAULTS = {
   retention: 2,
@@ -21,16 +22,6 @@ export interface StoreFs {
   list(dir: string): Promise<Array<{ name: string; mtimeMs: number }>>;
   remove(path: string): Promise<void>;
   removeDir(path: string): Promise<void>;
-}
-
-export interface StoredArtifact {
-  path: string;
-  url: string;
-  revision: string;
-  digest: string;
-  size: number;
-  lastUpdateTime: string;
-  metadata?: Record<string, string>;
 }
 
 export interface ObjectId {
@@ -69,7 +60,7 @@ export class ArtifactStore {
     return `${this.#baseUrl}/${path}`;
   }
 
-  async put(id: ObjectId, file: string, data: Uint8Array, meta: { revision: string; digest: string; metadata?: Record<string, string> }): Promise<StoredArtifact> {
+  async put(id: ObjectId, file: string, data: Uint8Array, meta: { revision: string; digest: string; metadata?: Record<string, string> }): Promise<Artifact> {
     const path = this.pathOf(id, file);
     await this.#fs.writeAtomic(path, data);
     return {

@@ -7,7 +7,8 @@
  * predicate type, and neither do we: the statement's subject is what gets checked). Every blob is checked
  * against its digest while it streams.
  */
-import { DigestMismatchError, RegistryClient, type ImageManifest } from "../source/oci/registry-client.ts";
+import { DigestMismatchError, type ImageManifest } from "../source/oci/registry-types.ts";
+import type { RegistryReader } from "./registry-port.ts";
 import { MEDIA } from "../source/oci/media-types.ts";
 
 export const DEFAULTS = {
@@ -41,7 +42,7 @@ export interface FoundSignatures {
 
 const BUNDLE_PREFIX = "application/vnd.dev.sigstore.bundle";
 
-export async function findSignatures(client: RegistryClient, digest: string): Promise<FoundSignatures> {
+export async function findSignatures(client: RegistryReader, digest: string): Promise<FoundSignatures> {
   const problems: string[] = [];
   const bundles: BundleSignature[] = [];
   // Both lookups start at once: on registries without the referrers API the answer is usually the .sig tag,

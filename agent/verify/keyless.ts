@@ -6,7 +6,7 @@
  * verifier serves both formats), and matching identities the way Flux's `matchOIDCIdentity` does (Go
  * regexps, unanchored like Go's MatchString, entries OR-ed; no entries accepts any identity).
  */
-import { base64Decode, base64Encode } from "../source/oci/registry-auth.ts";
+import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { pemBlock } from "./public-key.ts";
 
 export interface KeylessIdentity {

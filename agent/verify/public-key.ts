@@ -5,7 +5,7 @@
  * signatures come as ASN.1 DER (cosign's default) or IEEE-P1363 r||s; WebCrypto wants the latter, so DER
  * is converted here.
  */
-import { base64Decode } from "../source/oci/registry-auth.ts";
+import { base64Decode } from "../core/bytes.ts";
 import { concat } from "../core/bytes.ts";
 
 export type KeyAlgorithm = "ecdsa-p256" | "ecdsa-p384" | "ecdsa-p521" | "rsa" | "ed25519";

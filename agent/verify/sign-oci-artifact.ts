@@ -8,15 +8,16 @@
  * No Rekor upload (the agent verifies key signatures without the log, as Flux does).
  */
 import { MEDIA } from "../source/oci/media-types.ts";
-import { base64Encode } from "../source/oci/registry-auth.ts";
-import { referrersTag, type Descriptor, type ImageIndex, type ImageManifest, type RegistryClient } from "../source/oci/registry-client.ts";
+import { base64Encode } from "../core/bytes.ts";
+import { referrersTag, type Descriptor, type ImageIndex, type ImageManifest } from "../source/oci/registry-types.ts";
+import type { RegistryWriter } from "./registry-port.ts";
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, inTotoStatement, preAuthEncoding, simpleSigningPayload } from "./cosign-claims.ts";
 import { formatTime } from "../core/time.ts";
 
 export type SignFunction = (data: Uint8Array) => Promise<Uint8Array>;
 
 export interface SignOciArtifactOptions {
-  client: RegistryClient;
+  client: RegistryWriter;
   digest: string;
   sign: SignFunction;
   format?: "legacy" | "bundle";

@@ -7,8 +7,9 @@
  * `matchOIDCIdentity`. In both modes the signed payload must name `digest`: Flux skips that check on the
  * legacy path; we do not. Notation is not implemented and says so.
  */
-import { RegistryError, type RegistryClient } from "../source/oci/registry-client.ts";
-import { base64Decode } from "../source/oci/registry-auth.ts";
+import { RegistryError } from "../source/oci/registry-types.ts";
+import type { RegistryReader } from "./registry-port.ts";
+import { base64Decode } from "../core/bytes.ts";
 import { inTotoMismatch, preAuthEncoding, simpleSigningMismatch } from "./cosign-claims.ts";
 import { findSignatures, type BundleSignature, type LegacySignature } from "./find-signatures.ts";
 import { ANNOTATION, checkMatchers, identityMismatch, legacyToBundle, type IdentityMatcher, type KeylessVerifier } from "./keyless.ts";
@@ -16,7 +17,7 @@ import { importPublicKeyPem, verifyWithKey, type VerifierKey } from "./public-ke
 import { failure, mostTelling, type VerifyFailureReason, type VerifyVerdict } from "./verdict.ts";
 
 export interface VerifyOciArtifactOptions {
-  client: RegistryClient;
+  client: RegistryReader;
   /** The manifest digest the ref resolved to. */
   digest: string;
   provider?: "cosign" | "notation";

@@ -149,6 +149,10 @@ describe("GitRepository", () => {
     const files = await filesAt(artifact(o)!.url, artifact(o)!.digest);
     expect([...files.keys()].sort()).toEqual(["app.yaml", "vendor/base/svc.yaml"]);
     expect((o.status?.includedArtifacts as unknown[]).length).toBe(1);
+    // Nothing moved: the includes are re-read and re-packed into the same artifact, and it stays Ready.
+    const at = await requestReconcile("main");
+    const again = await readyWith("main", (x) => x.status?.lastHandledReconcileAt === at, "reconciled again");
+    expect(artifact(again)!.digest).toBe(artifact(o)!.digest);
   });
 
   test("basic auth works with the secret, and a wrong password sets FetchFailed but keeps the artifact", async () => {

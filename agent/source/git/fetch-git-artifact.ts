@@ -3,7 +3,7 @@
  * there when the revision equals the last one (`unchanged`, no pack download), else fetch exactly that
  * commit with depth 1, verify every object id, and return its files as a FileTree with Flux's ignore
  * rules and `sparseCheckout` applied, plus the commit (and annotated tag) objects that signature
- * verification (verify-signature.ts) needs. Includes are the reconciler's job.
+ * verification (verify/git-signature.ts) needs. Includes are the reconciler's job.
  *
  * A commit ref with a branch (Flux clones that branch and checks the commit out of it, so the commit must
  * be on the branch): when the commit is not the branch tip, the branch's commit graph is fetched without

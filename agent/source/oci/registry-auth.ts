@@ -4,6 +4,7 @@
  * (`Basic realm=...`, `Bearer realm=...,service=...,scope=...`). The request side lives in
  * registry-client.ts.
  */
+import { base64Decode, base64Encode } from "../../core/bytes.ts";
 
 export type RegistryCredentials =
   | { username: string; password: string }
@@ -85,17 +86,4 @@ function normalizeHost(key: string): string {
 
 export function basicAuthorization(username: string, password: string): string {
   return `Basic ${base64Encode(new TextEncoder().encode(`${username}:${password}`))}`;
-}
-
-export function base64Encode(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export function base64Decode(text: string): Uint8Array {
-  const bin = atob(text.replace(/\s+/g, ""));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }

@@ -12,7 +12,7 @@ import { wasmSha256, type Sha256Factory } from "../../artifact/digest.ts";
 import { MANIFEST_ACCEPT } from "./media-types.ts";
 import { basicAuthorization, parseChallenges, type RegistryCredentials } from "./registry-auth.ts";
 import { concat } from "../../core/bytes.ts";
-import { DigestMismatchError, RegistryError, type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest, type Progress } from "./registry-types.ts";
+import { DigestMismatchError, referrersTag, RegistryError, type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest, type Progress } from "./registry-types.ts";
 
 export const DEFAULTS = {
   /** Manifests and indexes larger than this are refused (distribution itself caps them at 4 MiB). */
@@ -322,11 +322,6 @@ export class RegistryClient {
     if (typeof token !== "string") throw new RegistryError(`Cannot get a token from ${realm}: the response has no token`, res.status);
     return token;
   }
-}
-
-/** The tag the OCI 1.1 referrers fallback uses for a digest: `sha256-<hex>`. */
-export function referrersTag(digest: string): string {
-  return digest.replace(":", "-");
 }
 
 async function expectOk(res: Response, what: string): Promise<void> {

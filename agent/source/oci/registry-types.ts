@@ -1,4 +1,8 @@
-/** The OCI documents the registry client reads and writes (descriptors, manifests, indexes) and its errors. */
+/**
+ * The OCI distribution vocabulary: the documents a registry serves (descriptors, manifests, indexes), its
+ * errors, and the referrers-tag naming rule. Plain types and no I/O, so verify/ can speak it without the
+ * client.
+ */
 
 export interface Descriptor {
   mediaType: string;
@@ -53,4 +57,9 @@ export class DigestMismatchError extends Error {
     super(message);
     this.name = "DigestMismatchError";
   }
+}
+
+/** The tag the OCI 1.1 referrers fallback uses for a digest: `sha256-<hex>`. */
+export function referrersTag(digest: string): string {
+  return digest.replace(":", "-");
 }

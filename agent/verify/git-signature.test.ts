@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGitServer, type GitServer } from "../../../test/support/git-server.ts";
-import { fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
-import type { GitRef } from "./ref.ts";
-import { verifyGitSignatures, type VerifyMode } from "./verify-signature.ts";
+import { startGitServer, type GitServer } from "../../test/support/git-server.ts";
+import { fetchGitArtifact, type GitArtifactFetched } from "../source/git/fetch-git-artifact.ts";
+import type { GitRef } from "../source/git/ref.ts";
+import { gitSignatureVerifier, verifyGitSignatures, type VerifyMode } from "./git-signature.ts";
 
 let gnupg: string;
 let git: GitServer;
@@ -123,5 +123,20 @@ describe("verifyGitSignatures", () => {
     const r = await verify({ branch: "trusted" }, "HEAD", ["not a key"]);
     expect(r.verified).toBe(false);
     expect(r.message).toMatch(/unable to read the public keys/);
+  });
+});
+
+describe("gitSignatureVerifier", () => {
+  const subject = async (ref: GitRef) => {
+    const r = await fetchRef(ref);
+    return { commitId: r.commit, commit: r.commitObject, tag: r.tagObject, revision: r.revision };
+  };
+
+  test("answers through the verifier port: Flux's message when verified, the reason and message when not", async () => {
+    const verifier = gitSignatureVerifier({ mode: "HEAD", keys: [keys.trusted.armored] });
+    const good = await verifier(await subject({ branch: "trusted" }));
+    expect(good).toEqual({ verified: true, message: expect.stringMatching(/^verified signature of\n\t- commit 'trusted@sha1:[0-9a-f]{40}' with key '[0-9A-F]{16}'$/) });
+    const bad = await verifier(await subject({ branch: "master" }));
+    expect(bad).toEqual({ verified: false, reason: "InvalidCommitSignature", message: expect.stringMatching(/^signature verification of commit '[0-9a-f]{40}' failed: no signature found$/) });
   });
 });

@@ -8,9 +8,11 @@
  *   InvalidCommitSignature / InvalidTagSignature: "signature verification of commit '<id>' failed: …"
  *   InvalidVerificationMode: Tag modes without a tag ref.
  * Not supported: SSH signatures (`*.sshpub` keys) and X.509 (gpgsm) signatures; they fail verification.
+ * `gitSignatureVerifier` is the same check behind the verifier port (verifier.ts) GitRepository takes.
  */
 import * as openpgp from "openpgp";
-import type { Commit, Tag } from "./git-object.ts";
+import type { Commit, Tag } from "../source/git/git-object.ts";
+import type { Verifier } from "./verifier.ts";
 
 export type VerifyMode = "HEAD" | "head" | "Tag" | "TagAndHEAD";
 
@@ -91,4 +93,20 @@ export async function verifyGitSignatures(input: VerifyInput): Promise<VerifyRes
     }
   }
   return { ...result, verified: true, message: `verified signature of\n${lines.map((l) => `\t- ${l}`).join("\n")}` };
+}
+
+/** The objects a fetched Git revision offers for verification. */
+export interface GitSignedObjects {
+  commitId: string;
+  commit: Commit;
+  tag?: Tag;
+  revision: string;
+}
+
+/** `spec.verify` of a GitRepository as a verifier: the mode and the verify Secret's armored keys. */
+export function gitSignatureVerifier(o: { mode?: VerifyMode; keys: string[] }): Verifier<GitSignedObjects> {
+  return async (subject) => {
+    const v = await verifyGitSignatures({ ...subject, mode: o.mode, keys: o.keys });
+    return v.verified ? { verified: true, message: v.message } : { verified: false, reason: v.reason, message: v.message };
+  };
 }
