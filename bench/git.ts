@@ -14,7 +14,6 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack } from "../agent/artifact/pack.ts";
-import { treeSource } from "../agent/artifact/file-tree.ts";
 import { nativeSha256 } from "../agent/runtime/native-digest.ts";
 import { fetchGitArtifact } from "../agent/source/git/fetch-git-artifact.ts";
 import { startGitServer } from "../test/support/git-server.ts";
@@ -54,7 +53,7 @@ async function child(impl: string, url: string, lastRevision?: string): Promise<
   const fetchMs = performance.now() - t;
   if (r.unchanged) out = { ms: fetchMs, fetchMs, hwmKiB: hwmKiB(), digest: "", files: 0, bytes: 0 };
   else {
-    const p = await pack(treeSource(r.files), { sha256: native ? nativeSha256 : undefined });
+    const p = await pack(r.files, { sha256: native ? nativeSha256 : undefined });
     out = { ms: performance.now() - t, fetchMs, hwmKiB: hwmKiB(), digest: p.digest, files: p.entries, bytes: p.bytes.length };
   }
   console.log(JSON.stringify(out));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { emitDocuments } from "../yaml/emit.ts";
-import { textFileTree } from "./file-tree.ts";
+import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "./flux-build.ts";
 import { fluxKustomization, generatedResources } from "./flux-overlay.ts";
 

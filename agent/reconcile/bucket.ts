@@ -5,7 +5,6 @@
  */
 import { parseDuration } from "../core/duration.ts";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
-import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import type { Sha256Factory } from "../artifact/digest.ts";
 import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
@@ -48,7 +47,7 @@ export function bucketReconciler(deps: BucketDeps): Reconciler {
       });
       if (fetched.unchanged) return sourceSuccess(current!, { observedIgnore: spec.ignore });
 
-      const packed = await pack(treeSource(fetched.files), { noFilter: true, sha256: deps.sha256 });
+      const packed = await pack(fetched.files, { rules: fetched.rules, sha256: deps.sha256 });
       const hex = fetched.revision.replace(/^sha256:/, "");
       const stored = await storeArtifact(deps.store, obj, `${hex}.tar.gz`, packed.bytes, { revision: fetched.revision, digest: packed.digest });
       deps.onFetched?.(packed.bytes.byteLength, (ctx.now().getTime() - started) / 1000);

@@ -9,8 +9,7 @@ import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
-import type { FileTree } from "../artifact/file-tree.ts";
-import { treeSource } from "../artifact/file-tree.ts";
+import { FileTree } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import type { Sha256Factory } from "../artifact/digest.ts";
 import type { ArtifactStore, StoredArtifact } from "../storage/artifact-store.ts";
@@ -122,10 +121,10 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler {
       }
       if (fetched.unchanged) throw new TransientError("GitOperationFailed", `${ref}: the fetcher reported no change but no stored artifact exists`);
 
-      const files = new Map(fetched.files);
+      const files = new FileTree(fetched.files);
       const included = await addIncludes(deps, ctx, spec, ns, files, ref);
       await ctx.progress(`packing revision ${fetched.revision}`);
-      const packed = await pack(treeSource(files), { ignore: spec.ignore, sha256: deps.sha256 });
+      const packed = await pack(files, { ignore: spec.ignore, sha256: deps.sha256 });
       const stored = await storeArtifact(deps.store, obj, `${fetched.commit}.tar.gz`, packed.bytes, { revision: fetched.revision, digest: packed.digest });
       deps.onFetched?.(packed.bytes.byteLength, (ctx.now().getTime() - started) / 1000);
       const changed = current?.revision !== stored.revision || current?.digest !== stored.digest;

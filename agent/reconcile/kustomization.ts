@@ -11,8 +11,7 @@ import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { readSecret } from "../kube/secret.ts";
-import { mapFileTree } from "../kustomize/file-tree.ts";
-import type { FileTree } from "../artifact/file-tree.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import type { KustomizationSpec as ApiKustomizationSpec } from "../api/kustomization.ts";
@@ -241,7 +240,7 @@ export function actingAs(client: KubeClient, ks: FluxObject, defaultServiceAccou
 export async function buildKustomizationObjects(
   client: KubeClient,
   ks: FluxObject,
-  files: FileTree,
+  files: TreeReader,
   revision: string,
   o: { allowedClusterKinds: string[]; strictSubstitution?: boolean },
 ): Promise<{ objects: KubeObject[]; digest: string }> {
@@ -249,11 +248,9 @@ export async function buildKustomizationObjects(
   const ns = ks.metadata.namespace!;
   const self = formatRef(ks);
   const substituteFrom = await readSubstituteFrom(client, spec, ns, self);
-  const bytes = new Map<string, Uint8Array>();
-  for (const [p, n] of files) if (n.kind === "file") bytes.set(p, n.data);
   let built;
   try {
-    built = await fluxBuild(mapFileTree(bytes), spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
+    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
   } catch (err) {
     throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
   }

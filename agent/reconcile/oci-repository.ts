@@ -8,7 +8,6 @@
 import { TransientError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
-import { treeSource } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
 import type { NativeGunzip } from "../artifact/gunzip.ts";
@@ -85,7 +84,7 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler {
       let bytes: Uint8Array;
       let digest: string;
       if (result.files) {
-        const packed = await pack(treeSource(result.files), { ignore: spec.ignore, sha256: deps.sha256 });
+        const packed = await pack(result.files, { ignore: spec.ignore, sha256: deps.sha256 });
         bytes = packed.bytes;
         digest = packed.digest;
       } else {

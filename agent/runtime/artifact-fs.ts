@@ -1,34 +1,75 @@
 /**
- * node:fs implementations of the artifact TreeSource and TreeSink (agent/artifact/file-tree.ts), for the
- * CLI and for the rare case an artifact has to live on disk. The source never follows links (lstat); the
- * sink never writes through them: each directory it creates or reuses is lstat-checked, and files are
- * opened with O_NOFOLLOW, so a symlink planted in the target cannot redirect a write outside it.
+ * node:fs implementations of the tree read port (agent/core/tree-reader.ts) and of the artifact TreeSink
+ * (agent/artifact/file-tree.ts), for the CLI and for the rare case an artifact has to live on disk. The
+ * reader never follows links: a path is reached only through directories that their parent's listing
+ * shows as directories (readdir's types are lstat's), so a symlink is an "other" entry and nothing below
+ * it is visible. The sink never writes through links: each directory it creates or reuses is
+ * lstat-checked, and files are opened with O_NOFOLLOW, so a symlink planted in the target cannot redirect
+ * a write outside it.
  */
 import { constants, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import type { SourceEntry, TreeSink, TreeSource } from "../artifact/file-tree.ts";
+import type { TreeSink } from "../artifact/file-tree.ts";
+import { byName, type TreeEntry, type TreeReader } from "../core/tree-reader.ts";
+
+export interface FsTreeOptions {
+  /** Names hidden at every depth, as if absent (the build hides ".git", which an artifact never holds). */
+  skip?: readonly string[];
+}
 
 /**
- * Reads synchronously: packing 5,000 small files costs ~0.1 ms per file through the promise API on Bun and
- * Deno (a thread-pool round trip each) and a few microseconds synchronously, and the callers (the CLI,
- * benchmarks, tests) have nothing else to do meanwhile. The agent packs in-memory trees, not this.
+ * A TreeReader over the directory `root`, read lazily and synchronously: a directory is listed on its
+ * first use and a file read on its first read, each once (the build reads some files twice, and packing
+ * 5,000 small files costs ~0.1 ms per file through the promise API on Bun and Deno, a thread-pool round
+ * trip each, against a few microseconds synchronously; the callers have nothing else to do meanwhile).
+ * A file's mode is looked up only when asked for (pack asks, the build does not). The root is listed at
+ * once, so a missing or unreadable root fails here, not halfway through a build.
  */
-export function fsTreeSource(root: string): TreeSource {
+export function fsTreeReader(root: string, options: FsTreeOptions = {}): TreeReader {
+  const skip = new Set(options.skip ?? []);
+  const listed = new Map<string, { entries: readonly TreeEntry[]; byName: Map<string, TreeEntry> }>();
+  const files = new Map<string, Uint8Array>();
+  const empty = { entries: [], byName: new Map<string, TreeEntry>() };
+
+  const listing = (dir: string) => {
+    const cached = listed.get(dir);
+    if (cached) return cached;
+    if (dir !== "" && entry(dir)?.kind !== "dir") return empty;
+    const entries: TreeEntry[] = [];
+    for (const d of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (skip.has(d.name)) continue;
+      const kind = d.isFile() ? "file" : d.isDirectory() ? "dir" : "other";
+      const abs = join(root, dir, d.name);
+      let mode: number | undefined;
+      entries.push({
+        name: d.name,
+        kind,
+        get mode() {
+          return (mode ??= kind === "other" ? 0 : lstatSync(abs).mode & 0o7777);
+        },
+      });
+    }
+    entries.sort(byName);
+    const got = { entries, byName: new Map(entries.map((e) => [e.name, e])) };
+    listed.set(dir, got);
+    return got;
+  };
+  const entry = (path: string): TreeEntry | undefined => {
+    const slash = path.lastIndexOf("/");
+    return listing(slash < 0 ? "" : path.slice(0, slash)).byName.get(slash < 0 ? path : path.slice(slash + 1));
+  };
+
+  listing("");
   return {
-    list(dir) {
-      const dirents = readdirSync(join(root, dir), { withFileTypes: true });
-      const out: SourceEntry[] = [];
-      for (const d of dirents) {
-        const kind = d.isFile() ? "file" : d.isDirectory() ? "dir" : "other";
-        const mode = kind === "other" ? 0 : lstatSync(join(root, dir, d.name)).mode & 0o7777;
-        out.push({ name: d.name, kind, mode });
-      }
-      return Promise.resolve(out);
-    },
+    list: (dir) => listing(dir).entries,
+    isDir: (path) => path === "" || entry(path)?.kind === "dir",
     read(path) {
+      let data = files.get(path);
+      if (data || entry(path)?.kind !== "file") return data;
       const b = readFileSync(join(root, path));
-      return Promise.resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      files.set(path, (data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+      return data;
     },
   };
 }

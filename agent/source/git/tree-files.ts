@@ -9,8 +9,8 @@
  * Entry names are checked: ".", "..", empty names and names with "/" or "\\" or NUL are rejected (they
  * could escape the artifact root); ".git" entries are skipped.
  */
-import type { DirNode, FileNode, FileTree } from "../../artifact/file-tree.ts";
-import { createSourceIgnore, DEFAULTS as IGNORE, type IgnoreFile } from "../../artifact/source-ignore.ts";
+import { FileTree, type DirNode, type FileNode } from "../../artifact/file-tree.ts";
+import { treeIgnore } from "../../artifact/source-ignore.ts";
 import { parseTree } from "./git-object.ts";
 import type { GitObject } from "./packfile.ts";
 
@@ -52,7 +52,7 @@ export function normalizeSparsePath(p: string): string {
 }
 
 export function treeFiles(objects: Map<string, GitObject>, rootTree: string, options: TreeFilesOptions = {}): FileTree {
-  const files: FileTree = new Map();
+  const files = new FileTree();
   const walk = (treeId: string, prefix: string): void => {
     const tree = lookup(objects, treeId, "tree", prefix);
     for (const e of parseTree(tree.data)) {
@@ -93,32 +93,12 @@ export function treeFiles(objects: Map<string, GitObject>, rootTree: string, opt
 }
 
 /**
- * Drops what Flux's artifact would exclude: `.sourceignore` files are collected in the artifact walk's
- * order (a directory's own file before its subdirectories', names compared bytewise), then every path is
- * tested on its own, as the artifact walk does (an excluded directory does not hide a re-included file).
+ * Drops what Flux's artifact would exclude, with the rules pack builds for the tree (treeIgnore); every
+ * path is tested on its own, as pack does (an excluded directory does not hide a re-included file).
  */
 export function applySourceIgnore(files: FileTree, specIgnore?: string): FileTree {
-  const ignoreFiles: IgnoreFile[] = [];
-  const dec = new TextDecoder();
-  for (const [path, node] of files) {
-    if (node.kind !== "file") continue;
-    const slash = path.lastIndexOf("/");
-    if ((slash < 0 ? path : path.slice(slash + 1)) !== IGNORE.fileName) continue;
-    ignoreFiles.push({ dir: slash < 0 ? "" : path.slice(0, slash), content: dec.decode(node.data) });
-  }
-  ignoreFiles.sort((a, b) => compareDirs(a.dir, b.dir));
-  const filter = createSourceIgnore(ignoreFiles, specIgnore);
-  const out: FileTree = new Map();
-  for (const [path, node] of files) if (!filter.ignores(path, node.kind === "dir")) out.set(path, node);
+  const rules = treeIgnore(files, specIgnore);
+  const out = new FileTree();
+  for (const [path, node] of files) if (!rules.ignores(path, node.kind === "dir")) out.set(path, node);
   return out;
-}
-
-/** Pre-order over directories: a parent before its children, siblings by bytewise name. */
-function compareDirs(a: string, b: string): number {
-  const x = a === "" ? [] : a.split("/");
-  const y = b === "" ? [] : b.split("/");
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  }
-  return x.length - y.length;
 }
