@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareBytes } from "../core/tree-reader.ts";
 import { pack } from "./pack.ts";
+import { bucketIgnore } from "./source-ignore.ts";
 import { unpack } from "./unpack.ts";
 import { FileTree } from "./file-tree.ts";
 import { fsTreeReader } from "../runtime/artifact-fs.ts";
@@ -171,3 +172,46 @@ test("pack of a directory equals what GNU tar extracts from it (round trip throu
   }
 });
 
+
+test("pack applies rules it is given instead of the tree's own .sourceignore files and defaults", async () => {
+  const tree = new FileTree([
+    ["logo.png", file("png")],
+    [".sourceignore", file("a.yaml\n")],
+    ["a.yaml", file("a: 1\n")],
+    ["b.yaml", file("b: 1\n")],
+  ]);
+  const own = await unpack((await pack(tree)).bytes);
+  const given = await unpack((await pack(tree, { rules: { ignores: (path) => path === "b.yaml" } })).bytes);
+  // With a .sourceignore present Flux drops its default patterns, so logo.png survives its own rules.
+  expect([...own.keys()].sort()).toEqual([".sourceignore", "b.yaml", "logo.png"]);
+  expect([...given.keys()].sort()).toEqual([".sourceignore", "a.yaml", "logo.png"]);
+});
+
+// A Bucket's rules pick the keys to download; packing what was downloaded with the same rules must give
+// the bytes of an unfiltered archive (Flux archives a Bucket's download without a filter).
+const keySeg = fc.constantFrom("a", "b", "c.yaml", "d.png", ".sourceignore", "e");
+const keyPattern = fc.constantFrom("*.yaml", "a", "b/", "/a", "a/b", "**/e", "a/**", "!*.yaml", "!b", "!a/c.yaml", ".*", "*.png");
+test("a Bucket's download packed with its rules gives the bytes of an unfiltered archive (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.array(keySeg, { minLength: 1, maxLength: 3 }).map((p) => p.join("/")), { minLength: 1, maxLength: 15 }),
+      fc.option(fc.array(keyPattern, { maxLength: 4 }).map((p) => p.join("\n")), { nil: undefined }),
+      fc.option(fc.array(keyPattern, { maxLength: 3 }).map((p) => p.join("\n")), { nil: undefined }),
+      async (keys, ignoreFile, specIgnore) => {
+        const rules = bucketIgnore(ignoreFile, specIgnore);
+        // What fetchBucketArtifact downloads: kept keys that are not parents of other keys, plus the root .sourceignore.
+        const tree = new FileTree();
+        if (ignoreFile !== undefined) tree.set(".sourceignore", file(ignoreFile));
+        for (const key of keys) {
+          if (key === ".sourceignore" || rules.ignores(key, false) || keys.some((k) => k.startsWith(`${key}/`))) continue;
+          const parts = key.split("/");
+          for (let i = 1; i < parts.length; i++) tree.set(parts.slice(0, i).join("/"), { kind: "dir", mode: 0o755 });
+          tree.set(key, file(key));
+        }
+        const all = await pack(tree, { rules: { ignores: () => false } });
+        expect((await pack(tree, { rules })).digest).toBe(all.digest);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
