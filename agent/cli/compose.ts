@@ -51,9 +51,8 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     cache,
     sha256: nativeSha256,
     fetchFor: (tls) => createFetch(tls),
-    // pack applies the ignore rules, so the fetch need not (applyIgnore: false): the work is done once.
     fetchGit: async (req) => {
-      const r = await fetchGitArtifact({ ...req, applyIgnore: false, inflate: zlibInflateAt, sha1: nodeSha1 });
+      const r = await fetchGitArtifact({ ...req, inflate: zlibInflateAt, sha1: nodeSha1 });
       return r.unchanged ? r : { ...r, message: r.commitMeta.message, signed: { commit: r.commitObject, tag: r.tagObject } };
     },
     // openpgp (~26 MiB resident) loads only when a GitRepository asks for verification.

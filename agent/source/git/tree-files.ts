@@ -3,14 +3,13 @@
  * says 100755, else 0o644) and directories (0o755). Symlinks (120000) are skipped because Flux's artifact
  * skips them, submodules (160000) because `recurseSubmodules` is not supported. `sparseCheckout` keeps
  * only the listed directories (go-git's sparse checkout, which Flux uses: root files are not kept); a
- * listed directory that does not exist is an error. Exclusions are Flux's `.sourceignore` + `spec.ignore`
- * rules (agent/artifact/source-ignore.ts), applied per path the way the artifact walk applies them.
+ * listed directory that does not exist is an error. Flux's `.sourceignore` + `spec.ignore` exclusions are
+ * not applied here: pack applies them to the artifact (agent/artifact/pack.ts).
  *
  * Entry names are checked: ".", "..", empty names and names with "/" or "\\" or NUL are rejected (they
  * could escape the artifact root); ".git" entries are skipped.
  */
 import { FileTree, type DirNode, type FileNode } from "../../artifact/file-tree.ts";
-import { treeIgnore } from "../../artifact/source-ignore.ts";
 import { parseTree } from "./git-object.ts";
 import type { GitObject } from "./packfile.ts";
 
@@ -27,10 +26,6 @@ const MODE_GITLINK = 0o160000;
 
 export interface TreeFilesOptions {
   sparseCheckout?: string[];
-  /** `spec.ignore`; `.sourceignore` files in the tree are honoured too. */
-  ignore?: string;
-  /** False skips the exclusions (the artifact's pack applies the same rules again). Default true. */
-  applyIgnore?: boolean;
 }
 
 function fail(msg: string): never {
@@ -89,16 +84,5 @@ export function treeFiles(objects: Map<string, GitObject>, rootTree: string, opt
       walk(id, dir);
     }
   }
-  return options.applyIgnore === false ? files : applySourceIgnore(files, options.ignore);
-}
-
-/**
- * Drops what Flux's artifact would exclude, with the rules pack builds for the tree (treeIgnore); every
- * path is tested on its own, as pack does (an excluded directory does not hide a re-included file).
- */
-export function applySourceIgnore(files: FileTree, specIgnore?: string): FileTree {
-  const rules = treeIgnore(files, specIgnore);
-  const out = new FileTree();
-  for (const [path, node] of files) if (!rules.ignores(path, node.kind === "dir")) out.set(path, node);
-  return out;
+  return files;
 }
