@@ -1,6 +1,6 @@
 /**
- * The one read port over a tree of files: the kustomize engine builds from it, pack archives from it,
- * Git's ignore filtering reads its `.sourceignore` files through it. The in-memory artifact tree
+ * The one read port over a tree of files: the kustomize engine builds from it, pack archives from it and
+ * finds the tree's `.sourceignore` files through it. The in-memory artifact tree
  * (agent/artifact/file-tree.ts) implements it directly; agent/runtime/artifact-fs.ts implements it over a
  * real directory for the CLI. Paths are POSIX, relative to the root, without "./" or a trailing slash
  * ("" is the root). Reads are synchronous: every implementation either holds the bytes already or reads

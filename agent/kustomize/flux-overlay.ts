@@ -10,7 +10,7 @@
  * The result is a file tree with the (new) kustomization file in place; the original tree is untouched.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText} from "./tree-path.ts";
+import { joinPath, readText } from "./tree-path.ts";
 import { byName, type TreeReader } from "../core/tree-reader.ts";
 import { findKustomizationFile, type ImageEntry, type PatchEntry } from "./kustomization-file.ts";
 import { isObject } from "./resource.ts";

@@ -4,7 +4,7 @@
  * with same-named resources from bases by `behavior` (create, merge, replace). The hash suffix is added
  * at the very end of the build (content-hash.ts), after every other transformer, as kustomize does.
  */
-import { baseName, joinPath, readText} from "./tree-path.ts";
+import { baseName, joinPath, readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import type { GeneratorArgs, GeneratorOptions, Kustomization } from "./kustomization-file.ts";
 import { curId, isObject, makeResource, meta, type KObject, type Resource } from "./resource.ts";

@@ -5,7 +5,7 @@
  * transformer configs are not supported). Legacy spellings are folded into their v5 forms.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { readText} from "./tree-path.ts";
+import { readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { isObject } from "./resource.ts";
 

@@ -7,7 +7,7 @@
  * strategic merge patch).
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText} from "./tree-path.ts";
+import { joinPath, readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { applyJsonPatch, type JsonPatchOp } from "./json-patch.ts";
 import type { Kustomization, PatchEntry } from "./kustomization-file.ts";

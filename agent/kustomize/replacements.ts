@@ -7,7 +7,7 @@
  * `options.create` makes missing fields instead of failing. Entries may also be `path: file.yaml`.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText} from "./tree-path.ts";
+import { joinPath, readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import type { Kustomization, Selector } from "./kustomization-file.ts";
 import { selects } from "./patch-target.ts";
