@@ -2,10 +2,8 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, readdirSync, statSync, readFileSync } from "node:fs";
-import { Buffer } from "node:buffer";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compareBytes } from "../core/tree-reader.ts";
 import { pack } from "./pack.ts";
 import { bucketIgnore } from "./source-ignore.ts";
 import { unpack } from "./unpack.ts";
@@ -106,12 +104,6 @@ describe("pack", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  test("compareBytes orders like Go's byte comparison", () => {
-    const names = ["b", "a", "\u{1F600}", "\uFFFD", "A", "a.b", "a-b", "ä"];
-    const go = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-    expect([...names].sort(compareBytes)).toEqual(go);
   });
 });
 
