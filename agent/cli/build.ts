@@ -19,11 +19,11 @@ import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";
 
 /**
- * The directory `root` as the build reads it: files are read when the build asks for them, symlinks and
- * special files are never followed, and `.git` is hidden (an artifact never holds it).
+ * The directory `root` as the build reads it: files are read when the build first asks for them and
+ * kept, symlinks and special files are never followed, and `.git` is hidden (an artifact never holds it).
  */
 export function dirTree(root: string): TreeReader {
-  return fsTreeReader(root, { skip: [".git"] });
+  return fsTreeReader(root, { skip: [".git"], cacheFiles: true });
 }
 
 function parseVars(list: string[]): Record<string, string> {

@@ -138,7 +138,7 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
     let files: TreeReader;
     let spec = ks;
     if (v.path) {
-      files = fsTreeReader(resolve(io.cwd, v.path as string));
+      files = fsTreeReader(resolve(io.cwd, v.path as string), { cacheFiles: true });
       spec = { ...ks, spec: { ...ks.spec, path: "" } };
     } else {
       const ref = (ks.spec as { sourceRef: { kind: string; name: string } }).sourceRef;

@@ -66,16 +66,25 @@ describe("fsTreeReader", () => {
     expect(reader.read(".git/config")).toBeUndefined();
   });
 
-  test("reads each file once, when first asked, and lists each directory once", () => {
+  test("with cacheFiles, reads each file once, when first asked, and lists each directory once", () => {
     const root = temp();
     writeFileSync(join(root, "a.yaml"), "one");
-    const reader = fsTreeReader(root);
+    const reader = fsTreeReader(root, { cacheFiles: true });
     writeFileSync(join(root, "b.yaml"), "late");
     // The root was listed when the reader was made: a file added afterwards is not seen.
     expect(reader.list("").map((e) => e.name)).toEqual(["a.yaml"]);
     writeFileSync(join(root, "a.yaml"), "two");
     expect(new TextDecoder().decode(reader.read("a.yaml"))).toBe("two");
     writeFileSync(join(root, "a.yaml"), "three");
+    expect(new TextDecoder().decode(reader.read("a.yaml"))).toBe("two");
+  });
+
+  test("without cacheFiles, each read goes to the disk", () => {
+    const root = temp();
+    writeFileSync(join(root, "a.yaml"), "one");
+    const reader = fsTreeReader(root);
+    expect(new TextDecoder().decode(reader.read("a.yaml"))).toBe("one");
+    writeFileSync(join(root, "a.yaml"), "two");
     expect(new TextDecoder().decode(reader.read("a.yaml"))).toBe("two");
   });
 

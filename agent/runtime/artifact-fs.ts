@@ -16,6 +16,11 @@ import { byName, type TreeEntry, type TreeReader } from "../core/tree-reader.ts"
 export interface FsTreeOptions {
   /** Names hidden at every depth, as if absent (the build hides ".git", which an artifact never holds). */
   skip?: readonly string[];
+  /**
+   * Keep each file's bytes after its first read: the build reads some files twice and a benchmark builds
+   * the same tree again and again. Pack reads each file once, so it goes without. Default false.
+   */
+  cacheFiles?: boolean;
 }
 
 /** A listed entry whose mode is read (lstat) only when asked for: pack asks, the build never does. */
@@ -37,17 +42,16 @@ class FsEntry implements TreeEntry {
 }
 
 /**
- * A TreeReader over the directory `root`, read lazily and synchronously: a directory is listed on its
- * first use and a file read on its first read, each once (the build reads some files twice, and packing
- * 5,000 small files costs ~0.1 ms per file through the promise API on Bun and Deno, a thread-pool round
- * trip each, against a few microseconds synchronously; the callers have nothing else to do meanwhile).
- * The root is listed at
- * once, so a missing or unreadable root fails here, not halfway through a build.
+ * A TreeReader over the directory `root`, read lazily and synchronously: a directory is listed once, on
+ * its first use, and a file read when it is asked for (reading 5,000 small files costs ~0.1 ms per file
+ * through the promise API on Bun and Deno, a thread-pool round trip each, against a few microseconds
+ * synchronously; the callers have nothing else to do meanwhile). The root is listed at once, so a missing
+ * or unreadable root fails here, not halfway through a build.
  */
 export function fsTreeReader(root: string, options: FsTreeOptions = {}): TreeReader {
   const skip = new Set(options.skip ?? []);
   const listed = new Map<string, { entries: readonly TreeEntry[]; byName: Map<string, TreeEntry> }>();
-  const files = new Map<string, Uint8Array>();
+  const files = options.cacheFiles ? new Map<string, Uint8Array>() : undefined;
   const empty = { entries: [], byName: new Map<string, TreeEntry>() };
 
   const listing = (dir: string) => {
@@ -75,11 +79,14 @@ export function fsTreeReader(root: string, options: FsTreeOptions = {}): TreeRea
     list: (dir) => listing(dir).entries,
     isDir: (path) => path === "" || entry(path)?.kind === "dir",
     read(path) {
-      let data = files.get(path);
-      if (data || entry(path)?.kind !== "file") return data;
-      // Copied out of the Buffer: holding readFileSync's Buffers themselves peaked ~17 MiB higher over ten
-      // builds of bench/build-inprocess.ts's 5,000 objects on Bun (137 vs 155 MiB, medians of 8 runs).
-      files.set(path, (data = new Uint8Array(readFileSync(join(root, path)))));
+      const cached = files?.get(path);
+      if (cached || entry(path)?.kind !== "file") return cached;
+      const b = readFileSync(join(root, path));
+      if (!files) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      // Copied out of the Buffer to keep: holding readFileSync's Buffers themselves peaked ~17 MiB higher
+      // over ten builds of bench/build-inprocess.ts's 5,000 objects on Bun (155 vs 137 MiB, medians of 8).
+      const data = new Uint8Array(b);
+      files.set(path, data);
       return data;
     },
   };
