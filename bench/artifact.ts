@@ -21,7 +21,7 @@ import { pack } from "../agent/artifact/pack.ts";
 import { indexTarJs } from "../agent/artifact/tar-index.ts";
 import { indexTarWasm } from "../agent/artifact/tar-index-wasm.ts";
 import { unpack, type UnpackOptions } from "../agent/artifact/unpack.ts";
-import { fsTreeSource } from "../agent/runtime/artifact-fs.ts";
+import { fsTreeReader } from "../agent/runtime/artifact-fs.ts";
 import { nativeSha256 } from "../agent/runtime/native-digest.ts";
 import { zlibGunzip } from "../agent/runtime/native-gunzip.ts";
 
@@ -109,7 +109,7 @@ function* chunks(b: Uint8Array, n: number) {
 }
 
 async function benchUnpack(name: string, dir: string, rows: Row[]) {
-  const { bytes } = await pack(fsTreeSource(dir), { sha256: nativeSha256 });
+  const { bytes } = await pack(fsTreeReader(dir), { sha256: nativeSha256 });
   const tgz = join(CACHE, `${name.replace(/\W+/g, "-")}.tgz`);
   writeFileSync(tgz, bytes);
   const peer = await median(() => {
@@ -154,7 +154,7 @@ async function benchPack(dir: string, rows: Row[]) {
   const group = "pack repo (5,000 YAML files) from disk, with digest";
   rows.push({ group, impl: "peer: tar czf + sha256sum", ms: peer, note: `${mb(readFileSync(tgz).length)} gz` });
   let packed: Uint8Array = new Uint8Array(0);
-  const ms = await median(async () => (packed = (await pack(fsTreeSource(dir), { sha256: nativeSha256 })).bytes));
+  const ms = await median(async () => (packed = (await pack(fsTreeReader(dir), { sha256: nativeSha256 })).bytes));
   rows.push({ group, impl: "pack: WASM deflate (deterministic) + native sha256", ms, ratio: peer / ms, peer: "tar czf + sha256sum", note: `${mb(packed.length)} gz` });
   // The compression step alone, on the same tar, per implementation.
   const tar = new Uint8Array(zlibGunzip(packed, 1 << 30));

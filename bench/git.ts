@@ -14,7 +14,6 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack } from "../agent/artifact/pack.ts";
-import { treeSource } from "../agent/artifact/file-tree.ts";
 import { nativeSha256 } from "../agent/runtime/native-digest.ts";
 import { fetchGitArtifact } from "../agent/source/git/fetch-git-artifact.ts";
 import { startGitServer } from "../test/support/git-server.ts";
@@ -47,14 +46,13 @@ async function child(impl: string, url: string, lastRevision?: string): Promise<
     ref: { branch: "main" },
     lastRevision,
     timeoutMs: 120_000,
-    applyIgnore: impl !== "native-once",
     ...(native ? { inflate: zlibInflateAt, sha1: nodeSha1 } : {}),
   });
   let out: ChildResult;
   const fetchMs = performance.now() - t;
   if (r.unchanged) out = { ms: fetchMs, fetchMs, hwmKiB: hwmKiB(), digest: "", files: 0, bytes: 0 };
   else {
-    const p = await pack(treeSource(r.files), { sha256: native ? nativeSha256 : undefined });
+    const p = await pack(r.files, { sha256: native ? nativeSha256 : undefined });
     out = { ms: performance.now() - t, fetchMs, hwmKiB: hwmKiB(), digest: p.digest, files: p.entries, bytes: p.bytes.length };
   }
   console.log(JSON.stringify(out));
@@ -122,7 +120,6 @@ async function parent(): Promise<void> {
     const variants: Array<{ name: string; cmd: string[]; args: string[] }> = [];
     for (const [rt, cmd] of runtimes) {
       variants.push({ name: `${rt}, native inflate + SHA-1`, cmd, args: ["child", "native", url] });
-      if (rt === "bun") variants.push({ name: `${rt}, native, ignore rules applied once (in pack)`, cmd, args: ["child", "native-once", url] });
       variants.push({ name: `${rt}, portable (own inflate, hash-wasm SHA-1)`, cmd, args: ["child", "portable", url] });
     }
     const results = new Map<string, { ms: number[]; fetch: number[]; wall: number[]; hwm: number[]; digest?: string; files?: number; bytes?: number }>();
@@ -173,7 +170,7 @@ async function parent(): Promise<void> {
       `Fetch-to-artifact for a repository with ${FILES + 6} files and ${COMMITS + 1} commits (5 large files rewritten along`,
       `the history, \`git gc --aggressive\`: pack ${packSize}), served by \`git http-backend\` on 127.0.0.1.`,
       "Ours: `fetchGitArtifact` (ls-refs, fetch with deepen 1, packfile parse with SHA-1 verification of every object,",
-      "tree to FileTree with Flux's ignore rules) + `pack` (Flux's tar.gz format) + sha256 digest, in memory.",
+      "tree to FileTree) + `pack` (Flux's ignore rules, Flux's tar.gz format) + sha256 digest, in memory.",
       "Peer: `git clone --depth 1` + `tar czf` (without .git) + `sha256sum`, once into a directory on the ext4 disk and",
       "once on tmpfs (git's checkout of 5,000 files is disk-bound on this shared machine: trace2 shows most of the",
       "clone in unpack_trees; the tmpfs peer is the stricter comparison).",

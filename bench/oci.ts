@@ -15,7 +15,7 @@ import { generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { treeSource, type FileTree } from "../agent/artifact/file-tree.ts";
+import { FileTree } from "../agent/artifact/file-tree.ts";
 import { pack } from "../agent/artifact/pack.ts";
 import { unpack } from "../agent/artifact/unpack.ts";
 import { MEDIA } from "../agent/source/oci/media-types.ts";
@@ -36,7 +36,7 @@ const now = () => performance.now();
 
 /** Incompressible filler, so the layer is as large as real manifests make it (not 30 KiB of repeats). */
 const randomHex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n / 2))].map((b) => b.toString(16).padStart(2, "0")).join("");
-const tree: FileTree = new Map();
+const tree = new FileTree();
 for (let i = 0; i < MANIFESTS; i++) {
   const kind = ["ConfigMap", "Service", "ServiceAccount", "Deployment"][i % 4];
   tree.set(`apps/app-${Math.floor(i / 4)}/${kind!.toLowerCase()}.yaml`, {
@@ -44,7 +44,7 @@ for (let i = 0; i < MANIFESTS; i++) {
     data: enc.encode(`apiVersion: v1\nkind: ${kind}\nmetadata:\n  name: app-${i}\n  namespace: tenant\n  labels: {app: app-${i}, tier: web}\ndata:\n  key: "${randomHex(400)}"\n  config: |\n${Array.from({ length: 20 }, (_, j) => `    line ${j}: value-${i}-${j}`).join("\n")}\n`),
   });
 }
-const packed = await pack(treeSource(tree), { sha256: nativeSha256 });
+const packed = await pack(tree, { sha256: nativeSha256 });
 
 const reg = await startRegistry();
 const gunzip = nativeGunzip();

@@ -2,20 +2,20 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync, readdirSync, statSync, readFileSync } from "node:fs";
-import { Buffer } from "node:buffer";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pack, compareBytes } from "./pack.ts";
+import { pack } from "./pack.ts";
+import { bucketIgnore } from "./source-ignore.ts";
 import { unpack } from "./unpack.ts";
-import { treeSource, type FileTree, type TreeNode } from "./file-tree.ts";
-import { fsTreeSource } from "../runtime/artifact-fs.ts";
+import { FileTree } from "./file-tree.ts";
+import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 
 const enc = new TextEncoder();
 const file = (s: string, mode = 0o644) => ({ kind: "file" as const, mode, data: enc.encode(s) });
 
 /** A fixed tree whose digest is pinned: the same bytes on Bun, Deno and Node (see the node test below). */
-const FIXED: FileTree = new Map<string, TreeNode>([
+const FIXED = new FileTree([
   ["apps/web/deploy.yaml", file("kind: Deployment\n")],
   ["apps/web/run.sh", file("#!/bin/sh\n", 0o755)],
   ["apps/" + "n".repeat(120) + ".yaml", file("long: name\n")],
@@ -30,7 +30,7 @@ function temp(): string {
 
 describe("pack", () => {
   test("pack output is pinned: the same tree gives the same digest on every runtime", async () => {
-    expect((await pack(treeSource(FIXED))).digest).toBe(FIXED_DIGEST);
+    expect((await pack(FIXED)).digest).toBe(FIXED_DIGEST);
   });
 
   test("pack gives the same digest under Node (bundled by bun build, since Node 20 cannot strip types)", () => {
@@ -40,11 +40,11 @@ describe("pack", () => {
       writeFileSync(
         script,
         `import { pack } from ${JSON.stringify(join(import.meta.dirname, "pack.ts"))};
-         import { treeSource } from ${JSON.stringify(join(import.meta.dirname, "file-tree.ts"))};
+         import { FileTree } from ${JSON.stringify(join(import.meta.dirname, "file-tree.ts"))};
          const enc = new TextEncoder();
-         const tree = new Map(${JSON.stringify([...FIXED].map(([k, v]) => [k, v.kind === "file" ? { ...v, data: new TextDecoder().decode(v.data) } : v]))}
+         const tree = new FileTree(${JSON.stringify([...FIXED].map(([k, v]) => [k, v.kind === "file" ? { ...v, data: new TextDecoder().decode(v.data) } : v]))}
            .map(([k, v]) => [k, v.kind === "file" ? { ...v, data: enc.encode(v.data) } : v]));
-         console.log((await pack(treeSource(tree))).digest);`,
+         console.log((await pack(tree)).digest);`,
       );
       const bun = join(import.meta.dirname, "../../node_modules/.bin/bun");
       execFileSync(bun, ["build", script, "--target=node", "--outfile", join(dir, "run.mjs")], { stdio: "pipe" });
@@ -57,7 +57,7 @@ describe("pack", () => {
   test("pack writes Flux's headers: root '.', uid/gid 0, no owner names, mtime 0, modes 0750/0600/0700", async () => {
     const dir = temp();
     try {
-      writeFileSync(join(dir, "a.tgz"), (await pack(treeSource(FIXED))).bytes);
+      writeFileSync(join(dir, "a.tgz"), (await pack(FIXED)).bytes);
       const listing = execFileSync("tar", ["--numeric-owner", "--utc", "-tvzf", join(dir, "a.tgz")], { encoding: "utf8" });
       const rows = listing.trim().split("\n").map((l) => l.split(/\s+/));
       expect(rows.map((r) => r.slice(5).join(" "))).toEqual([
@@ -70,7 +70,7 @@ describe("pack", () => {
         expect(["drwxr-x---", "-rw-------", "-rwx------"]).toContain(r[0] ?? "");
       }
       expect(rows.find((r) => r[5] === "apps/web/run.sh")![0]).toBe("-rwx------");
-      const header = (await pack(treeSource(FIXED))).bytes.subarray(0, 10);
+      const header = (await pack(FIXED)).bytes.subarray(0, 10);
       expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -91,25 +91,19 @@ describe("pack", () => {
       writeFileSync(join(dir, "src/y.txt"), "y");
       writeFileSync(join(dir, "src/sub/deep/z.txt"), "z");
       symlinkSync("/etc/passwd", join(dir, "src/link"));
-      const r = await pack(fsTreeSource(join(dir, "src")), { ignore: "b.yaml", sha256: nativeSha256 });
+      const r = await pack(fsTreeReader(join(dir, "src")), { ignore: "b.yaml", sha256: nativeSha256 });
       const tree = await unpack(r.bytes, { digest: r.digest });
       // .git goes (VCS default); logo.png stays because user patterns drop the other defaults; the sub
       // .sourceignore only sees sub/; b.yaml goes through spec.ignore.
       expect([...tree.keys()].sort()).toEqual(["a.yaml", "logo.png", "sub", "sub/.sourceignore", "sub/deep", "y.txt"]);
       // Without any user pattern all defaults apply again.
       rmSync(join(dir, "src/sub/.sourceignore"));
-      const plain = [...(await unpack((await pack(fsTreeSource(join(dir, "src")))).bytes)).keys()];
+      const plain = [...(await unpack((await pack(fsTreeReader(join(dir, "src")))).bytes)).keys()];
       expect(plain).not.toContain("logo.png");
       expect(plain).toContain("sub/x.txt");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  test("compareBytes orders like Go's byte comparison", () => {
-    const names = ["b", "a", "\u{1F600}", "\uFFFD", "A", "a.b", "a-b", "ä"];
-    const go = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-    expect([...names].sort(compareBytes)).toEqual(go);
   });
 });
 
@@ -120,7 +114,7 @@ const treeArb = fc
     selector: ([p]) => p.join("/"),
   })
   .map((files) => {
-    const tree: FileTree = new Map();
+    const tree = new FileTree();
     const dirs = new Set<string>();
     for (const [parts, data, exec] of files) {
       const path = parts.join("/");
@@ -135,7 +129,7 @@ const treeArb = fc
 test("pack then unpack gives the same tree (property)", async () => {
   await fc.assert(
     fc.asyncProperty(treeArb, async (tree) => {
-      const r = await pack(treeSource(tree));
+      const r = await pack(tree);
       const back = await unpack(r.bytes, { digest: r.digest });
       for (const [path, node] of tree) {
         const got = back.get(path);
@@ -148,7 +142,7 @@ test("pack then unpack gives the same tree (property)", async () => {
       for (const [path, node] of back) if (node.kind === "dir") expect(node.mode).toBe(0o750);
       expect([...back.values()].filter((n) => n.kind === "file").length).toBe(tree.size);
       // Packing again is a fixed point: the same tree gives the same bytes.
-      expect((await pack(treeSource(back))).digest).toBe(r.digest);
+      expect((await pack(back)).digest).toBe(r.digest);
     }),
     { numRuns: 60 },
   );
@@ -157,8 +151,8 @@ test("pack then unpack gives the same tree (property)", async () => {
 test("pack of a directory equals what GNU tar extracts from it (round trip through disk)", async () => {
   const dir = temp();
   try {
-    const tree: FileTree = new Map<string, TreeNode>([["x/y.yaml", file("y")], ["z", file("zz", 0o755)]]);
-    const r = await pack(treeSource(tree));
+    const tree = new FileTree([["x/y.yaml", file("y")], ["z", file("zz", 0o755)]]);
+    const r = await pack(tree);
     writeFileSync(join(dir, "a.tgz"), r.bytes);
     mkdirSync(join(dir, "out"));
     execFileSync("tar", ["-xzf", join(dir, "a.tgz"), "-C", join(dir, "out")]);
@@ -170,19 +164,46 @@ test("pack of a directory equals what GNU tar extracts from it (round trip throu
   }
 });
 
-test("noFilter packs files that the default and .sourceignore rules would drop", async () => {
-  const { pack } = await import("./pack.ts");
-  const { treeSource } = await import("./file-tree.ts");
-  const { unpack } = await import("./unpack.ts");
-  const enc = new TextEncoder();
-  const tree = new Map([
-    ["logo.png", { kind: "file" as const, mode: 0o644, data: enc.encode("png") }],
-    [".sourceignore", { kind: "file" as const, mode: 0o644, data: enc.encode("a.yaml\n") }],
-    ["a.yaml", { kind: "file" as const, mode: 0o644, data: enc.encode("a: 1\n") }],
+
+test("pack applies rules it is given instead of the tree's own .sourceignore files and defaults", async () => {
+  const tree = new FileTree([
+    ["logo.png", file("png")],
+    [".sourceignore", file("a.yaml\n")],
+    ["a.yaml", file("a: 1\n")],
+    ["b.yaml", file("b: 1\n")],
   ]);
-  const filtered = await unpack((await pack(treeSource(tree))).bytes);
-  const all = await unpack((await pack(treeSource(tree), { noFilter: true })).bytes);
-  // With a .sourceignore present Flux drops its default patterns, so logo.png survives the filter.
-  expect([...filtered.keys()].sort()).toEqual([".sourceignore", "logo.png"]);
-  expect([...all.keys()].sort()).toEqual([".sourceignore", "a.yaml", "logo.png"]);
+  const own = await unpack((await pack(tree)).bytes);
+  const given = await unpack((await pack(tree, { rules: { ignores: (path) => path === "b.yaml" } })).bytes);
+  // With a .sourceignore present Flux drops its default patterns, so logo.png survives its own rules.
+  expect([...own.keys()].sort()).toEqual([".sourceignore", "b.yaml", "logo.png"]);
+  expect([...given.keys()].sort()).toEqual([".sourceignore", "a.yaml", "logo.png"]);
+});
+
+// A Bucket's rules pick the keys to download; packing what was downloaded with the same rules must give
+// the bytes of an unfiltered archive (Flux archives a Bucket's download without a filter).
+const keySeg = fc.constantFrom("a", "b", "c.yaml", "d.png", ".sourceignore", "e");
+const keyPattern = fc.constantFrom("*.yaml", "a", "b/", "/a", "a/b", "**/e", "a/**", "!*.yaml", "!b", "!a/c.yaml", ".*", "*.png");
+test("a Bucket's download packed with its rules gives the bytes of an unfiltered archive (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.array(keySeg, { minLength: 1, maxLength: 3 }).map((p) => p.join("/")), { minLength: 1, maxLength: 15 }),
+      fc.option(fc.array(keyPattern, { maxLength: 4 }).map((p) => p.join("\n")), { nil: undefined }),
+      fc.option(fc.array(keyPattern, { maxLength: 3 }).map((p) => p.join("\n")), { nil: undefined }),
+      async (keys, ignoreFile, specIgnore) => {
+        const rules = bucketIgnore(ignoreFile, specIgnore);
+        // What fetchBucketArtifact downloads: kept keys that are not parents of other keys, plus the root .sourceignore.
+        const tree = new FileTree();
+        if (ignoreFile !== undefined) tree.set(".sourceignore", file(ignoreFile));
+        for (const key of keys) {
+          if (key === ".sourceignore" || rules.ignores(key, false) || keys.some((k) => k.startsWith(`${key}/`))) continue;
+          const parts = key.split("/");
+          for (let i = 1; i < parts.length; i++) tree.set(parts.slice(0, i).join("/"), { kind: "dir", mode: 0o755 });
+          tree.set(key, file(key));
+        }
+        const all = await pack(tree, { rules: { ignores: () => false } });
+        expect((await pack(tree, { rules })).digest).toBe(all.digest);
+      },
+    ),
+    { numRuns: 150 },
+  );
 });

@@ -5,12 +5,14 @@
  * files and 0700 for files with any execute bit, then gzip. The tar is assembled in one buffer and
  * compressed in one shot by the WASM deflate (gzip.ts): its bytes depend only on the tree, never on the
  * runtime, so the digest is stable across Bun, Deno and Node. The whole tar is held in memory.
- * Exclusions are Flux's `.sourceignore` rules plus `spec.ignore` (source-ignore.ts).
+ * Pack is the one place that excludes: it applies a SourceIgnore (source-ignore.ts) to every path it
+ * walks. By default it builds Flux's rules from the tree's `.sourceignore` files and `spec.ignore`; a
+ * source that already built its rules to fetch less (a Bucket) hands them over instead.
  */
+import { byName, type TreeEntry, type TreeReader } from "../core/tree-reader.ts";
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
-import type { SourceEntry, TreeSource } from "./file-tree.ts";
 import { gzipDeterministic } from "./gzip.ts";
-import { createSourceIgnore, DEFAULTS as IGNORE, type IgnoreFile } from "./source-ignore.ts";
+import { treeIgnore, type SourceIgnore } from "./source-ignore.ts";
 import { padded } from "./tar-format.ts";
 import { TAR_TRAILER, tarHeader } from "./tar-write.ts";
 
@@ -20,17 +22,23 @@ export const DEFAULTS = {
   execMode: 0o700,
 } as const;
 
-export interface PackOptions {
-  /** `spec.ignore`: gitignore lines applied last, scoped to the root. */
-  ignore?: string;
-  /**
-   * Pack everything, with no `.sourceignore` or default patterns: Flux archives a Bucket's download
-   * this way, since the bucket's own ignore rules were applied to its keys while fetching.
-   */
-  noFilter?: boolean;
+/** What decides the exclusions: the tree's own rules (with `spec.ignore`), or rules built beforehand. */
+export type PackRules =
+  | {
+      /** `spec.ignore`: gitignore lines applied last, scoped to the root. */
+      ignore?: string;
+      rules?: undefined;
+    }
+  | {
+      /** Rules already built for this tree (bucket fetch: `bucketIgnore`), used as they are. */
+      rules: SourceIgnore;
+      ignore?: undefined;
+    };
+
+export type PackOptions = PackRules & {
   /** The runtime's native SHA-256; see digest.ts. */
   sha256?: Sha256Factory;
-}
+};
 
 export interface PackResult {
   /** The tar.gz bytes. */
@@ -42,25 +50,25 @@ export interface PackResult {
 
 interface Walked {
   path: string;
-  entry: SourceEntry;
+  entry: TreeEntry;
 }
 
-export async function pack(source: TreeSource, options: PackOptions = {}): Promise<PackResult> {
+export async function pack(tree: TreeReader, options: PackOptions = {}): Promise<PackResult> {
+  const rules = options.rules ?? treeIgnore(tree, options.ignore);
   const walked: Walked[] = [];
-  const ignoreFiles: IgnoreFile[] = [];
-  await walk(source, "", walked, ignoreFiles);
-  const filter = createSourceIgnore(ignoreFiles, options.ignore);
+  walk(tree, "", walked);
   // Headers and file contents in order; each starts on a 512-byte block, the gaps stay zero.
   const parts: Uint8Array[] = [tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 })];
   let entries = 1;
   for (const { path, entry } of walked) {
-    if (!options.noFilter && filter.ignores(path, entry.kind === "dir")) continue;
+    if (rules.ignores(path, entry.kind === "dir")) continue;
     entries++;
     if (entry.kind === "dir") {
       parts.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
       continue;
     }
-    const data = await source.read(path);
+    const data = tree.read(path);
+    if (!data) throw new Error(`Cannot pack "${path}": the file is gone from the tree`);
     const mode = entry.mode & 0o111 ? DEFAULTS.execMode : DEFAULTS.fileMode;
     parts.push(tarHeader({ name: path, type: "file", mode, size: data.length }), data);
   }
@@ -81,45 +89,16 @@ function assemble(parts: readonly Uint8Array[]): Uint8Array {
   return tar;
 }
 
-/** Lexical (bytewise, as Go sorts) depth-first walk; collects `.sourceignore` files except under `.git`. */
-async function walk(source: TreeSource, dir: string, out: Walked[], ignoreFiles: IgnoreFile[]): Promise<void> {
-  const list = (await source.list(dir)).filter((e) => e.kind !== "other").sort((a, b) => compareBytes(a.name, b.name));
-  const sourceignore = list.find((e) => e.name === IGNORE.fileName && e.kind === "file");
-  if (sourceignore) {
-    const path = dir ? `${dir}/${sourceignore.name}` : sourceignore.name;
-    ignoreFiles.push({ dir, content: new TextDecoder().decode(await source.read(path)) });
-  }
-  for (const e of list) {
+/**
+ * Lexical (bytewise, as Go sorts) depth-first walk over regular files and directories. The port lists in
+ * that order already; sorting again costs little on sorted input and keeps the digest independent of a
+ * reader that forgets.
+ */
+function walk(tree: TreeReader, dir: string, out: Walked[]): void {
+  const entries = tree.list(dir).filter((e) => e.kind !== "other").sort(byName);
+  for (const e of entries) {
     const path = dir ? `${dir}/${e.name}` : e.name;
     out.push({ path, entry: e });
-    if (e.kind === "dir" && !(e.name === ".git")) await walk(source, path, out, ignoreFiles);
-    else if (e.kind === "dir") await walkNoIgnore(source, path, out);
+    if (e.kind === "dir") walk(tree, path, out);
   }
-}
-
-/** `.git` is walked for the archive (the VCS defaults exclude it) but its ignore files are not loaded. */
-async function walkNoIgnore(source: TreeSource, dir: string, out: Walked[]): Promise<void> {
-  const list = (await source.list(dir)).filter((e) => e.kind !== "other").sort((a, b) => compareBytes(a.name, b.name));
-  for (const e of list) {
-    const path = `${dir}/${e.name}`;
-    out.push({ path, entry: e });
-    if (e.kind === "dir") await walkNoIgnore(source, path, out);
-  }
-}
-
-const enc = new TextEncoder();
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/**
- * Go compares strings by UTF-8 bytes. For text without surrogate pairs that is the same order as JS's
- * UTF-16 comparison; only characters above U+FFFF need the byte comparison.
- */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
 }

@@ -5,7 +5,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSourceIgnore, patternMatcher, readPatterns } from "./source-ignore.ts";
+import { textFileTree } from "./file-tree.ts";
+import { bucketIgnore, createSourceIgnore, patternMatcher, readPatterns, treeIgnore } from "./source-ignore.ts";
 
 describe("sourceignore", () => {
   const cases: Array<[string, Parameters<typeof createSourceIgnore>, string, boolean, boolean]> = [
@@ -26,6 +27,35 @@ describe("sourceignore", () => {
   ];
   test.each(cases)("%s", (_n, args, path, isDir, ignored) => {
     expect(createSourceIgnore(...args).ignores(path, isDir)).toBe(ignored);
+  });
+
+  test("treeIgnore reads the tree's .sourceignore files, each scoped to its directory, none under .git", () => {
+    const rules = treeIgnore(
+      textFileTree({ ".sourceignore": "*.md\n", "sub/.sourceignore": "/x.yaml\n", ".git/.sourceignore": "*.yaml\n", "a.yaml": "", "sub/x.yaml": "" }),
+      "tmp/",
+    );
+    expect([rules.ignores("doc.md", false), rules.ignores("sub/x.yaml", false), rules.ignores("x.yaml", false)]).toEqual([true, true, false]);
+    expect([rules.ignores("a.yaml", false), rules.ignores("tmp", true), rules.ignores(".git", true)]).toEqual([false, true, true]);
+    // A user pattern exists, so the extension defaults are gone.
+    expect(rules.ignores("logo.png", false)).toBe(false);
+  });
+
+  test("treeIgnore loads nested .sourceignore files in the archive walk's order (a later one wins)", () => {
+    const tree = textFileTree({ ".sourceignore": "!*.md\n", "docs/.sourceignore": "*.md\n", "docs/a.md": "", "a.md": "" });
+    expect(treeIgnore(tree).ignores("docs/a.md", false)).toBe(true);
+    expect(treeIgnore(tree).ignores("a.md", false)).toBe(false);
+  });
+
+  const bucketCases: Array<[string, string | undefined, string | undefined, string, boolean, boolean]> = [
+    ["no patterns: nothing is excluded, not even the defaults", undefined, undefined, "logo.png", false, false],
+    ["the bucket's .sourceignore excludes keys", "*.txt\n", undefined, "a/b.txt", false, true],
+    ["spec.ignore comes after the .sourceignore and wins", "*.txt\n", "!keep.txt", "keep.txt", false, false],
+    ["directories are never excluded (they exist only for kept keys)", undefined, "build/", "build", true, false],
+    ["the root .sourceignore is kept even when a pattern matches it", ".*\n", undefined, ".sourceignore", false, false],
+    ["a nested .sourceignore key is an ordinary key", ".*\n", undefined, "a/.sourceignore", false, true],
+  ];
+  test.each(bucketCases)("bucketIgnore: %s", (_n, file, spec, path, isDir, ignored) => {
+    expect(bucketIgnore(file, spec).ignores(path, isDir)).toBe(ignored);
   });
 
   test("readPatterns skips comments and blank lines", () => {

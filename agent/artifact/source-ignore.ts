@@ -10,8 +10,13 @@
  * a later negation matching a parent directory beats an earlier pattern matching the file. Each pattern's own
  * syntax is matched by the `ignore` package, which follows git and is differential-tested against
  * `git check-ignore` in source-ignore.test.ts.
+ *
+ * Two rule sets, both built here once and handed to pack (agent/artifact/pack.ts), which is the one place
+ * that excludes: `treeIgnore` for sources whose files arrive whole (Git, OCI), and `bucketIgnore` for
+ * Buckets, whose rules are applied to object keys before downloading, so ignored objects are never fetched.
  */
 import ignore, { type Ignore } from "ignore";
+import type { TreeReader } from "../core/tree-reader.ts";
 
 export const DEFAULTS = {
   fileName: ".sourceignore",
@@ -54,6 +59,38 @@ export function createSourceIgnore(files: IgnoreFile[], specIgnore?: string): So
   if (specIgnore !== undefined) for (const p of readPatterns(specIgnore)) user.push({ domain: "", pattern: p });
   const defaults = user.length === 0 ? [...DEFAULTS.vcsPatterns, ...DEFAULTS.defaultPatterns] : DEFAULTS.vcsPatterns;
   return patternMatcher([...defaults.map((pattern) => ({ domain: "", pattern })), ...user]);
+}
+
+/**
+ * The matcher for a whole tree, as pack applies it to Git and OCI artifacts: the tree's `.sourceignore`
+ * files in the archive walk's order (a directory's own file before its subdirectories', names in Go's
+ * order; none under `.git`), then `spec.ignore`, then the defaults.
+ */
+export function treeIgnore(tree: TreeReader, specIgnore?: string): SourceIgnore {
+  const files: IgnoreFile[] = [];
+  const dec = new TextDecoder();
+  const walk = (dir: string): void => {
+    const entries = tree.list(dir);
+    const own = entries.find((e) => e.name === DEFAULTS.fileName && e.kind === "file");
+    const data = own && tree.read(dir ? `${dir}/${own.name}` : own.name);
+    if (data) files.push({ dir, content: dec.decode(data) });
+    for (const e of entries) if (e.kind === "dir" && e.name !== ".git") walk(dir ? `${dir}/${e.name}` : e.name);
+  };
+  walk("");
+  return createSourceIgnore(files, specIgnore);
+}
+
+/**
+ * Flux's Bucket rules: the bucket-root `.sourceignore` object's patterns, then `spec.ignore`, root-scoped
+ * and with NO default patterns. They decide which object keys are downloaded; the archive then holds all
+ * that was downloaded, so over the downloaded tree they exclude nothing: directories exist only as parents
+ * of kept keys, and the root `.sourceignore` itself is part of the artifact (Flux downloads it next to the
+ * objects and archives without a filter).
+ */
+export function bucketIgnore(ignoreFile: string | undefined, specIgnore?: string): SourceIgnore {
+  const patterns = [...(ignoreFile !== undefined ? readPatterns(ignoreFile) : []), ...(specIgnore !== undefined ? readPatterns(specIgnore) : [])];
+  const keys = patternMatcher(patterns.map((pattern) => ({ domain: "", pattern })));
+  return { ignores: (path, isDir) => !isDir && path !== DEFAULTS.fileName && keys.ignores(path, false) };
 }
 
 /** The go-git-style matcher over an ordered list of scoped patterns (exported for differential tests). */

@@ -8,7 +8,7 @@
  * a rejected archive writes nothing.
  */
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
-import { writeTree, type FileTree, type TreeSink } from "./file-tree.ts";
+import { FileTree, writeTree, type TreeSink } from "./file-tree.ts";
 import { concat } from "../core/bytes.ts";
 import { gunzip, type NativeGunzip } from "./gunzip.ts";
 import { BLOCK } from "./tar-format.ts";
@@ -69,7 +69,7 @@ export async function unpackTo(
 
 /** Turns scanned entries into a tree, enforcing the name and type rules. Later entries replace earlier ones. */
 export function buildTree(entries: TarEntry[], skipSymlinks: boolean): FileTree {
-  const tree: FileTree = new Map();
+  const tree = new FileTree();
   for (const e of entries) {
     if (e.type === "symlink" && skipSymlinks) continue;
     const path = safePath(e.name);

@@ -11,7 +11,7 @@ import { digestOf, parseDigest } from "../artifact/digest.ts";
 import { pack } from "../artifact/pack.ts";
 import { writeTree } from "../artifact/file-tree.ts";
 import { DEFAULTS as UNPACK, unpack } from "../artifact/unpack.ts";
-import { fsTreeSink, fsTreeSource } from "../runtime/artifact-fs.ts";
+import { fsTreeReader, fsTreeSink } from "../runtime/artifact-fs.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 import { nativeGunzip } from "../runtime/native-gunzip.ts";
 import { UsageError, type Command } from "./command.ts";
@@ -61,7 +61,7 @@ Flags:
     );
     if (!values.output) throw new UsageError("-o FILE is required");
     const dir = resolve(io.cwd, positionals[0]!);
-    const result = await pack(fsTreeSource(dir), { ignore: values.ignore as string | undefined, sha256: nativeSha256 });
+    const result = await pack(fsTreeReader(dir), { ignore: values.ignore as string | undefined, sha256: nativeSha256 });
     await writeFile(resolve(io.cwd, values.output as string), result.bytes, { mode: 0o600 });
     io.err(`packed ${result.entries} entries, ${result.bytes.length} bytes`);
     io.out(result.digest);

@@ -6,30 +6,24 @@
  * substitution); --vars stand in for the substituteFrom sources a cluster would provide (the spec's
  * inline substitute still wins). The history digest goes to stderr.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { kustomizeBuild } from "../kustomize/build.ts";
-import { mapFileTree, type FileTree } from "../kustomize/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
+import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";
 
-/** Loads every regular file under `root` into an in-memory tree (symlinks and special files are skipped). */
-export function loadDirTree(root: string): FileTree {
-  const files = new Map<string, Uint8Array>();
-  const walk = (abs: string, rel: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (e.name === ".git") continue;
-      const childRel = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(join(abs, e.name), childRel);
-      else if (e.isFile()) files.set(childRel, new Uint8Array(readFileSync(join(abs, e.name))));
-    }
-  };
-  walk(root, "");
-  return mapFileTree(files);
+/**
+ * The directory `root` as the build reads it: files are read when the build first asks for them and
+ * kept, symlinks and special files are never followed, and `.git` is hidden (an artifact never holds it).
+ */
+export function dirTree(root: string): TreeReader {
+  return fsTreeReader(root, { skip: [".git"], cacheFiles: true });
 }
 
 function parseVars(list: string[]): Record<string, string> {
@@ -85,7 +79,7 @@ Flags:
       throw new UsageError("--vars and --strict need --kustomization");
     }
     try {
-      const tree = loadDirTree(dir);
+      const tree = dirTree(dir);
       if (parsed.values.kustomization) {
         const spec = readSpec(resolve(io.cwd, parsed.values.kustomization as string));
         if (Object.keys(vars).length && !spec.postBuild) spec.postBuild = {};

@@ -9,8 +9,7 @@
  * its source artifact (fetched from status.artifact.url and digest-checked) or, with --path, a local
  * directory standing in for spec.path: exactly the objects, owner labels included, the agent would apply.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import { formatRef } from "../core/ref.ts";
@@ -22,14 +21,15 @@ import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { emitDocuments } from "../yaml/emit.ts";
-import { loadDirTree } from "./build.ts";
+import { dirTree } from "./build.ts";
 import { UsageError, type CliIO, type Command } from "./command.ts";
-import type { FileTree } from "../artifact/file-tree.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
+import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { unpack } from "../artifact/unpack.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
 import { withOwnerLabels } from "../apply/apply-all.ts";
-import { actingAs, buildKustomizationObjects } from "../reconcile/kustomization.ts";
-import type { FluxObject } from "../reconcile/controller.ts";
+import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization.ts";
+import { kustomizationKind } from "../api/kustomization.ts";
 
 export interface DiffBuildResult {
   /** Unified diffs of the objects that would change, in build order. */
@@ -112,7 +112,7 @@ Flags:
     if (!namespace) throw new UsageError("--namespace is required");
     const fieldManager = (parsed.values["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
     try {
-      const tree = loadDirTree(resolve(io.cwd, dirArg));
+      const tree = dirTree(resolve(io.cwd, dirArg));
       const built = await fluxBuild(tree, { path: "" }, { emit: emitDocuments });
       const kubeconfig = (parsed.values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG;
       const client = createHttpClient({ transport: connect(kubeconfig ? { kubeconfig } : {}).transport });
@@ -138,15 +138,16 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
   const namespace = (v.namespace as string | undefined) ?? conn.namespace ?? "default";
   const fieldManager = (v["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
   try {
-    const ks = (await client.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace, name })) as FluxObject | undefined;
+    // The API server validated it against the Kustomization schema on write.
+    const ks = (await client.get({ apiVersion: kustomizationKind.apiVersion, kind: kustomizationKind.kind, namespace, name })) as KustomizationObject | undefined;
     if (!ks) throw new Error(`Kustomization/${namespace}/${name} not found`);
-    let files: FileTree;
+    let files: TreeReader;
     let spec = ks;
     if (v.path) {
-      files = await fsTreeToMemory(resolve(io.cwd, v.path as string));
+      files = fsTreeReader(resolve(io.cwd, v.path as string), { cacheFiles: true });
       spec = { ...ks, spec: { ...ks.spec, path: "" } };
     } else {
-      const ref = (ks.spec as { sourceRef: { kind: string; name: string } }).sourceRef;
+      const ref = ks.spec.sourceRef;
       const src = await client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind, namespace, name: ref.name });
       const artifact = artifactOf(src);
       if (!artifact) throw new Error(`${ref.kind}/${namespace}/${ref.name} has no artifact yet: wait for the agent, or pass --path DIR`);
@@ -164,17 +165,4 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
     io.err(`Error: ${(err as Error).message}`);
     return 3;
   }
-}
-
-async function fsTreeToMemory(dir: string): Promise<FileTree> {
-  const tree: FileTree = new Map();
-  const walk = (rel: string) => {
-    for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) walk(p);
-      else if (d.isFile()) tree.set(p, { kind: "file", mode: 0o644, data: new Uint8Array(readFileSync(join(dir, p))) });
-    }
-  };
-  walk("");
-  return tree;
 }

@@ -18,7 +18,7 @@ import type { RegistryCredentials } from "../source/oci/registry-auth.ts";
 import { RegistryClient } from "../source/oci/registry-client.ts";
 import { signOciArtifact } from "../verify/sign-oci-artifact.ts";
 import { verifyOciArtifact } from "../verify/verify-oci-artifact.ts";
-import { fsTreeSink, fsTreeSource } from "../runtime/artifact-fs.ts";
+import { fsTreeReader, fsTreeSink } from "../runtime/artifact-fs.ts";
 import { createFetch } from "../runtime/http-fetch.ts";
 import { nativeSha256 } from "../runtime/native-digest.ts";
 import { nativeGunzip } from "../runtime/native-gunzip.ts";
@@ -100,7 +100,7 @@ ${COMMON_HELP}`,
     const { values, ref } = parse(argv, { path: { type: "string" }, source: { type: "string" }, revision: { type: "string" }, ignore: { type: "string" } }, "oci://HOST/REPO:TAG");
     if (!ref.tag || ref.digest) throw new UsageError("push needs a tag and no digest: oci://HOST/REPO:TAG");
     if (!values.path) throw new UsageError("--path DIR is required");
-    const packed = await pack(fsTreeSource(resolve(io.cwd, values.path as string)), { ignore: values.ignore as string | undefined, sha256: nativeSha256 });
+    const packed = await pack(fsTreeReader(resolve(io.cwd, values.path as string)), { ignore: values.ignore as string | undefined, sha256: nativeSha256 });
     io.err(`packed ${packed.entries} entries into ${bytes(packed.bytes.length)}`);
     const client = await clientFor(ref, values, io);
     const layerProgress = progress(io, "pushing layer");

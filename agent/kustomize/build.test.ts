@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { isRemote, kustomizeBuild } from "./build.ts";
-import { textFileTree } from "./file-tree.ts";
+import { textFileTree } from "../artifact/file-tree.ts";
 
 const DEP = `apiVersion: apps/v1
 kind: Deployment

@@ -6,7 +6,8 @@
  * references and sort. Remote bases, paths outside the root and plugins are refused; a base reached
  * twice fails on the duplicate ids it adds, as in kustomize; cycles fail before that.
  */
-import { dirName, joinPath, readText, type FileTree } from "./file-tree.ts";
+import { dirName, joinPath, readText } from "./tree-path.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import { contentHash } from "./content-hash.ts";
 import { applyImages } from "./images.ts";
 import { loadKustomization, type Kustomization } from "./kustomization-file.ts";
@@ -38,7 +39,7 @@ export function isRemote(entry: string): boolean {
 }
 
 interface Ctx {
-  tree: FileTree;
+  tree: TreeReader;
   stack: string[];
 }
 
@@ -136,7 +137,7 @@ async function addHashes(resources: Resource[]): Promise<void> {
  * Builds the kustomization in `dir` (a path relative to the tree's root, "" for the root) and returns
  * the objects in kustomize's output order.
  */
-export async function kustomizeBuild(tree: FileTree, dir = ""): Promise<KObject[]> {
+export async function kustomizeBuild(tree: TreeReader, dir = ""): Promise<KObject[]> {
   const ctx: Ctx = { tree, stack: [] };
   const root = loadKust(ctx, dir, "");
   if (root.isComponent) throw new BuildError(`Cannot build ${root.file}: a Component cannot be built on its own`);

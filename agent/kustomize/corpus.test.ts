@@ -10,18 +10,18 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
 import { kustomizeBuild } from "./build.ts";
-import { mapFileTree } from "./file-tree.ts";
+import { FileTree } from "../artifact/file-tree.ts";
 
 const root = join(import.meta.dirname, "testdata");
 const cases = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
 
-function loadTree(dir: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
+function loadTree(dir: string): FileTree {
+  const files = new FileTree();
   const walk = (d: string) => {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       if (statSync(p).isDirectory()) walk(p);
-      else if (n !== "expected.yaml") files.set(relative(dir, p).split("\\").join("/"), new Uint8Array(readFileSync(p)));
+      else if (n !== "expected.yaml") files.set(relative(dir, p).split("\\").join("/"), { kind: "file", mode: 0o644, data: new Uint8Array(readFileSync(p)) });
     }
   };
   walk(dir);
@@ -38,7 +38,7 @@ describe("overlay corpus", () => {
   test.each(cases)("%s builds to the expected objects", async (name) => {
     const dir = join(root, name);
     const want = parseDocuments(readFileSync(join(dir, "expected.yaml"), "utf8"), `${name}/expected.yaml`);
-    const got = await kustomizeBuild(mapFileTree(loadTree(dir)), "");
+    const got = await kustomizeBuild(loadTree(dir), "");
     expect(JSON.parse(JSON.stringify(got))).toEqual(want);
   });
 

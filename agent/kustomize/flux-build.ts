@@ -6,8 +6,8 @@
  * substituteFrom data is passed in already resolved, in spec order.
  */
 import { kustomizeBuild } from "./build.ts";
-import type { FileTree } from "./file-tree.ts";
-import { joinPath } from "./file-tree.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
+import { joinPath } from "./tree-path.ts";
 import { fluxKustomization, withKustomization, type FluxKustomizationSpec } from "./flux-overlay.ts";
 import { curId, formatId, type KObject } from "./resource.ts";
 import { mergeVars, substituteResource } from "./substitute.ts";
@@ -29,7 +29,7 @@ export interface FluxBuildResult {
   digest: string;
 }
 
-export async function fluxBuild(tree: FileTree, spec: FluxKustomizationSpec, opts: FluxBuildOptions): Promise<FluxBuildResult> {
+export async function fluxBuild(tree: TreeReader, spec: FluxKustomizationSpec, opts: FluxBuildOptions): Promise<FluxBuildResult> {
   const dir = joinPath("", spec.path ?? "");
   if (dir !== "" && !tree.isDir(dir)) throw new Error(`Cannot build: kustomization path not found: ${spec.path}`);
   const overlaid = withKustomization(tree, dir, fluxKustomization(tree, dir, spec));

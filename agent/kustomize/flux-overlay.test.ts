@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { emitDocuments } from "../yaml/emit.ts";
-import { textFileTree } from "./file-tree.ts";
+import { textFileTree } from "../artifact/file-tree.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import { fluxBuild } from "./flux-build.ts";
 import { fluxKustomization, generatedResources } from "./flux-overlay.ts";
 
@@ -14,6 +15,16 @@ describe("Flux generates a kustomization when the path has none", () => {
     ["works at the artifact root", { "x.yaml": cm("x") }, "", ["x.yaml"]],
   ])("%s", (_n, files, dir, want) => {
     expect(generatedResources(textFileTree(files), dir)).toEqual(want);
+  });
+
+  test("skips symlinks and special files a directory reader lists", () => {
+    const tree = textFileTree({ "app/x.yaml": cm("x") });
+    const withLink: TreeReader = {
+      list: (d) => (d === "app" ? [...tree.list(d), { name: "link.yaml", kind: "other", mode: 0 }] : tree.list(d)),
+      isDir: (p) => tree.isDir(p),
+      read: (p) => tree.read(p),
+    };
+    expect(generatedResources(withLink, "app")).toEqual(["x.yaml"]);
   });
 
   test("writes namespace _placeholder when there are no files", () => {

@@ -10,7 +10,8 @@
  * The result is a file tree with the (new) kustomization file in place; the original tree is untouched.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText, type FileTree } from "./file-tree.ts";
+import { joinPath, readText } from "./tree-path.ts";
+import { byName, type TreeReader } from "../core/tree-reader.ts";
 import { findKustomizationFile, type ImageEntry, type PatchEntry } from "./kustomization-file.ts";
 import { isObject } from "./resource.ts";
 import { isRemote } from "./build.ts";
@@ -33,11 +34,13 @@ export interface FluxKustomizationSpec {
 }
 
 /** Lists the resources Flux would put in a generated kustomization for `dir` (paths relative to it). */
-export function generatedResources(tree: FileTree, dir: string): string[] {
+export function generatedResources(tree: TreeReader, dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     const abs = rel === "" ? dir : joinPath(dir, rel);
-    for (const name of tree.list(abs)) {
+    for (const { name, kind } of tree.list(abs)) {
+      // Symlinks and special files are not part of an artifact; a reader over a directory lists them.
+      if (kind === "other") continue;
       const childRel = rel === "" ? name : `${rel}/${name}`;
       const childAbs = joinPath(dir, childRel);
       if (tree.isDir(childAbs)) {
@@ -65,7 +68,7 @@ export function generatedResources(tree: FileTree, dir: string): string[] {
 }
 
 /** The kustomization map Flux builds: the existing file's content or a generated one, with the spec's fields over it. */
-export function fluxKustomization(tree: FileTree, dir: string, spec: FluxKustomizationSpec): Record<string, unknown> {
+export function fluxKustomization(tree: TreeReader, dir: string, spec: FluxKustomizationSpec): Record<string, unknown> {
   const existing = findKustomizationFile(tree, dir);
   let k: Record<string, unknown>;
   if (existing) {
@@ -111,7 +114,7 @@ export function fluxKustomization(tree: FileTree, dir: string, spec: FluxKustomi
 }
 
 /** A view of `tree` where `dir`'s kustomization file is replaced by `kustomization` (written as JSON, which is YAML). */
-export function withKustomization(tree: FileTree, dir: string, kustomization: Record<string, unknown>): FileTree {
+export function withKustomization(tree: TreeReader, dir: string, kustomization: Record<string, unknown>): TreeReader {
   const path = dir === "" ? "kustomization.yaml" : `${dir}/kustomization.yaml`;
   const bytes = new TextEncoder().encode(JSON.stringify(kustomization));
   const hidden = new Set(["kustomization.yml", "Kustomization"].map((n) => (dir === "" ? n : `${dir}/${n}`)));
@@ -119,8 +122,9 @@ export function withKustomization(tree: FileTree, dir: string, kustomization: Re
     read: (p) => (p === path ? bytes : hidden.has(p) ? undefined : tree.read(p)),
     isDir: (p) => tree.isDir(p),
     list: (p) => {
-      const names = tree.list(p).filter((n) => !hidden.has(p === "" ? n : `${p}/${n}`));
-      return p === dir && !names.includes("kustomization.yaml") ? [...names, "kustomization.yaml"].sort() : names;
+      const entries = tree.list(p).filter((e) => !hidden.has(p === "" ? e.name : `${p}/${e.name}`));
+      if (p !== dir || entries.some((e) => e.name === "kustomization.yaml")) return entries;
+      return [...entries, { name: "kustomization.yaml", kind: "file" as const, mode: 0o644 }].sort(byName);
     },
   };
 }

@@ -4,7 +4,8 @@
  * with same-named resources from bases by `behavior` (create, merge, replace). The hash suffix is added
  * at the very end of the build (content-hash.ts), after every other transformer, as kustomize does.
  */
-import { baseName, joinPath, readText, type FileTree } from "./file-tree.ts";
+import { baseName, joinPath, readText } from "./tree-path.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import type { GeneratorArgs, GeneratorOptions, Kustomization } from "./kustomization-file.ts";
 import { curId, isObject, makeResource, meta, type KObject, type Resource } from "./resource.ts";
 
@@ -42,7 +43,7 @@ interface Entry {
   bytes?: Uint8Array;
 }
 
-function collect(tree: FileTree, k: Kustomization, args: GeneratorArgs): Entry[] {
+function collect(tree: TreeReader, k: Kustomization, args: GeneratorArgs): Entry[] {
   const entries: Entry[] = [];
   const seen = new Set<string>();
   const add = (e: Entry, where: string) => {
@@ -79,7 +80,7 @@ function mergeOptions(global: GeneratorOptions | undefined, local: GeneratorOpti
   };
 }
 
-function generate(tree: FileTree, k: Kustomization, args: GeneratorArgs, kind: "ConfigMap" | "Secret"): Resource {
+function generate(tree: TreeReader, k: Kustomization, args: GeneratorArgs, kind: "ConfigMap" | "Secret"): Resource {
   if (!args.name) throw new Error(`Cannot generate a ${kind} in ${k.file}: a generator needs a name`);
   const opts = mergeOptions(k.generatorOptions, args.options);
   const obj: KObject = { apiVersion: "v1", kind, metadata: { name: args.name } };
@@ -118,7 +119,7 @@ function sameTarget(a: KObject, b: KObject): boolean {
 }
 
 /** Runs both generators of a kustomization over the resources accumulated so far, in place. */
-export function runGenerators(tree: FileTree, k: Kustomization, resources: Resource[]): void {
+export function runGenerators(tree: TreeReader, k: Kustomization, resources: Resource[]): void {
   const all: [GeneratorArgs, "ConfigMap" | "Secret"][] = [
     ...k.configMapGenerator.map((g) => [g, "ConfigMap"] as [GeneratorArgs, "ConfigMap"]),
     ...k.secretGenerator.map((g) => [g, "Secret"] as [GeneratorArgs, "Secret"]),

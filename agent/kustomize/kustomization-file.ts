@@ -5,7 +5,8 @@
  * transformer configs are not supported). Legacy spellings are folded into their v5 forms.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { readText, type FileTree } from "./file-tree.ts";
+import { readText } from "./tree-path.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import { isObject } from "./resource.ts";
 import type { ResourceSelector } from "../core/selector.ts";
 
@@ -91,7 +92,7 @@ const KNOWN = new Set([
 const REFUSED = ["generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "configurations", "openapi", "vars"];
 
 /** The kustomization file in a directory, or undefined. */
-export function findKustomizationFile(tree: FileTree, dir: string): string | undefined {
+export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
   for (const name of KUSTOMIZATION_FILES) {
     const p = dir === "" ? name : `${dir}/${name}`;
     if (tree.read(p) !== undefined) return p;
@@ -212,7 +213,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
 }
 
 /** Reads and parses the kustomization file of a directory; undefined when the directory has none. */
-export function loadKustomization(tree: FileTree, dir: string): Kustomization | undefined {
+export function loadKustomization(tree: TreeReader, dir: string): Kustomization | undefined {
   const file = findKustomizationFile(tree, dir);
   if (!file) return undefined;
   return parseKustomization(readText(tree, file), file);

@@ -7,14 +7,15 @@
  * strategic merge patch).
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText, type FileTree } from "./file-tree.ts";
+import { joinPath, readText } from "./tree-path.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import { applyJsonPatch, type JsonPatchOp } from "./json-patch.ts";
 import type { Kustomization, PatchEntry } from "./kustomization-file.ts";
 import { selects } from "./patch-target.ts";
 import { allIds, curId, formatId, isObject, nsEquals, rememberId, splitApiVersion, type KObject, type Resource } from "./resource.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
-function patchText(tree: FileTree, k: Kustomization, p: PatchEntry): { text: string; where: string } {
+function patchText(tree: TreeReader, k: Kustomization, p: PatchEntry): { text: string; where: string } {
   if (p.patch !== undefined) return { text: p.patch, where: `${k.file} (inline patch)` };
   const path = joinPath(k.dir, p.path!);
   if (tree.read(path) === undefined) throw new Error(`Cannot load patch ${path} referenced by ${k.file}: no such file`);
@@ -121,7 +122,7 @@ function runJsonPatch(resources: Resource[], ops: unknown, entry: PatchEntry, wh
 }
 
 /** The `patches` field. */
-export function runPatches(tree: FileTree, k: Kustomization, entries: PatchEntry[], resources: Resource[]): Resource[] {
+export function runPatches(tree: TreeReader, k: Kustomization, entries: PatchEntry[], resources: Resource[]): Resource[] {
   let out = resources;
   for (const entry of entries) {
     const { text, where } = patchText(tree, k, entry);
@@ -134,7 +135,7 @@ export function runPatches(tree: FileTree, k: Kustomization, entries: PatchEntry
 }
 
 /** The legacy `patchesStrategicMerge` field: file paths, or inline YAML when the entry has a newline or a colon. */
-export function runPatchesStrategicMerge(tree: FileTree, k: Kustomization, resources: Resource[]): Resource[] {
+export function runPatchesStrategicMerge(tree: TreeReader, k: Kustomization, resources: Resource[]): Resource[] {
   let out = resources;
   for (const entry of k.patchesStrategicMerge) {
     const inline = entry.includes("\n") || (entry.includes(":") && tree.read(joinPath(k.dir, entry)) === undefined);
@@ -145,7 +146,7 @@ export function runPatchesStrategicMerge(tree: FileTree, k: Kustomization, resou
 }
 
 /** The legacy `patchesJson6902` field. */
-export function runPatchesJson6902(tree: FileTree, k: Kustomization, resources: Resource[]): Resource[] {
+export function runPatchesJson6902(tree: TreeReader, k: Kustomization, resources: Resource[]): Resource[] {
   let out = resources;
   for (const entry of k.patchesJson6902) {
     const { text, where } = patchText(tree, k, entry);

@@ -7,7 +7,8 @@
  * `options.create` makes missing fields instead of failing. Entries may also be `path: file.yaml`.
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { joinPath, readText, type FileTree } from "./file-tree.ts";
+import { joinPath, readText } from "./tree-path.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import type { Kustomization } from "./kustomization-file.ts";
 import type { ResourceSelector } from "../core/selector.ts";
 import { selects } from "./patch-target.ts";
@@ -91,7 +92,7 @@ function readValue(res: Resource, path: string): unknown {
   return found;
 }
 
-function loadReplacements(tree: FileTree, k: Kustomization): Replacement[] {
+function loadReplacements(tree: TreeReader, k: Kustomization): Replacement[] {
   const out: Replacement[] = [];
   for (const r of k.replacements) {
     if (isObject(r) && typeof r.path === "string") {
@@ -105,7 +106,7 @@ function loadReplacements(tree: FileTree, k: Kustomization): Replacement[] {
   return out;
 }
 
-export function applyReplacements(tree: FileTree, k: Kustomization, resources: Resource[]): void {
+export function applyReplacements(tree: TreeReader, k: Kustomization, resources: Resource[]): void {
   for (const rep of loadReplacements(tree, k)) {
     if (!rep || typeof rep.source !== "object" || rep.source === null) throw new Error(`replacement in ${k.file} needs a source`);
     const source: Replacement["source"] = rep.source;

@@ -1,7 +1,8 @@
 /**
  * Bucket (source.toolkit.fluxcd.io/v1, provider generic) on the source skeleton: list the bucket (no
  * download when the object index, key + etag, gives the stored revision), otherwise fetch the objects
- * and pack them unfiltered: the bucket's ignore rules already applied to its keys, as Flux does.
+ * and pack them with the rules the fetch applied to their keys (so ignored objects are never downloaded, as
+ * in Flux).
  */
 import { parseDuration } from "../core/duration.ts";
 import { bucketKind, type BucketSpec, type BucketStatus } from "../api/bucket.ts";
@@ -37,7 +38,7 @@ export function bucketReconciler(deps: SourceDeps): Reconciler<BucketSpec, Bucke
           unchanged: false,
           revision: fetched.revision,
           file: `${fetched.revision.replace(/^sha256:/, "")}.tar.gz`,
-          content: { files: fetched.files, noFilter: true },
+          content: { files: fetched.files, rules: fetched.rules },
           message: `stored artifact with ${fetched.objects} fetched files from '${spec.bucketName}' bucket`,
         };
       },

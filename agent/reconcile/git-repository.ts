@@ -65,8 +65,6 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
         timeoutMs: spec.timeout ? parseDuration(spec.timeout) : 60_000,
         sparseCheckout: spec.sparseCheckout,
         lastRevision,
-        // pack applies the ignore rules, so the fetch need not: the work is done once.
-        applyIgnore: false,
         inflate: deps.inflate,
         sha1: deps.sha1,
       });

@@ -3,7 +3,6 @@ import { TerminalError } from "../core/errors.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject, ObjectKey } from "../kube/types.ts";
-import type { FluxObject } from "./controller.ts";
 import { driftSession, type DriftSessionOptions } from "./kustomization-drift.ts";
 
 const unused = () => Promise.reject(new Error("not used by the drift session"));
@@ -43,7 +42,7 @@ class ListedCache extends LiveCache {
   }
 }
 
-const ks = (annotations: Record<string, string> = {}): FluxObject => ({
+const ks = (annotations: Record<string, string> = {}): KubeObject => ({
   apiVersion: "kustomize.toolkit.fluxcd.io/v1",
   kind: "Kustomization",
   metadata: { name: "app", namespace: "team", generation: 3, annotations },

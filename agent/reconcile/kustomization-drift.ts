@@ -15,7 +15,6 @@ import { driftAction, driftModeOf, type DriftMode } from "../diff/drift-mode.ts"
 import { ignoreTrie, type IgnoreRule } from "../diff/drift-ignore.ts";
 import { changedPaths, driftReport } from "../diff/changed-paths.ts";
 import type { Condition } from "../status/conditions.ts";
-import type { FluxObject } from "./controller.ts";
 import { cachedReader, keyString } from "./cached-reader.ts";
 
 /** JSON list of drift ignore rules ({paths: [JSON pointers], target?: selector}), like Flux's driftIgnoreRules. */
@@ -31,7 +30,7 @@ export interface DriftSessionOptions {
   cache: LiveCache | undefined;
   /** Whether the cache started: a cache that did not start is not asked (every object is dry-run). */
   cacheReady: boolean;
-  ks: FluxObject;
+  ks: KubeObject;
   /** The objects about to be applied. */
   objects: KubeObject[];
   /** The revision being applied is the last one applied (warn mode reports drift only then). */
@@ -107,7 +106,7 @@ interface DriftPlan {
   absent(desired: KubeObject): boolean;
 }
 
-async function driftPlan(cache: LiveCache, ks: FluxObject, objects: KubeObject[], revisionApplied: boolean): Promise<DriftPlan> {
+async function driftPlan(cache: LiveCache, ks: KubeObject, objects: KubeObject[], revisionApplied: boolean): Promise<DriftPlan> {
   let mode: DriftMode;
   let rules: IgnoreRule[];
   try {

@@ -3,14 +3,15 @@ import { RivuletError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { FileTree } from "../artifact/file-tree.ts";
+import { FileTree } from "../artifact/file-tree.ts";
+import type { KustomizationSpec, KustomizationStatus } from "../api/kustomization.ts";
 import { ArtifactStore } from "../storage/artifact-store.ts";
 import type { Condition } from "../status/conditions.ts";
 import type { EventInput } from "../status/events.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
-import type { FluxObject, ObjectStatus, ReconcileContext } from "./controller.ts";
+import type { ReconcileContext } from "./controller.ts";
 import type { HistoryEntry } from "./kustomization-history.ts";
-import { kustomizationReconciler } from "./kustomization.ts";
+import { kustomizationReconciler, type KustomizationObject } from "./kustomization.ts";
 
 const REVISION = "main@sha1:1111111111111111111111111111111111111111";
 const unused = () => Promise.reject(new Error("not used by this test"));
@@ -57,24 +58,24 @@ function fakeClient(o: { failApply?: string; live?: KubeObject }): KubeClient {
 
 const silent: Logger = { debug() {}, info() {}, error() {}, with: () => silent };
 
-function harness(o: { spec?: Record<string, unknown>; artifact?: boolean; files?: FileTree; failApply?: string; live?: KubeObject; status?: ObjectStatus }) {
-  const ks: FluxObject = {
+function harness(o: { spec?: Partial<KustomizationSpec>; artifact?: boolean; files?: FileTree; failApply?: string; live?: KubeObject; status?: KustomizationStatus }) {
+  const ks: KustomizationObject = {
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
     kind: "Kustomization",
     metadata: { name: "app", namespace: "team", generation: 2 },
     spec: { interval: "10m", path: "./", prune: false, sourceRef: { kind: "GitRepository", name: "repo" }, ...o.spec },
   };
-  const source: FluxObject = {
+  const source: KubeObject = {
     apiVersion: "source.toolkit.fluxcd.io/v1",
     kind: "GitRepository",
     metadata: { name: "repo", namespace: "team" },
-    status: o.artifact === false ? {} : { artifact: { path: "gitrepository/team/repo/1.tar.gz", revision: REVISION, digest: "sha256:00" } },
+    status: o.artifact === false ? {} : { artifact: { path: "gitrepository/team/repo/1.tar.gz", url: "http://storage/gitrepository/team/repo/1.tar.gz", revision: REVISION, digest: "sha256:00", lastUpdateTime: "2026-01-01T00:00:00Z" } },
   };
-  let status: ObjectStatus = o.status ?? {};
+  let status: KustomizationStatus = o.status ?? {};
   let t = Date.UTC(2026, 0, 1);
   const progress: string[] = [];
   const events: EventInput[] = [];
-  const ctx: ReconcileContext = {
+  const ctx: ReconcileContext<KustomizationStatus> = {
     client: fakeClient(o),
     log: silent,
     events: { record: async (_obj, e) => void events.push(e) },
@@ -87,7 +88,7 @@ function harness(o: { spec?: Record<string, unknown>; artifact?: boolean; files?
     status: () => status,
     read: async (key) => (key.kind === "GitRepository" && key.name === "repo" ? source : undefined),
   };
-  const reconciler = kustomizationReconciler({ cache: new TreeCache(o.files ?? new Map([["cm.yaml", file(CONFIGMAP)]])), healthPollMs: 10 });
+  const reconciler = kustomizationReconciler({ cache: new TreeCache(o.files ?? new FileTree([["cm.yaml", file(CONFIGMAP)]])), healthPollMs: 10 });
   return { reconciler, ks, ctx, progress, events };
 }
 
@@ -135,7 +136,7 @@ describe("Kustomization reconcile", () => {
   });
 
   test("a build failure is BuildFailed and, with no digest yet, leaves no history", async () => {
-    const h = harness({ files: new Map([["bad.yaml", file("apiVersion: v1\nkind: [\n")]]) });
+    const h = harness({ files: new FileTree([["bad.yaml", file("apiVersion: v1\nkind: [\n")]]) });
     const err = await failure(h.reconciler.reconcile(h.ks, h.ctx));
     expect(err.reason).toBe("BuildFailed");
     expectPrefix(err.message, `Kustomization/team/app: build of revision ${REVISION} failed: `);

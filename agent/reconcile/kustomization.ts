@@ -11,11 +11,13 @@ import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { mapFileTree } from "../kustomize/file-tree.ts";
+import type { TreeReader } from "../core/tree-reader.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
-import type { KustomizationSpec as ApiKustomizationSpec, KustomizationStatus } from "../api/kustomization.ts";
+import { kustomizationKind, type KustomizationSpec as ApiKustomizationSpec, type KustomizationStatus } from "../api/kustomization.ts";
+import { gitRepositoryKind } from "../api/git-repository.ts";
+import type { Artifact } from "../api/common.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { applyAll } from "../apply/apply-all.ts";
@@ -27,16 +29,17 @@ import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
-import type { FluxObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
-import { guardObjects } from "./tenant-guard.ts";
+import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
+import { guardObjects, kubeObjects } from "./tenant-guard.ts";
 import { readSubstituteFrom } from "./substitute-from.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
 import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
-const API = "kustomize.toolkit.fluxcd.io/v1";
-const SOURCE_API = "source.toolkit.fluxcd.io/v1";
+const API = kustomizationKind.apiVersion;
+/** Every source kind (GitRepository, OCIRepository, Bucket, ExternalArtifact) is in source.toolkit.fluxcd.io/v1. */
+const SOURCE_API = gitRepositoryKind.apiVersion;
 
 export const DEFAULTS = {
   fieldManager: "kustomize-controller",
@@ -64,16 +67,19 @@ export interface KustomizationDeps {
 /** The API's spec, read where the build expects its overlay fields. */
 type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
 
+/** A Kustomization as its reconciler and `rivulet diff kustomization` see it. */
+export type KustomizationObject = KindObject<ApiKustomizationSpec, KustomizationStatus>;
+
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<ApiKustomizationSpec, KustomizationStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
-  const actingClient = (ctx: ReconcileContext, obj: FluxObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
+  const actingClient = (ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
 
   let cacheReady = false;
 
   return {
     apiVersion: API,
-    kind: "Kustomization",
+    kind: kustomizationKind.kind,
     controllerName: "kustomize-controller",
 
     async start({ client, namespace, signal, log }) {
@@ -99,7 +105,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       }
       const source = (await ctx.read({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
         throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
-      })) as FluxObject | undefined;
+      }));
       const sourceRef = `${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}`;
       if (!source) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' not found`);
       const artifact = artifactOf(source);
@@ -132,7 +138,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
     },
 
     async finalize(obj, ctx) {
-      const spec = obj.spec as unknown as KustomizationSpec;
+      const spec: KustomizationSpec = obj.spec;
       const cs = await finalizeInventory(actingClient(ctx, obj), ctx.status().inventory as Inventory | undefined, {
         policy: spec.deletionPolicy,
         prune: spec.prune,
@@ -164,11 +170,11 @@ function kustomizationStages(self: string) {
 
 /** One reconcile's inputs, shared by its stages. */
 interface Run {
-  obj: FluxObject;
+  obj: KustomizationObject;
   spec: KustomizationSpec;
   ns: string;
   self: string;
-  ctx: ReconcileContext;
+  ctx: ReconcileContext<KustomizationStatus>;
   deps: KustomizationDeps;
   fieldManager: string;
   /** The live cache started (drift detection); read once so one reconcile sees one answer. */
@@ -187,7 +193,7 @@ function revisionMeta(run: Run): Record<string, string> {
 }
 
 /** The artifact's files, from our own store (unpacked once per digest). */
-async function fetchArtifact(run: Run, artifact: { path: string; revision: string; digest?: string }): Promise<FileTree> {
+async function fetchArtifact(run: Run, artifact: Artifact): Promise<FileTree> {
   const files = await run.deps.cache.tree(artifact);
   const sourceRef = `${run.spec.sourceRef.kind}/${run.ns}/${run.spec.sourceRef.name}`;
   if (!files) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' artifact ${artifact.path} is not in storage yet`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
@@ -305,8 +311,8 @@ function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftO
 }
 
 /** The client a Kustomization acts with: impersonating spec.serviceAccountName (or the default) if set. */
-export function actingAs(client: KubeClient, ks: FluxObject, defaultServiceAccount?: string): KubeClient {
-  const sa = (ks.spec as unknown as KustomizationSpec).serviceAccountName || defaultServiceAccount;
+export function actingAs(client: KubeClient, ks: KustomizationObject, defaultServiceAccount?: string): KubeClient {
+  const sa = ks.spec.serviceAccountName || defaultServiceAccount;
   return sa ? client.impersonate(`system:serviceaccount:${ks.metadata.namespace}:${sa}`) : client;
 }
 
@@ -317,28 +323,26 @@ export function actingAs(client: KubeClient, ks: FluxObject, defaultServiceAccou
  */
 export async function buildKustomizationObjects(
   client: KubeClient,
-  ks: FluxObject,
-  files: FileTree,
+  ks: KustomizationObject,
+  files: TreeReader,
   revision: string,
   o: { allowedClusterKinds: string[]; strictSubstitution?: boolean },
 ): Promise<{ objects: KubeObject[]; digest: string }> {
-  const spec = ks.spec as unknown as KustomizationSpec;
+  const spec: KustomizationSpec = ks.spec;
   const ns = ks.metadata.namespace!;
   const self = formatRef(ks);
   const substituteFrom = await readSubstituteFrom(client, spec, ns, self);
-  const bytes = new Map<string, Uint8Array>();
-  for (const [p, n] of files) if (n.kind === "file") bytes.set(p, n.data);
   let built;
   try {
-    built = await fluxBuild(mapFileTree(bytes), spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
+    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
   } catch (err) {
     throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
   }
-  const objects = await guardObjects(client, built.objects as unknown as KubeObject[], { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
+  const objects = await guardObjects(client, kubeObjects(built.objects, self), { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
   return { objects, digest: built.digest };
 }
 
-async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: KustomizationSpec, revision: string): Promise<void> {
+async function checkDependencies(ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject, spec: KustomizationSpec, revision: string): Promise<void> {
   const ns = obj.metadata.namespace!;
   const self = formatRef(obj);
   for (const dep of spec.dependsOn ?? []) {
@@ -349,15 +353,14 @@ async function checkDependencies(ctx: ReconcileContext, obj: FluxObject, spec: K
   const cycle = await findCycle(ctx.read, ns, obj.metadata.name!, spec.dependsOn ?? []);
   if (cycle) throw new TerminalError("DependencyNotReady", `${self}: circular dependency: ${cycle.join(" -> ")}`);
   for (const dep of spec.dependsOn ?? []) {
-    const d = (await ctx.read({ apiVersion: API, kind: "Kustomization", namespace: ns, name: dep.name })) as FluxObject | undefined;
+    const d = await readKustomization(ctx.read, ns, dep.name);
     const notReady = (why: string) =>
       new NotReadyError("DependencyNotReady", `dependency '${ns}/${dep.name}' ${why}`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
     if (!d) throw notReady("is not found");
     const ready = d.status?.conditions?.find((c) => c.type === "Ready");
     if (ready?.status !== "True" || d.status?.observedGeneration !== d.metadata.generation) throw notReady("is not ready");
-    const dSpec = d.spec as unknown as KustomizationSpec;
     // Same source: the dependency must have applied the revision we are about to apply (Flux's rule).
-    if (dSpec.sourceRef?.kind === spec.sourceRef.kind && dSpec.sourceRef?.name === spec.sourceRef.name && d.status?.lastAppliedRevision !== revision) {
+    if (d.spec?.sourceRef?.kind === spec.sourceRef.kind && d.spec?.sourceRef?.name === spec.sourceRef.name && d.status?.lastAppliedRevision !== revision) {
       throw notReady(`is not up to date with revision ${revision}`);
     }
   }
@@ -372,12 +375,20 @@ async function findCycle(read: ReconcileContext["read"], ns: string, name: strin
     if (cur === name) return path;
     if (seen.has(cur) || seen.size > 1000) continue;
     seen.add(cur);
-    const k = (await read({ apiVersion: API, kind: "Kustomization", namespace: ns, name: cur }).catch(() => undefined)) as FluxObject | undefined;
-    for (const d of ((k?.spec as unknown as KustomizationSpec | undefined)?.dependsOn ?? [])) {
+    const k = await readKustomization(read, ns, cur).catch(() => undefined);
+    for (const d of k?.spec?.dependsOn ?? []) {
       if (!d.namespace || d.namespace === ns) stack.push({ name: d.name, path: [...path, d.name] });
     }
   }
   return undefined;
+}
+
+/**
+ * Another Kustomization of this namespace, from the agent's cache. The API server validated it against
+ * the Kustomization schema on write, so it is read as one (a missing spec is still handled by callers).
+ */
+async function readKustomization(read: ReconcileContext["read"], ns: string, name: string): Promise<KustomizationObject | undefined> {
+  return (await read({ apiVersion: API, kind: kustomizationKind.kind, namespace: ns, name })) as KustomizationObject | undefined;
 }
 
 function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {

@@ -21,7 +21,8 @@ import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import type { Artifact, Condition as ApiCondition } from "../api/common.ts";
 import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
-import { treeSource, type FileTree } from "../artifact/file-tree.ts";
+import { FileTree } from "../artifact/file-tree.ts";
+import type { SourceIgnore } from "../artifact/source-ignore.ts";
 import { pack } from "../artifact/pack.ts";
 import type { NativeGunzip } from "../artifact/gunzip.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
@@ -47,8 +48,12 @@ export interface SourceDeps {
   onFetched?(bytes: number, seconds: number): void;
 }
 
-/** Fetched content: files to pack (with the kind's ignore rules) or bytes stored as they are. */
-export type SourceContent = { files: FileTree; ignore?: string; noFilter?: boolean } | { bytes: Uint8Array };
+/**
+ * Fetched content: files to pack or bytes stored as they are. Pack applies the ignore rules: the tree's
+ * own `.sourceignore` files with spec.ignore, or rules the fetch already built and applied (a Bucket's,
+ * to its keys before downloading).
+ */
+export type SourceContent = { files: FileTree; ignore?: string } | { files: FileTree; rules: SourceIgnore } | { bytes: Uint8Array };
 
 export type SourceFetchResult<Subject> =
   /** The remote is still at the reusable revision: nothing was downloaded. */
@@ -174,10 +179,11 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
       let included: Partial<Status> = {};
       if ("files" in fetched.content) {
         // Includes write into the tree, so they get a copy: the fetched tree may be shared (a cache).
-        const files = kind.includes ? new Map(fetched.content.files) : fetched.content.files;
+        const files = kind.includes ? new FileTree(fetched.content.files) : fetched.content.files;
         if (kind.includes) included = await kind.includes({ obj, ctx, ref, files });
         await ctx.progress(`packing revision ${fetched.revision}`);
-        const packed = await pack(treeSource(files), { ignore: fetched.content.ignore, noFilter: fetched.content.noFilter, sha256: deps.sha256 });
+        const content = fetched.content;
+        const packed = await pack(files, "rules" in content ? { rules: content.rules, sha256: deps.sha256 } : { ignore: content.ignore, sha256: deps.sha256 });
         bytes = packed.bytes;
         digest = packed.digest;
       } else {

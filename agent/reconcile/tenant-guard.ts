@@ -16,6 +16,26 @@ export interface GuardOptions {
   self: string;
 }
 
+/** A built object the API server can take: apiVersion, kind and metadata.name present. */
+function isKubeObject(o: { apiVersion?: unknown; kind?: unknown; metadata?: unknown }): o is KubeObject {
+  const meta = o.metadata;
+  return typeof o.apiVersion === "string" && typeof o.kind === "string" && typeof meta === "object" && meta !== null && "name" in meta && typeof meta.name === "string";
+}
+
+/**
+ * The build's objects as Kubernetes objects. kustomize refuses a resource without kind or name, so this
+ * holds for every build; checking it here keeps a malformed object from reaching an apply as a vague
+ * error from the API server.
+ */
+export function kubeObjects(objects: ReadonlyArray<{ apiVersion?: unknown; kind?: unknown; metadata?: unknown }>, self: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const [i, o] of objects.entries()) {
+    if (!isKubeObject(o)) throw new TerminalError("BuildFailed", `${self}: object ${i + 1} of the build has no apiVersion, kind or metadata.name`);
+    out.push(o);
+  }
+  return out;
+}
+
 /** Returns the objects with namespaces filled in, or throws one TerminalError listing every violation. */
 export async function guardObjects(client: KubeClient, objects: KubeObject[], o: GuardOptions): Promise<KubeObject[]> {
   // Kinds defined by CRDs in the same build are not in discovery yet.

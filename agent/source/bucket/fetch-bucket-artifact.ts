@@ -4,8 +4,8 @@
  *
  * 1. list every object under `spec.prefix` (ListObjectsV2, continuation tokens);
  * 2. read the bucket-root `.sourceignore` object if it exists; its patterns, then `spec.ignore`, exclude keys
- *    (gitignore syntax, root-scoped, and, unlike Git sources, with NO default patterns: Flux builds the
- *    Bucket matcher from the user's patterns only);
+ *    (artifact/source-ignore.ts `bucketIgnore`: gitignore syntax, root-scoped, and, unlike Git sources, with
+ *    NO default patterns: Flux builds the Bucket matcher from the user's patterns only);
  * 3. index = key -> etag for every remaining key that does not end in "/" and is not `.sourceignore`;
  *    revision = bucket-index.ts `indexRevision` (`sha256:<hex>` of sorted `key etag\n` lines);
  * 4. revision equal to `lastRevision`: stop, nothing downloaded;
@@ -13,15 +13,16 @@
  *    the index, a changed ETag replaces the listed one, and the revision is computed again, as Flux does.
  *
  * The files keep their full keys (prefix included) as paths; the root `.sourceignore`, when present, is part
- * of the files too (Flux downloads it into the artifact directory and archives without a filter). Pack the
- * result WITHOUT ignore rules to match Flux's artifact.
+ * of the files too (Flux downloads it into the artifact directory and archives without a filter). The result
+ * carries the rules it applied (`rules`); pack them with those, not the tree's own, to match Flux's artifact
+ * (over the downloaded tree they exclude nothing, and the rules are not built twice).
  *
  * Only `provider: generic` is implemented; aws, gcp and azure (and `spec.sts`) fail with a terminal error.
  * Keys that are not safe relative paths (`..`, `.`, empty segments, backslashes, NUL) fail the fetch rather
  * than being written somewhere unexpected. All I/O goes through the `fetch` parameter.
  */
-import type { FileTree } from "../../artifact/file-tree.ts";
-import { patternMatcher, readPatterns } from "../../artifact/source-ignore.ts";
+import { FileTree } from "../../artifact/file-tree.ts";
+import { bucketIgnore, type SourceIgnore } from "../../artifact/source-ignore.ts";
 import { DEFAULTS as ARTIFACT } from "../../artifact/unpack.ts";
 import { TerminalError, TransientError } from "../../core/errors.ts";
 import type { Fetch } from "../../core/fetch.ts";
@@ -87,7 +88,7 @@ export interface BucketFetchOptions {
 
 export type BucketFetchResult =
   | { revision: string; unchanged: true; objects: number }
-  | { revision: string; unchanged: false; objects: number; files: FileTree };
+  | { revision: string; unchanged: false; objects: number; files: FileTree; rules: SourceIgnore };
 
 /** Why a key cannot become a file path, or undefined when it can. */
 export function unsafeKeyReason(key: string): string | undefined {
@@ -177,6 +178,7 @@ export async function fetchBucketArtifact(options: BucketFetchOptions): Promise<
   let index: BucketIndex;
   let sizes: Map<string, number>;
   let ignoreFile: { data: Uint8Array; etag: string } | undefined;
+  let rules: SourceIgnore;
   try {
     const signal = phaseSignal(options.signal, timeoutMs);
     const listed = await client.listObjects(prefix, { pageSize: limits.pageSize, maxObjects: limits.maxListedObjects, signal });
@@ -185,16 +187,12 @@ export async function fetchBucketArtifact(options: BucketFetchOptions): Promise<
     if (ignoreListed || !DEFAULTS.ignoreFile.startsWith(prefix)) {
       ignoreFile = await client.getObject(DEFAULTS.ignoreFile, { maxBytes: DEFAULTS.maxIgnoreFileSize, signal });
     }
-    const patterns = [
-      ...(ignoreFile ? readPatterns(new TextDecoder().decode(ignoreFile.data)) : []),
-      ...(options.ignore !== undefined ? readPatterns(options.ignore) : []),
-    ];
-    const matcher = patternMatcher(patterns.map((pattern) => ({ domain: "", pattern })));
+    rules = bucketIgnore(ignoreFile ? new TextDecoder().decode(ignoreFile.data) : undefined, options.ignore);
     index = new Map();
     sizes = new Map();
     for (const o of listed) {
       if (o.key.endsWith("/") || o.key === DEFAULTS.ignoreFile) continue;
-      if (matcher.ignores(o.key, false)) continue;
+      if (rules.ignores(o.key, false)) continue;
       index.set(o.key, trimEtag(o.etag));
       sizes.set(o.key, o.size);
     }
@@ -243,7 +241,7 @@ export async function fetchBucketArtifact(options: BucketFetchOptions): Promise<
     throw asRivuletError(err);
   }
 
-  const files: FileTree = new Map();
+  const files = new FileTree();
   const addFile = (path: string, bytes: Uint8Array): void => {
     const parts = path.split("/");
     for (let i = 1; i < parts.length; i++) {
@@ -262,5 +260,5 @@ export async function fetchBucketArtifact(options: BucketFetchOptions): Promise<
   if (ignoreFile) addFile(DEFAULTS.ignoreFile, ignoreFile.data);
   for (const key of [...data.keys()].sort()) addFile(key, data.get(key)!);
 
-  return { revision: await indexRevision(index), unchanged: false, objects: index.size, files };
+  return { revision: await indexRevision(index), unchanged: false, objects: index.size, files, rules };
 }

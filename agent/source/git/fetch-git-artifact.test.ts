@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { nodeSha1, zlibInflateAt } from "../../runtime/native-git.ts";
 import { startGitServer, type GitServer } from "../../../test/support/git-server.ts";
 import type { FileTree } from "../../artifact/file-tree.ts";
+import { pack } from "../../artifact/pack.ts";
+import { unpack } from "../../artifact/unpack.ts";
 import { fetchGitArtifact, type GitArtifactFetched, type FetchGitArtifactOptions } from "./fetch-git-artifact.ts";
 import { GitError } from "./git-error.ts";
 
@@ -17,6 +19,12 @@ const text = (files: FileTree, path: string): string | undefined => {
   const n = files.get(path);
   return n?.kind === "file" ? new TextDecoder().decode(n.data) : undefined;
 };
+
+/** The paths of the files in the artifact pack makes of a fetch, where Flux's ignore rules are applied. */
+async function artifactFiles(files: FileTree, ignore?: string): Promise<string[]> {
+  const tree = await unpack((await pack(files, { ignore })).bytes);
+  return [...tree].filter(([, n]) => n.kind === "file").map(([p]) => p).sort();
+}
 
 async function fetched(o: Partial<FetchGitArtifactOptions> & { url: string }): Promise<GitArtifactFetched> {
   const r = await fetchGitArtifact({ fetch, timeoutMs: 20_000, ...o });
@@ -70,17 +78,19 @@ describe("fetchGitArtifact", () => {
     expect(r.files.get("README.md")?.mode).toBe(0o644);
     expect(r.files.get("deploy/nested")?.kind).toBe("dir");
     expect(r.files.has("link.yaml")).toBe(false); // symlinks are skipped like Flux's artifact
-    // Flux's default exclusions apply when there are no user patterns
-    expect(r.files.has("logo.png")).toBe(false);
-    expect([...r.files.keys()].some((p) => p.startsWith(".github"))).toBe(false);
+    // The fetch returns the commit's files whole; Flux's default exclusions apply when pack archives them.
+    expect(r.files.has("logo.png")).toBe(true);
+    const archived = await artifactFiles(r.files);
+    expect(archived.includes("logo.png")).toBe(false);
+    expect(archived.some((p) => p.startsWith(".github"))).toBe(false);
   });
 
   test("the files equal what git checks out, for every path git lists", async () => {
-    const r = await fetched({ url: git.url("app"), ignore: "" , sparseCheckout: [] });
+    const r = await fetched({ url: git.url("app"), sparseCheckout: [] });
     const listed = (await gitAsync(["ls-tree", "-r", "--format=%(objectmode) %(path)", c2], git.workTree("app"))).trim().split("\n");
     for (const line of listed) {
       const [mode, path] = line.split(" ") as [string, string];
-      if (mode === "120000" || path === "logo.png" || path.startsWith(".github")) continue;
+      if (mode === "120000") continue;
       const content = await gitAsync(["show", `${c2}:${path}`], git.workTree("app"));
       expect(text(r.files, path)).toBe(content);
     }
@@ -163,11 +173,9 @@ describe("fetchGitArtifact", () => {
       "logo.png": "png\n",
       "tmp/x.yaml": "x\n",
     });
-    const r = await fetched({ url: git.url("ignored"), ignore: "tmp/\n" });
-    const paths = [...r.files.keys()].filter((p) => r.files.get(p)!.kind === "file").sort();
-    expect(paths).toEqual([".sourceignore", "logo.png", "sub/.sourceignore", "sub/keep.yaml", "top/secret.yaml"]);
-    const all = await fetched({ url: git.url("ignored"), ignore: "tmp/\n", applyIgnore: false });
-    expect([...all.files.values()].filter((n) => n.kind === "file")).toHaveLength(8);
+    const r = await fetched({ url: git.url("ignored") });
+    expect(await artifactFiles(r.files, "tmp/\n")).toEqual([".sourceignore", "logo.png", "sub/.sourceignore", "sub/keep.yaml", "top/secret.yaml"]);
+    expect([...r.files.values()].filter((n) => n.kind === "file")).toHaveLength(8);
   });
 
   test("sparseCheckout keeps only the listed directories and rejects a missing one", async () => {

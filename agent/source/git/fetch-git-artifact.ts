@@ -1,9 +1,10 @@
 /**
  * The GitRepository source's one entry point: resolve `spec.ref` against the remote (ls-refs only), stop
  * there when the revision equals the last one (`unchanged`, no pack download), else fetch exactly that
- * commit with depth 1, verify every object id, and return its files as a FileTree with Flux's ignore
- * rules and `sparseCheckout` applied, plus the commit (and annotated tag) objects that signature
- * verification (verify/git-signature.ts) needs. Includes are the reconciler's job.
+ * commit with depth 1, verify every object id, and return its files as a FileTree with `sparseCheckout`
+ * applied, plus the commit (and annotated tag) objects that signature verification (verify/git-signature.ts)
+ * needs. Includes are the reconciler's job; Flux's ignore rules are pack's (agent/artifact/pack.ts),
+ * which applies them once over the commit's files and the includes, as Flux's archive step does.
  *
  * A commit ref with a branch (Flux clones that branch and checks the commit out of it, so the commit must
  * be on the branch): when the commit is not the branch tip, the branch's commit graph is fetched without
@@ -39,14 +40,6 @@ export interface FetchGitArtifactOptions {
   signal?: AbortSignal;
   /** `status.artifact.revision` of the stored artifact: when the resolved revision equals it, nothing is downloaded. */
   lastRevision?: string;
-  /** `spec.ignore`. */
-  ignore?: string;
-  /**
-   * Default true: `files` leave out what Flux's ignore rules exclude. agent/artifact/pack applies the same
-   * rules again (over includes too, as Flux does), so a caller that packs right away may pass false to do
-   * that work once (bench/git.md: ~0.1-0.25 s per 5,000 paths on the bench machine).
-   */
-  applyIgnore?: boolean;
   sparseCheckout?: string[];
   /** Native helpers from agent/runtime (faster); portable ones are used otherwise. */
   inflate?: InflateAt;
@@ -121,11 +114,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   }
   try {
     const { commit, tag } = peel(objects, selected);
-    const files = treeFiles(objects, commit.tree, {
-      sparseCheckout: options.sparseCheckout,
-      ignore: options.ignore,
-      applyIgnore: options.applyIgnore,
-    });
+    const files = treeFiles(objects, commit.tree, { sparseCheckout: options.sparseCheckout });
     return {
       unchanged: false,
       revision: selected.revision,

@@ -3,14 +3,13 @@
  * says 100755, else 0o644) and directories (0o755). Symlinks (120000) are skipped because Flux's artifact
  * skips them, submodules (160000) because `recurseSubmodules` is not supported. `sparseCheckout` keeps
  * only the listed directories (go-git's sparse checkout, which Flux uses: root files are not kept); a
- * listed directory that does not exist is an error. Exclusions are Flux's `.sourceignore` + `spec.ignore`
- * rules (agent/artifact/source-ignore.ts), applied per path the way the artifact walk applies them.
+ * listed directory that does not exist is an error. Flux's `.sourceignore` + `spec.ignore` exclusions are
+ * not applied here: pack applies them to the artifact (agent/artifact/pack.ts).
  *
  * Entry names are checked: ".", "..", empty names and names with "/" or "\\" or NUL are rejected (they
  * could escape the artifact root); ".git" entries are skipped.
  */
-import type { DirNode, FileNode, FileTree } from "../../artifact/file-tree.ts";
-import { createSourceIgnore, DEFAULTS as IGNORE, type IgnoreFile } from "../../artifact/source-ignore.ts";
+import { FileTree, type DirNode, type FileNode } from "../../artifact/file-tree.ts";
 import { parseTree } from "./git-object.ts";
 import type { GitObject } from "./packfile.ts";
 
@@ -27,10 +26,6 @@ const MODE_GITLINK = 0o160000;
 
 export interface TreeFilesOptions {
   sparseCheckout?: string[];
-  /** `spec.ignore`; `.sourceignore` files in the tree are honoured too. */
-  ignore?: string;
-  /** False skips the exclusions (the artifact's pack applies the same rules again). Default true. */
-  applyIgnore?: boolean;
 }
 
 function fail(msg: string): never {
@@ -52,7 +47,7 @@ export function normalizeSparsePath(p: string): string {
 }
 
 export function treeFiles(objects: Map<string, GitObject>, rootTree: string, options: TreeFilesOptions = {}): FileTree {
-  const files: FileTree = new Map();
+  const files = new FileTree();
   const walk = (treeId: string, prefix: string): void => {
     const tree = lookup(objects, treeId, "tree", prefix);
     for (const e of parseTree(tree.data)) {
@@ -89,36 +84,5 @@ export function treeFiles(objects: Map<string, GitObject>, rootTree: string, opt
       walk(id, dir);
     }
   }
-  return options.applyIgnore === false ? files : applySourceIgnore(files, options.ignore);
-}
-
-/**
- * Drops what Flux's artifact would exclude: `.sourceignore` files are collected in the artifact walk's
- * order (a directory's own file before its subdirectories', names compared bytewise), then every path is
- * tested on its own, as the artifact walk does (an excluded directory does not hide a re-included file).
- */
-export function applySourceIgnore(files: FileTree, specIgnore?: string): FileTree {
-  const ignoreFiles: IgnoreFile[] = [];
-  const dec = new TextDecoder();
-  for (const [path, node] of files) {
-    if (node.kind !== "file") continue;
-    const slash = path.lastIndexOf("/");
-    if ((slash < 0 ? path : path.slice(slash + 1)) !== IGNORE.fileName) continue;
-    ignoreFiles.push({ dir: slash < 0 ? "" : path.slice(0, slash), content: dec.decode(node.data) });
-  }
-  ignoreFiles.sort((a, b) => compareDirs(a.dir, b.dir));
-  const filter = createSourceIgnore(ignoreFiles, specIgnore);
-  const out: FileTree = new Map();
-  for (const [path, node] of files) if (!filter.ignores(path, node.kind === "dir")) out.set(path, node);
-  return out;
-}
-
-/** Pre-order over directories: a parent before its children, siblings by bytewise name. */
-function compareDirs(a: string, b: string): number {
-  const x = a === "" ? [] : a.split("/");
-  const y = b === "" ? [] : b.split("/");
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-  }
-  return x.length - y.length;
+  return files;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pack } from "../../artifact/pack.ts";
-import { treeSource, type FileTree } from "../../artifact/file-tree.ts";
+import { FileTree } from "../../artifact/file-tree.ts";
 import { RivuletError } from "../../core/errors.ts";
 import { startRegistry, type TestRegistry } from "../../../test/support/oci-registry.ts";
 import { fetchOciArtifact } from "./fetch-oci-artifact.ts";
@@ -14,8 +14,8 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 async function tarball(files: Record<string, string>): Promise<Uint8Array> {
-  const tree: FileTree = new Map(Object.entries(files).map(([p, c]) => [p, { kind: "file", mode: 0o644, data: enc.encode(c) }]));
-  return (await pack(treeSource(tree))).bytes;
+  const tree = new FileTree(Object.entries(files).map(([p, c]) => [p, { kind: "file", mode: 0o644, data: enc.encode(c) }]));
+  return (await pack(tree)).bytes;
 }
 
 function fileText(files: FileTree | undefined, path: string): string | undefined {
