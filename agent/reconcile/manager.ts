@@ -2,24 +2,14 @@
  * Runs one Controller per served kind in the agent's namespace and wires them together: when a
  * source's artifact changes, the objects that use it are enqueued at once (not at their next interval).
  */
-import type { KubeClient } from "../kube/client.ts";
-import type { Logger } from "../core/logger.ts";
-import type { EventRecorder } from "../status/events.ts";
 import type { ControllerMetrics } from "./controller-metrics.ts";
-import { Controller, type FluxObject, type Reconciler } from "./controller.ts";
+import { Controller, type ControllerOptions, type FluxObject, type Reconciler } from "./controller.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { messageOf } from "../core/errors.ts";
 import { splitApiVersion } from "../core/ref.ts";
 
-export interface ManagerOptions {
-  client: KubeClient;
-  namespace: string;
-  log: Logger;
-  events: EventRecorder;
-  metrics?: ControllerMetrics;
-  labelSelector?: string;
-  concurrency?: number;
-}
+/** What the manager passes on to each of its controllers (it supplies their cache lookups itself). */
+export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency">;
 
 export class Manager {
   readonly controllers: Controller[];

@@ -1,6 +1,6 @@
 import "../runtime/sigstore-shim.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
+import { pushSmallArtifact, startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
 import { keylessFixture } from "../../test/support/sigstore-fixtures.ts";
 import { MEDIA } from "../source/oci/media-types.ts";
 import { RegistryClient } from "../source/oci/registry-client.ts";
@@ -10,18 +10,7 @@ const enc = new TextEncoder();
 let reg: TestRegistry;
 let n = 0;
 
-async function artifact() {
-  const client = new RegistryClient({ host: reg.host, repository: `keyless/app${++n}`, fetch, insecure: true });
-  const layer = await client.pushBlob(enc.encode(`layer ${n}`));
-  const cfg = await client.pushBlob(enc.encode("{}"));
-  const manifest = enc.encode(JSON.stringify({
-    schemaVersion: 2, mediaType: MEDIA.ociManifest,
-    config: { mediaType: MEDIA.fluxConfig, digest: cfg.digest, size: cfg.size },
-    layers: [{ mediaType: MEDIA.fluxContent, digest: layer.digest, size: layer.size }],
-  }));
-  const digest = await client.putManifest("v1", manifest, MEDIA.ociManifest);
-  return { client, digest, size: manifest.length };
-}
+const artifact = () => pushSmallArtifact(reg, `keyless/app${++n}`);
 
 /** Attaches a fixture's signature the way cosign does: a .sig tag (legacy) or a referrer (bundle). */
 async function attach(client: RegistryClient, digest: string, size: number, fx: Awaited<ReturnType<typeof keylessFixture>>, format: "legacy" | "bundle") {

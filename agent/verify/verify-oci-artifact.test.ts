@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
+import { pushSmallArtifact, startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
 import { MEDIA } from "../source/oci/media-types.ts";
 import { RegistryClient, type ImageManifest } from "../source/oci/registry-client.ts";
 import { simpleSigningPayload } from "./cosign-claims.ts";
@@ -26,18 +26,7 @@ let reg: TestRegistry;
 let n = 0;
 
 /** A fresh repository with one small manifest in it; returns its client and digest. */
-async function artifact(): Promise<{ client: RegistryClient; digest: string }> {
-  const client = new RegistryClient({ host: reg.host, repository: `signed/app${++n}`, fetch, insecure: true });
-  const layer = await client.pushBlob(enc.encode(`layer ${n}`));
-  const cfg = await client.pushBlob(enc.encode("{}"));
-  const manifest = enc.encode(JSON.stringify({
-    schemaVersion: 2, mediaType: MEDIA.ociManifest,
-    config: { mediaType: MEDIA.fluxConfig, digest: cfg.digest, size: cfg.size },
-    layers: [{ mediaType: MEDIA.fluxContent, digest: layer.digest, size: layer.size }],
-  }));
-  const digest = await client.putManifest("v1", manifest, MEDIA.ociManifest);
-  return { client, digest };
-}
+const artifact = () => pushSmallArtifact(reg, `signed/app${++n}`);
 
 beforeAll(async () => {
   reg = await startRegistry();

@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MEDIA } from "../../agent/source/oci/media-types.ts";
+import { RegistryClient } from "../../agent/source/oci/registry-client.ts";
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`, the host part of `oci://` URLs. */
@@ -119,4 +121,22 @@ ${authBlock}`,
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Pushes a small Flux artifact (one content layer, an empty config) to a fresh repository of `reg` and
+ * tags it v1: the subject signature tests sign and verify. Returns its client, digest and manifest size.
+ */
+export async function pushSmallArtifact(reg: TestRegistry, repository: string): Promise<{ client: RegistryClient; digest: string; size: number }> {
+  const enc = new TextEncoder();
+  const client = new RegistryClient({ host: reg.host, repository, fetch, insecure: true });
+  const layer = await client.pushBlob(enc.encode(`layer of ${repository}`));
+  const cfg = await client.pushBlob(enc.encode("{}"));
+  const manifest = enc.encode(JSON.stringify({
+    schemaVersion: 2, mediaType: MEDIA.ociManifest,
+    config: { mediaType: MEDIA.fluxConfig, digest: cfg.digest, size: cfg.size },
+    layers: [{ mediaType: MEDIA.fluxContent, digest: layer.digest, size: layer.size }],
+  }));
+  const digest = await client.putManifest("v1", manifest, MEDIA.ociManifest);
+  return { client, digest, size: manifest.length };
 }

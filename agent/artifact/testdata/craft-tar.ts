@@ -2,6 +2,7 @@
  * Test-only: builds raw tar streams header by header, including the malformed and hostile ones a real tar
  * tool refuses to write (traversal names, devices, wrong checksums). Portable (no node:*) so it passes the portable type-check.
  */
+import { concat } from "../../core/bytes.ts";
 export interface CraftEntry {
   name: string;
   /** Type flag character; default "0". */
@@ -45,14 +46,7 @@ export function craftTar(entries: CraftEntry[], trailer = true): Uint8Array {
     parts.push(craftHeader(e, data.length), data, new Uint8Array((512 - (data.length % 512)) % 512));
   }
   if (trailer) parts.push(new Uint8Array(1024));
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** A PAX extended header entry carrying the given records. */

@@ -10,6 +10,7 @@
  * Errors are `S3RequestError`s whose message reads `Cannot <action>: <what happened> (HTTP <status> <code>)`.
  */
 import { AwsClient } from "aws4fetch";
+import { concat } from "../../core/bytes.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { parseErrorBody, parseListPage, type ListedObject, type S3ErrorBody } from "./s3-xml.ts";
 
@@ -118,14 +119,7 @@ async function readCapped(res: Response, maxBytes: number, what: string): Promis
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concat(chunks);
 }
 
 export function createS3Client(options: S3ClientOptions): S3Client {

@@ -3,6 +3,7 @@
  * payload; "0000" flush, "0001" delimiter, "0002" response-end. A reader over a whole response body, and
  * the sideband demultiplexer for the packfile section (band 1 data, 2 progress, 3 fatal error).
  */
+import { concat } from "../../core/bytes.ts";
 
 export const DEFAULTS = {
   /** The protocol's maximum pkt-line length (65520 bytes including the 4-byte header). */
@@ -71,22 +72,14 @@ function hexLength(buf: Uint8Array, i: number): number {
  */
 export function demuxSideband(pkts: Iterator<Pkt>): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (let r = pkts.next(); !r.done; r = pkts.next()) {
     const p = r.value;
     if (p.type !== "data") break;
     const band = p.data[0];
     if (band === 1) {
       parts.push(p.data.subarray(1));
-      total += p.data.length - 1;
     } else if (band === 3) throw new Error(`Cannot fetch the packfile: the server reported "${pktText(p.data.subarray(1))}"`);
     else if (band !== 2) throw new Error(`Cannot fetch the packfile: unknown sideband ${band}`);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(parts);
 }
