@@ -6,6 +6,10 @@ import { UsageError } from "./command.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { createHttpClient } from "../kube/http-client.ts";
 import { connect } from "../runtime/kube-transport.ts";
+import { bucketKind } from "../api/bucket.ts";
+import { gitRepositoryKind } from "../api/git-repository.ts";
+import { kustomizationKind } from "../api/kustomization.ts";
+import { ociRepositoryKind } from "../api/oci-repository.ts";
 
 export const CLUSTER_OPTIONS = {
   namespace: { type: "string", short: "n" },
@@ -27,12 +31,20 @@ export interface KindInfo {
   kind: string;
 }
 
+const info = (k: KindInfo): KindInfo => ({ apiVersion: k.apiVersion, kind: k.kind });
+
+/** The words `flux` uses for the source kinds (`source git NAME`). */
 export const SOURCE_KINDS: Record<string, KindInfo> = {
-  git: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository" },
-  oci: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository" },
-  bucket: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket" },
+  git: info(gitRepositoryKind),
+  oci: info(ociRepositoryKind),
+  bucket: info(bucketKind),
 };
-export const KUSTOMIZATION: KindInfo = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization" };
+export const KUSTOMIZATION: KindInfo = info(kustomizationKind);
+
+/** A Kustomization's sourceRef kind (GitRepository, OCIRepository, Bucket) with its apiVersion. */
+export function sourceKind(kind: string): KindInfo {
+  return Object.values(SOURCE_KINDS).find((k) => k.kind === kind) ?? { apiVersion: gitRepositoryKind.apiVersion, kind };
+}
 
 /** `source git` -> GitRepository, `kustomization` / `ks` -> Kustomization. */
 export function kindFromWords(words: string[]): { info: KindInfo; rest: string[] } {

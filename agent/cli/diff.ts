@@ -30,6 +30,7 @@ import { artifactOf } from "../storage/artifact-of.ts";
 import { withOwnerLabels } from "../apply/apply-all.ts";
 import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
+import { sourceKind } from "./cluster-flags.ts";
 
 export interface DiffBuildResult {
   /** Unified diffs of the objects that would change, in build order. */
@@ -148,7 +149,7 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
       spec = { ...ks, spec: { ...ks.spec, path: "" } };
     } else {
       const ref = ks.spec.sourceRef;
-      const src = await client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind, namespace, name: ref.name });
+      const src = await client.get({ ...sourceKind(ref.kind), namespace, name: ref.name });
       const artifact = artifactOf(src);
       if (!artifact) throw new Error(`${ref.kind}/${namespace}/${ref.name} has no artifact yet: wait for the agent, or pass --path DIR`);
       const res = await fetch(artifact.url).catch((err) => {

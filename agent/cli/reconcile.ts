@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, sourceKind } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
 import { requestAndWait, revisionOf, specOf } from "./object-status.ts";
@@ -32,7 +32,7 @@ ${CLUSTER_HELP}`,
       const ks = await client.get({ ...info, namespace, name });
       const ref = specOf(ks ?? ({} as KubeObject)).sourceRef as { kind: string; name: string } | undefined;
       if (!ref) throw new Error(`Kustomization/${namespace}/${name} not found`);
-      const src = await requestAndWait(client, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: ref.kind }, namespace, ref.name, timeoutMs, io);
+      const src = await requestAndWait(client, sourceKind(ref.kind), namespace, ref.name, timeoutMs, io);
       io.err(`✔ fetched revision ${revisionOf(src)}`);
     }
     const done = await requestAndWait(client, info, namespace, name, timeoutMs, io);
