@@ -1,0 +1,153 @@
+// Cases restate Helm's documented --set syntax and the behaviours pkg/strvals/parser_test.go pins.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { mergeMaps, mergeValueOptions, parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue } from "./strvals.ts";
+import type { Values } from "./chart.ts";
+
+describe("--set", () => {
+  const cases: Array<[string, Values]> = [
+    ["name=value", { name: "value" }],
+    ["a=1,b=2", { a: 1, b: 2 }],
+    ["a.b.c=x", { a: { b: { c: "x" } } }],
+    ["a.b=1,a.c=2", { a: { b: 1, c: 2 } }],
+    ["a\\.b=x", { "a.b": "x" }],
+    ["a=x\\,y", { a: "x,y" }],
+    ["a=x\\\\y", { a: "x\\y" }],
+    ["a=", { a: "" }],
+    ["a=,b=1", { a: "", b: 1 }],
+    ["a={x,y,z}", { a: ["x", "y", "z"] }],
+    ["a={1,true,null},b=2", { a: [1, true, null], b: 2 }],
+    ["a={}", { a: [""] }],
+    ["a[0]=x", { a: ["x"] }],
+    ["a[2]=x", { a: [null, null, "x"] }],
+    ["a[0].b=1,a[0].c=2", { a: [{ b: 1, c: 2 }] }],
+    ["a[1].b=1,a[0].c=2", { a: [{ c: 2 }, { b: 1 }] }],
+    ["a[0][1]=x", { a: [[null, "x"]] }],
+    ["a[0]={x,y}", { a: [["x", "y"]] }],
+    ["a.b[1]=x,a.b[0]=y", { a: { b: ["y", "x"] } }],
+    ["t=TRUE,f=False,n=NULL", { t: true, f: false, n: null }],
+    ["z=0,zz=00,lead=0123,neg=-5,pos=+7", { z: 0, zz: "00", lead: "0123", neg: -5, pos: 7 }],
+    ["f=1.5,e=1e3,h=0x10", { f: "1.5", e: "1e3", h: "0x10" }],
+    ["big=123456789012345678", { big: "123456789012345678" }],
+    ["a=b=c", { a: "b=c" }],
+    ["a= spaced ", { a: " spaced " }],
+    ["a[1", {}],
+  ];
+  for (const [input, want] of cases) test(`${input}`, () => expect(parseSet(input)).toEqual(want));
+
+  test("merges into existing values, replacing scalars and extending lists", () => {
+    const dest: Values = { a: { keep: 1, over: 1 }, l: ["x", "y"] };
+    parseSet("a.over=2,l[1]=z", dest);
+    expect(dest).toEqual({ a: { keep: 1, over: 2 }, l: ["x", "z"] });
+  });
+
+  const errors: Array<[string, string, Values?]> = [
+    ["a", 'key "a" has no value'],
+    ["a.b", 'key "b" has no value'],
+    ["a,b=1", 'key "a" has no value (cannot end with ,)'],
+    ["a.=1", 'key map "a" has no value'],
+    ["a[x]=1", 'error parsing index: strconv.Atoi: parsing "x": invalid syntax'],
+    ["a[-1]=1", "negative -1 index not allowed"],
+    ["a[65537]=1", "index of 65537 is greater than maximum supported index of 65536"],
+    ["a[0]x=1", 'unexpected data at end of array index: "x"'],
+    ["a={x,y", "list must terminate with '}'"],
+    ["a={x}y", 'key "y" has no value'],
+    [`${"a.".repeat(31)}b=1`, "value name nested level is greater than maximum supported nested level of 30"],
+    ["a.b=1", "unable to parse key: interface conversion: interface {} is string, not map[string]interface {}", { a: "s" }],
+    ["a[0]=1", "unable to parse key: interface conversion: interface {} is map[string]interface {}, not []interface {}", { a: {} }],
+  ];
+  for (const [input, message, dest] of errors) {
+    test(`${input.slice(0, 30)} fails: ${message}`, () => expect(() => parseSet(input, dest ?? {})).toThrow(message));
+  }
+});
+
+describe("--set-string, --set-file, --set-literal", () => {
+  test("--set-string keeps every value a string", () => {
+    expect(parseSetString("a=true,b=1,c=null,d={1,2}")).toEqual({ a: "true", b: "1", c: "null", d: ["1", "2"] });
+  });
+
+  test("--set-file reads each value as a path", () => {
+    const files: Record<string, string> = { "a.txt": "line1\nline2\n", "b.txt": "x" };
+    expect(parseSetFile("a=a.txt,b.c=b.txt", (p) => files[p]!)).toEqual({ a: "line1\nline2\n", b: { c: "x" } });
+    expect(() => parseSetFile("a=missing", () => { throw new Error("open missing: no such file or directory"); })).toThrow("open missing: no such file or directory");
+  });
+
+  test("--set-literal takes everything after the first = as it is", () => {
+    expect(parseSetLiteral("a.b=x,y=z\\n{1}")).toEqual({ a: { b: "x,y=z\\n{1}" } });
+    expect(parseSetLiteral("l[1].k=v,w")).toEqual({ l: [null, { k: "v,w" }] });
+    expect(parseSetLiteral("a\\b=1")).toEqual({ "a\\b": "1" });
+  });
+});
+
+describe("strvals properties", () => {
+  const escapeValue = (s: string) => s.replace(/[\\,{]/g, (c) => `\\${c}`);
+  const escapeKey = (s: string) => s.replace(/[\\=[,.]/g, (c) => `\\${c}`);
+
+  test("--set-string gives back any escaped value", () => {
+    fc.assert(fc.property(fc.string(), (v) => expect(parseSetString(`k=${escapeValue(v)}`)).toEqual({ k: v })));
+  });
+
+  test("any escaped key names one top-level value", () => {
+    fc.assert(fc.property(fc.string({ minLength: 1 }), (k) => expect(parseSetString(`${escapeKey(k)}=v`)).toEqual({ [k]: "v" })));
+  });
+
+  test("--set-literal gives back any value untouched", () => {
+    fc.assert(fc.property(fc.string(), (v) => expect(parseSetLiteral(`a.b=${v}`)).toEqual({ a: { b: v } })));
+  });
+
+  test("integers round-trip through --set as numbers", () => {
+    fc.assert(fc.property(fc.maxSafeInteger(), (n) => expect(parseSet(`n=${n}`)).toEqual({ n: n === 0 ? 0 : n })));
+  });
+
+  test("a dotted path of plain names nests one map per name", () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 8 }), (path) => {
+        let want: unknown = "v";
+        for (const p of [...path].reverse()) want = { [p]: want };
+        expect(parseSet(`${path.join(".")}=v`)).toEqual(want as Values);
+      }),
+    );
+  });
+
+  test("typing is idempotent on its own string output", () => {
+    fc.assert(fc.property(fc.string(), (s) => {
+      const t = typedValue(s);
+      if (typeof t !== "string") expect(typedValue(String(t))).toEqual(t);
+    }));
+  });
+});
+
+describe("merging -f files and --set flags", () => {
+  test("files merge maps in order, lists and nulls replace, then --set flags apply", () => {
+    const v = mergeValueOptions(
+      {
+        valueFiles: [
+          { name: "a.yaml", text: "m: {a: 1, b: 1}\nl: [1, 2]\nx: 1\n" },
+          { name: "b.yaml", text: "m: {b: 2}\nl: [3]\nx: null\n" },
+        ],
+        values: ["m.c=3", "s=1"],
+        stringValues: ["s=1"],
+        fileValues: ["f=cert.pem"],
+        literalValues: ["lit=a,b"],
+      },
+      (p) => `<${p}>`,
+    );
+    expect(v).toEqual({ m: { a: 1, b: 2, c: 3 }, l: [3], x: null, s: "1", f: "<cert.pem>", lit: "a,b" });
+  });
+
+  test.each([
+    [{ values: ["a"] }, 'failed parsing --set data: key "a" has no value'],
+    [{ stringValues: ["a[x]=1"] }, 'failed parsing --set-string data: error parsing index: strconv.Atoi: parsing "x": invalid syntax'],
+    [{ fileValues: ["a=b"] }, "failed parsing --set-file data: open b: no file reader given"],
+    [{ valueFiles: [{ name: "v.yaml", text: "- a\n" }] }, "failed to parse v.yaml: the file is not a YAML map"],
+  ])("%j fails with Helm's prefix", (options, message) => {
+    expect(() => mergeValueOptions(options)).toThrow(message);
+  });
+
+  test("mergeMaps leaves its inputs alone", () => {
+    const a = { m: { x: 1 } };
+    mergeMaps(a, { m: { y: 2 } });
+    expect(a).toEqual({ m: { x: 1 } });
+  });
+});
