@@ -106,6 +106,11 @@ describe("loadChart from a directory", () => {
     expect(names(c).files).toEqual(["requirements.yaml"]);
   });
 
+  test("reads Chart.yaml and values.yaml with Helm's YAML 1.1 rules", async () => {
+    const c = await loadChart(textFileTree({ "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: 1.16\n", "values.yaml": "enabled: yes\nmode: 0644\n" }));
+    expect([c.metadata.appVersion, c.values]).toEqual(["1.16", { enabled: true, mode: 420 }]);
+  });
+
   test("keeps a library chart's type", async () => {
     const c = await loadChart(textFileTree({ "Chart.yaml": "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n" }));
     expect(c.metadata.type).toBe("library");

@@ -12,8 +12,8 @@
 import ignore from "ignore";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { unpack } from "../artifact/unpack.ts";
-import { parseDocuments } from "../yaml/parse.ts";
 import type { Chart, ChartDependency, ChartFile, ChartMetadata, Values } from "./chart.ts";
+import { chartYamlStrings, parseHelmYaml, type StringField } from "./values-yaml.ts";
 
 export const DEFAULTS = {
   /** Largest single file, as Helm's MaxDecompressedFileSize (5 MiB). */
@@ -120,11 +120,12 @@ async function archiveFiles(tgz: Uint8Array, label: string, budget: Budget): Pro
   return out;
 }
 
-function parseYamlFile(label: string, f: ChartFile): unknown {
+/** Chart files are read with Helm's YAML rules (values-yaml.ts), not the manifest parser's. */
+function parseYamlFile(label: string, f: ChartFile, strings?: StringField): unknown {
   try {
-    return parseDocuments(dec.decode(f.data), f.name)[0];
+    return parseHelmYaml(dec.decode(f.data), f.name, strings);
   } catch (err) {
-    throw new Error(`${PREFIX} ${label}: ${f.name}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${PREFIX} ${label}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -140,7 +141,7 @@ async function loadFiles(files: ChartFile[], label: string, budget: Budget, dept
   if (depth > DEFAULTS.maxDepth) throw new Error(`${PREFIX} ${label}: subcharts nest deeper than ${DEFAULTS.maxDepth} levels`);
   const chartYaml = files.find((f) => f.name === "Chart.yaml");
   if (!chartYaml) throw new Error(`${PREFIX} ${label}: Chart.yaml file is missing`);
-  const metadata = asTable(label, chartYaml, parseYamlFile(label, chartYaml)) as unknown as ChartMetadata;
+  const metadata = asTable(label, chartYaml, parseYamlFile(label, chartYaml, chartYamlStrings)) as unknown as ChartMetadata;
   // Helm 2's charts had no apiVersion; Helm reads them as v1.
   if (!metadata.apiVersion) metadata.apiVersion = "v1";
   const name = typeof metadata.name === "string" && metadata.name ? metadata.name : label;
@@ -153,7 +154,7 @@ async function loadFiles(files: ChartFile[], label: string, budget: Budget, dept
       chart.lock = asTable(name, f, parseYamlFile(name, f));
       if (f.name === "requirements.lock" && metadata.apiVersion === "v1") chart.files.push(f);
     } else if (f.name === "requirements.yaml") {
-      const req = asTable(name, f, parseYamlFile(name, f));
+      const req = asTable(name, f, parseYamlFile(name, f, chartYamlStrings));
       if (req.dependencies !== undefined) metadata.dependencies = req.dependencies as ChartDependency[];
       if (metadata.apiVersion === "v1") chart.files.push(f);
     } else if (f.name === "values.yaml") {
@@ -198,7 +199,6 @@ function validateMetadata(label: string, md: ChartMetadata): void {
   if (!md.name) fail("chart.metadata.name is required");
   if (typeof md.name !== "string" || md.name.includes("/") || md.name === "." || md.name === "..") fail(`chart.metadata.name ${JSON.stringify(md.name)} is invalid`);
   if (md.version === undefined || md.version === null || md.version === "") fail("chart.metadata.version is required");
-  if (typeof md.version === "number") md.version = String(md.version);
   if (!SEMVER.test(md.version)) fail(`chart.metadata.version ${JSON.stringify(md.version)} is invalid`);
   if (md.type !== undefined && md.type !== "" && md.type !== "application" && md.type !== "library") fail("chart.metadata.type must be application or library");
   for (const d of md.dependencies ?? []) {

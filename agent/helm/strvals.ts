@@ -8,8 +8,8 @@
  * Errors carry Helm's own texts. One difference: integers beyond 2^53 stay strings, because a JS number
  * would change their digits.
  */
-import { parseDocuments } from "../yaml/parse.ts";
 import type { Values } from "./chart.ts";
+import { parseHelmYaml } from "./values-yaml.ts";
 
 export const DEFAULTS = {
   /** Largest list index accepted, as Helm's MaxIndex. */
@@ -365,7 +365,7 @@ export function mergeValueOptions(options: ValueOptions, readFile: (path: string
   for (const f of options.valueFiles ?? []) {
     let doc: unknown;
     try {
-      doc = parseDocuments(f.text, f.name)[0];
+      doc = parseHelmYaml(f.text, f.name);
     } catch (err) {
       throw new Error(`failed to parse ${f.name}: ${(err as Error).message}`, { cause: err });
     }
