@@ -111,6 +111,11 @@ describe("loadChart from a directory", () => {
     expect([c.metadata.appVersion, c.values]).toEqual(["1.16", { enabled: true, mode: 420 }]);
   });
 
+  test("merges the documents of a values.yaml in order, as Helm 4 does", async () => {
+    const c = await loadChart(textFileTree({ "Chart.yaml": CHART, "values.yaml": "a: {p: 1, q: 1}\nl: [1]\n---\na: {q: 2}\nl: [2]\n---\n" }));
+    expect(c.values).toEqual({ a: { p: 1, q: 2 }, l: [2] });
+  });
+
   test("keeps a library chart's type", async () => {
     const c = await loadChart(textFileTree({ "Chart.yaml": "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n" }));
     expect(c.metadata.type).toBe("library");
@@ -123,7 +128,12 @@ describe("loadChart from a directory", () => {
     ["a bad version", { "Chart.yaml": "apiVersion: v2\nname: web\nversion: one\n" }, 'Cannot load chart web: Chart.yaml: validation: chart.metadata.version "one" is invalid'],
     ["a bad type", { "Chart.yaml": `${CHART}type: plugin\n` }, "Cannot load chart web: Chart.yaml: validation: chart.metadata.type must be application or library"],
     ["a bad alias", { "Chart.yaml": `${CHART}dependencies:\n- name: db\n  alias: a.b\n` }, 'Cannot load chart web: Chart.yaml: validation: dependency "db" has disallowed characters in the alias'],
-    ["values that are not a map", { "Chart.yaml": CHART, "values.yaml": "- a\n" }, "Cannot load chart web: values.yaml is not a YAML map"],
+    ["a name that is a dot", { "Chart.yaml": "apiVersion: v2\nname: ..\nversion: 1.0.0\n" }, 'Cannot load chart ..: Chart.yaml: validation: chart.metadata.name ".." is not allowed'],
+    ["a name with a slash", { "Chart.yaml": "apiVersion: v2\nname: a/b\nversion: 1.0.0\n" }, 'Cannot load chart a/b: Chart.yaml: validation: chart.metadata.name "a/b" is invalid'],
+    ["an unknown apiVersion", { "Chart.yaml": "apiVersion: v9\nname: web\nversion: 1.0.0\n" }, 'Cannot load chart web: Chart.yaml: validation: chart.metadata.apiVersion "v9" is not supported'],
+    ["two dependencies under one name", { "Chart.yaml": `${CHART}dependencies:\n- name: db\n- name: cache\n  alias: db\n` }, 'Cannot load chart web: Chart.yaml: validation: more than one dependency with name or alias "db"'],
+    ["a null dependency", { "Chart.yaml": `${CHART}dependencies:\n- ~\n` }, "Cannot load chart web: Chart.yaml: validation: dependencies must not contain empty or null nodes"],
+    ["values that are not a map", { "Chart.yaml": CHART, "values.yaml": "- a\n" }, "Cannot load chart web: Cannot parse values.yaml: document 1 is not a map"],
   ];
   for (const [what, files, message] of refusals) {
     test(`refuses a chart with ${what}`, async () => {

@@ -13,7 +13,7 @@ import ignore from "ignore";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { unpack } from "../artifact/unpack.ts";
 import type { Chart, ChartDependency, ChartFile, ChartMetadata, Values } from "./chart.ts";
-import { chartYamlStrings, parseHelmYaml, type StringField } from "./values-yaml.ts";
+import { chartYamlStrings, loadValues, parseHelmYaml, type StringField } from "./values-yaml.ts";
 
 export const DEFAULTS = {
   /** Largest single file, as Helm's MaxDecompressedFileSize (5 MiB). */
@@ -158,7 +158,11 @@ async function loadFiles(files: ChartFile[], label: string, budget: Budget, dept
       if (req.dependencies !== undefined) metadata.dependencies = req.dependencies as ChartDependency[];
       if (metadata.apiVersion === "v1") chart.files.push(f);
     } else if (f.name === "values.yaml") {
-      chart.values = asTable(name, f, parseYamlFile(name, f));
+      try {
+        chart.values = loadValues(dec.decode(f.data), f.name);
+      } catch (err) {
+        throw new Error(`${PREFIX} ${name}: ${(err as Error).message}`, { cause: err });
+      }
     } else if (f.name === "values.schema.json") {
       chart.schema = f.data;
     } else if (f.name.startsWith("templates/")) {
@@ -190,22 +194,36 @@ async function loadFiles(files: ChartFile[], label: string, budget: Budget, dept
   return chart;
 }
 
-/** Chart.yaml checks with Helm's own wording after the chart's name. */
+/** Chart.yaml checks as Helm 4.2's Metadata.Validate, with its wording after the chart's name. */
 function validateMetadata(label: string, md: ChartMetadata): void {
   const fail = (what: string): never => {
     throw new Error(`${PREFIX} ${label}: Chart.yaml: validation: ${what}`);
   };
-  if (!["v1", "v2", "v3"].includes(md.apiVersion)) fail(`chart.metadata.apiVersion ${JSON.stringify(md.apiVersion)} is not supported`);
+  for (const key of ["name", "description", "home", "icon", "condition", "tags", "appVersion", "kubeVersion"]) {
+    if (typeof md[key] === "string") md[key] = sanitize(md[key] as string);
+  }
+  if (md.apiVersion !== "v1" && md.apiVersion !== "v2") fail(`chart.metadata.apiVersion ${JSON.stringify(md.apiVersion)} is not supported`);
   if (!md.name) fail("chart.metadata.name is required");
-  if (typeof md.name !== "string" || md.name.includes("/") || md.name === "." || md.name === "..") fail(`chart.metadata.name ${JSON.stringify(md.name)} is invalid`);
+  if (md.name === "." || md.name === "..") fail(`chart.metadata.name ${JSON.stringify(md.name)} is not allowed`);
+  if (typeof md.name !== "string" || md.name.includes("/")) fail(`chart.metadata.name ${JSON.stringify(md.name)} is invalid`);
   if (md.version === undefined || md.version === null || md.version === "") fail("chart.metadata.version is required");
-  if (!SEMVER.test(md.version)) fail(`chart.metadata.version ${JSON.stringify(md.version)} is invalid`);
+  if (typeof md.version !== "string" || !SEMVER.test(md.version)) fail(`chart.metadata.version ${JSON.stringify(md.version)} is invalid`);
   if (md.type !== undefined && md.type !== "" && md.type !== "application" && md.type !== "library") fail("chart.metadata.type must be application or library");
+  if (Array.isArray(md.maintainers) && md.maintainers.some((m) => m === null)) fail("maintainers must not contain empty or null nodes");
+  const seen = new Set<string>();
   for (const d of md.dependencies ?? []) {
-    if (!d || typeof d.name !== "string" || d.name === "") fail("dependencies must have a name");
-    if (d.alias !== undefined && !/^[a-zA-Z0-9_-]+$/.test(d.alias)) fail(`dependency ${JSON.stringify(d.name)} has disallowed characters in the alias`);
+    if (!d) return fail("dependencies must not contain empty or null nodes");
+    if (d.alias !== undefined && d.alias !== "" && !/^[a-zA-Z0-9_-]+$/.test(d.alias)) fail(`dependency ${JSON.stringify(d.name ?? "")} has disallowed characters in the alias`);
+    const key = d.alias || d.name;
+    if (seen.has(key)) fail(`more than one dependency with name or alias ${JSON.stringify(key)}`);
+    seen.add(key);
   }
 }
 
+/** Helm's sanitizeString: whitespace becomes a space, other unprintable characters go. */
+function sanitize(s: string): string {
+  return s.replace(/\s/g, " ").replace(/[\p{C}]/gu, "");
+}
+
 // Masterminds' loose SemVer (what Helm's metadata check accepts): optional v, one to three numbers.
-const SEMVER = /^v?(0|[1-9]\d*)(\.(0|[1-9]\d*))?(\.(0|[1-9]\d*))?(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER = /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;

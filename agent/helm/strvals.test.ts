@@ -1,8 +1,9 @@
 // Cases restate Helm's documented --set syntax and the behaviours pkg/strvals/parser_test.go pins.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { mergeMaps, mergeValueOptions, parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue } from "./strvals.ts";
+import { mergeValueOptions, parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue } from "./strvals.ts";
 import type { Values } from "./chart.ts";
+import { mergeMaps } from "./values-yaml.ts";
 
 describe("--set", () => {
   const cases: Array<[string, Values]> = [
@@ -140,7 +141,7 @@ describe("merging -f files and --set flags", () => {
     [{ values: ["a"] }, 'failed parsing --set data: key "a" has no value'],
     [{ stringValues: ["a[x]=1"] }, 'failed parsing --set-string data: error parsing index: strconv.Atoi: parsing "x": invalid syntax'],
     [{ fileValues: ["a=b"] }, "failed parsing --set-file data: open b: no file reader given"],
-    [{ valueFiles: [{ name: "v.yaml", text: "- a\n" }] }, "failed to parse v.yaml: the file is not a YAML map"],
+    [{ valueFiles: [{ name: "v.yaml", text: "- a\n" }] }, "failed to parse v.yaml: Cannot parse v.yaml: document 1 is not a map"],
   ])("%j fails with Helm's prefix", (options, message) => {
     expect(() => mergeValueOptions(options)).toThrow(message);
   });

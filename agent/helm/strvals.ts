@@ -9,7 +9,7 @@
  * would change their digits.
  */
 import type { Values } from "./chart.ts";
-import { parseHelmYaml } from "./values-yaml.ts";
+import { loadValues, mergeMaps } from "./values-yaml.ts";
 
 export const DEFAULTS = {
   /** Largest list index accepted, as Helm's MaxIndex. */
@@ -344,33 +344,17 @@ export interface ValueOptions {
   literalValues?: string[];
 }
 
-/** Helm's mergeMaps for `-f` files: maps merge, anything else (lists, nulls) replaces. */
-export function mergeMaps(a: Values, b: Values): Values {
-  const out: Values = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    if (isMap(v) && isMap(cur)) out[k] = mergeMaps(cur, v);
-    else out[k] = v;
-  }
-  return out;
-}
-
-function isMap(v: unknown): v is Values {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Builds the user-supplied values as `helm template` does: -f files, then --set, --set-string, --set-file, --set-literal. */
 export function mergeValueOptions(options: ValueOptions, readFile: (path: string) => string = noFiles): Values {
   let base: Values = {};
   for (const f of options.valueFiles ?? []) {
-    let doc: unknown;
+    let doc: Values;
     try {
-      doc = parseHelmYaml(f.text, f.name);
+      doc = loadValues(f.text, f.name);
     } catch (err) {
       throw new Error(`failed to parse ${f.name}: ${(err as Error).message}`, { cause: err });
     }
-    if (doc !== undefined && !isMap(doc)) throw new Error(`failed to parse ${f.name}: the file is not a YAML map`);
-    base = mergeMaps(base, (doc as Values | undefined) ?? {});
+    base = mergeMaps(base, doc);
   }
   const steps: Array<[string[] | undefined, string, (s: string) => void]> = [
     [options.values, "--set", (s) => parseSet(s, base)],

@@ -2,8 +2,7 @@
  * YAML read as Helm reads values.yaml, `-f` files and Chart.yaml: sigs.k8s.io/yaml, which decodes with
  * go-yaml v2 (YAML 1.1) and converts to JSON. That differs from the agent's manifest parser (agent/yaml,
  * go-yaml v3 rules, as kubectl kustomize): `yes`/`no`/`on`/`off`/`y`/`n` are bools, `0755` is octal 493,
- * `0x1F` and `0b101` are ints, `1_000` is 1000, timestamps stay strings, only the first document counts,
- * and map keys become strings (`1: a` is key "1"). Quoted and block scalars are always strings; `!!str`
+ * `0x1F` and `0b101` are ints, `1_000` is 1000, timestamps stay strings, map keys become strings (`1: a` is key "1"), and a values file's documents merge while Chart.yaml's first one counts. Quoted and block scalars are always strings; `!!str`
  * forces a string. Merge keys (`<<`) merge in order as go-yaml v2 does. Struct fields that Go declares as
  * strings (Chart.yaml's version, appVersion, ...) turn numbers into strings the way sigs.k8s.io/yaml does.
  * Limits: alias expansion is capped (DEFAULTS) against billion-laughs documents.
@@ -181,14 +180,51 @@ function isIntKey(node: Node | null): boolean {
   return isScalar(node) && resolvePlain(String(node.value)).kind === "int";
 }
 
-/** The first document of `text` as Helm's sigs.k8s.io/yaml reads it; undefined when it is empty. */
-export function parseHelmYaml(text: string, file: string, stringField: StringField = () => false): unknown {
+function documents(text: string, file: string): Document[] {
   const docs = parseAllDocuments(text, { schema: "failsafe", version: "1.1", merge: false, uniqueKeys: false, prettyErrors: false });
-  const first = Array.isArray(docs) ? docs[0] : undefined;
+  const list = Array.isArray(docs) ? docs : [];
+  for (const d of list) {
+    const err = d.errors[0];
+    if (err) throw new Error(`Cannot parse ${file}: ${err.message}`);
+  }
+  return list;
+}
+
+/** The first document of `text` as Helm's sigs.k8s.io/yaml reads it (Chart.yaml); undefined when it is empty. */
+export function parseHelmYaml(text: string, file: string, stringField: StringField = () => false): unknown {
+  const first = documents(text, file)[0];
   if (!first) return undefined;
-  const err = first.errors[0];
-  if (err) throw new Error(`Cannot parse ${file}: ${err.message}`);
   return new Walker(first, file, stringField).value(first.contents, [], false) ?? undefined;
+}
+
+/**
+ * A values file (values.yaml, `-f`) as Helm's LoadValues reads it: every document must be a map (an empty
+ * one counts as {}), and the documents merge in order with mergeMaps.
+ */
+export function loadValues(text: string, file: string): Values {
+  let out: Values = {};
+  documents(text, file).forEach((doc, i) => {
+    const v = new Walker(doc, file, () => false).value(doc.contents, [], false);
+    if (v === null || v === undefined) return;
+    if (typeof v !== "object" || Array.isArray(v)) throw new Error(`Cannot parse ${file}: document ${i + 1} is not a map`);
+    out = mergeMaps(out, v as Values);
+  });
+  return out;
+}
+
+/** Helm's MergeMaps for values files: maps merge, anything else (lists, nulls) replaces; inputs unchanged. */
+export function mergeMaps(a: Values, b: Values): Values {
+  const out: Values = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    if (isPlainMap(v) && isPlainMap(cur)) out[k] = mergeMaps(cur, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isPlainMap(v: unknown): v is Values {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const METADATA_STRINGS = new Set(["name", "home", "version", "description", "icon", "apiVersion", "condition", "tags", "appVersion", "kubeVersion", "type"]);
