@@ -2,6 +2,7 @@
 // dependencies_test.go pin, in our own charts and words.
 import { describe, expect, test } from "bun:test";
 import type { Chart, ChartDependency, Values } from "./chart.ts";
+import { loadValues } from "./values-yaml.ts";
 import { chartValues, coalesceTables, coalesceValues, isCompatibleRange, processDependencies, valueAt } from "./values.ts";
 
 function chart(name: string, values: Values, subs: Chart[] = [], deps?: ChartDependency[]): Chart {
@@ -201,4 +202,118 @@ describe("helpers", () => {
   ] as Array<[string, string, boolean]>)("constraint %s against %s is %p", (c, v, want) => {
     expect(isCompatibleRange(c, v)).toBe(want);
   });
+});
+
+// The shape of Helm's TestCoalesceValues (a chart, a subchart with a sub-subchart, a second subchart, and
+// user values that null some defaults and set globals at two levels), with our own names and values.
+describe("coalescing through three levels, as Helm's own coalesce test checks it", () => {
+  const user = loadValues(
+    `
+top: user
+bottom: null
+right: Null
+left: NULL
+front: ~
+back: ""
+nested:
+  flag: null
+global:
+  name: g-user
+  subject: s-user
+  nested:
+    flag: true
+mid:
+  flag: null
+  global:
+    name: g-mid-user
+    helper: h-mid-user
+    nested:
+      flag: false
+      sail: true
+      foo2: null
+  leaf:
+    scope: leaf-user
+    flag: null
+    nested:
+      foo: true
+      flag: null
+    object: null
+`,
+    "user.yaml",
+  );
+  const leaf = chart("leaf", {
+    global: { nested: { foo: "bar", foo2: "bar2" }, nested2: { l2: "leaf" } },
+    scope: "leaf",
+    name: "leaf",
+    flag: true,
+    nested: { foo: false, flag: true },
+    object: { foo: "bar" },
+  });
+  const mid = chart("mid", { name: "mid", scope: "mid", global: { nested2: { l1: "mid" } }, flag: false, leaf: { flag: false, nested: { flag: false } } }, [leaf]);
+  const side = chart("side", { scope: "side", global: { nested2: { l1: "side" } } });
+  const top = chart(
+    "top",
+    {
+      back: "exists", bottom: "exists", front: "exists", left: "exists", right: "exists",
+      name: "top", nested: { flag: true }, override: "bad", scope: "top", top: "nope",
+      global: { nested2: { l0: "top" } },
+      mid: { flag: "maybe", leaf: { flag: "maybe", nested: { flag: "maybe" } } },
+    },
+    [mid, side],
+  );
+  const before = JSON.stringify(user);
+  const v = coalesceValues(top, user);
+  const at = (path: string): unknown => path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Values)[k] : undefined), v);
+
+  const expectations: Array<[string, unknown]> = [
+    ["top", "user"],
+    ["back", ""],
+    ["name", "top"],
+    ["global.name", "g-user"],
+    ["global.subject", "s-user"],
+    ["global.helper", undefined],
+    ["mid.name", "mid"],
+    ["mid.leaf.name", "leaf"],
+    ["mid.leaf.scope", "leaf-user"],
+    ["mid.leaf.nested.foo", true],
+    ["mid.leaf.global.name", "g-user"],
+    ["mid.leaf.global.nested.foo", "bar"],
+    ["mid.leaf.global.nested.foo2", undefined],
+    ["mid.leaf.global.subject", "s-user"],
+    ["mid.leaf.global.helper", "h-mid-user"],
+    ["mid.global.name", "g-user"],
+    ["mid.global.nested.foo", undefined],
+    ["mid.global.subject", "s-user"],
+    ["side.global.name", "g-user"],
+    ["side.global.helper", undefined],
+    ["global.nested.flag", true],
+    ["mid.global.nested.flag", true],
+    ["side.global.nested.flag", true],
+    ["mid.global.nested.sail", true],
+    ["side.global.nested.sail", undefined],
+    ["global.nested2.l0", "top"],
+    ["global.nested2.l1", undefined],
+    ["global.nested2.l2", undefined],
+    ["mid.global.nested2.l0", "top"],
+    ["mid.global.nested2.l1", "mid"],
+    ["mid.global.nested2.l2", undefined],
+    ["mid.leaf.global.nested2.l0", "top"],
+    ["mid.leaf.global.nested2.l1", "mid"],
+    ["mid.leaf.global.nested2.l2", "leaf"],
+    ["side.global.nested2.l0", "top"],
+    ["side.global.nested2.l1", "side"],
+    ["side.global.nested2.l2", undefined],
+  ];
+  for (const [path, want] of expectations) test(`${path} is ${JSON.stringify(want) ?? "absent"}`, () => expect(at(path)).toEqual(want));
+
+  test("nulls given by the user remove the defaults at every level", () => {
+    for (const key of ["bottom", "right", "left", "front"]) expect(key in v).toBe(false);
+    expect("flag" in (at("nested") as Values)).toBe(false);
+    expect("flag" in (at("mid") as Values)).toBe(false);
+    expect("flag" in (at("mid.leaf") as Values)).toBe(false);
+    expect("flag" in (at("mid.leaf.nested") as Values)).toBe(false);
+    expect("object" in (at("mid.leaf") as Values)).toBe(false);
+  });
+
+  test("the user's values are not changed", () => expect(JSON.stringify(user)).toBe(before));
 });
