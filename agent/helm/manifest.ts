@@ -7,8 +7,8 @@
  * dropped here as Helm drops them; NOTES.txt must be taken out by the caller, as Helm's renderer does.
  */
 import { compareBytes } from "../core/tree-reader.ts";
-import { parseDocuments } from "../yaml/parse.ts";
 import type { HookDeletePolicy, HookEvent, StoredHook } from "./release-codec.ts";
+import { parseHelmYaml, type StringField } from "./values-yaml.ts";
 
 /** Kinds in the order Helm installs them; any other kind comes after these, alphabetically. */
 export const INSTALL_ORDER: readonly string[] = [
@@ -114,12 +114,16 @@ interface Head {
   annotations: Record<string, unknown> | undefined;
 }
 
+/** Helm reads a document's head into string fields, so `helm.sh/hook-weight: 5` unquoted is "5". */
+const HEAD_STRINGS: StringField = (p) =>
+  (p.length === 1 && p[0] === "kind") || (p[0] === "metadata" && ((p.length === 2 && p[1] === "name") || (p.length === 3 && p[1] === "annotations")));
+
 function readHead(doc: string, path: string): Head {
   let value: unknown;
   try {
-    value = parseDocuments(doc, path)[0];
+    value = parseHelmYaml(doc, path, HEAD_STRINGS);
   } catch (err) {
-    throw new Error(`YAML parse error on ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`YAML parse error on ${path}: ${(err as Error).message.replace(/^Cannot parse [^:]*: /, "")}`, { cause: err });
   }
   const obj = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
   const meta = (typeof obj.metadata === "object" && obj.metadata !== null ? obj.metadata : {}) as Record<string, unknown>;
@@ -162,7 +166,7 @@ export function sortManifests(rendered: ReadonlyMap<string, string> | Record<str
     for (const content of splitManifests(text)) {
       const head = readHead(content, path);
       const hookEvents = head.annotations && annotationList(head.annotations, HOOK_ANNOTATION);
-      if (!head.annotations || !hookEvents) {
+      if (!head.annotations || Object.keys(head.annotations).length === 0 || !hookEvents) {
         manifests.push({ path, kind: head.kind, name: head.name, content });
         continue;
       }
@@ -171,18 +175,14 @@ export function sortManifests(rendered: ReadonlyMap<string, string> | Record<str
         skipped.push(`${path}: unknown hook ${JSON.stringify(head.annotations[HOOK_ANNOTATION])}`);
         continue;
       }
-      const hook: StoredHook = {
-        name: head.name,
-        kind: head.kind,
-        path,
-        manifest: content,
-        events: events as HookEvent[],
-        last_run: { phase: "" },
-        weight: hookWeight(head.annotations),
-        delete_policies: (annotationList(head.annotations, HOOK_DELETE_ANNOTATION) ?? []) as HookDeletePolicy[],
-      };
+      // Shaped as Helm's JSON stores a new hook: zero and empty fields left out.
+      const hook: StoredHook = { name: head.name, kind: head.kind, path, manifest: content, events: events as HookEvent[], last_run: { phase: "" } };
+      const weight = hookWeight(head.annotations);
+      if (weight !== 0) hook.weight = weight;
+      const deletePolicies = annotationList(head.annotations, HOOK_DELETE_ANNOTATION);
+      if (deletePolicies?.length) hook.delete_policies = deletePolicies as HookDeletePolicy[];
       const logPolicies = annotationList(head.annotations, HOOK_OUTPUT_LOG_ANNOTATION);
-      if (logPolicies) hook.output_log_policies = logPolicies;
+      if (logPolicies?.length) hook.output_log_policies = logPolicies;
       hooks.push(hook);
     }
   }

@@ -51,8 +51,10 @@ export interface StoredHook {
   manifest: string;
   events: HookEvent[];
   last_run: HookExecution;
-  weight: number;
-  delete_policies: HookDeletePolicy[];
+  /** Left out when 0, as Go's omitempty does. */
+  weight?: number;
+  /** Left out when empty. */
+  delete_policies?: HookDeletePolicy[];
   output_log_policies?: string[];
   [extra: string]: unknown;
 }
