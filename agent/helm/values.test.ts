@@ -192,16 +192,33 @@ describe("helpers", () => {
     expect(valueAt(values, path)).toBe(want);
   });
 
-  test.each([
-    ["^1.2.0", "1.9.0", true],
-    [">=1.0.0, <2.0.0", "1.5.0", true],
-    [">=1.0.0, <2.0.0", "2.0.0", false],
-    ["~1.2", "1.3.0", false],
-    ["1.x", "1.0.0-rc.1", false],
-    ["*", "3.0.0", true],
-  ] as Array<[string, string, boolean]>)("constraint %s against %s is %p", (c, v, want) => {
-    expect(isCompatibleRange(c, v)).toBe(want);
-  });
+  // Each row: a constraint and whether Masterminds semver (Helm's) accepts each version below, as printed
+  // by Debian's github.com/Masterminds/semver 3.2.0 on this machine (Helm 4.2.1 pins 3.5.0).
+  const versions = ["1.0.0", "1.0.0-rc.1", "1.2.9", "1.3.0", "2.0.0", "0.1.0", "0.1.5", "v1.2", "1"];
+  const masterminds: Array<[string, string]> = [
+    ["", "000000000"],
+    ["*", "101111111"],
+    ["1.x", "101100011"],
+    ["^1.2.0", "001100010"],
+    [">=1.0.0, <2.0.0", "101100011"],
+    ["~1.2", "001000010"],
+    [">= 1.0 < 2.0", "101100011"],
+    ["1.2.3 || 2.x", "000010000"],
+    ["0.1.0", "000001000"],
+    ["~0.1", "000001100"],
+    ["^0.1.0", "000001100"],
+    [">1.0.0-0", "111110011"],
+    ["1.0.0 - 1.5.0", "101100011"],
+    ["x", "101111111"],
+    ["=1.0.0", "100000001"],
+    ["!=1.0.0", "011111110"],
+    [">=1.0.0-rc.0", "111110011"],
+  ];
+  for (const [constraint, bits] of masterminds) {
+    test(`constraint ${JSON.stringify(constraint)} accepts what Masterminds accepts`, () => {
+      expect(versions.map((v) => (isCompatibleRange(constraint, v) ? "1" : "0")).join("")).toBe(bits);
+    });
+  }
 });
 
 // The shape of Helm's TestCoalesceValues (a chart, a subchart with a sub-subchart, a second subchart, and

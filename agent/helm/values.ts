@@ -189,16 +189,35 @@ export function valueAt(values: Values, path: string): unknown {
   return table[key];
 }
 
-/** Helm's IsCompatibleRange over Masterminds semver constraints (commas mean "and"). */
+/**
+ * Helm's IsCompatibleRange over Masterminds semver constraints: commas mean "and", `||` "or", `!=X`
+ * excludes one version (prereleases included, as Masterminds has it), and an empty constraint is an error
+ * in Masterminds, so it matches nothing.
+ */
 export function isCompatibleRange(constraint: string | undefined, version: string): boolean {
   const v = semver.parse(version, { loose: true }) ?? semver.coerce(version, { includePrerelease: true });
-  if (!v) return false;
-  const range = (constraint ?? "").trim().replace(/\s*,\s*/g, " ") || "*";
-  try {
-    return semver.satisfies(v, range, { loose: true });
-  } catch {
-    return false;
-  }
+  if (!v || !constraint || constraint.trim() === "") return false;
+  return constraint.split("||").some((alternative) => {
+    const excluded: string[] = [];
+    const rest = alternative
+      .replace(/!=\s*(\S+?)(?=[\s,]|$)/g, (_, x: string) => {
+        excluded.push(x);
+        return "";
+      })
+      .replace(/\s*,\s*/g, " ")
+      .trim();
+    const hit = excluded.some((x) => {
+      const xv = semver.parse(x, { loose: true }) ?? semver.coerce(x);
+      return xv !== null && semver.eq(v, xv);
+    });
+    if (hit) return false;
+    if (rest === "") return true;
+    try {
+      return semver.satisfies(v, rest, { loose: true });
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
