@@ -112,6 +112,11 @@ describe("sortManifests", () => {
     expect(sorted.hooks.map((h) => h.weight)).toEqual([5]);
   });
 
+  test("a hook event named like an Object member is unknown", () => {
+    const sorted = sortManifests({ "c/templates/h.yaml": "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: constructor\n" });
+    expect([sorted.hooks.length, sorted.skipped.length]).toEqual([0, 1]);
+  });
+
   test("a document that is not YAML names its template", () => {
     expect(() => sortManifests({ "c/templates/bad.yaml": "a: [1" })).toThrow(/^YAML parse error on c\/templates\/bad.yaml: /);
   });

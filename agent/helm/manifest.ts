@@ -8,6 +8,7 @@
  */
 import { compareBytes } from "../core/tree-reader.ts";
 import type { HookDeletePolicy, HookEvent, StoredHook } from "./release-codec.ts";
+import { getOwn } from "./own.ts";
 import { parseHelmYaml, type StringField } from "./values-yaml.ts";
 
 /** Kinds in the order Helm installs them; any other kind comes after these, alphabetically. */
@@ -170,7 +171,7 @@ export function sortManifests(rendered: ReadonlyMap<string, string> | Record<str
         manifests.push({ path, kind: head.kind, name: head.name, content });
         continue;
       }
-      const events = hookEvents.map((e) => EVENTS[e]);
+      const events = hookEvents.map((e) => getOwn(EVENTS, e));
       if (events.some((e) => e === undefined)) {
         skipped.push(`${path}: unknown hook ${JSON.stringify(head.annotations[HOOK_ANNOTATION])}`);
         continue;

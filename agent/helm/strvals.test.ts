@@ -50,7 +50,7 @@ describe("--set", () => {
     ["a[x]=1", 'error parsing index: strconv.Atoi: parsing "x": invalid syntax'],
     ["a[-1]=1", "negative -1 index not allowed"],
     ["a[65537]=1", "index of 65537 is greater than maximum supported index of 65536"],
-    ["a[0]x=1", 'unexpected data at end of array index: "x"'],
+    ["a[0]x=1", "unexpected data at end of array index: ['x']"],
     ["a={x,y", "list must terminate with '}'"],
     ["a={x}y", 'key "y" has no value'],
     [`${"a.".repeat(31)}b=1`, "value name nested level is greater than maximum supported nested level of 30"],
@@ -78,6 +78,55 @@ describe("--set-string, --set-file, --set-literal", () => {
     expect(parseSetLiteral("l[1].k=v,w")).toEqual({ l: [null, { k: "v,w" }] });
     expect(parseSetLiteral("a\\b=1")).toEqual({ "a\\b": "1" });
   });
+});
+
+// Inputs a differential run against Helm 4.2.1's own pkg/strvals (built natively here, 180,000 random
+// strings over a small alphabet, no difference but the documented big-integer one) found worth pinning;
+// each expectation is what Helm's parser printed for it.
+describe("tricky input, as Helm's parser answers it", () => {
+  const cases: Array<["set" | "string" | "literal", string, { v?: Values; err?: string }]> = [
+    ["set", "a[10x]=1", {"err": "error parsing index: strconv.Atoi: parsing \"10x\": invalid syntax"}],
+    ["set", "a[0]10=1", {"err": "unexpected data at end of array index: ['1' '0']"}],
+    ["set", "x[92233720368547758082b]=1", {"err": "error parsing index: strconv.Atoi: parsing \"92233720368547758082b\": value out of range"}],
+    ["set", "x[9223372036854775808]=1", {"err": "error parsing index: strconv.Atoi: parsing \"9223372036854775808\": value out of range"}],
+    ["set", "a[0]{}=1", {"err": "unexpected data at end of array index: ['{' '}']"}],
+    ["set", "a=1,a[0]=2", {"err": "unable to parse key: interface conversion: interface {} is int64, not []interface {}"}],
+    ["set", "a[0]=1,a.b=2", {"err": "unable to parse key: interface conversion: interface {} is []interface {}, not map[string]interface {}"}],
+    ["set", "a.b=1,a[0]=2", {"err": "unable to parse key: interface conversion: interface {} is map[string]interface {}, not []interface {}"}],
+    ["set", "a[0]=1,a[0][0]=2", {"err": "unable to parse key: interface conversion: interface {} is int64, not []interface {}"}],
+    ["set", "a[0][0]=1,a[0].b=2", {"v": {"a": [{"b": 2}]}}],
+    ["set", "a=\\", {"v": {"a": ""}}],
+    ["set", "a={x\\,y,z\\}}", {"v": {"a": ["x,y", "z}"]}}],
+    ["set", "a={x,{y},z}", {"err": "key \"z}\" has no value"}],
+    ["set", ",a=1", {"err": "key \"\" has no value (cannot end with ,)"}],
+    ["set", "=1", {"v": {}}],
+    ["set", "a.b.=1", {"err": "key map \"b\" has no value"}],
+    ["set", "a[0].=1", {"v": {"a": [{}]}}],
+    ["set", "a=null,b=NuLl,c=-0,d=+0", {"v": {"a": null, "b": null, "c": 0, "d": 0}}],
+    ["set", "a[0]=x,a[3]=y,a[1].b=z", {"v": {"a": ["x", {"b": "z"}, null, "y"]}}],
+    ["literal", "a[0][1]=x,y", {"v": {"a": [[null, "x,y"]]}}],
+    ["literal", "a.b[0].c=\\,", {"v": {"a": {"b": [{"c": "\\,"}]}}}],
+    ["string", "a[1]={1, 2 ,3}", {"v": {"a": [null, ["1", " 2 ", "3"]]}}],
+  ];
+  const parsers = { set: parseSet, string: parseSetString, literal: parseSetLiteral };
+  for (const [mode, input, want] of cases) {
+    test(`${mode} ${input}`, () => {
+      let got: { v?: Values; err?: string };
+      try {
+        got = { v: parsers[mode](input) };
+      } catch (e) {
+        got = { err: (e as Error).message };
+      }
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+test("keys named like Object's own members are plain keys", () => {
+  const v = parseSet("__proto__.polluted=1,constructor=2,toString.x=3");
+  expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(JSON.stringify(v)).toBe('{"__proto__":{"polluted":1},"constructor":2,"toString":{"x":3}}');
 });
 
 describe("strvals properties", () => {

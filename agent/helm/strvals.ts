@@ -9,6 +9,7 @@
  * would change their digits.
  */
 import type { Values } from "./chart.ts";
+import { hasOwn, setOwn } from "./own.ts";
 import { loadValues, mergeMaps } from "./values-yaml.ts";
 
 export const DEFAULTS = {
@@ -60,7 +61,7 @@ function asMap(v: unknown): Values {
 }
 
 function set(data: Values, key: string, value: unknown): void {
-  if (key !== "") data[key] = value;
+  if (key !== "") setOwn(data, key, value);
 }
 
 function isEmpty(m: Values): boolean {
@@ -68,12 +69,42 @@ function isEmpty(m: Values): boolean {
   return true;
 }
 
-/** Go's strconv.Atoi. */
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * Go's strconv.Atoi on 64 bits, errors included: overflow is reported as soon as the digits read so far
+ * pass the unsigned 64-bit range, even when a bad character follows.
+ */
 function atoi(s: string): Result<number> {
-  if (!/^[+-]?\d+$/.test(s)) return [0, new Error(`strconv.Atoi: parsing ${q(s)}: invalid syntax`)];
-  const n = Number(s);
-  if (Math.abs(n) > 9223372036854775807) return [0, new Error(`strconv.Atoi: parsing ${q(s)}: value out of range`)];
-  return [n === 0 ? 0 : n, null];
+  const syntax: Result<number> = [0, new Error(`strconv.Atoi: parsing ${q(s)}: invalid syntax`)];
+  const range: Result<number> = [0, new Error(`strconv.Atoi: parsing ${q(s)}: value out of range`)];
+  let i = 0;
+  const negative = s[0] === "-";
+  if (s[0] === "+" || s[0] === "-") i = 1;
+  if (i >= s.length) return syntax;
+  let n = 0n;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return syntax;
+    n = n * 10n + BigInt(c);
+    if (n > UINT64_MAX) return range;
+  }
+  if (negative ? n > INT64_MAX + 1n : n > INT64_MAX) return range;
+  const v = Number(negative ? -n : n);
+  return [v === 0 ? 0 : v, null];
+}
+
+/** Go's %q of a []rune: each rune single-quoted, in brackets. */
+function quoteRunes(s: string): string {
+  const quoteRune = (r: string): string => {
+    const escapes: Record<string, string> = { "'": "\\'", "\\": "\\\\", "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
+    if (hasOwn(escapes, r)) return `'${escapes[r]}'`;
+    const cp = r.codePointAt(0)!;
+    if (cp < 0x20 || cp === 0x7f) return `'\\x${cp.toString(16).padStart(2, "0")}'`;
+    return `'${r}'`;
+  };
+  return `[${[...s].map(quoteRune).join(" ")}]`;
 }
 
 /** `--set`'s typing of a value. */
@@ -83,9 +114,9 @@ export function typedValue(text: string): unknown {
   if (lower === "false") return false;
   if (lower === "null") return null;
   if (text === "0") return 0;
-  if (text !== "" && text[0] !== "0" && /^[+-]?\d+$/.test(text)) {
-    const n = Number(text);
-    if (Math.abs(n) <= 9223372036854775807) return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : text;
+  if (text !== "" && text[0] !== "0") {
+    const [n, err] = atoi(text);
+    if (err === null) return Number.isSafeInteger(n) ? n : text;
   }
   return text;
 }
@@ -164,7 +195,7 @@ class Parser {
       case "[": {
         const [i, ierr] = this.#keyIndex();
         if (ierr) return wrap("error parsing index", ierr);
-        const [list, lerr] = this.#listItem(k in data ? asList(data[k]) : [], i, level);
+        const [list, lerr] = this.#listItem(hasOwn(data, k) ? asList(data[k]) : [], i, level);
         set(data, k, list);
         return lerr;
       }
@@ -197,7 +228,7 @@ class Parser {
         if (level > DEFAULTS.maxNestedNameLevel) {
           return new Error(`value name nested level is greater than maximum supported nested level of ${DEFAULTS.maxNestedNameLevel}`);
         }
-        const inner = k in data ? asMap(data[k]) : {};
+        const inner = hasOwn(data, k) ? asMap(data[k]) : {};
         const e = this.key(inner, level);
         if (e === null && isEmpty(inner)) return new Error(`key map ${q(k)} has no value`);
         if (!isEmpty(inner)) set(data, k, inner);
@@ -215,7 +246,7 @@ class Parser {
   #listItem(list: unknown[], i: number, level: number): Result<unknown[]> {
     if (i < 0) return [list, new Error(`negative ${i} index not allowed`)];
     const [k, last, err] = this.#until("[.=");
-    if (k.length > 0) return [list, new Error(`unexpected data at end of array index: ${q(k)}`)];
+    if (k.length > 0) return [list, new Error(`unexpected data at end of array index: ${quoteRunes(k)}`)];
     if (err) return [list, err];
     switch (last) {
       case "=": {

@@ -19,6 +19,10 @@ describe("parseHelmYaml reads YAML 1.1 as Helm does", () => {
   ];
   for (const [name, text, want] of cases) test(name, () => expect(parseHelmYaml(text, "values.yaml")).toEqual(want));
 
+  test("plain scalars named like Object's members stay strings", () => {
+    expect(parseHelmYaml("a: toString\nb: constructor\n", "values.yaml")).toEqual({ a: "toString", b: "constructor" });
+  });
+
   test("an empty file is undefined", () => {
     expect(parseHelmYaml("# nothing\n", "values.yaml")).toBeUndefined();
   });

@@ -9,6 +9,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
 import type { Values } from "./chart.ts";
+import { getOwn, hasOwn, setOwn } from "./own.ts";
 
 export const DEFAULTS = {
   /** Nodes an alias may expand to, all aliases of a document together. */
@@ -35,9 +36,9 @@ type Resolved = { kind: "null" } | { kind: "bool"; value: boolean } | { kind: "i
 
 /** go-yaml v2's resolution of a plain scalar. */
 export function resolvePlain(s: string): Resolved {
-  if (s in BOOLS) return { kind: "bool", value: BOOLS[s]! };
+  if (hasOwn(BOOLS, s)) return { kind: "bool", value: BOOLS[s]! };
   if (NULLS.has(s)) return { kind: "null" };
-  if (s in SPECIAL_FLOATS) return { kind: "float", value: SPECIAL_FLOATS[s]! };
+  if (hasOwn(SPECIAL_FLOATS, s)) return { kind: "float", value: SPECIAL_FLOATS[s]! };
   const c = s[0]!;
   if (c === ".") {
     const f = goParseFloat(s);
@@ -134,7 +135,7 @@ class Walker {
           continue;
         }
         const key = this.key(keyNode, viaAlias);
-        out[key] = this.value(pair.value, [...path, key], viaAlias);
+        setOwn(out, key, this.value(pair.value, [...path, key], viaAlias));
       }
       return out;
     }
@@ -148,7 +149,7 @@ class Walker {
       if (typeof v !== "object" || v === null || Array.isArray(v)) {
         throw new Error(`Cannot parse ${this.file}: map merge requires map or sequence of maps as the value`);
       }
-      Object.assign(out, v);
+      for (const [k, x] of Object.entries(v)) setOwn(out, k, x);
     }
   }
 
@@ -216,9 +217,8 @@ export function loadValues(text: string, file: string): Values {
 export function mergeMaps(a: Values, b: Values): Values {
   const out: Values = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    if (isPlainMap(v) && isPlainMap(cur)) out[k] = mergeMaps(cur, v);
-    else out[k] = v;
+    const cur = getOwn(out, k);
+    setOwn(out, k, isPlainMap(v) && isPlainMap(cur) ? mergeMaps(cur, v) : v);
   }
   return out;
 }

@@ -35,6 +35,14 @@ describe("coalesceValues", () => {
     });
   }
 
+  test("keys named like Object's own members are plain keys", () => {
+    const defaults = loadValues("__proto__: {a: 1}\nconstructor: x\nhasOwnProperty: {b: 1}\n", "values.yaml");
+    const user = loadValues("__proto__: {c: 2}\ntoString: s\n", "user.yaml");
+    const v = coalesceValues(chart("top", defaults), user);
+    expect(JSON.stringify(v)).toBe('{"__proto__":{"c":2,"a":1},"toString":"s","constructor":"x","hasOwnProperty":{"b":1}}');
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  });
+
   test("leaves the chart's defaults and the user's values unchanged", () => {
     const defaults = { m: { a: 1 } };
     const user = { m: { b: 2 } };

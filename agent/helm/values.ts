@@ -11,6 +11,7 @@
  */
 import semver from "semver";
 import type { Chart, ChartDependency, Values } from "./chart.ts";
+import { getOwn, hasOwn, setOwn } from "./own.ts";
 
 export type Warn = (message: string) => void;
 
@@ -25,7 +26,7 @@ export function copyValues<T>(v: T): T {
   if (Array.isArray(v)) return v.map(copyValues) as T;
   if (isTable(v)) {
     const out: Values = {};
-    for (const [k, x] of Object.entries(v)) out[k] = copyValues(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, copyValues(x));
     return out as T;
   }
   return v;
@@ -56,12 +57,12 @@ function coalesce(chart: Chart, dest: Values, prefix: string, merge: boolean, wa
   coalesceChartValues(chart, dest, prefix, merge, warn);
   for (const sub of chart.dependencies) {
     const name = sub.metadata.name;
-    if (!(name in dest)) dest[name] = {};
-    const scoped = dest[name];
+    if (!hasOwn(dest, name)) setOwn(dest, name, {});
+    const scoped = getOwn(dest, name);
     if (!isTable(scoped)) throw new Error(`type mismatch on ${name}: %!t(${goType(scoped)}=${goString(scoped)})`);
     const subPrefix = concatPrefix(prefix, chart.metadata.name);
     coalesceGlobals(scoped, dest, subPrefix, warn);
-    dest[name] = coalesce(sub, scoped, subPrefix, merge, warn);
+    setOwn(dest, name, coalesce(sub, scoped, subPrefix, merge, warn));
   }
   return dest;
 }
@@ -77,10 +78,10 @@ function goType(v: unknown): string {
 function coalesceGlobals(dest: Values, src: Values, prefix: string, warn: Warn): void {
   let dg: Values;
   let sg: Values;
-  if (!(GLOBAL in dest)) dg = {};
+  if (!hasOwn(dest, GLOBAL)) dg = {};
   else if (isTable(dest[GLOBAL])) dg = dest[GLOBAL];
   else return warn(`warning: skipping globals because destination ${GLOBAL} is not a table.`);
-  if (!(GLOBAL in src)) sg = {};
+  if (!hasOwn(src, GLOBAL)) sg = {};
   else if (isTable(src[GLOBAL])) sg = src[GLOBAL];
   else return warn(`warning: skipping globals because source ${GLOBAL} is not a table.`);
 
@@ -88,17 +89,17 @@ function coalesceGlobals(dest: Values, src: Values, prefix: string, warn: Warn):
     if (isTable(val)) {
       // A shallow copy, as Helm's: nested maps stay shared with the parent's global.
       const vv: Values = { ...val };
-      const existing = dg[key];
-      if (!(key in dg)) dg[key] = vv;
+      const existing = getOwn(dg, key);
+      if (!hasOwn(dg, key)) setOwn(dg, key, vv);
       else if (!isTable(existing)) warn(`Conflict: cannot merge map onto non-map for ${JSON.stringify(key)}. Skipping.`);
       else {
         coalesceTables(vv, existing, concatPrefix(prefix, key), true, warn);
-        dg[key] = vv;
+        setOwn(dg, key, vv);
       }
-    } else if (key in dg && isTable(dg[key])) {
+    } else if (hasOwn(dg, key) && isTable(dg[key])) {
       warn(`key ${key} is table. Skipping`);
     } else {
-      dg[key] = val;
+      setOwn(dg, key, val);
     }
   }
   dest[GLOBAL] = dg;
@@ -112,8 +113,8 @@ function coalesceChartValues(chart: Chart, v: Values, prefix: string, merge: boo
   // %!s(<nil>); the top chart's own nulls stay (helm#32530).
   const dropNulls = !merge && prefix !== "";
   for (const [key, val] of Object.entries(defaults)) {
-    if (key in v) {
-      const given = v[key];
+    if (hasOwn(v, key)) {
+      const given = getOwn(v, key);
       if (given === null && !merge) {
         delete v[key];
       } else if (isTable(given)) {
@@ -131,7 +132,7 @@ function coalesceChartValues(chart: Chart, v: Values, prefix: string, merge: boo
         if (val === null) continue;
         if (isTable(val)) dropNullsDeep(val);
       }
-      v[key] = val;
+      setOwn(v, key, val);
     }
   }
 }
@@ -141,16 +142,16 @@ export function coalesceTables(dst: Values | null, src: Values | null, prefix = 
   if (src === null) return dst;
   if (dst === null) return src;
   const srcHadValue = new Set(Object.keys(src).filter((k) => src[k] !== null));
-  for (const [k, val] of Object.entries(dst)) if (val === null) src[k] = null;
+  for (const [k, val] of Object.entries(dst)) if (val === null) setOwn(src, k, null);
   for (const [key, val] of Object.entries(src)) {
     const full = concatPrefix(prefix, key);
-    const present = key in dst;
-    const dv = dst[key];
+    const present = hasOwn(dst, key);
+    const dv = getOwn(dst, key);
     if (present && !merge && dv === null && srcHadValue.has(key)) {
       // The user nulled a default: the key goes. A null with no default behind it stays.
       delete dst[key];
     } else if (!present) {
-      dst[key] = val;
+      setOwn(dst, key, val);
     } else if (isTable(val)) {
       if (isTable(dv)) coalesceTables(dv, val, full, merge, warn);
       else warn(`warning: cannot overwrite table with non table for ${full} (${goString(val)})`);
@@ -172,7 +173,7 @@ function dropNullsDeep(m: Values): void {
 export function tableAt(values: Values, path: string): Values | undefined {
   let cur: Values = values;
   for (const part of path.split(".")) {
-    const next = cur[part];
+    const next = getOwn(cur, part);
     if (!isTable(next)) return undefined;
     cur = next;
   }
@@ -185,7 +186,7 @@ export function valueAt(values: Values, path: string): unknown {
   const parts = path.split(".");
   const key = parts.pop()!;
   const table = parts.length === 0 ? values : tableAt(values, parts.join("."));
-  if (!table || !(key in table) || isTable(table[key])) return undefined;
+  if (!table || !hasOwn(table, key) || isTable(table[key])) return undefined;
   return table[key];
 }
 
@@ -279,7 +280,7 @@ function applyTags(c: Chart, reqs: ChartDependency[], cvals: Values, warn: Warn)
     let anyTrue = false;
     let anyFalse = false;
     for (const t of r.tags ?? []) {
-      if (!(t in tags)) continue;
+      if (!hasOwn(tags, t)) continue;
       const b = tags[t];
       if (typeof b === "boolean") {
         if (b) anyTrue = true;
