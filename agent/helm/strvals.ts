@@ -1,16 +1,15 @@
 /**
  * Helm's `--set` family (pkg/strvals in Helm 4.2, read, not copied): `--set` with typed values, `--set-string`,
  * `--set-file` (the value names a file, read through a function the caller passes in), `--set-literal` (the
- * whole rest of the argument is one string), and `-f` files merged in order, all into one values map as
- * `helm template` builds it. Syntax: `a.b=x` nests, `a[0].c=x` indexes lists (up to 65536), `a\.b=x`
+ * whole rest of the argument is one string). Syntax: `a.b=x` nests, `a[0].c=x` indexes lists (up to 65536), `a\.b=x`
  * escapes, commas separate assignments, `{x,y}` is a list, and `--set` types `true`/`false`/`null` (any
  * case) and base-10 integers that do not start with 0; everything else, floats included, stays a string.
+ * value-options.ts applies them in `helm template`'s order on top of the `-f` files.
  * Errors carry Helm's own texts. One difference: integers beyond 2^53 stay strings, because a JS number
  * would change their digits.
  */
 import type { Values } from "./chart.ts";
 import { hasOwn, setOwn } from "./own.ts";
-import { loadValues, mergeMaps } from "./values-yaml.ts";
 
 export const DEFAULTS = {
   /** Largest list index accepted, as Helm's MaxIndex. */
@@ -363,48 +362,4 @@ export function parseSetFile(text: string, readFile: (path: string) => string, d
 /** `--set-literal`: one assignment; everything after the first `=` is the value, commas and backslashes too. */
 export function parseSetLiteral(text: string, dest: Values = {}): Values {
   return run(text, dest, asString, true);
-}
-
-/** The value options of `helm template`, each list in the order given on the command line. */
-export interface ValueOptions {
-  /** `-f` files: their name (for errors) and text. */
-  valueFiles?: Array<{ name: string; text: string }>;
-  values?: string[];
-  stringValues?: string[];
-  fileValues?: string[];
-  literalValues?: string[];
-}
-
-/** Builds the user-supplied values as `helm template` does: -f files, then --set, --set-string, --set-file, --set-literal. */
-export function mergeValueOptions(options: ValueOptions, readFile: (path: string) => string = noFiles): Values {
-  let base: Values = {};
-  for (const f of options.valueFiles ?? []) {
-    let doc: Values;
-    try {
-      doc = loadValues(f.text, f.name);
-    } catch (err) {
-      throw new Error(`failed to parse ${f.name}: ${(err as Error).message}`, { cause: err });
-    }
-    base = mergeMaps(base, doc);
-  }
-  const steps: Array<[string[] | undefined, string, (s: string) => void]> = [
-    [options.values, "--set", (s) => parseSet(s, base)],
-    [options.stringValues, "--set-string", (s) => parseSetString(s, base)],
-    [options.fileValues, "--set-file", (s) => parseSetFile(s, readFile, base)],
-    [options.literalValues, "--set-literal", (s) => parseSetLiteral(s, base)],
-  ];
-  for (const [list, flag, apply] of steps) {
-    for (const s of list ?? []) {
-      try {
-        apply(s);
-      } catch (err) {
-        throw new Error(`failed parsing ${flag} data: ${(err as Error).message}`, { cause: err });
-      }
-    }
-  }
-  return base;
-}
-
-function noFiles(path: string): string {
-  throw new Error(`open ${path}: no file reader given`);
 }
