@@ -60,8 +60,3 @@ export interface Chart {
 export function isLibrary(chart: Chart): boolean {
   return chart.metadata.type === "library";
 }
-
-/** Charts are named by their path from the top chart, as Helm's ChartFullPath: `top/charts/sub`. */
-export function chartPath(names: readonly string[]): string {
-  return names.join("/charts/");
-}
