@@ -11,14 +11,14 @@
  * fresh build: CI runs `npm run build:wasm -- --check`, and wasm/build.test.ts does the same.
  *
  * The Go module (wasm/helm-template/, see go-module.ts) is built too, but only its sha256 is committed:
- * `--check` rebuilds it and compares with the pinned hash.
+ * `--check` rebuilds it and compares with the pinned hash, and runs gofmt, go vet and its Go tests.
  */
 import asc from "assemblyscript/asc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildGoModule, goOutDir, hashFile, hashFileText, listGoModules, pinnedHash } from "./go-module.ts";
+import { buildGoModule, goOutDir, hashFile, hashFileText, lintAndTestGoModule, listGoModules, pinnedHash } from "./go-module.ts";
 
 export interface ModuleOutput {
   module: string;
@@ -114,6 +114,10 @@ async function main(args: string[]): Promise<number> {
   if (args.includes("--check")) {
     const stale = [...(await staleOutputs(modules)), ...staleGoModules(goModules)];
     for (const s of stale) console.error(`stale: ${s} (run npm run build:wasm and commit the result)`);
+    // The Go module must also read as Go (gofmt, go vet) and pass its table tests.
+    const problems = goModules.flatMap(lintAndTestGoModule);
+    for (const p of problems) console.error(p);
+    if (problems.length) return 1;
     if (stale.length === 0) console.log(`WASM outputs are up to date (${[...modules, ...goModules].join(", ")})`);
     return stale.length ? 1 : 0;
   }

@@ -55,36 +55,59 @@ export function goBuildIsFresh(name: string): boolean {
 }
 
 /**
- * Builds `<name>.wasm`, `<name>-native` and copies `wasm_exec.js` into outDir; returns the wasm's sha256.
- * Sources are copied into a throwaway GOPATH so the import path, and with -trimpath every file name in
- * the binary, is the same wherever the repository lives.
+ * Runs fn in a throwaway GOPATH holding a copy of the module's sources (tests too), so the import path,
+ * and with -trimpath every file name in the binary, is the same wherever the repository lives.
  */
-export function buildGoModule(name: string, outDir: string): string {
+function inGopath<T>(name: string, fn: (pkg: string, go: (args: string[], env?: Record<string, string>) => string) => T): T {
   const gopath = mkdtempSync(join(tmpdir(), "rivulet-gopath-"));
   try {
     const pkg = join(gopath, "src", name);
     mkdirSync(pkg, { recursive: true });
-    for (const f of goSources(name)) copyFileSync(f, join(pkg, f.slice(f.lastIndexOf("/") + 1)));
-    mkdirSync(outDir, { recursive: true });
-    const env = { ...process.env, GO111MODULE: "off", GOPATH: `${gopath}:${GO_LIBRARIES}`, GOFLAGS: "", CGO_ENABLED: "0" };
-    const flags = ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
-    const go = (extraEnv: Record<string, string>, out: string) => {
+    const dir = join(WASM_DIR, name);
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".go"))) copyFileSync(join(dir, f), join(pkg, f));
+    const base = { ...process.env, GO111MODULE: "off", GOPATH: `${gopath}:${GO_LIBRARIES}`, GOFLAGS: "", CGO_ENABLED: "0" };
+    const go = (args: string[], env: Record<string, string> = {}) => {
       try {
-        execFileSync("go", [...flags, "-o", out, "."], { cwd: pkg, env: { ...env, ...extraEnv }, stdio: ["ignore", "ignore", "pipe"] });
+        return execFileSync("go", args, { cwd: pkg, env: { ...base, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       } catch (err) {
-        const stderr = String((err as { stderr?: unknown }).stderr ?? "");
-        throw new Error(`Cannot build the Go module ${name}: ${stderr || (err as Error).message} (install Go and its libraries: scripts/install-deps.sh)`, { cause: err });
+        const out = `${(err as { stdout?: unknown }).stdout ?? ""}${(err as { stderr?: unknown }).stderr ?? ""}`;
+        throw new Error(`Cannot run go ${args[0]} on the Go module ${name}: ${out || (err as Error).message} (install Go and its libraries: scripts/install-deps.sh)`, { cause: err });
       }
     };
-    const wasm = join(outDir, `${name}.wasm`);
-    go({ GOOS: "js", GOARCH: "wasm" }, wasm);
-    go({}, join(outDir, `${name}-native`));
-    const goroot = execFileSync("go", ["env", "GOROOT"], { encoding: "utf8" }).trim();
-    copyFileSync(join(goroot, "misc", "wasm", "wasm_exec.js"), join(outDir, "wasm_exec.js"));
-    return sha256(readFileSync(wasm));
+    return fn(pkg, go);
   } finally {
     rmSync(gopath, { recursive: true, force: true });
   }
+}
+
+/** Builds `<name>.wasm`, `<name>-native` and copies `wasm_exec.js` into outDir; returns the wasm's sha256. */
+export function buildGoModule(name: string, outDir: string): string {
+  return inGopath(name, (_pkg, go) => {
+    mkdirSync(outDir, { recursive: true });
+    const flags = ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o"];
+    const wasm = join(outDir, `${name}.wasm`);
+    go([...flags, wasm, "."], { GOOS: "js", GOARCH: "wasm" });
+    go([...flags, join(outDir, `${name}-native`), "."]);
+    copyFileSync(join(go(["env", "GOROOT"]).trim(), "misc", "wasm", "wasm_exec.js"), join(outDir, "wasm_exec.js"));
+    return sha256(readFileSync(wasm));
+  });
+}
+
+/** The module reads as Go: gofmt and go vet are clean and its table tests pass. Returns what is not. */
+export function lintAndTestGoModule(name: string): string[] {
+  return inGopath(name, (pkg, go) => {
+    const problems: string[] = [];
+    const unformatted = execFileSync("gofmt", ["-l", "."], { cwd: pkg, encoding: "utf8" }).trim();
+    if (unformatted) problems.push(`wasm/${name}: gofmt would change ${unformatted.split("\n").join(", ")}`);
+    for (const args of [["vet", "."], ["test", "-count=1", "."]]) {
+      try {
+        go(args);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    return problems;
+  });
 }
 
 /** The pinned hash, or undefined when the hash file is missing. */
