@@ -53,6 +53,27 @@ export function scope(over: Partial<TemplateScope> & { chart: TemplateScope["cha
   };
 }
 
+describe("the template engine facade", () => {
+  test("loads nothing until the first render, and retries a load that failed", async () => {
+    const calls: string[] = [];
+    const failing = createTemplateEngine({
+      moduleBytes: async () => {
+        calls.push("bytes");
+        throw new Error("no module here");
+      },
+      goRuntime: async () => {
+        calls.push("glue");
+        throw new Error("no glue here");
+      },
+    });
+    expect(calls).toEqual([]);
+    const request: RenderRequest = { templates: [], scopes: {} };
+    await expect(failing.render(request)).rejects.toThrow("no module here");
+    await expect(failing.render(request)).rejects.toThrow("no module here");
+    expect(calls.filter((c) => c === "bytes").length).toBe(2);
+  });
+});
+
 describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM)", () => {
   test("renders the istio-base release's templates byte for byte as Helm stored them", async () => {
     const rel = readRelease("istio-base-1");
