@@ -9,12 +9,16 @@
  *
  * `--check` builds into a temporary folder instead and exits 1 when any committed output differs from a
  * fresh build: CI runs `npm run build:wasm -- --check`, and wasm/build.test.ts does the same.
+ *
+ * The Go module (wasm/helm-template/, see go-module.ts) is built too, but only its sha256 is committed:
+ * `--check` rebuilds it and compares with the pinned hash, and runs gofmt, go vet and its Go tests.
  */
 import asc from "assemblyscript/asc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildGoModule, goOutDir, hashFile, hashFileText, lintAndTestGoModule, listGoModules, pinnedHash } from "./go-module.ts";
 
 export interface ModuleOutput {
   module: string;
@@ -92,15 +96,35 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** Rebuilds Go modules in a temp dir and lists those whose module differs from the pinned sha256. */
+export function staleGoModules(modules = listGoModules()): string[] {
+  const tmp = mkdtempSync(join(tmpdir(), "rivulet-go-"));
+  try {
+    return modules.filter((m) => buildGoModule(m, join(tmp, m)) !== pinnedHash(m)).map((m) => relative(REPO, hashFile(m)));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** `bun wasm/build.ts [--check] [module...]`: no module names means every module. */
 async function main(args: string[]): Promise<number> {
   const named = args.filter((a) => !a.startsWith("-"));
-  const modules = named.length ? named : listModules();
+  const goModules = named.length ? named.filter((m) => listGoModules().includes(m)) : listGoModules();
+  const modules = named.length ? named.filter((m) => !goModules.includes(m)) : listModules();
   if (args.includes("--check")) {
-    const stale = await staleOutputs(modules);
+    const stale = [...(await staleOutputs(modules)), ...staleGoModules(goModules)];
     for (const s of stale) console.error(`stale: ${s} (run npm run build:wasm and commit the result)`);
-    if (stale.length === 0) console.log(`WASM outputs are up to date (${modules.join(", ")})`);
+    // The Go module must also read as Go (gofmt, go vet) and pass its table tests.
+    const problems = goModules.flatMap(lintAndTestGoModule);
+    for (const p of problems) console.error(p);
+    if (problems.length) return 1;
+    if (stale.length === 0) console.log(`WASM outputs are up to date (${[...modules, ...goModules].join(", ")})`);
     return stale.length ? 1 : 0;
+  }
+  for (const m of goModules) {
+    const hash = buildGoModule(m, goOutDir(m));
+    writeFileSync(hashFile(m), hashFileText(m, hash));
+    console.log(`built ${relative(REPO, goOutDir(m))}/${m}.wasm (sha256 ${hash}), its native oracle and wasm_exec.js`);
   }
   for (const m of modules) {
     const dir = join(WASM_DIR, m);

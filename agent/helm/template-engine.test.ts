@@ -1,0 +1,113 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { createTemplateEngine, type RenderRequest, type TemplateScope } from "./template-engine.ts";
+import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+const fixtures = join(repoRoot, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
+const built = existsSync(helmTemplateBuild.wasm);
+const engine = createTemplateEngine(helmWasmPort);
+
+/** Decodes a release as Helm stores it: base64, gzip, JSON. */
+function readRelease(name: string) {
+  const raw = readFileSync(join(fixtures, name), "utf8");
+  return JSON.parse(new TextDecoder().decode(gunzipSync(Uint8Array.from(atob(raw), (c) => c.charCodeAt(0))))) as {
+    name: string;
+    namespace: string;
+    manifest: string;
+    info: { notes: string };
+    chart: {
+      metadata: TemplateScope["chart"];
+      values: Record<string, unknown>;
+      templates: { name: string; data: string }[];
+      files: { name: string; data: string }[];
+    };
+  };
+}
+
+const decodeB64 = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+
+/** Helm's split of one template's output into documents (releaseutil.SplitManifests), trimmed, no empties. */
+function splitDocuments(text: string): string[] {
+  return text.trim().split(/(?:^|\s*\n)---\s*/).map((d) => d.trim()).filter((d) => d !== "");
+}
+
+/** The stored manifest as `# Source: name\ncontent` entries, in any order. */
+function manifestEntries(manifest: string): string[] {
+  return manifest.split(/^---\n(?=# Source: )/m).filter((e) => e !== "").map((e) => e.replace(/\n$/, "")).sort();
+}
+
+export function scope(over: Partial<TemplateScope> & { chart: TemplateScope["chart"] }): TemplateScope {
+  return {
+    values: {},
+    release: { name: "rel", namespace: "ns", isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
+    capabilities: {
+      kubeVersion: { version: "v1.20.0", major: "1", minor: "20" },
+      apiVersions: ["v1", "apps/v1"],
+      helmVersion: { version: "v3.19.0" },
+    },
+    files: [],
+    ...over,
+  };
+}
+
+describe("the template engine facade", () => {
+  test("loads nothing until the first render, and retries a load that failed", async () => {
+    const calls: string[] = [];
+    const failing = createTemplateEngine({
+      moduleBytes: async () => {
+        calls.push("bytes");
+        throw new Error("no module here");
+      },
+      goRuntime: async () => {
+        calls.push("glue");
+        throw new Error("no glue here");
+      },
+    });
+    expect(calls).toEqual([]);
+    const request: RenderRequest = { templates: [], scopes: {} };
+    await expect(failing.render(request)).rejects.toThrow("no module here");
+    await expect(failing.render(request)).rejects.toThrow("no module here");
+    expect(calls.filter((c) => c === "bytes").length).toBe(2);
+  });
+});
+
+describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM)", () => {
+  test("renders the istio-base release's templates byte for byte as Helm stored them", async () => {
+    const rel = readRelease("istio-base-1");
+    const chart = rel.chart.metadata.name;
+    const request: RenderRequest = {
+      templates: rel.chart.templates.map((t) => ({ name: `${chart}/${t.name}`, data: decodeB64(t.data) })),
+      scopes: {
+        [chart]: scope({
+          chart: rel.chart.metadata,
+          values: rel.chart.values,
+          release: { name: rel.name, namespace: rel.namespace, isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
+          files: rel.chart.files,
+        }),
+      },
+    };
+    const result = await engine.render(request);
+    if ("error" in result) throw new Error(result.error);
+    const notes = `${chart}/templates/NOTES.txt`;
+    const ours = [...result.rendered]
+      .filter(([name]) => name !== notes)
+      .flatMap(([name, text]) => splitDocuments(text).map((doc) => `# Source: ${name}\n${doc}`))
+      .sort();
+    expect(ours).toEqual(manifestEntries(rel.manifest));
+    expect(ours.length).toBe(9);
+    expect(result.rendered.get(notes)).toBe(rel.info.notes);
+  });
+
+  test("loads once and reuses the instance across renders", async () => {
+    const request: RenderRequest = {
+      templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.n }} {{ .Release.Name }} {{ .Chart.Name }}" }],
+      scopes: { c: scope({ chart: { name: "c" }, values: { n: 1000000 } }) },
+    };
+    for (let i = 0; i < 3; i++) {
+      expect(await engine.render(request)).toEqual({ rendered: new Map([["c/templates/a.yaml", "1e+06 rel c"]]) });
+    }
+  });
+});

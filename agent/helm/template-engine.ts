@@ -1,0 +1,128 @@
+/**
+ * Helm's template engine behind a facade: Go's text/template with Sprig and Helm's own functions,
+ * compiled to WASM from wasm/helm-template/ (the one Go module; no JavaScript implementation of Go
+ * templates renders as Helm does). The facade owns nothing of Helm but the request shape: charts,
+ * values, dependencies and output ordering are the TypeScript side's, the module only templates.
+ *
+ * The module is ~9 MB and adds tens of MB of memory, so it is loaded lazily on the first render and the
+ * one instance is reused: an agent that renders no chart never loads it. The bytes and Go's JS glue
+ * arrive through a port (agent/runtime/helm-wasm.ts reads the build output), so this file stays portable.
+ *
+ * Limits: `lookup` returns an empty map (as `helm template` does) and DNS functions return "".
+ */
+
+/** Chart.yaml as JSON (the keys Helm's chart.Metadata reads). */
+export interface ChartMetadata {
+  name: string;
+  version?: string;
+  apiVersion?: string;
+  appVersion?: string;
+  description?: string;
+  type?: string;
+  [key: string]: unknown;
+}
+
+/** .Release as Helm builds it. */
+export interface ReleaseInfo {
+  name: string;
+  namespace: string;
+  isUpgrade: boolean;
+  isInstall: boolean;
+  revision: number;
+  service: string;
+}
+
+/** .Capabilities: the cluster's version and API versions, and the Helm version templates see. */
+export interface CapabilitiesInfo {
+  kubeVersion: { version: string; major: string; minor: string };
+  apiVersions: string[];
+  helmVersion: { version: string; git_commit?: string; git_tree_state?: string; go_version?: string };
+}
+
+/** One chart's top-level objects. Subcharts get their own scope, keyed by their path. */
+export interface TemplateScope {
+  values: Record<string, unknown>;
+  chart: ChartMetadata;
+  release: ReleaseInfo;
+  capabilities: CapabilitiesInfo;
+  /** The chart's non-template files for .Files; data is base64 (files may be binary). */
+  files: { name: string; data: string }[];
+}
+
+export interface RenderRequest {
+  /** Full names: `mychart/templates/x.yaml`, `mychart/charts/sub/templates/y.yaml`. */
+  templates: { name: string; data: string }[];
+  /** Keyed by chart path, as Helm's ChartFullPath: `mychart`, `mychart/charts/sub`. */
+  scopes: Record<string, TemplateScope>;
+  /** missingkey=error instead of Helm's missingkey=zero. */
+  strict?: boolean;
+}
+
+/** Every non-partial template's output by name, or the error Helm would print (template and line). */
+export type RenderResult = { rendered: Map<string, string> } | { error: string };
+
+/** The constructor Go's wasm_exec.js defines. */
+export interface GoRuntime {
+  importObject: NonNullable<Parameters<typeof WebAssembly.instantiate>[1]>;
+  run(instance: WebAssembly.Instance): Promise<void>;
+}
+
+/** What the runtime provides: the module's bytes and Go's JS glue. */
+export interface TemplateEnginePort {
+  moduleBytes(): Promise<Uint8Array<ArrayBuffer>>;
+  goRuntime(): Promise<new () => GoRuntime>;
+}
+
+export interface TemplateEngine {
+  render(request: RenderRequest): Promise<RenderResult>;
+}
+
+/** The name the Go program registers its one function under; taken off the global object at once. */
+const EXPORT = "rivuletHelmTemplate";
+
+type RenderFn = (requestJson: string) => string;
+
+/** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
+export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
+  let loading: Promise<RenderFn> | undefined;
+  return {
+    async render(request) {
+      loading ??= load(port);
+      let fn: RenderFn;
+      try {
+        fn = await loading;
+      } catch (err) {
+        loading = undefined; // a failed load is retried on the next render
+        throw err;
+      }
+      let out: string;
+      try {
+        out = fn(JSON.stringify(request));
+      } catch (err) {
+        // The Go program has exited (a fatal runtime error): start a fresh instance next time.
+        loading = undefined;
+        throw new Error(`Cannot render the templates: the Helm template engine stopped`, { cause: err });
+      }
+      return decodeResponse(out);
+    },
+  };
+}
+
+async function load(port: TemplateEnginePort): Promise<RenderFn> {
+  const [bytes, Go] = await Promise.all([port.moduleBytes(), port.goRuntime()]);
+  const go = new Go();
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes), go.importObject);
+  // run() returns when the program exits; until then main has registered the function and parked.
+  void go.run(instance);
+  const g = globalThis as Record<string, unknown>;
+  const fn = g[EXPORT];
+  delete g[EXPORT];
+  if (typeof fn !== "function") throw new Error(`Cannot start the Helm template engine: it did not register ${EXPORT}`);
+  return fn as RenderFn;
+}
+
+function decodeResponse(out: string): RenderResult {
+  const resp = JSON.parse(out) as { rendered?: Record<string, string>; error?: string };
+  if (resp.error !== undefined) return { error: resp.error };
+  return { rendered: new Map(Object.entries(resp.rendered ?? {})) };
+}

@@ -1,0 +1,237 @@
+/**
+ * Helm template engine benchmark: render throughput (charts/s) of the WASM module against the native
+ * build of the same Go program (the oracle), on a small real chart (istio-base 1.13.3 from
+ * ../shared/fixtures, 11 templates) and a large generated one (150 templates over shared helpers:
+ * include, toYaml, range, tpl). Both sides do the same work per render: decode the JSON request, render,
+ * encode the JSON response (native: `helm-template-native -repeat N`, timed inside Go; WASM: the facade
+ * in this process, request already built). Also the module's load time (bytes read, compiled,
+ * instantiated and started, up to the first render) and the RSS it adds, measured in fresh processes on
+ * Bun and Deno. Writes bench/helm-template.md.
+ *
+ *   npm run build:wasm && bun bench/helm-template.ts
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { createTemplateEngine, type RenderRequest, type TemplateScope } from "../agent/helm/template-engine.ts";
+import { helmTemplateBuild, helmWasmPort } from "../agent/runtime/helm-wasm.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const root = join(import.meta.dirname, "..");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const say = (s: string) => console.error(`[bench] ${s}`);
+const MiB = 1024 * 1024;
+
+function scope(chart: TemplateScope["chart"], values: Record<string, unknown>, files: TemplateScope["files"] = []): TemplateScope {
+  return {
+    chart,
+    values,
+    files,
+    release: { name: "bench", namespace: "bench", isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
+    capabilities: { kubeVersion: { version: "v1.28.0", major: "1", minor: "28" }, apiVersions: ["v1", "apps/v1"], helmVersion: { version: "v3.19.0" } },
+  };
+}
+
+function istio(): RenderRequest {
+  const raw = readFileSync(join(root, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata", "istio-base-1"), "utf8");
+  const rel = JSON.parse(gunzipSync(Buffer.from(raw, "base64")).toString());
+  const name = rel.chart.metadata.name as string;
+  return {
+    templates: rel.chart.templates.map((t: { name: string; data: string }) => ({ name: `${name}/${t.name}`, data: Buffer.from(t.data, "base64").toString() })),
+    scopes: { [name]: scope(rel.chart.metadata, rel.chart.values, rel.chart.files) },
+  };
+}
+
+/** 150 templates, each a Deployment, Service and ConfigMap over shared helpers, as large app charts are. */
+function large(n = 150): RenderRequest {
+  const helpers = `{{- define "big.fullname" -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- define "big.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}`;
+  const body = (i: number) => `{{- $c := index .Values.components "c${i}" }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "big.fullname" . }}-c${i}
+  labels:
+    {{- include "big.labels" . | nindent 4 }}
+spec:
+  replicas: {{ $c.replicas }}
+  template:
+    spec:
+      containers:
+        - name: c${i}
+          image: "{{ $c.image.repository }}:{{ $c.image.tag | default .Chart.AppVersion }}"
+          env:
+          {{- range $k, $v := $c.env }}
+            - name: {{ $k | upper }}
+              value: {{ $v | quote }}
+          {{- end }}
+          resources:
+            {{- toYaml $c.resources | nindent 12 }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "big.fullname" . }}-c${i}
+spec:
+  ports:
+  {{- range $c.ports }}
+    - port: {{ . }}
+      targetPort: {{ add . 1000 }}
+  {{- end }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "big.fullname" . }}-c${i}
+data:
+  note: {{ tpl $c.note . | quote }}
+  checksum: {{ toJson $c | sha256sum }}
+`;
+  const components: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    components[`c${i}`] = {
+      replicas: (i % 3) + 1,
+      image: { repository: `registry.example.com/team/c${i}`, tag: i % 2 ? `1.${i}.0` : null },
+      env: { LOG_LEVEL: "info", INDEX: String(i), REGION: "eu-west-1" },
+      resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "64Mi" } },
+      ports: [8080, 9090],
+      note: "{{ .Release.Name }} component in {{ .Release.Namespace }}",
+    };
+  }
+  const templates = [{ name: "big/templates/_helpers.tpl", data: helpers }];
+  for (let i = 0; i < n; i++) templates.push({ name: `big/templates/c${i}.yaml`, data: body(i) });
+  return { templates, scopes: { big: scope({ name: "big", version: "1.0.0", appVersion: "2.0.0" }, { components }) } };
+}
+
+async function wasmRate(request: RenderRequest, renders: number): Promise<number> {
+  const engine = createTemplateEngine(helmWasmPort);
+  await engine.render(request); // load and warm up
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const start = performance.now();
+    for (let i = 0; i < renders; i++) {
+      const out = await engine.render(request);
+      if ("error" in out) throw new Error(out.error);
+    }
+    rates.push(renders / ((performance.now() - start) / 1000));
+  }
+  return median(rates);
+}
+
+/** The native oracle's rate; GOMAXPROCS=1 shows what Go's concurrent GC on a second core is worth. */
+function nativeRate(request: RenderRequest, renders: number, maxProcs?: number): number {
+  const input = JSON.stringify(request);
+  const env = { ...process.env, ...(maxProcs ? { GOMAXPROCS: String(maxProcs) } : {}) };
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const p = spawnSync(fileURLToPath(helmTemplateBuild.native), ["-repeat", String(renders)], { input, env, encoding: "utf8", maxBuffer: 256 * MiB });
+    if (p.status !== 0) throw new Error(`native oracle failed: ${p.stderr}`);
+    rates.push(1e9 / Number(p.stderr.trim()));
+  }
+  return median(rates);
+}
+
+/** In a fresh process: RSS before, load (to the end of the first, tiny render), RSS after, after the large chart. */
+async function probe(): Promise<void> {
+  const rss = () => process.memoryUsage().rss;
+  const before = rss();
+  const engine = createTemplateEngine(helmWasmPort);
+  const start = performance.now();
+  await engine.render({ templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.x }}" }], scopes: { c: scope({ name: "c" }, { x: 1 }) } });
+  const loadMs = performance.now() - start;
+  const loaded = rss();
+  for (let i = 0; i < 5; i++) await engine.render(large());
+  console.log(JSON.stringify({ loadMs, before, loaded, afterLarge: rss() }));
+}
+
+type Probe = { loadMs: number; before: number; loaded: number; afterLarge: number };
+
+function probeIn(runtime: "bun" | "deno"): Probe {
+  const bin = join(root, "node_modules", ".bin", runtime);
+  const args = runtime === "bun" ? [fileURLToPath(import.meta.url), "--probe"] : ["run", "-A", "--config", join(root, "deno.json"), fileURLToPath(import.meta.url), "--probe"];
+  const runs: Probe[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const p = spawnSync(bin, args, { encoding: "utf8", cwd: root });
+    if (p.status !== 0) throw new Error(`${runtime} probe failed: ${p.stderr}`);
+    runs.push(JSON.parse(p.stdout.trim().split("\n").pop()!) as Probe);
+  }
+  const pick = (f: (p: Probe) => number) => median(runs.map(f));
+  return { loadMs: pick((p) => p.loadMs), before: pick((p) => p.before), loaded: pick((p) => p.loaded), afterLarge: pick((p) => p.afterLarge) };
+}
+
+async function main(): Promise<void> {
+  const load = loadavg()[0]!.toFixed(2);
+  say(`load average ${load}; ${RUNS} runs each`);
+  const charts = [
+    { name: "istio-base (11 templates)", request: istio(), renders: 200 },
+    { name: "generated (150 templates)", request: large(), renders: 20 },
+  ];
+  const rows: string[] = [];
+  for (const c of charts) {
+    const wasm = await wasmRate(c.request, c.renders);
+    const native = nativeRate(c.request, c.renders);
+    const native1 = nativeRate(c.request, c.renders, 1);
+    say(`${c.name}: WASM ${wasm.toFixed(1)}/s, native ${native.toFixed(1)}/s, native on one core ${native1.toFixed(1)}/s`);
+    rows.push(`| ${c.name} | ${wasm.toFixed(1)} | ${native.toFixed(1)} | ${(native / wasm).toFixed(2)}× | ${native1.toFixed(1)} | ${(native1 / wasm).toFixed(2)}× |`);
+  }
+  if (process.argv.includes("--throughput")) return;
+  const probes = (["bun", "deno"] as const).map((rt) => {
+    const p = probeIn(rt);
+    say(`${rt}: load ${p.loadMs.toFixed(0)} ms, RSS +${((p.loaded - p.before) / MiB).toFixed(1)} MiB loaded, +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB after the large chart`);
+    return `| ${rt} | ${p.loadMs.toFixed(0)} ms | ${(p.before / MiB).toFixed(1)} MiB | +${((p.loaded - p.before) / MiB).toFixed(1)} MiB | +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB |`;
+  });
+  const wasmSize = (readFileSync(helmTemplateBuild.wasm).length / MiB).toFixed(1);
+  const md = `# Helm template engine (WASM vs native Go)
+
+\`bun bench/helm-template.ts\` (${new Date().toISOString().slice(0, 10)}, load average ${load} on the 2-core machine, medians of ${RUNS} runs).
+The module is wasm/helm-template built for js/wasm (${wasmSize} MiB, Go 1.19.8); the peer is the same Go
+program built natively. Each render decodes the JSON request, renders every template and encodes the JSON
+response, on both sides.
+
+| chart | WASM charts/s | native charts/s | native / WASM | native, GOMAXPROCS=1 | that / WASM |
+|---|---|---|---|---|---|
+${rows.join("\n")}
+
+Goal: WASM within 3× of native.
+
+## Load and memory
+
+Fresh process per run: RSS before anything loads, load time (read ${wasmSize} MiB, compile, instantiate,
+start Go's runtime, first tiny render), RSS added by the loaded module, and after five renders of the large
+chart. The module loads only on the first render, so an agent with no HelmRelease keeps its idle memory.
+
+| runtime | load | RSS before | + loaded | + after large chart ×5 |
+|---|---|---|---|---|
+${probes.join("\n")}
+
+Goal: load under 200 ms.
+
+## Where the time goes (measured 2026-12-06, by hand)
+
+- **WASM is 3.4–4.0× native, so the 3× goal is not met.** The gap is Go's js/wasm code generation
+  (Go 1.19: no register ABI, goroutine stacks emulated), not Go's GC using the second core: native with
+  GOMAXPROCS=1 is as fast. GOGC=400 in the module (wasm_exec's \`go.env\`) made the large chart 30% faster
+  but kept 25 MiB more, so the default GOGC stays.
+- **istio-base spends 83% of a render decoding its files**: its request carries 750 KB of base64 files
+  (two CRD bundles under \`crds/\` and \`files/\`) for \`.Files\`; with them the native oracle takes 4.7 ms a
+  render, without them 0.7 ms, and files alone 3.9 ms. Passing file bytes beside the JSON (js.CopyBytesToGo)
+  or keeping a chart's files in the module between renders would cut that on both sides.
+- Load is mostly compiling 9.4 MiB of WASM, so it follows the machine's load: 133–181 ms on Deno and Bun
+  at load average 1.8, 215–217 ms at 2.9 (the other helper's tests running). The goal holds on a quiet
+  machine only.
+- The ~90 MiB the loaded module adds is compiled code for 9.4 MiB of WASM plus Go's heap arena. It is paid
+  only by an agent that renders a chart.
+`;
+  writeFileSync(join(root, "bench", "helm-template.md"), md);
+  console.log(md);
+}
+
+if (process.argv.includes("--probe")) await probe();
+else await main();

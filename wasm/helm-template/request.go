@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Request is what the TypeScript facade (or the native oracle's stdin) hands the engine: every template of
+// a chart and its subcharts, and per chart scope the objects its templates see. Chart loading, values
+// coalescing and dependency resolution happen on the TypeScript side; this program only templates.
+type Request struct {
+	// Templates are named by their full path: "mychart/templates/x.yaml",
+	// "mychart/charts/sub/templates/y.yaml". Each belongs to the scope whose path plus "/templates/"
+	// is the longest prefix of its name.
+	Templates []Template `json:"templates"`
+	// Scopes are keyed by chart path ("mychart", "mychart/charts/sub"), as Helm's ChartFullPath.
+	Scopes map[string]Scope `json:"scopes"`
+	// Strict turns a missing map key into an error (Helm's --strict lint mode).
+	Strict bool `json:"strict,omitempty"`
+}
+
+// Template is one template file's text.
+type Template struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+}
+
+// Scope holds the top-level objects of one chart's templates.
+type Scope struct {
+	Values       map[string]interface{} `json:"values"`
+	Chart        Metadata               `json:"chart"`
+	Release      Release                `json:"release"`
+	Capabilities Capabilities           `json:"capabilities"`
+	// Files are the chart's non-template files, data base64 in JSON (they may be binary).
+	Files []File `json:"files"`
+}
+
+// File is one of a chart's other files, reachable through .Files.
+type File struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
+}
+
+// Release mirrors the .Release object Helm builds (chartutil.ToRenderValues).
+type Release struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	IsUpgrade bool   `json:"isUpgrade"`
+	IsInstall bool   `json:"isInstall"`
+	Revision  int    `json:"revision"`
+	Service   string `json:"service"`
+}
+
+// Response is the engine's one answer: the rendered templates, or the error Helm would print.
+type Response struct {
+	Rendered map[string]string `json:"rendered,omitempty"`
+	Error    string            `json:"error,omitempty"`
+}
+
+// decodeRequest reads a request; values keep encoding/json's float64 numbers, as Helm's YAML-to-JSON
+// values path does, so 1000000 prints as 1e+06 exactly as in Helm.
+func decodeRequest(data []byte) (*Request, error) {
+	var req Request
+	if err := json.Unmarshal(data, &req); err != nil {
+		return nil, fmt.Errorf("cannot decode the render request: %w", err)
+	}
+	return &req, nil
+}
+
+// handle renders one JSON request into one JSON response; every failure becomes the response's error.
+func handle(data []byte) []byte {
+	var resp Response
+	req, err := decodeRequest(data)
+	if err == nil {
+		resp.Rendered, err = Render(req)
+	}
+	if err != nil {
+		resp = Response{Error: err.Error()}
+	}
+	out, err := json.Marshal(resp)
+	if err != nil {
+		out, _ = json.Marshal(Response{Error: "cannot encode the render response: " + err.Error()})
+	}
+	return out
+}
+
+// scopeOf finds the chart scope a template name belongs to.
+func scopeOf(name string, scopes []string) (string, bool) {
+	best := ""
+	for _, s := range scopes {
+		if strings.HasPrefix(name, s+"/templates/") && len(s) > len(best) {
+			best = s
+		}
+	}
+	return best, best != ""
+}
+
+// parentOf returns the chart path a subchart path sits in ("a/charts/b" → "a").
+func parentOf(scope string) (string, bool) {
+	i := strings.LastIndex(scope, "/charts/")
+	if i < 0 {
+		return "", false
+	}
+	return scope[:i], true
+}
+
+func sortedKeys(m map[string]Scope) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
