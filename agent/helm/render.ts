@@ -28,8 +28,9 @@ export const DEFAULTS = {
   kubeVersion: "v1.35.0",
   helmVersion: "v4.2.1",
   /**
-   * The group versions Helm's DefaultVersionSet holds (client-go's scheme plus apiextensions), for
-   * templates that test `.Capabilities.APIVersions.Has` without a cluster.
+   * The GA group versions of Helm's DefaultVersionSet (client-go's scheme plus apiextensions), for
+   * templates that test `.Capabilities.APIVersions.Has` without a cluster. A subset written by hand:
+   * Helm's set also lists beta and alpha versions, which charts rarely test for; `--api-versions` adds more.
    */
   apiVersions: [
     "v1",
