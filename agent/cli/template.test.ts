@@ -47,6 +47,12 @@ spec:
     - port: 80`);
   });
 
+  test("--skip-tests leaves out test hooks only", async () => {
+    const r = await cli(testdata, "template", "shop-test", "shop", "--skip-tests");
+    expect(r.out).not.toContain("# Source: shop/templates/tests/test-connection.yaml");
+    expect(r.out).toContain("    - port: 80\n---\n# Source: shop/templates/hooks.yaml\n");
+  });
+
   test("--include-crds puts the crds/ files first, as written", async () => {
     const r = await cli(testdata, "template", "shop", "-s", "crds/widgets.yaml", "--include-crds");
     // A document the separator follows loses its trailing newline in the split; io.out adds the last one.
