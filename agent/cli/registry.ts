@@ -22,6 +22,7 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["create"], load: async () => [(await import("./create.ts")).createCommand] },
   { words: ["diff"], load: async () => [(await import("./diff.ts")).diffCommand] },
   { words: ["build"], load: async () => [(await import("./build.ts")).buildCommand] },
+  { words: ["template"], load: async () => [(await import("./template.ts")).templateCommand] },
   { words: ["artifact"], load: async () => (await import("./artifact.ts")).artifactCommands },
   { words: ["push", "pull", "tag", "sign", "verify"], load: async () => (await import("./oci.ts")).ociCommands },
   { words: ["version"], load: async () => [(await import("./version.ts")).versionCommand] },

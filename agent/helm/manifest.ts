@@ -5,6 +5,10 @@
  * lines, byte for byte as Helm 4.2 writes it (pkg/release/v1/util/manifest_sorter.go and kind_sorter.go,
  * and action.renderResources; read, not copied). Partials (`_*.tpl` and friends) and empty documents are
  * dropped here as Helm drops them; NOTES.txt must be taken out by the caller, as Helm's renderer does.
+ *
+ * Helm 4 trims a document only on the left, so the last document of a template keeps its trailing
+ * newline and the stored manifest (and `helm template`'s output) has an empty line before the next
+ * `---`; Helm 3 trimmed both ends. Releases stored by Helm 3 are matched with the "helm3" style.
  */
 import { compareBytes } from "../core/tree-reader.ts";
 import type { HookDeletePolicy, HookEvent, StoredHook } from "./release-codec.ts";
@@ -100,13 +104,23 @@ export interface SortedManifests {
 // Helm's separator: "---" at the start or after a newline, with the whitespace around it.
 const SEPARATOR = /(?:^|\s*\n)---\s*/;
 
-/** Splits one template's output into trimmed, non-empty documents (Helm's SplitManifests). */
-export function splitManifests(text: string): string[] {
+/** How documents are trimmed: Helm 4.2 trims the left only, Helm 3 both ends. */
+export type ManifestStyle = "helm4" | "helm3";
+
+/** Splits one template's output into non-empty documents (Helm's SplitManifests), trimmed as `style` says. */
+export function splitManifests(text: string, style: ManifestStyle = "helm4"): string[] {
+  if (style === "helm3") {
+    return text
+      .trim()
+      .split(SEPARATOR)
+      .filter((d) => d !== "")
+      .map((d) => d.trim());
+  }
   return text
-    .trim()
+    .trimStart()
     .split(SEPARATOR)
-    .filter((d) => d !== "")
-    .map((d) => d.trim());
+    .filter((d) => d.trim() !== "")
+    .map((d) => d.trimStart());
 }
 
 interface Head {
@@ -155,7 +169,11 @@ function hookWeight(annotations: Record<string, unknown>): number {
  * Sorts rendered templates (path to text) into manifests and hooks as Helm does: templates by path, each
  * template's documents in order, then a stable sort by kind.
  */
-export function sortManifests(rendered: ReadonlyMap<string, string> | Record<string, string>, order: readonly string[] = INSTALL_ORDER): SortedManifests {
+export function sortManifests(
+  rendered: ReadonlyMap<string, string> | Record<string, string>,
+  order: readonly string[] = INSTALL_ORDER,
+  style: ManifestStyle = "helm4",
+): SortedManifests {
   const entries = rendered instanceof Map ? [...rendered.entries()] : Object.entries(rendered);
   entries.sort(([a], [b]) => compareBytes(a, b));
   const manifests: ManifestDoc[] = [];
@@ -164,7 +182,7 @@ export function sortManifests(rendered: ReadonlyMap<string, string> | Record<str
   for (const [path, text] of entries) {
     const base = path.slice(path.lastIndexOf("/") + 1);
     if (base.startsWith("_") || text.trim() === "") continue;
-    for (const content of splitManifests(text)) {
+    for (const content of splitManifests(text, style)) {
       const head = readHead(content, path);
       const hookEvents = head.annotations && annotationList(head.annotations, HOOK_ANNOTATION);
       if (!head.annotations || Object.keys(head.annotations).length === 0 || !hookEvents) {

@@ -186,7 +186,8 @@ function documents(text: string, file: string): Document[] {
   const list = Array.isArray(docs) ? docs : [];
   for (const d of list) {
     const err = d.errors[0];
-    if (err) throw new Error(`Cannot parse ${file}: ${err.message}`);
+    // The line first, as Helm's "yaml: line N: ..." has it, so a bad rendered document can be found.
+    if (err) throw new Error(`Cannot parse ${file}: line ${text.slice(0, err.pos[0]).split("\n").length}: ${err.message}`);
   }
   return list;
 }

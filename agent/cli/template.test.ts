@@ -1,0 +1,117 @@
+import { describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dispatch } from "./dispatch.ts";
+import { globMatcher, templateCommand } from "./template.ts";
+
+const testdata = join(import.meta.dirname, "..", "helm", "testdata");
+const haveEngine = existsSync(new URL("../../wasm/helm-template/build/helm-template.wasm", import.meta.url));
+
+async function cli(cwd: string, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await dispatch(argv, [templateCommand], { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd, signal: new AbortController().signal });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe.skipIf(!haveEngine)("rivulet template", () => {
+  test("prints the manifest, then the hooks, as helm template lays them out", async () => {
+    const r = await cli(testdata, "template", "shop-test", "shop", "--namespace", "store");
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out.startsWith("---\n# Source: shop/charts/primary/templates/secret.yaml\napiVersion: v1\nkind: Secret\n")).toBe(true);
+    // The manifest is trimmed before the hooks follow; each hook keeps Helm 4.2's empty line after it.
+    expect(r.out).toContain("    - port: 80\n---\n# Source: shop/templates/tests/test-connection.yaml\napiVersion: v1\nkind: Pod\n");
+    expect(r.out).toContain("      image: busybox\n\n---\n# Source: shop/templates/hooks.yaml\napiVersion: batch/v1\n");
+    expect(r.out.endsWith("          image: shop:2.1\n")).toBe(true);
+  });
+
+  test("--show-only, --skip-tests, --is-upgrade, --kube-version and --api-versions shape one document", async () => {
+    const r = await cli(testdata, "template", "shop-test", "shop", "-n", "store", "--skip-tests", "--is-upgrade", "--kube-version", "1.30", "-a", "example.com/v1,other/v1", "-s", "templates/service.yaml");
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toBe(`---
+# Source: shop/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: shop-test
+  namespace: store
+  annotations:
+    revision: "1"
+    upgrade: "true"
+    kube: v1.30
+    example: available
+spec:
+  ports:
+    - port: 80`);
+  });
+
+  test("--skip-tests leaves out test hooks only", async () => {
+    const r = await cli(testdata, "template", "shop-test", "shop", "--skip-tests");
+    expect(r.out).not.toContain("# Source: shop/templates/tests/test-connection.yaml");
+    expect(r.out).toContain("    - port: 80\n---\n# Source: shop/templates/hooks.yaml\n");
+  });
+
+  test("--include-crds puts the crds/ files first, as written", async () => {
+    const r = await cli(testdata, "template", "shop", "-s", "crds/widgets.yaml", "--include-crds");
+    // A document the separator follows loses its trailing newline in the split; io.out adds the last one.
+    expect(r.out).toBe("---\n# Source: shop/crds/widgets.yaml\n# {{ .Release.Name }} stays as written: crds/ is never templated\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com");
+  });
+
+  test("-f, --set, --set-string and --set-file reach the templates in Helm's order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rivulet-template-"));
+    try {
+      writeFileSync(join(dir, "values.yaml"), "depth: 1\nprimary:\n  size: 2\n");
+      writeFileSync(join(dir, "greeting.txt"), "from a file");
+      const r = await cli(dir, "template", "t", join(testdata, "shop"), "-f", "values.yaml", "--set", "primary.size=5", "--set-file", "greeting=greeting.txt", "-s", "templates/configmap.yaml");
+      expect([r.code, r.err]).toEqual([0, ""]);
+      // The -f file sets depth, --set overrides the file's size, --set-file's text goes through tpl unchanged.
+      expect(r.out).toContain('  greeting: "from a file"\n  countdown: "1,0"\n  subcharts: "common,primary"\n  db-size: "5"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a packaged chart renders as its directory does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rivulet-template-tgz-"));
+    try {
+      execFileSync("tar", ["-czf", join(dir, "shop-1.0.0.tgz"), "-C", testdata, "shop"]);
+      const fromTgz = await cli(dir, "template", "shop-test", "shop-1.0.0.tgz", "-n", "store");
+      const fromDir = await cli(testdata, "template", "shop-test", "shop", "-n", "store");
+      expect(fromTgz.code).toBe(0);
+      expect(fromTgz.out).toBe(fromDir.out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [["--set", "primary.password=null"], "Error: execution error at (shop/charts/primary/templates/secret.yaml:8:15): a database password is required"],
+    [["-s", "templates/nope.yaml"], "Error: could not find template templates/nope.yaml in chart"],
+    [["--kube-version", "one"], `Error: invalid kube version 'one': could not parse "one" as version`],
+  ])("%j fails with Helm's message", async (flags, message) => {
+    const r = await cli(testdata, "template", "shop", ...flags);
+    expect([r.code, r.err]).toEqual([3, message]);
+  });
+
+  test("no chart is a usage error", async () => {
+    const r = await cli(testdata, "template");
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("globMatcher follows Go's filepath.Match", () => {
+  test.each([
+    ["templates/*.yaml", "templates/cm.yaml", true],
+    ["templates/*.yaml", "templates/tests/pod.yaml", false],
+    ["templates/?m.yaml", "templates/cm.yaml", true],
+    ["templates/[a-c]m.yaml", "templates/cm.yaml", true],
+    ["templates/[^a-c]m.yaml", "templates/cm.yaml", false],
+    ["templates/\\*.yaml", "templates/*.yaml", true],
+    ["templates/[", "templates/[", false],
+    ["charts/*/templates/*", "charts/db/templates/secret.yaml", true],
+  ])("%s on %s is %p", (pattern, path, want) => {
+    expect(globMatcher(pattern)(path)).toBe(want);
+  });
+});

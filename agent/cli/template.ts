@@ -1,0 +1,179 @@
+/**
+ * `rivulet template [NAME] CHART [flags]`: renders a chart directory or a packaged `.tgz` locally and
+ * prints what `helm template` (Helm 4.2, pkg/cmd/template.go; read, not copied) prints: the CRDs with
+ * --include-crds, the release manifest, then the hooks (test hooks left out with --skip-tests), each
+ * document under its `# Source:` line; --show-only keeps the documents of the templates it matches.
+ * Nothing reaches a cluster: `.Capabilities` comes from Helm's defaults and the flags, `lookup` returns
+ * an empty map. Files are read through agent/runtime; `oci://` and repository charts are not supported yet.
+ */
+import { basename, dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadChart, loadChartArchive } from "../helm/chart-loader.ts";
+import { splitManifests } from "../helm/manifest.ts";
+import { defaultCapabilities, renderChart, type RenderedRelease } from "../helm/render.ts";
+import { createTemplateEngine } from "../helm/template-engine.ts";
+import { mergeValueOptions } from "../helm/value-options.ts";
+import { fsTreeReader } from "../runtime/artifact-fs.ts";
+import { helmWasmPort } from "../runtime/helm-wasm.ts";
+import { UsageError, type Command } from "./command.ts";
+
+/** The release name `helm template` uses when only CHART is given. */
+const DEFAULT_NAME = "release-name";
+
+const OPTIONS = {
+  namespace: { type: "string", short: "n" },
+  values: { type: "string", short: "f", multiple: true },
+  set: { type: "string", multiple: true },
+  "set-string": { type: "string", multiple: true },
+  "set-file": { type: "string", multiple: true },
+  "set-literal": { type: "string", multiple: true },
+  "kube-version": { type: "string" },
+  "api-versions": { type: "string", short: "a", multiple: true },
+  "include-crds": { type: "boolean" },
+  "skip-tests": { type: "boolean" },
+  "show-only": { type: "string", short: "s", multiple: true },
+  "is-upgrade": { type: "boolean" },
+} as const;
+
+/** Reads one file through the runtime's tree reader over its directory. */
+function readFileAt(cwd: string, path: string): Uint8Array {
+  const abs = resolve(cwd, path);
+  const data = fsTreeReader(dirname(abs)).read(basename(abs));
+  if (!data) throw new Error(`open ${path}: no such file or directory`);
+  return data;
+}
+
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+
+/** `helm template`'s output for a rendered release. */
+export function templateOutput(r: RenderedRelease, options: { includeCrds?: boolean; skipTests?: boolean; showOnly?: string[] } = {}): string {
+  let manifest = r.manifest;
+  if (options.includeCrds) manifest = r.crds.map((c) => `---\n# Source: ${c.name}\n${text(c.data)}\n`).join("") + manifest;
+  let out = `${manifest.trim()}\n`;
+  for (const h of r.hooks) {
+    if (options.skipTests && h.events.includes("test")) continue;
+    out += `---\n# Source: ${h.path}\n${h.manifest}\n`;
+  }
+  if (!options.showOnly?.length) return out;
+  const docs = splitManifests(out);
+  const picked: string[] = [];
+  for (const pattern of options.showOnly) {
+    const matcher = globMatcher(pattern.replaceAll("\\", "/"));
+    let found = false;
+    for (const doc of docs) {
+      // The path after the chart's own name, as Helm matches it: `templates/x.yaml`, `charts/sub/templates/y.yaml`.
+      const m = /# Source: [^/]+\/(.+)/.exec(doc);
+      if (!m || !matcher(m[1]!)) continue;
+      picked.push(doc);
+      found = true;
+    }
+    if (!found) throw new Error(`could not find template ${pattern} in chart`);
+  }
+  return picked.map((d) => `---\n${d}\n`).join("");
+}
+
+/**
+ * Go's filepath.Match on slash paths: `*` and `?` never cross a `/`, `[...]` classes (with `^` for
+ * negation; a class may match `/`, as in Go), `\` escapes. A malformed pattern matches nothing, as Helm ignores Match's error.
+ */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "\\") {
+      const next = pattern[++i];
+      if (next === undefined) return () => false;
+      re += escapeRe(next);
+    } else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) return () => false;
+      let body = pattern.slice(i + 1, end);
+      const negate = body.startsWith("^");
+      if (negate) body = body.slice(1);
+      if (body === "") return () => false;
+      re += `[${negate ? "^" : ""}${body.replace(/[\]\\^]/g, (x) => `\\${x}`)}]`;
+      i = end;
+    } else re += escapeRe(c);
+  }
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(`^${re}$`, "s");
+  } catch {
+    return () => false;
+  }
+  return (path) => compiled.test(path);
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, (x) => `\\${x}`);
+}
+
+export const templateCommand: Command = {
+  path: ["template"],
+  summary: "Render a Helm chart locally, as helm template does",
+  help: `Usage: rivulet template [NAME] CHART [flags]
+
+Renders the chart in directory CHART (or the packaged chart CHART.tgz) for a release named NAME
+(release-name when omitted) and prints the manifests, then the hooks, as helm template (Helm 4.2) does.
+Nothing reaches a cluster: lookup returns an empty map and .Capabilities comes from the flags.
+
+Flags:
+  -n, --namespace NS        the release namespace (default "default")
+  -f, --values FILE         a values file (repeatable; later files win)
+      --set K=V             set values on the command line (repeatable, a.b[0].c=x, commas separate)
+      --set-string K=V      as --set, values kept as strings
+      --set-file K=PATH     as --set, the value read from PATH
+      --set-literal K=V     as --set, the value taken literally
+      --kube-version V      the Kubernetes version for .Capabilities.KubeVersion (default v1.35.0)
+  -a, --api-versions G/V    extra API versions for .Capabilities.APIVersions (repeatable or comma-separated)
+      --include-crds        print the crds/ files first
+      --skip-tests          leave out test hooks
+  -s, --show-only PATH      only the manifests of templates matching PATH, e.g. templates/cm.yaml (repeatable)
+      --is-upgrade          set .Release.IsUpgrade instead of .Release.IsInstall`,
+  async run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const args = parsed.positionals;
+    if (args.length === 0) throw new UsageError("expected a chart: rivulet template [NAME] CHART");
+    if (args.length > 2) throw new UsageError(`expected at most two arguments, unexpected arguments: ${args.slice(2).join(", ")}`);
+    const [name, chartPath] = args.length === 2 ? [args[0]!, args[1]!] : [DEFAULT_NAME, args[0]!];
+    const v = parsed.values;
+    try {
+      const capabilities = defaultCapabilities({
+        kubeVersion: v["kube-version"],
+        apiVersions: (v["api-versions"] ?? []).flatMap((a) => a.split(",")).filter((a) => a !== ""),
+      });
+      const values = mergeValueOptions(
+        {
+          valueFiles: (v.values ?? []).map((f) => ({ name: f, text: text(readFileAt(io.cwd, f)) })),
+          values: v.set,
+          stringValues: v["set-string"],
+          fileValues: v["set-file"],
+          literalValues: v["set-literal"],
+        },
+        (path) => text(readFileAt(io.cwd, path)),
+      );
+      const abs = resolve(io.cwd, chartPath);
+      const chart = /\.(tgz|tar\.gz)$/.test(abs) ? await loadChartArchive(readFileAt(io.cwd, chartPath), chartPath) : await loadChart(fsTreeReader(abs, { skip: [".git"] }), chartPath);
+      const rendered = await renderChart(createTemplateEngine(helmWasmPort), chart, {
+        release: { name, namespace: v.namespace ?? "default", isUpgrade: !!v["is-upgrade"] },
+        values,
+        capabilities,
+        warn: (m) => io.err(`warning: ${m}`),
+      });
+      const out = templateOutput(rendered, { includeCrds: v["include-crds"], skipTests: v["skip-tests"], showOnly: v["show-only"] });
+      // io.out adds the newline Helm's output ends with.
+      if (out !== "") io.out(out.endsWith("\n") ? out.slice(0, -1) : out);
+      return 0;
+    } catch (err) {
+      io.err(`Error: ${(err as Error).message}`);
+      return 3;
+    }
+  },
+};
