@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Chart, Values } from "./chart.ts";
 import { SCHEMA_ERROR_HEADER, schemaReport, validateAgainstSchema, validateValues } from "./values-schema.ts";
+import { chartValues } from "./values.ts";
 
 const enc = new TextEncoder();
 const bytes = (schema: unknown) => enc.encode(typeof schema === "string" ? schema : JSON.stringify(schema));
@@ -208,5 +209,25 @@ describe("validateValues", () => {
     const c = chart("chrt", undefined, [chart("subchart", schema)]);
     expect(schemaReport(c, { name: "John", subchart: { data: ["hello", 12] } })).toBe("");
     expect(schemaReport(c, { name: "John", subchart: { data: [12] } })).toBe("subchart:\n- at '/data': no items match contains schema\n  - at '/data/0': got number, want string\n");
+  });
+
+  test("after chartValues: an alias validates its own scope and a disabled subchart is not validated", () => {
+    const sub = { ...chart("db", needsAge), values: { age: 1 } };
+    const parent: Chart = {
+      ...chart("app", undefined, [sub]),
+      metadata: {
+        apiVersion: "v2",
+        name: "app",
+        version: "1.0.0",
+        dependencies: [
+          { name: "db", version: "1.0.0", alias: "primary" },
+          { name: "db", version: "1.0.0", alias: "replica", condition: "replica.enabled" },
+        ],
+      },
+    };
+    const ok = chartValues(parent, { primary: { age: 2 }, replica: { enabled: false, age: -1 } });
+    expect(schemaReport(ok.chart, ok.values)).toBe("");
+    const bad = chartValues(parent, { primary: { age: -3 }, replica: { enabled: true, age: -1 } });
+    expect(schemaReport(bad.chart, bad.values)).toBe("primary:\n- at '/age': minimum: got -3, want 0\nreplica:\n- at '/age': minimum: got -1, want 0\n");
   });
 });

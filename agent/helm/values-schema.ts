@@ -20,7 +20,8 @@ export const SCHEMA_ERROR_HEADER = "values don't meet the specifications of the 
 
 /**
  * Validate `values` (the coalesced values of the whole release) against `chart`'s schema and its enabled
- * subcharts' schemas. Throws one Error listing every chart that fails, worded as Helm's.
+ * subcharts' schemas. Throws one Error listing every chart that fails, worded as Helm's. Pass the chart and
+ * values chartValues returns: aliases applied and disabled subcharts gone, which is the tree Helm validates.
  */
 export function validateValues(chart: Chart, values: Values): void {
   const report = schemaReport(chart, values);
