@@ -108,11 +108,37 @@ function place(tree: Node, unit: OutputUnit, root: Schema | boolean): void {
   node.leaves.push({ kw: last === "dependantRequired" ? "dependentRequired" : last, unit });
 }
 
+/**
+ * The subschema a `$ref` names, for wording its failures: a JSON pointer into the file, an `$anchor`, or a
+ * subschema's `$id` (matched against the root's base; enough for one file, which is all we load).
+ */
 function resolveRef(root: Schema | boolean, ref: unknown): unknown {
-  if (typeof ref !== "string" || !ref.startsWith("#")) return undefined;
-  let s: unknown = root;
-  for (const seg of ref.slice(1).split("/").slice(1).map(unescapePointer)) s = isTable(s) ? s[seg] : Array.isArray(s) ? s[Number(seg)] : undefined;
+  if (typeof ref !== "string") return undefined;
+  const hash = ref.indexOf("#");
+  const doc = hash === -1 ? ref : ref.slice(0, hash);
+  const fragment = hash === -1 ? "" : ref.slice(hash + 1);
+  let s: unknown = doc === "" ? root : byId(root, doc);
+  if (fragment !== "" && !fragment.startsWith("/")) return byAnchor(s, fragment);
+  for (const seg of fragment.split("/").slice(1).map(unescapePointer)) s = isTable(s) ? s[seg] : Array.isArray(s) ? s[Number(seg)] : undefined;
   return s;
+}
+
+function byId(root: unknown, id: string): unknown {
+  return findSchema(root, (s) => typeof s.$id === "string" && (s.$id === id || s.$id.replace(/#$/, "").endsWith(`/${id}`) || id.endsWith(`/${s.$id}`)));
+}
+
+function byAnchor(root: unknown, anchor: string): unknown {
+  return findSchema(root, (s) => s.$anchor === anchor || s.$dynamicAnchor === anchor || s.$id === `#${anchor}`);
+}
+
+function findSchema(v: unknown, match: (s: Record<string, unknown>) => boolean): unknown {
+  if (Array.isArray(v)) {
+    for (const x of v) { const found = findSchema(x, match); if (found !== undefined) return found; }
+  } else if (isTable(v)) {
+    if (match(v)) return v;
+    for (const x of Object.values(v)) { const found = findSchema(x, match); if (found !== undefined) return found; }
+  }
+  return undefined;
 }
 
 /** The failures one schema application yields, before grouping. */

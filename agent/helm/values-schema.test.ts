@@ -144,6 +144,9 @@ describe("validateAgainstSchema", () => {
     ["a schema-valued additionalProperties checks each extra", { properties: { a: {} }, additionalProperties: { type: "string" } }, { a: 1, b: 2 }, "- at '/b': got number, want string\n"],
     ["uniqueItems false is a flag, not a false schema", { properties: { l: { uniqueItems: false, maxItems: 1 } } }, { l: [1, 1] }, "- at '/l': maxItems: got 2, want 1\n"],
     ["draft-04 schemas still validate", { $schema: "http://json-schema.org/draft-04/schema#", required: ["a"] }, {}, "- at '': missing property 'a'\n"],
+    ["a $ref by a subschema's $id", { $id: "http://example.com/root.json", properties: { a: { $ref: "item.json" } }, $defs: { i: { $id: "item.json", type: "string" } } }, { a: 1 }, "- at '/a': got number, want string\n"],
+    ["a $ref by $anchor", { properties: { a: { $ref: "#thing" } }, $defs: { i: { $anchor: "thing", type: "string", minLength: 3 } } }, { a: "x" }, "- at '/a': minLength: got 1, want 3\n"],
+    ["a draft-07 $ref by a fragment $id", { $schema: DRAFT7, properties: { a: { $ref: "#thing" } }, definitions: { i: { $id: "#thing", enum: ["q"] } } }, { a: "x" }, "- at '/a': value must be 'q'\n"],
     ["a urn: $ref is permissive, as Helm's default URN resolver", { properties: { a: { $ref: "urn:example:thing" } } }, { a: 1 }, ""],
   ];
   for (const [name, schema, values, expected] of cases) {
