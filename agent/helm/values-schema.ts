@@ -49,19 +49,11 @@ export function schemaReport(chart: Chart, values: Values): string {
 
 /** One schema against one chart's values: "" when valid, else v6's list of failures ending in "\n". */
 export function validateAgainstSchema(schemaBytes: Uint8Array, values: Values): string {
-  const parsed = parseSchema(schemaBytes);
-  if (typeof parsed === "string") return `${parsed}\n`;
-  const schema = parsed.schema;
-  const draft = draftOf(schema);
-  const problem = schemaProblem(schema, draft);
-  if (problem !== "") return `${problem}\n`;
-  const prepared = prepare(schema, draft === "2020-12" || draft === "2019-09") as Schema | boolean;
+  const c = compile(schemaBytes);
+  if ("problem" in c) return `${c.problem}\n`;
   let result;
   try {
-    const validator = new Validator(prepared, draft, false);
-    // Helm's default URN resolver answers every urn: with the permissive schema `true`
-    for (const urn of urnRefs(schema)) validator.addSchema({}, urn);
-    result = validator.validate(values);
+    result = c.validator.validate(values);
   } catch (e) {
     // cfworker throws on a $ref it cannot resolve, naming its own base URI and every known id: keep the ref
     const ref = /^Unresolved \$ref "([^"]*)"/.exec((e as Error).message)?.[1];
@@ -69,7 +61,40 @@ export function validateAgainstSchema(schemaBytes: Uint8Array, values: Values): 
     throw e;
   }
   if (result.valid) return "";
-  return `${renderFailures(result.errors, prepared, values, draft)}\n`;
+  return `${renderFailures(result.errors, c.prepared, values, c.draft)}\n`;
+}
+
+type Compiled = { problem: string } | { validator: Validator; prepared: Schema | boolean; draft: SchemaDraft };
+
+// A loaded chart keeps its schema bytes, so a chart rendered again (every reconcile) reuses the compiled
+// validator; cfworker's validate does not change it.
+const compiled = new WeakMap<Uint8Array, Compiled>();
+
+function compile(bytes: Uint8Array): Compiled {
+  const known = compiled.get(bytes);
+  if (known) return known;
+  const c = compileUncached(bytes);
+  compiled.set(bytes, c);
+  return c;
+}
+
+function compileUncached(bytes: Uint8Array): Compiled {
+  const parsed = parseSchema(bytes);
+  if (typeof parsed === "string") return { problem: parsed };
+  const schema = parsed.schema;
+  const draft = draftOf(schema);
+  const problem = schemaProblem(schema, draft);
+  if (problem !== "") return { problem };
+  const prepared = prepare(schema, draft === "2020-12" || draft === "2019-09") as Schema | boolean;
+  try {
+    const validator = new Validator(prepared, draft, false);
+    // Helm's default URN resolver answers every urn: with the permissive schema `true`
+    for (const urn of urnRefs(schema)) validator.addSchema({}, urn);
+    return { validator, prepared, draft };
+  } catch (e) {
+    // cfworker's dereference throws on an `$id` that is not a URI reference, for one
+    return { problem: `values.schema.json cannot be used: ${(e as Error).message.split("\n")[0]}` };
+  }
 }
 
 /** The schema, or why the file is not one (Helm's loader keeps an empty file, and the JSON decoder fails). */
