@@ -175,6 +175,18 @@ describe("schemas that cannot be used", () => {
   }
 });
 
+describe("the compiled schema is reused", () => {
+  test("the same bytes give the same answers, passing and failing, and a broken file stays broken", () => {
+    const schema = bytes({ properties: { n: { type: "integer" } } });
+    expect(validateAgainstSchema(schema, { n: 1 })).toBe("");
+    expect(validateAgainstSchema(schema, { n: "x" })).toBe("- at '/n': got string, want integer\n");
+    expect(validateAgainstSchema(schema, { n: 2 })).toBe("");
+    const broken = enc.encode("");
+    expect(validateAgainstSchema(broken, {})).toBe("values.schema.json is not valid JSON: the file is empty\n");
+    expect(validateAgainstSchema(broken, {})).toBe("values.schema.json is not valid JSON: the file is empty\n");
+  });
+});
+
 function chart(name: string, schema: unknown, subs: Chart[] = []): Chart {
   return {
     metadata: { apiVersion: "v2", name, version: "1.0.0" },
