@@ -49,7 +49,7 @@ export interface Chart {
   crds: ChartFile[];
   /** values.yaml parsed; {} when the chart has none. */
   values: Values;
-  /** values.schema.json as bytes, unvalidated for now. */
+  /** values.schema.json as bytes; values-schema.ts validates values against it. */
   schema?: Uint8Array;
   /** Every other file (README, LICENSE, files/..., crds/ too, as Helm's `.Files` holds them). */
   files: ChartFile[];
