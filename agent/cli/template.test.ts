@@ -73,6 +73,29 @@ spec:
     }
   });
 
+  test("values that break values.schema.json stop the render with Helm's message, unless --skip-schema-validation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rivulet-template-"));
+    try {
+      const chart = join(dir, "mini");
+      execFileSync("mkdir", ["-p", join(chart, "templates")]);
+      writeFileSync(join(chart, "Chart.yaml"), "apiVersion: v2\nname: mini\nversion: 0.1.0\n");
+      writeFileSync(join(chart, "values.yaml"), "replicas: 1\n");
+      writeFileSync(join(chart, "values.schema.json"), JSON.stringify({ type: "object", properties: { replicas: { type: "integer", minimum: 1 } }, required: ["replicas"] }));
+      writeFileSync(join(chart, "templates", "cm.yaml"), "replicas: {{ .Values.replicas }}\n");
+      expect(await cli(dir, "template", "t", "mini")).toEqual({ code: 0, out: "---\n# Source: mini/templates/cm.yaml\nreplicas: 1", err: "" });
+      const bad = await cli(dir, "template", "t", "mini", "--set", "replicas=0");
+      expect(bad).toEqual({
+        code: 3,
+        out: "",
+        err: "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nmini:\n- at '/replicas': minimum: got 0, want 1\n",
+      });
+      const skipped = await cli(dir, "template", "t", "mini", "--set", "replicas=0", "--skip-schema-validation");
+      expect([skipped.code, skipped.out]).toEqual([0, "---\n# Source: mini/templates/cm.yaml\nreplicas: 0"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a packaged chart renders as its directory does", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rivulet-template-tgz-"));
     try {

@@ -31,6 +31,7 @@ const OPTIONS = {
   "api-versions": { type: "string", short: "a", multiple: true },
   "include-crds": { type: "boolean" },
   "skip-tests": { type: "boolean" },
+  "skip-schema-validation": { type: "boolean" },
   "show-only": { type: "string", short: "s", multiple: true },
   "is-upgrade": { type: "boolean" },
 } as const;
@@ -130,6 +131,8 @@ Flags:
   -a, --api-versions G/V    extra API versions for .Capabilities.APIVersions (repeatable or comma-separated)
       --include-crds        print the crds/ files first
       --skip-tests          leave out test hooks
+      --skip-schema-validation
+                            do not check the values against the charts' values.schema.json
   -s, --show-only PATH      only the manifests of templates matching PATH, e.g. templates/cm.yaml (repeatable)
       --is-upgrade          set .Release.IsUpgrade instead of .Release.IsInstall`,
   async run(argv, io) {
@@ -165,6 +168,8 @@ Flags:
         release: { name, namespace: v.namespace ?? "default", isUpgrade: !!v["is-upgrade"] },
         values,
         capabilities,
+        // As helm template: values.schema.json is checked unless told not to; the validator loads only here.
+        validateValues: v["skip-schema-validation"] ? undefined : async (c, vals) => (await import("../helm/values-schema.ts")).validateValues(c, vals),
         warn: (m) => io.err(`warning: ${m}`),
       });
       const out = templateOutput(rendered, { includeCrds: v["include-crds"], skipTests: v["skip-tests"], showOnly: v["show-only"] });
