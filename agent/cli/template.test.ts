@@ -28,15 +28,16 @@ describe.skipIf(!haveEngine)("rivulet template", () => {
   });
 
   test("--show-only, --skip-tests, --is-upgrade, --kube-version and --api-versions shape one document", async () => {
-    const r = await cli(testdata, "template", "shop-test", "shop", "-n", "store", "--skip-tests", "--is-upgrade", "--kube-version", "1.30", "-a", "example.com/v1,other/v1", "-s", "templates/service.yaml");
+    const r = await cli(testdata, "template", "web", "shop", "-n", "shopfront", "--skip-tests", "--is-upgrade", "--kube-version", "1.30", "-a", "example.com/v1,other/v1", "-s", "templates/service.yaml");
     expect([r.code, r.err]).toEqual([0, ""]);
+    // The release name and namespace reach .Release; the flags reach .Release.IsUpgrade and .Capabilities.
     expect(r.out).toBe(`---
 # Source: shop/templates/service.yaml
 apiVersion: v1
 kind: Service
 metadata:
-  name: shop-test
-  namespace: store
+  name: web
+  namespace: shopfront
   annotations:
     revision: "1"
     upgrade: "true"
