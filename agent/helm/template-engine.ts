@@ -8,7 +8,11 @@
  * one instance is reused: an agent that renders no chart never loads it. The bytes and Go's JS glue
  * arrive through a port (agent/runtime/helm-wasm.ts reads the build output), so this file stays portable.
  *
- * Limits: `lookup` returns an empty map (as `helm template` does) and DNS functions return "".
+ * `lookup` asks the caller's RenderCall.lookup (the agent's Kubernetes client, behind tenant-lookup.ts);
+ * the module's render is asynchronous so a template can wait for it. Without one, lookup returns an
+ * empty map, as `helm template` does.
+ *
+ * Limits: DNS functions return "".
  */
 
 /** Chart.yaml as JSON (the keys Helm's chart.Metadata reads). */
@@ -56,6 +60,29 @@ export interface RenderRequest {
   scopes: Record<string, TemplateScope>;
   /** missingkey=error instead of Helm's missingkey=zero. */
   strict?: boolean;
+  /** Canned lookup answers, for tests that compare the WASM and native builds; the agent passes a lookup. */
+  lookupAnswers?: LookupAnswer[];
+}
+
+/** One canned answer: the object (a List when name is ""), or an error message that fails the lookup. */
+export interface LookupAnswer {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  object?: Record<string, unknown>;
+  error?: string;
+}
+
+/**
+ * Helm's lookup as a function: the object, a List (an object with `items`) when name is "", undefined
+ * when it does not exist; a rejection fails the render with its message.
+ */
+export type Lookup = (apiVersion: string, kind: string, namespace: string, name: string) => Promise<object | undefined>;
+
+/** What a render may call back into. */
+export interface RenderCall {
+  lookup?: Lookup;
 }
 
 /** Every non-partial template's output by name, or the error Helm would print (template and line). */
@@ -74,19 +101,20 @@ export interface TemplateEnginePort {
 }
 
 export interface TemplateEngine {
-  render(request: RenderRequest): Promise<RenderResult>;
+  render(request: RenderRequest, call?: RenderCall): Promise<RenderResult>;
 }
 
 /** The name the Go program registers its one function under; taken off the global object at once. */
 const EXPORT = "rivuletHelmTemplate";
 
-type RenderFn = (requestJson: string) => string;
+/** The module's function: the response JSON; its lookup resolves to an object's JSON, or null. */
+type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => Promise<string>;
 
 /** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
 export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
   let loading: Promise<RenderFn> | undefined;
   return {
-    async render(request) {
+    async render(request, call = {}) {
       loading ??= load(port);
       let fn: RenderFn;
       try {
@@ -97,7 +125,7 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
       }
       let out: string;
       try {
-        out = fn(JSON.stringify(request));
+        out = await fn(JSON.stringify(request), call.lookup && jsonLookup(call.lookup));
       } catch (err) {
         // The Go program has exited (a fatal runtime error): start a fresh instance next time.
         loading = undefined;
@@ -105,6 +133,14 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
       }
       return decodeResponse(out);
     },
+  };
+}
+
+/** The lookup as the module calls it: JSON across the boundary, so Go decodes numbers as Kubernetes does. */
+function jsonLookup(lookup: Lookup) {
+  return async (apiVersion = "", kind = "", namespace = "", name = ""): Promise<string | null> => {
+    const obj = await lookup(apiVersion, kind, namespace, name);
+    return obj === undefined ? null : JSON.stringify(obj);
   };
 }
 
