@@ -107,25 +107,31 @@ export interface TemplateEngine {
 /** The name the Go program registers its one function under; taken off the global object at once. */
 const EXPORT = "rivuletHelmTemplate";
 
-/** The module's function: the response JSON; its lookup resolves to an object's JSON, or null. */
-type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => Promise<string>;
+/**
+ * The module's function: the response JSON, at once without a lookup, as a promise with one (the
+ * render then waits in a goroutine while the lookup's promise resolves). The lookup resolves to an
+ * object's JSON, or null.
+ */
+type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
 
 /** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
 export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
-  let loading: Promise<RenderFn> | undefined;
+  let loading: Promise<Instance> | undefined;
   return {
     async render(request, call = {}) {
       loading ??= load(port);
-      let fn: RenderFn;
+      let engine: Instance;
       try {
-        fn = await loading;
+        engine = await loading;
       } catch (err) {
         loading = undefined; // a failed load is retried on the next render
         throw err;
       }
       let out: string;
       try {
-        out = await fn(JSON.stringify(request), call.lookup && jsonLookup(call.lookup));
+        const json = JSON.stringify(request);
+        // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
+        out = await Promise.race([call.lookup ? engine.fn(json, jsonLookup(call.lookup)) : engine.fn(json), engine.exited]);
       } catch (err) {
         // The Go program has exited (a fatal runtime error): start a fresh instance next time.
         loading = undefined;
@@ -144,17 +150,24 @@ function jsonLookup(lookup: Lookup) {
   };
 }
 
-async function load(port: TemplateEnginePort): Promise<RenderFn> {
+/** A started module: its function, and a promise that rejects when the Go program exits. */
+interface Instance {
+  fn: RenderFn;
+  exited: Promise<never>;
+}
+
+async function load(port: TemplateEnginePort): Promise<Instance> {
   const [bytes, Go] = await Promise.all([port.moduleBytes(), port.goRuntime()]);
   const go = new Go();
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes), go.importObject);
   // run() returns when the program exits; until then main has registered the function and parked.
-  void go.run(instance);
+  const exited = go.run(instance).then(() => Promise.reject(new Error("the Go program exited")));
+  exited.catch(() => {}); // observed by renders only
   const g = globalThis as Record<string, unknown>;
   const fn = g[EXPORT];
   delete g[EXPORT];
   if (typeof fn !== "function") throw new Error(`Cannot start the Helm template engine: it did not register ${EXPORT}`);
-  return fn as RenderFn;
+  return { fn: fn as RenderFn, exited };
 }
 
 function decodeResponse(out: string): RenderResult {

@@ -4,20 +4,22 @@ package main
 
 import "syscall/js"
 
-// main exposes one function, rivuletHelmTemplate(requestJSON, lookup?) → Promise<responseJSON>, then
-// parks forever so the function stays callable. The facade takes it off the global object right after
-// start-up. Each call renders in its own goroutine, so a template waiting for a lookup blocks only that
-// goroutine while the JavaScript event loop resolves the lookup's promise.
+// main exposes one function, rivuletHelmTemplate(requestJSON, lookup?), then parks forever so the
+// function stays callable. The facade takes it off the global object right after start-up. Without a
+// lookup function it returns the response JSON at once. With one it returns a Promise of it and renders
+// in a goroutine, so a template waiting for a lookup blocks only that goroutine while the JavaScript
+// event loop resolves the lookup's promise (blocking the callback itself would deadlock).
 func main() {
 	js.Global().Set("rivuletHelmTemplate", js.FuncOf(func(this js.Value, args []js.Value) interface{} {
 		var data []byte
 		if len(args) >= 1 && args[0].Type() == js.TypeString {
 			data = []byte(args[0].String())
 		}
-		var source objectSource
-		if len(args) >= 2 && args[1].Type() == js.TypeFunction {
-			source = jsSource(args[1])
+		if len(args) < 2 || args[1].Type() != js.TypeFunction {
+			// Nothing to wait for (helm template): render here, as the call returns.
+			return string(handle(data, nil))
 		}
+		source := jsSource(args[1])
 		return newPromise(func() string { return string(handle(data, source)) })
 	}))
 	select {}
