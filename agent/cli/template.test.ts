@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dispatch } from "./dispatch.ts";
@@ -92,6 +92,20 @@ spec:
       });
       const skipped = await cli(dir, "template", "t", "mini", "--set", "replicas=0", "--skip-schema-validation");
       expect([skipped.code, skipped.out]).toEqual([0, "---\n# Source: mini/templates/cm.yaml\nreplicas: 0"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("lookup finds nothing and reaches no cluster, as under helm template", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rivulet-template-lookup-"));
+    try {
+      mkdirSync(join(dir, "probe", "templates"), { recursive: true });
+      writeFileSync(join(dir, "probe", "Chart.yaml"), "apiVersion: v2\nname: probe\nversion: 0.1.0\n");
+      const probe = `kind: ConfigMap\ndata:\n  found: {{ lookup "v1" "Secret" .Release.Namespace "db" | toJson | quote }}\n  listed: {{ lookup "v1" "Secret" "" "" | toJson | quote }}\n`;
+      writeFileSync(join(dir, "probe", "templates", "cm.yaml"), probe);
+      const r = await cli(dir, "template", "p", "probe", "-n", "store");
+      expect([r.code, r.err, r.out]).toEqual([0, "", `---\n# Source: probe/templates/cm.yaml\nkind: ConfigMap\ndata:\n  found: "{}"\n  listed: "{}"`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

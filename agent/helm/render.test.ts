@@ -155,6 +155,21 @@ describe.skipIf(!haveEngine)("renderChart on testdata/shop", () => {
     expect(out.manifest).toContain('    revision: "4"\n    upgrade: "true"\n    kube: v1.31.2\n    example: available\n');
   });
 
+  test("lookup is the options' function, asked by parent and subchart templates; without one it finds nothing", async () => {
+    const chart = chartOf({ "templates/cm.yaml": `data: {{ (lookup "v1" "ConfigMap" .Release.Namespace "seed").data | toJson }}` });
+    chart.dependencies.push(chartOf({ "templates/sub.yaml": `sub: {{ (lookup "v1" "Secret" .Release.Namespace "s").kind }}` }, { name: "sub" }));
+    const asked: string[] = [];
+    const lookup = async (...args: string[]) => {
+      asked.push(args.join(" "));
+      return args[1] === "ConfigMap" ? { data: { k: "v" } } : { kind: "Secret" };
+    };
+    const out = await renderChart(engine, chart, { release, lookup });
+    expect(out.manifest).toBe(`---\n# Source: bad/charts/sub/templates/sub.yaml\nsub: Secret\n---\n# Source: bad/templates/cm.yaml\ndata: {"k":"v"}\n`);
+    expect(asked.sort()).toEqual(["v1 ConfigMap store seed", "v1 Secret store s"]);
+    const none = await renderChart(engine, chart, { release });
+    expect(none.manifest).toBe(`---\n# Source: bad/charts/sub/templates/sub.yaml\nsub: \n---\n# Source: bad/templates/cm.yaml\ndata: null\n`);
+  });
+
   test("the values reach validateValues, coalesced and with disabled subcharts removed, before rendering", async () => {
     const seen: string[] = [];
     const out = await render({ primary: { size: 7 } }, {

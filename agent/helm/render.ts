@@ -10,14 +10,17 @@
  * `crds/` files are returned apart, untemplated, with their chart path, as Helm's CRDObjects has them.
  * Errors keep Helm's texts, which name the chart path, the template and the line.
  *
+ * `lookup` is the caller's (options.lookup: the agent's client behind tenant-lookup.ts); without one it
+ * returns an empty map, as under `helm template`.
+ *
  * Limits: `.Capabilities.KubeVersion` prints the version as given (Helm 4.2 prints it normalized, without
- * a vendor suffix such as `-gke.1`); `lookup` returns an empty map (template-engine.ts).
+ * a vendor suffix such as `-gke.1`).
  */
 import { base64Encode } from "../core/bytes.ts";
 import { isLibrary, type Chart, type ChartFile, type Values } from "./chart.ts";
 import { INSTALL_ORDER, manifestText, sortManifests, type ManifestDoc, type ManifestStyle } from "./manifest.ts";
 import type { StoredHook } from "./release-codec.ts";
-import type { CapabilitiesInfo, RenderRequest, TemplateEngine, TemplateScope } from "./template-engine.ts";
+import type { CapabilitiesInfo, Lookup, RenderRequest, TemplateEngine, TemplateScope } from "./template-engine.ts";
 import { chartValues, isCompatibleRange, tableAt, type Warn } from "./values.ts";
 
 export const DEFAULTS = {
@@ -82,6 +85,8 @@ export interface RenderOptions {
   values?: Values | null;
   /** `.Capabilities`; defaultCapabilities() when omitted, as `helm template` without a cluster. */
   capabilities?: CapabilitiesInfo;
+  /** Answers the templates' `lookup` calls; without it they find nothing, as under `helm template`. */
+  lookup?: Lookup;
   validateValues?: ValidateValues;
   /** Document trimming: Helm 4.2's by default; "helm3" matches releases stored by Helm 3. */
   style?: ManifestStyle;
@@ -140,7 +145,7 @@ export async function renderChart(engine: TemplateEngine, chart: Chart, options:
 
   const request = renderRequest(processed, values, options.release, caps);
   request.strict = options.strict;
-  const result = await engine.render(request);
+  const result = await engine.render(request, { lookup: options.lookup });
   if ("error" in result) throw new Error(result.error);
 
   const root = processed.metadata.name;

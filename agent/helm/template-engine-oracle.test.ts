@@ -156,6 +156,28 @@ describe.skipIf(!built)("the WASM engine against the native oracle", () => {
     expect(native(req)).toEqual(wasm);
   });
 
+  test("canned lookup answers render the same through WASM and the oracle: found, missing, list, error", async () => {
+    const text = `{{ (lookup "v1" "Secret" "ns" "db").data.password }} {{ (lookup "apps/v1" "Deployment" "ns" "web").spec | toJson }}
+{{ lookup "v1" "Secret" "ns" "nope" }} {{ range (lookup "v1" "ConfigMap" "ns" "").items }}{{ .metadata.name }},{{ end }}`;
+    const req: RenderRequest = {
+      ...request({ "c/templates/t.yaml": text }),
+      lookupAnswers: [
+        { apiVersion: "v1", kind: "Secret", namespace: "ns", name: "db", object: { data: { password: "czNjcjN0" } } },
+        { apiVersion: "apps/v1", kind: "Deployment", namespace: "ns", name: "web", object: { spec: { replicas: 1000000, ratio: 0.5 } } },
+        { apiVersion: "v1", kind: "ConfigMap", namespace: "ns", name: "", object: { kind: "ConfigMapList", items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }] } },
+        { apiVersion: "v1", kind: "Secret", namespace: "ns", name: "denied", error: "secrets \"denied\" is forbidden" },
+      ],
+    };
+    const wasm = await engine.render(req);
+    expect(wasm).toEqual(native(req));
+    // Objects keep Kubernetes' integers (values would print 1e+06).
+    expect("rendered" in wasm && wasm.rendered.get("c/templates/t.yaml")).toBe(`czNjcjN0 {"ratio":0.5,"replicas":1000000}\nmap[] a,b,`);
+    const denied = { ...req, templates: [{ name: "c/templates/t.yaml", data: `{{ lookup "v1" "Secret" "ns" "denied" }}` }] };
+    const failed = await engine.render(denied);
+    expect(failed).toEqual({ error: `template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <lookup "v1" "Secret" "ns" "denied">: error calling lookup: secrets "denied" is forbidden` });
+    expect(native(denied)).toEqual(failed);
+  });
+
   test("generated templates render the same through WASM and the oracle (property)", async () => {
     const fns = ["upper", "lower", "quote", "squote", "b64enc", "sha256sum", "toYaml", "toJson", "toString", "len", "kebabcase", "trim", "title", "toToml", "typeOf", "kindOf", "empty", "toPrettyJson"];
     const path = fc.constantFrom(".Values.s", ".Values.n", ".Values.f", ".Values.list", ".Values.map", ".Values.map.a", ".Values.missing", ".Values.nil", ".Values.gen", ".Release.Name", ".Chart");

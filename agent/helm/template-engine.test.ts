@@ -72,6 +72,26 @@ describe("the template engine facade", () => {
     await expect(failing.render(request)).rejects.toThrow("no module here");
     expect(calls.filter((c) => c === "bytes").length).toBe(2);
   });
+
+  test("a render waiting on a lookup fails when the Go program exits, and the next render starts a fresh one", async () => {
+    let started = 0;
+    class ExitingGo {
+      importObject = {};
+      run() {
+        started++;
+        // The module answers a render with lookup by a promise, then the program dies before it settles.
+        (globalThis as Record<string, unknown>).rivuletHelmTemplate = () => new Promise(() => {});
+        return new Promise<void>((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    const emptyModule = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    const engine = createTemplateEngine({ moduleBytes: async () => emptyModule, goRuntime: async () => ExitingGo });
+    const request: RenderRequest = { templates: [], scopes: {} };
+    const lookup = async () => undefined;
+    await expect(engine.render(request, { lookup })).rejects.toThrow("Cannot render the templates: the Helm template engine stopped");
+    await expect(engine.render(request, { lookup })).rejects.toThrow("Cannot render the templates: the Helm template engine stopped");
+    expect(started).toBe(2);
+  });
 });
 
 describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM)", () => {

@@ -8,7 +8,11 @@
  * one instance is reused: an agent that renders no chart never loads it. The bytes and Go's JS glue
  * arrive through a port (agent/runtime/helm-wasm.ts reads the build output), so this file stays portable.
  *
- * Limits: `lookup` returns an empty map (as `helm template` does) and DNS functions return "".
+ * `lookup` asks the caller's RenderCall.lookup (the agent's Kubernetes client, behind tenant-lookup.ts);
+ * the module's render is asynchronous so a template can wait for it. Without one, lookup returns an
+ * empty map, as `helm template` does.
+ *
+ * Limits: DNS functions return "".
  */
 
 /** Chart.yaml as JSON (the keys Helm's chart.Metadata reads). */
@@ -56,6 +60,29 @@ export interface RenderRequest {
   scopes: Record<string, TemplateScope>;
   /** missingkey=error instead of Helm's missingkey=zero. */
   strict?: boolean;
+  /** Canned lookup answers, for tests that compare the WASM and native builds; the agent passes a lookup. */
+  lookupAnswers?: LookupAnswer[];
+}
+
+/** One canned answer: the object (a List when name is ""), or an error message that fails the lookup. */
+export interface LookupAnswer {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  object?: Record<string, unknown>;
+  error?: string;
+}
+
+/**
+ * Helm's lookup as a function: the object, a List (an object with `items`) when name is "", undefined
+ * when it does not exist; a rejection fails the render with its message.
+ */
+export type Lookup = (apiVersion: string, kind: string, namespace: string, name: string) => Promise<object | undefined>;
+
+/** What a render may call back into. */
+export interface RenderCall {
+  lookup?: Lookup;
 }
 
 /** Every non-partial template's output by name, or the error Helm would print (template and line). */
@@ -74,30 +101,37 @@ export interface TemplateEnginePort {
 }
 
 export interface TemplateEngine {
-  render(request: RenderRequest): Promise<RenderResult>;
+  render(request: RenderRequest, call?: RenderCall): Promise<RenderResult>;
 }
 
 /** The name the Go program registers its one function under; taken off the global object at once. */
 const EXPORT = "rivuletHelmTemplate";
 
-type RenderFn = (requestJson: string) => string;
+/**
+ * The module's function: the response JSON, at once without a lookup, as a promise with one (the
+ * render then waits in a goroutine while the lookup's promise resolves). The lookup resolves to an
+ * object's JSON, or null.
+ */
+type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
 
 /** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
 export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
-  let loading: Promise<RenderFn> | undefined;
+  let loading: Promise<Instance> | undefined;
   return {
-    async render(request) {
+    async render(request, call = {}) {
       loading ??= load(port);
-      let fn: RenderFn;
+      let engine: Instance;
       try {
-        fn = await loading;
+        engine = await loading;
       } catch (err) {
         loading = undefined; // a failed load is retried on the next render
         throw err;
       }
       let out: string;
       try {
-        out = fn(JSON.stringify(request));
+        const json = JSON.stringify(request);
+        // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
+        out = await Promise.race([call.lookup ? engine.fn(json, jsonLookup(call.lookup)) : engine.fn(json), engine.exited]);
       } catch (err) {
         // The Go program has exited (a fatal runtime error): start a fresh instance next time.
         loading = undefined;
@@ -108,17 +142,32 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
   };
 }
 
-async function load(port: TemplateEnginePort): Promise<RenderFn> {
+/** The lookup as the module calls it: JSON across the boundary, so Go decodes numbers as Kubernetes does. */
+function jsonLookup(lookup: Lookup) {
+  return async (apiVersion = "", kind = "", namespace = "", name = ""): Promise<string | null> => {
+    const obj = await lookup(apiVersion, kind, namespace, name);
+    return obj === undefined ? null : JSON.stringify(obj);
+  };
+}
+
+/** A started module: its function, and a promise that rejects when the Go program exits. */
+interface Instance {
+  fn: RenderFn;
+  exited: Promise<never>;
+}
+
+async function load(port: TemplateEnginePort): Promise<Instance> {
   const [bytes, Go] = await Promise.all([port.moduleBytes(), port.goRuntime()]);
   const go = new Go();
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes), go.importObject);
   // run() returns when the program exits; until then main has registered the function and parked.
-  void go.run(instance);
+  const exited = go.run(instance).then(() => Promise.reject(new Error("the Go program exited")));
+  exited.catch(() => {}); // observed by renders only
   const g = globalThis as Record<string, unknown>;
   const fn = g[EXPORT];
   delete g[EXPORT];
   if (typeof fn !== "function") throw new Error(`Cannot start the Helm template engine: it did not register ${EXPORT}`);
-  return fn as RenderFn;
+  return { fn: fn as RenderFn, exited };
 }
 
 function decodeResponse(out: string): RenderResult {

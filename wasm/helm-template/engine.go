@@ -36,7 +36,9 @@ type renderable struct {
 }
 
 // Render executes every non-partial template of the request and returns its output by template name.
-func Render(req *Request) (rendered map[string]string, err error) {
+// lookup asks source for objects; with a nil source it answers from the request's LookupAnswers, and
+// finds nothing when there are none (helm template).
+func Render(req *Request, source objectSource) (rendered map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rendering template failed: %v", r)
@@ -48,7 +50,10 @@ func Render(req *Request) (rendered map[string]string, err error) {
 	}
 	t := template.New("gotpl")
 	t.Option(missingKeyOption(req.Strict))
-	t.Funcs(funcMap(t, req.Strict))
+	if source == nil {
+		source = cannedSource(req.LookupAnswers)
+	}
+	t.Funcs(funcMap(t, req.Strict, newLookup(source)))
 
 	// Helm parses shallow paths after deep ones, so a parent chart's define wins over a subchart's.
 	names := parseOrder(tpls)

@@ -30,7 +30,7 @@ func renderOne(t *testing.T, text string, values map[string]interface{}, strict 
 	for name, data := range extra {
 		req.Templates = append(req.Templates, Template{Name: name, Data: data})
 	}
-	out, err := Render(req)
+	out, err := Render(req, nil)
 	return out["c/templates/t.yaml"], err
 }
 
@@ -201,7 +201,7 @@ func TestPartialsAndLibraryCharts(t *testing.T) {
 			"app/charts/lib": {Chart: Metadata{Name: "lib", Type: "library"}},
 		},
 	}
-	out, err := Render(req)
+	out, err := Render(req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestPartialsAndLibraryCharts(t *testing.T) {
 }
 
 func TestHandleReportsABadRequest(t *testing.T) {
-	got := string(handle([]byte(`{"templates": 1}`)))
+	got := string(handle([]byte(`{"templates": 1}`), nil))
 	want := `{"error":"cannot decode the render request: json: cannot unmarshal number into Go struct field Request.templates of type []main.Template"}`
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)

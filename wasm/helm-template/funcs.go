@@ -15,7 +15,7 @@ import (
 
 // funcMap is Sprig's text functions without env and expandenv (templates must not read the agent's
 // environment), plus Helm's own. include and tpl close over t, so they see every parsed template.
-func funcMap(t *template.Template, strict bool) template.FuncMap {
+func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.FuncMap {
 	f := sprig.TxtFuncMap()
 	delete(f, "env")
 	delete(f, "expandenv")
@@ -101,11 +101,6 @@ func required(msg string, val interface{}) (interface{}, error) {
 
 // fail replaces Sprig's, so its message reaches the user unwrapped, as required's does.
 func fail(msg string) (string, error) { return "", userError(msg) }
-
-// lookup finds nothing, as under helm template; the agent will answer it from the cluster later.
-func lookup(apiVersion, kind, namespace, name string) (map[string]interface{}, error) {
-	return map[string]interface{}{}, nil
-}
 
 // toYAML is sigs.k8s.io/yaml without the final newline; a value that cannot be marshalled gives "".
 func toYAML(v interface{}) string {

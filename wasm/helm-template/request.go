@@ -19,6 +19,9 @@ type Request struct {
 	Scopes map[string]Scope `json:"scopes"`
 	// Strict turns a missing map key into an error (Helm's --strict lint mode).
 	Strict bool `json:"strict,omitempty"`
+	// LookupAnswers are canned lookup results, for tests of both builds; the agent answers lookups
+	// through its own function instead (main_js.go).
+	LookupAnswers []LookupAnswer `json:"lookupAnswers,omitempty"`
 }
 
 // Template is one template file's text.
@@ -70,11 +73,12 @@ func decodeRequest(data []byte) (*Request, error) {
 }
 
 // handle renders one JSON request into one JSON response; every failure becomes the response's error.
-func handle(data []byte) []byte {
+// source answers lookup calls (nil: the request's LookupAnswers, or nothing).
+func handle(data []byte, source objectSource) []byte {
 	var resp Response
 	req, err := decodeRequest(data)
 	if err == nil {
-		resp.Rendered, err = Render(req)
+		resp.Rendered, err = Render(req, source)
 	}
 	if err != nil {
 		resp = Response{Error: err.Error()}
