@@ -8,6 +8,12 @@ import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 const repoRoot = join(import.meta.dirname, "..", "..");
 const fixtures = join(repoRoot, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
 const built = existsSync(helmTemplateBuild.wasm);
+
+// The engine's tests skip where the module is not built (a checkout before `npm run build:wasm`). CI builds
+// it (scripts/install-deps.sh), so there a missing module is a failure, never a silent skip.
+test("the WASM engine is built wherever CI runs the tests", () => {
+  if (process.env.CI) expect({ built, path: helmTemplateBuild.wasm.pathname }).toEqual({ built: true, path: helmTemplateBuild.wasm.pathname });
+});
 const engine = createTemplateEngine(helmWasmPort);
 
 /** Decodes a release as Helm stores it: base64, gzip, JSON. */
