@@ -10,7 +10,7 @@ import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
-import type { Reconciler } from "../reconcile/controller.ts";
+import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SourceDeps } from "../reconcile/source-reconciler.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { createFetch } from "../runtime/http-fetch.ts";

@@ -28,7 +28,7 @@ import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { unpack } from "../artifact/unpack.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
 import { withOwnerLabels } from "../apply/apply-all.ts";
-import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization.ts";
+import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization-build.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
 import { sourceKind } from "./cluster-flags.ts";
 

@@ -8,7 +8,7 @@ import { parseDuration } from "../core/duration.ts";
 import { bucketKind, type BucketSpec, type BucketStatus } from "../api/bucket.ts";
 import { fetchBucketArtifact } from "../source/bucket/fetch-bucket-artifact.ts";
 import { bucketCredentialsFromSecret } from "../source/bucket/bucket-credentials.ts";
-import type { Reconciler } from "./controller.ts";
+import type { Reconciler } from "./reconciler.ts";
 import { readRawSecret, readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
 import { sourceReconciler, type SourceDeps } from "./source-reconciler.ts";
 

@@ -16,7 +16,7 @@ import type { GitSignedObjects, VerifyMode } from "../verify/git-signature.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
-import type { ReconcileContext, Reconciler } from "./controller.ts";
+import type { ReconcileContext, Reconciler } from "./reconciler.ts";
 import { readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
 import { sourceReconciler, type SourceDeps, type SourceKind } from "./source-reconciler.ts";
 

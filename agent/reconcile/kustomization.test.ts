@@ -9,9 +9,10 @@ import { ArtifactStore } from "../storage/artifact-store.ts";
 import type { Condition } from "../status/conditions.ts";
 import type { EventInput } from "../status/events.ts";
 import { ArtifactCache } from "./artifact-cache.ts";
-import type { ReconcileContext } from "./controller.ts";
+import type { ReconcileContext } from "./reconciler.ts";
 import type { HistoryEntry } from "./kustomization-history.ts";
-import { kustomizationReconciler, type KustomizationObject } from "./kustomization.ts";
+import { kustomizationReconciler } from "./kustomization.ts";
+import type { KustomizationObject } from "./kustomization-build.ts";
 
 const REVISION = "main@sha1:1111111111111111111111111111111111111111";
 const unused = () => Promise.reject(new Error("not used by this test"));

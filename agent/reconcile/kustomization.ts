@@ -11,15 +11,11 @@ import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { TreeReader } from "../core/tree-reader.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
-import { fluxBuild } from "../kustomize/flux-build.ts";
-import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import { kustomizationKind, type KustomizationSpec as ApiKustomizationSpec, type KustomizationStatus } from "../api/kustomization.ts";
 import { gitRepositoryKind } from "../api/git-repository.ts";
 import type { Artifact } from "../api/common.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
-import { emitDocuments } from "../yaml/emit.ts";
 import { applyAll } from "../apply/apply-all.ts";
 import { ApplyError } from "../apply/apply-error.ts";
 import { formatChangeSet, hasChanged, type ChangeSet } from "../apply/change-set.ts";
@@ -29,12 +25,12 @@ import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
 import type { ArtifactCache } from "./artifact-cache.ts";
-import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
-import { guardObjects, kubeObjects } from "./tenant-guard.ts";
-import { readSubstituteFrom } from "./substitute-from.ts";
+import type { ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
+import { actingAs, buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
+import { checkDependencies } from "./kustomization-dependencies.ts";
 import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
 const API = kustomizationKind.apiVersion;
@@ -64,11 +60,6 @@ export interface KustomizationDeps {
   healthPollMs?: number;
 }
 
-/** The API's spec, read where the build expects its overlay fields. */
-type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
-
-/** A Kustomization as its reconciler and `rivulet diff kustomization` see it. */
-export type KustomizationObject = KindObject<ApiKustomizationSpec, KustomizationStatus>;
 
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<ApiKustomizationSpec, KustomizationStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
@@ -114,7 +105,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).
       const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: actingClient(ctx, obj), revision: artifact.revision, started, timeoutMs };
       const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
-      await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision));
+      await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision, DEFAULTS.dependencyRequeueMs));
       const files = await stage("fetch", { progress: { message: `Building manifests for revision ${artifact.revision}`, status: { lastAttemptedRevision: artifact.revision } } }, () => fetchArtifact(run, artifact));
       const built = await stage("build", () => build(run, files));
       // As Flux, a failure from here on is a reconcile of this digest too: it goes into the history.
@@ -308,87 +299,6 @@ function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftO
     conditions,
     clearConditions: healthy ? clear : [...clear, TYPES.Healthy],
   };
-}
-
-/** The client a Kustomization acts with: impersonating spec.serviceAccountName (or the default) if set. */
-export function actingAs(client: KubeClient, ks: KustomizationObject, defaultServiceAccount?: string): KubeClient {
-  const sa = ks.spec.serviceAccountName || defaultServiceAccount;
-  return sa ? client.impersonate(`system:serviceaccount:${ks.metadata.namespace}:${sa}`) : client;
-}
-
-/**
- * Build and guardrails, as the reconciler runs them (and `rivulet diff kustomization`): substituteFrom
- * data read with `client`, the Flux build of `files`, then every object checked for tenancy. Returns the
- * objects to apply (namespaces filled in) and the rendered stream's digest.
- */
-export async function buildKustomizationObjects(
-  client: KubeClient,
-  ks: KustomizationObject,
-  files: TreeReader,
-  revision: string,
-  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean },
-): Promise<{ objects: KubeObject[]; digest: string }> {
-  const spec: KustomizationSpec = ks.spec;
-  const ns = ks.metadata.namespace!;
-  const self = formatRef(ks);
-  const substituteFrom = await readSubstituteFrom(client, spec, ns, self);
-  let built;
-  try {
-    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
-  } catch (err) {
-    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
-  }
-  const objects = await guardObjects(client, kubeObjects(built.objects, self), { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
-  return { objects, digest: built.digest };
-}
-
-async function checkDependencies(ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject, spec: KustomizationSpec, revision: string): Promise<void> {
-  const ns = obj.metadata.namespace!;
-  const self = formatRef(obj);
-  for (const dep of spec.dependsOn ?? []) {
-    if (dep.namespace && dep.namespace !== ns) {
-      throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: dependsOn ${dep.namespace}/${dep.name} is outside namespace ${ns}`);
-    }
-  }
-  const cycle = await findCycle(ctx.read, ns, obj.metadata.name!, spec.dependsOn ?? []);
-  if (cycle) throw new TerminalError("DependencyNotReady", `${self}: circular dependency: ${cycle.join(" -> ")}`);
-  for (const dep of spec.dependsOn ?? []) {
-    const d = await readKustomization(ctx.read, ns, dep.name);
-    const notReady = (why: string) =>
-      new NotReadyError("DependencyNotReady", `dependency '${ns}/${dep.name}' ${why}`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
-    if (!d) throw notReady("is not found");
-    const ready = d.status?.conditions?.find((c) => c.type === "Ready");
-    if (ready?.status !== "True" || d.status?.observedGeneration !== d.metadata.generation) throw notReady("is not ready");
-    // Same source: the dependency must have applied the revision we are about to apply (Flux's rule).
-    if (d.spec?.sourceRef?.kind === spec.sourceRef.kind && d.spec?.sourceRef?.name === spec.sourceRef.name && d.status?.lastAppliedRevision !== revision) {
-      throw notReady(`is not up to date with revision ${revision}`);
-    }
-  }
-}
-
-/** A dependsOn path from `name` back to itself, if any (bounded by the namespace's Kustomizations). */
-async function findCycle(read: ReconcileContext["read"], ns: string, name: string, direct: Array<{ name: string }>): Promise<string[] | undefined> {
-  const seen = new Set<string>();
-  const stack: Array<{ name: string; path: string[] }> = direct.map((d) => ({ name: d.name, path: [name, d.name] }));
-  while (stack.length) {
-    const { name: cur, path } = stack.pop()!;
-    if (cur === name) return path;
-    if (seen.has(cur) || seen.size > 1000) continue;
-    seen.add(cur);
-    const k = await readKustomization(read, ns, cur).catch(() => undefined);
-    for (const d of k?.spec?.dependsOn ?? []) {
-      if (!d.namespace || d.namespace === ns) stack.push({ name: d.name, path: [...path, d.name] });
-    }
-  }
-  return undefined;
-}
-
-/**
- * Another Kustomization of this namespace, from the agent's cache. The API server validated it against
- * the Kustomization schema on write, so it is read as one (a missing spec is still handled by callers).
- */
-async function readKustomization(read: ReconcileContext["read"], ns: string, name: string): Promise<KustomizationObject | undefined> {
-  return (await read({ apiVersion: API, kind: kustomizationKind.kind, namespace: ns, name })) as KustomizationObject | undefined;
 }
 
 function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {

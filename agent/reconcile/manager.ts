@@ -3,7 +3,8 @@
  * source's artifact changes, the objects that use it are enqueued at once (not at their next interval).
  */
 import type { ControllerMetrics } from "./controller-metrics.ts";
-import { Controller, type ControllerOptions, type FluxObject, type Reconciler } from "./controller.ts";
+import { Controller, type ControllerOptions } from "./controller.ts";
+import type { FluxObject, Reconciler } from "./reconciler.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { messageOf } from "../core/errors.ts";
 import { splitApiVersion } from "../core/ref.ts";

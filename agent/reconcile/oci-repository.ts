@@ -13,7 +13,7 @@ import { credentialsFromDockerConfig } from "../source/oci/registry-auth.ts";
 import { parseOciReference } from "../source/oci/oci-reference.ts";
 import { verifyOciArtifact } from "../verify/verify-oci-artifact.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
-import type { Reconciler } from "./controller.ts";
+import type { Reconciler } from "./reconciler.ts";
 import { readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
 import { sourceReconciler, type SourceDeps } from "./source-reconciler.ts";
 

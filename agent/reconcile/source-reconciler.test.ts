@@ -6,7 +6,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { EventInput } from "../status/events.ts";
 import { ArtifactStore, type StoreFs } from "../storage/artifact-store.ts";
 import type { Verification } from "../verify/verifier.ts";
-import type { KindObject, ReconcileContext } from "./controller.ts";
+import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import { failureConditions, sameContent, sourceReconciler, type SourceFetchInput, type SourceFetchResult, type SourceKind } from "./source-reconciler.ts";
 
 interface Spec {

@@ -28,7 +28,7 @@ import type { NativeGunzip } from "../artifact/gunzip.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
 import { removeCondition, setCondition, type Condition } from "../status/conditions.ts";
 import type { Verification, Verifier } from "../verify/verifier.ts";
-import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./controller.ts";
+import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
 
 /** What every source kind's status has (agent/api's source statuses all do). */
 export interface SourceStatus {

@@ -7,7 +7,7 @@ import type { TlsOptions } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import { MissingSecretError, readSecret } from "../kube/secret.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { ReconcileContext } from "./controller.ts";
+import type { ReconcileContext } from "./reconciler.ts";
 
 /** A referenced Secret's decoded data. */
 export async function readSourceSecret(ctx: Pick<ReconcileContext<unknown>, "client">, obj: KubeObject, name: string): Promise<Record<string, string>> {

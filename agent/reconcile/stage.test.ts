@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { NotReadyError, RivuletError, TerminalError, TransientError } from "../core/errors.ts";
-import type { ObjectStatus } from "./controller.ts";
+import type { ObjectStatus } from "./reconciler.ts";
 import { failureStatus, stages } from "./stage.ts";
 
 const TABLE = {

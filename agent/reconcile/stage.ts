@@ -18,7 +18,7 @@
  * is, so the controller still sees an API conflict as a conflict and retries it at once.
  */
 import { messageOf, RivuletError, TransientError } from "../core/errors.ts";
-import type { ObjectStatus, ReconcileContext } from "./controller.ts";
+import type { ObjectStatus, ReconcileContext } from "./reconciler.ts";
 
 /** What one stage is, declared once per kind. */
 export interface StageDefinition {

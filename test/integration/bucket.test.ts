@@ -10,7 +10,7 @@ import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../su
 import { startS3Server, type TestS3 } from "../support/s3-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
-import type { FluxObject } from "../../agent/reconcile/controller.ts";
+import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };

@@ -14,7 +14,7 @@ import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../su
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
-import type { FluxObject } from "../../agent/reconcile/controller.ts";
+import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { unpack } from "../../agent/artifact/unpack.ts";
 

@@ -13,7 +13,7 @@ import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
-import type { FluxObject } from "../../agent/reconcile/controller.ts";
+import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const SRC = "source.toolkit.fluxcd.io/v1";

@@ -14,7 +14,7 @@ import { startRegistry, type TestRegistry } from "../support/oci-registry.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { startRivulet } from "../support/agent-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
-import type { FluxObject } from "../../agent/reconcile/controller.ts";
+import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
