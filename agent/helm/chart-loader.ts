@@ -14,6 +14,7 @@ import type { TreeReader } from "../core/tree-reader.ts";
 import { unpack } from "../artifact/unpack.ts";
 import type { Chart, ChartDependency, ChartFile, ChartMetadata, Values } from "./chart.ts";
 import { chartYamlStrings, loadValues, parseHelmYaml, type StringField } from "./values-yaml.ts";
+import { readPatterns } from "../artifact/source-ignore.ts";
 
 export const DEFAULTS = {
   /** Largest single file, as Helm's MaxDecompressedFileSize (5 MiB). */
@@ -73,7 +74,7 @@ function checkPath(label: string, name: string): void {
 function readDir(tree: TreeReader, label: string, budget: Budget): ChartFile[] {
   const rules = ignore().add([...DEFAULTS.helmignoreDefaults]);
   const ignoreFile = tree.read(".helmignore");
-  if (ignoreFile) rules.add(dec.decode(ignoreFile).split(/\r?\n/).filter((l) => !l.startsWith("#") && l.trim() !== ""));
+  if (ignoreFile) rules.add(readPatterns(dec.decode(ignoreFile)));
   const out: ChartFile[] = [];
   const walk = (dir: string): void => {
     for (const e of tree.list(dir)) {
@@ -169,7 +170,9 @@ async function loadFiles(files: ChartFile[], label: string, budget: Budget, dept
       chart.templates.push(f);
     } else if (f.name.startsWith("charts/") && !f.name.endsWith(".prov")) {
       const sub = f.name.slice("charts/".length).split("/", 1)[0]!;
-      subcharts.set(sub, [...(subcharts.get(sub) ?? []), f]);
+      let files = subcharts.get(sub);
+      if (!files) subcharts.set(sub, (files = []));
+      files.push(f);
     } else {
       chart.files.push(f);
       if (f.name.startsWith("crds/") && MANIFEST_EXT.test(f.name)) chart.crds.push(f);

@@ -198,9 +198,7 @@ function normalizedKubeVersion(version: string): string {
   return m ? `v${m[1]}` : version;
 }
 
-const MANIFEST_EXT = /\.(yaml|yml|json)$/;
-
 function crdFiles(chart: Chart, path: string): ChartFile[] {
-  const own = chart.files.filter((f) => f.name.startsWith("crds/") && MANIFEST_EXT.test(f.name)).map((f) => ({ name: `${path}/${f.name}`, data: f.data }));
+  const own = chart.crds.map((f) => ({ name: `${path}/${f.name}`, data: f.data }));
   return [...own, ...chart.dependencies.flatMap((d) => crdFiles(d, `${path}/charts/${d.metadata.name}`))];
 }

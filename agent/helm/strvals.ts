@@ -18,9 +18,6 @@ export const DEFAULTS = {
   maxNestedNameLevel: 30,
 } as const;
 
-/** What a `--set` value turns into; a `--set-file` reader returns the file's text. */
-export type ValueReader = (text: string) => unknown;
-
 const EOF = new Error("EOF");
 const NOT_LIST = new Error("not a list");
 

@@ -8,14 +8,9 @@ import { baseName, joinPath, readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import type { GeneratorArgs, GeneratorOptions, Kustomization } from "./kustomization-file.ts";
 import { curId, isObject, makeResource, meta, type KObject, type Resource } from "./resource.ts";
+import { base64Encode } from "../core/bytes.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
 
 /** Strips one pair of matching quotes around a literal value, as kustomize does for `literals`. */
 function unquote(v: string): string {
@@ -92,12 +87,12 @@ function generate(tree: TreeReader, k: Kustomization, args: GeneratorArgs, kind:
   const binary: Record<string, string> = {};
   for (const e of collect(tree, k, args)) {
     if (kind === "Secret") {
-      data[e.key] = e.bytes ? toBase64(e.bytes) : toBase64(new TextEncoder().encode(e.text!));
+      data[e.key] = e.bytes ? base64Encode(e.bytes) : base64Encode(new TextEncoder().encode(e.text!));
     } else if (e.bytes) {
       try {
         data[e.key] = utf8.decode(e.bytes);
       } catch {
-        binary[e.key] = toBase64(e.bytes);
+        binary[e.key] = base64Encode(e.bytes);
       }
     } else data[e.key] = e.text!;
   }

@@ -28,8 +28,8 @@ export class ArtifactCache {
   }
 
   /** The artifact's files; undefined when the store does not hold it (yet). */
-  async tree(a: Pick<Artifact, "path" | "revision" | "digest">): Promise<FileTree | undefined> {
-    const key = a.digest ?? `${a.path}@${a.revision}`;
+  async tree(a: Pick<Artifact, "path" | "digest">): Promise<FileTree | undefined> {
+    const key = a.digest;
     const hit = this.#entries.get(key);
     if (hit) {
       this.#entries.delete(key);
@@ -38,7 +38,7 @@ export class ArtifactCache {
     }
     const gz = await this.#store.get(a.path);
     if (!gz) return undefined;
-    const tree = await unpack(gz, { ...this.#unpackOptions, digest: a.digest as Digest | undefined });
+    const tree = await unpack(gz, { ...this.#unpackOptions, digest: a.digest as Digest });
     let bytes = 0;
     for (const n of tree.values()) if (n.kind === "file") bytes += n.data.byteLength;
     this.#entries.set(key, { tree, bytes });

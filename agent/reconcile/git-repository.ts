@@ -68,10 +68,8 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
         inflate: deps.inflate,
         sha1: deps.sha1,
       });
-      if (r.unchanged) {
-        if (lastRevision === undefined) throw new TransientError("GitOperationFailed", `${ref}: the fetcher reported no change but no stored artifact exists`);
-        return { unchanged: true, revision: r.revision };
-      }
+      // The fetcher answers "unchanged" only for lastRevision, which the skeleton gives only when the stored artifact is reusable.
+      if (r.unchanged) return { unchanged: true, revision: r.revision };
       return {
         unchanged: false,
         revision: r.revision,

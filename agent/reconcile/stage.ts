@@ -99,7 +99,7 @@ export function stages<N extends string>(ctx: Pick<ReconcileContext, "progress">
 }
 
 /** The error a stage's failure goes up as (see the module comment). */
-export function classify(err: unknown, def: StageDefinition): RivuletError {
+function classify(err: unknown, def: StageDefinition): RivuletError {
   if (err instanceof RivuletError) return err;
   return new TransientError(def.reason, def.describe ? def.describe(err) : messageOf(err), { cause: err });
 }

@@ -9,7 +9,7 @@ import type { Artifact } from "../api/common.ts";
 
 const REQUIRED = ["path", "revision", "digest", "url", "lastUpdateTime"] as const;
 
-export function isArtifact(a: unknown): a is Artifact {
+function isArtifact(a: unknown): a is Artifact {
   if (typeof a !== "object" || a === null) return false;
   const fields: Partial<Record<string, unknown>> = { ...a };
   return REQUIRED.every((k) => typeof fields[k] === "string");
