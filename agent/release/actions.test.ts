@@ -80,7 +80,7 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
   test("with CustomResourceDefinition allowed but not granted, the API server's Forbidden names the CRDs", async () => {
     kube.forbidden.add("CustomResourceDefinition");
     const err = await install({ ...ctx, allowedClusterKinds: ["CustomResourceDefinition"] }, "web", { engine, chart: await chart() }, quick).catch((e) => e);
-    expect(err.message).toStartWith("Cannot install CustomResourceDefinitions widgets.rivulet-test.example.com: Cannot patch CustomResourceDefinition/widgets.rivulet-test.example.com: forbidden");
+    expect(err.message).toBe('Cannot install CustomResourceDefinitions widgets.rivulet-test.example.com: Cannot patch CustomResourceDefinition/widgets.rivulet-test.example.com: forbidden: User "tenant" cannot patch resource');
   });
 
   test("an object in another namespace is refused before the first write", async () => {
