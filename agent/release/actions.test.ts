@@ -187,7 +187,7 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     await install(ctx, "web", { engine, chart: await chart(), values: { kept: true } }, { ...quick, crds: "Skip" });
     const res = await uninstall(ctx, "web", { ...quick, keepHistory: true });
     expect([res.release.info.status, res.release.info.description]).toEqual(["uninstalled", "Uninstallation complete"]);
-    expect(res.info).toBe("These resources were kept due to the resource policy or ownership:\n[ConfigMap] web-kept\n");
+    expect(res.info).toBe("These resources were kept due to the resource policy:\n[ConfigMap] web-kept\n");
     expect(secrets()).toEqual(["sh.helm.release.v1.web.v1 uninstalled"]);
     expect([live("ConfigMap", "web-config"), live("Service", "web")]).toEqual([undefined, undefined]);
     expect(live("ConfigMap", "web-kept")).toBeDefined();

@@ -2,7 +2,8 @@
  * `helm uninstall` as Helm 4.2 does it (pkg/action/uninstall.go; read, not copied): the latest revision
  * becomes uninstalling ("Deletion in progress (or silently failed)", `deleted` set), pre-delete hooks
  * run, the manifest's objects are deleted in Helm's uninstall order (those with
- * `helm.sh/resource-policy: keep` and those not owned by this release stay, and are listed in `info`),
+ * `helm.sh/resource-policy: keep` in the stored manifest and those not owned by this release stay, and
+ * are listed in `info` in Helm's words),
  * their disappearance is waited for unless disableWait, post-delete hooks run; then the revision is
  * uninstalled ("Uninstallation complete") and, with keepHistory, kept (deployed revisions superseded),
  * or every revision's Secret is deleted. An already uninstalled release is purged without keepHistory
@@ -11,8 +12,8 @@
 import { messageOf } from "../core/errors.ts";
 import { UNINSTALL_ORDER, sortByKind } from "../helm/manifest.ts";
 import type { Release } from "../helm/release-codec.ts";
-import { changeSetEntry } from "../apply/change-set.ts";
-import { DEFAULTS, guardRelease, nowOf, type ActionContext } from "./action-context.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { DEFAULTS, guardRelease, nowOf, refOf, type ActionContext } from "./action-context.ts";
 import { ReleaseActionError, recordRelease, type ActionResult } from "./action-result.ts";
 import { deleteObjects } from "./apply-release.ts";
 import { runHooks, waitForDelete } from "./hooks.ts";
@@ -67,18 +68,18 @@ export async function uninstall(ctx: ActionContext, name: string, opts: Uninstal
 
   const errors: string[] = [];
   const ordered = sortByKind(objects, (o) => o.kind, UNINSTALL_ORDER);
+  // Helm reads the keep policy from the stored manifest, then deletes only what it verifies is its own.
+  const keptByPolicy = ordered.filter((o) => isKept(o));
   const propagation = ({ background: "Background", foreground: "Foreground", orphan: "Orphan" } as const)[opts.deletionPropagation ?? "background"];
   let entries;
   try {
-    entries = await deleteObjects(ctx, release, ordered, propagation);
+    entries = await deleteObjects(ctx, release, ordered.filter((o) => !isKept(o)), propagation);
   } catch (err) {
     throw fail(`failed to delete release: ${name}`, err, release);
   }
-  const skipped = entries.filter((e) => e.action === "skipped");
-  const kept = ordered.filter((o) => skipped.some((e) => e.ref === changeSetEntry(o, "skipped").ref));
-  const info = kept.length ? `These resources were kept due to the resource policy or ownership:\n${kept.map((o) => `[${o.kind}] ${o.metadata.name}\n`).join("")}` : undefined;
+  const info = keptInfo(keptByPolicy, ordered.filter((o) => entries.some((e) => e.action === "skipped" && e.ref === refOf(o))));
   if (!opts.disableWait) {
-    const deleted = ordered.filter((o) => entries.some((e) => e.action === "deleted" && e.ref === changeSetEntry(o, "deleted").ref && !isKept(o)));
+    const deleted = ordered.filter((o) => entries.some((e) => e.action === "deleted" && e.ref === refOf(o)));
     await waitForDelete(ctx, deleted, timeoutMs).catch((err) => errors.push(messageOf(err)));
   }
   if (!opts.disableHooks) await runHooks(ctx, release, "post-delete", { timeoutMs, record }).catch((err) => errors.push(messageOf(err)));
@@ -96,4 +97,16 @@ export async function uninstall(ctx: ActionContext, name: string, opts: Uninstal
   }
   if (errors.length) throw fail(`uninstallation completed with ${errors.length} error(s): ${errors.join("; ")}`, undefined, release);
   return { action: "uninstall", release, changeSet: { entries }, crds: [], ...(info ? { info } : {}), durationMs: Date.now() - startedAt };
+}
+
+/** What Helm reports it left behind: objects kept by their resource policy, then objects not its own. */
+export function keptInfo(byPolicy: readonly KubeObject[], notOwned: readonly KubeObject[]): string | undefined {
+  const line = (o: KubeObject) => `[${o.kind}] ${o.metadata.name}\n`;
+  let out = "";
+  if (byPolicy.length) out += `These resources were kept due to the resource policy:\n${byPolicy.map(line).join("")}`;
+  if (notOwned.length) {
+    if (out) out += "\n";
+    out += `${notOwned.length} resource(s) were not deleted because they are not owned by this release:\n${notOwned.map(line).join("")}`;
+  }
+  return out || undefined;
 }
