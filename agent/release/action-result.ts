@@ -6,7 +6,7 @@
  */
 import type { ChangeSet } from "../apply/change-set.ts";
 import type { Release } from "../helm/release-codec.ts";
-import type { ActionContext } from "./action-context.ts";
+import { DEFAULTS, type ActionContext } from "./action-context.ts";
 import type { StoredRelease } from "./release-store.ts";
 
 export type ReleaseAction = "install" | "upgrade" | "rollback" | "uninstall" | "test";
@@ -44,4 +44,14 @@ export async function recordRelease(ctx: ActionContext, stored: StoredRelease): 
   } catch (err) {
     ctx.log?.(`warning: Failed to update release ${stored.release.name}: ${(err as Error).message}`);
   }
+}
+
+/** An action's clock, its timeout and how it words a failure: the first lines of every action. */
+export function startAction(action: ReleaseAction, timeoutMs: number | undefined) {
+  const startedAt = Date.now();
+  return {
+    timeoutMs: timeoutMs ?? DEFAULTS.timeoutMs,
+    fail: (message: string, cause?: unknown, release?: Release) => new ReleaseActionError(action, message, { cause, release, startedAt }),
+    elapsed: () => Date.now() - startedAt,
+  };
 }

@@ -20,11 +20,10 @@ import type { Chart, Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
 import { renderChart, type ValidateValues } from "../helm/render.ts";
 import type { CapabilitiesInfo, Lookup, TemplateEngine } from "../helm/template-engine.ts";
-import { DEFAULTS, keyOf, nowOf, guardRelease, type ActionContext } from "./action-context.ts";
-import { ReleaseActionError, recordRelease, type ActionResult } from "./action-result.ts";
-import { applyRelease, waitForRelease } from "./apply-release.ts";
+import { keyOf, nowOf, guardRelease, type ActionContext } from "./action-context.ts";
+import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { applyCrds, type CrdsPolicy } from "./crds.ts";
-import { runHooks } from "./hooks.ts";
+import { DeployError, deployRelease, type DeployOptions } from "./deploy-release.ts";
 import { ownershipProblem, resourceString } from "./ownership.ts";
 import type { StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
@@ -42,27 +41,18 @@ export interface RenderInput {
 }
 
 /** HelmRelease spec.install, as far as the action needs it. */
-export interface InstallOptions {
-  timeoutMs?: number;
-  disableWait?: boolean;
-  disableWaitForJobs?: boolean;
-  disableHooks?: boolean;
+export interface InstallOptions extends DeployOptions {
   /** Refuse existing objects that are not this release's (Helm's default; helm-controller takes them). */
   disableTakeOwnership?: boolean;
   /** Reuse the name of a release whose latest revision is uninstalled or failed. */
   replace?: boolean;
   /** Default Create. */
   crds?: CrdsPolicy;
-  /** HelmRelease spec.maxHistory (0: unlimited). */
-  maxHistory?: number;
   labels?: Record<string, string>;
-  description?: string;
 }
 
 export async function install(ctx: ActionContext, name: string, input: RenderInput, opts: InstallOptions = {}): Promise<ActionResult> {
-  const startedAt = Date.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError("install", message, { cause, release, startedAt });
+  const { timeoutMs, fail, elapsed } = startAction("install", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const last = history.at(-1)?.release;
@@ -124,29 +114,21 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
     throw fail(messageOf(err), err);
   }
 
-  const record = () => ctx.store.update(stored);
   try {
-    if (!opts.disableHooks) {
-      await runHooks(ctx, release, "pre-install", { timeoutMs, record }).catch((err) => {
-        throw new Error(`failed pre-install: ${messageOf(err)}`, { cause: err });
-      });
-    }
-    const changeSet = await applyRelease(ctx, release, objects);
-    if (!opts.disableWait) await waitForRelease(ctx, objects, { timeoutMs, skipJobs: opts.disableWaitForJobs });
-    if (!opts.disableHooks) {
-      await runHooks(ctx, release, "post-install", { timeoutMs, record }).catch((err) => {
-        throw new Error(`failed post-install: ${messageOf(err)}`, { cause: err });
-      });
-    }
+    const record = () => ctx.store.update(stored);
+    const plan = { release, before: [], after: objects, hooks: { pre: "pre-install", post: "post-install" } as const, timeoutMs, record };
+    const changeSet = await deployRelease(ctx, plan, opts);
     release.info.status = "deployed";
     release.info.description = opts.description || "Install complete";
     await recordRelease(ctx, stored);
-    return { action: "install", release, changeSet, crds, durationMs: Date.now() - startedAt };
+    return { action: "install", release, changeSet, crds, durationMs: elapsed() };
   } catch (err) {
+    const step = err instanceof DeployError ? err.step : undefined;
+    const message = step === "pre-hooks" ? `failed pre-install: ${messageOf(err)}` : step === "post-hooks" ? `failed post-install: ${messageOf(err)}` : messageOf(err);
     release.info.status = "failed";
-    release.info.description = `Release ${JSON.stringify(name)} failed: ${messageOf(err)}`;
+    release.info.description = `Release ${JSON.stringify(name)} failed: ${message}`;
     await recordRelease(ctx, stored);
-    throw fail(messageOf(err), err, release);
+    throw fail(message, err, release);
   }
 }
 

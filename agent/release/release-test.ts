@@ -7,8 +7,8 @@
  */
 import { messageOf } from "../core/errors.ts";
 import type { Release, StoredHook } from "../helm/release-codec.ts";
-import { DEFAULTS, guardRelease, type ActionContext } from "./action-context.ts";
-import { ReleaseActionError, type ActionResult } from "./action-result.ts";
+import { guardRelease, type ActionContext } from "./action-context.ts";
+import { startAction, type ActionResult } from "./action-result.ts";
 import { runHooks } from "./hooks.ts";
 
 export interface TestFilter {
@@ -37,9 +37,7 @@ export function selectTests(hooks: readonly StoredHook[], filters: readonly Test
 }
 
 export async function test(ctx: ActionContext, name: string, opts: TestOptions = {}): Promise<ActionResult> {
-  const startedAt = Date.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError("test", message, { cause, release, startedAt });
+  const { timeoutMs, fail, elapsed } = startAction("test", opts.timeoutMs);
   const last = await ctx.store.last(name);
   if (!last) throw fail(`no revision for release ${JSON.stringify(name)}`);
   const release = last.release;
@@ -64,5 +62,5 @@ export async function test(ctx: ActionContext, name: string, opts: TestOptions =
     throw fail(messageOf(err), err, release);
   }
   await write().catch((err) => ctx.log?.(`warning: Failed to update release ${name}: ${messageOf(err)}`));
-  return { action: "test", release, changeSet: { entries: [] }, crds: [], durationMs: Date.now() - startedAt };
+  return { action: "test", release, changeSet: { entries: [] }, crds: [], durationMs: elapsed() };
 }

@@ -12,30 +12,22 @@
 import { messageOf } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { DEFAULTS, guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
-import { ReleaseActionError, recordRelease, type ActionResult } from "./action-result.ts";
-import { applyRelease, deleteObjects, deleteRemoved, waitForRelease } from "./apply-release.ts";
-import { runHooks } from "./hooks.ts";
+import { guardRelease, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
+import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
+import { deleteRemoved } from "./apply-release.ts";
+import { DeployError, deployRelease, type DeployOptions } from "./deploy-release.ts";
 import type { StoredRelease } from "./release-store.ts";
 
 /** HelmRelease spec.rollback, and the revision to go back to. */
-export interface RollbackOptions {
+export interface RollbackOptions extends DeployOptions {
   /** The revision to roll back to; default the one before the latest. */
   version?: number;
-  timeoutMs?: number;
-  disableWait?: boolean;
-  disableWaitForJobs?: boolean;
-  disableHooks?: boolean;
   force?: boolean;
   cleanupOnFail?: boolean;
-  maxHistory?: number;
-  description?: string;
 }
 
 export async function rollback(ctx: ActionContext, name: string, opts: RollbackOptions = {}): Promise<ActionResult> {
-  const startedAt = Date.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError("rollback", message, { cause, release, startedAt });
+  const { timeoutMs, fail, elapsed } = startAction("rollback", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const current = history.at(-1);
@@ -74,45 +66,23 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
   } catch (err) {
     throw fail(messageOf(err), err);
   }
-  const record = () => ctx.store.update(stored);
-  const failWith = async (description: string, err: unknown) => {
-    release.info.status = "failed";
-    release.info.description = description;
-    await recordRelease(ctx, stored);
-    return fail(messageOf(err), err, release);
-  };
-
-  if (!opts.disableHooks) {
-    try {
-      await runHooks(ctx, release, "pre-rollback", { timeoutMs, record });
-    } catch (err) {
-      throw await failWith(`Rollback ${JSON.stringify(name)} failed: ${messageOf(err)}`, err);
-    }
-  }
   let changeSet;
   try {
-    changeSet = await applyRelease(ctx, release, after, { force: opts.force });
-    changeSet.entries.push(...(await deleteRemoved(ctx, release, before, after)));
+    const record = () => ctx.store.update(stored);
+    const plan = { release, before, after, hooks: { pre: "pre-rollback", post: "post-rollback" } as const, timeoutMs, record, force: opts.force };
+    changeSet = await deployRelease(ctx, plan, opts);
   } catch (err) {
-    current.release.info.status = "superseded";
-    await recordRelease(ctx, current);
-    if (opts.cleanupOnFail) {
-      const known = new Set(before.map(identity));
-      await deleteObjects(ctx, release, after.filter((o) => !known.has(identity(o))), "Background").catch(() => {});
+    const step = err instanceof DeployError ? err.step : undefined;
+    if (step === "apply") {
+      current.release.info.status = "superseded";
+      await recordRelease(ctx, current);
+      // What this revision added to the current one goes again.
+      if (opts.cleanupOnFail) await deleteRemoved(ctx, release, after, before).catch((e) => ctx.log?.(`unable to cleanup resources: ${messageOf(e)}`));
     }
-    throw await failWith(`Rollback ${JSON.stringify(name)} failed: ${messageOf(err)}`, err);
-  }
-  try {
-    if (!opts.disableWait) await waitForRelease(ctx, after, { timeoutMs, skipJobs: opts.disableWaitForJobs });
-  } catch (err) {
-    throw await failWith(`Release ${JSON.stringify(name)} failed: ${messageOf(err)}`, err);
-  }
-  if (!opts.disableHooks) {
-    try {
-      await runHooks(ctx, release, "post-rollback", { timeoutMs, record });
-    } catch (err) {
-      throw await failWith(`Rollback ${JSON.stringify(name)} failed: ${messageOf(err)}`, err);
-    }
+    release.info.status = "failed";
+    release.info.description = `${step === "wait" ? "Release" : "Rollback"} ${JSON.stringify(name)} failed: ${messageOf(err)}`;
+    await recordRelease(ctx, stored);
+    throw fail(messageOf(err), err, release);
   }
   for (const d of await ctx.store.deployedAll(name)) {
     d.release.info.status = "superseded";
@@ -120,5 +90,5 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
   }
   release.info.status = "deployed";
   await recordRelease(ctx, stored);
-  return { action: "rollback", release, changeSet, crds: [], durationMs: Date.now() - startedAt };
+  return { action: "rollback", release, changeSet, crds: [], durationMs: elapsed() };
 }

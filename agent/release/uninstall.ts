@@ -13,8 +13,8 @@ import { messageOf } from "../core/errors.ts";
 import { UNINSTALL_ORDER, sortByKind } from "../helm/manifest.ts";
 import type { Release } from "../helm/release-codec.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { DEFAULTS, guardRelease, nowOf, refOf, type ActionContext } from "./action-context.ts";
-import { ReleaseActionError, recordRelease, type ActionResult } from "./action-result.ts";
+import { guardRelease, nowOf, refOf, type ActionContext } from "./action-context.ts";
+import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteObjects } from "./apply-release.ts";
 import { runHooks, waitForDelete } from "./hooks.ts";
 import { isKept } from "./ownership.ts";
@@ -31,9 +31,7 @@ export interface UninstallOptions {
 }
 
 export async function uninstall(ctx: ActionContext, name: string, opts: UninstallOptions = {}): Promise<ActionResult> {
-  const startedAt = Date.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError("uninstall", message, { cause, release, startedAt });
+  const { timeoutMs, fail, elapsed } = startAction("uninstall", opts.timeoutMs);
   const history = await ctx.store.history(name);
   const last = history.at(-1);
   if (!last) throw fail("no release provided");
@@ -44,7 +42,7 @@ export async function uninstall(ctx: ActionContext, name: string, opts: Uninstal
   if (release.info.status === "uninstalled") {
     if (opts.keepHistory) throw fail(`the release named ${JSON.stringify(name)} is already deleted`);
     await purge();
-    return { action: "uninstall", release, changeSet: { entries: [] }, crds: [], durationMs: Date.now() - startedAt };
+    return { action: "uninstall", release, changeSet: { entries: [] }, crds: [], durationMs: elapsed() };
   }
 
   let objects;
@@ -96,7 +94,7 @@ export async function uninstall(ctx: ActionContext, name: string, opts: Uninstal
     }
   }
   if (errors.length) throw fail(`uninstallation completed with ${errors.length} error(s): ${errors.join("; ")}`, undefined, release);
-  return { action: "uninstall", release, changeSet: { entries }, crds: [], ...(info ? { info } : {}), durationMs: Date.now() - startedAt };
+  return { action: "uninstall", release, changeSet: { entries }, crds: [], ...(info ? { info } : {}), durationMs: elapsed() };
 }
 
 /** What Helm reports it left behind: objects kept by their resource policy, then objects not its own. */

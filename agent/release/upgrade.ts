@@ -23,21 +23,17 @@ import type { Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
 import { renderChart } from "../helm/render.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { DEFAULTS, guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
-import { ReleaseActionError, recordRelease, type ActionResult } from "./action-result.ts";
-import { applyRelease, deleteObjects, deleteRemoved, waitForRelease } from "./apply-release.ts";
+import { guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
+import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
+import { deleteRemoved } from "./apply-release.ts";
 import { applyCrds, type CrdsPolicy } from "./crds.ts";
-import { runHooks } from "./hooks.ts";
+import { DeployError, deployRelease, type DeployOptions } from "./deploy-release.ts";
 import { refuseForeignObjects, type RenderInput } from "./install.ts";
 import { assertNotPending, type StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
 
 /** HelmRelease spec.upgrade, as far as the action needs it. */
-export interface UpgradeOptions {
-  timeoutMs?: number;
-  disableWait?: boolean;
-  disableWaitForJobs?: boolean;
-  disableHooks?: boolean;
+export interface UpgradeOptions extends DeployOptions {
   disableTakeOwnership?: boolean;
   /** Recreate objects whose immutable fields changed. */
   force?: boolean;
@@ -47,15 +43,11 @@ export interface UpgradeOptions {
   cleanupOnFail?: boolean;
   /** Default Skip. */
   crds?: CrdsPolicy;
-  maxHistory?: number;
   labels?: Record<string, string>;
-  description?: string;
 }
 
 export async function upgrade(ctx: ActionContext, name: string, input: RenderInput, opts: UpgradeOptions = {}): Promise<ActionResult> {
-  const startedAt = Date.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError("upgrade", message, { cause, release, startedAt });
+  const { timeoutMs, fail, elapsed } = startAction("upgrade", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const last = history.at(-1);
@@ -121,39 +113,27 @@ export async function upgrade(ctx: ActionContext, name: string, input: RenderInp
     throw fail(messageOf(err), err);
   }
 
-  const record = () => ctx.store.update(stored);
-  const existedBefore = new Set(before.map(identity));
-  let applied: KubeObject[] = [];
   try {
-    if (!opts.disableHooks) {
-      await runHooks(ctx, release, "pre-upgrade", { timeoutMs, record }).catch((err) => {
-        throw new Error(`pre-upgrade hooks failed: ${messageOf(err)}`, { cause: err });
-      });
-    }
-    applied = after;
-    const changeSet = await applyRelease(ctx, release, after, { force: opts.force });
-    changeSet.entries.push(...(await deleteRemoved(ctx, release, before, after)));
-    if (!opts.disableWait) await waitForRelease(ctx, after, { timeoutMs, skipJobs: opts.disableWaitForJobs });
-    if (!opts.disableHooks) {
-      await runHooks(ctx, release, "post-upgrade", { timeoutMs, record }).catch((err) => {
-        throw new Error(`post-upgrade hooks failed: ${messageOf(err)}`, { cause: err });
-      });
-    }
+    const record = () => ctx.store.update(stored);
+    const plan = { release, before, after, hooks: { pre: "pre-upgrade", post: "post-upgrade" } as const, timeoutMs, record, force: opts.force };
+    const changeSet = await deployRelease(ctx, plan, opts);
     current.release.info.status = "superseded";
     await recordRelease(ctx, current);
     release.info.status = "deployed";
     release.info.description = opts.description || "Upgrade complete";
     await recordRelease(ctx, stored);
-    return { action: "upgrade", release, changeSet, crds, durationMs: Date.now() - startedAt };
+    return { action: "upgrade", release, changeSet, crds, durationMs: elapsed() };
   } catch (err) {
+    const step = err instanceof DeployError ? err.step : undefined;
+    const message = step === "pre-hooks" ? `pre-upgrade hooks failed: ${messageOf(err)}` : step === "post-hooks" ? `post-upgrade hooks failed: ${messageOf(err)}` : messageOf(err);
     release.info.status = "failed";
-    release.info.description = `Upgrade ${JSON.stringify(name)} failed: ${messageOf(err)}`;
+    release.info.description = `Upgrade ${JSON.stringify(name)} failed: ${message}`;
     await recordRelease(ctx, stored);
-    if (opts.cleanupOnFail) {
-      const created = applied.filter((o) => !existedBefore.has(identity(o)));
-      await deleteObjects(ctx, release, created, "Background").catch((cleanupErr) => ctx.log?.(`unable to cleanup resources: ${messageOf(cleanupErr)}`));
+    // What this revision added to the previous one goes again (once the apply was reached).
+    if (opts.cleanupOnFail && step !== "pre-hooks") {
+      await deleteRemoved(ctx, release, after, before).catch((e) => ctx.log?.(`unable to cleanup resources: ${messageOf(e)}`));
     }
-    throw fail(messageOf(err), err, release);
+    throw fail(message, err, release);
   }
 }
 
