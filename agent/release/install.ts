@@ -25,7 +25,7 @@ import { recordRelease, startAction, type ActionResult } from "./action-result.t
 import { applyCrds, type CrdsPolicy } from "./crds.ts";
 import { DeployError, deployRelease, type DeployOptions } from "./deploy-release.ts";
 import { ownershipProblem, resourceString } from "./ownership.ts";
-import type { StoredRelease } from "./release-store.ts";
+import { validateReleaseName, type StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
 import type { KubeObject } from "../kube/types.ts";
 
@@ -40,20 +40,30 @@ export interface RenderInput {
   validateValues?: ValidateValues;
 }
 
-/** HelmRelease spec.install, as far as the action needs it. */
-export interface InstallOptions extends DeployOptions {
+/** What install and upgrade share beyond the deploy step: they render a chart into the cluster. */
+export interface ChartActionOptions extends DeployOptions {
   /** Refuse existing objects that are not this release's (Helm's default; helm-controller takes them). */
   disableTakeOwnership?: boolean;
+  /** Install default Create, upgrade default Skip. */
+  crds?: CrdsPolicy;
+  /** The release's own labels, stored beside Helm's on its Secrets. */
+  labels?: Record<string, string>;
+}
+
+/** HelmRelease spec.install, as far as the action needs it. */
+export interface InstallOptions extends ChartActionOptions {
   /** Reuse the name of a release whose latest revision is uninstalled or failed. */
   replace?: boolean;
-  /** Default Create. */
-  crds?: CrdsPolicy;
-  labels?: Record<string, string>;
 }
 
 export async function install(ctx: ActionContext, name: string, input: RenderInput, opts: InstallOptions = {}): Promise<ActionResult> {
   const { timeoutMs, fail, elapsed } = startAction("install", opts.timeoutMs);
 
+  try {
+    validateReleaseName(name);
+  } catch (err) {
+    throw fail(`release name ${JSON.stringify(name)}: ${messageOf(err)}`, err);
+  }
   const history = await ctx.store.history(name);
   const last = history.at(-1)?.release;
   if (last && !(opts.replace && (last.info.status === "uninstalled" || last.info.status === "failed"))) {

@@ -99,6 +99,16 @@ describe("release storage", () => {
     for (const s of ["deployed", "failed", "superseded", "uninstalled"] as const) expect(() => assertNotPending(rel(4, s))).not.toThrow();
   });
 
+  test.each([
+    ["", "no name provided"],
+    ["web,owner=helm", "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"],
+    ["a".repeat(54), "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"],
+  ])("the release name %j is refused before it reaches a label selector", async (name, message) => {
+    const kube = fakeKube();
+    await expect(secretReleaseStore(kube, "team").history(name)).rejects.toThrow(message);
+    expect(kube.calls).toEqual([]);
+  });
+
   test("a Secret that does not decode is skipped when listing, as Helm skips it", async () => {
     const kube = fakeKube();
     const store = secretReleaseStore(kube, "team");

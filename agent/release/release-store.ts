@@ -29,6 +29,19 @@ export const SYSTEM_LABELS: readonly string[] = ["name", "owner", "status", "ver
 /** Helm's text when the latest revision is pending-install, pending-upgrade or pending-rollback. */
 export const PENDING_MESSAGE = "another operation (install/upgrade/rollback) is in progress";
 
+const VALID_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Helm's release name rule (DNS-1123 subdomain, at most 53 characters) with its error text. The store
+ * checks it too: a name goes into label selectors, where a comma would select someone else's releases.
+ */
+export function validateReleaseName(name: string): void {
+  if (name === "") throw new Error("no name provided");
+  if (name.length > 53 || !VALID_NAME.test(name)) {
+    throw new Error(`invalid release name, must match regex ${VALID_NAME.source} and the length must not be longer than 53`);
+  }
+}
+
 /** A release revision as stored: the record Helm serializes and the user labels kept beside it. */
 export interface StoredRelease {
   release: Release;
@@ -119,7 +132,9 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
   const secretKey = (name: string, version: number) => ({ apiVersion: "v1", kind: "Secret", namespace, name: releaseSecretName(name, version) });
   const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
 
-  const query = async (selector: string): Promise<StoredRelease[]> => {
+  const query = async (name: string, extra = ""): Promise<StoredRelease[]> => {
+    validateReleaseName(name);
+    const selector = `name=${name},owner=helm${extra}`;
     const list = await client.list({ apiVersion: "v1", kind: "Secret", namespace }, { labelSelector: selector });
     const out: StoredRelease[] = [];
     for (const item of list.items) {
@@ -134,7 +149,7 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
 
   const store: ReleaseStore = {
     namespace,
-    history: (name) => query(`name=${name},owner=helm`),
+    history: (name) => query(name),
     async get(name, version) {
       const s = await client.get(secretKey(name, version));
       return s ? readReleaseSecret(s) : undefined;
@@ -142,7 +157,7 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
     async last(name) {
       return (await store.history(name)).at(-1);
     },
-    deployedAll: (name) => query(`name=${name},owner=helm,status=deployed`),
+    deployedAll: (name) => query(name, ",status=deployed"),
     async deployed(name) {
       return (await store.deployedAll(name)).at(-1);
     },

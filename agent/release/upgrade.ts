@@ -26,24 +26,20 @@ import type { KubeObject } from "../kube/types.ts";
 import { guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteRemoved } from "./apply-release.ts";
-import { applyCrds, type CrdsPolicy } from "./crds.ts";
-import { DeployError, deployRelease, type DeployOptions } from "./deploy-release.ts";
-import { refuseForeignObjects, type RenderInput } from "./install.ts";
+import { applyCrds } from "./crds.ts";
+import { DeployError, deployRelease } from "./deploy-release.ts";
+import { refuseForeignObjects, type ChartActionOptions, type RenderInput } from "./install.ts";
 import { assertNotPending, type StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
 
 /** HelmRelease spec.upgrade, as far as the action needs it. */
-export interface UpgradeOptions extends DeployOptions {
-  disableTakeOwnership?: boolean;
+export interface UpgradeOptions extends ChartActionOptions {
   /** Recreate objects whose immutable fields changed. */
   force?: boolean;
   /** Keep the current release's values under the new ones (helm upgrade --reuse-values). */
   preserveValues?: boolean;
   /** Delete the objects this upgrade created when it fails. */
   cleanupOnFail?: boolean;
-  /** Default Skip. */
-  crds?: CrdsPolicy;
-  labels?: Record<string, string>;
 }
 
 export async function upgrade(ctx: ActionContext, name: string, input: RenderInput, opts: UpgradeOptions = {}): Promise<ActionResult> {
