@@ -54,6 +54,10 @@ export async function releaseObjects(ctx: ActionContext, manifest: string, self:
  */
 export async function guardRelease(ctx: ActionContext, release: Release): Promise<{ objects: KubeObject[] }> {
   const self = `release ${release.name}`;
+  if (release.namespace !== ctx.namespace) {
+    // A record in the tenant's storage may name any namespace (a copy of another cluster's release).
+    throw new TerminalError("AccessDenied", `${self}: refused before applying anything: its namespace is ${release.namespace}, this agent only acts in namespace ${ctx.namespace}`);
+  }
   const problems: string[] = [];
   let objects: KubeObject[] = [];
   try {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadChart } from "../helm/chart-loader.ts";
 import { createTemplateEngine } from "../helm/template-engine.ts";
 import { decodeRelease, type Release } from "../helm/release-codec.ts";
+import type { RenderedRelease } from "../helm/render.ts";
 import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { helmWasmPort } from "../runtime/helm-wasm.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -197,6 +198,23 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     const again = await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip", replace: true });
     expect(again.release.version).toBe(2);
     expect(secrets()).toEqual(["sh.helm.release.v1.web.v1 superseded", "sh.helm.release.v1.web.v2 deployed"]);
+  });
+
+  test("a post-renderer's manifest is the one recorded and applied (helm-controller's origin labels)", async () => {
+    const postRender = (r: RenderedRelease): RenderedRelease => ({ ...r, manifest: r.manifest.replace(/\nmetadata:\n/g, "\nmetadata:\n  labels:\n    helm.toolkit.fluxcd.io/name: web\n") });
+    await install(ctx, "web", { engine, chart: await chart(), postRender }, { ...quick, crds: "Skip" });
+    expect(stored(1).manifest).toContain("helm.toolkit.fluxcd.io/name: web");
+    expect(live("Service", "web")!.metadata.labels).toEqual({ "helm.toolkit.fluxcd.io/name": "web", "app.kubernetes.io/managed-by": "Helm" });
+  });
+
+  test("a stored release of another namespace is not acted on", async () => {
+    await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
+    const s = (await ctx.store.last("web"))!;
+    s.release.namespace = "kube-system";
+    await ctx.store.update(s);
+    const err = await uninstall(ctx, "web", quick).catch((e) => e);
+    expect(err.message).toBe("release web: refused before applying anything: its namespace is kube-system, this agent only acts in namespace team");
+    expect(live("ConfigMap", "web-config")).toBeDefined();
   });
 
   test("uninstall without keepHistory deletes every revision's Secret", async () => {

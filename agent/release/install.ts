@@ -18,7 +18,7 @@
 import { messageOf } from "../core/errors.ts";
 import type { Chart, Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
-import { renderChart, type ValidateValues } from "../helm/render.ts";
+import { renderChart, type ReleaseOptions, type RenderedRelease, type ValidateValues } from "../helm/render.ts";
 import type { CapabilitiesInfo, Lookup, TemplateEngine } from "../helm/template-engine.ts";
 import { keyOf, nowOf, guardRelease, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
@@ -38,6 +38,24 @@ export interface RenderInput {
   capabilities?: CapabilitiesInfo;
   lookup?: Lookup;
   validateValues?: ValidateValues;
+  /**
+   * Rewrites the rendered release before it is stored and applied: helm-controller's post-renderers
+   * (kustomize patches and images, commonMetadata, the origin labels helm.toolkit.fluxcd.io/name and
+   * /namespace on every object and CRD). The manifest it returns is what the release records.
+   */
+  postRender?: (rendered: RenderedRelease) => RenderedRelease | Promise<RenderedRelease>;
+}
+
+/** Renders the input for a release, post-rendered when the caller asks. */
+export async function renderInput(input: RenderInput, release: ReleaseOptions, values: Values | null | undefined): Promise<RenderedRelease> {
+  const rendered = await renderChart(input.engine, input.chart, {
+    release,
+    values,
+    capabilities: input.capabilities,
+    lookup: input.lookup,
+    validateValues: input.validateValues,
+  });
+  return input.postRender ? input.postRender(rendered) : rendered;
 }
 
 /** What install and upgrade share beyond the deploy step: they render a chart into the cluster. */
@@ -72,13 +90,7 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
 
   let rendered;
   try {
-    rendered = await renderChart(input.engine, input.chart, {
-      release: { name, namespace: ctx.namespace, revision: 1 },
-      values: input.values,
-      capabilities: input.capabilities,
-      lookup: input.lookup,
-      validateValues: input.validateValues,
-    });
+    rendered = await renderInput(input, { name, namespace: ctx.namespace, revision: 1 }, input.values);
   } catch (err) {
     throw fail(messageOf(err), err);
   }

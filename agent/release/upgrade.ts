@@ -21,14 +21,13 @@
 import { messageOf } from "../core/errors.ts";
 import type { Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
-import { renderChart } from "../helm/render.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteRemoved } from "./apply-release.ts";
 import { applyCrds } from "./crds.ts";
 import { DeployError, deployRelease } from "./deploy-release.ts";
-import { refuseForeignObjects, type ChartActionOptions, type RenderInput } from "./install.ts";
+import { refuseForeignObjects, renderInput, type ChartActionOptions, type RenderInput } from "./install.ts";
 import { assertNotPending, type StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
 
@@ -60,13 +59,7 @@ export async function upgrade(ctx: ActionContext, name: string, input: RenderInp
   const revision = last.release.version + 1;
   let rendered;
   try {
-    rendered = await renderChart(input.engine, input.chart, {
-      release: { name, namespace: current.release.namespace, revision, isUpgrade: true },
-      values,
-      capabilities: input.capabilities,
-      lookup: input.lookup,
-      validateValues: input.validateValues,
-    });
+    rendered = await renderInput(input, { name, namespace: current.release.namespace, revision, isUpgrade: true }, values);
   } catch (err) {
     throw fail(messageOf(err), err);
   }
