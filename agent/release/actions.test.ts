@@ -144,6 +144,22 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     expect(live("Pod", "web-pre-upgrade")).toBeUndefined();
   });
 
+  test("cleanupOnFail deletes what a failed upgrade added once it was applied", async () => {
+    await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
+    kubelet({ "web-post-upgrade": "Failed" });
+    const err = await upgrade(ctx, "web", { engine, chart: await chart(), values: { extra: true, postUpgradeHook: true } }, { ...quick, cleanupOnFail: true }).catch((e) => e);
+    expect(err.release.info.description).toBe('Upgrade "web" failed: post-upgrade hooks failed: resource Pod/team/web-post-upgrade not ready. status: Failed, message: pod web-post-upgrade failed');
+    expect(live("ConfigMap", "web-extra")).toBeUndefined();
+    expect(live("ConfigMap", "web-config")).toBeDefined();
+    expect(kube.calls).toContain("delete ConfigMap/web-extra");
+  });
+
+  test("maxHistory keeps the newest revisions and the deployed one", async () => {
+    await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
+    for (const m of ["b", "c", "d"]) await upgrade(ctx, "web", { engine, chart: await chart(), values: { message: m } }, { ...quick, maxHistory: 2 });
+    expect(secrets()).toEqual(["sh.helm.release.v1.web.v3 superseded", "sh.helm.release.v1.web.v4 deployed"]);
+  });
+
   test("a pending latest revision refuses the upgrade", async () => {
     await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
     const s = (await ctx.store.last("web"))!;
