@@ -136,6 +136,22 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     expect(live("Pod", "web-pre-upgrade")).toBeDefined();
   });
 
+  test("a hook that does not finish in time fails the upgrade with Helm's deadline text", async () => {
+    await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
+    const err = await upgrade(ctx, "web", { engine, chart: await chart(), values: { preUpgradeHook: true } }, { timeoutMs: 300 }).catch((e) => e);
+    expect(err.message).toBe("pre-upgrade hooks failed: resource Pod/team/web-pre-upgrade not ready. status: InProgress, message: Pod in progress\ncontext deadline exceeded");
+    expect(stored(2).hooks!.find((h) => h.name === "web-pre-upgrade")!.last_run.phase).toBe("Failed");
+  });
+
+  test("a failed hook with hook-failed is deleted", async () => {
+    await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
+    kubelet({ "web-pre-upgrade": "Failed" });
+    await upgrade(ctx, "web", { engine, chart: await chart(), values: { preUpgradeHook: true, preUpgradeHookDeletePolicy: "hook-failed" } }, quick).catch(() => {});
+    expect(stored(2).info.status).toBe("failed");
+    expect(live("Pod", "web-pre-upgrade")).toBeUndefined();
+    expect(kube.calls).toContain("delete Pod/web-pre-upgrade");
+  });
+
   test("a succeeding hook with hook-succeeded is deleted after the upgrade", async () => {
     await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
     kubelet({ "web-pre-upgrade": "Succeeded" });
@@ -231,6 +247,16 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     const err = await uninstall(ctx, "web", quick).catch((e) => e);
     expect(err.message).toBe("release web: refused before applying anything: its namespace is kube-system, this agent only acts in namespace team");
     expect(live("ConfigMap", "web-config")).toBeDefined();
+  });
+
+  test("uninstall runs the pre-delete and post-delete hooks and records them", async () => {
+    await install(ctx, "web", { engine, chart: await chart(), values: { deleteHooks: true } }, { ...quick, crds: "Skip" });
+    expect(live("ConfigMap", "web-pre-delete")).toBeUndefined();
+    await uninstall(ctx, "web", { ...quick, keepHistory: true });
+    expect(stored(1).hooks!.filter((h) => h.events[0]!.endsWith("-delete")).map((h) => `${h.name} ${h.last_run.phase}`)).toEqual(["web-pre-delete Succeeded", "web-post-delete Succeeded"]);
+    expect([live("ConfigMap", "web-pre-delete"), live("ConfigMap", "web-post-delete")].map((o) => o?.metadata.name)).toEqual(["web-pre-delete", "web-post-delete"]);
+    expect(kube.calls.indexOf("apply ConfigMap/web-pre-delete")).toBeLessThan(kube.calls.indexOf("delete ConfigMap/web-config"));
+    expect(kube.calls.indexOf("delete ConfigMap/web-config")).toBeLessThan(kube.calls.indexOf("apply ConfigMap/web-post-delete"));
   });
 
   test("uninstall without keepHistory deletes every revision's Secret", async () => {
