@@ -21,12 +21,18 @@ export interface ApplyReleaseOptions {
   force?: boolean;
 }
 
-/** Applies the objects with the release's ownership metadata. */
+/**
+ * Applies the objects with the release's ownership metadata. Fields the same manager owns through
+ * client-side Updates (a release Helm 3 or a Helm-3-based helm-controller wrote) are moved to its
+ * server-side Apply entry first, as Helm 4 upgrades a client-side field manager, so that a field the
+ * chart no longer renders is removed rather than left behind by the old owner.
+ */
 export async function applyRelease(ctx: ActionContext, release: ReleaseId, objects: readonly KubeObject[], opts: ApplyReleaseOptions = {}): Promise<ChangeSet> {
+  const fieldManager = fieldManagerOf(ctx);
   return applyAll(ctx.client, objects.map((o) => withOwnership(o, release)), {
-    fieldManager: fieldManagerOf(ctx),
+    fieldManager,
     force: opts.force,
-    cleanup: false,
+    cleanup: { annotations: [], labels: [], managers: [{ prefix: fieldManager, operation: "Update" }] },
     waitForStage: (client, keys, o) => waitForHealthy(client, keys, o),
     stageWaitPollMs: pollOf(ctx),
   });

@@ -71,6 +71,8 @@ export interface ReleaseStore {
 export interface StoreOptions {
   /** The clock for createdAt/modifiedAt; tests pin it. */
   now?: () => Date;
+  /** Who the Secrets' managedFields name: helm-controller's storage writes as "helm-controller". */
+  fieldManager?: string;
 }
 
 /** The Secret Helm's driver writes for a revision; `stamp` is createdAt on create, modifiedAt on update. */
@@ -131,6 +133,7 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
   const now = opts.now ?? (() => new Date());
   const secretKey = (name: string, version: number) => ({ apiVersion: "v1", kind: "Secret", namespace, name: releaseSecretName(name, version) });
   const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const manager = `?fieldManager=${encodeURIComponent(opts.fieldManager ?? "helm-controller")}`;
 
   const query = async (name: string, extra = ""): Promise<StoredRelease[]> => {
     validateReleaseName(name);
@@ -172,7 +175,7 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
       }
       const secret = releaseSecret(stored, namespace, { createdAt: now() });
       try {
-        await client.raw("POST", collection, secret);
+        await client.raw("POST", collection + manager, secret);
       } catch (err) {
         if (isConflict(err)) throw new Error(`Cannot store release ${name} revision ${version}: release: already exists`, { cause: err });
         throw new Error(`Cannot store release ${name} revision ${version}: ${messageOf(err)}`, { cause: err });
@@ -182,7 +185,7 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
       const { name, version } = stored.release;
       const secret = releaseSecret(stored, namespace, { modifiedAt: now() });
       try {
-        await client.raw("PUT", `${collection}/${encodeURIComponent(secret.metadata.name!)}`, secret);
+        await client.raw("PUT", `${collection}/${encodeURIComponent(secret.metadata.name!)}${manager}`, secret);
       } catch (err) {
         throw new Error(`Cannot update release ${name} revision ${version}: ${messageOf(err)}`, { cause: err });
       }

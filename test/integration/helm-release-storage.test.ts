@@ -68,6 +68,7 @@ describe("release storage on the API server", () => {
     expect((await store.last("web"))!.release.info.status).toBe("pending-upgrade");
     const secret = await admin.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "sh.helm.release.v1.web.v1" });
     expect(secret!.metadata.labels!.modifiedAt).toMatch(/^\d{10}$/);
+    expect((secret!.metadata.managedFields as Array<{ manager: string; operation: string }>).map((f) => `${f.manager} ${f.operation}`)).toEqual(["helm-controller Update"]);
   });
 
   test("the tenant cannot write a release into another namespace", async () => {

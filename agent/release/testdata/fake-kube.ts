@@ -86,7 +86,7 @@ export function fakeKube(): FakeKube {
     async raw(method, path, body) {
       calls.push(`${method} ${path}`);
       const obj = body as KubeObject;
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(path);
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/?]+))?(?:\?.*)?$/.exec(path);
       if (!m) throw new Error(`raw ${method} ${path} is not faked`);
       const key = idOf({ kind: "Secret", namespace: m[1], name: obj.metadata.name! });
       if (method === "POST") {
