@@ -176,6 +176,16 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     expect(secrets()).toEqual(["sh.helm.release.v1.web.v3 superseded", "sh.helm.release.v1.web.v4 deployed"]);
   });
 
+  test("preserveValues keeps the current values under the new ones", async () => {
+    await install(ctx, "web", { engine, chart: await chart(), values: { message: "kept", extra: true } }, { ...quick, crds: "Skip" });
+    await upgrade(ctx, "web", { engine, chart: await chart(), values: { kept: true } }, { ...quick, preserveValues: true });
+    expect(stored(2).config).toEqual({ message: "kept", extra: true, kept: true });
+    expect(live("ConfigMap", "web-extra")).toBeDefined();
+    await upgrade(ctx, "web", { engine, chart: await chart(), values: { kept: true } }, quick);
+    expect(stored(3).config).toEqual({ kept: true });
+    expect(live("ConfigMap", "web-extra")).toBeUndefined();
+  });
+
   test("a pending latest revision refuses the upgrade", async () => {
     await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
     const s = (await ctx.store.last("web"))!;
