@@ -14,7 +14,7 @@ import { install } from "./install.ts";
 import { upgrade } from "./upgrade.ts";
 import { rollback } from "./rollback.ts";
 import { uninstall } from "./uninstall.ts";
-import { test as releaseTest } from "./release-test.ts";
+import { releaseTest } from "./release-test.ts";
 import { secretReleaseStore } from "./release-store.ts";
 import { fakeKube, type FakeKube } from "./testdata/fake-kube.ts";
 import { helmGoProblems } from "./testdata/helm-go-decoder.ts";

@@ -36,7 +36,7 @@ export function selectTests(hooks: readonly StoredHook[], filters: readonly Test
   return { run, skipped };
 }
 
-export async function test(ctx: ActionContext, name: string, opts: TestOptions = {}): Promise<ActionResult> {
+export async function releaseTest(ctx: ActionContext, name: string, opts: TestOptions = {}): Promise<ActionResult> {
   const { timeoutMs, fail, elapsed } = startAction("test", opts.timeoutMs);
   const last = await ctx.store.last(name);
   if (!last) throw fail(`no revision for release ${JSON.stringify(name)}`);

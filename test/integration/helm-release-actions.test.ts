@@ -28,7 +28,7 @@ import { install } from "../../agent/release/install.ts";
 import { upgrade } from "../../agent/release/upgrade.ts";
 import { rollback } from "../../agent/release/rollback.ts";
 import { uninstall } from "../../agent/release/uninstall.ts";
-import { test as releaseTest } from "../../agent/release/release-test.ts";
+import { releaseTest } from "../../agent/release/release-test.ts";
 import { withOwnership } from "../../agent/release/ownership.ts";
 import { secretReleaseStore } from "../../agent/release/release-store.ts";
 import { helmGoProblems } from "../../agent/release/testdata/helm-go-decoder.ts";
