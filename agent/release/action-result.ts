@@ -5,6 +5,7 @@
  * reconciler can put it in its history either way.
  */
 import type { ChangeSet } from "../apply/change-set.ts";
+import { RivuletError } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
 import { DEFAULTS, type ActionContext } from "./action-context.ts";
 import type { StoredRelease } from "./release-store.ts";
@@ -23,14 +24,29 @@ export interface ActionResult {
   durationMs: number;
 }
 
-export class ReleaseActionError extends Error {
+/** helm-controller's condition reason for a failed action. */
+export const FAILURE_REASONS: Record<ReleaseAction, string> = {
+  install: "InstallFailed",
+  upgrade: "UpgradeFailed",
+  rollback: "RollbackFailed",
+  uninstall: "UninstallFailed",
+  test: "TestFailed",
+};
+
+/**
+ * A failed action, classified once (STYLE.md habit 7): a refusal that only a spec change can lift (the
+ * tenant guard, CRDs the tenant may not create) stays terminal with its reason; anything else is the
+ * action's failure reason and may be retried.
+ */
+export class ReleaseActionError extends RivuletError {
   readonly action: ReleaseAction;
   /** The release record as last written; undefined when the action stopped before writing one. */
   readonly release?: Release;
   readonly durationMs: number;
   constructor(action: ReleaseAction, message: string, opts: { release?: Release; cause?: unknown; startedAt: number }) {
-    super(message, { cause: opts.cause });
-    this.name = "ReleaseActionError";
+    const cause = opts.cause;
+    const terminal = cause instanceof RivuletError && cause.kind === "terminal";
+    super(terminal ? "terminal" : "transient", terminal ? cause.reason : FAILURE_REASONS[action], message, { cause });
     this.action = action;
     this.release = opts.release;
     this.durationMs = Date.now() - opts.startedAt;

@@ -71,6 +71,7 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
   test("the chart's CRDs are refused, naming them, when the tenant may not create cluster-scoped kinds", async () => {
     const err = await install(ctx, "web", { engine, chart: await chart() }, quick).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseActionError);
+    expect([err.kind, err.reason]).toEqual(["terminal", "AccessDenied"]);
     expect(err.message).toBe(
       "Cannot install CustomResourceDefinitions widgets.rivulet-test.example.com (crds policy Create): tenants may not apply cluster-scoped objects (a platform admin can allow the kind with --allow-cluster-kinds, or set the crds policy to Skip)",
     );
@@ -125,6 +126,7 @@ describe.skipIf(!haveEngine)("Helm actions on a fake API server", () => {
     await install(ctx, "web", { engine, chart: await chart() }, { ...quick, crds: "Skip" });
     kubelet({ "web-pre-upgrade": "Failed" });
     const err = await upgrade(ctx, "web", { engine, chart: await chart(), values: { preUpgradeHook: true, message: "new" } }, quick).catch((e) => e);
+    expect([err.kind, err.reason]).toEqual(["transient", "UpgradeFailed"]);
     expect(err.release.info).toMatchObject({
       status: "failed",
       description: 'Upgrade "web" failed: pre-upgrade hooks failed: resource Pod/team/web-pre-upgrade not ready. status: Failed, message: pod web-pre-upgrade failed',
