@@ -56,7 +56,8 @@ beforeAll(async () => {
   kubelet = setInterval(async () => {
     const pods = await admin.list({ apiVersion: "v1", kind: "Pod", namespace: ns }).catch(() => ({ items: [] as KubeObject[] }));
     for (const p of pods.items) {
-      const want = phases[p.metadata.name!];
+      // A Job's Pod is named after the Job plus a suffix.
+      const want = phases[p.metadata.name!] ?? phases[p.metadata.name!.replace(/-[a-z0-9]{5}$/, "")];
       if (!want || (p.status as { phase?: string } | undefined)?.phase === want) continue;
       await admin.patch({ apiVersion: "v1", kind: "Pod", namespace: ns, name: p.metadata.name! }, { status: { phase: want } }, "merge", { subresource: "status" }).catch(() => {});
     }
@@ -131,6 +132,15 @@ describe.skipIf(!haveEngine)("Helm actions on the real API server", () => {
     expect(await get("ConfigMap", "web-kept")).toBeDefined();
     expect(helmGoProblems(await revision("web", 4))).toEqual([]);
   }, 180_000);
+
+  test("a hook Job is waited for until the Job controller marks it Complete, then deleted by hook-succeeded", async () => {
+    await install(ctx, "job", { engine, chart: await chart() }, { ...opts, crds: "Skip" });
+    phases["job-migrate"] = "Succeeded";
+    const res = await upgrade(ctx, "job", { engine, chart: await chart(), values: { jobHook: true } }, opts);
+    expect(res.release.info.description).toBe("Upgrade complete");
+    expect(res.release.hooks!.find((h) => h.name === "job-migrate")!.last_run.phase).toBe("Succeeded");
+    expect(await get("Job", "job-migrate", "batch/v1")).toBeUndefined();
+  }, 60_000);
 
   test("a manifest with an object in another namespace is refused before the first write", async () => {
     const err = await install(ctx, "far", { engine, chart: await chart(), values: { otherNamespace: "default" } }, { ...opts, crds: "Skip" }).catch((e) => e);
