@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chartVersionConstraint, indexUrl, parseChartVersion, resolveChartUrl, resolveChartVersion } from "./chart-version.ts";
+import { chartVersionConstraint, parseChartVersion, resolveChartUrl, resolveChartVersion } from "./chart-version.ts";
 import { parseRepositoryIndex } from "./repository-index.ts";
 
 // The versions source-controller's GetChartVersion test uses, with the same creation times for 0.1.5+*.
@@ -80,16 +80,5 @@ describe("resolveChartUrl (Helm's ResolveReferenceURL cases)", () => {
     ["http://localhost:8123/charts?with=queryparameter", "/nginx-0.2.0.tgz", "http://localhost:8123/nginx-0.2.0.tgz?with=queryparameter"],
   ])("%s + %s", (base, ref, want) => {
     expect(resolveChartUrl(base, ref)).toBe(want);
-  });
-});
-
-describe("indexUrl", () => {
-  test.each([
-    ["https://charts.example.com", "https://charts.example.com/index.yaml"],
-    ["https://charts.example.com/", "https://charts.example.com/index.yaml"],
-    ["https://charts.example.com/stable/", "https://charts.example.com/stable/index.yaml"],
-    ["https://charts.example.com/stable?token=x", "https://charts.example.com/stable/index.yaml?token=x"],
-  ])("%s -> %s", (base, want) => {
-    expect(indexUrl(base)).toBe(want);
   });
 });

@@ -90,10 +90,3 @@ export function resolveChartUrl(repositoryUrl: string, ref: string): string {
   resolved.search = base.search;
   return resolved.toString();
 }
-
-/** The index address of a repository: `index.yaml` joined to the URL's path (Flux's DownloadIndex). */
-export function indexUrl(repositoryUrl: string): string {
-  const u = new URL(repositoryUrl);
-  u.pathname = `${u.pathname.replace(/\/+$/, "")}/index.yaml`;
-  return u.toString();
-}

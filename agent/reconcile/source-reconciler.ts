@@ -122,6 +122,11 @@ export interface SourceKind<Spec, Status extends SourceStatus, Subject = never> 
   newDigestIsNews?: boolean;
   /** Controller name for events; "source-controller" by default. */
   controllerName?: string;
+  /**
+   * A fixed file name the newest artifact is also stored and served under (Flux's symlink: a
+   * HelmRepository's `index.yaml`, the address status.url gives).
+   */
+  alias?: string;
 }
 
 /** Negative conditions a failure sets, and the ones a success clears. */
@@ -190,7 +195,7 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
         bytes = fetched.content.bytes;
         digest = await digestOf(bytes, deps.sha256);
       }
-      const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata });
+      const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata }, kind.alias);
       deps.onFetched?.(bytes.byteLength, (ctx.now().getTime() - started) / 1000);
 
       // event
@@ -271,11 +276,13 @@ async function storeArtifact(
   file: string,
   bytes: Uint8Array,
   meta: { revision: string; digest: string; metadata?: Record<string, string> },
+  alias?: string,
 ): Promise<Artifact> {
   const id = { kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
   try {
     const stored = await store.put(id, file, bytes, meta);
-    await store.gc(id, file);
+    if (alias !== undefined) await store.put(id, alias, bytes, meta);
+    await store.gc(id, file, ...(alias === undefined ? [] : [alias]));
     return stored;
   } catch (err) {
     throw new TransientError("StorageOperationFailed", `${formatRef(obj)}: cannot store the artifact: ${(err as Error).message}`, { cause: err });
