@@ -9,6 +9,7 @@ import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import { helmRepositoryReconciler } from "../reconcile/helm-repository.ts";
+import { helmChartReconciler } from "../reconcile/helm-chart.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
@@ -82,7 +83,8 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     keyless: (root) => lazyKeyless(root),
   });
   const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
-  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, kustomization] };
+  const helmChart = helmChartReconciler(source("HelmChart"));
+  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization] };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

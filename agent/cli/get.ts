@@ -15,7 +15,7 @@ function rowOf(o: KubeObject): string[] {
 export const getCommand: Command = {
   path: ["get"],
   summary: "List sources or Kustomizations with their revision and readiness",
-  help: `Usage: rivulet get sources git|oci|bucket|helm|all [NAME] [flags]
+  help: `Usage: rivulet get sources git|oci|bucket|helm|chart|all [NAME] [flags]
        rivulet get kustomizations [NAME] [flags]
 
 Prints NAME, REVISION, SUSPENDED, READY and MESSAGE for each object, like 'flux get'.
@@ -30,13 +30,13 @@ ${CLUSTER_HELP}`,
     if (positionals[0] === "sources") {
       const which = positionals[1] ?? "all";
       kinds = which === "all" ? Object.values(SOURCE_KINDS) : [SOURCE_KINDS[which]!];
-      if (!kinds[0]) throw new UsageError(`unknown source kind "${which}": use git, oci, bucket, helm or all`);
+      if (!kinds[0]) throw new UsageError(`unknown source kind "${which}": use git, oci, bucket, helm, chart or all`);
       name = positionals[2];
     } else if (["kustomizations", "kustomization", "ks"].includes(positionals[0] ?? "")) {
       kinds = [KUSTOMIZATION];
       name = positionals[1];
     } else {
-      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|all" or "kustomizations"`);
+      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all" or "kustomizations"`);
     }
     let printed = 0;
     for (const k of kinds) {

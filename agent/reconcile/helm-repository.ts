@@ -46,7 +46,7 @@ export function helmRepositoryReconciler(deps: SourceDeps): Reconciler<HelmRepos
       async fetch({ obj, ctx, ref, lastRevision }) {
         const spec = obj.spec;
         checkUrl(spec.url, ref);
-        const { basicAuth, tls } = await credentials(obj, ctx);
+        const { basicAuth, tls } = await helmRepositoryCredentials(obj, ctx);
         let fetched: { url: string; bytes: Uint8Array };
         try {
           fetched = await fetchHelmIndex({
@@ -111,7 +111,7 @@ function checkUrl(url: string, ref: string): void {
  * Basic auth from secretRef; TLS from certSecretRef, else (deprecated, as Flux still honours it) from the
  * TLS keys of secretRef. A Secret missing or holding half a username/password pair is AuthenticationFailed.
  */
-async function credentials(obj: Obj, ctx: Ctx): Promise<{ basicAuth?: BasicAuth; tls: TlsOptions }> {
+export async function helmRepositoryCredentials(obj: Obj, ctx: Pick<Ctx, "client" | "log">): Promise<{ basicAuth?: BasicAuth; tls: TlsOptions }> {
   const spec = obj.spec;
   let tls: TlsOptions = spec.certSecretRef ? tlsFromSecret(await readSourceSecret(ctx, obj, spec.certSecretRef.name)) : {};
   if (!spec.secretRef) return { tls };

@@ -31,7 +31,8 @@ export interface ObjectId {
 }
 
 const SEGMENT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const FILE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+// "+" for chart versions with build metadata (a HelmChart's `podinfo-6.1.0+2.tgz`).
+const FILE = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
 
 export class ArtifactStore {
   readonly #fs: StoreFs;

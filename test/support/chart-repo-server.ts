@@ -41,7 +41,7 @@ export interface ChartRepoServer {
   url: string;
   /** PEM material when serving HTTPS: the CA that signed the server, and a client pair it also signed. */
   tls?: { ca: string; clientCert: string; clientKey: string };
-  /** Requests received, as `GET /path STATUS`. */
+  /** Requests received, as `GET /path STATUS`, then ` with credentials` when an Authorization header came. */
   requests: string[];
   /** Packages the chart, adds it to the index and returns the .tgz and its hex sha256. */
   addChart(chart: TestChart): Promise<{ file: string; tgz: Uint8Array; digest: string }>;
@@ -85,7 +85,7 @@ export async function startChartRepoServer(o: ChartRepoOptions = {}): Promise<Ch
   const app = new Hono();
   app.use("*", async (c, next) => {
     await next();
-    requests.push(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status}`);
+    requests.push(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status}${c.req.header("authorization") ? " with credentials" : ""}`);
   });
   if (o.auth) {
     const want = `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString("base64")}`;

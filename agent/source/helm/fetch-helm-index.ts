@@ -53,32 +53,43 @@ export function basicAuthHeader(auth: BasicAuth): string {
 export async function fetchHelmIndex(o: FetchHelmIndexOptions): Promise<{ url: string; bytes: Uint8Array }> {
   const url = helmIndexUrl(o.url);
   const maxBytes = o.maxBytes ?? DEFAULTS.maxIndexBytes;
+  const bytes = await helmHttpGet(url, { ...o, maxBytes, tooLarge: `index exceeds the maximum index file size of ${maxBytes} bytes` });
+  return { url, bytes };
+}
+
+/**
+ * One GET as Helm's HTTP getter makes it (basic auth when given, a timeout over the whole exchange, the
+ * body capped at `maxBytes`); any failure is a HelmIndexFetchError worded "failed to fetch <url> : <why>".
+ */
+export async function helmHttpGet(
+  url: string,
+  o: { fetch: Fetch; basicAuth?: BasicAuth; timeoutMs?: number; maxBytes: number; tooLarge: string },
+): Promise<Uint8Array> {
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const headers: Record<string, string> = { "User-Agent": "Helm/4 (rivulet)" };
   if (o.basicAuth) headers.Authorization = basicAuthHeader(o.basicAuth);
   const signal = AbortSignal.timeout(timeoutMs);
+  const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err));
   let res: Response;
   try {
     res = await o.fetch(url, { headers, signal, redirect: "follow" });
   } catch (err) {
-    const why = signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err);
-    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why}`, { cause: err });
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why(err)}`, { cause: err });
   }
   if (!res.ok) {
     await res.body?.cancel();
     throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd());
   }
   try {
-    return { url, bytes: await readCapped(res, maxBytes) };
+    return await readCapped(res, o.maxBytes, o.tooLarge);
   } catch (err) {
     if (err instanceof HelmIndexFetchError) throw err;
-    const why = signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err);
-    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why}`, { cause: err });
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why(err)}`, { cause: err });
   }
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new HelmIndexFetchError(`index exceeds the maximum index file size of ${maxBytes} bytes`);
+async function readCapped(res: Response, maxBytes: number, message: string): Promise<Uint8Array> {
+  const tooLarge = () => new HelmIndexFetchError(message);
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();
