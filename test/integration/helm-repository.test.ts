@@ -1,19 +1,22 @@
 /**
- * HelmRepository end to end: a chart repository (test/support/chart-repo-server.ts) on loopback over HTTP
+ * HelmRepository and HelmChart end to end: a chart repository (test/support/chart-repo-server.ts) on loopback over HTTP
  * with basic auth and over HTTPS with a test CA, the real control plane, and the agent composed as
- * `rivulet run` composes it. The artifact is read back from the agent's artifact server.
+ * `rivulet run` composes it, and the CLI as a user runs it. Artifacts are read back from the agent's
+ * artifact server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, testCluster, uniqueNamespace } from "../support/cluster.ts";
+import { startRivulet } from "../support/agent-process.ts";
 import { startChartRepoServer, type ChartRepoServer } from "../support/chart-repo-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 import { parseRepositoryIndex } from "../../agent/helm/repository-index.ts";
+import { loadChartArchive } from "../../agent/helm/chart-loader.ts";
 import { computeStatus } from "../../agent/health/kstatus.ts";
 
 const SRC = "source.toolkit.fluxcd.io/v1";
@@ -151,5 +154,91 @@ describe("HelmRepository", () => {
       .then(() => undefined, (e: unknown) => e as Error);
     expect(refused?.message).toBe(`Cannot apply HelmRepository/${ns}/cross: failed to create typed patch object: .spec.secretRef.namespace: field not declared in schema`);
     expect(await getRepo("cross")).toBeUndefined();
+  });
+});
+
+const getChart = async (name: string) => (await client.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name })) as FluxObject | undefined;
+const chartReady = (name: string, check: (o: FluxObject) => boolean = () => true) =>
+  eventually(`HelmChart ${name} to be Ready`, async () => {
+    const o = await getChart(name);
+    return o && cond(o, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation && check(o) ? o : undefined;
+  });
+
+describe("HelmChart from a HelmRepository", () => {
+  test("pulls the newest version, and a new version in the repository reaches it without a request on the HelmChart", async () => {
+    await client.apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "podinfo", namespace: ns }, spec: { interval: "10m", chart: "podinfo", sourceRef: { kind: "HelmRepository", name: "podinfo" } } }, fm);
+    const o = await chartReady("podinfo");
+    const version = parseRepositoryIndex(repo.indexText()).entries.podinfo![0]!.version;
+    const artifact = o.status!.artifact as Artifact;
+    expect(artifact).toMatchObject({ revision: version, path: `helmchart/${ns}/podinfo/podinfo-${version}.tgz` });
+    expect(cond(o, "Ready")).toMatchObject({ reason: "ChartPullSucceeded", message: `pulled 'podinfo' chart with version '${version}'` });
+    expect(o.status!.observedSourceArtifactRevision).toBe(((await getRepo("podinfo"))!.status!.artifact as Artifact).revision);
+    const served = new Uint8Array(await (await fetch(artifact.url)).arrayBuffer());
+    expect(sha256(served)).toBe(artifact.digest);
+    expect((await loadChartArchive(served)).metadata.version).toBe(version);
+
+    // A new chart version: the HelmRepository's new index revision requeues the HelmChart at once.
+    await repo.addChart({ name: "podinfo", version: "6.3.0" });
+    await requestReconcile("podinfo");
+    const next = await chartReady("podinfo", (c) => (c.status!.artifact as Artifact).revision === "6.3.0");
+    expect(cond(next, "ArtifactInStorage")!.message).toBe("pulled 'podinfo' chart with version '6.3.0'");
+  });
+
+  test("valuesFiles are merged and packaged as <version>+<generation>", async () => {
+    await repo.addChart({ name: "web", version: "1.0.0", files: { "values.yaml": "replicas: 1\n", "values-prod.yaml": "replicas: 3\n" } });
+    await requestReconcile("podinfo");
+    await ready("podinfo", (o) => (o.status!.artifact as Artifact).revision === sha256(repo.indexText()));
+    await client.apply(
+      { apiVersion: SRC, kind: "HelmChart", metadata: { name: "web", namespace: ns }, spec: { interval: "10m", chart: "web", version: "1.x", valuesFiles: ["values.yaml", "values-prod.yaml"], sourceRef: { kind: "HelmRepository", name: "podinfo" } } },
+      fm,
+    );
+    const o = await chartReady("web");
+    const revision = `1.0.0+${o.metadata.generation}`;
+    expect(cond(o, "Ready")).toMatchObject({ reason: "ChartPackageSucceeded", message: `packaged 'web' chart with version '${revision}' and merged values files [values.yaml values-prod.yaml]` });
+    const chart = await loadChartArchive(new Uint8Array(await (await fetch((o.status!.artifact as Artifact).url)).arrayBuffer()));
+    expect([chart.metadata.version, chart.values]).toEqual([revision, { replicas: 3 }]);
+  });
+
+  test("a version the repository does not have stalls with InvalidChartReference", async () => {
+    await client.apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "nine", namespace: ns }, spec: { interval: "10m", chart: "podinfo", version: "9.x", sourceRef: { kind: "HelmRepository", name: "podinfo" } } }, fm);
+    const o = await eventually("Stalled", async () => {
+      const o = await getChart("nine");
+      return cond(o, "Stalled")?.status === "True" ? o : undefined;
+    });
+    expect(cond(o, "Ready")).toMatchObject({
+      status: "False",
+      reason: "InvalidChartReference",
+      message: `HelmChart/${ns}/nine: invalid chart reference: failed to get chart version for remote reference: no 'podinfo' chart with version matching '9.x' found`,
+    });
+  });
+});
+
+describe("the CLI", () => {
+  async function rivulet(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const p = startRivulet([...args, "--kubeconfig", (await testCluster()).kubeconfig, "-n", ns]);
+    const code = await p.exited;
+    return { code, out: p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))).join("\n"), err: p.stderr.join("\n") };
+  }
+
+  test("create source helm, get sources helm and chart, reconcile, suspend and resume", async () => {
+    const created = await rivulet("create", "source", "helm", "from-cli", "--url", repo.url, "--secret-ref", "chart-creds", "--interval", "10m");
+    expect(created).toMatchObject({ code: 0 });
+    expect((await getRepo("from-cli"))!.spec).toMatchObject({ url: repo.url, secretRef: { name: "chart-creds" }, interval: "10m" });
+    const reconciled = await rivulet("reconcile", "source", "helm", "from-cli");
+    expect(reconciled.code).toBe(0);
+    expect(reconciled.err).toContain(`✔ fetched revision ${sha256(repo.indexText())}`);
+    const listed = await rivulet("get", "sources", "helm");
+    expect(listed.out).toMatch(new RegExp(`^from-cli\\s+sha256:[0-9a-f]{64}\\s+false\\s+True\\s+stored artifact for revision`, "m"));
+    expect((await rivulet("get", "sources", "chart", "podinfo")).out).toMatch(/^podinfo\s+6\.3\.0\s+false\s+True\s+pulled 'podinfo' chart with version '6\.3\.0'$/m);
+    expect((await rivulet("suspend", "source", "helm", "from-cli")).code).toBe(0);
+    expect((await getRepo("from-cli"))!.spec.suspend).toBe(true);
+    expect((await rivulet("resume", "source", "helm", "from-cli")).code).toBe(0);
+    expect((await getRepo("from-cli"))!.spec.suspend).toBe(false);
+  });
+
+  test("create source helm with an oci:// URL makes an OCI repository", async () => {
+    const out = await rivulet("create", "source", "helm", "oci-cli", "--url", "oci://ghcr.io/stefanprodan/charts", "--export");
+    expect(out.code).toBe(0);
+    expect(out.out).toContain("type: oci");
   });
 });
