@@ -176,6 +176,8 @@ describe("HelmChart from a HelmRepository", () => {
       "HelmChart/apps/podinfo: invalid chart reference: failed to get chart version for remote reference: no chart name found"],
     ["a values file the chart does not have", { valuesFiles: ["values-staging.yaml"] }, "ValuesFilesError",
       "HelmChart/apps/podinfo: values files merge error: failed to merge chart values: no values file found at path 'values-staging.yaml'"],
+    ["verification of a chart from an HTTP repository", { verify: { provider: "cosign" as const } }, "ChartVerificationError",
+      "HelmChart/apps/podinfo: chart verification error: signatures can be verified only for charts from an OCI HelmRepository, not from HelmRepository/apps/charts"],
     ["a GitRepository source", { sourceRef: { kind: "GitRepository" as const, name: "charts" } }, "UnsupportedSourceKind",
       "HelmChart/apps/podinfo: charts from a GitRepository are not supported yet: use a HelmRepository source"],
     ["a HelmRepository that does not exist", { sourceRef: { kind: "HelmRepository" as const, name: "absent" } }, "SourceUnavailable",

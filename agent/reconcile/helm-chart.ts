@@ -71,6 +71,10 @@ export function helmChartReconciler(deps: SourceDeps): Reconciler<HelmChartSpec,
         const index = repoArtifact ? await loadIndex(repoArtifact.path) : undefined;
         if (!repoArtifact || !index) throw new NotReadyError("NoSourceArtifact", `no artifact available for HelmRepository source '${repo.metadata.name}'`);
         const observed = { observedChartName: spec.chart, observedSourceArtifactRevision: repoArtifact.revision };
+        // Flux verifies only OCI charts; for an HTTP repository its builder fails with "not implemented".
+        if (spec.verify?.provider) {
+          throw new TerminalError("ChartVerificationError", `${ref}: chart verification error: signatures can be verified only for charts from an OCI HelmRepository, not from ${formatRef(repo)}`);
+        }
 
         let cv: IndexChartVersion;
         try {

@@ -258,7 +258,7 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
 }
 
 /** Reasons of a chart build that failed after the fetch (source-controller's BuildFailed reasons). */
-const BUILD_REASONS = new Set(["MetadataPatchError", "ValuesFilesError", "DependencyBuildError", "ChartPackageError"]);
+const BUILD_REASONS = new Set(["MetadataPatchError", "ValuesFilesError", "DependencyBuildError", "ChartPackageError", "ChartVerificationError"]);
 
 /**
  * The one negative condition a failure sets, by the error's reason: SourceVerified=False for a
