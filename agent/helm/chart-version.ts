@@ -16,6 +16,7 @@
  */
 import semver from "semver";
 import type { IndexChartVersion, RepositoryIndex } from "./repository-index.ts";
+import { getOwn } from "./own.ts";
 
 const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
@@ -59,7 +60,7 @@ export function chartVersionConstraint(constraint: string): (v: semver.SemVer) =
  * source-controller's and Helm's wording.
  */
 export function resolveChartVersion(index: RepositoryIndex, name: string, version = ""): IndexChartVersion {
-  const versions = Object.hasOwn(index.entries, name) ? index.entries[name]! : undefined;
+  const versions = getOwn(index.entries, name);
   if (versions === undefined) throw new Error("no chart name found");
   if (versions.length === 0) throw new Error("no chart version found");
   if (version !== "") {

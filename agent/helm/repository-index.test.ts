@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { DEFAULTS, indexJson, parseRepositoryIndex } from "./repository-index.ts";
+import { resolveChartVersion } from "./chart-version.ts";
 
 const INDEX = `apiVersion: v1
 generated: "2026-03-01T10:00:00.120000000+00:00"
@@ -45,6 +46,13 @@ describe("parseRepositoryIndex", () => {
     const json = JSON.stringify({ apiVersion: "v1", entries: { a: [{ name: "a", version: "1.0.0", urls: ["a.tgz"], extra: 1 }] }, other: true });
     expect(parseRepositoryIndex(json).entries.a![0]!.urls).toEqual(["a.tgz"]);
   });
+  test("a chart named __proto__ stays a chart", () => {
+    const index = parseRepositoryIndex('{"apiVersion":"v1","entries":{"__proto__":[{"name":"__proto__","version":"1.0.0","urls":["a.tgz"]}]}}');
+    expect(Object.keys(index.entries)).toEqual(["__proto__"]);
+    expect(resolveChartVersion(index, "__proto__").version).toBe("1.0.0");
+    expect(resolveChartVersion.bind(null, index, "constructor")).toThrow("no chart name found");
+    expect(JSON.parse(indexJson(index)).entries.__proto__[0].name).toBe("__proto__");
+  });
   test("a YAML number where Helm wants a string becomes a string", () => {
     const index = parseRepositoryIndex("apiVersion: v1\nentries:\n  a:\n  - {name: a, version: 1.10, urls: [a.tgz]}\n");
     expect(index.entries.a![0]!.version).toBe("1.1");
@@ -79,6 +87,19 @@ describe("parseRepositoryIndex", () => {
     ["broken YAML", "apiVersion: [v1\n", "Cannot read index.yaml: Cannot parse index.yaml:"],
   ])("refuses %s", (_name, text, message) => {
     expect(() => parseRepositoryIndex(text)).toThrow(message);
+  });
+  test("any JSON document either loads or is refused with the index's own error, never a crash", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 3 }), (entries, extra) => {
+        for (const doc of [{ apiVersion: "v1", entries }, { apiVersion: "v1", entries: { a: [extra] } }, extra]) {
+          try {
+            parseRepositoryIndex(JSON.stringify(doc));
+          } catch (err) {
+            expect((err as Error).name).toBe("IndexError");
+          }
+        }
+      }),
+    );
   });
   test("refuses an index larger than the limit before parsing it", () => {
     const big = new Uint8Array(DEFAULTS.maxIndexBytes + 1);

@@ -19,6 +19,7 @@
  */
 import { parseDocuments } from "../yaml/parse.ts";
 import { parseChartVersion } from "./chart-version.ts";
+import { getOwn, setOwn } from "./own.ts";
 
 export const DEFAULTS = {
   /** Largest index accepted, in bytes (source-controller's MaxIndexSize). */
@@ -119,7 +120,7 @@ export function parseRepositoryIndex(input: Uint8Array | string, label = "index.
   for (const name of Object.keys(rawEntries).sort()) {
     const list = rawEntries[name];
     if (list === null || list === undefined) {
-      entries[name] = [];
+      setOwn(entries, name, []);
       continue;
     }
     if (!Array.isArray(list)) throw new IndexError(`Cannot read ${label}: entries.${name} is not a list`);
@@ -133,7 +134,8 @@ export function parseRepositoryIndex(input: Uint8Array | string, label = "index.
       cv.created ??= ZERO_TIME;
       if (validationProblem(cv) === undefined) kept.push(cv);
     }
-    entries[name] = sortNewestFirst(kept);
+    // Chart names come from the repository: `__proto__` must stay a key, not become the prototype.
+    setOwn(entries, name, sortNewestFirst(kept));
   }
   const apiVersion = (top.apiVersion as string | undefined) ?? "";
   if (apiVersion === "") throw new IndexError("no API version specified");
@@ -166,7 +168,7 @@ export function indexJson(index: RepositoryIndex): string {
   ordered.apiVersion = index.apiVersion;
   ordered.generated = index.generated;
   const entries: Record<string, unknown> = {};
-  for (const name of Object.keys(index.entries).sort()) entries[name] = index.entries[name]!.map(orderVersion);
+  for (const name of Object.keys(index.entries).sort()) setOwn(entries, name, getOwn(index.entries, name)!.map(orderVersion));
   ordered.entries = entries;
   if (index.publicKeys !== undefined && index.publicKeys.length > 0) ordered.publicKeys = index.publicKeys;
   if (index.annotations !== undefined && Object.keys(index.annotations).length > 0) ordered.annotations = sortKeys(index.annotations);
