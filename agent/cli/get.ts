@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { isNotFound } from "../kube/api-error.ts";
 import { readyOf, revisionOf, specOf } from "./object-status.ts";
 
 function rowOf(o: KubeObject): string[] {
@@ -40,9 +41,11 @@ ${CLUSTER_HELP}`,
     }
     let printed = 0;
     for (const k of kinds) {
+      // "sources all" on a cluster whose CRDs predate a kind (HelmRepository, HelmChart) lists the others.
+      const all = kinds.length > 1;
       const items = name
         ? [await client.get({ ...k, namespace, name })].filter((x): x is KubeObject => Boolean(x))
-        : (await client.list({ ...k, namespace })).items;
+        : (await client.list({ ...k, namespace }).catch((err: unknown) => (all && isNotFound(err) ? { items: [] } : Promise.reject(err)))).items;
       if (items.length === 0) continue;
       if (kinds.length > 1) io.out(`${k.kind}:`);
       for (const line of table([["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"], ...items.map(rowOf)])) io.out(line);
