@@ -1,6 +1,6 @@
 /**
  * Downloads one chart archive named by a repository index, as source-controller's ChartRepository does
- * through Helm's HTTP getter: the repository's basic auth goes only to the repository's own host unless
+ * through Helm's HTTP getter: the repository's basic auth goes only to the repository's own scheme and host unless
  * `passCredentials` says otherwise (a chart URL on another host would otherwise receive the password), the
  * TLS settings go with every request, and the body is capped (Flux's MaxChartSize, 10 MiB).
  *
@@ -31,9 +31,14 @@ export interface FetchChartOptions {
   sha256?: Sha256Factory;
 }
 
-/** Whether the repository's credentials go with a request to `chartUrl` (Helm's getter rule: same host). */
+/**
+ * Whether the repository's credentials go with a request to `chartUrl`: Helm's HTTP getter sends them
+ * when told to pass them everywhere, or when scheme and host (with port) are the repository's.
+ */
 export function sendsCredentials(repositoryUrl: string, chartUrl: string, passCredentials = false): boolean {
-  return passCredentials || new URL(repositoryUrl).host === new URL(chartUrl).host;
+  const repo = new URL(repositoryUrl);
+  const chart = new URL(chartUrl);
+  return passCredentials || (repo.protocol === chart.protocol && repo.host === chart.host);
 }
 
 export async function fetchChart(o: FetchChartOptions): Promise<Uint8Array> {
