@@ -6,6 +6,8 @@ import type { KindDefinition } from "./kind.ts";
 import { gitRepositoryKind } from "./git-repository.ts";
 import { ociRepositoryKind } from "./oci-repository.ts";
 import { bucketKind } from "./bucket.ts";
+import { helmRepositoryKind } from "./helm-repository.ts";
+import { helmChartKind } from "./helm-chart.ts";
 import { kustomizationKind } from "./kustomization.ts";
 import { alertKind } from "./alert.ts";
 import { providerKind } from "./provider.ts";
@@ -15,6 +17,8 @@ export const KINDS: readonly KindDefinition[] = [
   gitRepositoryKind,
   ociRepositoryKind,
   bucketKind,
+  helmRepositoryKind,
+  helmChartKind,
   kustomizationKind,
   alertKind,
   providerKind,

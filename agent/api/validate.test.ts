@@ -18,7 +18,7 @@ const fixtures = readdirSync(testdata)
 describe("Flux's documented examples", () => {
   test("there are fixtures for every served kind", () => {
     const kinds = new Set(fixtures.map((f) => (f.obj as { kind: string }).kind));
-    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
+    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "HelmChart", "HelmRepository", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
   });
   test.each(fixtures)("$name validates with no errors, even in strict mode", ({ obj }) => {
     expect(validate(obj)).toEqual([]);
