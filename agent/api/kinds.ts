@@ -7,6 +7,7 @@ import { gitRepositoryKind } from "./git-repository.ts";
 import { ociRepositoryKind } from "./oci-repository.ts";
 import { bucketKind } from "./bucket.ts";
 import { kustomizationKind } from "./kustomization.ts";
+import { helmReleaseKind } from "./helm-release.ts";
 import { alertKind } from "./alert.ts";
 import { providerKind } from "./provider.ts";
 import { receiverKind } from "./receiver.ts";
@@ -16,6 +17,7 @@ export const KINDS: readonly KindDefinition[] = [
   ociRepositoryKind,
   bucketKind,
   kustomizationKind,
+  helmReleaseKind,
   alertKind,
   providerKind,
   receiverKind,
