@@ -36,6 +36,25 @@ export function kubeObjects(objects: ReadonlyArray<{ apiVersion?: unknown; kind?
   return out;
 }
 
+/** A namespace an object names (a reference, a target or a storage namespace), for refuseOtherNamespaces. */
+export interface NamespaceUse {
+  /** How the message names the use, e.g. `dependsOn other/app` or `spec.targetNamespace other`. */
+  what: string;
+  /** The namespace named; unset means the object's own. */
+  namespace?: string;
+}
+
+/**
+ * Refuses, before anything is written, every use of a namespace other than the tenant's own (and those a
+ * platform admin allowed), with one TerminalError naming each, so one fix suffices.
+ */
+export function refuseOtherNamespaces(self: string, namespace: string, uses: readonly NamespaceUse[], allowed: readonly string[] = []): void {
+  const problems = uses
+    .filter((u) => u.namespace !== undefined && u.namespace !== "" && u.namespace !== namespace && !allowed.includes(u.namespace))
+    .map((u) => `${u.what} is outside namespace ${namespace}`);
+  if (problems.length) throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: ${problems.join("; ")}`);
+}
+
 /** Returns the objects with namespaces filled in, or throws one TerminalError listing every violation. */
 export async function guardObjects(client: KubeClient, objects: KubeObject[], o: GuardOptions): Promise<KubeObject[]> {
   // Kinds defined by CRDs in the same build are not in discovery yet.
