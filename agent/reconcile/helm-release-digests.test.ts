@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commonMetadataDigest, configDigest, postRenderersDigest } from "./helm-release-digests.ts";
+import { commonMetadataDigest, configDigest, postRenderersDigest, verifyValues } from "./helm-release-digests.ts";
 import { encodeGoJson, GoStruct } from "../core/go-json.ts";
 import { digestOf } from "../artifact/digest.ts";
 
@@ -23,6 +23,25 @@ describe("configDigest is fluxcd/pkg chartutil's DigestValues", () => {
   });
   test("does not match a mismatching value (chartutil's VerifyValues case)", async () => {
     expect(await configDigest({ foo: "bar" })).not.toBe("sha256:3f3641788a2d4abda3534eaa90c90b54916e4c6e3a5b2e1b24758b7bfa701ecd");
+  });
+});
+
+describe("verifyValues is fluxcd/pkg chartutil's VerifyValues", () => {
+  // The cases of chartutil/digest_test.go TestVerifyValues.
+  const E3 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const FC = "sha256:fcdc2b0de1581a3633ada4afee3f918f6eaa5b5ab38c3fef03d5b48d3f85d9f6";
+  const image = { repository: "nginx", tag: "latest" };
+  const ports = [{ port: 8080, protocol: "TCP" }, { port: 9090, protocol: "UDP" }];
+  test.each([
+    ["empty values", E3, {}, true],
+    ["nil values", E3, null, true],
+    ["empty digest", "", null, false],
+    ["invalid digest", "sha512:invalid", null, false],
+    ["matching values", FC, { image, ports, replicas: 3 }, true],
+    ["matching values in different order", FC, { replicas: 3, ports, image }, true],
+    ["mismatching values", "sha256:3f3641788a2d4abda3534eaa90c90b54916e4c6e3a5b2e1b24758b7bfa701ecd", { foo: "bar" }, false],
+  ] as const)("%s", async (_name, digest, values, ok) => {
+    expect(await verifyValues(digest, values as Record<string, unknown> | null)).toBe(ok);
   });
 });
 

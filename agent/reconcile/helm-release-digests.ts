@@ -21,6 +21,19 @@ export async function configDigest(values: Record<string, unknown> | null | unde
   return sha256(encodeYamlV2(sortedYamlV2(values)));
 }
 
+/**
+ * chartutil.VerifyValues: whether `digest` (`sha256:` or, from the deprecated
+ * lastAttemptedValuesChecksum, `sha1:`) is the digest of these values; a malformed one never is.
+ */
+export async function verifyValues(digest: string, values: Record<string, unknown> | null | undefined): Promise<boolean> {
+  const m = /^(sha256|sha1):([0-9a-f]+)$/.exec(digest);
+  if (!m || m[2]!.length !== (m[1] === "sha256" ? 64 : 40)) return false;
+  const text = !values || Object.keys(values).length === 0 ? "" : encodeYamlV2(sortedYamlV2(values));
+  if (m[1] === "sha256") return (await sha256(text)) === digest;
+  const sum = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
+  return [...sum].map((b) => b.toString(16).padStart(2, "0")).join("") === m[2];
+}
+
 /** The digest of spec.postRenderers, or undefined when the field is unset. */
 export async function postRenderersDigest(postRenderers: HelmReleaseSpec["postRenderers"]): Promise<string | undefined> {
   if (postRenderers === undefined) return undefined;
