@@ -19,6 +19,7 @@ import {
   kubeConfigReference,
   kustomizeImage,
   kustomizePatch,
+  resourceInventory,
 } from "./kustomization.ts";
 
 const optionalDuration = (description: string) => s.optional(s.string({ description, pattern: DURATION_PATTERN }));
@@ -351,20 +352,7 @@ export const helmReleaseStatus = reconciledStatus("HelmRelease", {
   helmChart: s.optional(s.string({ description: "'<namespace>/<name>' of the HelmChart made from spec.chart." })),
   history: s.optional(s.array(snapshot, { description: "Release revisions, newest first, back to the last successful one." })),
   installFailures: int64("Failed installs since the last success."),
-  inventory: s.optional(
-    s.object(
-      {
-        entries: s.array(
-          s.object({
-            id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
-            v: s.string({ description: "API version of the object." }),
-          }),
-          { description: "Objects of the release." },
-        ),
-      },
-      { description: "Objects the last release manages." },
-    ),
-  ),
+  inventory: s.optional(resourceInventory("Objects the last release manages.")),
   lastAttemptedConfigDigest: s.optional(s.string({ description: "Digest of the values of the last attempt." })),
   lastAttemptedGeneration: int64("Generation of the last attempt."),
   lastAttemptedReleaseAction: s.optional(s.enum(["install", "upgrade"], { description: "Action of the last attempt." })),

@@ -191,6 +191,21 @@ export const kustomizationSpec = s.object(
   { description: "Desired state of a Kustomization." },
 );
 
+/** The objects a Kustomization or HelmRelease manages, by id and API version. */
+export const resourceInventory = (description: string) =>
+  s.object(
+    {
+      entries: s.array(
+        s.object({
+          id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
+          v: s.string({ description: "API version of the object." }),
+        }),
+        { description: "Managed objects." },
+      ),
+    },
+    { description },
+  );
+
 export const kustomizationStatus = reconciledStatus("Kustomization", {
   history: s.optional(
     s.array(
@@ -206,20 +221,7 @@ export const kustomizationStatus = reconciledStatus("Kustomization", {
       { description: "Recent reconciliations, newest first." },
     ),
   ),
-  inventory: s.optional(
-    s.object(
-      {
-        entries: s.array(
-          s.object({
-            id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
-            v: s.string({ description: "API version of the object." }),
-          }),
-          { description: "Applied objects." },
-        ),
-      },
-      { description: "Objects applied by the last successful reconciliation." },
-    ),
-  ),
+  inventory: s.optional(resourceInventory("Objects applied by the last successful reconciliation.")),
   lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
   lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
   lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),
