@@ -9,6 +9,7 @@ import { connect } from "../runtime/kube-transport.ts";
 import { bucketKind } from "../api/bucket.ts";
 import { gitRepositoryKind } from "../api/git-repository.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
+import { helmReleaseKind } from "../api/helm-release.ts";
 import { ociRepositoryKind } from "../api/oci-repository.ts";
 
 export const CLUSTER_OPTIONS = {
@@ -40,6 +41,7 @@ export const SOURCE_KINDS: Record<string, KindInfo> = {
   bucket: info(bucketKind),
 };
 export const KUSTOMIZATION: KindInfo = info(kustomizationKind);
+export const HELM_RELEASE: KindInfo = info(helmReleaseKind);
 
 /** A Kustomization's sourceRef kind (GitRepository, OCIRepository, Bucket) with its apiVersion. */
 export function sourceKind(kind: string): KindInfo {
