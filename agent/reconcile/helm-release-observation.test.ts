@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRelease, type Release } from "../helm/release-codec.ts";
-import { goTime, observationDigest, observeRelease, snapshotOf } from "./helm-release-observation.ts";
+import { goTime, observationDigest, observeRelease, snapshotOf, testHooksOf } from "./helm-release-observation.ts";
 import { configDigest } from "./helm-release-digests.ts";
 
 const fixtures = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
@@ -93,5 +93,29 @@ describe("goTime", () => {
     ["", ""],
   ])("%p is written back by Go as %p", (t, expected) => {
     expect(goTime(t)).toBe(expected);
+  });
+});
+
+describe("testHooksOf, as helm-controller's TestHooksFromRelease", () => {
+  const run = (phase: "Succeeded" | "Failed") => ({ phase, started_at: "2026-12-01T10:00:00.5Z", completed_at: "2026-12-01T10:00:07Z" });
+  const hooks = [
+    { name: "never-run-test", kind: "Pod", path: "", manifest: "", events: ["test"], last_run: { phase: "" } },
+    { name: "passing-test", kind: "Pod", path: "", manifest: "", events: ["test"], last_run: run("Succeeded") },
+    { name: "failing-test", kind: "Pod", path: "", manifest: "", events: ["test"], last_run: run("Failed") },
+    { name: "passing-pre-install", kind: "Pod", path: "", manifest: "", events: ["pre-install"], last_run: run("Succeeded") },
+  ] as never;
+  const all = {
+    "never-run-test": {},
+    "passing-test": { lastStarted: "2026-12-01T10:00:00Z", lastCompleted: "2026-12-01T10:00:07Z", phase: "Succeeded" },
+    "failing-test": { lastStarted: "2026-12-01T10:00:00Z", lastCompleted: "2026-12-01T10:00:07Z", phase: "Failed" },
+  };
+  test.each([
+    ["all test hooks", [], all],
+    ["an include filter", [{ name: "passing-test" }], { "passing-test": all["passing-test"] }],
+    ["an exclude filter", [{ name: "never-run-test", exclude: true }], { "passing-test": all["passing-test"], "failing-test": all["failing-test"] }],
+    ["an exclude winning over an include", [{ name: "passing-test" }, { name: "passing-test", exclude: true }], {}],
+    ["an include filter without a match", [{ name: "missing-test" }], {}],
+  ])("%s", (_name, filters, expected) => {
+    expect(testHooksOf(release({ hooks }), filters)).toEqual(expected);
   });
 });

@@ -76,6 +76,32 @@ export async function snapshotOf(obs: Observation, action?: ReleaseAction): Prom
   };
 }
 
+type TestHooks = NonNullable<HelmReleaseSnapshot["testHooks"]>;
+export type TestFilter = { name: string; exclude?: boolean };
+
+/**
+ * The release's test hooks by name with their last run, as status.history records them, keeping those
+ * the filters select: with any include filter only the included ones, and an exclude always wins.
+ */
+export function testHooksOf(release: Release, filters: readonly TestFilter[] = []): TestHooks {
+  const includes = filters.filter((f) => !f.exclude);
+  const selected = (name: string) =>
+    !filters.some((f) => f.exclude && f.name === name) && (includes.length === 0 || includes.some((f) => f.name === name));
+  const out: TestHooks = {};
+  for (const h of release.hooks ?? []) {
+    if (!(h.events ?? []).includes("test") || !selected(h.name)) continue;
+    const run = h.last_run ?? { phase: "" };
+    const lastStarted = metaTime(run.started_at);
+    const lastCompleted = metaTime(run.completed_at);
+    out[h.name] = {
+      ...(lastStarted ? { lastStarted } : {}),
+      ...(lastCompleted ? { lastCompleted } : {}),
+      ...(run.phase ? { phase: run.phase } : {}),
+    };
+  }
+  return out;
+}
+
 function observationJson(obs: Observation): GoStruct {
   return new GoStruct([
     ["name", obs.name],

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { guardReleaseNamespaces, releaseTarget, shortenReleaseName } from "./helm-release-target.ts";
+import { guardReleaseNamespaces, releaseTarget, releaseTargetChange, shortenReleaseName } from "./helm-release-target.ts";
+import type { HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
 
 const hr = (spec: Partial<HelmRelease["spec"]>, name = "podinfo"): HelmRelease => ({
@@ -69,5 +70,25 @@ describe("guardReleaseNamespaces", () => {
     expect(() => guardReleaseNamespaces(hr({ chartRef: { kind: "HelmChart", name: "c", namespace: "web" } }), ["web"])).toThrow(
       "chartRef HelmChart/web/c is outside namespace apps",
     );
+  });
+});
+
+describe("releaseTargetChange, as helm-controller's ReleaseTargetChanged", () => {
+  const cur = { name: "podinfo", namespace: "apps", version: 3, chartName: "podinfo" } as HelmReleaseSnapshot;
+  const withStatus = (spec: Partial<HelmRelease["spec"]>, status: HelmRelease["status"] = { storageNamespace: "apps", history: [cur] }) => ({ ...hr(spec), status });
+  test.each([
+    ["nothing moved", {}, "podinfo", undefined],
+    ["the storage namespace moved", { storageNamespace: "store" }, "podinfo", "storage namespace"],
+    ["the release namespace moved", { targetNamespace: "web" }, "podinfo", "release namespace"],
+    ["the release name changed", { releaseName: "pi" }, "podinfo", "release name"],
+    ["the chart's name changed", {}, "podinfo2", "chart name"],
+    ["the chart's name changed, updated in place", { upgrade: { chartNameChangeStrategy: "InPlaceUpdate" as const } }, "podinfo2", undefined],
+  ])("%s", async (_name, spec, chartName, expected) => {
+    const obj = withStatus(spec);
+    expect(releaseTargetChange(obj, await releaseTarget(obj), chartName) as string | undefined).toBe(expected);
+  });
+  test("nothing to move before the first release", async () => {
+    const obj = withStatus({ targetNamespace: "web" }, { history: [cur] });
+    expect(releaseTargetChange(obj, await releaseTarget(obj), "podinfo")).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import { formatRef } from "../core/ref.ts";
 import { digestOf } from "../artifact/digest.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
 import { refuseOtherNamespaces, type NamespaceUse } from "./tenant-guard.ts";
+import { latest } from "./helm-release-history.ts";
 
 /** Helm refuses release names longer than this. */
 export const MAX_RELEASE_NAME = 53;
@@ -25,6 +26,7 @@ export interface ReleaseTarget {
 }
 
 type Release = Pick<HelmRelease, "metadata" | "spec">;
+type ReleaseWithStatus = Pick<HelmRelease, "metadata" | "spec" | "status">;
 
 /**
  * `name` as is when it fits Helm's limit, else its first 40 characters, a dash and the first 12 hex
@@ -72,4 +74,22 @@ export function guardReleaseNamespaces(hr: Release, allowedNamespaces: readonly 
   }
   for (const d of spec.dependsOn ?? []) uses.push({ what: `dependsOn ${d.namespace}/${d.name}`, namespace: d.namespace });
   refuseOtherNamespaces(formatRef({ kind: "HelmRelease", metadata: hr.metadata }), hr.metadata.namespace ?? "", uses);
+}
+
+export type TargetChange = "storage namespace" | "release namespace" | "release name" | "chart name";
+
+/**
+ * What moved since the newest release in status.history, when the release must be uninstalled from its
+ * old place before it is installed in the new one (helm-controller's ReleaseTargetChanged): the storage
+ * namespace, the release namespace, the release name, or the chart's name unless
+ * upgrade.chartNameChangeStrategy is InPlaceUpdate. Undefined when nothing moved or nothing was released.
+ */
+export function releaseTargetChange(hr: ReleaseWithStatus, target: ReleaseTarget, chartName: string): TargetChange | undefined {
+  const cur = latest(hr.status?.history ?? []);
+  if (!hr.status?.storageNamespace || !cur) return undefined;
+  if (target.storageNamespace !== hr.status.storageNamespace) return "storage namespace";
+  if (target.namespace !== cur.namespace) return "release namespace";
+  if (target.name !== cur.name) return "release name";
+  if (chartName !== cur.chartName && (hr.spec.upgrade?.chartNameChangeStrategy ?? "Reinstall") === "Reinstall") return "chart name";
+  return undefined;
 }
