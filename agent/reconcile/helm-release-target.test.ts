@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { guardReleaseNamespaces, releaseTarget, releaseTargetChange, shortenReleaseName } from "./helm-release-target.ts";
+import { guardReleaseNamespaces, guardRemoteCluster, releaseTarget, releaseTargetChange, shortenReleaseName } from "./helm-release-target.ts";
 import type { HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
 
@@ -90,5 +90,14 @@ describe("releaseTargetChange, as helm-controller's ReleaseTargetChanged", () =>
   test("nothing to move before the first release", async () => {
     const obj = withStatus({ targetNamespace: "web" }, { history: [cur] });
     expect(releaseTargetChange(obj, await releaseTarget(obj), "podinfo")).toBeUndefined();
+  });
+});
+
+describe("guardRemoteCluster", () => {
+  test("refuses spec.kubeConfig unless allowed", () => {
+    const remote = hr({ kubeConfig: { secretRef: { name: "remote" } } });
+    expect(() => guardRemoteCluster(remote)).toThrow("HelmRelease/apps/podinfo: spec.kubeConfig is not allowed: this agent releases only into its own cluster");
+    expect(() => guardRemoteCluster(remote, true)).not.toThrow();
+    expect(() => guardRemoteCluster(hr({}))).not.toThrow();
   });
 });

@@ -6,6 +6,7 @@
  * must all be the HelmRelease's own namespace, unless a platform admin allowed others.
  */
 import { formatRef } from "../core/ref.ts";
+import { TerminalError } from "../core/errors.ts";
 import { digestOf } from "../artifact/digest.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
 import { refuseOtherNamespaces, type NamespaceUse } from "./tenant-guard.ts";
@@ -74,6 +75,18 @@ export function guardReleaseNamespaces(hr: Release, allowedNamespaces: readonly 
   }
   for (const d of spec.dependsOn ?? []) uses.push({ what: `dependsOn ${d.namespace}/${d.name}`, namespace: d.namespace });
   refuseOtherNamespaces(formatRef({ kind: "HelmRelease", metadata: hr.metadata }), hr.metadata.namespace ?? "", uses);
+}
+
+/**
+ * Throws a TerminalError (reason AccessDenied) when the HelmRelease names a remote cluster
+ * (spec.kubeConfig) and a platform admin did not allow that: a tenant's agent acts on its own cluster.
+ */
+export function guardRemoteCluster(hr: Release, allowed = false): void {
+  if (!hr.spec.kubeConfig || allowed) return;
+  throw new TerminalError(
+    "AccessDenied",
+    `${formatRef({ kind: "HelmRelease", metadata: hr.metadata })}: spec.kubeConfig is not allowed: this agent releases only into its own cluster`,
+  );
 }
 
 export type TargetChange = "storage namespace" | "release namespace" | "release name" | "chart name";

@@ -10,6 +10,7 @@
  * merge. A path the inline values do not reach can still be overridden by them when an earlier entry
  * made that map, exactly as in Flux.
  *
+ * Inline values that are not a map are ignored, as helm-controller's GetValues ignores them.
  * Objects are read through a port, once per kind and name. A missing object or key fails the
  * composition, naming kind, namespace/name and key, unless the entry is `optional`. Nothing read from
  * a Secret ever appears in an error: its parse and `--set` errors are replaced by their category.
