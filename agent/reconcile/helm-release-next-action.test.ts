@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { HelmRelease, HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { Release, ReleaseStatus as HelmStatus } from "../helm/release-codec.ts";
-import { mustContinue, mustStop, nextAction, releaseState, type NextAction, type ReleaseState, type ReleaseStorage } from "./helm-release-next-action.ts";
+import { actionTimeoutMs, mustContinue, mustStop, nextAction, releaseState, type NextAction, type ReleaseState, type ReleaseStorage } from "./helm-release-next-action.ts";
 import { observeRelease, snapshotOf } from "./helm-release-observation.ts";
 import { postRenderersDigest } from "./helm-release-digests.ts";
 
@@ -209,5 +209,20 @@ describe("the clean release strategy", () => {
   test("stops after a remediation only", () => {
     expect(mustStop("remediate")).toBe(true);
     expect(["release", "test", "unlock", "drift-correction"].map((t) => mustStop(t as never))).toEqual([false, false, false, false]);
+  });
+});
+
+describe("actionTimeoutMs, as helm-controller's timeoutForAction", () => {
+  test.each([
+    ["install", {}, 300_000],
+    ["install", { timeout: "10m" }, 600_000],
+    ["install", { timeout: "10m", install: { timeout: "1m" } }, 60_000],
+    ["upgrade", { upgrade: { timeout: "2m" } }, 120_000],
+    ["test", { test: { timeout: "30s" } }, 30_000],
+    ["rollback", { timeout: "3m", rollback: {} }, 180_000],
+    ["uninstall", { uninstall: { timeout: "90s" } }, 90_000],
+    ["unlock", { timeout: "4m" }, 240_000],
+  ] as const)("%s with %j waits %d ms", (name, spec, ms) => {
+    expect(actionTimeoutMs(name, hr(spec as never))).toBe(ms);
   });
 });

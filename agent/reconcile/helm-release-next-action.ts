@@ -12,6 +12,7 @@
  */
 import type { HelmRelease, HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { Release } from "../helm/release-codec.ts";
+import { parseDuration } from "../core/duration.ts";
 import { observationDigest, observeRelease } from "./helm-release-observation.ts";
 import { commonMetadataDigest, postRenderersDigest, verifyValues } from "./helm-release-digests.ts";
 import { hasBeenTested, hasTestInPhase, latest, previous, truncate, truncateIgnoringPrevious, type Snapshots } from "./helm-release-history.ts";
@@ -220,6 +221,22 @@ export async function nextAction(state: ReleaseState, hr: HR, o: ActionOptions):
       return act("rollback", kept);
     }
   }
+}
+
+/** helm-controller's timeout when neither the action nor the spec sets one. */
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+/** How long an action may take: its own timeout, else spec.timeout, else 5m (timeoutForAction). */
+export function actionTimeoutMs(action: ActionName, hr: HR): number {
+  const s = hr.spec;
+  const own = action === "install" ? s.install?.timeout
+    : action === "upgrade" ? s.upgrade?.timeout
+    : action === "test" ? s.test?.timeout
+    : action === "rollback" ? s.rollback?.timeout
+    : action === "uninstall" ? s.uninstall?.timeout
+    : undefined;
+  const text = own ?? s.timeout;
+  return text ? parseDuration(text) : DEFAULT_TIMEOUT_MS;
 }
 
 /** Whether the loop may run an action of `type` after those already run in this reconcile. */
