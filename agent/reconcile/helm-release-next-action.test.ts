@@ -20,9 +20,10 @@ const helmRelease = (version: number, status: HelmStatus, over: Partial<Release>
 });
 const snap = (r: Release, testHooks?: HelmReleaseSnapshot["testHooks"]) =>
   snapshotOf(observeRelease(r)).then((s) => (testHooks ? { ...s, testHooks } : s));
+const stored = (release: Release | undefined) => (release ? { release, labels: {} } : undefined);
 const storageOf = (releases: Release[]): ReleaseStorage => ({
-  last: async (name) => releases.filter((r) => r.name === name).sort((a, b) => b.version - a.version)[0],
-  get: async (name, version) => releases.find((r) => r.name === name && r.version === version),
+  last: async (name) => stored(releases.filter((r) => r.name === name).sort((a, b) => b.version - a.version)[0]),
+  get: async (name, version) => stored(releases.find((r) => r.name === name && r.version === version)),
 });
 const hr = (spec: Partial<HelmRelease["spec"]> = {}, status: HelmRelease["status"] = {}, annotations?: Record<string, string>) => ({
   metadata: { name: NAME, namespace: NS, generation: 1, ...(annotations ? { annotations } : {}) },

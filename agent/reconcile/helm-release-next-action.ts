@@ -12,6 +12,7 @@
  */
 import type { HelmRelease, HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { Release } from "../helm/release-codec.ts";
+import type { ReleaseStore } from "../release/release-store.ts";
 import { parseDuration } from "../core/duration.ts";
 import { observationDigest, observeRelease } from "./helm-release-observation.ts";
 import { commonMetadataDigest, postRenderersDigest, verifyValues } from "./helm-release-digests.ts";
@@ -20,12 +21,8 @@ import { activeRemediation, activeRetry, annotationRequest, FORCE_AT, remediatio
 
 type HR = Pick<HelmRelease, "metadata" | "spec" | "status">;
 
-/** Reads a release's revisions from its storage namespace. */
-export interface ReleaseStorage {
-  /** The newest revision of the release, or undefined when there is none. */
-  last(name: string): Promise<Release | undefined>;
-  get(name: string, version: number): Promise<Release | undefined>;
-}
+/** The release storage reads the state machine needs (agent/release's ReleaseStore has them). */
+export type ReleaseStorage = Pick<ReleaseStore, "last" | "get">;
 
 /** What drift detection found; `summary` is for the Drifted condition and the event. */
 export interface DriftResult {
@@ -57,7 +54,7 @@ export interface ReleaseState {
 /** helm-controller's DetermineReleaseState; throws what cannot be decided (a storage error, an odd status). */
 export async function releaseState(input: StateInput): Promise<ReleaseState> {
   const { hr, storage } = input;
-  const rls = await storage.last(input.releaseName);
+  const rls = (await storage.last(input.releaseName))?.release;
   if (!rls) return { status: "Absent", reason: "no release in storage for object" };
   if (rls.info.status.startsWith("pending-")) return { status: "Locked", reason: `release with status '${rls.info.status}'` };
   const history = hr.status?.history ?? [];
@@ -216,7 +213,7 @@ export async function nextAction(state: ReleaseState, hr: HR, o: ActionOptions):
       }
       // A previous release that vanished from storage or was changed outside Flux cannot be trusted as a
       // rollback target: upgrade instead.
-      const stored = await o.storage.get(target.name, target.version);
+      const stored = (await o.storage.get(target.name, target.version))?.release;
       if (!stored || (await verifyReleaseObject(target, stored))) return act("upgrade", kept);
       return act("rollback", kept);
     }

@@ -12,6 +12,7 @@ import { digestOf } from "../artifact/digest.ts";
 import type { Release, ReleaseInfo, StoredHook } from "../helm/release-codec.ts";
 import type { HelmReleaseSnapshot } from "../api/helm-release.ts";
 import { configDigest } from "./helm-release-digests.ts";
+import { selectTests, type TestFilter } from "../release/release-test.ts";
 
 export type ReleaseAction = "install" | "upgrade" | "rollback" | "uninstall";
 
@@ -77,19 +78,15 @@ export async function snapshotOf(obs: Observation, action?: ReleaseAction): Prom
 }
 
 type TestHooks = NonNullable<HelmReleaseSnapshot["testHooks"]>;
-export type TestFilter = { name: string; exclude?: boolean };
 
 /**
  * The release's test hooks by name with their last run, as status.history records them, keeping those
- * the filters select: with any include filter only the included ones, and an exclude always wins.
+ * spec.test.filters select (the same selection the test action runs).
  */
 export function testHooksOf(release: Release, filters: readonly TestFilter[] = []): TestHooks {
-  const includes = filters.filter((f) => !f.exclude);
-  const selected = (name: string) =>
-    !filters.some((f) => f.exclude && f.name === name) && (includes.length === 0 || includes.some((f) => f.name === name));
+  const tests = (release.hooks ?? []).filter((h) => (h.events ?? []).includes("test"));
   const out: TestHooks = {};
-  for (const h of release.hooks ?? []) {
-    if (!(h.events ?? []).includes("test") || !selected(h.name)) continue;
+  for (const h of selectTests(tests, filters).run) {
     const run = h.last_run ?? { phase: "" };
     const lastStarted = metaTime(run.started_at);
     const lastCompleted = metaTime(run.completed_at);
