@@ -8,6 +8,12 @@
  * installed from the chart's crds/ directory; the caller passes those through postRenderMetadata.
  *
  * Objects in, new objects out; the input is not changed.
+ *
+ * Limits: this is the post-renderer itself (Helm's PostRenderer.Run over parsed objects). Helm 4 runs it
+ * inside rendering, before hooks and manifests are told apart: with postRenderStrategy combined (the
+ * default) on every template file merged into one stream, each document annotated with
+ * `postrenderer.helm.sh/postrender-filename` so the files can be rebuilt after; with separate on hooks and
+ * manifests as two streams; with nohooks on manifests only. That wiring belongs to the render step.
  */
 import { kustomizeBuild } from "../kustomize/build.ts";
 import type { KObject } from "../kustomize/resource.ts";
