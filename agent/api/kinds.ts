@@ -9,6 +9,7 @@ import { bucketKind } from "./bucket.ts";
 import { helmRepositoryKind } from "./helm-repository.ts";
 import { helmChartKind } from "./helm-chart.ts";
 import { kustomizationKind } from "./kustomization.ts";
+import { helmReleaseKind } from "./helm-release.ts";
 import { alertKind } from "./alert.ts";
 import { providerKind } from "./provider.ts";
 import { receiverKind } from "./receiver.ts";
@@ -20,6 +21,7 @@ export const KINDS: readonly KindDefinition[] = [
   helmRepositoryKind,
   helmChartKind,
   kustomizationKind,
+  helmReleaseKind,
   alertKind,
   providerKind,
   receiverKind,

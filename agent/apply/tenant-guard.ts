@@ -16,6 +16,25 @@ export interface GuardOptions {
   self: string;
 }
 
+/** A namespace an object names (a reference, a target or a storage namespace), for refuseOtherNamespaces. */
+export interface NamespaceUse {
+  /** How the message names the use, e.g. `dependsOn other/app` or `spec.targetNamespace other`. */
+  what: string;
+  /** The namespace named; unset means the object's own. */
+  namespace?: string;
+}
+
+/**
+ * Refuses, before anything is written, every use of a namespace other than the tenant's own (and those a
+ * platform admin allowed), with one TerminalError naming each, so one fix suffices.
+ */
+export function refuseOtherNamespaces(self: string, namespace: string, uses: readonly NamespaceUse[], allowed: readonly string[] = []): void {
+  const problems = uses
+    .filter((u) => u.namespace !== undefined && u.namespace !== "" && u.namespace !== namespace && !allowed.includes(u.namespace))
+    .map((u) => `${u.what} is outside namespace ${namespace}`);
+  if (problems.length) throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: ${problems.join("; ")}`);
+}
+
 /** A built object the API server can take: apiVersion, kind and metadata.name present. */
 function isKubeObject(o: { apiVersion?: unknown; kind?: unknown; metadata?: unknown }): o is KubeObject {
   const meta = o.metadata;

@@ -11,6 +11,7 @@ import { gitRepositoryKind } from "../api/git-repository.ts";
 import { helmRepositoryKind } from "../api/helm-repository.ts";
 import { helmChartKind } from "../api/helm-chart.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
+import { helmReleaseKind } from "../api/helm-release.ts";
 import { ociRepositoryKind } from "../api/oci-repository.ts";
 
 export const CLUSTER_OPTIONS = {
@@ -44,6 +45,7 @@ export const SOURCE_KINDS: Record<string, KindInfo> = {
   chart: info(helmChartKind),
 };
 export const KUSTOMIZATION: KindInfo = info(kustomizationKind);
+export const HELM_RELEASE: KindInfo = info(helmReleaseKind);
 
 /** A sourceRef kind (GitRepository, OCIRepository, Bucket, HelmRepository) with its apiVersion. */
 export function sourceKind(kind: string): KindInfo {

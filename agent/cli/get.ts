@@ -1,9 +1,10 @@
 /**
- * `rivulet get`: sources or Kustomizations with their revision, suspension and readiness, like `flux get`.
+ * `rivulet get`: sources, Kustomizations or HelmReleases with their revision, suspension and readiness, like
+ * `flux get`.
  */
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, HELM_RELEASE, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { isNotFound } from "../kube/api-error.ts";
 import { readyOf, revisionOf, specOf } from "./object-status.ts";
@@ -15,9 +16,10 @@ function rowOf(o: KubeObject): string[] {
 
 export const getCommand: Command = {
   path: ["get"],
-  summary: "List sources or Kustomizations with their revision and readiness",
+  summary: "List sources, Kustomizations or HelmReleases with their revision and readiness",
   help: `Usage: rivulet get sources git|oci|bucket|helm|chart|all [NAME] [flags]
        rivulet get kustomizations [NAME] [flags]
+       rivulet get helmreleases [NAME] [flags]
 
 Prints NAME, REVISION, SUSPENDED, READY and MESSAGE for each object, like 'flux get'.
 
@@ -36,8 +38,11 @@ ${CLUSTER_HELP}`,
     } else if (["kustomizations", "kustomization", "ks"].includes(positionals[0] ?? "")) {
       kinds = [KUSTOMIZATION];
       name = positionals[1];
+    } else if (["helmreleases", "helmrelease", "hr"].includes(positionals[0] ?? "")) {
+      kinds = [HELM_RELEASE];
+      name = positionals[1];
     } else {
-      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all" or "kustomizations"`);
+      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all", "kustomizations" or "helmreleases"`);
     }
     let printed = 0;
     for (const k of kinds) {
