@@ -45,7 +45,7 @@ beforeAll(async () => {
   t = await helmTenant("helm-actions");
   ({ admin, ns, ctx, phases, history, revision, get } = t);
 });
-afterAll(() => t.close());
+afterAll(() => t?.close());
 
 describe.skipIf(!haveEngine)("Helm actions on the real API server", () => {
   test("install -> upgrade -> failed upgrade -> rollback -> test -> uninstall with keepHistory", async () => {

@@ -31,7 +31,7 @@ describe.skipIf(!haveEngine)("Helm's install, rollback, test and uninstall on th
     t = await helmTenant("helm-lifecycle", { pollMs: 100 });
     ({ ctx, ns } = t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
   const installed = async (name: string, values: Record<string, unknown> = {}) => install(ctx, name, { engine, chart: await chart(), values }, { ...quick, crds: "Skip" });
 
   test("install stores a deployed release Helm's Go structs read, and labels every object as Helm's", async () => {

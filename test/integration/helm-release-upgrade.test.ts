@@ -23,7 +23,7 @@ describe.skipIf(!haveEngine)("Helm's upgrade on the real API server", () => {
     t = await helmTenant("helm-upgrade", { pollMs: 100 });
     ({ ctx, ns } = t);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
   const installed = async (name: string, values: Record<string, unknown> = {}) => install(ctx, name, { engine, chart: await chart(), values }, { ...quick, crds: "Skip" });
   const recorded = () => {
     const rec = recordingClient(t.tenant);
