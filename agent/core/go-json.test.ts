@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { encodeGoJson, goJsonString, GoStruct, type GoJson } from "./go-json.ts";
-import { firstMismatch, GO_ORACLES, goOracle } from "../../test/support/go-oracle.ts";
+import { firstMismatch, GO_ORACLES, goJsonValue, goOracle } from "../../test/support/go-oracle.ts";
 
 // Values (random from fast-check, plus HTML, separators, controls, surrogates, extreme floats) in
 // testdata/go-json/values.json, and what Go's encoding/json writes for them: the go-json oracle's output
@@ -36,18 +36,7 @@ describe.skipIf(!oracle.built)("encodeGoJson against the go-json oracle", () => 
       fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
     );
     const text = fc.string({ unit, maxLength: 12 });
-    const value = fc.letrec<{ v: unknown }>((tie) => ({
-      v: fc.oneof(
-        { depthSize: "small" },
-        fc.constant(null),
-        fc.boolean(),
-        fc.double({ noNaN: true, noDefaultInfinity: true }),
-        fc.integer(),
-        text,
-        fc.array(tie("v"), { maxLength: 4 }),
-        fc.dictionary(text, tie("v"), { maxKeys: 4 }),
-      ),
-    })).v;
+    const value = goJsonValue(text, 4);
     // Through JSON first, as Go sees them: -0 becomes 0.
     const samples = fc.sample(value, 300).map((v) => JSON.parse(JSON.stringify(v)) as GoJson);
     expect(firstMismatch(samples, samples.map((v) => encodeGoJson(v)), oracle.run(samples))).toEqual([]);

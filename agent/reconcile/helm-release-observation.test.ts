@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { decodeRelease, encodeRelease, type HookEvent, type Release, type ReleaseStatus } from "../helm/release-codec.ts";
 import { goTime, observationDigest, observeRelease, snapshotOf, testHooksOf } from "./helm-release-observation.ts";
 import { configDigest } from "./helm-release-digests.ts";
-import { firstMismatch, goOracle, helmReleaseFixtures, observedReleases } from "../../test/support/go-oracle.ts";
+import { firstMismatch, goJsonKey, goJsonValue, goOracle, helmReleaseFixtures, observedReleases } from "../../test/support/go-oracle.ts";
 
 const haveFixtures = existsSync(helmReleaseFixtures);
 const fixture = (name: string) => decodeRelease(readFileSync(join(helmReleaseFixtures, name), "utf8"));
@@ -190,7 +190,7 @@ const generatedRelease = fc.tuple(
         { requiredKeys: ["status"] },
       ),
       chart: metadata.map((m) => ({ metadata: m, lock: null, templates: [], values: null, schema: null, files: [] })),
-      config: fc.option(fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 })),
+      config: fc.option(fc.dictionary(goJsonKey(text), goJsonValue(text), { maxKeys: 3 })),
       manifest: text,
       hooks: fc.array(hook, { maxLength: 3 }),
     },

@@ -7,6 +7,7 @@
  * where the oracle is not built yet: there the tests compare with the recording and say so in their names.
  * CI builds the oracles (scripts/install-deps.sh), so there a missing build fails a test instead.
  */
+import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,4 +96,31 @@ export function recordGoOracle(name: GoOracleName): string {
 export function firstMismatch(inputs: readonly unknown[], ours: readonly unknown[], go: readonly unknown[]): Array<{ input: unknown; ours: unknown; go: unknown }> {
   const i = inputs.findIndex((_, i) => JSON.stringify(ours[i]) !== JSON.stringify(go[i]));
   return i < 0 && ours.length === go.length ? [] : [{ input: inputs[i], ours: ours[i], go: go[i] }];
+}
+
+/**
+ * JSON values as Go's decoder reads them (null, bool, float64 up to the extremes, integers to 2^53,
+ * strings, arrays, objects) whose strings and keys come from `text`, for property tests against an oracle.
+ * Keys lose lone surrogates: Go reads each as U+FFFD, so two keys that differ only there are one in Go.
+ */
+export function goJsonValue(text: fc.Arbitrary<string>, maxItems = 3): fc.Arbitrary<unknown> {
+  const key = goJsonKey(text);
+  return fc.letrec<{ v: unknown }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: "small" },
+      fc.constant(null),
+      fc.boolean(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
+      text,
+      fc.array(tie("v"), { maxLength: maxItems }),
+      fc.dictionary(key, tie("v"), { maxKeys: maxItems }),
+    ),
+  })).v;
+}
+
+/** Map keys from `text` without lone surrogates (see goJsonValue). */
+export function goJsonKey(text: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return text.map((s) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ""));
 }
