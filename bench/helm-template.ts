@@ -26,14 +26,14 @@ const say = (s: string) => console.error(`[bench] ${s}`);
 const MiB = 1024 * 1024;
 
 function scope(chart: TemplateScope["chart"], values: Record<string, unknown>, files: TemplateScope["files"] = []): TemplateScope {
-  return {
-    chart,
-    values,
-    files,
-    release: { name: "bench", namespace: "bench", isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
-    capabilities: { kubeVersion: { version: "v1.28.0", major: "1", minor: "28" }, apiVersions: ["v1", "apps/v1"], helmVersion: { version: "v3.19.0" } },
-  };
+  return { chart, values, files };
 }
+
+/** .Release and .Capabilities, sent once per request. */
+const shared = {
+  release: { name: "bench", namespace: "bench", isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
+  capabilities: { kubeVersion: { version: "v1.28.0", major: "1", minor: "28" }, apiVersions: ["v1", "apps/v1"], helmVersion: { version: "v3.19.0" } },
+};
 
 function istio(): RenderRequest {
   const raw = readFileSync(join(root, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata", "istio-base-1"), "utf8");
@@ -42,6 +42,7 @@ function istio(): RenderRequest {
   return {
     templates: rel.chart.templates.map((t: { name: string; data: string }) => ({ name: `${name}/${t.name}`, data: Buffer.from(t.data, "base64").toString() })),
     scopes: { [name]: scope(rel.chart.metadata, rel.chart.values, rel.chart.files) },
+    ...shared,
   };
 }
 
@@ -107,7 +108,7 @@ data:
   }
   const templates = [{ name: "big/templates/_helpers.tpl", data: helpers }];
   for (let i = 0; i < n; i++) templates.push({ name: `big/templates/c${i}.yaml`, data: body(i) });
-  return { templates, scopes: { big: scope({ name: "big", version: "1.0.0", appVersion: "2.0.0" }, { components }) } };
+  return { templates, scopes: { big: scope({ name: "big", version: "1.0.0", appVersion: "2.0.0" }, { components }) }, ...shared };
 }
 
 async function wasmRate(request: RenderRequest, renders: number): Promise<number> {
@@ -144,7 +145,7 @@ async function probe(): Promise<void> {
   const before = rss();
   const engine = createTemplateEngine(helmWasmPort);
   const start = performance.now();
-  await engine.render({ templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.x }}" }], scopes: { c: scope({ name: "c" }, { x: 1 }) } });
+  await engine.render({ templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.x }}" }], scopes: { c: scope({ name: "c" }, { x: 1 }) }, ...shared });
   const loadMs = performance.now() - start;
   const loaded = rss();
   for (let i = 0; i < 5; i++) await engine.render(large());

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createTemplateEngine, type RenderRequest, type RenderResult } from "./template-engine.ts";
-import { scope } from "./template-engine.test.ts";
+import { requestOf, scope } from "./template-engine.test.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
 const built = existsSync(helmTemplateBuild.wasm) && existsSync(helmTemplateBuild.native);
@@ -24,7 +24,7 @@ function native(request: RenderRequest): RenderResult {
 const b64 = (s: string) => btoa(s);
 
 function request(templates: Record<string, string>, values: Record<string, unknown> = {}, strict = false): RenderRequest {
-  return {
+  return requestOf({
     templates: Object.entries(templates).map(([name, data]) => ({ name, data })),
     scopes: {
       c: scope({
@@ -39,7 +39,7 @@ function request(templates: Record<string, string>, values: Record<string, unkno
       "c/charts/sub": scope({ chart: { name: "sub", version: "0.1.0" }, values: { global: { g: 1 }, s: "sub-value" } }),
     },
     strict,
-  };
+  });
 }
 
 const values = {

@@ -36,19 +36,21 @@ export interface ReleaseInfo {
   service: string;
 }
 
-/** .Capabilities: the cluster's version and API versions, and the Helm version templates see. */
+/**
+ * .Capabilities: the cluster's version and API versions, and the Helm version templates see. `normalized`
+ * is the version without a vendor suffix, set when it was parsed (`--kube-version`), as Helm 4.2 keeps
+ * it: `{{ .Capabilities.KubeVersion }}` prints it, `.Version` and `.GitVersion` keep the suffix.
+ */
 export interface CapabilitiesInfo {
-  kubeVersion: { version: string; major: string; minor: string };
+  kubeVersion: { version: string; major: string; minor: string; normalized?: string };
   apiVersions: string[];
   helmVersion: { version: string; git_commit?: string; git_tree_state?: string; go_version?: string };
 }
 
-/** One chart's top-level objects. Subcharts get their own scope, keyed by their path. */
+/** One chart's own top-level objects. Subcharts get their own scope, keyed by their path. */
 export interface TemplateScope {
   values: Record<string, unknown>;
   chart: ChartMetadata;
-  release: ReleaseInfo;
-  capabilities: CapabilitiesInfo;
   /** The chart's non-template files for .Files; data is base64 (files may be binary). */
   files: { name: string; data: string }[];
 }
@@ -58,6 +60,9 @@ export interface RenderRequest {
   templates: { name: string; data: string }[];
   /** Keyed by chart path, as Helm's ChartFullPath: `mychart`, `mychart/charts/sub`. */
   scopes: Record<string, TemplateScope>;
+  /** .Release and .Capabilities: one object each for every chart of the release, sent once. */
+  release: ReleaseInfo;
+  capabilities: CapabilitiesInfo;
   /** missingkey=error instead of Helm's missingkey=zero. */
   strict?: boolean;
   /** Canned lookup answers, for tests that compare the WASM and native builds; the agent passes a lookup. */

@@ -91,6 +91,9 @@ func missingKeyOption(strict bool) string {
 func renderables(req *Request) (map[string]renderable, error) {
 	keys := sortedKeys(req.Scopes)
 	objects := make(map[string]map[string]interface{}, len(keys))
+	// One .Release and one .Capabilities for every chart of the release, as Helm shares them.
+	release := releaseObject(req.Release)
+	caps := &req.Capabilities
 	for _, k := range keys {
 		s := req.Scopes[k]
 		values := s.Values
@@ -98,12 +101,11 @@ func renderables(req *Request) (map[string]renderable, error) {
 			values = map[string]interface{}{}
 		}
 		_, hasParent := parentOf(k)
-		caps := s.Capabilities
 		objects[k] = map[string]interface{}{
 			"Values":       values,
 			"Chart":        chartObject{Metadata: s.Chart, IsRoot: !hasParent},
-			"Release":      releaseObject(s.Release),
-			"Capabilities": &caps,
+			"Release":      release,
+			"Capabilities": caps,
 			"Files":        newFiles(s.Files),
 			"Subcharts":    map[string]interface{}{},
 		}

@@ -11,14 +11,14 @@ func renderOne(t *testing.T, text string, values map[string]interface{}, strict 
 	t.Helper()
 	req := &Request{
 		Templates: []Template{{Name: "c/templates/t.yaml", Data: text}},
+		Release:   Release{Name: "rel", Namespace: "ns", IsInstall: true, Revision: 1, Service: "Helm"},
+		Capabilities: Capabilities{
+			KubeVersion: KubeVersion{Version: "v1.28.3-gke.100", Major: "1", Minor: "28", normalized: "v1.28.3"},
+			APIVersions: VersionSet{"v1", "apps/v1", "apps/v1/Deployment"},
+		},
 		Scopes: map[string]Scope{"c": {
-			Values:  values,
-			Chart:   Metadata{Name: "c", Version: "1.0.0"},
-			Release: Release{Name: "rel", Namespace: "ns", IsInstall: true, Revision: 1, Service: "Helm"},
-			Capabilities: Capabilities{
-				KubeVersion: KubeVersion{Version: "v1.28.3", Major: "1", Minor: "28"},
-				APIVersions: VersionSet{"v1", "apps/v1", "apps/v1/Deployment"},
-			},
+			Values: values,
+			Chart:  Metadata{Name: "c", Version: "1.0.0"},
 			Files: []File{
 				{Name: "config/a.conf", Data: []byte("a=1\nb=2\n")},
 				{Name: "config/deep/b.txt", Data: []byte("bee")},
@@ -125,7 +125,8 @@ func TestHelmFunctions(t *testing.T) {
 			{"missing values print nothing (missingkey=zero, <no value> stripped)", `[{{ .Values.what }}][{{ .Values.a.b }}]`, map[string]interface{}{"a": map[string]interface{}{}}, "[][]"},
 			{"numbers are float64 as Helm's values are", `{{ .Values.n }} {{ .Values.m }} {{ .Values.f }}`, map[string]interface{}{"n": 1e6, "m": 3.0, "f": 0.5}, "1e+06 3 0.5"},
 			{"Chart, Release, Template", `{{ .Chart.Name }} {{ .Chart.IsRoot }} {{ .Release.Name }} {{ .Release.Revision }} {{ .Template.Name }} {{ .Template.BasePath }}`, nil, "c true rel 1 c/templates/t.yaml c/templates"},
-			{"Capabilities", `{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "x/v1" }}`, nil, "v1.28.3 v1.28.3 true false"},
+			{"Capabilities", `{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "x/v1" }}`, nil, "v1.28.3 v1.28.3-gke.100 v1.28.3-gke.100 true false"},
+			{"Capabilities as Helm's structs print", `{{ toJson .Capabilities.KubeVersion }}`, nil, `{"Version":"v1.28.3-gke.100","Major":"1","Minor":"28"}`},
 		},
 	}
 	extra := map[string]string{
@@ -223,6 +224,32 @@ func TestPartialsAndLibraryCharts(t *testing.T) {
 func TestHandleReportsABadRequest(t *testing.T) {
 	got := string(handle([]byte(`{"templates": 1}`), nil))
 	want := `{"error":"cannot decode the render request: json: cannot unmarshal number into Go struct field Request.templates of type []main.Template"}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestRequestSendsReleaseAndCapabilitiesOnceForEveryScope(t *testing.T) {
+	req := `{"templates": [
+		{"name": "app/templates/a.yaml", "data": "{{ .Release.Name }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.Minor }}"},
+		{"name": "app/charts/sub/templates/b.yaml", "data": "{{ .Release.Namespace }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }} {{ .Capabilities.KubeVersion }}"}
+	],
+	"release": {"name": "r", "namespace": "ns", "isInstall": true, "revision": 1, "service": "Helm"},
+	"capabilities": {"kubeVersion": {"version": "v1.33.4-gke.1245000", "major": "1", "minor": "33", "normalized": "v1.33.4"}, "apiVersions": ["apps/v1"], "helmVersion": {"version": "v4.2.1"}},
+	"scopes": {"app": {"chart": {"name": "app"}}, "app/charts/sub": {"chart": {"name": "sub"}}}}`
+	got := string(handle([]byte(req), nil))
+	want := `{"rendered":{"app/charts/sub/templates/b.yaml":"ns true v1.33.4","app/templates/a.yaml":"r v1.33.4 v1.33.4-gke.1245000 33"}}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestKubeVersionFromDiscoveryPrintsAsReported(t *testing.T) {
+	req := `{"templates": [{"name": "c/templates/a.yaml", "data": "{{ .Capabilities.KubeVersion }}"}],
+	"capabilities": {"kubeVersion": {"version": "v1.30.5-eks-ce1d5eb", "major": "1", "minor": "30+"}},
+	"scopes": {"c": {"chart": {"name": "c"}}}}`
+	got := string(handle([]byte(req), nil))
+	want := `{"rendered":{"c/templates/a.yaml":"v1.30.5-eks-ce1d5eb"}}`
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}

@@ -17,6 +17,9 @@ type Request struct {
 	Templates []Template `json:"templates"`
 	// Scopes are keyed by chart path ("mychart", "mychart/charts/sub"), as Helm's ChartFullPath.
 	Scopes map[string]Scope `json:"scopes"`
+	// Release and Capabilities are the same objects in every scope, as in Helm, so they travel once.
+	Release      Release      `json:"release"`
+	Capabilities Capabilities `json:"capabilities"`
 	// Strict turns a missing map key into an error (Helm's --strict lint mode).
 	Strict bool `json:"strict,omitempty"`
 	// LookupAnswers are canned lookup results, for tests of both builds; the agent answers lookups
@@ -30,12 +33,10 @@ type Template struct {
 	Data string `json:"data"`
 }
 
-// Scope holds the top-level objects of one chart's templates.
+// Scope holds the objects particular to one chart's templates.
 type Scope struct {
-	Values       map[string]interface{} `json:"values"`
-	Chart        Metadata               `json:"chart"`
-	Release      Release                `json:"release"`
-	Capabilities Capabilities           `json:"capabilities"`
+	Values map[string]interface{} `json:"values"`
+	Chart  Metadata               `json:"chart"`
 	// Files are the chart's non-template files, data base64 in JSON (they may be binary).
 	Files []File `json:"files"`
 }
