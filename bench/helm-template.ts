@@ -16,7 +16,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { createTemplateEngine, type RenderRequest, type TemplateScope } from "../agent/helm/template-engine.ts";
+import { createTemplateEngine, encodeRequest, type RenderRequest, type TemplateScope } from "../agent/helm/template-engine.ts";
 import { helmTemplateBuild, helmWasmPort } from "../agent/runtime/helm-wasm.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -41,7 +41,7 @@ function istio(): RenderRequest {
   const name = rel.chart.metadata.name as string;
   return {
     templates: rel.chart.templates.map((t: { name: string; data: string }) => ({ name: `${name}/${t.name}`, data: Buffer.from(t.data, "base64").toString() })),
-    scopes: { [name]: scope(rel.chart.metadata, rel.chart.values, rel.chart.files) },
+    scopes: { [name]: scope(rel.chart.metadata, rel.chart.values, rel.chart.files.map((f: { name: string; data: string }) => ({ name: f.name, data: Buffer.from(f.data, "base64") }))) },
     ...shared,
   };
 }
@@ -128,7 +128,8 @@ async function wasmRate(request: RenderRequest, renders: number): Promise<number
 
 /** The native oracle's rate; GOMAXPROCS=1 shows what Go's concurrent GC on a second core is worth. */
 function nativeRate(request: RenderRequest, renders: number, maxProcs?: number): number {
-  const input = JSON.stringify(request);
+  const { json, fileBytes } = encodeRequest(request);
+  const input = Buffer.concat([Buffer.from(`${json}\n`), fileBytes]);
   const env = { ...process.env, ...(maxProcs ? { GOMAXPROCS: String(maxProcs) } : {}) };
   const rates: number[] = [];
   for (let r = 0; r < RUNS; r++) {

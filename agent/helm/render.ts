@@ -16,7 +16,6 @@
  * `.Capabilities.KubeVersion` is Helm 4.2's: parsed from `--kube-version` it prints normalized (no vendor
  * suffix such as `-gke.1`, which `.Version` keeps); from discovery it prints as the server reports it.
  */
-import { base64Encode } from "../core/bytes.ts";
 import { isLibrary, type Chart, type ChartFile, type Values } from "./chart.ts";
 import { INSTALL_ORDER, manifestText, sortManifests, type ManifestDoc, type ManifestStyle } from "./manifest.ts";
 import type { StoredHook } from "./release-codec.ts";
@@ -186,7 +185,7 @@ export function renderRequest(chart: Chart, values: Values, release: ReleaseOpti
     const scope: TemplateScope = {
       values: scoped,
       chart: { ...c.metadata },
-      files: c.files.map((f) => ({ name: f.name, data: base64Encode(f.data) })),
+      files: c.files,
     };
     request.scopes[path] = scope;
     for (const t of c.templates) request.templates.push({ name: `${path}/${t.name}`, data: new TextDecoder().decode(t.data) });

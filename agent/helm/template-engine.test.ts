@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { createTemplateEngine, type RenderRequest, type TemplateScope } from "./template-engine.ts";
+import { base64Decode } from "../core/bytes.ts";
+import { createTemplateEngine, encodeRequest, type RenderRequest, type TemplateScope } from "./template-engine.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
@@ -63,6 +64,22 @@ export function requestOf(r: Pick<RenderRequest, "templates" | "scopes"> & Parti
 }
 
 describe("the template engine facade", () => {
+  test("encodeRequest lays the files' bytes end to end beside the JSON, each file named with its offset and size", () => {
+    const enc = new TextEncoder();
+    const { json, fileBytes } = encodeRequest(requestOf({
+      templates: [],
+      scopes: {
+        a: scope({ chart: { name: "a" }, files: [{ name: "x", data: enc.encode("one") }, { name: "bin", data: new Uint8Array([0, 255]) }] }),
+        "a/charts/b": scope({ chart: { name: "b" }, files: [{ name: "y", data: enc.encode("two") }, { name: "empty", data: new Uint8Array() }] }),
+      },
+    }));
+    expect([...fileBytes]).toEqual([...enc.encode("one"), 0, 255, ...enc.encode("two")]);
+    const scopes = JSON.parse(json).scopes;
+    expect(scopes.a.files).toEqual([{ name: "x", offset: 0, size: 3 }, { name: "bin", offset: 3, size: 2 }]);
+    expect(scopes["a/charts/b"].files).toEqual([{ name: "y", offset: 5, size: 3 }, { name: "empty", offset: 8, size: 0 }]);
+    expect(json).not.toContain("\n");
+  });
+
   test("loads nothing until the first render, and retries a load that failed", async () => {
     const calls: string[] = [];
     const failing = createTemplateEngine({
@@ -109,7 +126,7 @@ describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM
     const chart = rel.chart.metadata.name;
     const request = requestOf({
       templates: rel.chart.templates.map((t) => ({ name: `${chart}/${t.name}`, data: decodeB64(t.data) })),
-      scopes: { [chart]: scope({ chart: rel.chart.metadata, values: rel.chart.values, files: rel.chart.files }) },
+      scopes: { [chart]: scope({ chart: rel.chart.metadata, values: rel.chart.values, files: rel.chart.files.map((f) => ({ name: f.name, data: base64Decode(f.data) })) }) },
       release: { name: rel.name, namespace: rel.namespace, isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
     });
     const result = await engine.render(request);

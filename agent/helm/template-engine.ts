@@ -51,8 +51,8 @@ export interface CapabilitiesInfo {
 export interface TemplateScope {
   values: Record<string, unknown>;
   chart: ChartMetadata;
-  /** The chart's non-template files for .Files; data is base64 (files may be binary). */
-  files: { name: string; data: string }[];
+  /** The chart's non-template files for .Files (they may be binary). */
+  files: { name: string; data: Uint8Array }[];
 }
 
 export interface RenderRequest {
@@ -113,11 +113,35 @@ export interface TemplateEngine {
 const EXPORT = "rivuletHelmTemplate";
 
 /**
- * The module's function: the response JSON, at once without a lookup, as a promise with one (the
- * render then waits in a goroutine while the lookup's promise resolves). The lookup resolves to an
- * object's JSON, or null.
+ * The module's function: the request as JSON with every file's bytes beside it, and the response JSON,
+ * at once without a lookup, as a promise with one (the render then waits in a goroutine while the
+ * lookup's promise resolves). The lookup resolves to an object's JSON, or null.
  */
-type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
+type RenderFn = (requestJson: string, fileBytes: Uint8Array, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
+
+/**
+ * The request as the module reads it: JSON in which each file is its name, offset and size, and the
+ * files' bytes laid end to end beside it. Bytes are copied once into the module; base64 in JSON made
+ * decoding most of a render for charts that carry large files. The native oracle reads the same two
+ * parts on stdin, separated by a newline (JSON holds none).
+ */
+export function encodeRequest(request: RenderRequest): { json: string; fileBytes: Uint8Array } {
+  let size = 0;
+  for (const s of Object.values(request.scopes)) for (const f of s.files) size += f.data.length;
+  const fileBytes = new Uint8Array(size);
+  let offset = 0;
+  const scopes: Record<string, unknown> = {};
+  for (const [path, s] of Object.entries(request.scopes)) {
+    const files = s.files.map((f) => {
+      fileBytes.set(f.data, offset);
+      const entry = { name: f.name, offset, size: f.data.length };
+      offset += f.data.length;
+      return entry;
+    });
+    scopes[path] = { ...s, files };
+  }
+  return { json: JSON.stringify({ ...request, scopes }), fileBytes };
+}
 
 /** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
 export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
@@ -134,9 +158,9 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
       }
       let out: string;
       try {
-        const json = JSON.stringify(request);
+        const { json, fileBytes } = encodeRequest(request);
         // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
-        out = await Promise.race([call.lookup ? engine.fn(json, jsonLookup(call.lookup)) : engine.fn(json), engine.exited]);
+        out = await Promise.race([call.lookup ? engine.fn(json, fileBytes, jsonLookup(call.lookup)) : engine.fn(json, fileBytes), engine.exited]);
       } catch (err) {
         // The Go program has exited (a fatal runtime error): start a fresh instance next time.
         loading = undefined;

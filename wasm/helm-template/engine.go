@@ -58,7 +58,7 @@ func Render(req *Request, source objectSource) (rendered map[string]string, err 
 	// Helm parses shallow paths after deep ones, so a parent chart's define wins over a subchart's.
 	names := parseOrder(tpls)
 	for _, name := range names {
-		if _, err := t.New(name).Parse(tpls[name].text); err != nil {
+		if _, err := parseInto(t, name, tpls[name].text); err != nil {
 			return nil, parseError(name, err)
 		}
 	}

@@ -37,14 +37,18 @@ type Template struct {
 type Scope struct {
 	Values map[string]interface{} `json:"values"`
 	Chart  Metadata               `json:"chart"`
-	// Files are the chart's non-template files, data base64 in JSON (they may be binary).
+	// Files are the chart's non-template files. Their bytes travel beside the JSON, not in it: decoding
+	// base64 in JSON was most of a render for charts with large files (CRD bundles), in WASM above all.
 	Files []File `json:"files"`
 }
 
-// File is one of a chart's other files, reachable through .Files.
+// File is one of a chart's other files, reachable through .Files: its bytes are Size bytes at Offset in
+// the request's file bytes.
 type File struct {
-	Name string `json:"name"`
-	Data []byte `json:"data"`
+	Name   string `json:"name"`
+	Offset int    `json:"offset"`
+	Size   int    `json:"size"`
+	Data   []byte `json:"-"`
 }
 
 // Release mirrors the .Release object Helm builds (chartutil.ToRenderValues).
@@ -63,21 +67,30 @@ type Response struct {
 	Error    string            `json:"error,omitempty"`
 }
 
-// decodeRequest reads a request; values keep encoding/json's float64 numbers, as Helm's YAML-to-JSON
-// values path does, so 1000000 prints as 1e+06 exactly as in Helm.
-func decodeRequest(data []byte) (*Request, error) {
+// decodeRequest reads a request and points its files at their bytes in fileBytes (shared, not copied);
+// values keep encoding/json's float64 numbers, as Helm's YAML-to-JSON values path does, so 1000000
+// prints as 1e+06 exactly as in Helm.
+func decodeRequest(data, fileBytes []byte) (*Request, error) {
 	var req Request
 	if err := json.Unmarshal(data, &req); err != nil {
 		return nil, fmt.Errorf("cannot decode the render request: %w", err)
 	}
+	for k, s := range req.Scopes {
+		for i, f := range s.Files {
+			if f.Offset < 0 || f.Size < 0 || f.Offset+f.Size > len(fileBytes) {
+				return nil, fmt.Errorf("cannot decode the render request: the file %s of %s lies outside the %d file bytes", f.Name, k, len(fileBytes))
+			}
+			s.Files[i].Data = fileBytes[f.Offset : f.Offset+f.Size : f.Offset+f.Size]
+		}
+	}
 	return &req, nil
 }
 
-// handle renders one JSON request into one JSON response; every failure becomes the response's error.
-// source answers lookup calls (nil: the request's LookupAnswers, or nothing).
-func handle(data []byte, source objectSource) []byte {
+// handle renders one JSON request, its files' bytes beside it, into one JSON response; every failure
+// becomes the response's error. source answers lookup calls (nil: the request's LookupAnswers, or nothing).
+func handle(data, fileBytes []byte, source objectSource) []byte {
 	var resp Response
-	req, err := decodeRequest(data)
+	req, err := decodeRequest(data, fileBytes)
 	if err == nil {
 		resp.Rendered, err = Render(req, source)
 	}
