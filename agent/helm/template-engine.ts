@@ -113,11 +113,17 @@ export interface TemplateEngine {
 const EXPORT = "rivuletHelmTemplate";
 
 /**
- * The module's function: the request as JSON with every file's bytes beside it, and the response JSON,
- * at once without a lookup, as a promise with one (the render then waits in a goroutine while the
- * lookup's promise resolves). The lookup resolves to an object's JSON, or null.
+ * The module's function: the request as JSON with every file's bytes beside it; the response at once
+ * without a lookup, as a promise with one (the render then waits in a goroutine while the lookup's
+ * promise resolves). The lookup resolves to an object's JSON, or null.
  */
-type RenderFn = (requestJson: string, fileBytes: Uint8Array, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
+type RenderFn = (requestJson: string, fileBytes: Uint8Array, lookup?: (...args: string[]) => Promise<string | null>) => ModuleResponse | Promise<ModuleResponse>;
+
+/** What the module answers: an object it builds directly (no JSON between). */
+interface ModuleResponse {
+  rendered?: Record<string, string>;
+  error?: string;
+}
 
 /**
  * The request as the module reads it: JSON in which each file is its name, offset and size, and the
@@ -156,7 +162,7 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
         loading = undefined; // a failed load is retried on the next render
         throw err;
       }
-      let out: string;
+      let out: ModuleResponse;
       try {
         const { json, fileBytes } = encodeRequest(request);
         // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
@@ -199,8 +205,7 @@ async function load(port: TemplateEnginePort): Promise<Instance> {
   return { fn: fn as RenderFn, exited };
 }
 
-function decodeResponse(out: string): RenderResult {
-  const resp = JSON.parse(out) as { rendered?: Record<string, string>; error?: string };
+function decodeResponse(resp: ModuleResponse): RenderResult {
   if (resp.error !== undefined) return { error: resp.error };
   return { rendered: new Map(Object.entries(resp.rendered ?? {})) };
 }

@@ -48,12 +48,10 @@ func Render(req *Request, source objectSource) (rendered map[string]string, err 
 	if err != nil {
 		return nil, err
 	}
-	t := template.New("gotpl")
-	t.Option(missingKeyOption(req.Strict))
 	if source == nil {
 		source = cannedSource(req.LookupAnswers)
 	}
-	t.Funcs(funcMap(t, req.Strict, newLookup(source)))
+	t := newSet(req.Strict, newLookup(source))
 
 	// Helm parses shallow paths after deep ones, so a parent chart's define wins over a subchart's.
 	names := parseOrder(tpls)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/BurntSushi/toml"
@@ -13,13 +14,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// funcMap is Sprig's text functions without env and expandenv (templates must not read the agent's
-// environment), plus Helm's own. include and tpl close over t, so they see every parsed template.
-func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.FuncMap {
+// staticFuncs is Sprig's text functions without env and expandenv (templates must not read the agent's
+// environment), plus Helm's own that close over nothing.
+func staticFuncs() template.FuncMap {
 	f := sprig.TxtFuncMap()
 	delete(f, "env")
 	delete(f, "expandenv")
-	depth := map[string]int{}
 	helm := template.FuncMap{
 		"toToml":        toTOML,
 		"fromToml":      fromTOML,
@@ -32,11 +32,8 @@ func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.Func
 		"mustToJson":    mustToJSON,
 		"fromJson":      fromJSON,
 		"fromJsonArray": fromJSONArray,
-		"include":       includeFunc(t, depth),
-		"tpl":           tplFunc(t, depth, strict),
 		"required":      required,
 		"fail":          fail,
-		"lookup":        lookup,
 		// DNS lookups are off, as in Helm without --enable-dns: rendering must not depend on the network.
 		"getHostByName": func(string) string { return "" },
 	}
@@ -44,6 +41,38 @@ func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.Func
 		f[k] = v
 	}
 	return f
+}
+
+// renderFuncs are the functions bound to one render: include and tpl close over its set, so they see
+// every parsed template, and lookup over the render's source.
+func renderFuncs(t *template.Template, strict bool, lookup lookupFunc) template.FuncMap {
+	depth := map[string]int{}
+	return template.FuncMap{
+		"include": includeFunc(t, depth),
+		"tpl":     tplFunc(t, depth, strict),
+		"lookup":  lookup,
+	}
+}
+
+// setName names a render's set, and so every tpl text ("gotpl" in Helm's error texts).
+const setName = "gotpl"
+
+var (
+	baseOnce sync.Once
+	base     *template.Template
+)
+
+// newSet is an empty template set with every function: a clone of one set that registered the static
+// functions once, because registering them checks each by reflection, a tenth of a small chart's render.
+func newSet(strict bool, lookup lookupFunc) *template.Template {
+	baseOnce.Do(func() { base = template.New(setName).Funcs(staticFuncs()) })
+	t, err := base.Clone()
+	if err != nil {
+		// Clone fails only for a set with templates; base has none.
+		panic(err)
+	}
+	t.Option(missingKeyOption(strict))
+	return t.Funcs(renderFuncs(t, strict, lookup))
 }
 
 // includeFunc executes a named template into a string. depth counts how often each name is on the

@@ -33,16 +33,32 @@ func main() {
 		}
 		if len(args) < 3 || args[2].Type() != js.TypeFunction {
 			// Nothing to wait for (helm template): render here, as the call returns.
-			return string(handle(data, fileBytes, nil))
+			return jsResponse(respond(data, fileBytes, nil))
 		}
 		source := jsSource(args[2])
-		return newPromise(func() string { return string(handle(data, fileBytes, source)) })
+		return newPromise(func() js.Value { return jsResponse(respond(data, fileBytes, source)) })
 	}))
 	select {}
 }
 
+// jsResponse is the response as a JavaScript object, {rendered: {name: text}} or {error}, built
+// directly: encoding the rendered text as JSON in Go and parsing it again in JavaScript cost more.
+func jsResponse(r Response) js.Value {
+	out := js.Global().Get("Object").New()
+	if r.Error != "" {
+		out.Set("error", r.Error)
+		return out
+	}
+	rendered := js.Global().Get("Object").New()
+	for name, text := range r.Rendered {
+		rendered.Set(name, text)
+	}
+	out.Set("rendered", rendered)
+	return out
+}
+
 // newPromise runs work in a goroutine and resolves a JavaScript promise with its result.
-func newPromise(work func() string) js.Value {
+func newPromise(work func() js.Value) js.Value {
 	executor := js.FuncOf(func(this js.Value, args []js.Value) interface{} {
 		resolve := args[0]
 		go func() { resolve.Invoke(work()) }()

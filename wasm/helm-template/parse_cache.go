@@ -31,7 +31,12 @@ var (
 // parseFuncs are the function names a template may call, for parsing apart from a render's set; the
 // functions themselves are never called.
 func parseFuncs() template.FuncMap {
-	parseFuncsOnce.Do(func() { parseFuncMap = funcMap(template.New(""), false, newLookup(cannedSource(nil))) })
+	parseFuncsOnce.Do(func() {
+		parseFuncMap = staticFuncs()
+		for k, v := range renderFuncs(template.New(""), false, newLookup(cannedSource(nil))) {
+			parseFuncMap[k] = v
+		}
+	})
 	return parseFuncMap
 }
 

@@ -86,18 +86,23 @@ func decodeRequest(data, fileBytes []byte) (*Request, error) {
 	return &req, nil
 }
 
-// handle renders one JSON request, its files' bytes beside it, into one JSON response; every failure
-// becomes the response's error. source answers lookup calls (nil: the request's LookupAnswers, or nothing).
-func handle(data, fileBytes []byte, source objectSource) []byte {
-	var resp Response
+// respond renders one JSON request, its files' bytes beside it; every failure becomes the response's
+// error. source answers lookup calls (nil: the request's LookupAnswers, or nothing).
+func respond(data, fileBytes []byte, source objectSource) Response {
 	req, err := decodeRequest(data, fileBytes)
-	if err == nil {
-		resp.Rendered, err = Render(req, source)
-	}
 	if err != nil {
-		resp = Response{Error: err.Error()}
+		return Response{Error: err.Error()}
 	}
-	out, err := json.Marshal(resp)
+	rendered, err := Render(req, source)
+	if err != nil {
+		return Response{Error: err.Error()}
+	}
+	return Response{Rendered: rendered}
+}
+
+// handle is respond with the response as JSON, as the native oracle writes it.
+func handle(data, fileBytes []byte, source objectSource) []byte {
+	out, err := json.Marshal(respond(data, fileBytes, source))
 	if err != nil {
 		out, _ = json.Marshal(Response{Error: "cannot encode the render response: " + err.Error()})
 	}
