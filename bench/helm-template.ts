@@ -149,11 +149,15 @@ async function probe(): Promise<void> {
   await engine.render({ templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.x }}" }], scopes: { c: scope({ name: "c" }, { x: 1 }) }, ...shared });
   const loadMs = performance.now() - start;
   const loaded = rss();
-  for (let i = 0; i < 5; i++) await engine.render(large());
-  console.log(JSON.stringify({ loadMs, before, loaded, afterLarge: rss() }));
+  // The first render of a chart parses every template; later ones find the parsed trees in the module.
+  const cold = performance.now();
+  await engine.render(large());
+  const firstLargeMs = performance.now() - cold;
+  for (let i = 0; i < 4; i++) await engine.render(large());
+  console.log(JSON.stringify({ loadMs, firstLargeMs, before, loaded, afterLarge: rss() }));
 }
 
-type Probe = { loadMs: number; before: number; loaded: number; afterLarge: number };
+type Probe = { loadMs: number; firstLargeMs: number; before: number; loaded: number; afterLarge: number };
 
 function probeIn(runtime: "bun" | "deno"): Probe {
   const bin = join(root, "node_modules", ".bin", runtime);
@@ -165,7 +169,7 @@ function probeIn(runtime: "bun" | "deno"): Probe {
     runs.push(JSON.parse(p.stdout.trim().split("\n").pop()!) as Probe);
   }
   const pick = (f: (p: Probe) => number) => median(runs.map(f));
-  return { loadMs: pick((p) => p.loadMs), before: pick((p) => p.before), loaded: pick((p) => p.loaded), afterLarge: pick((p) => p.afterLarge) };
+  return { loadMs: pick((p) => p.loadMs), firstLargeMs: pick((p) => p.firstLargeMs), before: pick((p) => p.before), loaded: pick((p) => p.loaded), afterLarge: pick((p) => p.afterLarge) };
 }
 
 async function main(): Promise<void> {
@@ -186,8 +190,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--throughput")) return;
   const probes = (["bun", "deno"] as const).map((rt) => {
     const p = probeIn(rt);
-    say(`${rt}: load ${p.loadMs.toFixed(0)} ms, RSS +${((p.loaded - p.before) / MiB).toFixed(1)} MiB loaded, +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB after the large chart`);
-    return `| ${rt} | ${p.loadMs.toFixed(0)} ms | ${(p.before / MiB).toFixed(1)} MiB | +${((p.loaded - p.before) / MiB).toFixed(1)} MiB | +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB |`;
+    say(`${rt}: load ${p.loadMs.toFixed(0)} ms, first large render ${p.firstLargeMs.toFixed(0)} ms, RSS +${((p.loaded - p.before) / MiB).toFixed(1)} MiB loaded, +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB after the large chart`);
+    return `| ${rt} | ${p.loadMs.toFixed(0)} ms | ${p.firstLargeMs.toFixed(0)} ms | ${(p.before / MiB).toFixed(1)} MiB | +${((p.loaded - p.before) / MiB).toFixed(1)} MiB | +${((p.afterLarge - p.before) / MiB).toFixed(1)} MiB |`;
   });
   const wasmSize = (readFileSync(helmTemplateBuild.wasm).length / MiB).toFixed(1);
   const md = `# Helm template engine (WASM vs native Go)
@@ -209,8 +213,8 @@ Fresh process per run: RSS before anything loads, load time (read ${wasmSize} Mi
 start Go's runtime, first tiny render), RSS added by the loaded module, and after five renders of the large
 chart. The module loads only on the first render, so an agent with no HelmRelease keeps its idle memory.
 
-| runtime | load | RSS before | + loaded | + after large chart ×5 |
-|---|---|---|---|---|
+| runtime | load | first render of the large chart | RSS before | + loaded | + after large chart ×5 |
+|---|---|---|---|---|---|
 ${probes.join("\n")}
 
 Goal: load under 200 ms.
