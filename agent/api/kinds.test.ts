@@ -55,6 +55,6 @@ describe("findKind", () => {
   });
   test("does not find other versions or kinds", () => {
     expect(findKind("source.toolkit.fluxcd.io/v1beta2", "GitRepository")).toBeUndefined();
-    expect(findKind("source.toolkit.fluxcd.io/v1", "HelmRepository")).toBeUndefined();
+    expect(findKind("source.toolkit.fluxcd.io/v1", "ExternalArtifact")).toBeUndefined();
   });
 });

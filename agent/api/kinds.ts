@@ -6,7 +6,10 @@ import type { KindDefinition } from "./kind.ts";
 import { gitRepositoryKind } from "./git-repository.ts";
 import { ociRepositoryKind } from "./oci-repository.ts";
 import { bucketKind } from "./bucket.ts";
+import { helmRepositoryKind } from "./helm-repository.ts";
+import { helmChartKind } from "./helm-chart.ts";
 import { kustomizationKind } from "./kustomization.ts";
+import { helmReleaseKind } from "./helm-release.ts";
 import { alertKind } from "./alert.ts";
 import { providerKind } from "./provider.ts";
 import { receiverKind } from "./receiver.ts";
@@ -15,7 +18,10 @@ export const KINDS: readonly KindDefinition[] = [
   gitRepositoryKind,
   ociRepositoryKind,
   bucketKind,
+  helmRepositoryKind,
+  helmChartKind,
   kustomizationKind,
+  helmReleaseKind,
   alertKind,
   providerKind,
   receiverKind,

@@ -10,8 +10,8 @@ import { s, DURATION_PATTERN, type Infer } from "./schema.ts";
 import { duration, localObjectReference, reconciledStatus, secretKeyReference, suspendField } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, KUSTOMIZE_V1, defineKind } from "./kind.ts";
 
-/** kustomize's resource selector, used by patches and drift-ignore rules. */
-const selector = (description: string) =>
+/** kustomize's resource selector, used by patches and drift-ignore rules (HelmRelease's too). */
+export const kustomizeSelector = (description: string) =>
   s.object(
     {
       annotationSelector: s.optional(s.string({ description: "Kubernetes annotation selector expression." })),
@@ -25,6 +25,74 @@ const selector = (description: string) =>
     { description },
   );
 
+/** Labels and annotations added to every object (Kustomization and HelmRelease). */
+export const commonMetadata = s.object(
+  {
+    annotations: s.optional(s.map(s.string(), { description: "Annotations added to every object." })),
+    labels: s.optional(s.map(s.string(), { description: "Labels added to every object." })),
+  },
+  { description: "Labels and annotations added to every applied object." },
+);
+
+/** An object that must be ready first, with an optional CEL readiness expression. */
+export const dependencyReference = s.object({
+  name: s.string({ description: "Name of the object." }),
+  namespace: s.optional(s.string({ description: "Namespace of the object; the referrer's when unset." })),
+  readyExpr: s.optional(s.string({ description: "CEL expression over self and dep that decides readiness." })),
+});
+
+/** Connection to a remote cluster, with Flux's exactly-one-of rule (Kustomization and HelmRelease). */
+export const kubeConfigReference = s.object(
+  {
+    configMapRef: s.optional(localObjectReference("ConfigMap with a provider-based cluster connection.")),
+    secretRef: s.optional(secretKeyReference("Secret with a kubeconfig (key value or value.yaml by default).")),
+  },
+  {
+    description: "Connection to a remote cluster to apply to.",
+    rules: [
+      {
+        cel: "has(self.configMapRef) || has(self.secretRef)",
+        message: "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified",
+        holds: (self) => self.configMapRef !== undefined || self.secretRef !== undefined,
+      },
+      {
+        cel: "!has(self.configMapRef) || !has(self.secretRef)",
+        message: "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified",
+        holds: (self) => self.configMapRef === undefined || self.secretRef === undefined,
+      },
+    ],
+  },
+);
+
+/** A CEL health check for a custom resource (Kustomization and HelmRelease). */
+export const healthCheckExpr = s.object({
+  apiVersion: s.string({ description: "API version of the custom resource." }),
+  current: s.string({ description: "CEL expression true when the object is healthy." }),
+  failed: s.optional(s.string({ description: "CEL expression true when the object has failed." })),
+  inProgress: s.optional(s.string({ description: "CEL expression true while the object is progressing." })),
+  kind: s.optional(s.string({ description: "Kind of the custom resource." })),
+});
+
+/** Fields to leave alone when detecting drift (Kustomization and HelmRelease). */
+export const driftIgnoreRule = s.object({
+  paths: s.array(s.string(), { description: "JSON pointers of fields to ignore." }),
+  target: s.optional(kustomizeSelector("Objects the paths apply to; all when unset.")),
+});
+
+/** An image override, as in a kustomization.yaml. */
+export const kustomizeImage = s.object({
+  digest: s.optional(s.string({ description: "Digest to use; wins over newTag." })),
+  name: s.string({ description: "Image name to match." }),
+  newName: s.optional(s.string({ description: "Replacement image name." })),
+  newTag: s.optional(s.string({ description: "Replacement tag." })),
+});
+
+/** A strategic merge or JSON 6902 patch with its target. */
+export const kustomizePatch = s.object({
+  patch: s.string({ description: "Strategic merge or JSON 6902 patch, inline." }),
+  target: s.optional(kustomizeSelector("Objects the patch applies to.")),
+});
+
 export const kustomizationSpec = s.object(
   {
     buildMetadata: s.optional(
@@ -32,15 +100,7 @@ export const kustomizationSpec = s.object(
         description: "kustomize build metadata to add to the objects as annotations.",
       }),
     ),
-    commonMetadata: s.optional(
-      s.object(
-        {
-          annotations: s.optional(s.map(s.string(), { description: "Annotations added to every object." })),
-          labels: s.optional(s.map(s.string(), { description: "Labels added to every object." })),
-        },
-        { description: "Labels and annotations added to every applied object." },
-      ),
-    ),
+    commonMetadata: s.optional(commonMetadata),
     components: s.optional(s.array(s.string(), { description: "Local kustomize components (relative paths) to include." })),
     decryption: s.optional(
       s.object(
@@ -58,27 +118,11 @@ export const kustomizationSpec = s.object(
       }),
     ),
     dependsOn: s.optional(
-      s.array(
-        s.object({
-          name: s.string({ description: "Name of the Kustomization." }),
-          namespace: s.optional(s.string({ description: "Namespace of the Kustomization; the referrer's when unset." })),
-          readyExpr: s.optional(s.string({ description: "CEL expression over self and dep that decides readiness." })),
-        }),
-        { description: "Kustomizations that must be ready before this one is applied." },
-      ),
+      s.array(dependencyReference, { description: "Kustomizations that must be ready before this one is applied." }),
     ),
     force: s.optional(s.boolean({ description: "Recreate objects whose immutable fields changed.", default: false })),
     healthCheckExprs: s.optional(
-      s.array(
-        s.object({
-          apiVersion: s.string({ description: "API version of the custom resource." }),
-          current: s.string({ description: "CEL expression true when the object is healthy." }),
-          failed: s.optional(s.string({ description: "CEL expression true when the object has failed." })),
-          inProgress: s.optional(s.string({ description: "CEL expression true while the object is progressing." })),
-          kind: s.optional(s.string({ description: "Kind of the custom resource." })),
-        }),
-        { description: "CEL health checks for custom resources." },
-      ),
+      s.array(healthCheckExpr, { description: "CEL health checks for custom resources." }),
     ),
     healthChecks: s.optional(
       s.array(
@@ -92,60 +136,18 @@ export const kustomizationSpec = s.object(
       ),
     ),
     ignore: s.optional(
-      s.array(
-        s.object({
-          paths: s.array(s.string(), { description: "JSON pointers of fields to ignore." }),
-          target: s.optional(selector("Objects the paths apply to; all when unset.")),
-        }),
-        { description: "Fields of applied objects to leave alone when detecting drift." },
-      ),
+      s.array(driftIgnoreRule, { description: "Fields of applied objects to leave alone when detecting drift." }),
     ),
     ignoreMissingComponents: s.optional(s.boolean({ description: "Skip components that do not exist instead of failing." })),
     images: s.optional(
-      s.array(
-        s.object({
-          digest: s.optional(s.string({ description: "Digest to use; wins over newTag." })),
-          name: s.string({ description: "Image name to match." }),
-          newName: s.optional(s.string({ description: "Replacement image name." })),
-          newTag: s.optional(s.string({ description: "Replacement tag." })),
-        }),
-        { description: "Image overrides, as in a kustomization.yaml." },
-      ),
+      s.array(kustomizeImage, { description: "Image overrides, as in a kustomization.yaml." }),
     ),
     interval: duration("How often the source is reconciled and drift corrected."),
-    kubeConfig: s.optional(
-      s.object(
-        {
-          configMapRef: s.optional(localObjectReference("ConfigMap with a provider-based cluster connection.")),
-          secretRef: s.optional(secretKeyReference("Secret with a kubeconfig (key value or value.yaml by default).")),
-        },
-        {
-          description: "Connection to a remote cluster to apply to.",
-          rules: [
-            {
-              cel: "has(self.configMapRef) || has(self.secretRef)",
-              message: "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified",
-              holds: (self) => self.configMapRef !== undefined || self.secretRef !== undefined,
-            },
-            {
-              cel: "!has(self.configMapRef) || !has(self.secretRef)",
-              message: "exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified",
-              holds: (self) => self.configMapRef === undefined || self.secretRef === undefined,
-            },
-          ],
-        },
-      ),
-    ),
+    kubeConfig: s.optional(kubeConfigReference),
     namePrefix: s.optional(s.string({ description: "Prefix added to every object name.", minLength: 1, maxLength: 200 })),
     nameSuffix: s.optional(s.string({ description: "Suffix added to every object name.", minLength: 1, maxLength: 200 })),
     patches: s.optional(
-      s.array(
-        s.object({
-          patch: s.string({ description: "Strategic merge or JSON 6902 patch, inline." }),
-          target: s.optional(selector("Objects the patch applies to.")),
-        }),
-        { description: "Patches applied to the built objects." },
-      ),
+      s.array(kustomizePatch, { description: "Patches applied to the built objects." }),
     ),
     path: s.optional(s.string({ description: "Directory of the artifact to build; the artifact root when unset." })),
     postBuild: s.optional(
@@ -189,6 +191,21 @@ export const kustomizationSpec = s.object(
   { description: "Desired state of a Kustomization." },
 );
 
+/** The objects a Kustomization or HelmRelease manages, by id and API version. */
+export const resourceInventory = (description: string) =>
+  s.object(
+    {
+      entries: s.array(
+        s.object({
+          id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
+          v: s.string({ description: "API version of the object." }),
+        }),
+        { description: "Managed objects." },
+      ),
+    },
+    { description },
+  );
+
 export const kustomizationStatus = reconciledStatus("Kustomization", {
   history: s.optional(
     s.array(
@@ -204,20 +221,7 @@ export const kustomizationStatus = reconciledStatus("Kustomization", {
       { description: "Recent reconciliations, newest first." },
     ),
   ),
-  inventory: s.optional(
-    s.object(
-      {
-        entries: s.array(
-          s.object({
-            id: s.string({ description: "Object id '<namespace>_<name>_<group>_<kind>'." }),
-            v: s.string({ description: "API version of the object." }),
-          }),
-          { description: "Applied objects." },
-        ),
-      },
-      { description: "Objects applied by the last successful reconciliation." },
-    ),
-  ),
+  inventory: s.optional(resourceInventory("Objects applied by the last successful reconciliation.")),
   lastAppliedOriginRevision: s.optional(s.string({ description: "Origin revision (OCI annotation) of the last applied artifact." })),
   lastAppliedRevision: s.optional(s.string({ description: "Revision of the last applied artifact." })),
   lastAttemptedRevision: s.optional(s.string({ description: "Revision of the last attempted artifact." })),

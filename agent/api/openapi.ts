@@ -39,6 +39,9 @@ export function toOpenAPI(node: Node): JsonSchema {
       out.type = "object";
       out["x-kubernetes-preserve-unknown-fields"] = true;
       break;
+    case "any-json":
+      out["x-kubernetes-preserve-unknown-fields"] = true;
+      break;
     case "int-or-string":
       out["x-kubernetes-int-or-string"] = true;
       break;

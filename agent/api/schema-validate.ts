@@ -66,6 +66,8 @@ function walk(node: Node, value: unknown, path: string, opts: ValidateOptions, o
         out.push(fieldError.type(path, "integer or string", value));
       }
       return;
+    case "any-json":
+      return;
     case "unknown-object":
       if (!isPlainObject(value)) out.push(fieldError.type(path, "object", value));
       return;
@@ -89,6 +91,8 @@ function typeName(node: Node): string {
       return "object";
     case "int-or-string":
       return "integer or string";
+    case "any-json":
+      return "any";
     default:
       return node.type;
   }

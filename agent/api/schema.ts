@@ -72,6 +72,10 @@ export interface MapNode extends Common {
 export interface UnknownObjectNode extends Common {
   readonly type: "unknown-object";
 }
+/** Any JSON value kept as-is, with no type (`x-kubernetes-preserve-unknown-fields` alone), as HelmRelease values. */
+export interface AnyJsonNode extends Common {
+  readonly type: "any-json";
+}
 /** `x-kubernetes-int-or-string`. */
 export interface IntOrStringNode extends Common {
   readonly type: "int-or-string";
@@ -86,6 +90,7 @@ export type Node =
   | ObjectNode
   | MapNode
   | UnknownObjectNode
+  | AnyJsonNode
   | IntOrStringNode;
 
 /** A schema for values of type T. The phantom `__type` carries T for inference only. */
@@ -142,6 +147,7 @@ export const s = {
   },
   unknownObject: (opts: Opts<UnknownObjectNode> = {}): Schema<Record<string, unknown>> =>
     make({ type: "unknown-object", ...opts }),
+  anyJson: (opts: Opts<AnyJsonNode> = {}): Schema<unknown> => make({ type: "any-json", ...opts }),
   intOrString: (opts: Opts<IntOrStringNode> = {}): Schema<number | string> => make({ type: "int-or-string", ...opts }),
   optional: <T>(schema: Schema<T>): OptionalSchema<T> => ({ node: schema.node, optional: true }),
   /** The same schema with another description (shared sub-schemas read differently per field). */

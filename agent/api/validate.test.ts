@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
 import { applyDefaults, validate } from "./validate.ts";
 import { INVALID_OBJECTS, alert, git, ks, oci, provider } from "./testdata/invalid-objects.ts";
+import { INVALID_HELM_RELEASES, hr } from "./testdata/invalid-helm-releases.ts";
 
 const testdata = join(import.meta.dirname, "testdata");
 const fixtures = readdirSync(testdata)
@@ -18,7 +19,7 @@ const fixtures = readdirSync(testdata)
 describe("Flux's documented examples", () => {
   test("there are fixtures for every served kind", () => {
     const kinds = new Set(fixtures.map((f) => (f.obj as { kind: string }).kind));
-    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
+    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "HelmChart", "HelmRelease", "HelmRepository", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
   });
   test.each(fixtures)("$name validates with no errors, even in strict mode", ({ obj }) => {
     expect(validate(obj)).toEqual([]);
@@ -28,10 +29,11 @@ describe("Flux's documented examples", () => {
 
 const invalid = [
   ...INVALID_OBJECTS,
+  ...INVALID_HELM_RELEASES,
   { name: "provider type email", obj: provider({ type: "email" }),
     errors: [expect.stringMatching(/^spec\.type: Unsupported value: "email": supported values: "slack", "discord", .*"incident\.io"$/) as unknown as string] },
-  { name: "a kind rivulet does not serve", obj: { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "x" }, spec: {} },
-    errors: [expect.stringMatching(/^kind: Invalid value: "helm.toolkit.fluxcd.io\/v2\/HelmRelease": not a kind rivulet serves \(source/) as unknown as string] },
+  { name: "a kind rivulet does not serve", obj: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImagePolicy", metadata: { name: "x" }, spec: {} },
+    errors: [expect.stringMatching(/^kind: Invalid value: "image.toolkit.fluxcd.io\/v1\/ImagePolicy": not a kind rivulet serves \(source/) as unknown as string] },
   { name: "an object without apiVersion and kind", obj: { metadata: { name: "x" } }, errors: ["apiVersion: Required value", "kind: Required value"] },
 ];
 
@@ -72,6 +74,15 @@ describe("applyDefaults", () => {
   test("defaults inside array items", () => {
     const out = applyDefaults(ks({ postBuild: { substituteFrom: [{ kind: "Secret", name: "a" }, { kind: "ConfigMap", name: "b", optional: true }] } }));
     expect(out.spec).toMatchObject({ force: false, postBuild: { substituteFrom: [{ optional: false }, { optional: true }] } });
+  });
+  test("fills a HelmRelease's chart template and uninstall defaults as Flux's CRD does", () => {
+    const chart = { spec: { chart: "podinfo", sourceRef: { kind: "HelmRepository", name: "podinfo" }, verify: { secretRef: { name: "k" } } } };
+    const out = applyDefaults(hr({ chartRef: undefined, chart, uninstall: {} }));
+    expect(out.spec).toMatchObject({
+      chart: { spec: { version: "*", reconcileStrategy: "ChartVersion", verify: { provider: "cosign", secretRef: { name: "k" } } } },
+      uninstall: { deletionPropagation: "background" },
+    });
+    expect(out.spec).not.toHaveProperty("maxHistory");
   });
   test("static kinds get no status", () => {
     expect(applyDefaults(alert({})) as unknown).toEqual({ ...alert({}), spec: { ...alert({}).spec, eventSeverity: "info" } });

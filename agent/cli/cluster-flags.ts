@@ -8,7 +8,10 @@ import { createHttpClient } from "../kube/http-client.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { bucketKind } from "../api/bucket.ts";
 import { gitRepositoryKind } from "../api/git-repository.ts";
+import { helmRepositoryKind } from "../api/helm-repository.ts";
+import { helmChartKind } from "../api/helm-chart.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
+import { helmReleaseKind } from "../api/helm-release.ts";
 import { ociRepositoryKind } from "../api/oci-repository.ts";
 
 export const CLUSTER_OPTIONS = {
@@ -38,10 +41,13 @@ export const SOURCE_KINDS: Record<string, KindInfo> = {
   git: info(gitRepositoryKind),
   oci: info(ociRepositoryKind),
   bucket: info(bucketKind),
+  helm: info(helmRepositoryKind),
+  chart: info(helmChartKind),
 };
 export const KUSTOMIZATION: KindInfo = info(kustomizationKind);
+export const HELM_RELEASE: KindInfo = info(helmReleaseKind);
 
-/** A Kustomization's sourceRef kind (GitRepository, OCIRepository, Bucket) with its apiVersion. */
+/** A sourceRef kind (GitRepository, OCIRepository, Bucket, HelmRepository) with its apiVersion. */
 export function sourceKind(kind: string): KindInfo {
   return Object.values(SOURCE_KINDS).find((k) => k.kind === kind) ?? { apiVersion: gitRepositoryKind.apiVersion, kind };
 }
@@ -50,11 +56,11 @@ export function sourceKind(kind: string): KindInfo {
 export function kindFromWords(words: string[]): { info: KindInfo; rest: string[] } {
   if (words[0] === "source") {
     const info = SOURCE_KINDS[words[1] ?? ""];
-    if (!info) throw new UsageError(`unknown source kind "${words[1] ?? ""}": use git, oci or bucket`);
+    if (!info) throw new UsageError(`unknown source kind "${words[1] ?? ""}": use git, oci, bucket, helm or chart`);
     return { info, rest: words.slice(2) };
   }
   if (words[0] === "kustomization" || words[0] === "ks" || words[0] === "kustomizations") return { info: KUSTOMIZATION, rest: words.slice(1) };
-  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket NAME" or "kustomization NAME"`);
+  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME" or "kustomization NAME"`);
 }
 
 /** Pads columns like `flux get`: two spaces between columns, the last column unpadded. */

@@ -8,6 +8,8 @@ import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
+import { helmRepositoryReconciler } from "../reconcile/helm-repository.ts";
+import { helmChartReconciler } from "../reconcile/helm-chart.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
@@ -80,7 +82,9 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     // @sigstore/verify (~13 MiB resident) loads only for keyless verification.
     keyless: (root) => lazyKeyless(root),
   });
-  return { store, cache, reconcilers: [git, oci, bucket, kustomization] };
+  const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
+  const helmChart = helmChartReconciler(source("HelmChart"));
+  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization] };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

@@ -1,5 +1,5 @@
 /**
- * `rivulet create`: a GitRepository or Kustomization from flags, applied with server-side apply or
+ * `rivulet create`: a GitRepository, HelmRepository or Kustomization from flags, applied with server-side apply or
  * printed as YAML with --export.
  */
 import { parseArgs } from "node:util";
@@ -11,16 +11,19 @@ import { emitDocuments } from "../yaml/emit.ts";
 
 export const createCommand: Command = {
   path: ["create"],
-  summary: "Create a GitRepository or Kustomization (or print it with --export)",
+  summary: "Create a GitRepository, HelmRepository or Kustomization (or print it with --export)",
   help: `Usage: rivulet create source git NAME --url URL [--branch B | --tag T | --tag-semver R | --commit SHA] [flags]
+       rivulet create source helm NAME --url URL [--secret-ref S] [--cert-secret-ref S] [--pass-credentials] [flags]
        rivulet create kustomization NAME --source KIND/NAME [--path P] [--prune] [flags]
 
 Creates the object with server-side apply, or prints it as YAML with --export.
 
 Flags:
-      --url URL             repository URL (http or https)
+      --url URL             repository URL (http or https; oci:// for a Helm OCI repository)
       --branch, --tag, --tag-semver, --commit   the ref to follow (default branch master)
-      --secret-ref NAME     Secret with username/password or bearerToken
+      --secret-ref NAME     Secret with username/password (or bearerToken for git)
+      --cert-secret-ref NAME  Secret with tls.crt, tls.key, ca.crt (helm)
+      --pass-credentials    send the credentials to chart URLs on other hosts (helm)
       --source KIND/NAME    the Kustomization's source, e.g. GitRepository/podinfo
       --path PATH           path inside the source (default ./)
       --prune               delete objects removed from the source (default true)
@@ -40,6 +43,8 @@ ${CLUSTER_HELP}`,
         "tag-semver": { type: "string" },
         commit: { type: "string" },
         "secret-ref": { type: "string" },
+        "cert-secret-ref": { type: "string" },
+        "pass-credentials": { type: "boolean" },
         source: { type: "string" },
         path: { type: "string", default: "./" },
         prune: { type: "boolean", default: true },
@@ -59,6 +64,23 @@ ${CLUSTER_HELP}`,
       if (!/^https?:\/\//.test(values.url)) throw new UsageError(`--url must be http:// or https://, not "${values.url}"`);
       const ref = values.commit ? { commit: values.commit } : values["tag-semver"] ? { semver: values["tag-semver"] } : values.tag ? { tag: values.tag } : { branch: values.branch ?? "master" };
       obj = { apiVersion: info.apiVersion, kind: info.kind, metadata: { name, namespace }, spec: { interval: values.interval, url: values.url, ref, ...(values["secret-ref"] ? { secretRef: { name: values["secret-ref"] } } : {}) } };
+    } else if (info.kind === "HelmRepository") {
+      if (!values.url) throw new UsageError("--url is required");
+      if (!/^(https?|oci):\/\//.test(values.url)) throw new UsageError(`--url must be http://, https:// or oci://, not "${values.url}"`);
+      obj = {
+        apiVersion: info.apiVersion,
+        kind: info.kind,
+        metadata: { name, namespace },
+        spec: {
+          interval: values.interval,
+          url: values.url,
+          // As flux create source helm: an oci:// URL makes an OCI repository.
+          ...(values.url.startsWith("oci://") ? { type: "oci" } : {}),
+          ...(values["secret-ref"] ? { secretRef: { name: values["secret-ref"] } } : {}),
+          ...(values["cert-secret-ref"] ? { certSecretRef: { name: values["cert-secret-ref"] } } : {}),
+          ...(values["pass-credentials"] ? { passCredentials: true } : {}),
+        },
+      };
     } else if (info.kind === "Kustomization") {
       const [srcKind, srcName] = (values.source ?? "").split("/");
       if (!srcKind || !srcName) throw new UsageError("--source KIND/NAME is required, e.g. --source GitRepository/podinfo");

@@ -1,10 +1,12 @@
 /**
- * `rivulet get`: sources or Kustomizations with their revision, suspension and readiness, like `flux get`.
+ * `rivulet get`: sources, Kustomizations or HelmReleases with their revision, suspension and readiness, like
+ * `flux get`.
  */
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, HELM_RELEASE, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { isNotFound } from "../kube/api-error.ts";
 import { readyOf, revisionOf, specOf } from "./object-status.ts";
 
 function rowOf(o: KubeObject): string[] {
@@ -14,9 +16,10 @@ function rowOf(o: KubeObject): string[] {
 
 export const getCommand: Command = {
   path: ["get"],
-  summary: "List sources or Kustomizations with their revision and readiness",
-  help: `Usage: rivulet get sources git|oci|bucket|all [NAME] [flags]
+  summary: "List sources, Kustomizations or HelmReleases with their revision and readiness",
+  help: `Usage: rivulet get sources git|oci|bucket|helm|chart|all [NAME] [flags]
        rivulet get kustomizations [NAME] [flags]
+       rivulet get helmreleases [NAME] [flags]
 
 Prints NAME, REVISION, SUSPENDED, READY and MESSAGE for each object, like 'flux get'.
 
@@ -30,19 +33,24 @@ ${CLUSTER_HELP}`,
     if (positionals[0] === "sources") {
       const which = positionals[1] ?? "all";
       kinds = which === "all" ? Object.values(SOURCE_KINDS) : [SOURCE_KINDS[which]!];
-      if (!kinds[0]) throw new UsageError(`unknown source kind "${which}": use git, oci, bucket or all`);
+      if (!kinds[0]) throw new UsageError(`unknown source kind "${which}": use git, oci, bucket, helm, chart or all`);
       name = positionals[2];
     } else if (["kustomizations", "kustomization", "ks"].includes(positionals[0] ?? "")) {
       kinds = [KUSTOMIZATION];
       name = positionals[1];
+    } else if (["helmreleases", "helmrelease", "hr"].includes(positionals[0] ?? "")) {
+      kinds = [HELM_RELEASE];
+      name = positionals[1];
     } else {
-      throw new UsageError(`say what to get: "sources git|oci|bucket|all" or "kustomizations"`);
+      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all", "kustomizations" or "helmreleases"`);
     }
     let printed = 0;
     for (const k of kinds) {
+      // "sources all" on a cluster whose CRDs predate a kind (HelmRepository, HelmChart) lists the others.
+      const all = kinds.length > 1;
       const items = name
         ? [await client.get({ ...k, namespace, name })].filter((x): x is KubeObject => Boolean(x))
-        : (await client.list({ ...k, namespace })).items;
+        : (await client.list({ ...k, namespace }).catch((err: unknown) => (all && isNotFound(err) ? { items: [] } : Promise.reject(err)))).items;
       if (items.length === 0) continue;
       if (kinds.length > 1) io.out(`${k.kind}:`);
       for (const line of table([["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"], ...items.map(rowOf)])) io.out(line);

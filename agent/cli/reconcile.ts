@@ -12,7 +12,7 @@ import { requestAndWait, revisionOf, specOf } from "./object-status.ts";
 export const reconcileCommand: Command = {
   path: ["reconcile"],
   summary: "Ask the agent to reconcile an object now and wait for the result",
-  help: `Usage: rivulet reconcile source git|oci|bucket NAME [flags]
+  help: `Usage: rivulet reconcile source git|oci|bucket|helm|chart NAME [flags]
        rivulet reconcile kustomization NAME [--with-source] [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.

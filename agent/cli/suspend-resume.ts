@@ -13,7 +13,7 @@ function suspendResume(suspend: boolean): Command {
   return {
     path: [verb],
     summary: suspend ? "Stop reconciling an object until it is resumed" : "Resume a suspended object and wait for it to reconcile",
-    help: `Usage: rivulet ${verb} source git|oci|bucket NAME [flags]
+    help: `Usage: rivulet ${verb} source git|oci|bucket|helm|chart NAME [flags]
        rivulet ${verb} kustomization NAME [flags]
 
 Sets spec.suspend to ${suspend}${suspend ? "" : ", then waits for a reconcile"}.

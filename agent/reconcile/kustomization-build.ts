@@ -13,7 +13,7 @@ import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import type { KustomizationSpec as ApiKustomizationSpec, KustomizationStatus } from "../api/kustomization.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import type { KindObject } from "./reconciler.ts";
-import { guardObjects, kubeObjects } from "./tenant-guard.ts";
+import { guardObjects, kubeObjects } from "../apply/tenant-guard.ts";
 import { readSubstituteFrom } from "./substitute-from.ts";
 
 /** The API's spec, read where the build expects its overlay fields. */

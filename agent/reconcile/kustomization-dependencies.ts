@@ -9,6 +9,7 @@ import { NotReadyError, TerminalError } from "../core/errors.ts";
 import { formatRef } from "../core/ref.ts";
 import { kustomizationKind, type KustomizationStatus } from "../api/kustomization.ts";
 import type { ReconcileContext } from "./reconciler.ts";
+import { refuseOtherNamespaces } from "./tenant-guard.ts";
 import type { KustomizationObject, KustomizationSpec } from "./kustomization-build.ts";
 
 const API = kustomizationKind.apiVersion;
@@ -16,11 +17,7 @@ const API = kustomizationKind.apiVersion;
 export async function checkDependencies(ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject, spec: KustomizationSpec, revision: string, requeueMs: number): Promise<void> {
   const ns = obj.metadata.namespace!;
   const self = formatRef(obj);
-  for (const dep of spec.dependsOn ?? []) {
-    if (dep.namespace && dep.namespace !== ns) {
-      throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: dependsOn ${dep.namespace}/${dep.name} is outside namespace ${ns}`);
-    }
-  }
+  refuseOtherNamespaces(self, ns, (spec.dependsOn ?? []).map((d) => ({ what: `dependsOn ${d.namespace}/${d.name}`, namespace: d.namespace })));
   const cycle = await findCycle(ctx.read, ns, obj.metadata.name!, spec.dependsOn ?? []);
   if (cycle) throw new TerminalError("DependencyNotReady", `${self}: circular dependency: ${cycle.join(" -> ")}`);
   for (const dep of spec.dependsOn ?? []) {

@@ -31,6 +31,7 @@ import { driftSession, type DriftOutcome, type DriftSession } from "./kustomizat
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
 import { actingAs, buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
 import { checkDependencies } from "./kustomization-dependencies.ts";
+import { refuseOtherNamespaces } from "./tenant-guard.ts";
 import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
 const API = kustomizationKind.apiVersion;
@@ -91,9 +92,8 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : parseDuration(spec.interval);
 
       // 1. Source: same namespace only.
-      if (spec.sourceRef.namespace && spec.sourceRef.namespace !== ns) {
-        throw new TerminalError("AccessDenied", `${self}: cross-namespace references are not allowed: sourceRef ${spec.sourceRef.kind}/${spec.sourceRef.namespace}/${spec.sourceRef.name} is outside namespace ${ns}`);
-      }
+      const { kind, name, namespace } = spec.sourceRef;
+      refuseOtherNamespaces(self, ns, [{ what: `sourceRef ${kind}/${namespace}/${name}`, namespace }]);
       const source = (await ctx.read({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
         throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
       }));

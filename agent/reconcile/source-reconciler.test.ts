@@ -167,6 +167,7 @@ test.each([
   ["a verification error", "VerificationError", { type: "SourceVerified", status: "False", lastTransitionTime: "2026-12-06T03:00:00Z" }],
   ["a missing include", "IncludeUnavailable", { type: "IncludeUnavailable", status: "True", lastTransitionTime: "2026-01-01T00:00:00Z" }],
   ["any other error", "GitOperationFailed", { type: "FetchFailed", status: "True", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+  ["a chart that could not be built", "ValuesFilesError", { type: "BuildFailed", status: "True", lastTransitionTime: "2026-12-06T03:00:00Z" }],
 ] as const)("a failure from %s sets one negative condition and drops the others", (_name, reason, want) => {
   const conds = failureConditions([old("Ready", "True"), old("FetchFailed", "True"), old("SourceVerified", "True"), old("IncludeUnavailable", "True")], new TransientError(reason, "it broke"), 3, NOW);
   expect(conds.filter((c) => c.type !== "Ready")).toEqual([

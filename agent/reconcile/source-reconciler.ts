@@ -55,9 +55,19 @@ export interface SourceDeps {
  */
 export type SourceContent = { files: FileTree; ignore?: string } | { files: FileTree; rules: SourceIgnore } | { bytes: Uint8Array };
 
-export type SourceFetchResult<Subject> =
+/**
+ * Ready's and ArtifactInStorage's reason and message for a kind that words its success itself (a
+ * HelmChart: "pulled 'podinfo' chart with version '6.1.0'"); "Succeeded" and "stored artifact for
+ * revision '…'" otherwise.
+ */
+export interface SourceSummary {
+  reason: string;
+  message: string;
+}
+
+export type SourceFetchResult<Subject, Status = never> =
   /** The remote is still at the reusable revision: nothing was downloaded. */
-  | { unchanged: true; revision: string; verification?: Verification }
+  | { unchanged: true; revision: string; verification?: Verification; summary?: SourceSummary; status?: Partial<Status> }
   /** The kind verified before pulling and the verifier said no: nothing was downloaded. */
   | { rejected: Extract<Verification, { verified: false }>; revision: string }
   | {
@@ -74,6 +84,11 @@ export type SourceFetchResult<Subject> =
       verification?: Verification;
       /** The NewArtifact event's message. */
       message: string;
+      /** The NewArtifact event's reason, "NewArtifact" when unset. */
+      reason?: string;
+      summary?: SourceSummary;
+      /** Status fields only the fetch knows (a HelmChart's observedSourceArtifactRevision). */
+      status?: Partial<Status>;
     };
 
 export interface SourceFetchInput<Spec, Status, Subject> {
@@ -109,7 +124,7 @@ export interface SourceKind<Spec, Status extends SourceStatus, Subject = never> 
   contentKey(spec: Spec): Partial<Status> | undefined;
   /** The status a success reports: the artifact and the observed spec fields. */
   status(spec: Spec, artifact: Artifact): Partial<Status>;
-  fetch(input: SourceFetchInput<Spec, Status, Subject>): Promise<SourceFetchResult<Subject>>;
+  fetch(input: SourceFetchInput<Spec, Status, Subject>): Promise<SourceFetchResult<Subject, Status>>;
   verification?: SourceVerification<Spec, Status, Subject>;
   /** Places other artifacts into `files` (mutating it) and returns the status fields recording them. */
   includes?(input: { obj: KindObject<Spec, Status>; ctx: ReconcileContext<Status>; ref: string; files: FileTree }): Promise<Partial<Status>>;
@@ -122,11 +137,16 @@ export interface SourceKind<Spec, Status extends SourceStatus, Subject = never> 
   newDigestIsNews?: boolean;
   /** Controller name for events; "source-controller" by default. */
   controllerName?: string;
+  /**
+   * A fixed file name the newest artifact is also stored and served under (Flux's symlink: a
+   * HelmRepository's `index.yaml`, the address status.url gives).
+   */
+  alias?: string;
 }
 
 /** Negative conditions a failure sets, and the ones a success clears. */
-const FAILURE_TYPES = ["FetchFailed", "IncludeUnavailable", "SourceVerified"] as const;
-const CLEARED_ON_SUCCESS = ["FetchFailed", "ArtifactOutdated", "StorageOperationFailed", "IncludeUnavailable"];
+const FAILURE_TYPES = ["FetchFailed", "IncludeUnavailable", "SourceVerified", "BuildFailed"] as const;
+const CLEARED_ON_SUCCESS = ["FetchFailed", "BuildFailed", "ArtifactOutdated", "StorageOperationFailed", "IncludeUnavailable"];
 
 /** Builds the reconciler of a source kind from its particular parts. */
 export function sourceReconciler<Spec, Status extends SourceStatus, Subject = never>(
@@ -162,7 +182,7 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
       if (fetched.unchanged) {
         if (!reusable) throw new TransientError("ArtifactOutdated", `${ref}: the fetch reported no change but no stored artifact can be reused`);
         if (kind.upToDate) await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: kind.upToDate(fetched.revision), trace: true });
-        return success(current, kind.status(spec, current), fetched.verification);
+        return success(current, { ...kind.status(spec, current), ...fetched.status }, fetched.verification, fetched.summary);
       }
 
       // verify
@@ -190,7 +210,7 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
         bytes = fetched.content.bytes;
         digest = await digestOf(bytes, deps.sha256);
       }
-      const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata });
+      const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata }, kind.alias);
       deps.onFetched?.(bytes.byteLength, (ctx.now().getTime() - started) / 1000);
 
       // event
@@ -198,28 +218,29 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
       if (changed) {
         await ctx.events.record(obj, {
           type: "Normal",
-          reason: "NewArtifact",
+          reason: fetched.reason ?? "NewArtifact",
           message: fetched.message,
           metadata: { "source.toolkit.fluxcd.io/revision": stored.revision, "source.toolkit.fluxcd.io/digest": stored.digest },
         });
       }
-      return success(stored, { ...kind.status(spec, stored), ...included }, verdict);
+      return success(stored, { ...kind.status(spec, stored), ...included, ...fetched.status }, verdict, fetched.summary);
 
       function verificationFailed(v: Extract<Verification, { verified: false }>, revision: string): string {
         return verification ? verification.failed(v, revision, ref) : `${ref}: verification of ${revision} failed: ${v.reason}: ${v.message}`;
       }
 
       /** Ready=True "stored artifact for revision '…'" with ArtifactInStorage, clearing the failure conditions. */
-      function success(artifact: Artifact, status: Partial<Status>, verdict: Verification | undefined): ReconcileSuccess<Status> {
-        const message = `stored artifact for revision '${artifact.revision}'`;
+      function success(artifact: Artifact, status: Partial<Status>, verdict: Verification | undefined, summary?: SourceSummary): ReconcileSuccess<Status> {
+        const message = summary?.message ?? `stored artifact for revision '${artifact.revision}'`;
+        const reason = summary?.reason ?? "Succeeded";
         const verified = verdict?.verified
           ? [{ type: "SourceVerified", status: "True" as const, reason: "Succeeded", message: verdict.message, observedGeneration: obj.metadata.generation }]
           : [];
         return {
-          reason: "Succeeded",
+          reason,
           message,
           status,
-          conditions: [{ type: "ArtifactInStorage", status: "True", reason: "Succeeded", message }, ...verified],
+          conditions: [{ type: "ArtifactInStorage", status: "True", reason, message }, ...verified],
           clearConditions: CLEARED_ON_SUCCESS,
         };
       }
@@ -236,16 +257,25 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
   };
 }
 
+/** Reasons of a chart build that failed after the fetch (source-controller's BuildFailed reasons). */
+const BUILD_REASONS = new Set(["MetadataPatchError", "ValuesFilesError", "DependencyBuildError", "ChartPackageError", "ChartVerificationError"]);
+
 /**
  * The one negative condition a failure sets, by the error's reason: SourceVerified=False for a
- * verification error, IncludeUnavailable=True for a missing include, FetchFailed=True otherwise. The
- * other two go, so the status names only the latest cause.
+ * verification error, IncludeUnavailable=True for a missing include, BuildFailed=True for a chart that
+ * could not be built, FetchFailed=True otherwise. The others go, so the status names only the latest cause.
  */
 export function failureConditions(conditions: readonly Condition[] | undefined, err: unknown, generation: number | undefined, now: Date): Condition[] {
   const reason = err instanceof Error && "reason" in err ? String(err.reason) : "FetchFailed";
   const message = err instanceof Error ? err.message : String(err);
   const [type, status] =
-    reason === "VerificationError" ? (["SourceVerified", "False"] as const) : reason === "IncludeUnavailable" ? (["IncludeUnavailable", "True"] as const) : (["FetchFailed", "True"] as const);
+    reason === "VerificationError"
+      ? (["SourceVerified", "False"] as const)
+      : reason === "IncludeUnavailable"
+        ? (["IncludeUnavailable", "True"] as const)
+        : BUILD_REASONS.has(reason)
+          ? (["BuildFailed", "True"] as const)
+          : (["FetchFailed", "True"] as const);
   const others = FAILURE_TYPES.filter((t) => t !== type).reduce((list, t) => removeCondition(list, t), [...(conditions ?? [])]);
   return setCondition(others, { type, status, reason, message, observedGeneration: generation }, now);
 }
@@ -271,11 +301,13 @@ async function storeArtifact(
   file: string,
   bytes: Uint8Array,
   meta: { revision: string; digest: string; metadata?: Record<string, string> },
+  alias?: string,
 ): Promise<Artifact> {
   const id = { kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
   try {
     const stored = await store.put(id, file, bytes, meta);
-    await store.gc(id, file);
+    if (alias !== undefined) await store.put(id, alias, bytes, meta);
+    await store.gc(id, file, ...(alias === undefined ? [] : [alias]));
     return stored;
   } catch (err) {
     throw new TransientError("StorageOperationFailed", `${formatRef(obj)}: cannot store the artifact: ${(err as Error).message}`, { cause: err });

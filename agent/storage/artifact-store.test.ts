@@ -56,6 +56,17 @@ test("gc keeps the newest two files per object, always including the current one
   expect(await store.gc(id, "c.tar.gz")).toEqual(["d.tar.gz"]);
 });
 
+test("gc leaves an alias alone and does not count it", async () => {
+  const { fs, files } = memFs();
+  const store = new ArtifactStore(fs, { baseUrl: "http://x" });
+  const helm = { kind: "HelmRepository", namespace: "apps", name: "podinfo" };
+  for (const n of ["a", "b"]) await store.put(helm, `index-${n}.yaml`, bytes(n), { revision: n, digest: n });
+  await store.put(helm, "index.yaml", bytes("b"), { revision: "b", digest: "b" });
+  await store.put(helm, "index-c.yaml", bytes("c"), { revision: "c", digest: "c" });
+  expect(await store.gc(helm, "index-c.yaml", "index.yaml")).toEqual(["index-a.yaml"]);
+  expect([...files.keys()].sort()).toEqual(["helmrepository/apps/podinfo/index-b.yaml", "helmrepository/apps/podinfo/index-c.yaml", "helmrepository/apps/podinfo/index.yaml"]);
+});
+
 test.each([
   ["a kind with a slash", { kind: "Git/Repository", namespace: "a", name: "b" }, "x.tar.gz"],
   ["a namespace with ..", { kind: "GitRepository", namespace: "..", name: "b" }, "x.tar.gz"],

@@ -31,7 +31,8 @@ export interface ObjectId {
 }
 
 const SEGMENT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const FILE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+// "+" for chart versions with build metadata (a HelmChart's `podinfo-6.1.0+2.tgz`).
+const FILE = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
 
 export class ArtifactStore {
   readonly #fs: StoreFs;
@@ -80,12 +81,15 @@ export class ArtifactStore {
     return this.#fs.read(path);
   }
 
-  /** Deletes all but the newest `retention` files of the object; the file named `keep` always stays. */
-  async gc(id: ObjectId, keep: string): Promise<string[]> {
+  /**
+   * Deletes all but the newest `retention` files of the object; the file named `keep` always stays, and
+   * so do `aliases` (fixed names the current artifact is also served under), which do not count.
+   */
+  async gc(id: ObjectId, keep: string, ...aliases: string[]): Promise<string[]> {
     const dir = this.#dirOf(id);
     const files = (await this.#fs.list(dir)).filter((f) => !f.name.startsWith("."));
     files.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : -1));
-    const others = files.map((f) => f.name).filter((n) => n !== keep);
+    const others = files.map((f) => f.name).filter((n) => n !== keep && !aliases.includes(n));
     const drop = others.slice(Math.max(0, this.#retention - 1));
     for (const name of drop) await this.#fs.remove(`${dir}/${name}`);
     return drop;

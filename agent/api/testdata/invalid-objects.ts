@@ -20,6 +20,18 @@ export const bucket = (spec: Record<string, unknown>) => ({
   metadata: { name: "b" },
   spec: { interval: "5m", bucketName: "x", endpoint: "minio:9000", ...spec },
 });
+export const helmChart = (spec: Record<string, unknown>) => ({
+  apiVersion: "source.toolkit.fluxcd.io/v1",
+  kind: "HelmChart",
+  metadata: { name: "podinfo" },
+  spec: { interval: "5m", chart: "podinfo", sourceRef: { kind: "HelmRepository", name: "podinfo" }, ...spec },
+});
+export const helmRepo = (spec: Record<string, unknown>) => ({
+  apiVersion: "source.toolkit.fluxcd.io/v1",
+  kind: "HelmRepository",
+  metadata: { name: "podinfo" },
+  spec: { url: "https://stefanprodan.github.io/podinfo", ...spec },
+});
 export const ks = (spec: Record<string, unknown>, status?: Record<string, unknown>) => ({
   apiVersion: "kustomize.toolkit.fluxcd.io/v1",
   kind: "Kustomization",
@@ -94,6 +106,18 @@ export const INVALID_OBJECTS: Array<{ name: string; obj: unknown; errors: string
     errors: [`spec: Invalid value: "object": cannot set both .spec.secretRef and .spec.serviceAccountName`] },
   { name: "bucket without endpoint and bucketName", obj: without(without(bucket({}), "endpoint"), "bucketName"),
     errors: ["spec.bucketName: Required value", "spec.endpoint: Required value"] },
+  { name: "helm repository url with an unsupported scheme", obj: helmRepo({ url: "ftp://charts.example.com" }),
+    errors: [`spec.url: Invalid value: "ftp://charts.example.com": spec.url in body should match '^(http|https|oci)://.*$'`] },
+  { name: "helm repository of an unknown type", obj: helmRepo({ type: "git" }),
+    errors: [`spec.type: Unsupported value: "git": supported values: "default", "oci"`] },
+  { name: "helm repository timeout in hours", obj: helmRepo({ timeout: "1h" }),
+    errors: [`spec.timeout: Invalid value: "1h": spec.timeout in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$'`] },
+  { name: "helm chart from an OCIRepository", obj: helmChart({ sourceRef: { kind: "OCIRepository", name: "podinfo" } }),
+    errors: [`spec.sourceRef.kind: Unsupported value: "OCIRepository": supported values: "HelmRepository", "GitRepository", "Bucket"`] },
+  { name: "helm chart verified from a GitRepository", obj: helmChart({ sourceRef: { kind: "GitRepository", name: "p" }, verify: { provider: "cosign" } }),
+    errors: ["spec: Invalid value: \"object\": spec.verify is only supported when spec.sourceRef.kind is 'HelmRepository'"] },
+  { name: "helm chart without chart and sourceRef", obj: without(without(helmChart({}), "chart"), "sourceRef"),
+    errors: ["spec.chart: Required value", "spec.sourceRef: Required value"] },
   { name: "kustomization without prune", obj: without(ks({}), "prune"), errors: ["spec.prune: Required value"] },
   { name: "kustomization prune as a string", obj: ks({ prune: "true" }),
     errors: [`spec.prune: Invalid value: "string": spec.prune in body must be of type boolean: "string"`] },

@@ -1,0 +1,117 @@
+/**
+ * Downloads a Helm chart repository's index.yaml over HTTP(S), as source-controller's ChartRepository
+ * does: `index.yaml` joined to the URL's path, basic auth when credentials are given, the whole fetch
+ * under a timeout, and the body capped (Flux's MaxIndexSize) before anything parses it. The bytes come
+ * back untouched: their digest is the repository's revision, as in Flux.
+ *
+ * Error messages keep the words of Flux's condition messages ("failed to fetch <url> : 401 Unauthorized")
+ * so what users search for matches; the credentials never appear in them.
+ */
+import { base64Encode, concat } from "../../core/bytes.ts";
+import type { Fetch } from "../../core/fetch.ts";
+
+export const DEFAULTS = {
+  /** Largest index accepted, in bytes (source-controller's MaxIndexSize, 50 MiB). */
+  maxIndexBytes: 50 * 1024 * 1024,
+  timeoutMs: 60_000,
+};
+
+export interface BasicAuth {
+  username: string;
+  password: string;
+}
+
+export interface FetchHelmIndexOptions {
+  /** The repository URL (spec.url), http:// or https://. */
+  url: string;
+  fetch: Fetch;
+  basicAuth?: BasicAuth;
+  timeoutMs?: number;
+  maxBytes?: number;
+}
+
+export class HelmIndexFetchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HelmIndexFetchError";
+  }
+}
+
+/** The index address of a repository: `index.yaml` joined to the URL's path (Flux's DownloadIndex). */
+export function helmIndexUrl(repositoryUrl: string): string {
+  const u = new URL(repositoryUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, "")}/index.yaml`;
+  return u.toString();
+}
+
+/** The `Authorization` header value for basic auth, as Go's SetBasicAuth writes it. */
+export function basicAuthHeader(auth: BasicAuth): string {
+  return `Basic ${base64Encode(new TextEncoder().encode(`${auth.username}:${auth.password}`))}`;
+}
+
+/** The index bytes and the address they came from. */
+export async function fetchHelmIndex(o: FetchHelmIndexOptions): Promise<{ url: string; bytes: Uint8Array }> {
+  const url = helmIndexUrl(o.url);
+  const maxBytes = o.maxBytes ?? DEFAULTS.maxIndexBytes;
+  const bytes = await helmHttpGet(url, { ...o, maxBytes, tooLarge: `index exceeds the maximum index file size of ${maxBytes} bytes` });
+  return { url, bytes };
+}
+
+/**
+ * One GET as Helm's HTTP getter makes it (basic auth when given, a timeout over the whole exchange, the
+ * body capped at `maxBytes`); any failure is a HelmIndexFetchError worded "failed to fetch <url> : <why>".
+ */
+export async function helmHttpGet(
+  url: string,
+  o: { fetch: Fetch; basicAuth?: BasicAuth; timeoutMs?: number; maxBytes: number; tooLarge: string },
+): Promise<Uint8Array> {
+  const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
+  const headers: Record<string, string> = { "User-Agent": "Helm/4 (rivulet)" };
+  if (o.basicAuth) headers.Authorization = basicAuthHeader(o.basicAuth);
+  const signal = AbortSignal.timeout(timeoutMs);
+  const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err));
+  let res: Response;
+  try {
+    res = await o.fetch(url, { headers, signal, redirect: "follow" });
+  } catch (err) {
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why(err)}`, { cause: err });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd());
+  }
+  try {
+    return await readCapped(res, o.maxBytes, o.tooLarge);
+  } catch (err) {
+    if (err instanceof HelmIndexFetchError) throw err;
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${why(err)}`, { cause: err });
+  }
+}
+
+async function readCapped(res: Response, maxBytes: number, message: string): Promise<Uint8Array> {
+  const tooLarge = () => new HelmIndexFetchError(message);
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    parts.push(r.value);
+  }
+  return concat(parts);
+}
+
+/** Go's http.StatusText for the answers a repository gives, when the response has no reason phrase. */
+function statusText(status: number): string {
+  const known: Record<number, string> = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+  return known[status] ?? "";
+}
