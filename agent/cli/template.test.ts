@@ -1,8 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FileTree } from "../artifact/file-tree.ts";
+import { pack } from "../artifact/pack.ts";
+import { pushHelmChart } from "../source/oci/push-helm-chart.ts";
+import { RegistryClient } from "../source/oci/registry-client.ts";
+import { startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
 import { dispatch } from "./dispatch.ts";
 import { globMatcher, templateCommand } from "./template.ts";
 
@@ -136,6 +141,51 @@ spec:
   test("no chart is a usage error", async () => {
     const r = await cli(testdata, "template");
     expect(r.code).toBe(2);
+  });
+});
+
+describe.skipIf(!haveEngine)("rivulet template oci://", () => {
+  let reg: TestRegistry;
+  const digests: Record<string, string> = {};
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const client = new RegistryClient({ host: reg.host, repository: "charts/mini", fetch, insecure: true });
+    for (const version of ["1.0.0", "1.1.0", "2.0.0-rc.1"]) {
+      const files = {
+        "mini/Chart.yaml": `apiVersion: v2\nname: mini\nversion: ${version}\n`,
+        "mini/values.yaml": "extra: {}\n",
+        "mini/templates/cm.yaml": `kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  chart: {{ .Chart.Version }}\n  extra: {{ toJson .Values.extra | quote }}\n`,
+      };
+      const tree = new FileTree(Object.entries(files).map(([p, c]) => [p, { kind: "file", mode: 0o644, data: new TextEncoder().encode(c) }]));
+      digests[version] = (await pushHelmChart(client, { chart: (await pack(tree)).bytes, metadata: { apiVersion: "v2", name: "mini", version } })).digest;
+    }
+  });
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  const doc = (version: string, extra: string) => `---\n# Source: mini/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  chart: ${version}\n  extra: ${JSON.stringify(extra)}`;
+
+  test("pulls the version a range names, says what it pulled on stderr, and renders it with --set-json", async () => {
+    const r = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini`, "--version", "^1.0", "--plain-http", "--set-json", 'extra={"a":[1,true]}');
+    expect(r).toEqual({ code: 0, out: doc("1.1.0", '{"a":[1,true]}'), err: `Pulled: ${reg.host}/charts/mini:1.1.0\nDigest: ${digests["1.1.0"]}` });
+  });
+
+  test("the reference's tag is the version; --devel lets a prerelease win when no version is given", async () => {
+    const tagged = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini:1.0.0`, "--plain-http");
+    expect([tagged.code, tagged.out]).toEqual([0, doc("1.0.0", "{}")]);
+    const devel = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini`, "--plain-http", "--devel");
+    expect([devel.code, devel.out]).toEqual([0, doc("2.0.0-rc.1", "{}")]);
+  });
+
+  test.each([
+    [["--version", "9.0.0"], "", "Error: Cannot pull the chart HOST/charts/mini:9.0.0: not found"],
+    [["--version", ">=3"], "", "Error: could not locate a version matching provided version string >=3"],
+    [["--version", "2.0.0"], ":1.0.0", "Error: chart reference and version mismatch: 2.0.0 is not 1.0.0"],
+    [["--set-json", "extra={"], "", "Error: failed parsing --set-json data extra={"],
+  ])("%j on the reference's tag %p fails with Helm's message", async (flags, tag, message) => {
+    const r = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini${tag}`, "--plain-http", ...flags);
+    expect([r.code, r.out, r.err]).toEqual([3, "", message.replaceAll("HOST", reg.host)]);
   });
 });
 
