@@ -2,8 +2,9 @@
 # Installs what the tests and the demo need on a fresh Debian machine (as root), skipping what is there:
 # Debian packages for the real servers the tests use (git http-backend, docker-registry, age, gpg,
 # htpasswd), Go and the Go libraries of the Helm template engine (pinned: wasm/helm-template's committed
-# sha256 holds only for these versions) and that engine's build, then the control plane (scripts/install-control-plane.sh: etcd + a kube-apiserver and
-# kube-controller-manager built from Debian's source once, then cached).
+# sha256 holds only for these versions) and that engine's build with its test oracles, then the control
+# plane (scripts/install-control-plane.sh: etcd + a kube-apiserver and kube-controller-manager built from
+# Debian's source once, then cached).
 #
 # Usage: scripts/install-deps.sh [--control-plane-only]
 set -euo pipefail
@@ -18,10 +19,12 @@ if [ "${1:-}" != "--control-plane-only" ]; then
   command -v gpg >/dev/null 2>&1 || want+=(gnupg)
   command -v htpasswd >/dev/null 2>&1 || want+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || want+=(openssl)
-  # The Helm template engine (wasm/helm-template): Go 1.19 and the libraries it imports, offline, GOPATH mode.
+  # The Helm template engine (wasm/helm-template): Go 1.19 and the libraries it and its test oracles
+  # (oracles/: go-yaml v2 for Flux's values digest) import, offline, GOPATH mode.
   go_pkgs=(golang-1.19-go=1.19.8-2 golang-go=2:1.19~1 golang-github-masterminds-sprig-dev=3.2.3-5
     golang-k8s-sigs-yaml-dev=1.3.0-1 golang-github-burntsushi-toml-dev=1.2.0-2
-    golang-github-gobwas-glob-dev=0.2.3+git20180208.19c076c-2 golang-gopkg-yaml.v3-dev=3.0.1-3)
+    golang-github-gobwas-glob-dev=0.2.3+git20180208.19c076c-2 golang-gopkg-yaml.v3-dev=3.0.1-3
+    golang-gopkg-yaml.v2-dev=2.4.0-4)
   for p in "${go_pkgs[@]}"; do
     [ "$(dpkg-query -W -f='${Version}' "${p%%=*}" 2>/dev/null)" = "${p#*=}" ] || want+=("$p")
   done
@@ -34,7 +37,7 @@ if [ "${1:-}" != "--control-plane-only" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >&2
   fi
-  # Build the engine's .wasm and native oracle unless they are newer than their sources.
+  # Build the engine's .wasm, its native build and the Go oracles unless they are newer than their sources.
   bun="$here/../node_modules/.bin/bun"
   command -v "$bun" >/dev/null 2>&1 || bun=bun
   if ! (cd "$here/.." && "$bun" -e 'import { goBuildIsFresh } from "./wasm/go-module.ts"; process.exit(goBuildIsFresh("helm-template") ? 0 : 1)' 2>/dev/null); then

@@ -10,15 +10,16 @@
  * `--check` builds into a temporary folder instead and exits 1 when any committed output differs from a
  * fresh build: CI runs `npm run build:wasm -- --check`, and wasm/build.test.ts does the same.
  *
- * The Go module (wasm/helm-template/, see go-module.ts) is built too, but only its sha256 is committed:
- * `--check` rebuilds it and compares with the pinned hash, and runs gofmt, go vet and its Go tests.
+ * The Go module (wasm/helm-template/, see go-module.ts) is built too, with its test oracles, but only its
+ * sha256 is committed: `--check` rebuilds it and compares with the pinned hash, and runs gofmt, go vet and
+ * its Go tests over the module and the oracles.
  */
 import asc from "assemblyscript/asc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildGoModule, goOutDir, hashFile, hashFileText, lintAndTestGoModule, listGoModules, pinnedHash } from "./go-module.ts";
+import { buildGoModule, goOutDir, hashFile, hashFileText, lintAndTestGoModule, listGoModules, listGoOracles, pinnedHash } from "./go-module.ts";
 
 export interface ModuleOutput {
   module: string;
@@ -124,7 +125,8 @@ async function main(args: string[]): Promise<number> {
   for (const m of goModules) {
     const hash = buildGoModule(m, goOutDir(m));
     writeFileSync(hashFile(m), hashFileText(m, hash));
-    console.log(`built ${relative(REPO, goOutDir(m))}/${m}.wasm (sha256 ${hash}), its native oracle and wasm_exec.js`);
+    const oracles = listGoOracles(m).length ? `, the Go oracles (${listGoOracles(m).join(", ")})` : "";
+    console.log(`built ${relative(REPO, goOutDir(m))}/${m}.wasm (sha256 ${hash}), its native oracle${oracles} and wasm_exec.js`);
   }
   for (const m of modules) {
     const dir = join(WASM_DIR, m);

@@ -6,6 +6,11 @@
  * so `--check` proves the sources and the toolchain give exactly the pinned module.
  *
  * The hash holds only for the Debian versions scripts/install-deps.sh pins (Go 1.19.8, Sprig 3.2.3, ...).
+ *
+ * A module's oracles/<oracle>/ folders are small native programs that print what Go's own libraries
+ * write (encoding/json, go-yaml v2, helm-controller's digests), so the TypeScript that must match Go byte
+ * for byte is compared with Go on every test run (test/support/go-oracle.ts). They are built, vetted and
+ * gofmt-checked with the module, into build/oracles/<oracle>, and never reach the .wasm.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -37,34 +42,60 @@ export function hashFile(name: string): string {
   return join(WASM_DIR, name, `${name}.wasm.sha256`);
 }
 
-/** The module's Go sources (tests excluded: they do not reach the binary). */
-export function goSources(name: string): string[] {
-  const dir = join(WASM_DIR, name);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))
-    .sort()
-    .map((f) => join(dir, f));
+/** The module's oracle programs: the folders under wasm/<name>/oracles/ holding Go sources. */
+export function listGoOracles(name: string): string[] {
+  const dir = join(WASM_DIR, name, "oracles");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(join(dir, d.name)).some((f) => f.endsWith(".go")))
+    .map((d) => d.name)
+    .sort();
 }
 
-/** True when the built .wasm, oracle and glue are newer than every Go source. */
+/** Where the build puts an oracle's native binary. */
+export function goOracleBinary(name: string, oracle: string, outDir = goOutDir(name)): string {
+  return join(outDir, "oracles", oracle);
+}
+
+/** The Go sources of the module and of its oracles (tests excluded: they do not reach a binary). */
+export function goSources(name: string): string[] {
+  const dirs = [join(WASM_DIR, name), ...listGoOracles(name).map((o) => join(WASM_DIR, name, "oracles", o))];
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))
+      .sort()
+      .map((f) => join(dir, f)),
+  );
+}
+
+/** True when the built .wasm, native engine, oracles and glue are newer than every Go source. */
 export function goBuildIsFresh(name: string): boolean {
-  const out = [join(goOutDir(name), `${name}.wasm`), join(goOutDir(name), `${name}-native`), join(goOutDir(name), "wasm_exec.js")];
+  const out = [
+    join(goOutDir(name), `${name}.wasm`),
+    join(goOutDir(name), `${name}-native`),
+    join(goOutDir(name), "wasm_exec.js"),
+    ...listGoOracles(name).map((o) => goOracleBinary(name, o)),
+  ];
   if (!out.every(existsSync)) return false;
   const oldestOut = Math.min(...out.map((f) => statSync(f).mtimeMs));
   return goSources(name).every((f) => statSync(f).mtimeMs < oldestOut);
 }
 
 /**
- * Runs fn in a throwaway GOPATH holding a copy of the module's sources (tests too), so the import path,
- * and with -trimpath every file name in the binary, is the same wherever the repository lives.
+ * Runs fn in a throwaway GOPATH holding a copy of the module's sources (tests and oracles too), so the
+ * import path, and with -trimpath every file name in the binary, is the same wherever the repository lives.
  */
 function inGopath<T>(name: string, fn: (pkg: string, go: (args: string[], env?: Record<string, string>) => string) => T): T {
   const gopath = mkdtempSync(join(tmpdir(), "rivulet-gopath-"));
   try {
     const pkg = join(gopath, "src", name);
     mkdirSync(pkg, { recursive: true });
-    const dir = join(WASM_DIR, name);
-    for (const f of readdirSync(dir).filter((f) => f.endsWith(".go"))) copyFileSync(join(dir, f), join(pkg, f));
+    const copyGo = (from: string, to: string) => {
+      mkdirSync(to, { recursive: true });
+      for (const f of readdirSync(from).filter((f) => f.endsWith(".go"))) copyFileSync(join(from, f), join(to, f));
+    };
+    copyGo(join(WASM_DIR, name), pkg);
+    for (const o of listGoOracles(name)) copyGo(join(WASM_DIR, name, "oracles", o), join(pkg, "oracles", o));
     const base = { ...process.env, GO111MODULE: "off", GOPATH: `${gopath}:${GO_LIBRARIES}`, GOFLAGS: "", CGO_ENABLED: "0" };
     const go = (args: string[], env: Record<string, string> = {}) => {
       try {
@@ -80,7 +111,10 @@ function inGopath<T>(name: string, fn: (pkg: string, go: (args: string[], env?: 
   }
 }
 
-/** Builds `<name>.wasm`, `<name>-native` and copies `wasm_exec.js` into outDir; returns the wasm's sha256. */
+/**
+ * Builds `<name>.wasm`, `<name>-native` and the oracles (oracles/<oracle>), and copies `wasm_exec.js` into
+ * outDir; returns the wasm's sha256.
+ */
 export function buildGoModule(name: string, outDir: string): string {
   return inGopath(name, (_pkg, go) => {
     mkdirSync(outDir, { recursive: true });
@@ -88,18 +122,19 @@ export function buildGoModule(name: string, outDir: string): string {
     const wasm = join(outDir, `${name}.wasm`);
     go([...flags, wasm, "."], { GOOS: "js", GOARCH: "wasm" });
     go([...flags, join(outDir, `${name}-native`), "."]);
+    for (const o of listGoOracles(name)) go([...flags, goOracleBinary(name, o, outDir), `./oracles/${o}`]);
     copyFileSync(join(go(["env", "GOROOT"]).trim(), "misc", "wasm", "wasm_exec.js"), join(outDir, "wasm_exec.js"));
     return sha256(readFileSync(wasm));
   });
 }
 
-/** The module reads as Go: gofmt and go vet are clean and its table tests pass. Returns what is not. */
+/** The module and its oracles read as Go: gofmt and go vet are clean and its table tests pass. Returns what is not. */
 export function lintAndTestGoModule(name: string): string[] {
   return inGopath(name, (pkg, go) => {
     const problems: string[] = [];
     const unformatted = execFileSync("gofmt", ["-l", "."], { cwd: pkg, encoding: "utf8" }).trim();
     if (unformatted) problems.push(`wasm/${name}: gofmt would change ${unformatted.split("\n").join(", ")}`);
-    for (const args of [["vet", "."], ["test", "-count=1", "."]]) {
+    for (const args of [["vet", "./..."], ["test", "-count=1", "./..."]]) {
       try {
         go(args);
       } catch (err) {

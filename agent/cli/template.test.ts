@@ -1,8 +1,14 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FileTree } from "../artifact/file-tree.ts";
+import { pack } from "../artifact/pack.ts";
+import { pushHelmChart } from "../source/oci/push-helm-chart.ts";
+import { RegistryClient } from "../source/oci/registry-client.ts";
+import { startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
+import { startChartRepoServer, type ChartRepoServer } from "../../test/support/chart-repo-server.ts";
 import { dispatch } from "./dispatch.ts";
 import { globMatcher, templateCommand } from "./template.ts";
 
@@ -135,6 +141,110 @@ spec:
 
   test("no chart is a usage error", async () => {
     const r = await cli(testdata, "template");
+    expect(r.code).toBe(2);
+  });
+});
+
+describe.skipIf(!haveEngine)("rivulet template oci://", () => {
+  let reg: TestRegistry;
+  const digests: Record<string, string> = {};
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const client = new RegistryClient({ host: reg.host, repository: "charts/mini", fetch, insecure: true });
+    for (const version of ["1.0.0", "1.1.0", "2.0.0-rc.1"]) {
+      const files = {
+        "mini/Chart.yaml": `apiVersion: v2\nname: mini\nversion: ${version}\n`,
+        "mini/values.yaml": "extra: {}\n",
+        "mini/templates/cm.yaml": `kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  chart: {{ .Chart.Version }}\n  extra: {{ toJson .Values.extra | quote }}\n`,
+      };
+      const tree = new FileTree(Object.entries(files).map(([p, c]) => [p, { kind: "file", mode: 0o644, data: new TextEncoder().encode(c) }]));
+      digests[version] = (await pushHelmChart(client, { chart: (await pack(tree)).bytes, metadata: { apiVersion: "v2", name: "mini", version } })).digest;
+    }
+  });
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  const doc = (version: string, extra: string) => `---\n# Source: mini/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  chart: ${version}\n  extra: ${JSON.stringify(extra)}`;
+
+  test("pulls the version a range names, says what it pulled on stderr, and renders it with --set-json", async () => {
+    const r = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini`, "--version", "^1.0", "--plain-http", "--set-json", 'extra={"a":[1,true]}');
+    expect(r).toEqual({ code: 0, out: doc("1.1.0", '{"a":[1,true]}'), err: `Pulled: ${reg.host}/charts/mini:1.1.0\nDigest: ${digests["1.1.0"]}` });
+  });
+
+  test("the reference's tag is the version; --devel lets a prerelease win when no version is given", async () => {
+    const tagged = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini:1.0.0`, "--plain-http");
+    expect([tagged.code, tagged.out]).toEqual([0, doc("1.0.0", "{}")]);
+    const devel = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini`, "--plain-http", "--devel");
+    expect([devel.code, devel.out]).toEqual([0, doc("2.0.0-rc.1", "{}")]);
+  });
+
+  test.each([
+    [["--version", "9.0.0"], "", "Error: Cannot pull the chart HOST/charts/mini:9.0.0: not found"],
+    [["--version", ">=3"], "", "Error: could not locate a version matching provided version string >=3"],
+    [["--version", "2.0.0"], ":1.0.0", "Error: chart reference and version mismatch: 2.0.0 is not 1.0.0"],
+    [["--set-json", "extra={"], "", "Error: failed parsing --set-json data extra={"],
+  ])("%j on the reference's tag %p fails with Helm's message", async (flags, tag, message) => {
+    const r = await cli(testdata, "template", "web", `oci://${reg.host}/charts/mini${tag}`, "--plain-http", ...flags);
+    expect([r.code, r.out, r.err]).toEqual([3, "", message.replaceAll("HOST", reg.host)]);
+  });
+});
+
+describe.skipIf(!haveEngine)("rivulet template --repo", () => {
+  let repo: ChartRepoServer;
+  let other: ChartRepoServer;
+  const cm = { "templates/cm.yaml": "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  chart: {{ .Chart.Version }}\n  greeting: {{ .Values.greeting | quote }}\n", "values.yaml": "greeting: hello\n" };
+  beforeAll(async () => {
+    repo = await startChartRepoServer({ auth: { username: "tenant", password: "chart-pass" }, basePath: "/charts" });
+    for (const version of ["1.0.0", "1.1.0", "2.0.0-rc.1"]) await repo.addChart({ name: "mini", version, files: cm });
+    other = await startChartRepoServer({ chartUrls: "absolute" });
+    await other.addChart({ name: "mini", version: "1.0.0", files: cm });
+  });
+  afterAll(async () => {
+    await repo?.stop();
+    await other?.stop();
+  });
+  const doc = (version: string, greeting = "hello") => `---\n# Source: mini/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  chart: ${version}\n  greeting: "${greeting}"`;
+  const auth = ["--username", "tenant", "--password", "chart-pass"];
+
+  test("finds the newest release in the index, downloads it with the repository's credentials and renders it", async () => {
+    const r = await cli(testdata, "template", "web", "mini", "--repo", repo.url, ...auth, "--set", "greeting=hi");
+    expect(r).toEqual({ code: 0, out: doc("1.1.0", "hi"), err: `Pulled: ${repo.url}/charts/mini-1.1.0.tgz` });
+    expect(repo.requests.slice(-2)).toEqual(["GET /charts/index.yaml 200 with credentials", "GET /charts/charts/mini-1.1.0.tgz 200 with credentials"]);
+  });
+
+  test("--version picks a range or an exact version; --devel lets a prerelease win", async () => {
+    expect((await cli(testdata, "template", "web", "mini", "--repo", repo.url, ...auth, "--version", "~1.0")).out).toBe(doc("1.0.0"));
+    expect((await cli(testdata, "template", "web", "mini", "--repo", repo.url, ...auth, "--devel")).out).toBe(doc("2.0.0-rc.1"));
+  });
+
+  test.each([
+    [["mini", "--version", ">=3"], 'Error: chart "mini" version ">=3" not found in REPO repository'],
+    [["nothing"], 'Error: chart "nothing" not found in REPO repository'],
+  ])("%j fails with Helm's message", async (args, message) => {
+    const r = await cli(testdata, "template", "web", ...args, "--repo", repo.url, ...auth);
+    expect([r.code, r.out, r.err]).toEqual([3, "", message.replace("REPO", repo.url)]);
+  });
+
+  test("wrong credentials fail on the index, naming its address and the status, not the password", async () => {
+    const r = await cli(testdata, "template", "web", "mini", "--repo", repo.url, "--username", "tenant", "--password", "wrong");
+    expect([r.code, r.err]).toEqual([3, `Error: failed to fetch ${repo.url}/index.yaml : 401 Unauthorized`]);
+  });
+
+  test("a chart whose bytes differ from the index's digest is refused", async () => {
+    const index = other.indexText();
+    other.overrideIndex(index.replace(/digest: \S+/, `digest: ${"ab".repeat(32)}`));
+    try {
+      const r = await cli(testdata, "template", "web", "mini", "--repo", other.url);
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(new RegExp(`^Error: the chart from ${other.url}/(charts/)?mini-1.0.0.tgz has sha256 digest [0-9a-f]{64}, the index says (ab){32}$`));
+    } finally {
+      other.overrideIndex(undefined);
+    }
+  });
+
+  test("--repo with an oci:// chart is a usage error", async () => {
+    const r = await cli(testdata, "template", "web", "oci://example.invalid/mini", "--repo", repo.url);
     expect(r.code).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { clusterCapabilities, kindScope, versionSet, type ApiResourceList, type DiscoveryPort } from "./cluster-capabilities.ts";
 import { DEFAULTS } from "./render.ts";
 import { createTemplateEngine } from "./template-engine.ts";
-import { scope } from "./template-engine.test.ts";
+import { requestOf, scope } from "./template-engine.test.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
 /** A GKE-like cluster: a vendor suffix in gitVersion and "30+" as its minor, as such servers report. */
@@ -66,10 +66,11 @@ describe.skipIf(!existsSync(helmTemplateBuild.wasm))(".Capabilities from the clu
     const capabilities = await clusterCapabilities(fakeDiscovery());
     const text = `{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Major }}.{{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.KubeVersion.GitVersion }}
 {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "apps/v1/Deployment" }} {{ .Capabilities.APIVersions.Has "batch/v1" }} {{ .Capabilities.HelmVersion.Version }}`;
-    const result = await createTemplateEngine(helmWasmPort).render({
+    const result = await createTemplateEngine(helmWasmPort).render(requestOf({
       templates: [{ name: "c/templates/t.yaml", data: text }],
-      scopes: { c: scope({ chart: { name: "c" }, capabilities }) },
-    });
+      scopes: { c: scope({ chart: { name: "c" } }) },
+      capabilities,
+    }));
     if ("error" in result) throw new Error(result.error);
     expect(result.rendered.get("c/templates/t.yaml")).toBe(`v1.30.5-gke.1014001 1.30+ v1.30.5-gke.1014001\ntrue true false ${DEFAULTS.helmVersion}`);
   });

@@ -4,6 +4,7 @@
  * test says which rule it proves.
  */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fsTreeReader } from "../runtime/artifact-fs.ts";
@@ -211,15 +212,51 @@ describe.skipIf(!haveEngine)("renderChart failures keep Helm's texts", () => {
   });
 });
 
-describe("parseKubeVersion", () => {
+describe("parseKubeVersion, as Helm 4.2's ParseKubeVersion", () => {
+  // Helm's TestParseKubeVersionWithVendorSuffixes: the version as given, printed normalized.
   test.each([
-    ["1.31", { version: "v1.31", major: "1", minor: "31" }],
-    ["v1.33.4-gke.1245000", { version: "v1.33.4-gke.1245000", major: "1", minor: "33" }],
-    ["1.30.2", { version: "v1.30.2", major: "1", minor: "30" }],
+    ["v1.33.4-gke.1245000", { version: "v1.33.4-gke.1245000", normalized: "v1.33.4", major: "1", minor: "33" }],
+    ["1.30.2-gke.1587003", { version: "v1.30.2-gke.1587003", normalized: "v1.30.2", major: "1", minor: "30" }],
+    ["v1.28+", { version: "v1.28+", normalized: "v1.28", major: "1", minor: "28" }],
+    ["1.28+", { version: "v1.28+", normalized: "v1.28", major: "1", minor: "28" }],
+    ["v1.31.0", { version: "v1.31.0", normalized: "v1.31.0", major: "1", minor: "31" }],
+    ["1.29.0", { version: "v1.29.0", normalized: "v1.29.0", major: "1", minor: "29" }],
+    ["1.031", { version: "v1.031", normalized: "v1.31", major: "1", minor: "31" }],
   ])("%s", (input, want) => {
     expect(parseKubeVersion(input)).toEqual(want);
   });
-  test("a version without a minor is refused as Helm refuses it", () => {
-    expect(() => parseKubeVersion("1")).toThrow(new Error(`invalid kube version '1': could not parse "1" as version`));
+
+  test.each([
+    ["1", `invalid kube version '1': illegal version string "1"`],
+    ["one", `invalid kube version 'one': could not parse "one" as version`],
+    ["01.2", `invalid kube version '01.2': illegal zero-prefixed version component "01" in "01.2"`],
+  ])("%p is refused as Helm refuses it", (input, message) => {
+    expect(() => parseKubeVersion(input)).toThrow(new Error(message));
+  });
+
+  test("normalizing is idempotent and keeps major and minor", () => {
+    fc.assert(fc.property(fc.nat(40), fc.nat(40), fc.option(fc.nat(40)), fc.constantFrom("", "+", "-gke.1", "-eks-4096722"), (a, b, c, suffix) => {
+      const v = parseKubeVersion(`${a}.${b}${c === null ? "" : `.${c}`}${suffix}`);
+      const again = parseKubeVersion(v.normalized!);
+      expect(again).toEqual({ version: v.normalized!, normalized: v.normalized, major: v.major, minor: v.minor });
+    }));
+  });
+});
+
+describe.skipIf(!haveEngine)(".Capabilities.KubeVersion as Helm 4.2 prints it", () => {
+  const chart = chartOf({ "templates/cm.yaml": "v: {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.KubeVersion.Minor }}\n" }, { kubeVersion: ">=1.33.0" });
+
+  test("--kube-version with a vendor suffix prints normalized, .Version keeps the suffix, kubeVersion checks the normalized one", async () => {
+    const out = await renderChart(engine, chart, { release, capabilities: defaultCapabilities({ kubeVersion: "v1.33.4-gke.1245000" }) });
+    expect(out.manifest).toContain("v: v1.33.4 v1.33.4-gke.1245000 v1.33.4-gke.1245000 33\n");
+  });
+
+  test("from discovery the version prints as reported, and a vendor suffix is a prerelease to kubeVersion, as in Helm", async () => {
+    const discovered = { ...defaultCapabilities(), kubeVersion: { version: "v1.33.4-gke.1245000", major: "1", minor: "33" } };
+    await expect(renderChart(engine, chart, { release, capabilities: discovered })).rejects.toThrow(
+      new Error("chart requires kubeVersion: >=1.33.0 which is incompatible with Kubernetes v1.33.4-gke.1245000"),
+    );
+    const accepting = chartOf({ "templates/cm.yaml": "v: {{ .Capabilities.KubeVersion }}\n" }, { kubeVersion: ">=1.33.0-0" });
+    expect((await renderChart(engine, accepting, { release, capabilities: discovered })).manifest).toContain("v: v1.33.4-gke.1245000\n");
   });
 });

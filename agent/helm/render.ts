@@ -13,10 +13,9 @@
  * `lookup` is the caller's (options.lookup: the agent's client behind tenant-lookup.ts); without one it
  * returns an empty map, as under `helm template`.
  *
- * Limits: `.Capabilities.KubeVersion` prints the version as given (Helm 4.2 prints it normalized, without
- * a vendor suffix such as `-gke.1`).
+ * `.Capabilities.KubeVersion` is Helm 4.2's: parsed from `--kube-version` it prints normalized (no vendor
+ * suffix such as `-gke.1`, which `.Version` keeps); from discovery it prints as the server reports it.
  */
-import { base64Encode } from "../core/bytes.ts";
 import { isLibrary, type Chart, type ChartFile, type Values } from "./chart.ts";
 import { INSTALL_ORDER, manifestText, sortManifests, type ManifestDoc, type ManifestStyle } from "./manifest.ts";
 import type { StoredHook } from "./release-codec.ts";
@@ -121,14 +120,20 @@ export function defaultCapabilities(options: { kubeVersion?: string; apiVersions
 }
 
 /**
- * A Kubernetes version as Helm's ParseKubeVersion reads it (Kubernetes' generic parser): an optional
- * `v`, at least major and minor, anything after the numbers kept in the version but not in major/minor.
+ * A Kubernetes version as Helm 4.2's ParseKubeVersion reads it (Kubernetes' generic parser): an optional
+ * `v`, at least major and minor, then anything. The version keeps what was given (with a `v`); the
+ * normalized form is `v` and the numbers only (`v1.33.4-gke.1` -> `v1.33.4`, `1.28+` -> `v1.28`).
  */
 export function parseKubeVersion(version: string): CapabilitiesInfo["kubeVersion"] {
-  const m = /^\s*v?(\d+)\.(\d+)((?:\.\d+)*)(.*)$/.exec(version);
-  if (!m || (m[4] !== "" && !/^[-+.]/.test(m[4]!))) throw new Error(`invalid kube version '${version}': could not parse "${version}" as version`);
+  const fail = (why: string) => new Error(`invalid kube version '${version}': ${why}`);
+  const m = /^\s*v?([0-9]+(?:\.[0-9]+)*)(.*)$/.exec(version);
+  if (!m) throw fail(`could not parse "${version}" as version`);
+  const parts = m[1]!.split(".");
+  if (parts.length < 2) throw fail(`illegal version string "${version}"`);
+  if (parts[0]!.length > 1 && parts[0]!.startsWith("0")) throw fail(`illegal zero-prefixed version component "${parts[0]}" in "${version}"`);
+  const numbers = parts.map((p) => String(Number(p)));
   const gitVersion = version.startsWith("v") ? version : `v${version}`;
-  return { version: gitVersion, major: String(Number(m[1])), minor: String(Number(m[2])) };
+  return { version: gitVersion, major: numbers[0]!, minor: numbers[1]!, normalized: `v${numbers.join(".")}` };
 }
 
 /** Renders `chart` for a release: the manifest, hooks, notes and CRDs Helm would install. */
@@ -136,8 +141,9 @@ export async function renderChart(engine: TemplateEngine, chart: Chart, options:
   if (isLibrary(chart)) throw new Error(`${chart.metadata.type} charts are not installable`);
   const caps = options.capabilities ?? defaultCapabilities();
   const kubeRange = chart.metadata.kubeVersion;
-  if (kubeRange && !isCompatibleRange(kubeRange, normalizedKubeVersion(caps.kubeVersion.version))) {
-    throw new Error(`chart requires kubeVersion: ${kubeRange} which is incompatible with Kubernetes ${normalizedKubeVersion(caps.kubeVersion.version)}`);
+  // Checked against what .Capabilities.KubeVersion prints (normalized when parsed), named as given, as Helm 4.2.
+  if (kubeRange && !isCompatibleRange(kubeRange, caps.kubeVersion.normalized ?? caps.kubeVersion.version)) {
+    throw new Error(`chart requires kubeVersion: ${kubeRange} which is incompatible with Kubernetes ${caps.kubeVersion.version}`);
   }
   const warn = options.warn ?? (() => {});
   const { chart: processed, values } = chartValues(chart, options.values, warn);
@@ -166,7 +172,6 @@ export async function renderChart(engine: TemplateEngine, chart: Chart, options:
 
 /** The engine request: every chart of the tree as a scope, every template under its chart path. */
 export function renderRequest(chart: Chart, values: Values, release: ReleaseOptions, caps: CapabilitiesInfo): RenderRequest {
-  const request: RenderRequest = { templates: [], scopes: {} };
   const releaseInfo = {
     name: release.name,
     namespace: release.namespace,
@@ -175,13 +180,12 @@ export function renderRequest(chart: Chart, values: Values, release: ReleaseOpti
     revision: release.revision ?? 1,
     service: "Helm",
   };
+  const request: RenderRequest = { templates: [], scopes: {}, release: releaseInfo, capabilities: caps };
   const visit = (c: Chart, path: string, scoped: Values): void => {
     const scope: TemplateScope = {
       values: scoped,
       chart: { ...c.metadata },
-      release: releaseInfo,
-      capabilities: caps,
-      files: c.files.map((f) => ({ name: f.name, data: base64Encode(f.data) })),
+      files: c.files,
     };
     request.scopes[path] = scope;
     for (const t of c.templates) request.templates.push({ name: `${path}/${t.name}`, data: new TextDecoder().decode(t.data) });
@@ -190,12 +194,6 @@ export function renderRequest(chart: Chart, values: Values, release: ReleaseOpti
   };
   visit(chart, chart.metadata.name, values);
   return request;
-}
-
-/** Helm checks a chart's kubeVersion against the version without its vendor suffix. */
-function normalizedKubeVersion(version: string): string {
-  const m = /^\s*v?(\d+(?:\.\d+)*)/.exec(version);
-  return m ? `v${m[1]}` : version;
 }
 
 function crdFiles(chart: Chart, path: string): ChartFile[] {

@@ -1,7 +1,7 @@
 // Cases restate Helm's documented --set syntax and the behaviours pkg/strvals/parser_test.go pins.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue } from "./strvals.ts";
+import { parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue, parseSetJson } from "./strvals.ts";
 import type { Values } from "./chart.ts";
 
 describe("--set", () => {
@@ -164,5 +164,41 @@ describe("strvals properties", () => {
       const t = typedValue(s);
       if (typeof t !== "string") expect(typedValue(String(t))).toEqual(t);
     }));
+  });
+});
+
+describe("parseSetJson, as Helm 4.2's ParseJSON", () => {
+  // Helm's own TestParseJSON cases.
+  test("JSON scalars set keys and replace one that exists", () => {
+    const dest = { outer: { inner1: "overwrite", inner2: "value2" } };
+    parseSetJson('outer.inner1="1",outer.inner3=3,outer.inner4=true,outer.inner5="true"', dest);
+    expect(dest).toEqual({ outer: { inner1: "1", inner2: "value2", inner3: 3, inner4: true, inner5: "true" } } as never);
+  });
+
+  test("JSON objects and lists replace what was there, commas inside them do not split", () => {
+    const dest = { outer: { inner1: { x: "overwrite" }, inner2: "value2", inner3: ["overwrite"] } };
+    parseSetJson('outer.inner1={"a":"1","b":2,"c":[1,2,3]},outer.inner3=["new value 1","new value 2"],outer.inner5=[{"A":"1","B":2,"C":[1,2,3]}]', dest);
+    expect(dest).toEqual({
+      outer: { inner1: { a: "1", b: 2, c: [1, 2, 3] }, inner2: "value2", inner3: ["new value 1", "new value 2"], inner5: [{ A: "1", B: 2, C: [1, 2, 3] }] },
+    } as never);
+  });
+
+  test("an empty value is null, and list indexes take JSON too", () => {
+    const dest = { outer: { inner1: { x: "overwrite" }, inner2: "value2" } };
+    parseSetJson('outer.inner1=,outer.inner3={"aa":"1","bb":2,"cc":[1,2,3]},outer.inner3.cc[1]=null', dest);
+    expect(dest).toEqual({ outer: { inner1: null, inner2: "value2", inner3: { aa: "1", bb: 2, cc: [1, null, 3] } } } as never);
+  });
+
+  test("blanks around a value are skipped, a key keeps its own, a string may hold a comma or a brace", () => {
+    expect(parseSetJson('a= "x,}y" ,b=[ 1 ], c=2')).toEqual({ a: "x,}y", b: [1], " c": 2 });
+  });
+
+  test.each([
+    ['a={"a":"1"}]', 'key "]" has no value'],
+    ["a=tru", "invalid JSON value: tru"],
+    ['a={"a":}', 'invalid JSON value: {"a":}'],
+    ["a=[1,2", "invalid JSON value: [1,2"],
+  ])("%p fails: %p", (input, message) => {
+    expect(() => parseSetJson(input)).toThrow(message);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Helm's `--set` family (pkg/strvals in Helm 4.2, read, not copied): `--set` with typed values, `--set-string`,
  * `--set-file` (the value names a file, read through a function the caller passes in), `--set-literal` (the
- * whole rest of the argument is one string). Syntax: `a.b=x` nests, `a[0].c=x` indexes lists (up to 65536), `a\.b=x`
+ * whole rest of the argument is one string), `--set-json` (each value one JSON document; numbers are
+ * float64 there, as all values are in the engine). Syntax: `a.b=x` nests, `a[0].c=x` indexes lists (up to 65536), `a\.b=x`
  * escapes, commas separate assignments, `{x,y}` is a list, and `--set` types `true`/`false`/`null` (any
  * case) and base-10 integers that do not start with 0; everything else, floats included, stays a string.
  * value-options.ts applies them in `helm template`'s order on top of the `-f` files.
@@ -126,6 +127,7 @@ class Parser {
     readonly data: Values,
     readonly reader: (text: string) => Result<unknown>,
     readonly literal: boolean,
+    readonly json = false,
   ) {
     this.#runes = [...text];
   }
@@ -200,6 +202,11 @@ class Parser {
           set(data, k, this.#rest());
           return null;
         }
+        if (this.json) {
+          const [v, jerr] = this.#jsonValue();
+          if (jerr === null) set(data, k, v);
+          return jerr;
+        }
         const [vl, e] = this.#valList();
         if (e === null) {
           set(data, k, vl);
@@ -247,6 +254,11 @@ class Parser {
     switch (last) {
       case "=": {
         if (this.literal) return setIndex(list, i, this.#rest());
+        if (this.json) {
+          const [v, jerr] = this.#jsonValue();
+          if (jerr) return [list, jerr];
+          return setIndex(list, i, v);
+        }
         const [vl, e] = this.#valList();
         if (e === null) return setIndex(list, i, vl);
         if (isEOF(e)) return setIndex(list, i, "");
@@ -278,6 +290,39 @@ class Parser {
         return setIndex(list, i, inner);
       }
     }
+  }
+
+  /** Blanks up to a comma (consumed) or the end: true; false at anything else (left unread). */
+  #emptyVal(): boolean {
+    for (;;) {
+      const r = this.#read();
+      if (r === undefined) {
+        this.#pos = this.#runes.length;
+        return true;
+      }
+      if (r === ",") return true;
+      if (!/^\s$/u.test(r)) {
+        this.#unread();
+        return false;
+      }
+    }
+  }
+
+  /** `--set-json`'s value: nothing is null, else one JSON document (as Go's json.Decoder reads the first), then blanks and a comma. */
+  #jsonValue(): Result<unknown> {
+    if (this.#emptyVal()) return [null, null];
+    const rest = this.#runes.slice(this.#pos).join("");
+    const end = jsonEnd(rest);
+    if (end === undefined) return [null, new Error(`invalid JSON value: ${rest}`)];
+    let v: unknown;
+    try {
+      v = JSON.parse(rest.slice(0, end));
+    } catch (err) {
+      return [null, new Error(`invalid JSON value: ${rest.slice(0, end)}`, { cause: err })];
+    }
+    this.#pos += [...rest.slice(0, end)].length;
+    this.#emptyVal();
+    return [v, null];
   }
 
   #val(): Result<string> {
@@ -326,8 +371,41 @@ function setIndex(list: unknown[], index: number, value: unknown): Result<unknow
   return [out, null];
 }
 
-function run(text: string, dest: Values, reader: (text: string) => Result<unknown>, literal = false): Values {
-  const err = new Parser(text, dest, reader, literal).parse();
+/**
+ * Where the first JSON value of `text` ends (after leading blanks), or undefined when it does not end:
+ * the scan only finds the extent; JSON.parse then checks the value.
+ */
+export function jsonEnd(text: string): number | undefined {
+  let i = text.search(/\S/);
+  if (i < 0) return undefined;
+  const c = text[i]!;
+  if (c === "{" || c === "[" || c === '"') {
+    let depth = 0;
+    let inString = false;
+    for (; i < text.length; i++) {
+      const ch = text[i]!;
+      if (inString) {
+        if (ch === "\\") i++;
+        else if (ch === '"') {
+          inString = false;
+          if (depth === 0) return i + 1;
+        }
+      } else if (ch === '"') inString = true;
+      else if (ch === "{" || ch === "[") depth++;
+      else if (ch === "}" || ch === "]") {
+        depth--;
+        if (depth === 0) return i + 1;
+        if (depth < 0) return undefined;
+      }
+    }
+    return undefined;
+  }
+  const m = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)/.exec(text.slice(i));
+  return m ? i + m[0].length : undefined;
+}
+
+function run(text: string, dest: Values, reader: (text: string) => Result<unknown>, literal = false, json = false): Values {
+  const err = new Parser(text, dest, reader, literal, json).parse();
   if (err) throw err;
   return dest;
 }
@@ -354,6 +432,11 @@ export function parseSetFile(text: string, readFile: (path: string) => string, d
       return [null, err instanceof Error ? err : new Error(String(err))];
     }
   });
+}
+
+/** `--set-json`: `a.b=<json>`, assignments separated by commas; an empty value is null. */
+export function parseSetJson(text: string, dest: Values = {}): Values {
+  return run(text, dest, typed, false, true);
 }
 
 /** `--set-literal`: one assignment; everything after the first `=` is the value, commas and backslashes too. */

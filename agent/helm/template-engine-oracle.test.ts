@@ -8,38 +8,39 @@ import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createTemplateEngine, type RenderRequest, type RenderResult } from "./template-engine.ts";
-import { scope } from "./template-engine.test.ts";
+import { createTemplateEngine, encodeRequest, type RenderRequest, type RenderResult } from "./template-engine.ts";
+import { requestOf, scope } from "./template-engine.test.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
 const built = existsSync(helmTemplateBuild.wasm) && existsSync(helmTemplateBuild.native);
 const engine = createTemplateEngine(helmWasmPort);
 
 function native(request: RenderRequest): RenderResult {
-  const out = execFileSync(fileURLToPath(helmTemplateBuild.native), { input: JSON.stringify(request), encoding: "utf8" });
+  const { json, fileBytes } = encodeRequest(request);
+  const out = execFileSync(fileURLToPath(helmTemplateBuild.native), { input: Buffer.concat([Buffer.from(`${json}\n`), fileBytes]), encoding: "utf8" });
   const resp = JSON.parse(out) as { rendered?: Record<string, string>; error?: string };
   return resp.error !== undefined ? { error: resp.error } : { rendered: new Map(Object.entries(resp.rendered ?? {})) };
 }
 
-const b64 = (s: string) => btoa(s);
+const bytes = (s: string) => new TextEncoder().encode(s);
 
 function request(templates: Record<string, string>, values: Record<string, unknown> = {}, strict = false): RenderRequest {
-  return {
+  return requestOf({
     templates: Object.entries(templates).map(([name, data]) => ({ name, data })),
     scopes: {
       c: scope({
         chart: { name: "c", version: "1.2.3", appVersion: "4.5", apiVersion: "v2" },
         values,
         files: [
-          { name: "config/a.conf", data: b64("a=1\nb=2\n") },
-          { name: "config/sub/b.conf", data: b64("x: y") },
-          { name: "bin/blob", data: btoa(String.fromCharCode(0, 255, 1, 128)) },
+          { name: "config/a.conf", data: bytes("a=1\nb=2\n") },
+          { name: "config/sub/b.conf", data: bytes("x: y") },
+          { name: "bin/blob", data: new Uint8Array([0, 255, 1, 128]) },
         ],
       }),
       "c/charts/sub": scope({ chart: { name: "sub", version: "0.1.0" }, values: { global: { g: 1 }, s: "sub-value" } }),
     },
     strict,
-  };
+  });
 }
 
 const values = {

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { createTemplateEngine, type RenderRequest, type TemplateScope } from "./template-engine.ts";
+import { base64Decode } from "../core/bytes.ts";
+import { createTemplateEngine, encodeRequest, type RenderRequest, type TemplateScope } from "./template-engine.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
@@ -46,20 +47,39 @@ function manifestEntries(manifest: string): string[] {
 }
 
 export function scope(over: Partial<TemplateScope> & { chart: TemplateScope["chart"] }): TemplateScope {
+  return { values: {}, files: [], ...over };
+}
+
+/** A request with a test release and capabilities unless given. */
+export function requestOf(r: Pick<RenderRequest, "templates" | "scopes"> & Partial<RenderRequest>): RenderRequest {
   return {
-    values: {},
     release: { name: "rel", namespace: "ns", isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
     capabilities: {
       kubeVersion: { version: "v1.20.0", major: "1", minor: "20" },
       apiVersions: ["v1", "apps/v1"],
       helmVersion: { version: "v3.19.0" },
     },
-    files: [],
-    ...over,
+    ...r,
   };
 }
 
 describe("the template engine facade", () => {
+  test("encodeRequest lays the files' bytes end to end beside the JSON, each file named with its offset and size", () => {
+    const enc = new TextEncoder();
+    const { json, fileBytes } = encodeRequest(requestOf({
+      templates: [],
+      scopes: {
+        a: scope({ chart: { name: "a" }, files: [{ name: "x", data: enc.encode("one") }, { name: "bin", data: new Uint8Array([0, 255]) }] }),
+        "a/charts/b": scope({ chart: { name: "b" }, files: [{ name: "y", data: enc.encode("two") }, { name: "empty", data: new Uint8Array() }] }),
+      },
+    }));
+    expect([...fileBytes]).toEqual([...enc.encode("one"), 0, 255, ...enc.encode("two")]);
+    const scopes = JSON.parse(json).scopes;
+    expect(scopes.a.files).toEqual([{ name: "x", offset: 0, size: 3 }, { name: "bin", offset: 3, size: 2 }]);
+    expect(scopes["a/charts/b"].files).toEqual([{ name: "y", offset: 5, size: 3 }, { name: "empty", offset: 8, size: 0 }]);
+    expect(json).not.toContain("\n");
+  });
+
   test("loads nothing until the first render, and retries a load that failed", async () => {
     const calls: string[] = [];
     const failing = createTemplateEngine({
@@ -73,7 +93,7 @@ describe("the template engine facade", () => {
       },
     });
     expect(calls).toEqual([]);
-    const request: RenderRequest = { templates: [], scopes: {} };
+    const request = requestOf({ templates: [], scopes: {} });
     await expect(failing.render(request)).rejects.toThrow("no module here");
     await expect(failing.render(request)).rejects.toThrow("no module here");
     expect(calls.filter((c) => c === "bytes").length).toBe(2);
@@ -92,7 +112,7 @@ describe("the template engine facade", () => {
     }
     const emptyModule = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     const engine = createTemplateEngine({ moduleBytes: async () => emptyModule, goRuntime: async () => ExitingGo });
-    const request: RenderRequest = { templates: [], scopes: {} };
+    const request = requestOf({ templates: [], scopes: {} });
     const lookup = async () => undefined;
     await expect(engine.render(request, { lookup })).rejects.toThrow("Cannot render the templates: the Helm template engine stopped");
     await expect(engine.render(request, { lookup })).rejects.toThrow("Cannot render the templates: the Helm template engine stopped");
@@ -104,17 +124,11 @@ describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM
   test("renders the istio-base release's templates byte for byte as Helm stored them", async () => {
     const rel = readRelease("istio-base-1");
     const chart = rel.chart.metadata.name;
-    const request: RenderRequest = {
+    const request = requestOf({
       templates: rel.chart.templates.map((t) => ({ name: `${chart}/${t.name}`, data: decodeB64(t.data) })),
-      scopes: {
-        [chart]: scope({
-          chart: rel.chart.metadata,
-          values: rel.chart.values,
-          release: { name: rel.name, namespace: rel.namespace, isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
-          files: rel.chart.files,
-        }),
-      },
-    };
+      scopes: { [chart]: scope({ chart: rel.chart.metadata, values: rel.chart.values, files: rel.chart.files.map((f) => ({ name: f.name, data: base64Decode(f.data) })) }) },
+      release: { name: rel.name, namespace: rel.namespace, isInstall: true, isUpgrade: false, revision: 1, service: "Helm" },
+    });
     const result = await engine.render(request);
     if ("error" in result) throw new Error(result.error);
     const notes = `${chart}/templates/NOTES.txt`;
@@ -128,10 +142,10 @@ describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM
   });
 
   test("loads once and reuses the instance across renders", async () => {
-    const request: RenderRequest = {
+    const request = requestOf({
       templates: [{ name: "c/templates/a.yaml", data: "{{ .Values.n }} {{ .Release.Name }} {{ .Chart.Name }}" }],
       scopes: { c: scope({ chart: { name: "c" }, values: { n: 1000000 } }) },
-    };
+    });
     for (let i = 0; i < 3; i++) {
       expect(await engine.render(request)).toEqual({ rendered: new Map([["c/templates/a.yaml", "1e+06 rel c"]]) });
     }

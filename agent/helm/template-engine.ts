@@ -36,21 +36,23 @@ export interface ReleaseInfo {
   service: string;
 }
 
-/** .Capabilities: the cluster's version and API versions, and the Helm version templates see. */
+/**
+ * .Capabilities: the cluster's version and API versions, and the Helm version templates see. `normalized`
+ * is the version without a vendor suffix, set when it was parsed (`--kube-version`), as Helm 4.2 keeps
+ * it: `{{ .Capabilities.KubeVersion }}` prints it, `.Version` and `.GitVersion` keep the suffix.
+ */
 export interface CapabilitiesInfo {
-  kubeVersion: { version: string; major: string; minor: string };
+  kubeVersion: { version: string; major: string; minor: string; normalized?: string };
   apiVersions: string[];
   helmVersion: { version: string; git_commit?: string; git_tree_state?: string; go_version?: string };
 }
 
-/** One chart's top-level objects. Subcharts get their own scope, keyed by their path. */
+/** One chart's own top-level objects. Subcharts get their own scope, keyed by their path. */
 export interface TemplateScope {
   values: Record<string, unknown>;
   chart: ChartMetadata;
-  release: ReleaseInfo;
-  capabilities: CapabilitiesInfo;
-  /** The chart's non-template files for .Files; data is base64 (files may be binary). */
-  files: { name: string; data: string }[];
+  /** The chart's non-template files for .Files (they may be binary). */
+  files: { name: string; data: Uint8Array }[];
 }
 
 export interface RenderRequest {
@@ -58,6 +60,9 @@ export interface RenderRequest {
   templates: { name: string; data: string }[];
   /** Keyed by chart path, as Helm's ChartFullPath: `mychart`, `mychart/charts/sub`. */
   scopes: Record<string, TemplateScope>;
+  /** .Release and .Capabilities: one object each for every chart of the release, sent once. */
+  release: ReleaseInfo;
+  capabilities: CapabilitiesInfo;
   /** missingkey=error instead of Helm's missingkey=zero. */
   strict?: boolean;
   /** Canned lookup answers, for tests that compare the WASM and native builds; the agent passes a lookup. */
@@ -108,11 +113,41 @@ export interface TemplateEngine {
 const EXPORT = "rivuletHelmTemplate";
 
 /**
- * The module's function: the response JSON, at once without a lookup, as a promise with one (the
- * render then waits in a goroutine while the lookup's promise resolves). The lookup resolves to an
- * object's JSON, or null.
+ * The module's function: the request as JSON with every file's bytes beside it; the response at once
+ * without a lookup, as a promise with one (the render then waits in a goroutine while the lookup's
+ * promise resolves). The lookup resolves to an object's JSON, or null.
  */
-type RenderFn = (requestJson: string, lookup?: (...args: string[]) => Promise<string | null>) => string | Promise<string>;
+type RenderFn = (requestJson: string, fileBytes: Uint8Array, lookup?: (...args: string[]) => Promise<string | null>) => ModuleResponse | Promise<ModuleResponse>;
+
+/** What the module answers: an object it builds directly (no JSON between). */
+interface ModuleResponse {
+  rendered?: Record<string, string>;
+  error?: string;
+}
+
+/**
+ * The request as the module reads it: JSON in which each file is its name, offset and size, and the
+ * files' bytes laid end to end beside it. Bytes are copied once into the module; base64 in JSON made
+ * decoding most of a render for charts that carry large files. The native oracle reads the same two
+ * parts on stdin, separated by a newline (JSON holds none).
+ */
+export function encodeRequest(request: RenderRequest): { json: string; fileBytes: Uint8Array } {
+  let size = 0;
+  for (const s of Object.values(request.scopes)) for (const f of s.files) size += f.data.length;
+  const fileBytes = new Uint8Array(size);
+  let offset = 0;
+  const scopes: Record<string, unknown> = {};
+  for (const [path, s] of Object.entries(request.scopes)) {
+    const files = s.files.map((f) => {
+      fileBytes.set(f.data, offset);
+      const entry = { name: f.name, offset, size: f.data.length };
+      offset += f.data.length;
+      return entry;
+    });
+    scopes[path] = { ...s, files };
+  }
+  return { json: JSON.stringify({ ...request, scopes }), fileBytes };
+}
 
 /** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
 export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
@@ -127,11 +162,11 @@ export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
         loading = undefined; // a failed load is retried on the next render
         throw err;
       }
-      let out: string;
+      let out: ModuleResponse;
       try {
-        const json = JSON.stringify(request);
+        const { json, fileBytes } = encodeRequest(request);
         // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
-        out = await Promise.race([call.lookup ? engine.fn(json, jsonLookup(call.lookup)) : engine.fn(json), engine.exited]);
+        out = await Promise.race([call.lookup ? engine.fn(json, fileBytes, jsonLookup(call.lookup)) : engine.fn(json, fileBytes), engine.exited]);
       } catch (err) {
         // The Go program has exited (a fatal runtime error): start a fresh instance next time.
         loading = undefined;
@@ -170,8 +205,7 @@ async function load(port: TemplateEnginePort): Promise<Instance> {
   return { fn: fn as RenderFn, exited };
 }
 
-function decodeResponse(out: string): RenderResult {
-  const resp = JSON.parse(out) as { rendered?: Record<string, string>; error?: string };
+function decodeResponse(resp: ModuleResponse): RenderResult {
   if (resp.error !== undefined) return { error: resp.error };
   return { rendered: new Map(Object.entries(resp.rendered ?? {})) };
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { kindScope, type ApiResourceList } from "./cluster-capabilities.ts";
 import { createTemplateEngine, type Lookup, type RenderRequest } from "./template-engine.ts";
-import { scope } from "./template-engine.test.ts";
+import { requestOf, scope } from "./template-engine.test.ts";
 import { tenantLookup } from "./tenant-lookup.ts";
 import { helmTemplateBuild, helmWasmPort } from "../runtime/helm-wasm.ts";
 
@@ -58,7 +58,7 @@ const built = existsSync(helmTemplateBuild.wasm);
 const engine = createTemplateEngine(helmWasmPort);
 
 function request(text: string): RenderRequest {
-  return { templates: [{ name: "c/templates/t.yaml", data: text }], scopes: { c: scope({ chart: { name: "c", version: "1.0.0" } }) } };
+  return requestOf({ templates: [{ name: "c/templates/t.yaml", data: text }], scopes: { c: scope({ chart: { name: "c", version: "1.0.0" } }) } });
 }
 
 async function renderWith(text: string, lookup?: Lookup) {

@@ -29,6 +29,23 @@ describe("merging -f files and --set flags", () => {
     expect(() => mergeValueOptions(options)).toThrow(message);
   });
 
+  test("--set-json comes after the files and before --set: an object merges, a.b=<json> sets", () => {
+    const v = mergeValueOptions({
+      valueFiles: [{ name: "a.yaml", text: "m: {a: 1, b: 1}\n" }],
+      jsonValues: [' {"m": {"b": 2, "j": [1, {"k": null}]}}', "n.list=[1,2,3],n.s=\"x\"", "over=1"],
+      values: ["over=2"],
+    });
+    expect(v).toEqual({ m: { a: 1, b: 2, j: [1, { k: null }] }, n: { list: [1, 2, 3], s: "x" }, over: 2 });
+  });
+
+  test.each([
+    ["{invalid", "failed parsing --set-json data JSON: {invalid"],
+    ["a=[1", "failed parsing --set-json data a=[1"],
+    ["a", "failed parsing --set-json data a"],
+  ])("--set-json %p fails with Helm's words: %p", (value, message) => {
+    expect(() => mergeValueOptions({ jsonValues: [value] })).toThrow(message);
+  });
+
   test("mergeMaps leaves its inputs alone", () => {
     const a = { m: { x: 1 } };
     mergeMaps(a, { m: { y: 2 } });

@@ -9,7 +9,7 @@
  * second level reach the parent's `global` through the shared map, as they do in Helm.
  * What Helm only logs is collected as warnings instead.
  */
-import semver from "semver";
+import { parseConstraint, parseVersion } from "../core/semver-constraint.ts";
 import type { Chart, ChartDependency, Values } from "./chart.ts";
 import { getOwn, hasOwn, setOwn } from "./own.ts";
 
@@ -191,34 +191,17 @@ export function valueAt(values: Values, path: string): unknown {
 }
 
 /**
- * Helm's IsCompatibleRange over Masterminds semver constraints: commas mean "and", `||` "or", `!=X`
- * excludes one version (prereleases included, as Masterminds has it), and an empty constraint is an error
- * in Masterminds, so it matches nothing.
+ * Helm's IsCompatibleRange: the version read by Masterminds' NewVersion, the constraint by NewConstraint
+ * (core/semver-constraint.ts); either failing to parse, the empty constraint included, matches nothing.
  */
 export function isCompatibleRange(constraint: string | undefined, version: string): boolean {
-  const v = semver.parse(version, { loose: true }) ?? semver.coerce(version, { includePrerelease: true });
-  if (!v || !constraint || constraint.trim() === "") return false;
-  return constraint.split("||").some((alternative) => {
-    const excluded: string[] = [];
-    const rest = alternative
-      .replace(/!=\s*(\S+?)(?=[\s,]|$)/g, (_, x: string) => {
-        excluded.push(x);
-        return "";
-      })
-      .replace(/\s*,\s*/g, " ")
-      .trim();
-    const hit = excluded.some((x) => {
-      const xv = semver.parse(x, { loose: true }) ?? semver.coerce(x);
-      return xv !== null && semver.eq(v, xv);
-    });
-    if (hit) return false;
-    if (rest === "") return true;
-    try {
-      return semver.satisfies(v, rest, { loose: true });
-    } catch {
-      return false;
-    }
-  });
+  const v = parseVersion(version);
+  if (!v || constraint === undefined) return false;
+  try {
+    return parseConstraint(constraint)(v);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -137,8 +137,14 @@ export class Controller {
         if (needsReconcile(old, obj)) this.#queue.add(name);
         if (obj.status?.artifact && JSON.stringify(old?.status?.artifact) !== JSON.stringify(obj.status.artifact)) this.onArtifactChanged(obj);
       },
-      onError: (err, attempt, retryInMs) =>
-        this.#o.log.error(`watch of ${this.kind} failed, retrying`, { attempt, retryInMs, error: messageOf(err) }),
+      onError: (err, attempt, retryInMs) => {
+        // A 404 on the list means the kind's CRD is not installed (or an older crds/ is): say what fixes it.
+        if (isNotFound(err)) {
+          const { apiVersion } = this.reconciler;
+          return this.#o.log.error(`${this.kind} (${apiVersion}) is not served by the API server: its CRD is missing, a cluster admin applies crds/ (or Flux's CRDs); retrying`, { attempt, retryInMs });
+        }
+        this.#o.log.error(`watch of ${this.kind} failed, retrying`, { attempt, retryInMs, error: messageOf(err) });
+      },
     });
     await this.#queue.stop();
   }

@@ -1,13 +1,23 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeRelease, type Release } from "../helm/release-codec.ts";
+import { decodeRelease, encodeRelease, type HookEvent, type Release, type ReleaseStatus } from "../helm/release-codec.ts";
 import { goTime, observationDigest, observeRelease, snapshotOf, testHooksOf } from "./helm-release-observation.ts";
 import { configDigest } from "./helm-release-digests.ts";
+import { firstMismatch, goJsonKey, goJsonValue, goOracle, helmReleaseFixtures, observedReleases } from "../../test/support/go-oracle.ts";
 
-const fixtures = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
-const haveFixtures = existsSync(fixtures);
-const fixture = (name: string) => decodeRelease(readFileSync(join(fixtures, name), "utf8"));
+const haveFixtures = existsSync(helmReleaseFixtures);
+const fixture = (name: string) => decodeRelease(readFileSync(join(helmReleaseFixtures, name), "utf8"));
+
+// The digests helm-controller computes: the helm-release-observation oracle (Go's encoding/json over
+// copies of Helm's types, wasm/helm-template/oracles/helm-release-observation), run live, or its
+// recording where the oracle is not built.
+const oracle = goOracle("helm-release-observation");
+
+test("the helm-release-observation oracle is built wherever CI runs the tests", () => {
+  if (process.env.CI) expect({ built: oracle.built, path: oracle.binary }).toEqual({ built: true, path: oracle.binary });
+});
 
 const release = (over: Partial<Release> = {}): Release => ({
   name: "podinfo",
@@ -27,14 +37,22 @@ describe("observationDigest", () => {
   });
 });
 
-// Expected digests: testdata/helm-release-observation/oracle.go, Go's encoding/json over Helm's types.
-describe.skipIf(!haveFixtures)("observationDigest of Helm's stored releases", () => {
-  test.each([
-    ["istio-base-1", "sha256:e3eec77775b41d78dc37c8e46eead0c6f2da829226b687fb4251651c20068959"],
-    ["podinfo-helm-1", "sha256:a768ef17bdb09aeae27a64c4a6ee34e3197bbd2f30e46879f5f586f883b22855"],
-    ["prom-stack-1", "sha256:ecc7af58ed09a615a9da1a1f4619491daa829d8d161b6a25ec8fe29e04630880"],
-  ])("of %s is the one Go computes", async (name, digest) => {
-    expect(await observationDigest(observeRelease(fixture(name)))).toBe(digest);
+describe.skipIf(!haveFixtures)(`observationDigest of Helm's stored releases (${oracle.source})`, () => {
+  const expected = haveFixtures ? (oracle.expected() as string[]) : [];
+  test.each(observedReleases.map((name, i) => [name, i] as const))("of %s is the one Go computes", async (name, i) => {
+    expect(await observationDigest(observeRelease(fixture(name)))).toBe(expected[i]!);
+  });
+  test.skipIf(!oracle.built)("the recorded digests are what the oracle computes (npm run record:oracles rewrites them)", () => {
+    expect(oracle.recorded()).toEqual(expected);
+  });
+});
+
+describe.skipIf(!oracle.built)("observationDigest against the helm-release-observation oracle", () => {
+  test("of generated releases is the one Go computes (property)", async () => {
+    const samples = fc.sample(generatedRelease, 100).map(([r, ociDigest]) => [JSON.parse(JSON.stringify(r)) as Release, ociDigest] as const);
+    const ours = await Promise.all(samples.map(([r, ociDigest]) => observationDigest(observeRelease(r, ociDigest))));
+    const go = oracle.run(samples.map(([r, ociDigest]) => ({ release: encodeRelease(r), ociDigest })));
+    expect(firstMismatch(samples, ours, go)).toEqual([]);
   });
 });
 
@@ -119,3 +137,64 @@ describe("testHooksOf, as helm-controller's TestHooksFromRelease", () => {
     expect(testHooksOf(release({ hooks }), filters)).toEqual(expected);
   });
 });
+
+// Releases as Helm stores them, with what changes Go's bytes: HTML-escaped and non-ASCII text, times with
+// fractions and offsets or stored as "", empty fields omitempty drops, test hooks, values of any JSON.
+const text = fc.string({ unit: fc.oneof(fc.constantFrom("<", ">", "&", "\u2028", "é", "\n", '"', "😀"), fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))), maxLength: 8 });
+const time = fc.oneof(
+  fc.constant(""),
+  fc
+    .tuple(fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }), fc.constantFrom("Z", "+02:00", "-05:30", "+00:00"), fc.constantFrom("", "000", "123"))
+    .map(([d, zone, micro]) => d.toISOString().replace("Z", micro ? `${micro}${zone}` : zone)),
+);
+const statuses: ReleaseStatus[] = ["unknown", "deployed", "uninstalled", "superseded", "failed", "pending-install"];
+const events: HookEvent[] = ["pre-install", "post-install", "pre-upgrade", "test"];
+const hook = fc.record(
+  {
+    name: text,
+    kind: fc.constantFrom("Pod", "Job", ""),
+    path: text,
+    manifest: text,
+    events: fc.subarray(events),
+    last_run: fc.record({ started_at: time, completed_at: time, phase: fc.constantFrom("Succeeded", "Failed", "Running", "Unknown", "") }, { requiredKeys: ["phase"] }),
+    weight: fc.integer({ min: -5, max: 5 }),
+    delete_policies: fc.subarray(["before-hook-creation", "hook-succeeded", "hook-failed"] as const),
+    output_log_policies: fc.subarray(["hook-succeeded", "hook-failed"]),
+  },
+  { requiredKeys: ["name", "kind", "path", "manifest", "events", "last_run"] },
+);
+const metadata = fc.record(
+  {
+    name: text, home: text, sources: fc.array(text, { maxLength: 2 }), version: text, description: text, keywords: fc.array(text, { maxLength: 2 }),
+    maintainers: fc.array(fc.record({ name: text, email: text, url: text }, { requiredKeys: [] }), { maxLength: 2 }),
+    icon: text, apiVersion: fc.constantFrom("v1", "v2"), condition: text, tags: text, appVersion: text, deprecated: fc.boolean(),
+    annotations: fc.dictionary(text, text, { maxKeys: 3 }), kubeVersion: text, type: fc.constantFrom("application", "library", ""),
+    dependencies: fc.array(
+      fc.record(
+        { name: text, version: text, repository: text, condition: text, tags: fc.array(text, { maxLength: 2 }), enabled: fc.boolean(), "import-values": fc.array(fc.oneof(text, fc.record({ child: text, parent: text })), { maxLength: 2 }), alias: text },
+        { requiredKeys: ["name", "repository"] },
+      ),
+      { maxLength: 2 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+const generatedRelease = fc.tuple(
+  fc.record(
+    {
+      name: text,
+      namespace: text,
+      version: fc.nat(20),
+      info: fc.record(
+        { first_deployed: time, last_deployed: time, deleted: time, description: text, status: fc.constantFrom(...statuses), notes: text, rollback_revision: fc.nat(3) },
+        { requiredKeys: ["status"] },
+      ),
+      chart: metadata.map((m) => ({ metadata: m, lock: null, templates: [], values: null, schema: null, files: [] })),
+      config: fc.option(fc.dictionary(goJsonKey(text), goJsonValue(text), { maxKeys: 3 })),
+      manifest: text,
+      hooks: fc.array(hook, { maxLength: 3 }),
+    },
+    { requiredKeys: ["name", "namespace", "version", "info", "chart", "manifest"] },
+  ),
+  fc.constantFrom(undefined, "sha256:fcdc2b0de1581a3633ada4afee3f918f6eaa5b5ab38c3fef03d5b48d3f85d9f6"),
+);

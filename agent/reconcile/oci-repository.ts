@@ -3,7 +3,8 @@
  * digest (nothing is pulled when it is the stored one), verify the digest's cosign signature before
  * anything is pulled when spec.verify is set (an unverified artifact is never stored, built or applied:
  * SourceVerified=False and the last verified artifact stays), then pull the selected layer, extract (and
- * repack with ignore rules) or copy it, and store it as `sha256:<hex>.tar.gz`, named after the digest
+ * repack with ignore rules) and store it as `sha256:<hex>.tar.gz`, or copy it unchanged as
+ * `sha256:<hex>.tgz` (how a Helm chart layer becomes a HelmRelease's chartRef), named after the digest
  * part of the revision as Flux.
  */
 import { parseDuration } from "../core/duration.ts";
@@ -61,7 +62,8 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler<OCI
         return {
           unchanged: false,
           revision: result.revision,
-          file: `${result.revision.split("@").pop()}.tar.gz`,
+          // As source-controller: a copied layer (a Helm chart for chartRef) is `<digest>.tgz`, an extracted one `<digest>.tar.gz`.
+          file: `${result.revision.split("@").pop()}.${result.operation === "copy" ? "tgz" : "tar.gz"}`,
           content: result.files ? { files: result.files, ignore: spec.ignore } : { bytes: result.layer.bytes },
           metadata: result.metadata,
           verification: result.verification,

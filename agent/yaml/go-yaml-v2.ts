@@ -297,9 +297,12 @@ class Emitter {
   #double(cps: number[], allowBreaks: boolean): void {
     this.#indicator('"', true, false, false);
     let spaces = false;
+    // go-yaml's is_bom looks at the value's first bytes whatever the index, so a value that starts with
+    // U+FEFF has every character escaped (`\uFEFF\x77...`), spaces included, and is never folded.
+    const bom = cps[0] === 0xfeff;
     for (let i = 0; i < cps.length; i++) {
       const c = cps[i]!;
-      if (!isPrintable(c) || c === 0xfeff || isBreak(c) || c === 0x22 || c === 0x5c) {
+      if (bom || !isPrintable(c) || isBreak(c) || c === 0x22 || c === 0x5c) {
         this.#put("\\");
         const short = DOUBLE_ESCAPES.get(c);
         if (short) this.#put(short);

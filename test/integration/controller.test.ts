@@ -214,3 +214,21 @@ describe("controller choreography", () => {
     expect(finalized).toContain("doomed");
   });
 });
+
+describe("a kind the API server does not serve", () => {
+  test("the watch names the missing CRD and what fixes it, and keeps retrying", async () => {
+    const lines: string[] = [];
+    const missing: Reconciler = { ...reconciler, apiVersion: "missing.rivulet.test/v1", kind: "Nothing" };
+    const stop = new AbortController();
+    const controller = new Controller(missing, { client, namespace: ns, log: createLogger((l) => lines.push(l)), events: createEventRecorder({ client, controllerFor: () => "test", instance: "test", log: createLogger(() => {}) }) });
+    const running = controller.run(stop.signal);
+    const errors = await eventually("two failed attempts", async () => {
+      const errs = lines.map((l) => JSON.parse(l) as { level: string; msg: string; attempt?: number }).filter((r) => r.level === "error");
+      return errs.length >= 2 ? errs : undefined;
+    });
+    stop.abort();
+    await running;
+    expect(errors[0]!.msg).toBe("Nothing (missing.rivulet.test/v1) is not served by the API server: its CRD is missing, a cluster admin applies crds/ (or Flux's CRDs); retrying");
+    expect(errors[1]!.attempt).toBeGreaterThan(errors[0]!.attempt!);
+  });
+});

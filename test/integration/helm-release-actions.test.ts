@@ -5,24 +5,20 @@
  * rollback -> test hooks -> uninstall with keepHistory; a release Helm wrote (the podinfo fixture) read
  * from its Secret and upgraded; a manifest reaching into another namespace refused before the first
  * write; the chart's CRDs refused by the API server with their names. Every Secret written is checked
- * with a reader written against Helm's Go structs. No kubelet runs, so the test sets hook Pods' phases.
+ * with a reader written against Helm's Go structs. No kubelet runs, so the test sets hook Pods' phases
+ * (test/support/helm-tenant.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, installTenant, repoRoot, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
-import { createHttpClient } from "../../agent/kube/http-client.ts";
-import { connect } from "../../agent/runtime/kube-transport.ts";
-import { fsTreeReader } from "../../agent/runtime/artifact-fs.ts";
-import { helmWasmPort } from "../../agent/runtime/helm-wasm.ts";
-import type { KubeClient } from "../../agent/kube/client.ts";
+import { repoRoot } from "../support/cluster.ts";
+import { appChart as chart, engine, haveEngine, helmTenant, type HelmTenant } from "../support/helm-tenant.ts";
+import { recordingClient } from "../support/recording-client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
 import { base64Decode } from "../../agent/core/bytes.ts";
 import { parseDocuments } from "../../agent/yaml/parse.ts";
 import type { Chart, ChartMetadata } from "../../agent/helm/chart.ts";
-import { loadChart } from "../../agent/helm/chart-loader.ts";
 import { decodeRelease, type Release } from "../../agent/helm/release-codec.ts";
-import { createTemplateEngine } from "../../agent/helm/template-engine.ts";
 import type { ActionContext } from "../../agent/release/action-context.ts";
 import { install } from "../../agent/release/install.ts";
 import { upgrade } from "../../agent/release/upgrade.ts";
@@ -34,54 +30,22 @@ import { secretReleaseStore } from "../../agent/release/release-store.ts";
 import { helmGoProblems } from "../../agent/release/testdata/helm-go-decoder.ts";
 
 const fixtures = join(repoRoot, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
-const haveEngine = existsSync(join(repoRoot, "wasm", "helm-template", "build", "helm-template.wasm"));
-const engine = createTemplateEngine(helmWasmPort);
-const chart = () => loadChart(fsTreeReader(join(repoRoot, "agent", "release", "testdata", "charts", "app")), "app");
-
-let admin: KubeClient;
-let tenant: KubeClient;
-let ns: string;
-let ctx: ActionContext;
-let kubelet: ReturnType<typeof setInterval> | undefined;
-const phases: Record<string, "Succeeded" | "Failed"> = {};
 const opts = { timeoutMs: 30_000 };
 
+let t: HelmTenant;
+let admin: HelmTenant["admin"];
+let ns: string;
+let ctx: ActionContext;
+let phases: HelmTenant["phases"];
+let history: HelmTenant["history"];
+let revision: HelmTenant["revision"];
+let get: HelmTenant["get"];
+
 beforeAll(async () => {
-  admin = await adminClient();
-  ns = await uniqueNamespace("helm-actions");
-  await installTenant(ns);
-  tenant = createHttpClient({ transport: connect({ kubeconfig: await serviceAccountKubeconfig(ns, "rivulet") }).transport });
-  ctx = { client: tenant, store: secretReleaseStore(tenant, ns), namespace: ns, pollMs: 250 };
-  // The kubelet's part: hook Pods named in `phases` finish in that phase.
-  kubelet = setInterval(async () => {
-    const pods = await admin.list({ apiVersion: "v1", kind: "Pod", namespace: ns }).catch(() => ({ items: [] as KubeObject[] }));
-    for (const p of pods.items) {
-      // A Job's Pod is named after the Job plus a suffix.
-      const want = phases[p.metadata.name!] ?? phases[p.metadata.name!.replace(/-[a-z0-9]{5}$/, "")];
-      if (!want || (p.status as { phase?: string } | undefined)?.phase === want) continue;
-      await admin.patch({ apiVersion: "v1", kind: "Pod", namespace: ns, name: p.metadata.name! }, { status: { phase: want } }, "merge", { subresource: "status" }).catch(() => {});
-    }
-  }, 200);
+  t = await helmTenant("helm-actions");
+  ({ admin, ns, ctx, phases, history, revision, get } = t);
 });
-afterAll(async () => {
-  clearInterval(kubelet);
-  await deleteNamespace(ns);
-});
-
-/** Every revision's Secret as the admin (and `helm history`) sees it: version and status label. */
-async function history(name: string): Promise<string[]> {
-  const list = await admin.list({ apiVersion: "v1", kind: "Secret", namespace: ns }, { labelSelector: `owner=helm,name=${name}` });
-  return list.items.map((s) => `${s.metadata.labels!.version} ${s.metadata.labels!.status}`).sort();
-}
-
-/** A revision decoded from the admin's read of its Secret. */
-async function revision(name: string, v: number): Promise<Release> {
-  const s = await admin.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: `sh.helm.release.v1.${name}.v${v}` });
-  expect(s!.type).toBe("helm.sh/release.v1");
-  return decodeRelease(new TextDecoder().decode(base64Decode((s!.data as { release: string }).release)));
-}
-
-const get = (kind: string, name: string, apiVersion = "v1") => admin.get({ apiVersion, kind, namespace: ns, name });
+afterAll(() => t?.close());
 
 describe.skipIf(!haveEngine)("Helm actions on the real API server", () => {
   test("install -> upgrade -> failed upgrade -> rollback -> test -> uninstall with keepHistory", async () => {
@@ -143,10 +107,12 @@ describe.skipIf(!haveEngine)("Helm actions on the real API server", () => {
   }, 60_000);
 
   test("a manifest with an object in another namespace is refused before the first write", async () => {
-    const err = await install(ctx, "far", { engine, chart: await chart(), values: { otherNamespace: "default" } }, { ...opts, crds: "Skip" }).catch((e) => e);
+    const rec = recordingClient(ctx.client);
+    const err = await install({ ...ctx, client: rec.client, store: secretReleaseStore(rec.client, ns) }, "far", { engine, chart: await chart(), values: { otherNamespace: "default" } }, { ...opts, crds: "Skip" }).catch((e) => e);
     expect(err.message).toBe(
       `release far: refused before applying anything: ConfigMap/default/far-elsewhere targets namespace default: this agent only applies to namespace ${ns} (remove metadata.namespace or set spec.targetNamespace: ${ns})`,
     );
+    expect(rec.writes()).toEqual([]);
     expect(await history("far")).toEqual([]);
     expect(await get("ConfigMap", "far-config")).toBeUndefined();
   });

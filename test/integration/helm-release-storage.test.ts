@@ -13,6 +13,7 @@ import { connect } from "../../agent/runtime/kube-transport.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import { decodeRelease, type Release } from "../../agent/helm/release-codec.ts";
 import { secretReleaseStore } from "../../agent/release/release-store.ts";
+import { recordingClient } from "../support/recording-client.ts";
 
 const fixtures = join(repoRoot, "..", "shared", "fixtures", "helm-release", "internal", "release", "testdata");
 const fixture = (name: string) => decodeRelease(readFileSync(join(fixtures, name), "utf8"));
@@ -34,8 +35,8 @@ afterAll(async () => {
   await deleteNamespace(other);
 });
 
-function rel(version: number, status: Release["info"]["status"]): Release {
-  return { name: "web", namespace: ns, version, info: { status, description: "x" }, chart: { metadata: { name: "c", version: "1.0.0" }, lock: null, templates: [], values: {}, schema: null, files: [] }, manifest: "" };
+function rel(version: number, status: Release["info"]["status"], name = "web"): Release {
+  return { name, namespace: ns, version, info: { status, description: "x" }, chart: { metadata: { name: "c", version: "1.0.0" }, lock: null, templates: [], values: {}, schema: null, files: [] }, manifest: "" };
 }
 
 describe.skipIf(!existsSync(fixtures))("Helm's fixtures on the API server", () => {
@@ -46,6 +47,9 @@ describe.skipIf(!existsSync(fixtures))("Helm's fixtures on the API server", () =
       await store.create({ release: r, labels: { origin: "fixture" } });
       const back = await store.get(r.name, r.version);
       expect(back).toEqual({ release: r, labels: { origin: "fixture" } });
+      // Field order too: Helm's Go structs write it in declaration order, and so must a rewrite.
+      expect(JSON.stringify(back!.release)).toBe(JSON.stringify(r));
+      expect((await store.history(r.name)).map((h) => h.release.version)).toEqual([r.version]);
       // As `helm list` finds it: owner=helm across the namespace, Helm's name, type and labels.
       const listed = await admin.list({ apiVersion: "v1", kind: "Secret", namespace: ns }, { labelSelector: `owner=helm,name=${r.name}` });
       expect(listed.items.map((s) => [s.metadata.name, s.type])).toEqual([[`sh.helm.release.v1.${r.name}.v1`, "helm.sh/release.v1"]]);
@@ -69,6 +73,50 @@ describe("release storage on the API server", () => {
     const secret = await admin.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "sh.helm.release.v1.web.v1" });
     expect(secret!.metadata.labels!.modifiedAt).toMatch(/^\d{10}$/);
     expect((secret!.metadata.managedFields as Array<{ manager: string; operation: string }>).map((f) => `${f.manager} ${f.operation}`)).toEqual(["helm-controller Update"]);
+  });
+
+  test("create writes createdAt, update writes modifiedAt and the new status label", async () => {
+    const at = new Date("2026-12-06T05:00:00Z");
+    let now = at;
+    const store = secretReleaseStore(tenant, ns, { now: () => now });
+    const labels = async () => (await admin.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "sh.helm.release.v1.stamped.v1" }))!.metadata.labels!;
+    await store.create({ release: rel(1, "pending-install", "stamped"), labels: {} });
+    expect(await labels()).toMatchObject({ createdAt: "1796533200", status: "pending-install" });
+    now = new Date(at.getTime() + 5000);
+    await store.update({ release: rel(1, "deployed", "stamped"), labels: {} });
+    const updated = await labels();
+    expect(updated).toMatchObject({ modifiedAt: "1796533205", status: "deployed" });
+    expect(updated.createdAt).toBeUndefined();
+  });
+
+  test("history, last and deployed query by Helm's label selectors", async () => {
+    const store = secretReleaseStore(tenant, ns);
+    for (const r of [rel(1, "superseded", "query"), rel(2, "deployed", "query"), rel(3, "failed", "query"), rel(1, "deployed", "query-other")]) await store.create({ release: r, labels: {} });
+    const rec = recordingClient(tenant);
+    const recorded = secretReleaseStore(rec.client, ns);
+    expect((await recorded.history("query")).map((h) => h.release.version)).toEqual([1, 2, 3]);
+    expect((await recorded.last("query"))!.release.version).toBe(3);
+    expect((await recorded.deployed("query"))!.release.version).toBe(2);
+    expect(await recorded.deployed("none")).toBeUndefined();
+    expect(rec.calls).toEqual(["list Secret name=query,owner=helm", "list Secret name=query,owner=helm", "list Secret name=query,owner=helm,status=deployed", "list Secret name=none,owner=helm,status=deployed"]);
+  });
+
+  test("a release name that is not one is refused before it reaches a label selector", async () => {
+    const rec = recordingClient(tenant);
+    const store = secretReleaseStore(rec.client, ns);
+    const invalid = "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53";
+    for (const [name, message] of [["", "no name provided"], ["web,owner=helm", invalid], ["a".repeat(54), invalid]] as const) {
+      await expect(store.history(name)).rejects.toThrow(message);
+    }
+    expect(rec.calls).toEqual([]);
+  });
+
+  test("a Secret that does not decode is skipped when listing, as Helm skips it", async () => {
+    const store = secretReleaseStore(tenant, ns);
+    await store.create({ release: rel(1, "deployed", "garbled"), labels: {} });
+    const bad = { apiVersion: "v1", kind: "Secret", metadata: { name: "sh.helm.release.v1.garbled.v2", namespace: ns, labels: { name: "garbled", owner: "helm" } }, data: { release: btoa("not a release") } };
+    await admin.apply(bad, { fieldManager: "rivulet-tests" });
+    expect((await store.history("garbled")).map((h) => h.release.version)).toEqual([1]);
   });
 
   test("the tenant cannot write a release into another namespace", async () => {

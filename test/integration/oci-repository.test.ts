@@ -15,6 +15,12 @@ import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts"
 import { startRivulet } from "../support/agent-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
+import { FileTree } from "../../agent/artifact/file-tree.ts";
+import { pack } from "../../agent/artifact/pack.ts";
+import { loadChartArchive } from "../../agent/helm/chart-loader.ts";
+import { MEDIA } from "../../agent/source/oci/media-types.ts";
+import { pushHelmChart } from "../../agent/source/oci/push-helm-chart.ts";
+import { RegistryClient } from "../../agent/source/oci/registry-client.ts";
 
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
@@ -98,5 +104,36 @@ describe("OCIRepository with cosign verification", () => {
     expect(o.status!.artifact).toEqual(before);
     await new Promise((r) => setTimeout(r, 1000));
     expect(await cmValue()).toBe("one");
+  });
+});
+
+describe("OCIRepository for a Helm chart (the chartRef path)", () => {
+  test("layerSelector copy of the chart layer stores the packaged chart unchanged as <digest>.tgz", async () => {
+    const files = {
+      "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.4.1\n",
+      "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    };
+    const tree = new FileTree(Object.entries(files).map(([p, c]) => [p, { kind: "file", mode: 0o644, data: new TextEncoder().encode(c) }]));
+    const chart = (await pack(tree)).bytes;
+    const registry = new RegistryClient({ host: reg.host, repository: "charts/web", fetch, insecure: true });
+    const pushed = await pushHelmChart(registry, { chart, metadata: { apiVersion: "v2", name: "web", version: "0.4.1" } });
+    await client.apply(
+      {
+        apiVersion: SRC, kind: "OCIRepository", metadata: { name: "web-chart", namespace: ns },
+        spec: { interval: "10m", url: `oci://${reg.host}/charts/web`, insecure: true, ref: { semver: "0.4.x" }, layerSelector: { mediaType: MEDIA.helmChart, operation: "copy" } },
+      },
+      fm,
+    );
+    const o = await eventually("the chart OCIRepository to be Ready", async () => {
+      const o = (await client.get({ apiVersion: SRC, kind: "OCIRepository", namespace: ns, name: "web-chart" })) as FluxObject | undefined;
+      return cond(o, "Ready")?.status === "True" ? o : undefined;
+    });
+    const artifact = o.status!.artifact as { revision: string; path: string; digest: string; url: string };
+    expect(artifact.revision).toBe(`0.4.1@${pushed.digest}`);
+    expect(artifact.path).toBe(`ocirepository/${ns}/web-chart/${pushed.digest}.tgz`);
+    expect(artifact.digest).toBe(pushed.chartDigest);
+    const served = new Uint8Array(await (await fetch(artifact.url)).arrayBuffer());
+    expect(served).toEqual(new Uint8Array(chart));
+    expect((await loadChartArchive(served, "web.tgz")).metadata.version).toBe("0.4.1");
   });
 });

@@ -20,7 +20,7 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 
 const root = resolve(import.meta.dir, "../..");
 /** The integration files that also run on Deno: the Kubernetes client, apply, health and the controller. */
-const DENO_FILES = ["kube-client", "apply", "health", "controller", "helm-release-storage", "helm-release-actions"].map((f) => `test/integration/${f}.test.ts`);
+const DENO_FILES = ["kube-client", "apply", "health", "controller", "helm-release-storage", "helm-release-actions", "helm-release-upgrade", "helm-release-lifecycle", "helm-release-crds"].map((f) => `test/integration/${f}.test.ts`);
 const say = (s: string) => console.error(`[integration] ${s}`);
 
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<number> {

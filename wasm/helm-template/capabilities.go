@@ -1,5 +1,7 @@
 package main
 
+import "encoding/json"
+
 // Metadata is Chart.yaml as Helm's chart.Metadata holds it, so .Chart.Name, .Chart.AppVersion and
 // toYaml .Chart behave as in Helm. JSON keys are Chart.yaml's.
 type Metadata struct {
@@ -47,24 +49,51 @@ type chartObject struct {
 	IsRoot bool
 }
 
-// Capabilities mirrors chartutil.Capabilities.
+// Capabilities mirrors Helm's common.Capabilities. Its fields carry no JSON names, so toJson and toYaml
+// print Helm's (KubeVersion, APIVersions, HelmVersion); decoding matches the request's camelCase keys
+// case-insensitively.
 type Capabilities struct {
-	KubeVersion KubeVersion `json:"kubeVersion"`
-	APIVersions VersionSet  `json:"apiVersions"`
-	HelmVersion BuildInfo   `json:"helmVersion"`
+	KubeVersion KubeVersion
+	APIVersions VersionSet
+	HelmVersion BuildInfo
 }
 
-// KubeVersion is the cluster's version; it prints as its Version, as Helm's does.
+// KubeVersion is the cluster's version as Helm 4.2 holds it: Version exactly as given (a vendor suffix
+// such as -gke.1245000 kept, for charts that detect their platform) and, when it was parsed from
+// --kube-version, a normalized form without the suffix that String prints and kubeVersion checks use.
+// From discovery there is no normalized form and String prints Version, as in Helm.
 type KubeVersion struct {
-	Version string `json:"version"`
-	Major   string `json:"major"`
-	Minor   string `json:"minor"`
+	Version    string
+	Major      string
+	Minor      string
+	normalized string
 }
 
-// String returns the version, so {{ .Capabilities.KubeVersion }} prints "v1.28.0".
-func (kv *KubeVersion) String() string { return kv.Version }
+// UnmarshalJSON reads the request's {version, major, minor, normalized}; normalized stays unexported,
+// so templates cannot reach it, as Helm's normalizedVersion.
+func (kv *KubeVersion) UnmarshalJSON(data []byte) error {
+	var wire struct {
+		Version    string `json:"version"`
+		Major      string `json:"major"`
+		Minor      string `json:"minor"`
+		Normalized string `json:"normalized"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return err
+	}
+	*kv = KubeVersion{Version: wire.Version, Major: wire.Major, Minor: wire.Minor, normalized: wire.Normalized}
+	return nil
+}
 
-// GitVersion is the deprecated spelling templates still use.
+// String is what {{ .Capabilities.KubeVersion }} prints: the normalized version when there is one.
+func (kv *KubeVersion) String() string {
+	if kv.normalized != "" {
+		return kv.normalized
+	}
+	return kv.Version
+}
+
+// GitVersion is the deprecated spelling of Version, suffix included.
 func (kv *KubeVersion) GitVersion() string { return kv.Version }
 
 // VersionSet lists the API group/versions (and group/version/kinds) the cluster serves.

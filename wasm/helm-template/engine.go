@@ -48,17 +48,15 @@ func Render(req *Request, source objectSource) (rendered map[string]string, err 
 	if err != nil {
 		return nil, err
 	}
-	t := template.New("gotpl")
-	t.Option(missingKeyOption(req.Strict))
 	if source == nil {
 		source = cannedSource(req.LookupAnswers)
 	}
-	t.Funcs(funcMap(t, req.Strict, newLookup(source)))
+	t := newSet(req.Strict, newLookup(source))
 
 	// Helm parses shallow paths after deep ones, so a parent chart's define wins over a subchart's.
 	names := parseOrder(tpls)
 	for _, name := range names {
-		if _, err := t.New(name).Parse(tpls[name].text); err != nil {
+		if _, err := parseInto(t, name, tpls[name].text); err != nil {
 			return nil, parseError(name, err)
 		}
 	}
@@ -91,6 +89,9 @@ func missingKeyOption(strict bool) string {
 func renderables(req *Request) (map[string]renderable, error) {
 	keys := sortedKeys(req.Scopes)
 	objects := make(map[string]map[string]interface{}, len(keys))
+	// One .Release and one .Capabilities for every chart of the release, as Helm shares them.
+	release := releaseObject(req.Release)
+	caps := &req.Capabilities
 	for _, k := range keys {
 		s := req.Scopes[k]
 		values := s.Values
@@ -98,12 +99,11 @@ func renderables(req *Request) (map[string]renderable, error) {
 			values = map[string]interface{}{}
 		}
 		_, hasParent := parentOf(k)
-		caps := s.Capabilities
 		objects[k] = map[string]interface{}{
 			"Values":       values,
 			"Chart":        chartObject{Metadata: s.Chart, IsRoot: !hasParent},
-			"Release":      releaseObject(s.Release),
-			"Capabilities": &caps,
+			"Release":      release,
+			"Capabilities": caps,
 			"Files":        newFiles(s.Files),
 			"Subcharts":    map[string]interface{}{},
 		}

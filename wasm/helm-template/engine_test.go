@@ -11,14 +11,14 @@ func renderOne(t *testing.T, text string, values map[string]interface{}, strict 
 	t.Helper()
 	req := &Request{
 		Templates: []Template{{Name: "c/templates/t.yaml", Data: text}},
+		Release:   Release{Name: "rel", Namespace: "ns", IsInstall: true, Revision: 1, Service: "Helm"},
+		Capabilities: Capabilities{
+			KubeVersion: KubeVersion{Version: "v1.28.3-gke.100", Major: "1", Minor: "28", normalized: "v1.28.3"},
+			APIVersions: VersionSet{"v1", "apps/v1", "apps/v1/Deployment"},
+		},
 		Scopes: map[string]Scope{"c": {
-			Values:  values,
-			Chart:   Metadata{Name: "c", Version: "1.0.0"},
-			Release: Release{Name: "rel", Namespace: "ns", IsInstall: true, Revision: 1, Service: "Helm"},
-			Capabilities: Capabilities{
-				KubeVersion: KubeVersion{Version: "v1.28.3", Major: "1", Minor: "28"},
-				APIVersions: VersionSet{"v1", "apps/v1", "apps/v1/Deployment"},
-			},
+			Values: values,
+			Chart:  Metadata{Name: "c", Version: "1.0.0"},
 			Files: []File{
 				{Name: "config/a.conf", Data: []byte("a=1\nb=2\n")},
 				{Name: "config/deep/b.txt", Data: []byte("bee")},
@@ -108,6 +108,10 @@ func TestHelmFunctions(t *testing.T) {
 			{"includes defines of its own text", `{{ tpl "{{ define \"in\" }}IN{{ end }}{{ include \"in\" . }}" . }}`, nil, "IN"},
 			{"strips <no value>", `[{{ tpl "{{ .Values.nested.missing }}" . }}]`, map[string]interface{}{"nested": map[string]interface{}{}}, "[]"},
 			{"nests", `{{ tpl "{{ tpl \"{{ .Values.value }}\" . }}" . }}`, map[string]interface{}{"value": "deep"}, "deep"},
+			{"renders each text of a reused clone afresh", `{{ tpl "a{{ .Values.value }}" . }} {{ tpl "b{{ .Values.value }}" . }} {{ tpl "c" . }}`, map[string]interface{}{"value": "1"}, "a1 b1 c"},
+			{"a blank or comment-only text after another renders blank, not the previous text", `[{{ tpl "x{{ .Values.value }}" . }}|{{ tpl "  " . }}|{{ tpl "{{/* c */}}" . }}|{{ tpl "" . }}]`, map[string]interface{}{"value": "1"}, "[x1|  ||]"},
+			{"a define in one text does not reach the next", `{{ tpl "{{ define \"greet\" }}shadow{{ end }}{{ include \"greet\" . }}" . }} {{ tpl "{{ include \"greet\" . }}" . }}`, map[string]interface{}{"who": "tpl"}, "shadow hello tpl"},
+			{"a tpl inside an included template inside tpl", `{{ tpl "{{ include \"wrap\" . }}" . }} {{ tpl "{{ .Values.value }}" . }}`, map[string]interface{}{"value": "v"}, "[v] v"},
 		},
 		".Files": {
 			{"Get", `{{ .Files.Get "config/a.conf" }}`, nil, "a=1\nb=2\n"},
@@ -125,11 +129,12 @@ func TestHelmFunctions(t *testing.T) {
 			{"missing values print nothing (missingkey=zero, <no value> stripped)", `[{{ .Values.what }}][{{ .Values.a.b }}]`, map[string]interface{}{"a": map[string]interface{}{}}, "[][]"},
 			{"numbers are float64 as Helm's values are", `{{ .Values.n }} {{ .Values.m }} {{ .Values.f }}`, map[string]interface{}{"n": 1e6, "m": 3.0, "f": 0.5}, "1e+06 3 0.5"},
 			{"Chart, Release, Template", `{{ .Chart.Name }} {{ .Chart.IsRoot }} {{ .Release.Name }} {{ .Release.Revision }} {{ .Template.Name }} {{ .Template.BasePath }}`, nil, "c true rel 1 c/templates/t.yaml c/templates"},
-			{"Capabilities", `{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "x/v1" }}`, nil, "v1.28.3 v1.28.3 true false"},
+			{"Capabilities", `{{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "x/v1" }}`, nil, "v1.28.3 v1.28.3-gke.100 v1.28.3-gke.100 true false"},
+			{"Capabilities as Helm's structs print", `{{ toJson .Capabilities.KubeVersion }}`, nil, `{"Version":"v1.28.3-gke.100","Major":"1","Minor":"28"}`},
 		},
 	}
 	extra := map[string]string{
-		"c/templates/_helpers.tpl": `{{ define "greet" }}hello {{ .Values.who }}{{ end }}{{ define "count" }}{{ if gt (int .) 0 }}{{ . }} {{ include "count" (sub (int .) 1) }}{{ end }}{{ end }}`,
+		"c/templates/_helpers.tpl": `{{ define "wrap" }}[{{ tpl "{{ .Values.value }}" . }}]{{ end }}{{ define "greet" }}hello {{ .Values.who }}{{ end }}{{ define "count" }}{{ if gt (int .) 0 }}{{ . }} {{ include "count" (sub (int .) 1) }}{{ end }}{{ end }}`,
 	}
 	for fn, cases := range tables {
 		for _, c := range cases {
@@ -221,8 +226,50 @@ func TestPartialsAndLibraryCharts(t *testing.T) {
 }
 
 func TestHandleReportsABadRequest(t *testing.T) {
-	got := string(handle([]byte(`{"templates": 1}`), nil))
+	got := string(handle([]byte(`{"templates": 1}`), nil, nil))
 	want := `{"error":"cannot decode the render request: json: cannot unmarshal number into Go struct field Request.templates of type []main.Template"}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestRequestSendsReleaseAndCapabilitiesOnceForEveryScope(t *testing.T) {
+	req := `{"templates": [
+		{"name": "app/templates/a.yaml", "data": "{{ .Release.Name }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.Minor }}"},
+		{"name": "app/charts/sub/templates/b.yaml", "data": "{{ .Release.Namespace }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }} {{ .Capabilities.KubeVersion }}"}
+	],
+	"release": {"name": "r", "namespace": "ns", "isInstall": true, "revision": 1, "service": "Helm"},
+	"capabilities": {"kubeVersion": {"version": "v1.33.4-gke.1245000", "major": "1", "minor": "33", "normalized": "v1.33.4"}, "apiVersions": ["apps/v1"], "helmVersion": {"version": "v4.2.1"}},
+	"scopes": {"app": {"chart": {"name": "app"}}, "app/charts/sub": {"chart": {"name": "sub"}}}}`
+	got := string(handle([]byte(req), nil, nil))
+	want := `{"rendered":{"app/charts/sub/templates/b.yaml":"ns true v1.33.4","app/templates/a.yaml":"r v1.33.4 v1.33.4-gke.1245000 33"}}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestKubeVersionFromDiscoveryPrintsAsReported(t *testing.T) {
+	req := `{"templates": [{"name": "c/templates/a.yaml", "data": "{{ .Capabilities.KubeVersion }}"}],
+	"capabilities": {"kubeVersion": {"version": "v1.30.5-eks-ce1d5eb", "major": "1", "minor": "30+"}},
+	"scopes": {"c": {"chart": {"name": "c"}}}}`
+	got := string(handle([]byte(req), nil, nil))
+	want := `{"rendered":{"c/templates/a.yaml":"v1.30.5-eks-ce1d5eb"}}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestFilesComeFromTheBytesBesideTheRequest(t *testing.T) {
+	req := `{"templates": [{"name": "c/templates/a.yaml", "data": "{{ .Files.Get \"a.txt\" }}|{{ .Files.Get \"b.txt\" }}|{{ len (.Files.GetBytes \"empty\") }}"}],
+	"scopes": {"c": {"chart": {"name": "c"}, "files": [{"name": "a.txt", "offset": 0, "size": 3}, {"name": "b.txt", "offset": 3, "size": 2}, {"name": "empty", "offset": 5, "size": 0}]}}}`
+	got := string(handle([]byte(req), []byte("onetwo"), nil))
+	want := `{"rendered":{"c/templates/a.yaml":"one|tw|0"}}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	bad := `{"templates": [], "scopes": {"c": {"chart": {"name": "c"}, "files": [{"name": "a.txt", "offset": 4, "size": 3}]}}}`
+	got = string(handle([]byte(bad), []byte("onetwo"), nil))
+	want = `{"error":"cannot decode the render request: the file a.txt of c lies outside the 6 file bytes"}`
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/BurntSushi/toml"
@@ -13,13 +14,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// funcMap is Sprig's text functions without env and expandenv (templates must not read the agent's
-// environment), plus Helm's own. include and tpl close over t, so they see every parsed template.
-func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.FuncMap {
+// staticFuncs is Sprig's text functions without env and expandenv (templates must not read the agent's
+// environment), plus Helm's own that close over nothing.
+func staticFuncs() template.FuncMap {
 	f := sprig.TxtFuncMap()
 	delete(f, "env")
 	delete(f, "expandenv")
-	depth := map[string]int{}
 	helm := template.FuncMap{
 		"toToml":        toTOML,
 		"fromToml":      fromTOML,
@@ -32,11 +32,8 @@ func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.Func
 		"mustToJson":    mustToJSON,
 		"fromJson":      fromJSON,
 		"fromJsonArray": fromJSONArray,
-		"include":       includeFunc(t, depth),
-		"tpl":           tplFunc(t, depth, strict),
 		"required":      required,
 		"fail":          fail,
-		"lookup":        lookup,
 		// DNS lookups are off, as in Helm without --enable-dns: rendering must not depend on the network.
 		"getHostByName": func(string) string { return "" },
 	}
@@ -44,6 +41,38 @@ func funcMap(t *template.Template, strict bool, lookup lookupFunc) template.Func
 		f[k] = v
 	}
 	return f
+}
+
+// renderFuncs are the functions bound to one render: include and tpl close over its set, so they see
+// every parsed template, and lookup over the render's source.
+func renderFuncs(t *template.Template, strict bool, lookup lookupFunc) template.FuncMap {
+	depth := map[string]int{}
+	return template.FuncMap{
+		"include": includeFunc(t, depth),
+		"tpl":     tplFunc(t, depth, strict),
+		"lookup":  lookup,
+	}
+}
+
+// setName names a render's set, and so every tpl text ("gotpl" in Helm's error texts).
+const setName = "gotpl"
+
+var (
+	baseOnce sync.Once
+	base     *template.Template
+)
+
+// newSet is an empty template set with every function: a clone of one set that registered the static
+// functions once, because registering them checks each by reflection, a tenth of a small chart's render.
+func newSet(strict bool, lookup lookupFunc) *template.Template {
+	baseOnce.Do(func() { base = template.New(setName).Funcs(staticFuncs()) })
+	t, err := base.Clone()
+	if err != nil {
+		// Clone fails only for a set with templates; base has none.
+		panic(err)
+	}
+	t.Option(missingKeyOption(strict))
+	return t.Funcs(renderFuncs(t, strict, lookup))
 }
 
 // includeFunc executes a named template into a string. depth counts how often each name is on the
@@ -62,21 +91,28 @@ func includeFunc(t *template.Template, depth map[string]int) func(string, interf
 }
 
 // tplFunc renders a string as a template in a clone of the current set, so defines inside it can be
-// included and do not leak into the chart's own templates.
+// included and do not leak into the chart's own templates, as Helm's tpl does. Cloning the chart's
+// whole set (every template and both function maps) is most of a call's cost, so a text that can
+// change nothing in the clone but the one template it is parsed into reuses the clone of the previous
+// such call: replacing that template leaves the clone as a fresh one would be. Texts with a define or
+// a block, or that could parse to an empty tree (which would not replace the previous text), get a
+// fresh clone every time.
 func tplFunc(parent *template.Template, depth map[string]int, strict bool) func(string, interface{}) (string, error) {
+	var reusable *template.Template
 	return func(text string, vals interface{}) (string, error) {
-		t, err := parent.Clone()
-		if err != nil {
-			return "", fmt.Errorf("cannot clone template: %w", err)
+		reuse := onlyReplacesItself(text)
+		t := reusable
+		if !reuse || t == nil {
+			var err error
+			if t, err = tplClone(parent, depth, strict); err != nil {
+				return "", err
+			}
+			if reuse {
+				reusable = t
+			}
 		}
-		// Clone drops the missingkey option (golang/go#43022), so set it again.
-		t.Option(missingKeyOption(strict))
-		t.Funcs(template.FuncMap{
-			"include": includeFunc(t, depth),
-			"tpl":     tplFunc(t, depth, strict),
-		})
 		// A new template under the parent's name, so text made only of defines still executes.
-		t, err = t.New(parent.Name()).Parse(text)
+		t, err := parseInto(t, parent.Name(), text)
 		if err != nil {
 			return "", fmt.Errorf("cannot parse template %q: %w", text, err)
 		}
@@ -86,6 +122,28 @@ func tplFunc(parent *template.Template, depth map[string]int, strict bool) func(
 		}
 		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
 	}
+}
+
+// tplClone is the set a tpl text runs in, its include and tpl bound to it.
+func tplClone(parent *template.Template, depth map[string]int, strict bool) (*template.Template, error) {
+	t, err := parent.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("cannot clone template: %w", err)
+	}
+	// Clone drops the missingkey option (golang/go#43022), so set it again.
+	t.Option(missingKeyOption(strict))
+	t.Funcs(template.FuncMap{
+		"include": includeFunc(t, depth),
+		"tpl":     tplFunc(t, depth, strict),
+	})
+	return t, nil
+}
+
+// onlyReplacesItself is true when parsing text can add no template to a set and cannot give an empty
+// tree (text/template keeps an existing template instead of an empty one): no define or block, no
+// comment, not blank. A conservative test on the text; anything else takes a fresh clone.
+func onlyReplacesItself(text string) bool {
+	return strings.TrimSpace(text) != "" && !strings.Contains(text, "define") && !strings.Contains(text, "block") && !strings.Contains(text, "/*")
 }
 
 // required fails the render with the given message when the value is nil or an empty string.

@@ -17,6 +17,9 @@ type Request struct {
 	Templates []Template `json:"templates"`
 	// Scopes are keyed by chart path ("mychart", "mychart/charts/sub"), as Helm's ChartFullPath.
 	Scopes map[string]Scope `json:"scopes"`
+	// Release and Capabilities are the same objects in every scope, as in Helm, so they travel once.
+	Release      Release      `json:"release"`
+	Capabilities Capabilities `json:"capabilities"`
 	// Strict turns a missing map key into an error (Helm's --strict lint mode).
 	Strict bool `json:"strict,omitempty"`
 	// LookupAnswers are canned lookup results, for tests of both builds; the agent answers lookups
@@ -30,20 +33,22 @@ type Template struct {
 	Data string `json:"data"`
 }
 
-// Scope holds the top-level objects of one chart's templates.
+// Scope holds the objects particular to one chart's templates.
 type Scope struct {
-	Values       map[string]interface{} `json:"values"`
-	Chart        Metadata               `json:"chart"`
-	Release      Release                `json:"release"`
-	Capabilities Capabilities           `json:"capabilities"`
-	// Files are the chart's non-template files, data base64 in JSON (they may be binary).
+	Values map[string]interface{} `json:"values"`
+	Chart  Metadata               `json:"chart"`
+	// Files are the chart's non-template files. Their bytes travel beside the JSON, not in it: decoding
+	// base64 in JSON was most of a render for charts with large files (CRD bundles), in WASM above all.
 	Files []File `json:"files"`
 }
 
-// File is one of a chart's other files, reachable through .Files.
+// File is one of a chart's other files, reachable through .Files: its bytes are Size bytes at Offset in
+// the request's file bytes.
 type File struct {
-	Name string `json:"name"`
-	Data []byte `json:"data"`
+	Name   string `json:"name"`
+	Offset int    `json:"offset"`
+	Size   int    `json:"size"`
+	Data   []byte `json:"-"`
 }
 
 // Release mirrors the .Release object Helm builds (chartutil.ToRenderValues).
@@ -62,28 +67,42 @@ type Response struct {
 	Error    string            `json:"error,omitempty"`
 }
 
-// decodeRequest reads a request; values keep encoding/json's float64 numbers, as Helm's YAML-to-JSON
-// values path does, so 1000000 prints as 1e+06 exactly as in Helm.
-func decodeRequest(data []byte) (*Request, error) {
+// decodeRequest reads a request and points its files at their bytes in fileBytes (shared, not copied);
+// values keep encoding/json's float64 numbers, as Helm's YAML-to-JSON values path does, so 1000000
+// prints as 1e+06 exactly as in Helm.
+func decodeRequest(data, fileBytes []byte) (*Request, error) {
 	var req Request
 	if err := json.Unmarshal(data, &req); err != nil {
 		return nil, fmt.Errorf("cannot decode the render request: %w", err)
 	}
+	for k, s := range req.Scopes {
+		for i, f := range s.Files {
+			if f.Offset < 0 || f.Size < 0 || f.Offset+f.Size > len(fileBytes) {
+				return nil, fmt.Errorf("cannot decode the render request: the file %s of %s lies outside the %d file bytes", f.Name, k, len(fileBytes))
+			}
+			s.Files[i].Data = fileBytes[f.Offset : f.Offset+f.Size : f.Offset+f.Size]
+		}
+	}
 	return &req, nil
 }
 
-// handle renders one JSON request into one JSON response; every failure becomes the response's error.
-// source answers lookup calls (nil: the request's LookupAnswers, or nothing).
-func handle(data []byte, source objectSource) []byte {
-	var resp Response
-	req, err := decodeRequest(data)
-	if err == nil {
-		resp.Rendered, err = Render(req, source)
-	}
+// respond renders one JSON request, its files' bytes beside it; every failure becomes the response's
+// error. source answers lookup calls (nil: the request's LookupAnswers, or nothing).
+func respond(data, fileBytes []byte, source objectSource) Response {
+	req, err := decodeRequest(data, fileBytes)
 	if err != nil {
-		resp = Response{Error: err.Error()}
+		return Response{Error: err.Error()}
 	}
-	out, err := json.Marshal(resp)
+	rendered, err := Render(req, source)
+	if err != nil {
+		return Response{Error: err.Error()}
+	}
+	return Response{Rendered: rendered}
+}
+
+// handle is respond with the response as JSON, as the native oracle writes it.
+func handle(data, fileBytes []byte, source objectSource) []byte {
+	out, err := json.Marshal(respond(data, fileBytes, source))
 	if err != nil {
 		out, _ = json.Marshal(Response{Error: "cannot encode the render response: " + err.Error()})
 	}

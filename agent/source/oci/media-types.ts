@@ -1,7 +1,7 @@
 /**
  * The media types rivulet reads and writes on OCI registries: image manifests and indexes (OCI and Docker
- * v2), Flux's artifact config and content layer (what `flux push artifact` writes), and the cosign /
- * Sigstore types for signatures.
+ * v2), Flux's artifact config and content layer (what `flux push artifact` writes), Helm's chart config
+ * and layers (what `helm push` writes), and the cosign / Sigstore types for signatures.
  */
 
 export const MEDIA = {
@@ -13,6 +13,11 @@ export const MEDIA = {
   ociEmpty: "application/vnd.oci.empty.v1+json",
   fluxConfig: "application/vnd.cncf.flux.config.v1+json",
   fluxContent: "application/vnd.cncf.flux.content.v1.tar+gzip",
+  helmConfig: "application/vnd.cncf.helm.config.v1+json",
+  helmChart: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+  helmProvenance: "application/vnd.cncf.helm.chart.provenance.v1.prov",
+  /** What Helm 3.0-3.7 pushed; still read, with a warning. */
+  helmChartLegacy: "application/tar+gzip",
   ociLayerTarGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
   dockerLayerTarGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
   cosignSimpleSigning: "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -26,6 +31,11 @@ export const ANNOTATIONS = {
   created: "org.opencontainers.image.created",
   source: "org.opencontainers.image.source",
   revision: "org.opencontainers.image.revision",
+  title: "org.opencontainers.image.title",
+  version: "org.opencontainers.image.version",
+  description: "org.opencontainers.image.description",
+  url: "org.opencontainers.image.url",
+  authors: "org.opencontainers.image.authors",
 } as const;
 
 export function isIndex(mediaType: string | undefined): boolean {

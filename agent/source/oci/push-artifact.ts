@@ -89,6 +89,6 @@ export async function sha256Of(bytes: Uint8Array, sha256: Sha256Factory): Promis
   return `sha256:${h.hex()}`;
 }
 
-function sortKeys(o: Record<string, string>): Record<string, string> {
+export function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

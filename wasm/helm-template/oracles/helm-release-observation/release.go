@@ -1,24 +1,15 @@
-// Oracle for helm-release-observation.test.ts: decodes the helm-controller release fixtures into
-// copies of Helm 4.2's Go types (json tags, Info and HookExecution MarshalJSON) and prints the digest
-// helm-controller's ObserveRelease + Digest give each. Build and run (Debian golang-go):
-//   GO111MODULE=off go build -o /tmp/oracle oracle.go && /tmp/oracle ../../../../../shared/fixtures/helm-release/internal/release/testdata/*
-// Oracle: decodes Helm release fixtures (base64(gzip(json))) into copies of Helm 4.2's Go types,
-// and prints helm-controller's Observation digest and the values digest input for each.
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"regexp"
 	"time"
 )
 
+// Copies of Helm 4.2's release and chart types as far as helm-controller's Observation reaches (json
+// tags, field order, and the MarshalJSON of Info and HookExecution that leave zero times out), and of
+// helm-controller's Observation itself (internal/release/observation.go).
+
+// Info is Helm's release.Info.
 type Info struct {
 	FirstDeployed    time.Time `json:"first_deployed"`
 	LastDeployed     time.Time `json:"last_deployed"`
@@ -28,6 +19,8 @@ type Info struct {
 	RollbackRevision int       `json:"rollback_revision,omitempty"`
 	Notes            string    `json:"notes,omitempty"`
 }
+
+// infoJSON is how Info.MarshalJSON writes an Info: zero times left out.
 type infoJSON struct {
 	FirstDeployed    *time.Time `json:"first_deployed,omitempty"`
 	LastDeployed     *time.Time `json:"last_deployed,omitempty"`
@@ -38,6 +31,7 @@ type infoJSON struct {
 	Notes            string     `json:"notes,omitempty"`
 }
 
+// MarshalJSON leaves zero times out, as Helm 4's does.
 func (i Info) MarshalJSON() ([]byte, error) {
 	t := infoJSON{Description: i.Description, Status: i.Status, RollbackRevision: i.RollbackRevision, Notes: i.Notes}
 	if !i.FirstDeployed.IsZero() {
@@ -52,17 +46,21 @@ func (i Info) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t)
 }
 
+// HookExecution is Helm's release.HookExecution.
 type HookExecution struct {
 	StartedAt   time.Time `json:"started_at"`
 	CompletedAt time.Time `json:"completed_at"`
 	Phase       string    `json:"phase"`
 }
+
+// hookExecutionJSON is how HookExecution.MarshalJSON writes one: zero times left out.
 type hookExecutionJSON struct {
 	StartedAt   *time.Time `json:"started_at,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	Phase       string     `json:"phase"`
 }
 
+// MarshalJSON leaves zero times out, as Helm 4's does.
 func (h HookExecution) MarshalJSON() ([]byte, error) {
 	t := hookExecutionJSON{Phase: h.Phase}
 	if !h.StartedAt.IsZero() {
@@ -74,6 +72,7 @@ func (h HookExecution) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t)
 }
 
+// Hook is Helm's release.Hook.
 type Hook struct {
 	Name              string        `json:"name,omitempty"`
 	Kind              string        `json:"kind,omitempty"`
@@ -85,11 +84,15 @@ type Hook struct {
 	DeletePolicies    []string      `json:"delete_policies,omitempty"`
 	OutputLogPolicies []string      `json:"output_log_policies,omitempty"`
 }
+
+// Maintainer is Helm's chart.Maintainer.
 type Maintainer struct {
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
 	URL   string `json:"url,omitempty"`
 }
+
+// Dependency is Helm's chart.Dependency.
 type Dependency struct {
 	Name         string        `json:"name"`
 	Version      string        `json:"version,omitempty"`
@@ -100,6 +103,8 @@ type Dependency struct {
 	ImportValues []interface{} `json:"import-values,omitempty"`
 	Alias        string        `json:"alias,omitempty"`
 }
+
+// Metadata is Helm's chart.Metadata.
 type Metadata struct {
 	Name         string            `json:"name,omitempty"`
 	Home         string            `json:"home,omitempty"`
@@ -119,16 +124,25 @@ type Metadata struct {
 	Dependencies []*Dependency     `json:"dependencies,omitempty"`
 	Type         string            `json:"type,omitempty"`
 }
+
+// Chart is the part of Helm's chart.Chart an Observation keeps.
+type Chart struct {
+	Metadata *Metadata `json:"metadata"`
+}
+
+// Release is Helm's release.Release without what an Observation leaves out.
 type Release struct {
 	Name      string                 `json:"name"`
 	Namespace string                 `json:"namespace"`
 	Version   int                    `json:"version"`
 	Info      *Info                  `json:"info"`
-	Chart     *struct{ Metadata *Metadata `json:"metadata"` } `json:"chart"`
+	Chart     *Chart                 `json:"chart"`
 	Config    map[string]interface{} `json:"config"`
 	Manifest  string                 `json:"manifest"`
 	Hooks     []*Hook                `json:"hooks"`
 }
+
+// Observation is helm-controller's release.Observation, in its field order.
 type Observation struct {
 	Name          string                 `json:"name"`
 	Version       int                    `json:"version"`
@@ -139,49 +153,4 @@ type Observation struct {
 	Hooks         []Hook                 `json:"hooks"`
 	Namespace     string                 `json:"namespace"`
 	OCIDigest     string                 `json:"ociDigest,omitempty"`
-}
-
-func main() {
-	for _, path := range os.Args[1:] {
-		raw, _ := os.ReadFile(path)
-		b, err := base64.StdEncoding.DecodeString(string(raw))
-		if err != nil {
-			panic(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			panic(err)
-		}
-		j, _ := io.ReadAll(zr)
-		// Helm 4 reads "" as a zero time.
-		j = regexp.MustCompile(`"(first_deployed|last_deployed|deleted|started_at|completed_at)":""`).ReplaceAll(j, []byte(`"$1":null`))
-		var rel Release
-		if err := json.Unmarshal(j, &rel); err != nil {
-			panic(err)
-		}
-		obs := Observation{Name: rel.Name, Version: rel.Version, Manifest: rel.Manifest, Namespace: rel.Namespace}
-		if rel.Info != nil {
-			obs.Info = *rel.Info
-		}
-		if rel.Chart != nil && rel.Chart.Metadata != nil {
-			obs.ChartMetadata = *rel.Chart.Metadata
-		}
-		if len(rel.Config) > 0 {
-			obs.Config = rel.Config
-		}
-		for _, h := range rel.Hooks {
-			test := false
-			for _, e := range h.Events {
-				if e == "test" {
-					test = true
-				}
-			}
-			if !test {
-				obs.Hooks = append(obs.Hooks, *h)
-			}
-		}
-		h := sha256.New()
-		json.NewEncoder(h).Encode(obs)
-		fmt.Printf("%s sha256:%x\n", path, h.Sum(nil))
-	}
 }
