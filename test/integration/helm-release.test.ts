@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, testCluster, uniqueNamespace } from "../support/cluster.ts";
+import { startRivulet } from "../support/agent-process.ts";
 import { startChartRepoServer, type ChartRepoServer } from "../support/chart-repo-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { createHttpClient } from "../../agent/kube/http-client.ts";
@@ -271,6 +272,38 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     await admin.patch({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "after" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } }, "merge");
     o = await when("after", "Ready", isReady, 60_000);
     expect(await helmHistory("after")).toEqual(["1 deployed"]);
+  }, 120_000);
+
+  test("the CLI: history lists the revisions, reconcile --force releases again, suspend and resume", async () => {
+    const kubeconfig = (await testCluster()).kubeconfig;
+    const rivulet = async (...args: string[]) => {
+      const p = startRivulet([...args, "--kubeconfig", kubeconfig, "-n", ns]);
+      const code = await p.exited;
+      return { code, out: p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))), err: p.stderr.join("\n") };
+    };
+    let r = await rivulet("history", "helmrelease", "pass");
+    expect(r.code).toBe(0);
+    expect(r.out[0]!.split(/\s{2,}/)).toEqual(["REVISION", "STATUS", "CHART", "APP VERSION", "DEPLOYED", "DIGEST"]);
+    expect(r.out[1]).toMatch(/^1\s+deployed\s+tested@1\.0\.0\s+\S+Z\s+sha256:[0-9a-f]{64}$/);
+
+    // Nothing changed, so only --force makes a new revision.
+    r = await rivulet("reconcile", "helmrelease", "pass", "--force", "--timeout", "60s");
+    expect(r.err).toContain("✔ applied revision 1.0.0");
+    expect(r.code).toBe(0);
+    expect(await helmHistory("pass")).toEqual(["1 superseded", "2 deployed"]);
+    const o = (await get("pass"))!;
+    expect(o.status?.lastHandledForceAt).toBe(o.metadata.annotations!["reconcile.fluxcd.io/forceAt"]);
+    // Handled once: a plain reconcile afterwards releases nothing new.
+    r = await rivulet("reconcile", "hr", "pass", "--timeout", "60s");
+    expect(r.code).toBe(0);
+    expect(await helmHistory("pass")).toEqual(["1 superseded", "2 deployed"]);
+
+    r = await rivulet("suspend", "helmrelease", "pass");
+    expect(r.code).toBe(0);
+    expect((await get("pass"))!.spec.suspend).toBe(true);
+    r = await rivulet("resume", "helmrelease", "pass", "--timeout", "60s");
+    expect(r.err).toContain("✔ HelmRelease reconciliation completed");
+    expect(r.code).toBe(0);
   }, 120_000);
 
   test("deleting the HelmRelease uninstalls the release, keeping its history with keepHistory, and deletes its HelmChart", async () => {
