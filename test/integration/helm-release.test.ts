@@ -238,6 +238,17 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(cond(o, "Ready")?.status).toBe("False");
   }, 180_000);
 
+  test("chartRef to a HelmChart in the namespace: the chart comes from its artifact and no HelmChart is made", async () => {
+    await apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "shared-web", namespace: ns }, spec: { interval: "10m", chart: "web", version: "1.1.0", sourceRef: { kind: "HelmRepository", name: "charts" } } });
+    await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "byref", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "HelmChart", name: "shared-web" }, values: { greeting: "ref" } } });
+    const o = await when("byref", "Ready", isReady);
+    expect(cond(o, "Ready")?.message).toBe(`Helm install succeeded for release ${ns}/byref.v1 with chart web@1.1.0`);
+    expect(o.status?.helmChart).toBeUndefined();
+    expect(await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: `${ns}-byref` })).toBeUndefined();
+    expect(await configData("byref-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
+    expect(o.status?.lastAttemptedRevisionDigest).toBe(((await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: "shared-web" }))!.status as { artifact: { digest: string } }).artifact.digest);
+  }, 60_000);
+
   test("a targetNamespace or storageNamespace outside the tenant is refused with a Stalled condition, nothing written", async () => {
     await apply(hr("away", { targetNamespace: other }));
     let o = await when("away", "refused", (o) => cond(o, "Stalled")?.status === "True");
