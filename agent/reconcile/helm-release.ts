@@ -11,8 +11,10 @@
  * HelmRelease's ServiceAccount (or the agent's identity). On delete the release is uninstalled
  * (keepHistory respected) unless the HelmRelease is suspended, and the generated HelmChart goes too.
  *
- * Limits: drift detection, spec.kubeConfig (refused) and a release moved to another name or namespace
- * (refused with a condition instead of uninstalled and installed again) are not done yet.
+ * A release moved to another name, namespace, storage namespace or chart is uninstalled where it was
+ * and installed again, as helm-controller does.
+ *
+ * Limits: drift detection is not wired yet; spec.kubeConfig is refused.
  */
 import { TerminalError, TransientError, messageOf } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
@@ -158,6 +160,11 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     },
   };
 
+  function uninstallMoved(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, status: HelmReleaseStatus, client: KubeClient, change: string): Promise<void> {
+    const actx = (namespace: string, storageNamespace: string) => actionContext(client, { namespace, storageNamespace });
+    return uninstallMovedRelease(obj, ctx, status, actx, deps.allowedNamespaces ?? [], change);
+  }
+
   /** The release loop of one reconcile (helm-controller's reconcileRelease and AtomicRelease). */
   async function reconcileRelease(o: {
     obj: HelmReleaseObject;
@@ -172,9 +179,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     const self = formatRef(obj);
     const meta = chart.chart.metadata as { name?: string; version?: string };
     const change = releaseTargetChange({ ...obj, status }, target, meta.name ?? "");
-    if (change) {
-      throw new TerminalError("ReconcileError", `${self}: the ${change} of the release changed; uninstall the old release first (not automated yet)`);
-    }
+    if (change) await uninstallMoved(obj, ctx, status, o.client, change);
     const hrNow = { ...obj, status };
     const reset = await failureResetReason(hrNow, meta.version ?? "", values);
     if (reset) {
@@ -236,6 +241,41 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     status.installFailures = 0;
     status.upgradeFailures = 0;
   }
+}
+
+/**
+ * helm-controller's answer to a moved release (another storage namespace, release namespace, release
+ * name or chart): the old release is uninstalled where it was, and the history starts again, so the
+ * loop installs it in its new place. The old place comes from status, so it is checked against the
+ * tenant boundary like the new one.
+ */
+async function uninstallMovedRelease(
+  obj: HelmReleaseObject,
+  ctx: ReconcileContext<HelmReleaseStatus>,
+  status: HelmReleaseStatus,
+  actx: (namespace: string, storageNamespace: string) => ActionContext,
+  allowedNamespaces: readonly string[],
+  change: string,
+): Promise<void> {
+  const cur = latest(status.history ?? [])!;
+  const storageNamespace = status.storageNamespace!;
+  const ns = obj.metadata.namespace!;
+  const outside = [cur.namespace, storageNamespace].filter((n) => n !== ns && !allowedNamespaces.includes(n));
+  if (outside.length) {
+    throw new TerminalError("AccessDenied", `${formatRef(obj)}: refused to uninstall the previous release ${fullReleaseName(cur)}: namespace ${outside.join(", ")} is outside ${ns}`);
+  }
+  const a = actx(cur.namespace, storageNamespace);
+  const last = await a.store.last(cur.name);
+  if (last && last.release.info.status !== "uninstalled") {
+    await uninstall(a, cur.name, uninstallOptions(obj));
+    const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}: the ${change} changed`;
+    await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
+  }
+  status.history = [];
+  delete status.storageNamespace;
+  status.failures = 0;
+  status.installFailures = 0;
+  status.upgradeFailures = 0;
 }
 
 /** Ready=True as summarised; the release conditions and the status the loop wrote. */

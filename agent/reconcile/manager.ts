@@ -33,7 +33,11 @@ export class Manager {
     );
     for (const c of this.controllers) {
       c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
-      c.onReady = (obj) => this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
+      c.onReady = (obj) => {
+        this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
+        // A HelmRelease waits for its HelmChart's new generation, which may keep the same artifact.
+        if (obj.kind === "HelmChart") this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+      };
     }
   }
 

@@ -76,7 +76,8 @@ const hr = (name: string, spec: Record<string, unknown>, chart: { name?: string;
   metadata: { name, namespace: ns },
   spec: {
     interval: "10m",
-    chart: { spec: { chart: chart.name ?? "web", version: chart.version ?? "1.0.0", sourceRef: { kind: "HelmRepository", name: "charts" } } },
+    // The chart's own interval, so changing the HelmRelease's does not make a new HelmChart generation to wait for.
+    chart: { spec: { chart: chart.name ?? "web", version: chart.version ?? "1.0.0", interval: "10m", sourceRef: { kind: "HelmRepository", name: "charts" } } },
     ...spec,
   },
 });
@@ -238,7 +239,7 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(cond(o, "Ready")?.status).toBe("False");
   }, 180_000);
 
-  test("chartRef to a HelmChart in the namespace: the chart comes from its artifact and no HelmChart is made", async () => {
+  test("chartRef to a HelmChart in the namespace: the chart comes from its artifact and no HelmChart is made; a new releaseName moves the release", async () => {
     await apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "shared-web", namespace: ns }, spec: { interval: "10m", chart: "web", version: "1.1.0", sourceRef: { kind: "HelmRepository", name: "charts" } } });
     await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "byref", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "HelmChart", name: "shared-web" }, values: { greeting: "ref" } } });
     const o = await when("byref", "Ready", isReady);
@@ -247,6 +248,16 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: `${ns}-byref` })).toBeUndefined();
     expect(await configData("byref-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
     expect(o.status?.lastAttemptedRevisionDigest).toBe(((await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: "shared-web" }))!.status as { artifact: { digest: string } }).artifact.digest);
+
+    // A new release name moves the release: the old one is uninstalled, the new one installed.
+    await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "byref", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "HelmChart", name: "shared-web" }, values: { greeting: "ref" }, releaseName: "moved" } });
+    const moved = await when("byref", "moved", (o) => isReady(o) && (o.status!.history as Array<{ name: string }>)[0]?.name === "moved");
+    expect(cond(moved, "Ready")?.message).toBe(`Helm install succeeded for release ${ns}/moved.v1 with chart web@1.1.0`);
+    expect((moved.status!.history as unknown[]).length).toBe(1);
+    expect(await helmHistory("byref")).toEqual([]);
+    expect(await helmHistory("moved")).toEqual(["1 deployed"]);
+    expect(await configData("byref-config")).toBeUndefined();
+    expect(await configData("moved-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
   }, 60_000);
 
   test("a targetNamespace or storageNamespace outside the tenant is refused with a Stalled condition, nothing written", async () => {
