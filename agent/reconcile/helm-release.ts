@@ -37,8 +37,7 @@ import { checkReadyDependencies } from "./kustomization-dependencies.ts";
 import { guardReleaseNamespaces, guardRemoteCluster, releaseTarget, releaseTargetChange, type ReleaseTarget } from "./helm-release-target.ts";
 import { chartLoader, helmChartName, type ReleaseChart } from "./helm-release-chart.ts";
 import { composeValues, ValuesReferenceError, type ReadValuesObject } from "./helm-release-values.ts";
-import { configDigest } from "./helm-release-digests.ts";
-import { commonMetadataDigest, postRenderersDigest } from "./helm-release-digests.ts";
+import { commonMetadataDigest, configDigest, postRenderersDigest } from "./helm-release-digests.ts";
 import { releaseState, nextAction, mustContinue, mustStop, actionTimeoutMs, type ActionType } from "./helm-release-next-action.ts";
 import { annotationRequest, failureResetReason, FORCE_AT, RESET_AT } from "./helm-release-remediation.ts";
 import { summarize } from "./helm-release-summary.ts";
@@ -132,7 +131,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       }));
 
       await stage("release", () => reconcileRelease({ obj, ctx, status, target, chart, values, client: acting(ctx.client, obj) }));
-      return finish(obj, ctx, status);
+      return finish(obj, status);
     },
 
     onFailure(_obj, err, ctx) {
@@ -144,7 +143,11 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       // Flux leaves a suspended release in place when its HelmRelease goes.
       if (obj.spec.suspend) return;
       const cur = latest(obj.status?.history ?? []);
-      if (cur && obj.status?.storageNamespace) {
+      const own = [obj.metadata.namespace!, ...(deps.allowedNamespaces ?? [])];
+      const outside = cur && [cur.namespace, obj.status?.storageNamespace ?? ""].some((n) => !own.includes(n));
+      // The place comes from status: one outside the tenant is left alone, not acted on.
+      if (outside) ctx.log.error(`${formatRef(obj)}: not uninstalling ${fullReleaseName(cur)}: its namespaces are outside ${obj.metadata.namespace}`);
+      else if (cur && obj.status?.storageNamespace) {
         const client = acting(ctx.client, obj);
         const actx = actionContext(client, { namespace: cur.namespace, storageNamespace: obj.status.storageNamespace });
         const last = await actx.store.last(cur.name);
@@ -279,12 +282,11 @@ async function uninstallMovedRelease(
 }
 
 /** Ready=True as summarised; the release conditions and the status the loop wrote. */
-function finish(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, status: HelmReleaseStatus): ReconcileSuccess<HelmReleaseStatus> {
+function finish(obj: HelmReleaseObject, status: HelmReleaseStatus): ReconcileSuccess<HelmReleaseStatus> {
   const conditions = status.conditions ?? [];
   const ready = conditions.find((c) => c.type === "Ready")!;
   const others = removeCondition(removeCondition(removeCondition(conditions, "Ready"), "Reconciling"), "Stalled");
   const { conditions: _, ...rest } = status;
-  void ctx;
   return {
     reason: ready.reason,
     message: ready.message,

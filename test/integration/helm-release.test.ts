@@ -210,7 +210,8 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     const o = await when("bad", "uninstall remediation", (o) => cond(o, "Remediated")?.reason === "UninstallSucceeded", 90_000);
     expect(cond(o, "Ready")).toMatchObject({ status: "False", reason: "UninstallSucceeded", message: `Helm uninstall remediation for release ${ns}/bad.v1 with chart web@1.0.0 succeeded` });
     expect(cond(o, "Released")).toMatchObject({ status: "False", reason: "InstallFailed" });
-    expect(o.status?.installFailures).toBe(1);
+    // The HelmChart becoming Ready may wake a second attempt before this read; each is counted.
+    expect(o.status?.installFailures).toBeGreaterThanOrEqual(1);
     // Uninstalled without keepHistory: no release Secret left, no objects.
     expect(await helmHistory("bad")).toEqual([]);
     expect(await configData("bad-config")).toBeUndefined();
