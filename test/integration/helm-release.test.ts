@@ -205,6 +205,31 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect((await storedRelease("web", 5)).info).toMatchObject({ description: "Rollback to 3" });
   }, 180_000);
 
+  test("a failing upgrade with the uninstall strategy is remediated by uninstalling the release", async () => {
+    const spec = (values: Record<string, unknown>) => hr("gone", { values, upgrade: { remediation: { retries: 1, strategy: "uninstall" } } });
+    await apply(spec({ greeting: "fine" }));
+    await when("gone", "Ready", isReady);
+    await apply(spec({ greeting: "fine", broken: true }));
+    const o = await when("gone", "uninstalled", (o) => cond(o, "Remediated")?.reason === "UninstallSucceeded", 60_000);
+    expect(cond(o, "Remediated")?.message).toBe(`Helm uninstall remediation for release ${ns}/gone.v2 with chart web@1.0.0 succeeded`);
+    expect(cond(o, "Released")).toMatchObject({ status: "False", reason: "UpgradeFailed" });
+    expect(await configData("gone-config")).toBeUndefined();
+  }, 120_000);
+
+  test("post-renderers and commonMetadata shape every object; their digests are recorded", async () => {
+    const patch = { target: { kind: "ConfigMap" }, patch: '[{"op":"add","path":"/data/patched","value":"by-kustomize"}]' };
+    await apply(hr("shaped", { commonMetadata: { labels: { team: "blue" }, annotations: { owner: "blue-team" } }, postRenderers: [{ kustomize: { patches: [patch] } }] }));
+    const o = await when("shaped", "Ready", isReady);
+    const cm = (await admin.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "shaped-config" }))!;
+    expect(cm.data).toEqual({ greeting: "hello", chart: "1.0.0", patched: "by-kustomize" });
+    expect(cm.metadata.labels).toMatchObject({ team: "blue", "helm.toolkit.fluxcd.io/name": "shaped" });
+    expect(cm.metadata.annotations).toMatchObject({ owner: "blue-team", "meta.helm.sh/release-name": "shaped" });
+    expect(o.status?.observedPostRenderersDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(o.status?.observedCommonMetadataDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The stored manifest is the post-rendered one, as Helm stores its post-renderer's output.
+    expect((await storedRelease("shaped", 1)).manifest).toContain("patched: by-kustomize");
+  }, 60_000);
+
   test("a failing install is remediated by uninstalling it; with no retries left the HelmRelease stalls", async () => {
     await apply(hr("bad", { values: { broken: true }, install: { remediation: { retries: 1, remediateLastFailure: true } } }));
     const o = await when("bad", "uninstall remediation", (o) => cond(o, "Remediated")?.reason === "UninstallSucceeded", 90_000);
