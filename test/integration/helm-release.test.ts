@@ -130,6 +130,7 @@ beforeAll(async () => {
   await repo.addChart({ name: "web", version: "1.0.0", appVersion: "1.0", files: { "values.yaml": "greeting: hello\nbroken: false\n", "templates/configmap.yaml": configMap } });
   await repo.addChart({ name: "web", version: "1.1.0", appVersion: "1.1", files: { "values.yaml": "greeting: hello\nbroken: false\n", "templates/configmap.yaml": configMap } });
   await repo.addChart({ name: "tested", version: "1.0.0", files: { "values.yaml": "greeting: hi\n", "templates/configmap.yaml": configMap, "templates/tests/check.yaml": testHook } });
+  await repo.addChart({ name: "escape", version: "1.0.0", files: { "values.yaml": "target: \"\"\n", "templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: escaped\n  namespace: {{ .Values.target }}\ndata: {}\n" } });
   await apply({ apiVersion: SRC, kind: "HelmRepository", metadata: { name: "charts", namespace: ns }, spec: { interval: "10m", url: repo.url } });
   const tenant = createHttpClient({ transport: connect({ kubeconfig: await serviceAccountKubeconfig(ns, "rivulet") }).transport });
   storage = mkdtempSync(join(tmpdir(), "rivulet-hr-"));
@@ -299,6 +300,15 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(await helmHistory(`${other}-away`, other)).toEqual([]);
     expect(await helmHistory("hidden", other)).toEqual([]);
     expect((await admin.list({ apiVersion: "v1", kind: "ConfigMap", namespace: other })).items.filter((c) => c.metadata.name !== "kube-root-ca.crt")).toEqual([]);
+  }, 60_000);
+
+  test("a chart rendering an object into another namespace is refused before the first write: no release Secret, nothing there", async () => {
+    await apply(hr("escape", { values: { target: other } }, { name: "escape" }));
+    const o = await when("escape", "refused", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(o, "Ready")?.reason).toBe("AccessDenied");
+    expect(cond(o, "Ready")?.message).toContain(`ConfigMap/${other}/escaped`);
+    expect(await helmHistory("escape")).toEqual([]);
+    expect(await admin.get({ apiVersion: "v1", kind: "ConfigMap", namespace: other, name: "escaped" })).toBeUndefined();
   }, 60_000);
 
   test("a missing valuesFrom reference is a condition naming it, and nothing is released", async () => {
