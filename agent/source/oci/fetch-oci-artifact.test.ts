@@ -145,7 +145,7 @@ describe("fetchOciArtifact against distribution 2.8", () => {
   test.each([
     [{ tag: "nope" }, 'the tag "nope" does not exist'],
     [{ semver: ">=9.0.0" }, 'no tag matches the semver range ">=9.0.0"'],
-    [{ semver: "not a range" }, 'Cannot use the semver range "not a range": it is not a valid range'],
+    [{ semver: "not a range" }, 'Cannot use the semver range "not a range": improper constraint: "not a range"'],
   ])("ref %j fails with a pinned reason", async (ref, msg) => {
     const err = await fetchOciArtifact({ ...base(), ref }).catch((e) => e);
     expect(err).toBeInstanceOf(RivuletError);
