@@ -7,7 +7,9 @@
  * 2. otherwise the version is a constraint (`*` when empty), and only entries whose version has three
  *    dot-separated parts count (fluxcd/pkg/version.ParseVersion: `1.2` is skipped, `v1.2.3` is not);
  * 3. the newest matching version wins; of equal versions (they differ in build metadata), the one created
- *    last, and of those created at the same time the one listed last (Flux's reversed stable sort).
+ *    last, and of those created at the same time the one listed last (what Flux's sort.SliceStable with
+ *    a negated "less" does to equal elements: its insertion sort moves each one before the previous
+ *    ones, for up to 20 matching versions).
  */
 import { compareVersions, parseConstraint, parseFluxVersion, type Version } from "../core/semver-constraint.ts";
 import type { IndexChartVersion, RepositoryIndex } from "./repository-index.ts";
