@@ -73,6 +73,31 @@ export const sourceIgnoreField = s.optional(
 /** spec.proxySecretRef where the kind says nothing more about the Secret's keys. */
 export const proxySecretRefField = s.optional(localObjectReference("Secret with the proxy address and credentials."));
 
+/**
+ * `spec.verify` of the OCI-based sources (OCIRepository, HelmChart): cosign or notation, keys from a
+ * Secret or keyless identities; `extra` adds what only one kind has.
+ */
+export const ociVerification = <E extends Shape = {}>(description: string, extra?: E) =>
+  s.optional(
+    s.object(
+      {
+        matchOIDCIdentity: s.optional(
+          s.array(
+            s.object({
+              issuer: s.string({ description: "Regular expression for the OIDC issuer." }),
+              subject: s.string({ description: "Regular expression for the identity subject." }),
+            }),
+            { description: "Keyless identities accepted; any one match suffices." },
+          ),
+        ),
+        provider: s.enum(["cosign", "notation"], { description: "Signature format to verify.", default: "cosign" }),
+        secretRef: s.optional(localObjectReference("Secret with trusted public keys.")),
+        ...((extra ?? {}) as E),
+      },
+      { description },
+    ),
+  );
+
 /** Digest in the form `<algorithm>:<encoded>`, e.g. `sha256:1f2e...`. */
 export const DIGEST_PATTERN = "^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$";
 

@@ -4,7 +4,7 @@
  * follows Flux's CRD of the same version, with its CEL rule as a runtime check.
  */
 import { s, type Infer } from "./schema.ts";
-import { artifact, duration, localObjectReference, reconciledStatus, suspendField } from "./common.ts";
+import { artifact, duration, localObjectReference, ociVerification, reconciledStatus, suspendField } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 export const HELM_CHART_SOURCE_KINDS = ["HelmRepository", "GitRepository", "Bucket"] as const;
@@ -34,24 +34,7 @@ export const helmChartSpec = s.object(
     valuesFiles: s.optional(
       s.array(s.string(), { description: "Values files in the chart's source, merged in order and packaged as values.yaml." }),
     ),
-    verify: s.optional(
-      s.object(
-        {
-          matchOIDCIdentity: s.optional(
-            s.array(
-              s.object({
-                issuer: s.string({ description: "Regular expression for the OIDC issuer." }),
-                subject: s.string({ description: "Regular expression for the identity subject." }),
-              }),
-              { description: "Keyless identities accepted; any one match suffices." },
-            ),
-          ),
-          provider: s.enum(["cosign", "notation"], { description: "Signature format to verify.", default: "cosign" }),
-          secretRef: s.optional(localObjectReference("Secret with trusted public keys.")),
-        },
-        { description: "Signature verification of an OCI chart." },
-      ),
-    ),
+    verify: ociVerification("Signature verification of an OCI chart."),
     version: s.optional(
       s.string({ description: "SemVer version or range of the chart (HelmRepository sources only).", default: "*" }),
     ),

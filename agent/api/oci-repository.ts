@@ -3,7 +3,7 @@
  * becomes a tar.gz artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import { duration, localObjectReference, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
+import { duration, localObjectReference, ociVerification, proxySecretRefField, sourceIgnoreField, sourceStatus, suspendField, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 const layerSelector = (description: string) =>
@@ -44,25 +44,7 @@ export const ociRepositorySpec = s.object(
     suspend: suspendField,
     timeout: s.optional(timeout("Timeout for registry operations.", "60s")),
     url: s.string({ description: "Repository address, oci://host[:port]/path, without tag or digest.", pattern: "^oci://.*$" }),
-    verify: s.optional(
-      s.object(
-        {
-          matchOIDCIdentity: s.optional(
-            s.array(
-              s.object({
-                issuer: s.string({ description: "Regular expression for the OIDC issuer." }),
-                subject: s.string({ description: "Regular expression for the identity subject." }),
-              }),
-              { description: "Keyless identities accepted; any one match suffices." },
-            ),
-          ),
-          provider: s.enum(["cosign", "notation"], { description: "Signature format to verify.", default: "cosign" }),
-          secretRef: s.optional(localObjectReference("Secret with trusted public keys.")),
-          trustedRootSecretRef: s.optional(localObjectReference("Secret with a Sigstore trusted root (trusted_root.json).")),
-        },
-        { description: "Signature verification of the artifact." },
-      ),
-    ),
+    verify: ociVerification("Signature verification of the artifact.", { trustedRootSecretRef: s.optional(localObjectReference("Secret with a Sigstore trusted root (trusted_root.json).")) }),
   },
   { description: "Desired state of an OCIRepository." },
 );

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { compareVersions, formatVersion, parseConstraint, parseStrictVersion, parseVersion } from "./semver-constraint.ts";
+import { compareVersions, formatVersion, parseConstraint, parseFluxVersion, parseStrictVersion, parseVersion } from "./semver-constraint.ts";
 
 const satisfies = (constraint: string, version: string) => parseConstraint(constraint)(parseVersion(version)!);
 
@@ -21,6 +21,23 @@ describe("parseVersion", () => {
 
   test.each([["1.2.3", true], ["v1.2.3", false], ["1.2", false], ["01.2.3", false], ["1.2.3+b", true]] as const)("strictly, %p is a version: %p", (input, ok) => {
     expect(parseStrictVersion(input) !== undefined).toBe(ok);
+  });
+});
+
+describe("parseFluxVersion (fluxcd/pkg/version.ParseVersion)", () => {
+  test.each([
+    ["v1.2.3", "1.2.3"],
+    ["v2025.02.03-rc.1", "2025.2.3-rc.1"],
+    ["1.0.0-rc.1+build.5", "1.0.0-rc.1+build.5"],
+    // SplitN counts the dots of the prerelease too: three parts, then NewVersion reads it loosely.
+    ["1-rc.1.2", "1.0.0-rc.1.2"],
+    ["1.2", undefined],
+    ["v2", undefined],
+    ["1.2.3.4", undefined],
+    ["release-1.2.3", undefined],
+  ])("reads %p as %p", (input, printed) => {
+    const v = parseFluxVersion(input);
+    expect(v && formatVersion(v)).toBe(printed);
   });
 });
 

@@ -26,6 +26,16 @@ export function parseVersion(s: string): Version | undefined {
   return build(LOOSE.exec(s));
 }
 
+/**
+ * fluxcd/pkg/version's ParseVersion, how source-controller reads chart versions, Git tags and OCI tags
+ * before a constraint sees them: NewVersion's loose reading, but only of text with three dot-separated
+ * parts (`v1.2.3`, `v2025.02.03-rc.1`); `v1.2` and `1` are not versions to Flux.
+ */
+export function parseFluxVersion(s: string): Version | undefined {
+  // Go's strings.SplitN(s, ".", 3) has three parts exactly when s holds at least two dots.
+  return s.split(".", 3).length === 3 ? parseVersion(s) : undefined;
+}
+
 /** Masterminds' StrictNewVersion: exactly `X.Y.Z[-pre][+build]`, no `v`, no leading zeros. */
 export function parseStrictVersion(s: string): Version | undefined {
   return build(STRICT.exec(s));

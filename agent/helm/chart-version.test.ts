@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chartVersionConstraint, parseChartVersion, resolveChartUrl, resolveChartVersion } from "./chart-version.ts";
+import { resolveChartUrl, resolveChartVersion } from "./chart-version.ts";
 import { parseRepositoryIndex } from "./repository-index.ts";
 
 // The versions source-controller's GetChartVersion test uses, with the same creation times for 0.1.5+*.
@@ -29,6 +29,13 @@ describe("resolveChartVersion", () => {
     ["a tilde range", "~0.1.0", "0.1.5+c.now"],
     ["a caret range", "^0.1", "0.1.5+c.now"],
     ["an OR of ranges", "<0.1.0 || >0.2.0 <1.1.0", "1.0.0"],
+    ["a pre-release only in the OR-group that names one", ">=1.1.0-0 <1.1.0 || <0.1.0", "1.1.0-rc.1"],
+    // Masterminds' syntax that a translation into npm's `semver` read wrongly or refused:
+    ["an AND with != (Masterminds only)", "<1.0.0, !=0.2.0", "0.1.5+c.now"],
+    ["!= with a wildcard: another major", "!=0.x", "1.0.0"],
+    ["Masterminds' =< operator", "=<0.1.1", "0.1.1"],
+    ["Masterminds' => operator", "=>0.2.0 <1.0.0", "0.2.0"],
+    ["a hyphen range whose end has no patch", "0.1.1 - 0.1", "0.1.5+c.now"],
   ])("picks %s", (_name, version, want) => {
     expect(resolveChartVersion(index, "chart", version).version).toBe(want);
   });
@@ -37,7 +44,8 @@ describe("resolveChartVersion", () => {
     ["a chart without versions", "empty", "", "no chart version found"],
     ["a range nothing satisfies", "chart", ">2.0.0", "no 'chart' chart with version matching '>2.0.0' found"],
     ["a two-part version only as a range (Flux needs three parts)", "chart", ">=1.2.0", "no 'chart' chart with version matching '>=1.2.0' found"],
-    ["an unparsable constraint", "chart", "one", "improper constraint: one"],
+    ["an unparsable constraint", "chart", "one", `improper constraint: "one"`],
+    ["an empty OR-group (npm's semver read it as *)", "chart", "<0.1.0 ||", `improper constraint: ""`],
   ])("refuses %s", (_name, chart, version, message) => {
     expect(() => resolveChartVersion(index, chart, version)).toThrow(message);
   });
@@ -46,24 +54,15 @@ describe("resolveChartVersion", () => {
   });
 });
 
-describe("parseChartVersion", () => {
-  test.each([
-    ["1.2.3", true, "1.2.3"],
-    ["v1.2.3", true, "1.2.3"],
-    ["1.2.3-rc.1+build", true, "1.2.3-rc.1"],
-    ["1.2", false, undefined],
-    ["1.2", true, "1.2.0"],
-    ["latest", true, undefined],
-  ] as const)("%s (loose: %p) reads as %p", (text, loose, want) => {
-    expect(parseChartVersion(text, { loose })?.version).toBe(want);
+describe("resolveChartVersion among equal versions", () => {
+  const equal = (versions: string) =>
+    parseRepositoryIndex("apiVersion: v1\nentries:\n  chart:\n" + versions.split(" ").map((v) => entry(v)).join(""));
+  test("of equal versions created at the same time, the one listed last wins (Flux's reversed stable sort)", () => {
+    expect(resolveChartVersion(equal("2.0.0+a 2.0.0+b"), "chart").version).toBe("2.0.0+b");
+    expect(resolveChartVersion(equal("2.0.0+b 2.0.0+a"), "chart").version).toBe("2.0.0+a");
   });
-});
-
-describe("chartVersionConstraint", () => {
-  test("admits pre-releases only in the AND-group that names one", () => {
-    const c = chartVersionConstraint(">=2.0.0-0 || <1.0.0");
-    expect(c(parseChartVersion("2.1.0-beta.1")!)).toBe(true);
-    expect(c(parseChartVersion("0.9.0-beta.1")!)).toBe(false);
+  test("a v prefix and leading zeros are read as Flux's ParseVersion reads them", () => {
+    expect(resolveChartVersion(equal("v2025.02.03 2025.1.9"), "chart", ">=2025.2.0").version).toBe("v2025.02.03");
   });
 });
 

@@ -1,63 +1,23 @@
 /**
- * Chart versions as Helm and Flux read them (Masterminds/semver v3), and the choice of one chart version
- * from a repository index the way source-controller's ChartRepository.GetChartVersion makes it:
+ * The choice of one chart version from a repository index, the way source-controller's
+ * ChartRepository.GetChartVersion makes it. Versions and constraints are Masterminds/semver v3's
+ * (core/semver-constraint.ts); on top of them come Flux's own rules:
  *
  * 1. a version that equals one in the index, character for character, is that one;
- * 2. otherwise the version is a constraint (`*` when empty), and the newest matching version wins; of equal
- *    versions, the one created last;
- * 3. only versions with three dot-separated parts count (Flux's version.ParseVersion), a leading `v` is
- *    allowed;
- * 4. pre-releases match only when the constraint's AND-group names a pre-release itself (`>=1.0.0-0`),
- *    as Masterminds v3 has it: `*` never picks a pre-release.
- *
- * Constraints go to the `semver` package after translating Masterminds' syntax (commas mean AND); the
- * known differences are Masterminds' `~1`/`^0.0` edge cases and `!=` with wildcards, as in
- * source/git/ref.ts.
+ * 2. otherwise the version is a constraint (`*` when empty), and only entries whose version has three
+ *    dot-separated parts count (fluxcd/pkg/version.ParseVersion: `1.2` is skipped, `v1.2.3` is not);
+ * 3. the newest matching version wins; of equal versions (they differ in build metadata), the one created
+ *    last, and of those created at the same time the one listed last (what Flux's sort.SliceStable with
+ *    a negated "less" does to equal elements: its insertion sort moves each one before the previous
+ *    ones, for up to 20 matching versions).
  */
-import semver from "semver";
+import { compareVersions, parseConstraint, parseFluxVersion, type Version } from "../core/semver-constraint.ts";
 import type { IndexChartVersion, RepositoryIndex } from "./repository-index.ts";
 import { getOwn } from "./own.ts";
 
-const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
-
-/**
- * A version as Masterminds' NewVersion reads it (`loose`: "1.2" is 1.2.0) or as Flux's ParseVersion does
- * (three parts required), in the `semver` package's form; undefined when it is not a version.
- */
-export function parseChartVersion(text: string, options: { loose?: boolean } = {}): semver.SemVer | undefined {
-  if (!options.loose && text.split(".", 3).length !== 3) return undefined;
-  const m = VERSION.exec(text);
-  if (!m) return undefined;
-  const core = `${Number(m[1])}.${Number(m[2] ?? 0)}.${Number(m[3] ?? 0)}`;
-  try {
-    return new semver.SemVer(`${core}${m[4] ? `-${m[4]}` : ""}${m[5] ? `+${m[5]}` : ""}`);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A Masterminds constraint as a predicate; throws with Masterminds' wording when it cannot be parsed. */
-export function chartVersionConstraint(constraint: string): (v: semver.SemVer) => boolean {
-  const groups = constraint.split("||").map((group) => {
-    const text = group.replace(/\s*,\s*/g, " ").trim();
-    let range: semver.Range;
-    try {
-      range = new semver.Range(text === "" ? "*" : text, { loose: true });
-    } catch (err) {
-      throw new Error(`improper constraint: ${constraint}`, { cause: err });
-    }
-    // Masterminds admits pre-releases in an AND-group only when one of its versions is a pre-release.
-    const withPre = /(^|[\s=<>~^])v?\d+(\.(\d+|[xX*]))*-[0-9A-Za-z]/.test(text);
-    return (v: semver.SemVer) =>
-      v.prerelease.length === 0 ? range.test(v) : withPre && semver.satisfies(v, range, { includePrerelease: true });
-  });
-  if (groups.length === 0) throw new Error(`improper constraint: ${constraint}`);
-  return (v) => groups.some((g) => g(v));
-}
-
 /**
  * The chart version `version` selects among `name`'s entries (see the module comment). Errors use
- * source-controller's and Helm's wording.
+ * source-controller's and Masterminds' wording.
  */
 export function resolveChartVersion(index: RepositoryIndex, name: string, version = ""): IndexChartVersion {
   const versions = getOwn(index.entries, name);
@@ -67,13 +27,16 @@ export function resolveChartVersion(index: RepositoryIndex, name: string, versio
     const exact = versions.find((cv) => cv.version === version);
     if (exact) return exact;
   }
-  const matches = chartVersionConstraint(version === "" ? "*" : version);
-  let best: { cv: IndexChartVersion; v: semver.SemVer } | undefined;
+  const matches = parseConstraint(version === "" ? "*" : version);
+  let best: { cv: IndexChartVersion; v: Version; created: number } | undefined;
   for (const cv of versions) {
-    const v = parseChartVersion(cv.version);
+    const v = parseFluxVersion(cv.version);
     if (v === undefined || !matches(v)) continue;
-    const order = best === undefined ? 1 : v.compare(best.v);
-    if (order > 0 || (order === 0 && Date.parse(cv.created) > Date.parse(best!.cv.created))) best = { cv, v };
+    const t = Date.parse(cv.created);
+    // An entry without a readable creation time is Go's zero time: older than any other.
+    const created = Number.isNaN(t) ? -Infinity : t;
+    const order = best === undefined ? 1 : compareVersions(v, best.v);
+    if (order > 0 || (order === 0 && created >= best!.created)) best = { cv, v, created };
   }
   if (best === undefined) throw new Error(`no '${name}' chart with version matching '${version}' found`);
   return best.cv;

@@ -18,7 +18,7 @@
  * Limits: the index size (DEFAULTS, Flux's 50 MiB).
  */
 import { parseDocuments } from "../yaml/parse.ts";
-import { parseChartVersion } from "./chart-version.ts";
+import { compareVersions, parseVersion } from "../core/semver-constraint.ts";
 import { getOwn, setOwn } from "./own.ts";
 
 export const DEFAULTS = {
@@ -153,7 +153,7 @@ export function validationProblem(cv: IndexChartVersion): string | undefined {
   if (cv.name === "." || cv.name === "..") return `chart.metadata.name "${cv.name}" is not allowed`;
   if (/[/\\]/.test(cv.name)) return `chart.metadata.name "${cv.name}" is invalid`;
   if (!cv.version) return "chart.metadata.version is required";
-  if (parseChartVersion(cv.version, { loose: true }) === undefined) return `chart.metadata.version "${cv.version}" is invalid`;
+  if (parseVersion(cv.version) === undefined) return `chart.metadata.version "${cv.version}" is invalid`;
   if (cv.type !== undefined && cv.type !== "" && cv.type !== "application" && cv.type !== "library") {
     return "chart.metadata.type must be application or library";
   }
@@ -188,9 +188,9 @@ function orderVersion(cv: IndexChartVersion): Record<string, unknown> {
 }
 
 function sortNewestFirst(list: IndexChartVersion[]): IndexChartVersion[] {
-  const keyed = list.map((cv) => ({ cv, v: parseChartVersion(cv.version, { loose: true })! }));
+  const keyed = list.map((cv) => ({ cv, v: parseVersion(cv.version)! }));
   // Stable sort (Array.prototype.sort is), descending by semver precedence.
-  keyed.sort((a, b) => b.v.compare(a.v));
+  keyed.sort((a, b) => compareVersions(b.v, a.v));
   return keyed.map((k) => k.cv);
 }
 

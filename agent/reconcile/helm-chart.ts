@@ -22,12 +22,13 @@
 import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
+import { formatVersion, parseVersion } from "../core/semver-constraint.ts";
 import { helmChartKind, type HelmChartSpec, type HelmChartStatus } from "../api/helm-chart.ts";
 import { helmRepositoryKind, type HelmRepositorySpec, type HelmRepositoryStatus } from "../api/helm-repository.ts";
 import { fetchChart } from "../source/helm/fetch-chart.ts";
 import { loadChartArchive } from "../helm/chart-loader.ts";
 import { mergeValuesFiles, repackageChart } from "../helm/chart-package.ts";
-import { parseChartVersion, resolveChartUrl, resolveChartVersion } from "../helm/chart-version.ts";
+import { resolveChartUrl, resolveChartVersion } from "../helm/chart-version.ts";
 import { parseRepositoryIndex, type IndexChartVersion, type RepositoryIndex } from "../helm/repository-index.ts";
 import { validate } from "../api/validate.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -184,9 +185,9 @@ function isHelmRepository(o: KubeObject): o is Repo {
 
 /** Flux's SetMetadata: the version with its build metadata replaced by the generation. */
 function withBuildMetadata(version: string, generation: number, ref: string): string {
-  const v = parseChartVersion(version, { loose: true });
+  const v = parseVersion(version);
   if (!v) throw new TerminalError("MetadataPatchError", `${ref}: chart metadata patch error: failed to parse version from chart metadata as SemVer: ${version}`);
-  return `${v.major}.${v.minor}.${v.patch}${v.prerelease.length ? `-${v.prerelease.join(".")}` : ""}+${generation}`;
+  return formatVersion({ ...v, build: String(generation) });
 }
 
 /** Flux's Build.Summary, with the reason its event and conditions carry. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { formatRevision, latestSemverTag, parseRevision, parseTagVersion, planRef, refPrefixes, sameRevision, selectRef } from "./ref.ts";
+import { formatRevision, latestSemverTag, parseRevision, planRef, refPrefixes, sameRevision, selectRef } from "./ref.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -54,19 +54,7 @@ describe("selectRef", () => {
   });
 });
 
-describe("semver over tags (Masterminds-compatible parsing)", () => {
-  test.each([
-    ["v1.2.3", "1.2.3"],
-    ["1.2", "1.2.0"],
-    ["v2", "2.0.0"],
-    ["1.0.0-rc.1+build.5", "1.0.0-rc.1"],
-    ["release-1", undefined],
-    ["1.2.3.4", undefined],
-    ["v01.2.3", "1.2.3"],
-  ])("reads tag %s as %s", (tag, version) => {
-    expect(parseTagVersion(tag)?.version).toBe(version);
-  });
-
+describe("semver over tags (Masterminds constraints, Flux's ParseVersion)", () => {
   test.each([
     [">=1.0.0 <2.0.0", ["v1.0.0", "v1.9.0", "v1.10.0", "v2.0.0"], "v1.10.0"],
     [">= 1.0, < 1.5", ["1.0.0", "1.4.9", "1.5.0"], "1.4.9"],
@@ -75,12 +63,29 @@ describe("semver over tags (Masterminds-compatible parsing)", () => {
     ["*", ["v1.0.0", "v3.0.0-rc.1", "latest"], "v1.0.0"],
     [">=3.0.0-0", ["v3.0.0-rc.1", "v3.0.0-rc.2"], "v3.0.0-rc.2"],
     ["1.x", ["v2.0.0"], undefined],
-  ])("range %s picks %s", (range, tags, best) => {
+    ["*", ["v01.02.03", "1.2.2"], "v01.02.03"],
+    ["*", ["1.0.0-rc.1+build.5", "release-1.2.3", "1.2.3.4"], undefined],
+    // What a translation into npm's `semver` got wrong:
+    ["*", ["v1.0.0", "v1.2", "v2"], "v1.0.0"],
+    [">=3.0.0-0", ["v3.0.0-rc.1", "v3.1.0-rc.1"], "v3.1.0-rc.1"],
+    [">=1.0.0, !=1.5.0", ["v1.0.0", "1.4.9", "v1.5.0"], "1.4.9"],
+    ["=>1.5", ["v1.4.0", "v1.5.0"], "v1.5.0"],
+    ["<=1.4", ["v1.4.9", "v1.5.0"], "v1.4.9"],
+    ["!=1.x", ["v1.9.0", "v2.1.0", "v0.1.0"], "v2.1.0"],
+  ])("range %s over %j picks %s", (range, tags, best) => {
     expect(latestSemverTag(range, tags as string[])).toBe(best as string | undefined);
   });
 
-  test("an invalid range is an error", () => {
-    expect(() => latestSemverTag("!!", ["v1"])).toThrow('semver parse error: invalid range "!!"');
+  test("of equal versions the tag that sorts last by name wins, whatever the listing order", () => {
+    expect(latestSemverTag("*", ["v1.0.0", "1.0.0+b", "1.0.0"])).toBe("v1.0.0");
+    expect(latestSemverTag("*", ["1.0.0+b", "1.0.0"])).toBe("1.0.0+b");
+  });
+
+  test.each([
+    ["!!", `semver parse error: improper constraint: "!!"`],
+    ["<1.0.0 ||", `semver parse error: improper constraint: ""`],
+  ])("the invalid range %p is an error with Masterminds' reason", (range, message) => {
+    expect(() => latestSemverTag(range, ["v1.0.0"])).toThrow(message);
   });
 });
 

@@ -5,15 +5,13 @@
  * tag's own name), `<full ref name>@sha1:<hex>` for `name`, `sha1:<hex>` for a commit alone and
  * `<branch>@sha1:<hex>` for a commit with a branch.
  *
- * Semver: Flux uses Masterminds/semver v3; this uses the `semver` package after translating what differs
- * in the common cases: tags parse like Masterminds' NewVersion (optional "v", missing minor/patch become 0:
- * "v1.2" is 1.2.0), and commas in a range mean AND (Masterminds) and become spaces. Known remaining
- * differences: a range with a prerelease admits prereleases of any version in Masterminds but only of the
- * same major.minor.patch in `semver`; Masterminds' `~1` / `^0.0` edge cases and `!=` with wildcards are
- * not translated; when two tags parse to the same version (`v1.0.0`, `1.0.0`) the one that sorts last by
- * name wins here.
+ * Semver: as Flux (fluxcd/pkg git cloneSemVer), the range is a Masterminds/semver v3 constraint and
+ * tags are read by Flux's ParseVersion (three dot-separated parts, optional `v`), both from
+ * core/semver-constraint.ts. Of tags with equal versions (`v1.0.0`, `1.0.0`, `1.0.0+b`) Flux takes the
+ * one whose commit is newest; the ref listing carries no commit times, so here the tag that sorts last by
+ * name wins.
  */
-import semver from "semver";
+import { compareVersions, parseConstraint, parseFluxVersion, type Constraint, type Version } from "../../core/semver-constraint.ts";
 
 export interface GitRef {
   branch?: string;
@@ -137,31 +135,19 @@ export function sameRevision(a: string | undefined, b: string): boolean {
   return Boolean(x && y && x.commit === y.commit && (x.name ?? "") === (y.name ?? ""));
 }
 
-/** A tag name as Masterminds' NewVersion reads it, in the `semver` package's strict form; else undefined. */
-export function parseTagVersion(tag: string): semver.SemVer | undefined {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/.exec(tag);
-  if (!m) return undefined;
-  const text = `${Number(m[1])}.${Number(m[2] ?? 0)}.${Number(m[3] ?? 0)}${m[4] ? `-${m[4]}` : ""}${m[5] ? `+${m[5]}` : ""}`;
-  try {
-    return new semver.SemVer(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The tag with the highest version satisfying `range`, or undefined. Throws on an invalid range. */
 export function latestSemverTag(range: string, tags: string[]): string | undefined {
-  let r: semver.Range;
+  let matches: Constraint;
   try {
-    r = new semver.Range(range.replace(/\s*,\s*/g, " "));
+    matches = parseConstraint(range);
   } catch (err) {
-    throw new Error(`semver parse error: invalid range "${range}"`, { cause: err });
+    throw new Error(`semver parse error: ${(err as Error).message}`, { cause: err });
   }
-  let best: { tag: string; v: semver.SemVer } | undefined;
+  let best: { tag: string; v: Version } | undefined;
   for (const tag of [...tags].sort()) {
-    const v = parseTagVersion(tag);
-    if (!v || !r.test(v)) continue;
-    if (!best || semver.compare(v, best.v) >= 0) best = { tag, v };
+    const v = parseFluxVersion(tag);
+    if (!v || !matches(v)) continue;
+    if (!best || compareVersions(v, best.v) >= 0) best = { tag, v };
   }
   return best?.tag;
 }

@@ -5,9 +5,10 @@ import { pack } from "../../artifact/pack.ts";
 import { FileTree } from "../../artifact/file-tree.ts";
 import { RivuletError } from "../../core/errors.ts";
 import { startRegistry, type TestRegistry } from "../../../test/support/oci-registry.ts";
-import { fetchOciArtifact } from "./fetch-oci-artifact.ts";
+import { fetchOciArtifact, resolve } from "./fetch-oci-artifact.ts";
 import { MEDIA } from "./media-types.ts";
 import { pushArtifact, tagArtifact } from "./push-artifact.ts";
+import { pushHelmChart } from "./push-helm-chart.ts";
 import { RegistryClient } from "./registry-client.ts";
 
 const enc = new TextEncoder();
@@ -124,6 +125,21 @@ describe("fetchOciArtifact against distribution 2.8", () => {
       .rejects.toThrow(`Cannot select a layer of ${reg.host}/${repo}@${digest}: no layer has the media type "application/x-none"`);
   });
 
+  test("a semver range over a Helm chart layer reads the tags' _ as + (helm push writes + as _)", async () => {
+    const charts = new RegistryClient({ host: reg.host, repository: "charts/web", fetch, insecure: true });
+    const pushed = [];
+    for (const version of ["0.4.1", "0.4.2+build.7", "0.5.0-rc.1"]) {
+      const chart = await tarball({ "web/Chart.yaml": `apiVersion: v2\nname: web\nversion: ${version}\n` });
+      pushed.push(await pushHelmChart(charts, { chart, metadata: { apiVersion: "v2", name: "web", version } }));
+    }
+    expect(pushed.map((p) => p.tag)).toEqual(["0.4.1", "0.4.2_build.7", "0.5.0-rc.1"]);
+    const url = `oci://${reg.host}/charts/web`;
+    const r = await fetchOciArtifact({ ...base(), url, ref: { semver: ">=0.4.0" }, layerSelector: { mediaType: MEDIA.helmChart, operation: "copy" } });
+    expect(r.revision).toBe(`0.4.2_build.7@${pushed[1]!.digest}`);
+    // Another layer type reads the tags as they are: 0.4.2_build.7 is then not a version.
+    expect((await resolve(charts, { semver: ">=0.4.0" })).tag).toBe("0.4.1");
+  });
+
   test("an index resolves to its linux/amd64 manifest and keeps the index digest in the revision", async () => {
     const amd = await client.headManifest("1.0.0");
     const arm = await client.headManifest("1.2.0");
@@ -145,7 +161,7 @@ describe("fetchOciArtifact against distribution 2.8", () => {
   test.each([
     [{ tag: "nope" }, 'the tag "nope" does not exist'],
     [{ semver: ">=9.0.0" }, 'no tag matches the semver range ">=9.0.0"'],
-    [{ semver: "not a range" }, 'Cannot use the semver range "not a range": it is not a valid range'],
+    [{ semver: "not a range" }, 'Cannot use the semver range "not a range": improper constraint: "not a range"'],
   ])("ref %j fails with a pinned reason", async (ref, msg) => {
     const err = await fetchOciArtifact({ ...base(), ref }).catch((e) => e);
     expect(err).toBeInstanceOf(RivuletError);

@@ -101,7 +101,7 @@ export async function fetchOciArtifact<V extends { verified: boolean }>(
     credentials: o.credentials, sha256: o.sha256, signal: o.signal,
   });
   const where = `${ref.host}/${ref.repository}`;
-  const resolved = await pull(`resolve the artifact in ${where}`, () => resolve(client, o.ref));
+  const resolved = await pull(`resolve the artifact in ${where}`, () => resolve(client, o.ref, o.layerSelector?.mediaType));
   const { digest, revision } = resolved;
   if (o.lastDigest === digest) return { status: "unchanged", revision, digest };
 
@@ -134,8 +134,11 @@ export async function fetchOciArtifact<V extends { verified: boolean }>(
   };
 }
 
-/** The ref's digest and revision; tags are resolved with HEAD so an unchanged artifact costs one request. */
-export async function resolve(client: RegistryClient, ociRef?: OciRef): Promise<{ digest: string; revision: string; tag?: string }> {
+/**
+ * The ref's digest and revision; tags are resolved with HEAD so an unchanged artifact costs one request.
+ * `layerMediaType` (the layer selector's) tells how a semver range reads the tags.
+ */
+export async function resolve(client: RegistryClient, ociRef?: OciRef, layerMediaType?: string): Promise<{ digest: string; revision: string; tag?: string }> {
   const choice = refChoice(ociRef);
   if (choice.kind === "digest") {
     const head = await client.headManifest(choice.digest);
@@ -145,7 +148,7 @@ export async function resolve(client: RegistryClient, ociRef?: OciRef): Promise<
   let tag: string;
   if (choice.kind === "semver") {
     const tags = await client.listTags();
-    const picked = pickSemverTag(tags, choice.range, choice.filter);
+    const picked = pickSemverTag(tags, choice.range, choice.filter, layerMediaType);
     if (!picked) throw new Error(`no tag matches the semver range "${choice.range}"${choice.filter ? ` and the filter "${choice.filter}"` : ""}`);
     tag = picked;
   } else tag = choice.tag;

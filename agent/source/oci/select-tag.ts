@@ -1,11 +1,15 @@
 /**
  * Chooses what an OCIRepository's `spec.ref` names, with Flux's precedence: digest > semver > tag, and
- * the tag `latest` when nothing is set. A semver range picks the highest tag that satisfies it, after the
- * optional `semverFilter` regexp drops tags that do not match; tags that are not versions are ignored.
- * Like Masterminds/semver (Flux's parser), a leading `v` and a missing minor or patch ("v1", "1.2") are
- * accepted, and the chosen tag is returned as it was written.
+ * the tag `latest` when nothing is set. A semver range is a Masterminds/semver v3 constraint
+ * (core/semver-constraint.ts); on top of it come source-controller's getTagBySemver rules: the optional
+ * `semverFilter` regexp first drops the tags it does not match, tags are read by Flux's ParseVersion
+ * (three dot-separated parts, optional `v`; others are ignored), a Helm chart layer's tags have `_` read
+ * as `+`, the highest version wins and the chosen tag is returned as it was listed. Of equal versions
+ * (`1.0.0`, `v1.0.0`, `1.0.0_b`) the one listed first wins, as Go's sort leaves them for up to 12
+ * matching tags (beyond that Go's order among equals is unspecified).
  */
-import semver from "semver";
+import { compareVersions, parseConstraint, parseFluxVersion, type Constraint, type Version } from "../../core/semver-constraint.ts";
+import { MEDIA } from "./media-types.ts";
 
 export interface OciRef {
   tag?: string;
@@ -25,20 +29,17 @@ export function refChoice(ref: OciRef | undefined): RefChoice {
   return { kind: "tag", tag: ref?.tag || "latest" };
 }
 
-const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-
-/** The tag as a semver string ("v1.2" -> "1.2.0"), or undefined when it is not a version. */
-export function tagVersion(tag: string): string | undefined {
-  const m = VERSION.exec(tag);
-  if (!m) return undefined;
-  const v = `${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}${m[5] ?? ""}`;
-  return semver.valid(v) ?? undefined;
-}
-
-/** The highest tag in the range, or undefined; throws when the range or the filter is invalid. */
-export function pickSemverTag(tags: string[], range: string, filter?: string): string | undefined {
-  const r = semver.validRange(range);
-  if (r === null) throw new Error(`Cannot use the semver range "${range}": it is not a valid range`);
+/**
+ * The highest tag in the range, or undefined; throws when the range or the filter is invalid.
+ * `layerMediaType` is the layer selector's media type: Helm chart tags write a version's `+` as `_`.
+ */
+export function pickSemverTag(tags: string[], range: string, filter?: string, layerMediaType?: string): string | undefined {
+  let matches: Constraint;
+  try {
+    matches = parseConstraint(range);
+  } catch (err) {
+    throw new Error(`Cannot use the semver range "${range}": ${(err as Error).message}`, { cause: err });
+  }
   let re: RegExp | undefined;
   if (filter) {
     try {
@@ -47,12 +48,13 @@ export function pickSemverTag(tags: string[], range: string, filter?: string): s
       throw new Error(`Cannot use the semverFilter "${filter}": it is not a valid regular expression`, { cause: err });
     }
   }
-  let best: { tag: string; version: string } | undefined;
+  const helmChart = layerMediaType === MEDIA.helmChart;
+  let best: { tag: string; v: Version } | undefined;
   for (const tag of tags) {
     if (re && !re.test(tag)) continue;
-    const version = tagVersion(tag);
-    if (!version || !semver.satisfies(version, r)) continue;
-    if (!best || semver.gt(version, best.version) || (semver.eq(version, best.version) && tag > best.tag)) best = { tag, version };
+    const v = parseFluxVersion(helmChart ? tag.replaceAll("_", "+") : tag);
+    if (!v || !matches(v)) continue;
+    if (!best || compareVersions(v, best.v) > 0) best = { tag, v };
   }
   return best?.tag;
 }
