@@ -52,7 +52,7 @@ export function sourceKind(kind: string): KindInfo {
   return Object.values(SOURCE_KINDS).find((k) => k.kind === kind) ?? { apiVersion: gitRepositoryKind.apiVersion, kind };
 }
 
-/** `source git` -> GitRepository, `kustomization` / `ks` -> Kustomization. */
+/** `source git` -> GitRepository, `kustomization` / `ks` -> Kustomization, `helmrelease` / `hr` -> HelmRelease. */
 export function kindFromWords(words: string[]): { info: KindInfo; rest: string[] } {
   if (words[0] === "source") {
     const info = SOURCE_KINDS[words[1] ?? ""];
@@ -60,7 +60,8 @@ export function kindFromWords(words: string[]): { info: KindInfo; rest: string[]
     return { info, rest: words.slice(2) };
   }
   if (words[0] === "kustomization" || words[0] === "ks" || words[0] === "kustomizations") return { info: KUSTOMIZATION, rest: words.slice(1) };
-  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME" or "kustomization NAME"`);
+  if (words[0] === "helmrelease" || words[0] === "hr" || words[0] === "helmreleases") return { info: HELM_RELEASE, rest: words.slice(1) };
+  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME", "kustomization NAME" or "helmrelease NAME"`);
 }
 
 /** Pads columns like `flux get`: two spaces between columns, the last column unpadded. */

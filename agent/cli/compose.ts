@@ -10,6 +10,10 @@ import { bucketReconciler } from "../reconcile/bucket.ts";
 import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import { helmRepositoryReconciler } from "../reconcile/helm-repository.ts";
 import { helmChartReconciler } from "../reconcile/helm-chart.ts";
+import { helmReleaseReconciler } from "../reconcile/helm-release.ts";
+import { createTemplateEngine } from "../helm/template-engine.ts";
+import { validateValues } from "../helm/values-schema.ts";
+import { helmWasmPort } from "../runtime/helm-wasm.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
@@ -84,7 +88,16 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   });
   const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
   const helmChart = helmChartReconciler(source("HelmChart"));
-  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization] };
+  const helmRelease = helmReleaseReconciler({
+    store,
+    // The Go template engine (WASM) loads on the first render, not when the agent starts.
+    engine: createTemplateEngine(helmWasmPort),
+    validateValues,
+    defaultServiceAccount: o.defaultServiceAccount,
+    allowedClusterKinds: o.allowedClusterKinds,
+    pollMs: o.healthPollMs,
+  });
+  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease] };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

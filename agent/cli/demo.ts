@@ -3,7 +3,9 @@
  * the CRDs and a tenant namespace with namespaced RBAC only, serves the sample repository in
  * examples/demo-app from a local git server, creates a GitRepository and two Kustomizations (one
  * depending on the other, with a health check), runs the agent as the tenant's ServiceAccount and shows
- * it converge; then commits a change and a deletion and shows the change applied and the object pruned.
+ * it converge; a HelmRelease waits for the infra Kustomization, then installs examples/demo-chart from a
+ * local chart repository; then commits a change and a deletion and shows the change applied and the
+ * object pruned.
  * Stops everything on Ctrl-C (or after --exit-after seconds) and leaves no processes behind.
  */
 import { spawn } from "node:child_process";
@@ -20,6 +22,10 @@ import { parseDocuments } from "../yaml/parse.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { startLocalControlPlane } from "../devtools/local-control-plane.ts";
 import { startGitServer, type GitServer } from "../devtools/git-http-server.ts";
+import { startStaticServer, type StaticServer } from "../devtools/static-http-server.ts";
+import { pack } from "../artifact/pack.ts";
+import { textFileTree } from "../artifact/file-tree.ts";
+import { emitYaml } from "../yaml/emit.ts";
 import type { KubeClient } from "../kube/client.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -29,9 +35,10 @@ const HELP = `Usage: rivulet demo [flags]
 
 Runs rivulet end to end on this machine: a real local Kubernetes control plane (built once from
 Debian's source and cached), rivulet's CRDs, a tenant namespace with the namespaced RBAC of
-deploy/tenant/, a local git server with the sample app in examples/demo-app, and the agent running as
-that tenant: it converges, then a commit changes one object and deletes another, and the agent applies
-and prunes. Needs root on first use (apt, git) and about 600 MB of memory.
+deploy/tenant/, a local git server with the sample app in examples/demo-app, a local Helm chart
+repository with examples/demo-chart, and the agent running as that tenant: it converges (the
+HelmRelease waits for the infra Kustomization), then a commit changes one object and deletes another,
+and the agent applies and prunes. Needs root on first use (apt, git) and about 600 MB of memory.
 
 Flags:
       --namespace NS       tenant namespace to create (default demo)
@@ -54,6 +61,7 @@ export const demoCommand: Command = {
     const cp = await startLocalControlPlane({ log: (l) => say(`  ${l}`) });
     let agentExit: Promise<number> | undefined;
     let git: GitServer | undefined;
+    let charts: StaticServer | undefined;
     let agentKill: (() => void) | undefined;
     try {
       say(`control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cp.server}`);
@@ -103,6 +111,20 @@ export const demoCommand: Command = {
       await waitApplied(admin, ns, ["infra", "apps"], `main@sha1:${c1}`, say, io.signal);
       await showObjects(admin, ns, say);
 
+      charts = await serveDemoChart(join(root, "examples", "demo-chart"));
+      const helm = [
+        { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "HelmRepository", metadata: { name: "demo-charts", namespace: ns }, spec: { interval: "10m", url: charts.url } },
+        {
+          apiVersion: "helm.toolkit.fluxcd.io/v2",
+          kind: "HelmRelease",
+          metadata: { name: "greeter", namespace: ns },
+          spec: { interval: "5m", dependsOn: [{ name: "infra" }], chart: { spec: { chart: "greeter", version: "0.1.x", sourceRef: { kind: "HelmRepository", name: "demo-charts" } } }, values: { greeting: "hello from a HelmRelease" } },
+        },
+      ];
+      for (const o of helm) await admin.apply(o, { fieldManager: FM });
+      say(`served examples/demo-chart at ${charts.url}; created HelmRepository/${ns}/demo-charts and HelmRelease/${ns}/greeter (depends on Kustomization infra)`);
+      await waitReleased(admin, ns, "greeter", say, io.signal);
+
       say("committing a change: banner text to \"version 2\" and service.yaml removed from apps/");
       const kust = readFileSync(join(root, "examples", "demo-app", "apps", "kustomization.yaml"), "utf8").replace("  - service.yaml\n", "");
       const c2 = await git.commit("demo-app", { "apps/banner.yaml": readFileSync(join(root, "examples", "demo-app", "apps", "banner.yaml"), "utf8").replace("version 1", "version 2"), "apps/service.yaml": null, "apps/kustomization.yaml": kust }, "v2: new banner, no service", { branch: "main" });
@@ -124,6 +146,7 @@ export const demoCommand: Command = {
       agentKill?.();
       if (agentExit) await agentExit;
       await git?.stop();
+      await charts?.stop();
       await cp.stop();
       say("stopped; no processes left behind");
     }
@@ -174,4 +197,41 @@ async function showObjects(client: KubeClient, ns: string, say: (s: string) => v
     }
   }
   say(`objects managed by rivulet in ${ns}: ${lines.join(", ")}`);
+}
+
+/** A Helm chart repository for the chart directory: index.yaml and its one packaged version. */
+async function serveDemoChart(dir: string): Promise<StaticServer> {
+  const files = filesOf(dir);
+  const meta = parseDocuments(files["Chart.yaml"]!, "Chart.yaml")[0] as { name: string; version: string; appVersion?: string; description?: string };
+  // `helm package` puts the chart under a top-level directory named after it.
+  const tgz = (await pack(textFileTree(Object.fromEntries(Object.entries(files).map(([p, t]) => [`${meta.name}/${p}`, t]))))).bytes;
+  const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", tgz))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const file = `${meta.name}-${meta.version}.tgz`;
+  const created = new Date().toISOString();
+  const index = emitYaml({
+    apiVersion: "v1",
+    entries: { [meta.name]: [{ apiVersion: "v2", name: meta.name, version: meta.version, appVersion: meta.appVersion, description: meta.description, created, digest: hex, urls: [file] }] },
+    generated: created,
+  });
+  return startStaticServer({ "/index.yaml": { body: index, type: "application/x-yaml" }, [`/${file}`]: { body: tgz, type: "application/gzip" } });
+}
+
+/** Waits until the HelmRelease is Ready, printing each state change once, then shows what it made. */
+async function waitReleased(client: KubeClient, ns: string, name: string, say: (s: string) => void, signal: AbortSignal): Promise<void> {
+  let last = "";
+  const deadline = Date.now() + 5 * 60_000;
+  while (Date.now() < deadline && !signal.aborted) {
+    const hr = await client.get({ apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: ns, name });
+    const ready = ((hr?.status ?? {}) as { conditions?: Cond[] }).conditions?.find((c) => c.type === "Ready");
+    const line = ready ? `${ready.status === "True" ? "✔" : ready.status === "False" ? "✗" : "◎"} HelmRelease/${ns}/${name}: ${ready.message}` : `◎ HelmRelease/${ns}/${name}: waiting`;
+    if (line !== last) say(line);
+    last = line;
+    if (ready?.status === "True") {
+      const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name });
+      say(`  ConfigMap/${ns}/${name}: ${JSON.stringify(cm?.data ?? {})}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!signal.aborted) throw new Error(`Cannot finish the demo: HelmRelease/${ns}/${name} was not Ready within 5 minutes; see the agent's log above`);
 }

@@ -18,7 +18,7 @@ ${CLUSTER_HELP}`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: { ...CLUSTER_OPTIONS, for: { type: "string" } } });
     const { client, namespace } = clusterClient(values);
-    const fluxKinds = new Set(["GitRepository", "OCIRepository", "Bucket", "Kustomization", "Alert", "Provider", "Receiver"]);
+    const fluxKinds = new Set(["GitRepository", "OCIRepository", "Bucket", "HelmRepository", "HelmChart", "Kustomization", "HelmRelease", "Alert", "Provider", "Receiver"]);
     const items = (await client.list({ apiVersion: "v1", kind: "Event", namespace })).items.filter((e) => {
       const inv = e.involvedObject as { kind: string; name: string };
       if (values.for) return `${inv.kind}/${inv.name}` === values.for;

@@ -8,7 +8,7 @@ import type { KindInfo } from "./cluster-flags.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 
-type Cond = { type: string; status: string; reason?: string; message?: string };
+type Cond = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
 const conds = (o: KubeObject) => ((o.status as { conditions?: Cond[] } | undefined)?.conditions ?? []);
 export const readyOf = (o: KubeObject) => conds(o).find((c) => c.type === "Ready");
 export const specOf = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
@@ -25,14 +25,24 @@ export function revisionOf(o: KubeObject): string {
 }
 
 /** Sets reconcile.fluxcd.io/requestedAt and waits until the agent has handled it. */
-export async function requestAndWait(client: KubeClient, info: KindInfo, namespace: string, name: string, timeoutMs: number, io: CliIO): Promise<KubeObject> {
+export async function requestAndWait(
+  client: KubeClient,
+  info: KindInfo,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+  io: CliIO,
+  /** More annotations set to the same request time (a HelmRelease's reconcile.fluxcd.io/forceAt, resetAt). */
+  alsoAnnotate: string[] = [],
+): Promise<KubeObject> {
   const key = { ...info, namespace, name };
   const obj = await client.get(key);
   if (!obj) throw new Error(`${info.kind}/${namespace}/${name} not found`);
   if (specOf(obj).suspend) throw new Error(`${info.kind}/${namespace}/${name} is suspended: run 'rivulet resume' first`);
   const at = new Date().toISOString();
   io.err(`► annotating ${info.kind} ${name} in ${namespace} namespace`);
-  await client.patch(key, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } }, "merge");
+  const annotations = Object.fromEntries(["reconcile.fluxcd.io/requestedAt", ...alsoAnnotate].map((a) => [a, at]));
+  await client.patch(key, { metadata: { annotations } }, "merge");
   io.err(`✔ ${info.kind} annotated`);
   io.err(`◎ waiting for ${info.kind} reconciliation`);
   const deadline = Date.now() + timeoutMs;
@@ -41,7 +51,9 @@ export async function requestAndWait(client: KubeClient, info: KindInfo, namespa
     const cur = await client.get(key);
     if (!cur) throw new Error(`${info.kind}/${namespace}/${name} was deleted while waiting`);
     const r = readyOf(cur);
-    if (statusOf(cur).lastHandledReconcileAt === at && r && r.status !== "Unknown" && statusOf(cur).observedGeneration === cur.metadata.generation) {
+    // A failed reconcile leaves observedGeneration alone; its Ready condition still names the generation.
+    const current = statusOf(cur).observedGeneration === cur.metadata.generation || r?.observedGeneration === cur.metadata.generation;
+    if (statusOf(cur).lastHandledReconcileAt === at && r && r.status !== "Unknown" && current) {
       if (r.status === "True") return cur;
       throw new Error(`${info.kind}/${namespace}/${name} reconciliation failed: ${r.message ?? r.reason}`);
     }

@@ -14,15 +14,22 @@ export const reconcileCommand: Command = {
   summary: "Ask the agent to reconcile an object now and wait for the result",
   help: `Usage: rivulet reconcile source git|oci|bucket|helm|chart NAME [flags]
        rivulet reconcile kustomization NAME [--with-source] [flags]
+       rivulet reconcile helmrelease NAME [--with-source] [--force] [--reset] [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
 
 Flags:
-      --with-source         reconcile the Kustomization's source first
+      --with-source         reconcile the Kustomization's source (the HelmRelease's chart) first
+      --force               HelmRelease: release again once, even when nothing changed (forceAt)
+      --reset               HelmRelease: reset the failure counters, so retries start again (resetAt)
       --timeout DURATION    how long to wait (default 5m)
 ${CLUSTER_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { ...CLUSTER_OPTIONS, "with-source": { type: "boolean" }, timeout: { type: "string", default: "5m" } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...CLUSTER_OPTIONS, "with-source": { type: "boolean" }, force: { type: "boolean" }, reset: { type: "boolean" }, timeout: { type: "string", default: "5m" } },
+      allowPositionals: true,
+    });
     const { info, rest } = kindFromWords(positionals);
     const name = rest[0];
     if (!name) throw new UsageError(`name the ${info.kind} to reconcile`);
@@ -35,8 +42,20 @@ ${CLUSTER_HELP}`,
       const src = await requestAndWait(client, sourceKind(ref.kind), namespace, ref.name, timeoutMs, io);
       io.err(`✔ fetched revision ${revisionOf(src)}`);
     }
-    const done = await requestAndWait(client, info, namespace, name, timeoutMs, io);
-    io.err(info.kind === "Kustomization" ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
+    const release = info.kind === "HelmRelease";
+    if ((values.force || values.reset) && !release) throw new UsageError("--force and --reset apply to a HelmRelease only");
+    if (values["with-source"] && release) {
+      const hr = await client.get({ ...info, namespace, name });
+      if (!hr) throw new Error(`HelmRelease/${namespace}/${name} not found`);
+      const ref = specOf(hr).chartRef as { kind: string; name: string } | undefined;
+      // spec.chart makes the HelmChart <namespace>-<name>, as helm-controller names it.
+      const src = ref ? sourceKind(ref.kind) : sourceKind("HelmChart");
+      const fetched = await requestAndWait(client, src, namespace, ref ? ref.name : `${namespace}-${name}`, timeoutMs, io);
+      io.err(`✔ fetched revision ${revisionOf(fetched)}`);
+    }
+    const also = [...(values.force ? ["reconcile.fluxcd.io/forceAt"] : []), ...(values.reset ? ["reconcile.fluxcd.io/resetAt"] : [])];
+    const done = await requestAndWait(client, info, namespace, name, timeoutMs, io, also);
+    io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;
   },
 };

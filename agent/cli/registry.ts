@@ -19,6 +19,7 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   },
   { words: ["tree"], load: async () => [(await import("./tree.ts")).treeCommand] },
   { words: ["events"], load: async () => [(await import("./events.ts")).eventsCommand] },
+  { words: ["history"], load: async () => [(await import("./history.ts")).historyCommand] },
   { words: ["create"], load: async () => [(await import("./create.ts")).createCommand] },
   { words: ["diff"], load: async () => [(await import("./diff.ts")).diffCommand] },
   { words: ["build"], load: async () => [(await import("./build.ts")).buildCommand] },

@@ -136,7 +136,7 @@ export const runCommand: Command = {
 
     const events = createEventRecorder({
       client,
-      controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
+      controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
       instance: identity,
       log,
       eventsAddr: values["events-addr"],

@@ -15,6 +15,7 @@ function suspendResume(suspend: boolean): Command {
     summary: suspend ? "Stop reconciling an object until it is resumed" : "Resume a suspended object and wait for it to reconcile",
     help: `Usage: rivulet ${verb} source git|oci|bucket|helm|chart NAME [flags]
        rivulet ${verb} kustomization NAME [flags]
+       rivulet ${verb} helmrelease NAME [flags]
 
 Sets spec.suspend to ${suspend}${suspend ? "" : ", then waits for a reconcile"}.
 

@@ -58,3 +58,39 @@ async function findCycle(read: ReconcileContext["read"], ns: string, name: strin
 async function readKustomization(read: ReconcileContext["read"], ns: string, name: string): Promise<KustomizationObject | undefined> {
   return (await read({ apiVersion: API, kind: kustomizationKind.kind, namespace: ns, name })) as KustomizationObject | undefined;
 }
+
+/** A kind an object's dependsOn may name. */
+export interface DependencyKind {
+  apiVersion: string;
+  kind: string;
+}
+
+/**
+ * dependsOn of a kind other than Kustomization (a HelmRelease's): each name is looked up among `kinds`
+ * in order, the first found counts, and it must be Ready for its current generation. This is how one
+ * agent lets a HelmRelease wait for a Kustomization (or a HelmRelease), which Flux cannot. References
+ * outside the namespace are refused and a reference to the object itself is a cycle.
+ */
+export async function checkReadyDependencies(
+  read: ReconcileContext["read"],
+  self: { kind: string; namespace: string; name: string },
+  dependsOn: ReadonlyArray<{ name: string; namespace?: string }>,
+  kinds: readonly DependencyKind[],
+  requeueMs: number,
+): Promise<void> {
+  const ref = `${self.kind}/${self.namespace}/${self.name}`;
+  refuseOtherNamespaces(ref, self.namespace, dependsOn.map((d) => ({ what: `dependsOn ${d.namespace}/${d.name}`, namespace: d.namespace })));
+  for (const dep of dependsOn) {
+    const notReady = (why: string) => new NotReadyError("DependencyNotReady", `dependency '${self.namespace}/${dep.name}' ${why}`, { retryAfterMs: requeueMs });
+    let found;
+    for (const k of kinds) {
+      if (k.kind === self.kind && dep.name === self.name) throw new TerminalError("DependencyNotReady", `${ref}: circular dependency: ${self.name} -> ${self.name}`);
+      found = await read({ apiVersion: k.apiVersion, kind: k.kind, namespace: self.namespace, name: dep.name });
+      if (found) break;
+    }
+    if (!found) throw notReady("is not found");
+    const status = found.status as { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> } | undefined;
+    const ready = status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status !== "True" || status?.observedGeneration !== found.metadata.generation) throw notReady("is not ready");
+  }
+}

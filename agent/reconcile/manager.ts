@@ -33,7 +33,11 @@ export class Manager {
     );
     for (const c of this.controllers) {
       c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
-      c.onReady = (obj) => this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
+      c.onReady = (obj) => {
+        this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
+        // A HelmRelease waits for its HelmChart's new generation, which may keep the same artifact.
+        if (obj.kind === "HelmChart") this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+      };
     }
   }
 
@@ -61,20 +65,24 @@ export class Manager {
         const sr = spec.sourceRef;
         const viaRef = sr?.kind === kind && sr.name === name && (!sr.namespace || sr.namespace === o.metadata.namespace);
         const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
-        if (viaRef || viaInclude) out.push(`${c.kind}/${o.metadata.name}`);
+        if (viaRef || viaInclude || usesChart(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
       }
     }
     return out;
   }
 
-  /** Objects ("Kind/name") of the same kind whose spec.dependsOn names kind/name in this namespace. */
+  /**
+   * Objects ("Kind/name") whose spec.dependsOn names kind/name in this namespace: of the same kind, and
+   * HelmReleases whatever the kind (a HelmRelease may wait for a Kustomization).
+   */
   dependentsOf(kind: string, name: string): string[] {
-    const c = this.controller(kind);
-    if (!c) return [];
     const out: string[] = [];
-    for (const o of c.cache.values()) {
-      const deps = (o.spec as { dependsOn?: Array<{ name?: string; namespace?: string }> } | undefined)?.dependsOn;
-      if (deps?.some((d) => d.name === name && (!d.namespace || d.namespace === o.metadata.namespace))) out.push(`${kind}/${o.metadata.name}`);
+    for (const c of this.controllers) {
+      if (c.kind !== kind && c.kind !== "HelmRelease") continue;
+      for (const o of c.cache.values()) {
+        const deps = (o.spec as { dependsOn?: Array<{ name?: string; namespace?: string }> } | undefined)?.dependsOn;
+        if (deps?.some((d) => d.name === name && (!d.namespace || d.namespace === o.metadata.namespace))) out.push(`${c.kind}/${o.metadata.name}`);
+      }
     }
     return out;
   }
@@ -154,4 +162,12 @@ export function secretNames(o: Omit<FluxObject, "spec"> & { spec?: FluxObject["s
     ...(spec.postBuild?.substituteFrom ?? []).filter((s) => s.kind === "Secret").map((s) => s.name),
   ];
   return names.filter((n): n is string => Boolean(n));
+}
+
+/** A HelmRelease's chart source: spec.chartRef, or the HelmChart `<namespace>-<name>` made from spec.chart. */
+function usesChart(o: FluxObject, kind: string, name: string): boolean {
+  if (o.kind !== "HelmRelease") return false;
+  const spec = o.spec as { chart?: unknown; chartRef?: { kind?: string; name?: string } };
+  if (spec.chartRef) return spec.chartRef.kind === kind && spec.chartRef.name === name;
+  return !!spec.chart && kind === "HelmChart" && name === `${o.metadata.namespace}-${o.metadata.name}`;
 }

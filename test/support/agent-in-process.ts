@@ -35,7 +35,7 @@ export async function startAgent(
   parts = composeAgent({ storagePath, storageBaseUrl: `http://127.0.0.1:${server.port}`, metrics, healthPollMs: 500, ...extra });
   const events = createEventRecorder({
     client,
-    controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : "source-controller"),
+    controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : "source-controller"),
     instance: "test",
     log,
   });

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { chartLoader, helmChartName, helmChartTemplate } from "./helm-release-chart.ts";
+import type { ReconcileContext } from "./reconciler.ts";
+import type { KubeObject } from "../kube/types.ts";
+
+const hr = (spec: Record<string, unknown>) => ({ metadata: { name: "web", namespace: "team" }, spec: { interval: "5m", ...spec } }) as Parameters<typeof helmChartTemplate>[0];
+const chartSpec = { chart: "podinfo", sourceRef: { kind: "HelmRepository" as const, name: "charts" } };
+
+describe("the HelmChart helm-controller makes from spec.chart", () => {
+  test("is named <namespace>-<name> and takes the HelmRelease's interval, version * and ChartVersion by default", () => {
+    expect(helmChartName(hr({}))).toBe("team-web");
+    expect(helmChartTemplate(hr({ chart: { spec: chartSpec } }))).toEqual({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "HelmChart",
+      metadata: { name: "team-web", namespace: "team" },
+      spec: { chart: "podinfo", version: "*", sourceRef: { kind: "HelmRepository", name: "charts" }, interval: "5m", reconcileStrategy: "ChartVersion" },
+    });
+  });
+  test("carries spec.chart.metadata and the optional fields", () => {
+    const t = helmChartTemplate(hr({
+      chart: {
+        metadata: { labels: { team: "a" }, annotations: { note: "x" } },
+        spec: { ...chartSpec, version: "1.x", interval: "1m", valuesFiles: ["prod.yaml"], ignoreMissingValuesFiles: true, reconcileStrategy: "Revision" },
+      },
+    }))!;
+    expect(t.metadata).toEqual({ name: "team-web", namespace: "team", labels: { team: "a" }, annotations: { note: "x" } });
+    expect(t.spec).toMatchObject({ version: "1.x", interval: "1m", valuesFiles: ["prod.yaml"], ignoreMissingValuesFiles: true, reconcileStrategy: "Revision" });
+  });
+  test("none for spec.chartRef", () => {
+    expect(helmChartTemplate(hr({ chartRef: { kind: "OCIRepository", name: "podinfo" } }))).toBeUndefined();
+  });
+});
+
+describe("chartLoader", () => {
+  const ready = (status: Record<string, unknown>, generation = 1): KubeObject => ({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", metadata: { name: "podinfo", namespace: "team", generation }, status });
+  const ctx = (obj: KubeObject | undefined) => ({ read: async () => obj }) as unknown as ReconcileContext;
+  const loader = chartLoader({ store: { get: async () => undefined }, fieldManager: "helm-controller", requeueMs: 1000 });
+  const ref = hr({ chartRef: { kind: "OCIRepository", name: "podinfo" } });
+  test.each([
+    ["missing", undefined, "OCIRepository 'team/podinfo' is not ready: not found"],
+    ["not ready", ready({ observedGeneration: 1, conditions: [{ type: "Ready", status: "False", message: "pull failed" }] }), "OCIRepository 'team/podinfo' is not ready: pull failed"],
+    ["an older generation", ready({ observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }] }, 2), "OCIRepository 'team/podinfo' is not ready: no artifact yet"],
+    ["no artifact", ready({ observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }] }), "OCIRepository 'team/podinfo' is not ready: no artifact yet"],
+    ["an artifact not in storage", ready({ observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }], artifact: { path: "ocirepository/team/podinfo/x.tgz", digest: "sha256:0", revision: "1.0.0@sha256:0", lastUpdateTime: "2026-01-01T00:00:00Z" } }), "OCIRepository 'team/podinfo' artifact ocirepository/team/podinfo/x.tgz is not in storage yet"],
+  ])("requeues, not blocks, when the source is %s", async (_name, obj, message) => {
+    const err = await loader.get(ref, ctx(obj)).catch((e) => e);
+    expect(err).toMatchObject({ kind: "not-ready", reason: "ArtifactFailed", message, retryAfterMs: 1000 });
+  });
+  test("refuses ExternalArtifact as this agent does not serve it", async () => {
+    const err = await loader.get(hr({ chartRef: { kind: "ExternalArtifact", name: "x" } }), ctx(undefined)).catch((e) => e);
+    expect(err).toMatchObject({ kind: "terminal", reason: "InvalidChartReference", message: "chartRef kind ExternalArtifact is not supported by this agent" });
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The chart a HelmRelease releases, as helm-controller gets it: for `spec.chart`, the HelmChart
+ * `<namespace>-<name>` made from the template (labels and annotations from spec.chart.metadata, written
+ * only when it differs), for `spec.chartRef` the OCIRepository or HelmChart named, in the HelmRelease's
+ * namespace. Either must be Ready for its generation with an artifact; until then the reconcile is
+ * requeued, not blocked. The .tgz is read from the agent's own artifact store (no HTTP to itself) and
+ * loaded once per artifact digest.
+ */
+import { NotReadyError, TerminalError } from "../core/errors.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Artifact } from "../api/common.ts";
+import type { HelmRelease } from "../api/helm-release.ts";
+import { helmChartKind } from "../api/helm-chart.ts";
+import type { Chart } from "../helm/chart.ts";
+import { loadChartArchive } from "../helm/chart-loader.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { ReconcileContext } from "./reconciler.ts";
+
+const SOURCE_API = helmChartKind.apiVersion;
+/** How many loaded charts are kept, by artifact digest. */
+const CHART_CACHE_SIZE = 16;
+
+type HR = Pick<HelmRelease, "metadata" | "spec">;
+
+export interface ReleaseChart {
+  chart: Chart;
+  artifact: Artifact;
+  /** "<namespace>/<name>" of the HelmChart made from spec.chart. */
+  helmChart?: string;
+  /** The OCI digest of a chart from an OCIRepository (history[].ociDigest). */
+  ociDigest?: string;
+}
+
+/** The HelmChart helm-controller makes from spec.chart. */
+export function helmChartName(hr: HR): string {
+  return `${hr.metadata.namespace}-${hr.metadata.name}`;
+}
+
+export function helmChartTemplate(hr: HR): KubeObject | undefined {
+  const t = hr.spec.chart;
+  if (!t) return undefined;
+  const s = t.spec;
+  const spec: Record<string, unknown> = {
+    chart: s.chart,
+    version: s.version ?? "*",
+    sourceRef: { kind: s.sourceRef.kind, name: s.sourceRef.name },
+    interval: s.interval ?? hr.spec.interval,
+    reconcileStrategy: s.reconcileStrategy ?? "ChartVersion",
+    ...(s.valuesFiles?.length ? { valuesFiles: s.valuesFiles } : {}),
+    ...(s.ignoreMissingValuesFiles ? { ignoreMissingValuesFiles: true } : {}),
+    ...(s.verify ? { verify: s.verify } : {}),
+  };
+  return {
+    apiVersion: SOURCE_API,
+    kind: helmChartKind.kind,
+    metadata: {
+      name: helmChartName(hr),
+      namespace: hr.metadata.namespace,
+      ...(t.metadata?.labels ? { labels: t.metadata.labels } : {}),
+      ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
+    },
+    spec,
+  };
+}
+
+export interface ChartDeps {
+  store: Pick<ArtifactStore, "get">;
+  fieldManager: string;
+  requeueMs: number;
+}
+
+export function chartLoader(deps: ChartDeps) {
+  const charts = new Map<string, Chart>();
+
+  async function load(artifact: Artifact, label: string): Promise<Chart> {
+    const hit = charts.get(artifact.digest);
+    if (hit) return hit;
+    const bytes = await deps.store.get(artifact.path);
+    if (!bytes) throw new NotReadyError("ArtifactFailed", `${label} artifact ${artifact.path} is not in storage yet`, { retryAfterMs: deps.requeueMs });
+    const chart = await loadChartArchive(bytes, label);
+    if (charts.size >= CHART_CACHE_SIZE) charts.delete(charts.keys().next().value!);
+    charts.set(artifact.digest, chart);
+    return chart;
+  }
+
+  /** The chart source as it is now, with the HelmChart made or updated first for spec.chart. */
+  async function source(hr: HR, ctx: ReconcileContext): Promise<{ obj: KubeObject | undefined; ref: string; helmChart?: string }> {
+    const ns = hr.metadata.namespace!;
+    const template = helmChartTemplate(hr);
+    if (template) {
+      const name = template.metadata.name!;
+      const live = await ctx.read({ apiVersion: SOURCE_API, kind: helmChartKind.kind, namespace: ns, name });
+      let obj = live;
+      if (!live || !sameTemplate(live, template)) obj = await ctx.client.apply(template, { fieldManager: deps.fieldManager, force: true });
+      return { obj, ref: `HelmChart '${ns}/${name}'`, helmChart: `${ns}/${name}` };
+    }
+    const ref = hr.spec.chartRef;
+    if (!ref) throw new TerminalError("InvalidChartReference", "one of spec.chart or spec.chartRef must be set");
+    if (ref.kind === "ExternalArtifact") throw new TerminalError("InvalidChartReference", `chartRef kind ${ref.kind} is not supported by this agent`);
+    const obj = await ctx.read({ apiVersion: SOURCE_API, kind: ref.kind, namespace: ns, name: ref.name });
+    return { obj, ref: `${ref.kind} '${ns}/${ref.name}'` };
+  }
+
+  return {
+    async get(hr: HR, ctx: ReconcileContext): Promise<ReleaseChart> {
+      const { obj, ref, helmChart } = await source(hr, ctx);
+      const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs });
+      if (!obj) throw notReady("not found");
+      const status = (obj.status ?? {}) as { artifact?: Artifact; observedGeneration?: number; conditions?: Array<{ type: string; status: string; message?: string }> };
+      const ready = status.conditions?.find((c) => c.type === "Ready");
+      if (status.observedGeneration !== obj.metadata.generation || ready?.status !== "True") throw notReady(ready?.message || "no artifact yet");
+      if (!status.artifact) throw notReady("no artifact yet");
+      const chart = await load(status.artifact, ref);
+      const ociDigest = hr.spec.chartRef?.kind === "OCIRepository" ? ociDigestOf(status.artifact) : undefined;
+      return { chart, artifact: status.artifact, ...(helmChart ? { helmChart } : {}), ...(ociDigest ? { ociDigest } : {}) };
+    },
+  };
+}
+
+/** An OCIRepository's revision is `<tag>@sha256:<hex>`: the manifest digest helm-controller records. */
+function ociDigestOf(a: Artifact): string | undefined {
+  const at = a.revision.lastIndexOf("@");
+  return at >= 0 ? a.revision.slice(at + 1) : undefined;
+}
+
+function sameTemplate(live: KubeObject, want: KubeObject): boolean {
+  const pick = (o: KubeObject) => JSON.stringify([o.spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
+  const liveSpec = { ...((live.spec ?? {}) as Record<string, unknown>) };
+  // Defaults the API server fills in are not differences.
+  const wantSpec = want.spec as Record<string, unknown>;
+  for (const k of Object.keys(liveSpec)) if (!(k in wantSpec)) delete liveSpec[k];
+  const labels = Object.fromEntries(Object.entries(live.metadata.labels ?? {}).filter(([k]) => k in (want.metadata.labels ?? {})));
+  const annotations = Object.fromEntries(Object.entries(live.metadata.annotations ?? {}).filter(([k]) => k in (want.metadata.annotations ?? {})));
+  return pick({ ...live, spec: canonical(liveSpec), metadata: { ...live.metadata, labels, annotations } }) === pick({ ...want, spec: canonical(wantSpec) });
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
+  return v;
+}

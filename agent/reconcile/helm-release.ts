@@ -1,0 +1,314 @@
+/**
+ * HelmRelease reconciler (helm.toolkit.fluxcd.io/v2), in helm-controller's order, one named stage each
+ * (stage.ts): guard (target and storage namespaces, chart source and dependencies in the tenant's
+ * namespace, no kubeConfig; all before any write) -> dependsOn (HelmReleases and Kustomizations) ->
+ * chart (the HelmChart made from spec.chart, or spec.chartRef; the .tgz from the agent's store) ->
+ * values (valuesFrom and values) -> release: helm-controller's loop of state -> next action -> action
+ * (helm-release-next-action.ts, helm-release-actions.ts), each kind of action at most once, stopping
+ * after a remediation -> status: Ready summarised from Released, TestSuccess and Remediated.
+ *
+ * The kind's own steps are in helm-release-*.ts; Helm's actions are agent/release, run as the
+ * HelmRelease's ServiceAccount (or the agent's identity). On delete the release is uninstalled
+ * (keepHistory respected) unless the HelmRelease is suspended, and the generated HelmChart goes too.
+ *
+ * A release moved to another name, namespace, storage namespace or chart is uninstalled where it was
+ * and installed again, as helm-controller does.
+ *
+ * Limits: drift detection is not wired yet; spec.kubeConfig is refused.
+ */
+import { TerminalError, TransientError, messageOf } from "../core/errors.ts";
+import { formatDuration } from "../core/duration.ts";
+import { base64Decode } from "../core/bytes.ts";
+import { formatRef } from "../core/ref.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { helmReleaseKind, type HelmReleaseSpec, type HelmReleaseStatus } from "../api/helm-release.ts";
+import { kustomizationKind } from "../api/kustomization.ts";
+import { helmChartKind } from "../api/helm-chart.ts";
+import type { TemplateEngine } from "../helm/template-engine.ts";
+import type { ValidateValues } from "../helm/render.ts";
+import { secretReleaseStore } from "../release/release-store.ts";
+import { uninstall } from "../release/uninstall.ts";
+import { DEFAULTS as ACTION_DEFAULTS, type ActionContext } from "../release/action-context.ts";
+import { removeCondition, REASONS } from "../status/conditions.ts";
+import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
+import { failureStatus, stages } from "./stage.ts";
+import { checkReadyDependencies } from "./kustomization-dependencies.ts";
+import { guardReleaseNamespaces, guardRemoteCluster, releaseTarget, releaseTargetChange, type ReleaseTarget } from "./helm-release-target.ts";
+import { chartLoader, helmChartName, type ReleaseChart } from "./helm-release-chart.ts";
+import { composeValues, ValuesReferenceError, type ReadValuesObject } from "./helm-release-values.ts";
+import { commonMetadataDigest, configDigest, postRenderersDigest } from "./helm-release-digests.ts";
+import { releaseState, nextAction, mustContinue, mustStop, actionTimeoutMs, type ActionType } from "./helm-release-next-action.ts";
+import { annotationRequest, failureResetReason, FORCE_AT, RESET_AT } from "./helm-release-remediation.ts";
+import { summarize } from "./helm-release-summary.ts";
+import { fullReleaseName, latest, versionedChartName } from "./helm-release-history.ts";
+import { eventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
+
+export const DEFAULTS = {
+  fieldManager: ACTION_DEFAULTS.fieldManager,
+  /** Flux's --requeue-dependency. */
+  dependencyRequeueMs: 30_000,
+  /** Actions in one reconcile: each kind at most once, so this only guards against a loop that never settles. */
+  maxActions: 10,
+};
+
+export interface HelmReleaseDeps {
+  store: Pick<ArtifactStore, "get">;
+  engine: TemplateEngine;
+  /** values.schema.json validation (agent/helm/values-schema.ts). */
+  validateValues?: ValidateValues;
+  fieldManager?: string;
+  /** --default-service-account: used when spec.serviceAccountName is empty. */
+  defaultServiceAccount?: string;
+  allowedClusterKinds?: string[];
+  /** Namespaces besides its own a platform admin lets the tenant install into or store releases in. */
+  allowedNamespaces?: string[];
+  dependencyRequeueMs?: number;
+  pollMs?: number;
+}
+
+type HelmReleaseObject = KindObject<HelmReleaseSpec, HelmReleaseStatus>;
+
+/** The stages and the reason an unclassified error of each gets (Flux's). */
+const STAGES = {
+  guard: { reason: "AccessDenied" },
+  dependencies: { reason: REASONS.DependencyNotReady },
+  chart: { reason: REASONS.ArtifactFailed },
+  values: { reason: "InitFailed" },
+  release: { reason: "ReconcileError" },
+};
+
+export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmReleaseSpec, HelmReleaseStatus> {
+  const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
+  const requeueMs = deps.dependencyRequeueMs ?? DEFAULTS.dependencyRequeueMs;
+  const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
+
+  const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => {
+    const sa = hr.spec.serviceAccountName || deps.defaultServiceAccount;
+    return sa ? client.impersonate(`system:serviceaccount:${hr.metadata.namespace}:${sa}`) : client;
+  };
+  const actionContext = (client: KubeClient, target: { namespace: string; storageNamespace: string }): ActionContext => ({
+    client,
+    store: secretReleaseStore(client, target.storageNamespace, { fieldManager }),
+    namespace: target.namespace,
+    allowedClusterKinds: deps.allowedClusterKinds ?? [],
+    fieldManager,
+    ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+  });
+
+  return {
+    apiVersion: helmReleaseKind.apiVersion,
+    kind: helmReleaseKind.kind,
+    controllerName: "helm-controller",
+
+    async reconcile(obj, ctx) {
+      const ns = obj.metadata.namespace!;
+      const { stage, recordFailures } = stages(ctx, STAGES);
+      // What the loop writes (history, counters, release conditions) survives a failure too.
+      const status: HelmReleaseStatus = structuredClone(ctx.status());
+      recordFailures(() => ({ ...status }));
+
+      const target = await stage("guard", async () => {
+        guardRemoteCluster(obj);
+        guardReleaseNamespaces(obj, deps.allowedNamespaces);
+        return releaseTarget(obj);
+      });
+      await stage("dependencies", () =>
+        checkReadyDependencies(ctx.read, { kind: obj.kind, namespace: ns, name: obj.metadata.name! }, obj.spec.dependsOn ?? [], [
+          { apiVersion: helmReleaseKind.apiVersion, kind: helmReleaseKind.kind },
+          { apiVersion: kustomizationKind.apiVersion, kind: kustomizationKind.kind },
+        ], requeueMs),
+      );
+      const chart = await stage("chart", async () => {
+        const c = await charts.get(obj, ctx);
+        if (c.helmChart) status.helmChart = c.helmChart;
+        return c;
+      });
+      const values = await stage("values", () => composeValues(obj.spec, ns, readValues(ctx, ns)).catch((err) => {
+        // A missing or bad reference is worth a retry (the object may come), never a secret in the message.
+        if (err instanceof ValuesReferenceError) throw new TransientError("InitFailed", `could not compose values: ${err.message}`);
+        throw err;
+      }));
+
+      await stage("release", () => reconcileRelease({ obj, ctx, status, target, chart, values, client: acting(ctx.client, obj) }));
+      return finish(obj, status);
+    },
+
+    onFailure(_obj, err, ctx) {
+      const recorded = failureStatus(err) as Partial<HelmReleaseStatus> | undefined;
+      return { ...recorded, conditions: [...(recorded?.conditions ?? ctx.status().conditions ?? [])] };
+    },
+
+    async finalize(obj, ctx) {
+      // Flux leaves a suspended release in place when its HelmRelease goes.
+      if (obj.spec.suspend) return;
+      const cur = latest(obj.status?.history ?? []);
+      const own = [obj.metadata.namespace!, ...(deps.allowedNamespaces ?? [])];
+      const outside = cur && [cur.namespace, obj.status?.storageNamespace ?? ""].some((n) => !own.includes(n));
+      // The place comes from status: one outside the tenant is left alone, not acted on.
+      if (outside) ctx.log.error(`${formatRef(obj)}: not uninstalling ${fullReleaseName(cur)}: its namespaces are outside ${obj.metadata.namespace}`);
+      else if (cur && obj.status?.storageNamespace) {
+        const client = acting(ctx.client, obj);
+        const actx = actionContext(client, { namespace: cur.namespace, storageNamespace: obj.status.storageNamespace });
+        const last = await actx.store.last(cur.name);
+        if (last && last.release.info.status !== "uninstalled") {
+          await uninstall(actx, cur.name, uninstallOptions(obj));
+          const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
+          await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
+        }
+      }
+      if (obj.spec.chart || obj.status?.helmChart) {
+        await ctx.client.delete({ apiVersion: helmChartKind.apiVersion, kind: helmChartKind.kind, namespace: obj.metadata.namespace!, name: helmChartName(obj) });
+      }
+    },
+  };
+
+  function uninstallMoved(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, status: HelmReleaseStatus, client: KubeClient, change: string): Promise<void> {
+    const actx = (namespace: string, storageNamespace: string) => actionContext(client, { namespace, storageNamespace });
+    return uninstallMovedRelease(obj, ctx, status, actx, deps.allowedNamespaces ?? [], change);
+  }
+
+  /** The release loop of one reconcile (helm-controller's reconcileRelease and AtomicRelease). */
+  async function reconcileRelease(o: {
+    obj: HelmReleaseObject;
+    ctx: ReconcileContext<HelmReleaseStatus>;
+    status: HelmReleaseStatus;
+    target: ReleaseTarget;
+    chart: ReleaseChart;
+    values: Record<string, unknown>;
+    client: KubeClient;
+  }): Promise<void> {
+    const { obj, ctx, status, target, chart, values } = o;
+    const self = formatRef(obj);
+    const meta = chart.chart.metadata as { name?: string; version?: string };
+    const change = releaseTargetChange({ ...obj, status }, target, meta.name ?? "");
+    if (change) await uninstallMoved(obj, ctx, status, o.client, change);
+    const hrNow = { ...obj, status };
+    const reset = await failureResetReason(hrNow, meta.version ?? "", values);
+    if (reset) {
+      status.failures = 0;
+      status.installFailures = 0;
+      status.upgradeFailures = 0;
+      ctx.log.info(`${self}: resetting failure counters: ${reset}`);
+    }
+    const force = annotationRequest(hrNow, FORCE_AT);
+    const resetAt = annotationRequest(hrNow, RESET_AT);
+    status.lastAttemptedRevision = meta.version ?? "";
+    status.lastAttemptedRevisionDigest = chart.artifact.digest;
+    status.lastAttemptedConfigDigest = await configDigest(values);
+    delete status.lastAttemptedValuesChecksum;
+    status.lastAttemptedGeneration = obj.metadata.generation;
+    status.storageNamespace = target.storageNamespace;
+
+    const run: ReleaseRun = {
+      hr: obj,
+      status,
+      ctx,
+      name: target.name,
+      chart,
+      values,
+      actx: actionContext(o.client, target),
+      engine: deps.engine,
+      ...(deps.validateValues ? { validateValues: deps.validateValues } : {}),
+    };
+    const done: ActionType[] = [];
+    for (let i = 0; i < DEFAULTS.maxActions; i++) {
+      // The force and reset requests count once: record them before the first action reads them again.
+      const state = await releaseState({ hr: view(run), releaseName: run.name, chart: { name: meta.name ?? "", version: meta.version ?? "" }, values, storage: run.actx.store });
+      const next = await nextAction(state, view(run), { storage: run.actx.store });
+      if (force.lastHandled !== undefined) status.lastHandledForceAt = force.lastHandled;
+      if (resetAt.lastHandled !== undefined) status.lastHandledResetAt = resetAt.lastHandled;
+      if (next.kind === "stalled") {
+        throw new TerminalError(next.reason, `${next.message}: ${next.error}`);
+      }
+      if (next.history) status.history = next.history;
+      if (next.kind === "none") break;
+      if (!mustContinue(next.type, done)) break;
+      const timeout = formatDuration(actionTimeoutMs(next.action, obj));
+      await ctx.progress(`Running '${next.action}' ${next.type} action with timeout of ${timeout}`, { ...status, conditions: ctx.status().conditions }, { persist: true });
+      await runAction(run, next.action);
+      if (mustStop(next.type)) break;
+      done.push(next.type);
+    }
+    status.observedPostRenderersDigest = await postRenderersDigest(obj.spec.postRenderers);
+    status.observedCommonMetadataDigest = await commonMetadataDigest(obj.spec.commonMetadata);
+    if (status.observedPostRenderersDigest === undefined) delete status.observedPostRenderersDigest;
+    if (status.observedCommonMetadataDigest === undefined) delete status.observedCommonMetadataDigest;
+    status.conditions = summarize(status.conditions ?? [], obj.spec.test, obj.metadata.generation ?? 0, ctx.now());
+    const ready = status.conditions.find((c) => c.type === "Ready");
+    if (ready?.status !== "True") {
+      // A remediation or a failure the loop counted: not ready, retried after retryInterval.
+      throw new TransientError(ready?.reason ?? "ReconcileError", ready?.message ?? `${self}: release is not ready`);
+    }
+    status.failures = 0;
+    status.installFailures = 0;
+    status.upgradeFailures = 0;
+  }
+}
+
+/**
+ * helm-controller's answer to a moved release (another storage namespace, release namespace, release
+ * name or chart): the old release is uninstalled where it was, and the history starts again, so the
+ * loop installs it in its new place. The old place comes from status, so it is checked against the
+ * tenant boundary like the new one.
+ */
+async function uninstallMovedRelease(
+  obj: HelmReleaseObject,
+  ctx: ReconcileContext<HelmReleaseStatus>,
+  status: HelmReleaseStatus,
+  actx: (namespace: string, storageNamespace: string) => ActionContext,
+  allowedNamespaces: readonly string[],
+  change: string,
+): Promise<void> {
+  const cur = latest(status.history ?? [])!;
+  const storageNamespace = status.storageNamespace!;
+  const ns = obj.metadata.namespace!;
+  const outside = [cur.namespace, storageNamespace].filter((n) => n !== ns && !allowedNamespaces.includes(n));
+  if (outside.length) {
+    throw new TerminalError("AccessDenied", `${formatRef(obj)}: refused to uninstall the previous release ${fullReleaseName(cur)}: namespace ${outside.join(", ")} is outside ${ns}`);
+  }
+  const a = actx(cur.namespace, storageNamespace);
+  const last = await a.store.last(cur.name);
+  if (last && last.release.info.status !== "uninstalled") {
+    await uninstall(a, cur.name, uninstallOptions(obj));
+    const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}: the ${change} changed`;
+    await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
+  }
+  status.history = [];
+  delete status.storageNamespace;
+  status.failures = 0;
+  status.installFailures = 0;
+  status.upgradeFailures = 0;
+}
+
+/** Ready=True as summarised; the release conditions and the status the loop wrote. */
+function finish(obj: HelmReleaseObject, status: HelmReleaseStatus): ReconcileSuccess<HelmReleaseStatus> {
+  const conditions = status.conditions ?? [];
+  const ready = conditions.find((c) => c.type === "Ready")!;
+  const others = removeCondition(removeCondition(removeCondition(conditions, "Ready"), "Reconciling"), "Stalled");
+  const { conditions: _, ...rest } = status;
+  return {
+    reason: ready.reason,
+    message: ready.message,
+    status: rest,
+    conditions: others.map(({ lastTransitionTime: _t, ...c }) => c),
+    clearConditions: obj.spec.test?.enable ? [] : ["TestSuccess"],
+  };
+}
+
+/** valuesFrom reads: ConfigMap data, Secret data decoded; undefined when the object does not exist. */
+function readValues(ctx: ReconcileContext, ns: string): ReadValuesObject {
+  return async (kind, name) => {
+    let obj;
+    try {
+      obj = await ctx.read({ apiVersion: "v1", kind, namespace: ns, name });
+    } catch (err) {
+      throw new TransientError("InitFailed", `could not read ${kind} '${ns}/${name}': ${messageOf(err)}`);
+    }
+    if (!obj) return undefined;
+    const data = ((obj as { data?: Record<string, string> }).data ?? {}) as Record<string, string>;
+    if (kind === "ConfigMap") return data;
+    const dec = new TextDecoder();
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, dec.decode(base64Decode(v))]));
+  };
+}
