@@ -14,7 +14,8 @@ import { messageOf } from "../core/errors.ts";
 import type { HelmRelease, HelmReleaseSpec, HelmReleaseStatus, HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
-import type { TemplateEngine } from "../helm/template-engine.ts";
+import type { Lookup, TemplateEngine } from "../helm/template-engine.ts";
+import type { CapabilitiesInfo } from "../helm/template-engine.ts";
 import type { ValidateValues } from "../helm/render.ts";
 import { inventoryFromChangeSet } from "../apply/inventory.ts";
 import type { ActionContext } from "../release/action-context.ts";
@@ -50,6 +51,10 @@ export interface ReleaseRun {
   actx: ActionContext;
   engine: TemplateEngine;
   validateValues?: ValidateValues;
+  /** `.Capabilities` of the cluster (helm-cluster.ts); Helm's defaults without it. */
+  capabilities?: CapabilitiesInfo;
+  /** The templates' `lookup`, as the release's identity and within the tenant (helm-cluster.ts). */
+  lookup?: Lookup;
 }
 
 /** The HelmRelease as the state machine sees it now: its spec and the status this loop has written. */
@@ -108,6 +113,8 @@ function renderInput(run: ReleaseRun): RenderInput {
     engine: run.engine,
     chart: run.chart.chart,
     values: run.values,
+    ...(run.capabilities ? { capabilities: run.capabilities } : {}),
+    ...(run.lookup ? { lookup: run.lookup } : {}),
     ...(run.validateValues && !skipSchema ? { validateValues: run.validateValues } : {}),
     postRender: (rendered) => postRenderRelease(rendered, run.hr),
   };

@@ -25,6 +25,8 @@ import { helmReleaseKind, type HelmReleaseSpec, type HelmReleaseStatus } from ".
 import { kustomizationKind } from "../api/kustomization.ts";
 import { helmChartKind } from "../api/helm-chart.ts";
 import type { TemplateEngine } from "../helm/template-engine.ts";
+import type { CapabilitiesInfo } from "../helm/template-engine.ts";
+import { cachedCapabilities, kubeDiscovery, kubeLookup } from "./helm-cluster.ts";
 import type { ValidateValues } from "../helm/render.ts";
 import { secretReleaseStore } from "../release/release-store.ts";
 import { uninstall } from "../release/uninstall.ts";
@@ -65,6 +67,13 @@ export interface HelmReleaseDeps {
   allowedNamespaces?: string[];
   dependencyRequeueMs?: number;
   pollMs?: number;
+  /**
+   * The cluster's `.Capabilities` for renders; by default discovery through the agent's client, cached
+   * (helm-cluster.ts cachedCapabilities).
+   */
+  capabilities?: () => Promise<CapabilitiesInfo>;
+  /** A platform admin's flag: templates may `lookup` other namespaces and cluster-scoped kinds. */
+  allowClusterLookup?: boolean;
 }
 
 type HelmReleaseObject = KindObject<HelmReleaseSpec, HelmReleaseStatus>;
@@ -82,6 +91,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
   const requeueMs = deps.dependencyRequeueMs ?? DEFAULTS.dependencyRequeueMs;
   const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
+  let capabilities = deps.capabilities;
 
   const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => {
     const sa = hr.spec.serviceAccountName || deps.defaultServiceAccount;
@@ -210,6 +220,8 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       actx: actionContext(o.client, target),
       engine: deps.engine,
       ...(deps.validateValues ? { validateValues: deps.validateValues } : {}),
+      capabilities: await (capabilities ??= cachedCapabilities(kubeDiscovery(ctx.client)))(),
+      lookup: kubeLookup(o.client, { namespace: target.namespace, allowClusterRead: deps.allowClusterLookup }),
     };
     const done: ActionType[] = [];
     for (let i = 0; i < DEFAULTS.maxActions; i++) {

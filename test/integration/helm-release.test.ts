@@ -68,6 +68,22 @@ spec:
       image: busybox
 `;
 
+/** Reads the cluster from a template: .Capabilities from discovery, lookup as the tenant. */
+const clusterChart = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-cluster
+data:
+  kube: {{ .Capabilities.KubeVersion.Version | quote }}
+  minor: {{ .Capabilities.KubeVersion.Minor | quote }}
+  hasHelmRelease: {{ .Capabilities.APIVersions.Has "helm.toolkit.fluxcd.io/v2/HelmRelease" | quote }}
+  hasMadeUp: {{ .Capabilities.APIVersions.Has "made.up/v1" | quote }}
+  {{- $ns := .Values.lookupNamespace | default .Release.Namespace }}
+  seed: {{ (lookup "v1" "ConfigMap" $ns "seed").data.token | default "none" | quote }}
+  missing: {{ lookup "v1" "ConfigMap" $ns "no-such-map" | len | quote }}
+  listed: {{ gt (len (lookup "v1" "ConfigMap" $ns "").items) 0 | quote }}
+`;
+
 const get = async (name: string) => (await admin.get({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name })) as FluxObject | undefined;
 const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
 const hr = (name: string, spec: Record<string, unknown>, chart: { name?: string; version?: string } = {}): KubeObject => ({
@@ -131,6 +147,7 @@ beforeAll(async () => {
   await repo.addChart({ name: "web", version: "1.1.0", appVersion: "1.1", files: { "values.yaml": "greeting: hello\nbroken: false\n", "templates/configmap.yaml": configMap } });
   await repo.addChart({ name: "tested", version: "1.0.0", files: { "values.yaml": "greeting: hi\n", "templates/configmap.yaml": configMap, "templates/tests/check.yaml": testHook } });
   await repo.addChart({ name: "escape", version: "1.0.0", files: { "values.yaml": "target: \"\"\n", "templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: escaped\n  namespace: {{ .Values.target }}\ndata: {}\n" } });
+  await repo.addChart({ name: "cluster", version: "1.0.0", files: { "values.yaml": "lookupNamespace: \"\"\n", "templates/configmap.yaml": clusterChart } });
   await apply({ apiVersion: SRC, kind: "HelmRepository", metadata: { name: "charts", namespace: ns }, spec: { interval: "10m", url: repo.url } });
   const tenant = createHttpClient({ transport: connect({ kubeconfig: await serviceAccountKubeconfig(ns, "rivulet") }).transport });
   storage = mkdtempSync(join(tmpdir(), "rivulet-hr-"));
@@ -286,6 +303,31 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(await configData("byref-config")).toBeUndefined();
     expect(await configData("moved-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
   }, 60_000);
+
+  test("templates see the cluster: .Capabilities from discovery, lookup reads the tenant's namespace and nothing outside it", async () => {
+    await apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seed", namespace: ns }, data: { token: "from-the-cluster" } });
+    const version = (await admin.raw("GET", "/version")) as { gitVersion: string; minor: string };
+    await apply(hr("cluster", {}, { name: "cluster" }));
+    await when("cluster", "Ready", isReady);
+    expect(await configData("cluster-cluster")).toEqual({
+      kube: version.gitVersion,
+      minor: version.minor,
+      hasHelmRelease: "true",
+      hasMadeUp: "false",
+      seed: "from-the-cluster",
+      missing: "0",
+      listed: "true",
+    });
+    // Another namespace: the render fails before any request there, and says why.
+    await apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seed", namespace: other }, data: { token: "not-yours" } });
+    await apply(hr("cluster", { values: { lookupNamespace: other } }, { name: "cluster" }));
+    const o = await when("cluster", "the lookup refused", (o) => cond(o, "Ready")?.status === "False");
+    // Other tests check that nothing of theirs lands in the other namespace.
+    await admin.delete({ apiVersion: "v1", kind: "ConfigMap", namespace: other, name: "seed" });
+    expect(cond(o, "Ready")?.message).toContain(`ConfigMap/${other}/seed: cannot look up: cross-namespace lookups are not allowed for a tenant's agent (release namespace ${ns})`);
+    expect(JSON.stringify(o.status)).not.toContain("not-yours");
+    expect(await configData("cluster-cluster")).toMatchObject({ seed: "from-the-cluster" });
+  }, 120_000);
 
   test("a targetNamespace or storageNamespace outside the tenant is refused with a Stalled condition, nothing written", async () => {
     await apply(hr("away", { targetNamespace: other }));
