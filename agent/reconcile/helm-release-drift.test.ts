@@ -71,4 +71,15 @@ describe("HelmRelease drift detection", () => {
     expect(calls.filter((c) => c.startsWith("apply ") && !c.includes("dry-run")).sort()).toEqual(["apply edited", "apply gone"]);
     expect((objects.get("edited") as { data?: unknown }).data).toEqual({ a: "chart" });
   });
+
+  test("a correction leaves the ignored fields out of what it applies", async () => {
+    const { client, objects } = fakeCluster([cm("a", { x: "hand", y: "hand" })]);
+    const ignore = [{ paths: ["/data/x"] }];
+    const found = await detectReleaseDrift({ client, objects: [cm("a", { x: "chart", y: "chart" })], ignore, fieldManager: "helm-controller", cache: noCache });
+    const sent: KubeObject[] = [];
+    const spy = { ...client, apply: (o: KubeObject, opts: { dryRun?: boolean }) => (sent.push(o), client.apply(o, opts as never)) } as KubeClient;
+    await correctReleaseDrift({ client: spy, drifted: found.drifted, ignore, fieldManager: "helm-controller", cache: noCache });
+    expect(sent.map((o) => (o as { data?: unknown }).data)).toEqual([{ y: "chart" }]);
+    expect(objects.size).toBe(1);
+  });
 });

@@ -99,7 +99,8 @@ export async function detectReleaseDrift(o: {
 }
 
 /**
- * Applies the drifted objects again (created when removed), forced, as the release's field manager;
+ * Applies the drifted objects again (created when removed), forced, as the release's field manager,
+ * without their ignored fields;
  * returns the change set lines ("Deployment/ns/name configured") and the errors, each naming its object.
  */
 export async function correctReleaseDrift(o: {
@@ -112,9 +113,13 @@ export async function correctReleaseDrift(o: {
   const corrected: string[] = [];
   const errors: string[] = [];
   for (const d of o.drifted) {
+    const trie = ignoreTrie(o.ignore, d.desired);
+    // An ignored field is left out of a correction, so whatever another manager set there stays; a
+    // removed object is created whole.
+    const body = d.type === "changed" && trie ? (removeIgnored(d.desired, trie) as KubeObject) : d.desired;
     try {
-      const answer = await o.client.apply(d.desired, { fieldManager: o.fieldManager, force: true });
-      if (o.cache.ready) o.cache.cache?.record(answer, d.desired, ignoreTrie(o.ignore, d.desired));
+      const answer = await o.client.apply(body, { fieldManager: o.fieldManager, force: true });
+      if (o.cache.ready) o.cache.cache?.record(answer, d.desired, trie);
       corrected.push(`${formatRef(d.desired)} ${d.type === "removed" ? "created" : "configured"}`);
     } catch (err) {
       errors.push(`${formatRef(d.desired)} apply failed: ${messageOf(err)}`);
