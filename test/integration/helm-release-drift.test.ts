@@ -195,4 +195,14 @@ describe.skipIf(!haveEngine)("HelmRelease drift detection", () => {
     expect(recorded.calls.slice(mark)).toContain("apply ConfigMap/quiet-config");
     expect(await data("quiet-config")).toEqual({ greeting: "hello", color: "blue" });
   }, 180_000);
+
+  test("helm-controller's metrics: the generic gotk_* series carry the HelmRelease, and nothing Helm-specific is invented", async () => {
+    const text = agent.metrics.registry.render();
+    const labels = `kind="HelmRelease",name="quiet",namespace="${ns}"`;
+    expect(text).toMatch(new RegExp(`^gotk_reconcile_duration_seconds_count\\{${labels}\\} [1-9]`, "m"));
+    expect(text).toContain(`gotk_reconcile_condition{${labels},status="True",type="Ready"} 1`);
+    expect(text).toContain(`gotk_suspend_status{${labels}} 0`);
+    // helm-controller registers only fluxcd/pkg/runtime's recorder: no release gauge of its own.
+    expect(text.split("\n").filter((l) => /^# TYPE /.test(l) && /helm|release/i.test(l))).toEqual([]);
+  });
 });
