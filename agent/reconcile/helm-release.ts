@@ -104,6 +104,8 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
   const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
   let capabilities = deps.capabilities;
   let cacheReady = false;
+  let cacheStarted: Promise<void> | undefined;
+  let startCache: (() => Promise<void>) | undefined;
 
   const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => {
     const sa = hr.spec.serviceAccountName || deps.defaultServiceAccount;
@@ -124,13 +126,15 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     controllerName: "helm-controller",
 
     async start({ client, namespace, signal, log }) {
-      if (!deps.liveCache) return;
-      try {
-        await deps.liveCache.start(client, namespace, [], signal);
-        cacheReady = true;
-      } catch (err) {
-        log.error("drift detection cache unavailable: every object of a release will be dry-run", { error: messageOf(err) });
-      }
+      const cache = deps.liveCache;
+      if (!cache) return;
+      // Started by the first release that asks for drift detection, so an agent whose releases do not
+      // pays nothing for it (no hasher loaded, no watches).
+      startCache = () =>
+        (cacheStarted ??= cache.start(client, namespace, [], signal).then(
+          () => void (cacheReady = true),
+          (err) => log.error("drift detection cache unavailable: every object of a release will be dry-run", { error: messageOf(err) }),
+        ));
     },
 
     async reconcile(obj, ctx) {
@@ -244,9 +248,10 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       ...(deps.validateValues ? { validateValues: deps.validateValues } : {}),
       capabilities: await (capabilities ??= cachedCapabilities(kubeDiscovery(ctx.client)))(),
       lookup: kubeLookup(o.client, { namespace: target.namespace, allowClusterRead: deps.allowClusterLookup }),
-      driftCache: { cache: deps.liveCache, ready: cacheReady },
     };
     const driftMode = obj.spec.driftDetection?.mode ?? "disabled";
+    if (driftMode !== "disabled") await startCache?.();
+    run.driftCache = { cache: deps.liveCache, ready: cacheReady };
     let driftChecked = false;
     const detectDrift = async (rls: Parameters<typeof releaseDriftObjects>[1]) => {
       const found = await detectReleaseDrift({
