@@ -96,6 +96,8 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
     pollMs: o.healthPollMs,
+    // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
+    liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
   });
   return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease] };
 }

@@ -18,7 +18,7 @@ import type { Lookup, TemplateEngine } from "../helm/template-engine.ts";
 import type { CapabilitiesInfo } from "../helm/template-engine.ts";
 import type { ValidateValues } from "../helm/render.ts";
 import { inventoryFromChangeSet } from "../apply/inventory.ts";
-import type { ActionContext } from "../release/action-context.ts";
+import { fieldManagerOf, type ActionContext } from "../release/action-context.ts";
 import { ReleaseActionError, type ActionResult } from "../release/action-result.ts";
 import { install, type RenderInput } from "../release/install.ts";
 import { upgrade } from "../release/upgrade.ts";
@@ -35,6 +35,7 @@ import { observeRelease, snapshotOf, testHooksOf } from "./helm-release-observat
 import { activeRemediation } from "./helm-release-remediation.ts";
 import { postRenderRelease } from "./helm-release-render.ts";
 import { MAX_HISTORY } from "./helm-release-history.ts";
+import { correctReleaseDrift, type DriftCache, type ObjectDrift } from "./helm-release-drift.ts";
 
 type HR = Pick<HelmRelease, "metadata" | "spec">;
 
@@ -55,6 +56,10 @@ export interface ReleaseRun {
   capabilities?: CapabilitiesInfo;
   /** The templates' `lookup`, as the release's identity and within the tenant (helm-cluster.ts). */
   lookup?: Lookup;
+  /** The live cache drift detection reads (helm-release-drift.ts). */
+  driftCache?: DriftCache;
+  /** What the last drift detection found: what "correct cluster drift" applies again. */
+  drift?: ObjectDrift[];
 }
 
 /** The HelmRelease as the state machine sees it now: its spec and the status this loop has written. */
@@ -75,8 +80,7 @@ export async function runAction(run: ReleaseRun, action: ActionName): Promise<vo
     case "unlock":
       return unlock(run);
     case "correct cluster drift":
-      // Drift detection is not wired yet, so the state machine never asks for this.
-      return;
+      return correctDrift(run);
   }
 }
 
@@ -267,6 +271,34 @@ async function uninstallRemediation(run: ReleaseRun): Promise<void> {
   const msg = `Helm uninstall remediation for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} succeeded`;
   mark(run, { type: "Remediated", status: "True", reason: "UninstallSucceeded", message: msg });
   await ctx.events.record(hr, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: meta });
+}
+
+/**
+ * helm-controller's CorrectClusterDrift: the drifted objects applied again; one event either way, the
+ * failures named object by object after the corrections that worked. A failure is reported, not thrown,
+ * so the next reconcile detects and tries again.
+ */
+async function correctDrift(run: ReleaseRun): Promise<void> {
+  const cur = latest(run.status.history ?? []);
+  const drifted = run.drift ?? [];
+  if (!cur || drifted.length === 0) return;
+  const { corrected, errors } = await correctReleaseDrift({
+    client: run.actx.client,
+    drifted,
+    ignore: run.hr.spec.driftDetection?.ignore,
+    fieldManager: fieldManagerOf(run.actx),
+    cache: run.driftCache ?? { cache: undefined, ready: false },
+  });
+  run.drift = [];
+  const meta = eventMeta(cur.chartVersion, cur.configDigest);
+  if (errors.length) {
+    const done = corrected.length ? `\n\nSuccessful corrections:\n${corrected.join("\n")}` : "";
+    const msg = `Failed to ${corrected.length ? "partially " : ""}correct cluster state of release ${fullReleaseName(cur)}:\n${errors.join("\n")}${done}`;
+    await run.ctx.events.record(run.hr, { type: "Warning", reason: "DriftCorrectionFailed", message: msg, metadata: meta });
+    return;
+  }
+  const msg = `Cluster state of release ${fullReleaseName(cur)} has been corrected:\n${corrected.join("\n")}`;
+  await run.ctx.events.record(run.hr, { type: "Normal", reason: "DriftCorrected", message: msg, metadata: meta });
 }
 
 /** spec.uninstall as the uninstall action takes it. */

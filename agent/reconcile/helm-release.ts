@@ -14,7 +14,11 @@
  * A release moved to another name, namespace, storage namespace or chart is uninstalled where it was
  * and installed again, as helm-controller does.
  *
- * Limits: drift detection is not wired yet; spec.kubeConfig is refused.
+ * Drift detection (spec.driftDetection, helm-release-drift.ts) runs when the release is otherwise in
+ * sync, through a live cache of its own (helm-controller's field manager owns the fields it compares):
+ * `warn` reports, `enabled` also corrects; the Drifted condition says what the last check found.
+ *
+ * Limits: spec.kubeConfig is refused.
  */
 import { TerminalError, TransientError, messageOf } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
@@ -31,8 +35,9 @@ import type { ValidateValues } from "../helm/render.ts";
 import { secretReleaseStore } from "../release/release-store.ts";
 import { uninstall } from "../release/uninstall.ts";
 import { DEFAULTS as ACTION_DEFAULTS, type ActionContext } from "../release/action-context.ts";
-import { removeCondition, REASONS } from "../status/conditions.ts";
+import { removeCondition, setCondition, REASONS } from "../status/conditions.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { LiveCache } from "../diff/live-cache.ts";
 import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
 import { failureStatus, stages } from "./stage.ts";
 import { checkReadyDependencies } from "./kustomization-dependencies.ts";
@@ -45,6 +50,7 @@ import { annotationRequest, failureResetReason, FORCE_AT, RESET_AT } from "./hel
 import { summarize } from "./helm-release-summary.ts";
 import { fullReleaseName, latest, versionedChartName } from "./helm-release-history.ts";
 import { eventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
+import { detectReleaseDrift, releaseDriftObjects, summarizeDrift } from "./helm-release-drift.ts";
 
 export const DEFAULTS = {
   fieldManager: ACTION_DEFAULTS.fieldManager,
@@ -74,6 +80,11 @@ export interface HelmReleaseDeps {
   capabilities?: () => Promise<CapabilitiesInfo>;
   /** A platform admin's flag: templates may `lookup` other namespaces and cluster-scoped kinds. */
   allowClusterLookup?: boolean;
+  /**
+   * Drift detection without API calls when nothing changed (agent/diff), with helm-controller's field
+   * manager; without it every object of a release with drift detection on is dry-run.
+   */
+  liveCache?: LiveCache;
 }
 
 type HelmReleaseObject = KindObject<HelmReleaseSpec, HelmReleaseStatus>;
@@ -92,6 +103,9 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
   const requeueMs = deps.dependencyRequeueMs ?? DEFAULTS.dependencyRequeueMs;
   const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
   let capabilities = deps.capabilities;
+  let cacheReady = false;
+  let cacheStarted: Promise<void> | undefined;
+  let startCache: (() => Promise<void>) | undefined;
 
   const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => {
     const sa = hr.spec.serviceAccountName || deps.defaultServiceAccount;
@@ -110,6 +124,18 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     apiVersion: helmReleaseKind.apiVersion,
     kind: helmReleaseKind.kind,
     controllerName: "helm-controller",
+
+    async start({ client, namespace, signal, log }) {
+      const cache = deps.liveCache;
+      if (!cache) return;
+      // Started by the first release that asks for drift detection, so an agent whose releases do not
+      // pays nothing for it (no hasher loaded, no watches).
+      startCache = () =>
+        (cacheStarted ??= cache.start(client, namespace, [], signal).then(
+          () => void (cacheReady = true),
+          (err) => log.error("drift detection cache unavailable: every object of a release will be dry-run", { error: messageOf(err) }),
+        ));
+    },
 
     async reconcile(obj, ctx) {
       const ns = obj.metadata.namespace!;
@@ -223,11 +249,29 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       capabilities: await (capabilities ??= cachedCapabilities(kubeDiscovery(ctx.client)))(),
       lookup: kubeLookup(o.client, { namespace: target.namespace, allowClusterRead: deps.allowClusterLookup }),
     };
+    const driftMode = obj.spec.driftDetection?.mode ?? "disabled";
+    if (driftMode !== "disabled") await startCache?.();
+    run.driftCache = { cache: deps.liveCache, ready: cacheReady };
+    let driftChecked = false;
+    const detectDrift = async (rls: Parameters<typeof releaseDriftObjects>[1]) => {
+      const found = await detectReleaseDrift({
+        client: run.actx.client,
+        objects: await releaseDriftObjects(run.actx, rls),
+        ignore: obj.spec.driftDetection?.ignore,
+        fieldManager,
+        cache: run.driftCache!,
+      });
+      driftChecked = true;
+      run.drift = found.drifted;
+      return { drifted: found.drifted.length > 0, summary: summarizeDrift(found.drifted) };
+    };
     const done: ActionType[] = [];
     for (let i = 0; i < DEFAULTS.maxActions; i++) {
       // The force and reset requests count once: record them before the first action reads them again.
-      const state = await releaseState({ hr: view(run), releaseName: run.name, chart: { name: meta.name ?? "", version: meta.version ?? "" }, values, storage: run.actx.store });
+      driftChecked = false;
+      const state = await releaseState({ hr: view(run), releaseName: run.name, chart: { name: meta.name ?? "", version: meta.version ?? "" }, values, storage: run.actx.store, detectDrift });
       const next = await nextAction(state, view(run), { storage: run.actx.store });
+      if (driftChecked) await reportDrift(run, state.drift?.drifted ? state.drift.summary ?? "" : undefined);
       if (force.lastHandled !== undefined) status.lastHandledForceAt = force.lastHandled;
       if (resetAt.lastHandled !== undefined) status.lastHandledResetAt = resetAt.lastHandled;
       if (next.kind === "stalled") {
@@ -242,6 +286,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       if (mustStop(next.type)) break;
       done.push(next.type);
     }
+    if (driftMode === "disabled") status.conditions = removeCondition(status.conditions, "Drifted");
     status.observedPostRenderersDigest = await postRenderersDigest(obj.spec.postRenderers);
     status.observedCommonMetadataDigest = await commonMetadataDigest(obj.spec.commonMetadata);
     if (status.observedPostRenderersDigest === undefined) delete status.observedPostRenderersDigest;
@@ -256,6 +301,21 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     status.installFailures = 0;
     status.upgradeFailures = 0;
   }
+}
+
+/**
+ * What a drift check found, as the Drifted condition and (when drifted) helm-controller's warning event;
+ * `summary` is undefined when nothing drifted. The summary names objects and counts fields, no values.
+ */
+async function reportDrift(run: ReleaseRun, summary: string | undefined): Promise<void> {
+  const cur = latest(run.status.history ?? []);
+  const name = cur ? fullReleaseName(cur) : run.name;
+  const condition =
+    summary === undefined
+      ? { type: "Drifted", status: "False" as const, reason: "NoDriftDetected", message: `No drift detected for release ${name}` }
+      : { type: "Drifted", status: "True" as const, reason: "DriftDetected", message: `Cluster state of release ${name} has drifted from the desired state:\n${summary}` };
+  run.status.conditions = setCondition(run.status.conditions, { ...condition, observedGeneration: run.hr.metadata.generation }, run.ctx.now());
+  if (summary !== undefined) await run.ctx.events.record(run.hr, { type: "Warning", reason: "DriftDetected", message: condition.message });
 }
 
 /**
