@@ -16,13 +16,13 @@
  * '6.1.0'" (ChartPullSucceeded) or "packaged ..." (ChartPackageSucceeded); failures InvalidChartReference,
  * ChartPullError, ValuesFilesError (BuildFailed), ChartPackageError, AuthenticationFailed.
  *
- * Not yet: charts from a GitRepository or a Bucket (a chart directory, dependencies, reconcileStrategy
- * Revision) and from an OCI HelmRepository (with spec.verify); those are refused with a condition.
+ * Charts from a GitRepository or a Bucket are built from the source's artifact by helm-chart-local.ts
+ * (chart directory, dependencies, reconcileStrategy Revision). Not yet: an OCI HelmRepository (with
+ * spec.verify); it is refused with a condition.
  */
 import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
-import { formatVersion, parseVersion } from "../core/semver-constraint.ts";
 import { helmChartKind, type HelmChartSpec, type HelmChartStatus } from "../api/helm-chart.ts";
 import { helmRepositoryKind, type HelmRepositorySpec, type HelmRepositoryStatus } from "../api/helm-repository.ts";
 import { fetchChart } from "../source/helm/fetch-chart.ts";
@@ -33,9 +33,13 @@ import { parseRepositoryIndex, type IndexChartVersion, type RepositoryIndex } fr
 import { validate } from "../api/validate.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
+import type { Artifact } from "../api/common.ts";
+import { bucketKind } from "../api/bucket.ts";
+import { gitRepositoryKind } from "../api/git-repository.ts";
+import { buildLocalChart, chartSummary, versionWithMetadata } from "./helm-chart-local.ts";
 import type { KindObject, ReconcileContext, Reconciler } from "./reconciler.ts";
 import { helmRepositoryCredentials } from "./helm-repository.ts";
-import { sourceReconciler, type SourceDeps, type SourceSummary } from "./source-reconciler.ts";
+import { sourceReconciler, type SourceDeps } from "./source-reconciler.ts";
 
 export const CHART_ALIAS = "latest.tar.gz";
 const INDEX_CACHE_SIZE = 8;
@@ -60,13 +64,18 @@ export function helmChartReconciler(deps: SourceDeps): Reconciler<HelmChartSpec,
     {
       definition: helmChartKind,
       fetching: (spec) => `fetching chart '${spec.chart}' version '${spec.version ?? "*"}' from ${spec.sourceRef.kind}/${spec.sourceRef.name}`,
-      contentKey: (spec) => ({ observedChartName: spec.chart }),
+      // A chart from Git or a Bucket is named by a path: its name is known only once Chart.yaml is read.
+      contentKey: (spec) => (spec.sourceRef.kind === "HelmRepository" ? { observedChartName: spec.chart } : {}),
       status: (_spec, artifact) => ({ artifact, url: artifact.url.replace(/[^/]+$/, CHART_ALIAS) }),
       upToDate: (revision) => `artifact up-to-date with remote revision: '${revision}'`,
       alias: CHART_ALIAS,
 
       async fetch({ obj, ctx, ref, lastRevision }) {
         const spec = obj.spec;
+        if (spec.sourceRef.kind === "GitRepository" || spec.sourceRef.kind === "Bucket") {
+          const artifact = await sourceArtifactOf(obj, ctx, ref);
+          return buildLocalChart({ obj, ctx, ref, kind: spec.sourceRef.kind, artifact, lastRevision, deps });
+        }
         const repo = await helmRepositoryOf(obj, ctx, ref);
         const repoArtifact = artifactOf(repo);
         const index = repoArtifact ? await loadIndex(repoArtifact.path) : undefined;
@@ -85,12 +94,12 @@ export function helmChartReconciler(deps: SourceDeps): Reconciler<HelmChartSpec,
         }
         const valuesFiles = spec.valuesFiles ?? [];
         const packaged = valuesFiles.length > 0;
-        const version = packaged ? withBuildMetadata(cv.version, obj.metadata.generation ?? 0, ref) : cv.version;
+        const version = packaged ? versionWithMetadata(cv.version, String(obj.metadata.generation ?? 0), ref) : cv.version;
         // A spec change (a new generation) always builds again, as Flux's Force; otherwise the same version is reused.
         const sameSpec = obj.metadata.generation === ctx.status().observedGeneration;
         if (lastRevision === version && sameSpec) {
           const used = ctx.status().observedValuesFiles ?? valuesFiles;
-          return { unchanged: true, revision: version, summary: summary(packaged ? "packaged" : "pulled", cv.name, version, packaged ? used : []), status: observed };
+          return { unchanged: true, revision: version, summary: chartSummary(packaged, cv.name, version, packaged ? used : []), status: observed };
         }
 
         const url = cv.urls[0];
@@ -144,7 +153,7 @@ export function helmChartReconciler(deps: SourceDeps): Reconciler<HelmChartSpec,
             throw new TransientError("ChartPullError", `${ref}: chart pull error: failed to validate the downloaded chart: ${(err as Error).message}`, { cause: err });
           }
         }
-        const done = summary(packaged ? "packaged" : "pulled", cv.name, version, used);
+        const done = chartSummary(packaged, cv.name, version, used);
         return {
           unchanged: false,
           revision: version,
@@ -159,6 +168,17 @@ export function helmChartReconciler(deps: SourceDeps): Reconciler<HelmChartSpec,
     },
     deps,
   );
+}
+
+/** The artifact of the GitRepository or Bucket the chart names, in the chart's namespace. */
+async function sourceArtifactOf(obj: KindObject<HelmChartSpec, HelmChartStatus>, ctx: ReconcileContext<HelmChartStatus>, ref: string): Promise<Artifact> {
+  const { kind, name } = obj.spec.sourceRef;
+  const apiVersion = kind === "Bucket" ? bucketKind.apiVersion : gitRepositoryKind.apiVersion;
+  const source = await ctx.read({ apiVersion, kind, namespace: obj.metadata.namespace, name });
+  if (!source) throw new TransientError("SourceUnavailable", `${ref}: failed to get source: ${kind}/${obj.metadata.namespace}/${name} not found`);
+  const artifact = artifactOf(source);
+  if (!artifact) throw new NotReadyError("NoSourceArtifact", `no artifact available for ${kind} source '${name}'`);
+  return artifact;
 }
 
 /** The HelmRepository the chart names, in the chart's namespace: the only place a sourceRef can point. */
@@ -181,20 +201,4 @@ async function helmRepositoryOf(obj: KindObject<HelmChartSpec, HelmChartStatus>,
 /** A HelmRepository read from the cache or the API server, checked against its schema. */
 function isHelmRepository(o: KubeObject): o is Repo {
   return o.kind === helmRepositoryKind.kind && validate(o).length === 0;
-}
-
-/** Flux's SetMetadata: the version with its build metadata replaced by the generation. */
-function withBuildMetadata(version: string, generation: number, ref: string): string {
-  const v = parseVersion(version);
-  if (!v) throw new TerminalError("MetadataPatchError", `${ref}: chart metadata patch error: failed to parse version from chart metadata as SemVer: ${version}`);
-  return formatVersion({ ...v, build: String(generation) });
-}
-
-/** Flux's Build.Summary, with the reason its event and conditions carry. */
-function summary(action: "pulled" | "packaged", name: string, version: string, valuesFiles: readonly string[]): SourceSummary {
-  const files = valuesFiles.length > 0 ? ` and merged values files [${valuesFiles.join(" ")}]` : "";
-  return {
-    reason: action === "packaged" ? "ChartPackageSucceeded" : "ChartPullSucceeded",
-    message: `${action} '${name}' chart with version '${version}'${files}`,
-  };
 }
