@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import type { HelmChartSpec, HelmChartStatus } from "../api/helm-chart.ts";
 import type { HelmRepositorySpec, HelmRepositoryStatus } from "../api/helm-repository.ts";
 import { createLogger } from "../core/logger.ts";
@@ -12,6 +12,10 @@ import { loadChartArchive } from "../helm/chart-loader.ts";
 import { FileTree, textFileTree } from "../artifact/file-tree.ts";
 import { pack } from "../artifact/pack.ts";
 import { unpack } from "../artifact/unpack.ts";
+import { startRegistry, type TestRegistry } from "../../test/support/oci-registry.ts";
+import { pushHelmChart } from "../source/oci/push-helm-chart.ts";
+import { RegistryClient } from "../source/oci/registry-client.ts";
+import { signOciArtifact } from "../verify/sign-oci-artifact.ts";
 import { startChartRepoServer, type ChartRepoServer } from "../../test/support/chart-repo-server.ts";
 import { helmChartReconciler } from "./helm-chart.ts";
 import { helmRepositoryReconciler } from "./helm-repository.ts";
@@ -339,3 +343,89 @@ describe("HelmChart from a GitRepository or a Bucket", () => {
     expect([(err as { reason?: string }).reason, (err as Error).message]).toEqual([reason, message]);
   });
 });
+
+describe("HelmChart from an OCI HelmRepository", () => {
+  let reg: TestRegistry;
+  const pushed: Record<string, { digest: string; chart: Uint8Array }> = {};
+  const keyPair = () => {
+    const k = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    return { pem: k.publicKey.export({ type: "spki", format: "pem" }) as string, sign: async (d: Uint8Array) => new Uint8Array(nodeSign("sha256", d, k.privateKey)) };
+  };
+  const trusted = keyPair();
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: true });
+    const client = new RegistryClient({ host: reg.host, repository: "charts/web", fetch: createFetch({}), insecure: true, credentials: { username: reg.username!, password: reg.password! } });
+    for (const v of ["1.0.0", "1.1.0", "2.0.0"]) {
+      const chart = await packTextChart("web", v);
+      pushed[v] = { digest: (await pushHelmChart(client, { chart, metadata: { apiVersion: "v2", name: "web", version: v } })).digest, chart };
+    }
+    await signOciArtifact({ client, digest: pushed["1.1.0"]!.digest, sign: trusted.sign });
+    await signOciArtifact({ client, digest: pushed["2.0.0"]!.digest, sign: keyPair().sign });
+  });
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  const ociRepo = (secret = "registry"): Repo => ({
+    apiVersion: "source.toolkit.fluxcd.io/v1", kind: "HelmRepository", metadata: { name: "charts", namespace: "apps" },
+    spec: { type: "oci", url: `oci://${reg.host}/charts`, insecure: true, secretRef: { name: secret } },
+  });
+  const secrets = () => ({
+    registry: { username: reg.username!, password: reg.password! },
+    dockercfg: { ".dockerconfigjson": JSON.stringify({ auths: { [reg.host]: { auth: btoa(`${reg.username}:${reg.password}`) } } }) },
+    cosign: { "cosign.pub": trusted.pem },
+  });
+  const ociChart = (spec: Partial<HelmChartSpec>) => chart({ chart: "web", ...spec });
+
+  test.each(["registry", "dockercfg"])("pulls the version the range selects with credentials from a %s Secret", async (secret) => {
+    const { store, files } = memStore();
+    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(ociChart({ version: "1.x" }), context<HelmChartStatus>({}, [ociRepo(secret)], secrets()).ctx);
+    expect([r.message, r.status?.artifact?.revision]).toEqual(["pulled 'web' chart with version '1.1.0'", "1.1.0"]);
+    expect(files.get("helmchart/apps/podinfo/web-1.1.0.tgz")).toEqual(pushed["1.1.0"]!.chart);
+  });
+
+  test("a chart signed with a trusted key is verified and stored, with SourceVerified", async () => {
+    const { store } = memStore();
+    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(
+      ociChart({ version: "1.1.0", verify: { provider: "cosign", secretRef: { name: "cosign" } } }), context<HelmChartStatus>({}, [ociRepo()], secrets()).ctx);
+    expect(r.conditions?.find((c) => c.type === "SourceVerified")).toMatchObject({ status: "True", reason: "Succeeded", message: "verified signature of version 1.1.0" });
+    expect(r.status?.artifact?.revision).toBe("1.1.0");
+  });
+
+  test.each([
+    ["signed with another key", "2.0.0", "InvalidSignature: Cannot verify HOST/charts/web@DIGEST: no signature verified: the signature does not verify with the key cosign.pub"],
+    ["not signed", "1.0.0", "NoSignature: Cannot verify HOST/charts/web@DIGEST: no cosign signature found (neither a Sigstore bundle referrer nor a .sig tag)"],
+  ])("a chart %s is refused before it is pulled: nothing stored", async (_name, version, why) => {
+    const { store, files } = memStore();
+    const err = await helmChartReconciler({ store, fetchFor: createFetch })
+      .reconcile(ociChart({ version, verify: { provider: "cosign", secretRef: { name: "cosign" } } }), context<HelmChartStatus>({}, [ociRepo()], secrets()).ctx)
+      .then(() => undefined, (e: unknown) => e);
+    expect([(err as { reason?: string }).reason, (err as Error).message]).toEqual([
+      "VerificationError",
+      `HelmChart/apps/podinfo: chart verification error: failed to verify the signature of version ${version}: ${why.replace("HOST", reg.host).replace("DIGEST", pushed[version]!.digest)}`,
+    ]);
+    expect([...files.keys()].filter((k) => k.startsWith("helmchart/"))).toEqual([]);
+  });
+
+  test("a chart in git with an oci:// dependency pulls it with the declared repository's credentials", async () => {
+    const { store, files } = memStore();
+    const git = await storedSource(store, {
+      "app/Chart.yaml": `apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: web\n    version: ~1.0.0\n    repository: oci://${reg.host}/charts/\n`,
+    }, `main@sha1:${COMMIT}`);
+    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(localChart({ chart: "app" }), context<HelmChartStatus>({}, [ociRepo(), git], secrets()).ctx);
+    expect(r.message).toBe("packaged 'app' chart with version '0.1.0'");
+    expect((await unpack(files.get("helmchart/apps/podinfo/app-0.1.0.tgz")!)).read("app/charts/web-1.0.0.tgz")).toEqual(pushed["1.0.0"]!.chart);
+  });
+
+  test("a version the registry does not have is InvalidChartReference", async () => {
+    const { store } = memStore();
+    const err = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(ociChart({ version: "3.x" }), context<HelmChartStatus>({}, [ociRepo()], secrets()).ctx).catch((e: unknown) => e);
+    expect([(err as { reason?: string }).reason, (err as Error).message]).toEqual([
+      "InvalidChartReference", "HelmChart/apps/podinfo: invalid chart reference: failed to get chart version for remote reference: could not locate a version matching provided version string 3.x",
+    ]);
+  });
+});
+
+async function packTextChart(name: string, version: string): Promise<Uint8Array> {
+  return (await pack(textFileTree({ [`${name}/Chart.yaml`]: `apiVersion: v2\nname: ${name}\nversion: ${version}\n`, [`${name}/templates/cm.yaml`]: "kind: ConfigMap\n" }))).bytes;
+}
