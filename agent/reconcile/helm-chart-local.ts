@@ -34,6 +34,8 @@ import { parseRepositoryIndex } from "../helm/repository-index.ts";
 import { fetchChart } from "../source/helm/fetch-chart.ts";
 import { pullHelmChart } from "../source/oci/pull-helm-chart.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
+import { parseDuration } from "../core/duration.ts";
+import { ociCredentials } from "./helm-chart-oci.ts";
 import { helmRepositoryCredentials } from "./helm-repository.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import type { SourceDeps, SourceFetchResult, SourceSummary } from "./source-reconciler.ts";
@@ -222,19 +224,20 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
   // The tenant boundary: Flux would download anonymously; the agent only uses repositories the tenant declared.
   if (!repo) throw new Error(`no chart repository for URL '${normal}'`);
   const { deps, ctx } = input;
-  const { basicAuth, tls } = await helmRepositoryCredentials(repo, ctx);
   if (url.startsWith("oci://")) {
+    const { credentials, tls } = await ociCredentials(repo, ctx, normal);
     const pulled = await pullHelmChart({
       url: `${normal}/${dep.name}`,
       version: dep.version,
       fetch: deps.fetchFor(tls),
-      credentials: basicAuth,
+      credentials,
       insecure: repo.spec.insecure,
       sha256: deps.sha256,
     });
     const version = pulled.tag ?? String(pulled.metadata.version ?? "");
     return { name: `${dep.name}-${version}.tgz`, data: pulled.chart.bytes };
   }
+  const { basicAuth, tls } = await helmRepositoryCredentials(repo, ctx);
   const artifact = artifactOf(repo);
   const bytes = artifact ? await deps.store.get(artifact.path) : undefined;
   if (!artifact || !bytes) throw new Error(`failed to get chart repository for URL '${normal}': no artifact available for HelmRepository source '${repo.metadata.name}'`);
@@ -253,6 +256,7 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
       basicAuth,
       passCredentials: repo.spec.passCredentials,
       digest: cv.digest,
+      timeoutMs: repo.spec.timeout ? parseDuration(repo.spec.timeout) : undefined,
       sha256: deps.sha256,
     });
     await loadChartArchive(data, `${dep.name}-${cv.version}.tgz`);

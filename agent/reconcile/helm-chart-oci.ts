@@ -13,6 +13,7 @@ import type { HelmRepositorySpec, HelmRepositoryStatus } from "../api/helm-repos
 import { pullResolvedChart, resolveHelmChart, type ResolvedHelmChart } from "../source/oci/pull-helm-chart.ts";
 import { parseOciReference } from "../source/oci/oci-reference.ts";
 import { credentialsFromDockerConfig, type RegistryCredentials } from "../source/oci/registry-auth.ts";
+import type { TlsOptions } from "../core/fetch.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { verifyOciArtifact } from "../verify/verify-oci-artifact.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
@@ -71,8 +72,8 @@ export async function resolveOciChart(repo: Repo, spec: HelmChartSpec, ctx: Reco
   };
 }
 
-/** Registry credentials and TLS from the HelmRepository's secrets. */
-async function ociCredentials(repo: Repo, ctx: ReconcileContext<HelmChartStatus>, url: string) {
+/** Registry credentials and TLS from an OCI HelmRepository's secrets. */
+export async function ociCredentials(repo: Repo, ctx: Pick<ReconcileContext<HelmChartStatus>, "client">, url: string): Promise<{ credentials?: RegistryCredentials; tls: TlsOptions }> {
   const tls = repo.spec.certSecretRef ? tlsFromSecret(await readSourceSecret(ctx, repo, repo.spec.certSecretRef.name)) : {};
   let credentials: RegistryCredentials | undefined;
   if (repo.spec.secretRef) {

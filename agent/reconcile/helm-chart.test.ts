@@ -407,12 +407,12 @@ describe("HelmChart from an OCI HelmRepository", () => {
     expect([...files.keys()].filter((k) => k.startsWith("helmchart/"))).toEqual([]);
   });
 
-  test("a chart in git with an oci:// dependency pulls it with the declared repository's credentials", async () => {
+  test("a chart in git with an oci:// dependency pulls it with the declared repository's dockerconfigjson", async () => {
     const { store, files } = memStore();
     const git = await storedSource(store, {
       "app/Chart.yaml": `apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: web\n    version: ~1.0.0\n    repository: oci://${reg.host}/charts/\n`,
     }, `main@sha1:${COMMIT}`);
-    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(localChart({ chart: "app" }), context<HelmChartStatus>({}, [ociRepo(), git], secrets()).ctx);
+    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(localChart({ chart: "app" }), context<HelmChartStatus>({}, [ociRepo("dockercfg"), git], secrets()).ctx);
     expect(r.message).toBe("packaged 'app' chart with version '0.1.0'");
     expect((await unpack(files.get("helmchart/apps/podinfo/app-0.1.0.tgz")!)).read("app/charts/web-1.0.0.tgz")).toEqual(pushed["1.0.0"]!.chart);
   });
