@@ -87,7 +87,7 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     keyless: (root) => lazyKeyless(root),
   });
   const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
-  const helmChart = helmChartReconciler(source("HelmChart"));
+  const helmChart = helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) });
   const helmRelease = helmReleaseReconciler({
     store,
     // The Go template engine (WASM) loads on the first render, not when the agent starts.

@@ -47,6 +47,11 @@ export async function loadChart(tree: TreeReader, label = "<dir>", options: Load
   return loadFiles(files, label, budget, 0);
 }
 
+/** The files of a chart directory that its .helmignore keeps, in path order, within the size limits. */
+export function chartDirFiles(tree: TreeReader, label = "<dir>", options: LoadOptions = {}): ChartFile[] {
+  return readDir(tree, label, budgetOf(options));
+}
+
 /** Loads a packaged chart: a gzipped tar with exactly one top-level directory holding the chart. */
 export async function loadChartArchive(tgz: Uint8Array, label = "<archive>", options: LoadOptions = {}): Promise<Chart> {
   const budget = budgetOf(options);

@@ -69,7 +69,8 @@ export async function repackageChart(tgz: Uint8Array, change: { version: string;
   return (await pack(tree, { rules: patternMatcher([]) })).bytes;
 }
 
-function cleanPath(p: string): string {
+/** A slash path relative to the root: `.` and empty parts dropped, `..` never above the root (as securejoin). */
+export function cleanPath(p: string): string {
   const parts: string[] = [];
   for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
@@ -79,7 +80,8 @@ function cleanPath(p: string): string {
   return parts.join("/");
 }
 
-function sortKeys(v: unknown): unknown {
+/** Map keys sorted at every level, as Go's YAML encoder writes a map. */
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v === null || typeof v !== "object") return v;
   return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
