@@ -30,19 +30,31 @@ export function rssOf(pid: number): { rss: number; hwm: number } {
 
 export const PROCS = ["kube-apiserver", "etcd", "kube-controller", "bun"];
 
-/** CPU seconds (user + system) used so far by each process whose command name starts with one of `names`. */
+/**
+ * CPU seconds (user + system) used so far by each process whose command name starts with one of `names`,
+ * among this process and its descendants only: other work on the machine may run control planes too.
+ */
 export function cpuByName(names: string[] = PROCS): Record<string, number> {
   const out: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  const procs: Array<{ pid: number; ppid: number; comm: string; cpu: number }> = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const name = names.find((n) => comm.startsWith(n));
-      if (name) out[name]! += (Number(fields[11]) + Number(fields[12])) / 100;
+      procs.push({ pid: Number(pid), ppid: Number(fields[1]), comm, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
     } catch {
       // the process ended while we looked
     }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) grew = Boolean(mine.add(p.pid));
+  }
+  for (const p of procs) {
+    const name = names.find((n) => p.comm.startsWith(n));
+    if (name && mine.has(p.pid)) out[name]! += p.cpu;
   }
   return out;
 }
