@@ -95,7 +95,9 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     validateValues,
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
-    pollMs: o.healthPollMs,
+    // Helm's wait polls as the Kustomization's health check does (500 ms), not the actions' 1 s default:
+    // at 1 s most releases waited a whole period for a Deployment that was ready sooner (bench/helm-benchmark.md).
+    pollMs: o.healthPollMs ?? 500,
     // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
     liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
   });

@@ -12,7 +12,7 @@ import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { createLogger, type Level } from "../core/logger.ts";
 import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../kube/access-check.ts";
-import { createHttpClient } from "../kube/http-client.ts";
+import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
 import { agentMetrics } from "../http/metrics.ts";
@@ -102,9 +102,10 @@ export const runCommand: Command = {
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const client = createHttpClient({
       transport: conn.transport,
-      onRequest: (verb) => {
+      onRequest: (verb, path) => {
         requests++;
         metrics.apiRequests.inc({ verb });
+        metrics.apiRequestsByResource.inc({ verb, resource: resourceOfPath(path) });
       },
     });
     const version = (await client.raw("GET", "/version")) as { gitVersion?: string };

@@ -120,6 +120,9 @@ export function agentMetrics(opts: { rss?: () => number } = {}) {
     suspended: registry.register(new Gauge("gotk_suspend_status", "Whether a rivulet object is suspended (1) or not (0).")),
     queueDepth: registry.register(new Gauge("rivulet_queue_depth", "Objects waiting in the reconcile queue, by kind.")),
     apiRequests: registry.register(new Counter("rivulet_kube_requests_total", "Requests sent to the Kubernetes API, by verb.")),
+    apiRequestsByResource: registry.register(
+      new Counter("rivulet_kube_resource_requests_total", "Requests sent to the Kubernetes API, by verb and resource (plural, with its subresource)."),
+    ),
     fetchBytes: registry.register(new Counter("rivulet_artifact_fetch_bytes_total", "Bytes of artifacts fetched from sources, by kind.")),
     fetchDuration: registry.register(
       new Histogram("rivulet_artifact_fetch_duration_seconds", "Time to fetch a source and produce its artifact, by kind.", [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),

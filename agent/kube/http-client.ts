@@ -14,8 +14,19 @@ export const DEFAULTS = {
   pageSize: 500,
 };
 
-/** Called once per request with the Kubernetes verb (get, list, watch, apply, delete, ...). */
-export type RequestCounter = (verb: string) => void;
+/** Called once per request with the Kubernetes verb (get, list, watch, apply, delete, ...) and the request's path. */
+export type RequestCounter = (verb: string, path: string) => void;
+
+/**
+ * The resource a request path addresses: the plural after the namespace (or after the group version for
+ * cluster-scoped paths), with its subresource ("secrets", "helmreleases/status"); "" for discovery.
+ */
+export function resourceOfPath(path: string): string {
+  const parts = path.split("?")[0]!.split("/").filter(Boolean);
+  const rest = parts[0] === "api" ? parts.slice(2) : parts[0] === "apis" ? parts.slice(3) : [];
+  const r = rest[0] === "namespaces" && rest.length > 2 ? rest.slice(2) : rest;
+  return r.length === 0 ? "" : r.length >= 3 ? `${r[0]}/${r[2]}` : r[0]!;
+}
 
 export interface HttpClientOptions {
   transport: Transport;
@@ -35,7 +46,7 @@ export function createHttpClient(opts: HttpClientOptions): KubeClient {
     if (opts.impersonate.groups?.length) headers["Impersonate-Group"] = opts.impersonate.groups.join(", ");
   }
   const send = async (req: KubeRequest, verb: string) => {
-    count(verb);
+    count(verb, req.path);
     return opts.transport({ ...req, headers: { ...headers, ...req.headers } });
   };
   const json = async (req: KubeRequest, verb: string, doing: string): Promise<unknown> => {

@@ -32,7 +32,7 @@ import type { TemplateEngine } from "../helm/template-engine.ts";
 import type { CapabilitiesInfo } from "../helm/template-engine.ts";
 import { cachedCapabilities, kubeDiscovery, kubeLookup } from "./helm-cluster.ts";
 import type { ValidateValues } from "../helm/render.ts";
-import { secretReleaseStore } from "../release/release-store.ts";
+import { reconcileScopedStore, secretReleaseStore } from "../release/release-store.ts";
 import { uninstall } from "../release/uninstall.ts";
 import { DEFAULTS as ACTION_DEFAULTS, type ActionContext } from "../release/action-context.ts";
 import { removeCondition, setCondition, REASONS } from "../status/conditions.ts";
@@ -113,7 +113,8 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
   };
   const actionContext = (client: KubeClient, target: { namespace: string; storageNamespace: string }): ActionContext => ({
     client,
-    store: secretReleaseStore(client, target.storageNamespace, { fieldManager }),
+    // One list of the release's Secrets per reconcile instead of one per read (release-store.ts).
+    store: reconcileScopedStore(secretReleaseStore(client, target.storageNamespace, { fieldManager })),
     namespace: target.namespace,
     allowedClusterKinds: deps.allowedClusterKinds ?? [],
     fieldManager,

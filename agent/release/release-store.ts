@@ -198,3 +198,75 @@ export function secretReleaseStore(client: KubeClient, namespace: string, opts: 
 function unixSeconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);
 }
+
+/**
+ * One action's view of the store: the history is listed once and then kept, with this store's own
+ * writes applied to it, so the several reads of one reconcile (next action, install/upgrade, maxHistory
+ * pruning, the status it writes) cost one list instead of one each. Each such list reads every Secret
+ * of the storage namespace on the API server (a label selector filters after the read), so with N
+ * releases in a namespace the reads grow as N². Meant for the span of one reconcile, as Helm's actions
+ * hold the release they read for theirs; a failed write forgets the name so the next read lists again.
+ * Callers get copies: an action changing a record it read does not change the kept one.
+ */
+export function reconcileScopedStore(inner: ReleaseStore): ReleaseStore {
+  const kept = new Map<string, Promise<StoredRelease[]>>();
+  const read = (name: string): Promise<StoredRelease[]> => {
+    let h = kept.get(name);
+    if (!h) {
+      h = inner.history(name);
+      kept.set(name, h);
+      h.catch(() => (kept.get(name) === h ? kept.delete(name) : undefined));
+    }
+    return h.then((list) => structuredClone(list));
+  };
+  const written = async (name: string, write: () => Promise<unknown>, change: (list: StoredRelease[]) => StoredRelease[]) => {
+    const before = kept.get(name);
+    try {
+      await write();
+    } catch (err) {
+      kept.delete(name);
+      throw err;
+    }
+    if (before && kept.get(name) === before) {
+      const list = await before.catch(() => undefined);
+      if (list) kept.set(name, Promise.resolve(change(list).sort((a, b) => a.release.version - b.release.version)));
+      else kept.delete(name);
+    }
+  };
+  const store: ReleaseStore = {
+    namespace: inner.namespace,
+    history: read,
+    async get(name, version) {
+      // A revision the list skipped (it does not decode) is read on its own, to fail as the inner store does.
+      return (await read(name)).find((s) => s.release.version === version) ?? inner.get(name, version);
+    },
+    last: async (name) => (await read(name)).at(-1),
+    deployedAll: async (name) => (await read(name)).filter((s) => s.release.info.status === "deployed"),
+    deployed: async (name) => (await store.deployedAll(name)).at(-1),
+    async create(stored, o = {}) {
+      const { name, version } = stored.release;
+      if (o.maxHistory && o.maxHistory > 0) {
+        const history = await read(name);
+        const deployed = history.filter((h) => h.release.info.status === "deployed").at(-1);
+        for (const v of revisionsToPrune(history.map((h) => h.release), deployed?.release.version, o.maxHistory - 1)) await store.delete(name, v);
+      }
+      const copy = structuredClone(stored);
+      await written(name, () => inner.create(stored), (list) => [...list.filter((s) => s.release.version !== version), copy]);
+    },
+    async update(stored) {
+      const { name, version } = stored.release;
+      const copy = structuredClone(stored);
+      await written(name, () => inner.update(stored), (list) => list.map((s) => (s.release.version === version ? copy : s)));
+    },
+    async delete(name, version) {
+      let deleted = false;
+      await written(
+        name,
+        async () => (deleted = await inner.delete(name, version)),
+        (list) => list.filter((s) => s.release.version !== version),
+      );
+      return deleted;
+    },
+  };
+  return store;
+}
