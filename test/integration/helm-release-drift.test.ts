@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
+import { cond, helmReleaseProbe, isReady } from "../support/helm-release-probe.ts";
 import { startChartRepoServer, type ChartRepoServer } from "../support/chart-repo-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { recordingClient, type RecordingClient } from "../support/recording-client.ts";
@@ -60,8 +61,7 @@ let agent: InProcessAgent;
 let recorded: RecordingClient;
 let storage: string;
 
-const get = async (name: string) => (await admin.get({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name })) as FluxObject | undefined;
-const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+const { get, when, events } = helmReleaseProbe(() => ({ admin, namespace: ns }));
 const hr = (name: string, driftDetection: Record<string, unknown>): KubeObject => ({
   apiVersion: HELM,
   kind: "HelmRelease",
@@ -73,18 +73,6 @@ const data = async (name: string) => (await object("ConfigMap", name))?.data as 
 /** An out-of-band edit, as `kubectl apply --server-side --force-conflicts` makes it. */
 const edit = (name: string, values: Record<string, string>) => admin.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: values }, { fieldManager: "kubectl", force: true });
 
-async function when(name: string, what: string, check: (o: FluxObject) => boolean, timeoutMs = 60_000): Promise<FluxObject> {
-  let last: FluxObject | undefined;
-  try {
-    return await eventually(`HelmRelease ${name}: ${what}`, async () => {
-      const o = (last = await get(name));
-      return o && cond(o, "Ready")?.observedGeneration === o.metadata.generation && check(o) ? o : undefined;
-    }, timeoutMs);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last conditions: ${JSON.stringify(last?.status?.conditions ?? [])}`);
-  }
-}
-const isReady = (o: FluxObject) => cond(o, "Ready")?.status === "True";
 
 /** Asks for a reconcile and waits until it was handled. */
 async function reconcile(name: string): Promise<FluxObject> {
@@ -93,12 +81,6 @@ async function reconcile(name: string): Promise<FluxObject> {
   return when(name, `handled the request ${at}`, (o) => o.status?.lastHandledReconcileAt === at);
 }
 
-async function events(name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
-  const list = await admin.list({ apiVersion: "v1", kind: "Event", namespace: ns });
-  return list.items
-    .filter((e) => (e.involvedObject as { kind?: string; name?: string }).kind === "HelmRelease" && (e.involvedObject as { name?: string }).name === name)
-    .map((e) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string }));
-}
 
 beforeAll(async () => {
   admin = await adminClient();

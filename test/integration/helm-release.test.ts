@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, testCluster, uniqueNamespace } from "../support/cluster.ts";
 import { startRivulet } from "../support/agent-process.ts";
+import { cond, helmReleaseProbe, isReady } from "../support/helm-release-probe.ts";
 import { startChartRepoServer, type ChartRepoServer } from "../support/chart-repo-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { createHttpClient } from "../../agent/kube/http-client.ts";
@@ -84,8 +85,7 @@ data:
   listed: {{ gt (len (lookup "v1" "ConfigMap" $ns "").items) 0 | quote }}
 `;
 
-const get = async (name: string) => (await admin.get({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name })) as FluxObject | undefined;
-const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+const { get, when, events } = helmReleaseProbe(() => ({ admin, namespace: ns }));
 const hr = (name: string, spec: Record<string, unknown>, chart: { name?: string; version?: string } = {}): KubeObject => ({
   apiVersion: HELM,
   kind: "HelmRelease",
@@ -99,21 +99,6 @@ const hr = (name: string, spec: Record<string, unknown>, chart: { name?: string;
 });
 const apply = (o: KubeObject) => admin.apply(o, { ...fm, force: true });
 
-/** Waits until the HelmRelease's Ready condition was written for its generation and `check` holds. */
-async function when(name: string, what: string, check: (o: FluxObject) => boolean, timeoutMs = 60_000): Promise<FluxObject> {
-  let last: FluxObject | undefined;
-  try {
-    return await eventually(`HelmRelease ${name}: ${what}`, async () => {
-      const o = (last = await get(name));
-      // A failed reconcile leaves observedGeneration alone (as Flux); its Ready condition names the generation.
-      return o && cond(o, "Ready")?.observedGeneration === o.metadata.generation && check(o) ? o : undefined;
-    }, timeoutMs);
-  } catch (err) {
-    // Say where it stood: the conditions tell which stage it stopped at.
-    throw new Error(`${(err as Error).message}; last conditions: ${JSON.stringify(last?.status?.conditions ?? [])}`);
-  }
-}
-const isReady = (o: FluxObject) => cond(o, "Ready")?.status === "True";
 
 /** `helm history` as the admin reads it from the release Secrets: "<version> <status>" sorted. */
 async function helmHistory(release: string, namespace = ns): Promise<string[]> {
@@ -130,12 +115,6 @@ async function configData(name: string): Promise<Record<string, string> | undefi
   return (await admin.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name }))?.data as Record<string, string> | undefined;
 }
 
-async function events(name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
-  const list = await admin.list({ apiVersion: "v1", kind: "Event", namespace: ns });
-  return list.items
-    .filter((e) => (e.involvedObject as { kind?: string; name?: string }).kind === "HelmRelease" && (e.involvedObject as { name?: string }).name === name)
-    .map((e) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string }));
-}
 
 beforeAll(async () => {
   admin = await adminClient();
