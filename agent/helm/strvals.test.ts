@@ -1,7 +1,8 @@
 // Cases restate Helm's documented --set syntax and the behaviours pkg/strvals/parser_test.go pins.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseSet, parseSetFile, parseSetLiteral, parseSetString, typedValue, parseSetJson } from "./strvals.ts";
+import { parseSet, parseSetFile, parseSetLiteral, parseSetString, parseSetJson } from "./strvals.ts";
+import { typedValue } from "./strvals-go.ts";
 import type { Values } from "./chart.ts";
 
 describe("--set", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { encodeYamlV2, goFloat, sortedYamlV2 } from "./go-yaml-v2.ts";
+import { encodeYamlV2, sortedYamlV2 } from "./go-yaml-v2.ts";
+import { goFloat } from "./go-yaml-v2-scalar.ts";
 import { firstMismatch, GO_ORACLES, goJsonKey, goJsonValue, goOracle } from "../../test/support/go-oracle.ts";
 
 // Values (random ones from fast-check and hand-picked hard ones) in testdata/go-yaml-v2/values.json, and
