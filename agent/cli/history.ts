@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, table } from "./cluster-flags.ts";
 import type { HelmReleaseSnapshot } from "../api/helm-release.ts";
+import { sortByVersion, versionedChartName } from "../reconcile/helm-release-history.ts";
 
 export const historyCommand: Command = {
   path: ["history"],
@@ -27,12 +28,12 @@ ${CLUSTER_HELP}`,
     const { client, namespace } = clusterClient(values);
     const hr = await client.get({ ...info, namespace, name });
     if (!hr) throw new Error(`HelmRelease/${namespace}/${name} not found`);
-    const history = [...(((hr.status ?? {}) as { history?: HelmReleaseSnapshot[] }).history ?? [])].sort((a, b) => b.version - a.version);
+    const history = sortByVersion(((hr.status ?? {}) as { history?: HelmReleaseSnapshot[] }).history ?? []);
     if (history.length === 0) {
       io.err(`HelmRelease/${namespace}/${name} has no release history yet`);
       return 0;
     }
-    const rows = history.map((h) => [String(h.version), h.status, `${h.chartName}@${h.chartVersion}`, h.appVersion ?? "", h.lastDeployed, h.digest]);
+    const rows = history.map((h) => [String(h.version), h.status, versionedChartName(h), h.appVersion ?? "", h.lastDeployed, h.digest]);
     for (const line of table([["REVISION", "STATUS", "CHART", "APP VERSION", "DEPLOYED", "DIGEST"], ...rows])) io.out(line);
     return 0;
   },

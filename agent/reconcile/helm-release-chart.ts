@@ -8,6 +8,7 @@
  */
 import { NotReadyError, TerminalError } from "../core/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { canonicalJson } from "../diff/canonical.ts";
 import type { Artifact } from "../api/common.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
 import { helmChartKind } from "../api/helm-chart.ts";
@@ -124,18 +125,12 @@ function ociDigestOf(a: Artifact): string | undefined {
 }
 
 function sameTemplate(live: KubeObject, want: KubeObject): boolean {
-  const pick = (o: KubeObject) => JSON.stringify([o.spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
+  const pick = (o: KubeObject, spec: unknown) => canonicalJson([spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
   const liveSpec = { ...((live.spec ?? {}) as Record<string, unknown>) };
   // Defaults the API server fills in are not differences.
   const wantSpec = want.spec as Record<string, unknown>;
   for (const k of Object.keys(liveSpec)) if (!(k in wantSpec)) delete liveSpec[k];
   const labels = Object.fromEntries(Object.entries(live.metadata.labels ?? {}).filter(([k]) => k in (want.metadata.labels ?? {})));
   const annotations = Object.fromEntries(Object.entries(live.metadata.annotations ?? {}).filter(([k]) => k in (want.metadata.annotations ?? {})));
-  return pick({ ...live, spec: canonical(liveSpec), metadata: { ...live.metadata, labels, annotations } }) === pick({ ...want, spec: canonical(wantSpec) });
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
-  return v;
+  return pick({ ...live, metadata: { ...live.metadata, labels, annotations } }, liveSpec) === pick(want, wantSpec);
 }

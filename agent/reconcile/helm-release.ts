@@ -223,9 +223,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     const hrNow = { ...obj, status };
     const reset = await failureResetReason(hrNow, meta.version ?? "", values);
     if (reset) {
-      status.failures = 0;
-      status.installFailures = 0;
-      status.upgradeFailures = 0;
+      resetFailures(status);
       ctx.log.info(`${self}: resetting failure counters: ${reset}`);
     }
     const force = annotationRequest(hrNow, FORCE_AT);
@@ -298,9 +296,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       // A remediation or a failure the loop counted: not ready, retried after retryInterval.
       throw new TransientError(ready?.reason ?? "ReconcileError", ready?.message ?? `${self}: release is not ready`);
     }
-    status.failures = 0;
-    status.installFailures = 0;
-    status.upgradeFailures = 0;
+    resetFailures(status);
   }
 }
 
@@ -349,9 +345,7 @@ async function uninstallMovedRelease(
   }
   status.history = [];
   delete status.storageNamespace;
-  status.failures = 0;
-  status.installFailures = 0;
-  status.upgradeFailures = 0;
+  resetFailures(status);
 }
 
 /** Ready=True as summarised; the release conditions and the status the loop wrote. */
@@ -384,4 +378,11 @@ function readValues(ctx: ReconcileContext, ns: string): ReadValuesObject {
     const dec = new TextDecoder();
     return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, dec.decode(base64Decode(v))]));
   };
+}
+
+/** Clears the failure counters, as helm-controller does on a reset request, a success or a moved release. */
+function resetFailures(status: HelmReleaseStatus): void {
+  status.failures = 0;
+  status.installFailures = 0;
+  status.upgradeFailures = 0;
 }

@@ -7,7 +7,8 @@
  * Error messages keep the words of Flux's condition messages ("failed to fetch <url> : 401 Unauthorized")
  * so what users search for matches; the credentials never appear in them.
  */
-import { base64Encode, concat } from "../../core/bytes.ts";
+import { concat } from "../../core/bytes.ts";
+import { basicAuthorization } from "../oci/registry-auth.ts";
 import type { Fetch } from "../../core/fetch.ts";
 
 export const DEFAULTS = {
@@ -44,11 +45,6 @@ export function helmIndexUrl(repositoryUrl: string): string {
   return u.toString();
 }
 
-/** The `Authorization` header value for basic auth, as Go's SetBasicAuth writes it. */
-export function basicAuthHeader(auth: BasicAuth): string {
-  return `Basic ${base64Encode(new TextEncoder().encode(`${auth.username}:${auth.password}`))}`;
-}
-
 /** The index bytes and the address they came from. */
 export async function fetchHelmIndex(o: FetchHelmIndexOptions): Promise<{ url: string; bytes: Uint8Array }> {
   const url = helmIndexUrl(o.url);
@@ -67,7 +63,7 @@ export async function helmHttpGet(
 ): Promise<Uint8Array> {
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const headers: Record<string, string> = { "User-Agent": "Helm/4 (rivulet)" };
-  if (o.basicAuth) headers.Authorization = basicAuthHeader(o.basicAuth);
+  if (o.basicAuth) headers.Authorization = basicAuthorization(o.basicAuth.username, o.basicAuth.password);
   const signal = AbortSignal.timeout(timeoutMs);
   const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err));
   let res: Response;
