@@ -81,15 +81,34 @@ export async function ensureBinaries(log: (line: string) => void): Promise<strin
   return last.trim().split("\n").pop() ?? bin;
 }
 
+/** Ports this process has handed out: never handed out twice. */
+const handedOut = new Set<number>();
+/** Below Linux's default ephemeral range (32768-60999), so no bind(0) or outgoing connection takes them. */
+const PORT_RANGE = { from: 20000, to: 32000 };
+
+/**
+ * A TCP port on 127.0.0.1 for a server that must be told its port (etcd, kube-apiserver,
+ * docker-registry). Taken at random from below the kernel's ephemeral range and checked free: a port the
+ * kernel picks for `listen(0)` is closed again before the server binds it, and in that window any other
+ * process's `listen(0)` or connect may get the same one; a port outside the range can only collide with
+ * another explicit pick that happens in the same moment.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`Cannot find a free TCP port on 127.0.0.1 between ${PORT_RANGE.from} and ${PORT_RANGE.to} after 100 tries`);
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
+    srv.once("error", () => res(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
   });
 }
 

@@ -6,11 +6,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MEDIA } from "../../agent/source/oci/media-types.ts";
 import { RegistryClient } from "../../agent/source/oci/registry-client.ts";
+import { freePort } from "../../agent/devtools/local-control-plane.ts";
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`, the host part of `oci://` URLs. */
@@ -30,17 +30,6 @@ export function requireRegistryBinary(): void {
   if (!existsSync(BINARY)) {
     throw new Error(`Cannot start the test registry: ${BINARY} is missing (apt-get install docker-registry)`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startRegistry(options: { auth?: boolean } = {}): Promise<TestRegistry> {
