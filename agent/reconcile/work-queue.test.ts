@@ -33,6 +33,28 @@ function manualTimers() {
 }
 
 describe("WorkQueue", () => {
+  test("state tells running, queued (also re-queued while running) and when a delayed add is due", async () => {
+    const t = manualTimers();
+    let release!: () => void;
+    const q = new WorkQueue(async (k) => {
+      if (k === "a") await new Promise<void>((r) => (release = r));
+    }, { concurrency: 1, ...t.opts });
+    expect(q.state("a")).toEqual({ running: false, queued: false });
+    q.add("a");
+    q.add("b");
+    expect([q.state("a"), q.state("b")]).toEqual([{ running: true, queued: false }, { running: false, queued: true }]);
+    q.add("a");
+    expect(q.state("a")).toEqual({ running: true, queued: true });
+    q.addAfter("c", 5_000);
+    t.advance(1_000);
+    expect(q.state("c")).toEqual({ running: false, queued: false, dueInMs: 4_000 });
+    release();
+    await tick();
+    release();
+    await q.idle();
+    expect([q.state("a"), q.state("b")]).toEqual([{ running: false, queued: false }, { running: false, queued: false }]);
+  });
+
   test("a key added many times while queued runs once", async () => {
     const runs: string[] = [];
     let release!: () => void;
