@@ -1,36 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { WorkQueue } from "./work-queue.ts";
+import { manualTimers } from "./testdata/manual-timers.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-
-function manualTimers() {
-  let now = 0;
-  const timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  let id = 0;
-  return {
-    opts: {
-      now: () => now,
-      setTimer: (fn: () => void, ms: number) => {
-        timers.push({ at: now + ms, fn, id: ++id });
-        return id;
-      },
-      clearTimer: (h: unknown) => {
-        const i = timers.findIndex((t) => t.id === h);
-        if (i >= 0) timers.splice(i, 1);
-      },
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at <= now) {
-          timers.splice(timers.indexOf(t), 1);
-          t.fn();
-        }
-      }
-    },
-    pending: () => timers.map((t) => t.at - now),
-  };
-}
 
 describe("WorkQueue", () => {
   test("state tells running, queued (also re-queued while running) and when a delayed add is due", async () => {
