@@ -99,6 +99,11 @@ export class Controller {
     return this.#queue.depth;
   }
 
+  /** The object's place in the work queue: running, queued, or due in some ms. */
+  pending(name: string): ReturnType<WorkQueue["state"]> {
+    return this.#queue.state(name);
+  }
+
   /** Resolves once the first list has filled the cache. */
   synced(): Promise<void> {
     return this.#synced;

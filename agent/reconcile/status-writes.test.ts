@@ -1,23 +1,39 @@
 import { describe, expect, test } from "bun:test";
 import { statusWrites } from "./status-writes.ts";
+import { manualTimers } from "./testdata/manual-timers.ts";
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets promise callbacks queued so far run (a send that awaits nothing settles within a few turns). */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
 
-function harness(intervalMs: number, sendMs = 0) {
+function harness(intervalMs: number) {
+  const clock = manualTimers();
   const sent: string[] = [];
   let current = "start";
+  /** A send held open until release() is called: to see what waits for a write in flight. */
+  let hold: Promise<void> | undefined;
+  let release = () => {};
   const errors: unknown[] = [];
   const w = statusWrites({
     send: async () => {
       const snapshot = current;
-      if (sendMs) await wait(sendMs);
+      if (hold) await hold;
       sent.push(snapshot);
     },
-    now: () => Date.now(),
+    ...clock.opts,
     intervalMs,
     onDelayedError: (e) => errors.push(e),
   });
-  return { w, sent, errors, set: (s: string) => (current = s) };
+  return {
+    w,
+    sent,
+    errors,
+    clock,
+    set: (s: string) => (current = s),
+    holdSends: () => (hold = new Promise<void>((r) => (release = () => ((hold = undefined), r())))),
+    release: () => release(),
+  };
 }
 
 describe("status writes", () => {
@@ -25,10 +41,15 @@ describe("status writes", () => {
     const h = harness(50);
     h.set("building");
     await h.w.progress(false);
+    h.clock.advance(20);
     h.set("applying");
     await h.w.progress(false);
+    expect(h.clock.pending()).toEqual([30]); // one timer, due at the interval after the start
+    h.clock.advance(29);
+    await settle();
     expect(h.sent).toEqual([]);
-    await wait(90);
+    h.clock.advance(1);
+    await settle();
     expect(h.sent).toEqual(["applying"]); // one write, with the newest status
   });
 
@@ -37,9 +58,20 @@ describe("status writes", () => {
     await h.w.progress(false);
     h.set("done");
     h.w.finish();
+    expect(h.clock.pending()).toEqual([]); // the delayed write is cancelled
     await h.w.write();
-    await wait(90);
+    h.clock.advance(1_000);
+    await settle();
     expect(h.sent).toEqual(["done"]);
+  });
+
+  test("progress after the interval has passed is written at once", async () => {
+    const h = harness(50);
+    h.clock.advance(50);
+    h.set("late");
+    await h.w.progress(false);
+    expect(h.sent).toEqual(["late"]);
+    expect(h.clock.pending()).toEqual([]);
   });
 
   test("persist writes at once", async () => {
@@ -50,17 +82,24 @@ describe("status writes", () => {
   });
 
   test("writes land in order: the final write waits for a delayed progress write already in flight", async () => {
-    const h = harness(20, 40);
+    const h = harness(20);
     h.set("progress");
     await h.w.progress(false);
-    await wait(30); // the delayed write has started and takes 40 ms
+    h.holdSends();
+    h.clock.advance(20); // the delayed write starts and is held in flight
+    await settle();
     h.set("final");
     h.w.finish();
-    await h.w.write();
+    const final = h.w.write();
+    await settle();
+    expect(h.sent).toEqual([]);
+    h.release();
+    await final;
     expect(h.sent).toEqual(["progress", "final"]);
   });
 
   test("a failed delayed write is reported, and later writes still go out", async () => {
+    const clock = manualTimers();
     let fail = true;
     const errors: unknown[] = [];
     const sent: number[] = [];
@@ -69,12 +108,13 @@ describe("status writes", () => {
         if (fail) throw new Error("conflict");
         sent.push(1);
       },
-      now: () => Date.now(),
+      ...clock.opts,
       intervalMs: 10,
       onDelayedError: (e) => errors.push(e),
     });
     await w.progress(false);
-    await wait(40);
+    clock.advance(10);
+    await settle();
     expect(errors.map(String)).toEqual(["Error: conflict"]);
     fail = false;
     await w.write();

@@ -12,6 +12,9 @@ export interface StatusWritesOptions {
   intervalMs: number;
   /** A delayed progress write failed: nobody awaits it, so it is reported here. */
   onDelayedError: (err: unknown) => void;
+  /** Timer functions, injectable for tests (with `now`). */
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
 }
 
 export interface StatusWrites {
@@ -26,11 +29,13 @@ export interface StatusWrites {
 export function statusWrites(o: StatusWritesOptions): StatusWrites {
   let queue: Promise<void> = Promise.resolve();
   let last = o.now();
-  let delayed: ReturnType<typeof setTimeout> | undefined;
+  const setTimer = o.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = o.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  let delayed: unknown;
   let finished = false;
   const write = (): Promise<void> => (queue = queue.catch(() => {}).then(o.send));
   const cancel = () => {
-    if (delayed) clearTimeout(delayed);
+    if (delayed !== undefined) clearTimer(delayed);
     delayed = undefined;
   };
   return {
@@ -38,7 +43,7 @@ export function statusWrites(o: StatusWritesOptions): StatusWrites {
     async progress(persist) {
       const t = o.now();
       if (!persist && t - last < o.intervalMs) {
-        delayed ??= setTimeout(() => {
+        delayed ??= setTimer(() => {
           delayed = undefined;
           if (finished) return;
           last = o.now();

@@ -1,38 +1,32 @@
 import { describe, expect, test } from "bun:test";
 import { WorkQueue } from "./work-queue.ts";
+import { manualTimers } from "./testdata/manual-timers.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function manualTimers() {
-  let now = 0;
-  const timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  let id = 0;
-  return {
-    opts: {
-      now: () => now,
-      setTimer: (fn: () => void, ms: number) => {
-        timers.push({ at: now + ms, fn, id: ++id });
-        return id;
-      },
-      clearTimer: (h: unknown) => {
-        const i = timers.findIndex((t) => t.id === h);
-        if (i >= 0) timers.splice(i, 1);
-      },
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at <= now) {
-          timers.splice(timers.indexOf(t), 1);
-          t.fn();
-        }
-      }
-    },
-    pending: () => timers.map((t) => t.at - now),
-  };
-}
-
 describe("WorkQueue", () => {
+  test("state tells running, queued (also re-queued while running) and when a delayed add is due", async () => {
+    const t = manualTimers();
+    let release!: () => void;
+    const q = new WorkQueue(async (k) => {
+      if (k === "a") await new Promise<void>((r) => (release = r));
+    }, { concurrency: 1, ...t.opts });
+    expect(q.state("a")).toEqual({ running: false, queued: false });
+    q.add("a");
+    q.add("b");
+    expect([q.state("a"), q.state("b")]).toEqual([{ running: true, queued: false }, { running: false, queued: true }]);
+    q.add("a");
+    expect(q.state("a")).toEqual({ running: true, queued: true });
+    q.addAfter("c", 5_000);
+    t.advance(1_000);
+    expect(q.state("c")).toEqual({ running: false, queued: false, dueInMs: 4_000 });
+    release();
+    await tick();
+    release();
+    await q.idle();
+    expect([q.state("a"), q.state("b")]).toEqual([{ running: false, queued: false }, { running: false, queued: false }]);
+  });
+
   test("a key added many times while queued runs once", async () => {
     const runs: string[] = [];
     let release!: () => void;

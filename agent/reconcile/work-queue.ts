@@ -108,6 +108,19 @@ export class WorkQueue {
     return this.#running.size;
   }
 
+  /**
+   * Where the key stands: running, queued to run now, and in how many ms a delayed add is due (absent
+   * when none is). Tests read it as a positive signal instead of waiting for nothing to happen.
+   */
+  state(key: string): { running: boolean; queued: boolean; dueInMs?: number } {
+    const timer = this.#timers.get(key);
+    return {
+      running: this.#running.has(key),
+      queued: this.#queued.has(key) || this.#dirty.has(key),
+      ...(timer ? { dueInMs: Math.max(0, timer.at - this.#now()) } : {}),
+    };
+  }
+
   /** Resolves when nothing is queued or running (timers may still be pending). */
   idle(): Promise<void> {
     if (this.#ready.length === 0 && this.#running.size === 0) return Promise.resolve();

@@ -1,40 +1,57 @@
 import { describe, expect, test } from "bun:test";
 import { startMemoryTrim } from "./memory-trim.ts";
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A hand-driven interval: tick() runs one period; stopped tells whether the trimmer let go of it. */
+function manualInterval() {
+  const state = { tick: undefined as (() => void) | undefined, ms: 0, stopped: false };
+  return {
+    state,
+    every: (tick: () => void, ms: number) => {
+      state.tick = tick;
+      state.ms = ms;
+      return () => (state.stopped = true);
+    },
+    tick: (n = 1) => {
+      for (let i = 0; i < n; i++) state.tick!();
+    },
+  };
+}
 
 describe("memory trim", () => {
-  test("collects only after the activity counter moved", async () => {
+  test("collects only after the activity counter moved, once per period with work", () => {
     let activity = 0;
     let collections = 0;
-    const stop = startMemoryTrim({ activity: () => activity, intervalMs: 20, gc: () => collections++ });
-    try {
-      await wait(90);
-      expect(collections).toBe(0); // idle: no work, no collection
-      activity += 5;
-      await wait(60);
-      expect(collections).toBe(1); // one collection per interval with work, not one per request
-      await wait(60);
-      expect(collections).toBe(1);
-    } finally {
-      stop();
-    }
+    const clock = manualInterval();
+    const stop = startMemoryTrim({ activity: () => activity, intervalMs: 20, gc: () => collections++, every: clock.every });
+    expect(clock.state.ms).toBe(20);
+    clock.tick(4);
+    expect(collections).toBe(0); // idle: no work, no collection
+    activity += 5;
+    clock.tick();
+    expect(collections).toBe(1); // one collection per period with work, not one per request
+    clock.tick(3);
+    expect(collections).toBe(1);
+    activity += 1;
+    clock.tick();
+    expect(collections).toBe(2);
+    stop();
+    expect(clock.state.stopped).toBe(true);
   });
 
-  test("stops collecting once stopped, and an interval of 0 disables it", async () => {
+  test("an interval of 0 disables it: no timer at all", () => {
+    const clock = manualInterval();
+    const off = startMemoryTrim({ activity: () => 1, intervalMs: 0, gc: () => {}, every: clock.every });
+    off();
+    expect(clock.state.tick).toBeUndefined();
+  });
+
+  test("by default a real, unref'd interval runs and stops", async () => {
     let activity = 0;
     let collections = 0;
-    const stop = startMemoryTrim({ activity: () => activity++, intervalMs: 10, gc: () => collections++ });
-    await wait(50);
+    const stop = startMemoryTrim({ activity: () => ++activity, intervalMs: 5, gc: () => collections++ });
+    const deadline = Date.now() + 5_000;
+    while (collections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     stop();
-    const before = collections;
-    expect(before).toBeGreaterThan(0);
-    await wait(50);
-    expect(collections).toBe(before);
-
-    const off = startMemoryTrim({ activity: () => activity++, intervalMs: 0, gc: () => collections++ });
-    await wait(30);
-    off();
-    expect(collections).toBe(before);
+    expect(collections).toBeGreaterThanOrEqual(2);
   });
 });

@@ -26,6 +26,15 @@ export interface MemoryTrimOptions {
   intervalMs?: number;
   /** Injectable for tests; defaults to the runtime's full collection. */
   gc?: Gc;
+  /** Runs `tick` every `ms` and returns how to stop it; injectable for tests, defaults to an unref'd setInterval. */
+  every?: (tick: () => void, ms: number) => () => void;
+}
+
+function everyUnref(tick: () => void, ms: number): () => void {
+  const timer = setInterval(tick, ms);
+  // Never keeps the process alive on its own.
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
 }
 
 /** Starts the trimmer; returns a function that stops it. Does nothing when the runtime has no GC hook. */
@@ -34,13 +43,10 @@ export function startMemoryTrim(opts: MemoryTrimOptions): () => void {
   const interval = opts.intervalMs ?? DEFAULTS.intervalMs;
   if (!gc || interval <= 0) return () => {};
   let seen = opts.activity();
-  const timer = setInterval(() => {
+  return (opts.every ?? everyUnref)(() => {
     const now = opts.activity();
     if (now === seen) return;
     seen = now;
     gc();
   }, interval);
-  // Never keeps the process alive on its own.
-  (timer as { unref?: () => void }).unref?.();
-  return () => clearInterval(timer);
 }

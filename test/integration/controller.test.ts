@@ -26,6 +26,7 @@ const statusWrites = new Map<string, number>();
 /** A stand-in for Flux's notification-controller: records what is POSTed to it, answers 202. */
 const forwarded: Array<Record<string, unknown>> = [];
 let receiver: ReturnType<typeof createServer>;
+let controller: Controller;
 
 const reconciler: Reconciler = {
   apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -58,6 +59,26 @@ const get = async (name: string) =>
 const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
 const fm = { fieldManager: "rivulet-tests" };
 
+let fences = 0;
+/**
+ * Returns once the controller has handled every watch event of the object up to now, the echoes of its
+ * own status writes included: a label written now reaches its cache only after them (a watch delivers
+ * in order), and a label is no reason to reconcile. Once the reconcile running then has ended, what the
+ * controller decided is in its queue: a positive signal where a test would otherwise wait for nothing to
+ * happen (an unwanted reconcile shows as queued, or as a call counted).
+ */
+async function handledUpToNow(name: string): Promise<ReturnType<Controller["pending"]>> {
+  const mark = String(++fences);
+  await client.patch({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name }, { metadata: { labels: { "rivulet.test/fence": mark } } }, "merge");
+  await eventually(`the controller to see ${name}'s fence ${mark}`, async () => controller.cache.get(name)?.metadata.labels?.["rivulet.test/fence"] === mark || undefined);
+  // A reconcile whose status is already written may still be recording its event.
+  return eventually(`${name}'s reconcile to end`, async () => {
+    const p = controller.pending(name);
+    return p.running ? undefined : p;
+  });
+}
+const idle = { running: false, queued: false };
+
 beforeAll(async () => {
   client = await adminClient();
   ns = await uniqueNamespace("ctl");
@@ -80,7 +101,7 @@ beforeAll(async () => {
       return client.apply(obj, o);
     },
   };
-  const controller = new Controller(reconciler, { client: counting, namespace: ns, log, events, metrics });
+  controller = new Controller(reconciler, { client: counting, namespace: ns, log, events, metrics });
   void controller.run(ac.signal);
   await controller.synced();
 });
@@ -94,7 +115,8 @@ describe("controller choreography", () => {
   test("a reconcile that ends within a second writes its status once", async () => {
     await client.apply(ks("quick", "./quick"), fm);
     await eventually("quick is Ready", async () => cond(await get("quick"), "Ready")?.status === "True" || undefined, 20_000);
-    await new Promise((r) => setTimeout(r, 1_500)); // a delayed progress write would have landed by now
+    // The delayed progress write is cancelled when the reconcile ends (status-writes.test.ts, on a clock).
+    expect(await handledUpToNow("quick")).toMatchObject(idle);
     expect(statusWrites.get("quick")).toBe(1);
     expect(cond(await get("quick"), "Reconciling")).toBeUndefined();
   });
@@ -106,7 +128,7 @@ describe("controller choreography", () => {
     expect(cond(during, "Ready")?.status).toBe("Unknown");
     expect(cond(during, "Reconciling")?.message).toBe("building ./slow");
     await eventually("slow is Ready", async () => cond(await get("slow"), "Ready")?.status === "True" || undefined, 20_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await handledUpToNow("slow")).toMatchObject(idle);
     const after = await get("slow");
     expect(cond(after, "Reconciling")).toBeUndefined();
     expect(statusWrites.get("slow")).toBe(2);
@@ -132,7 +154,8 @@ describe("controller choreography", () => {
     await eventually("the new path applied", async () => ((await get("ok"))?.status?.lastAppliedRevision === "./apps-v2" ? true : undefined));
     const after = calls.get("ok")!;
     expect(after).toBe(before + 1);
-    await new Promise((r) => setTimeout(r, 1000));
+    // The echo of its own status write (and the fence's label) queued nothing.
+    expect(await handledUpToNow("ok")).toMatchObject(idle);
     expect(calls.get("ok")).toBe(after);
   });
 
@@ -173,7 +196,8 @@ describe("controller choreography", () => {
     });
     expect(String(sent.timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const n = calls.get("stuck");
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stalled: nothing queued, running or scheduled (no retry timer at all).
+    expect(await handledUpToNow("stuck")).toEqual(idle);
     expect(calls.get("stuck")).toBe(n);
   });
 
@@ -200,7 +224,9 @@ describe("controller choreography", () => {
 
   test("a suspended object is not reconciled until resumed", async () => {
     await client.apply(ks("paused", "./p", { suspend: true }), fm);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The suspended object was processed (its suspend metric is set) without calling the reconciler.
+    await eventually("paused reported as suspended", async () => metrics.registry.render().includes(`gotk_suspend_status{kind="Kustomization",name="paused",namespace="${ns}"} 1`) || undefined);
+    expect(await handledUpToNow("paused")).toMatchObject(idle);
     expect(calls.get("paused")).toBeUndefined();
     await client.apply(ks("paused", "./p", { suspend: false }), fm);
     await eventually("a reconcile after resume", async () => (calls.get("paused") ? true : undefined));

@@ -249,7 +249,10 @@ describe("GitRepository", () => {
     const other = await uniqueNamespace("git-other");
     await git.createRepo("elsewhere", { "e.yaml": "e: 1\n" });
     await client.apply({ ...repo("elsewhere", { url: git.url("elsewhere") }), metadata: { name: "elsewhere", namespace: other } }, fm);
-    await new Promise((r) => setTimeout(r, 2000));
+    // A fence: one made after it in the agent's own namespace is reconciled. A watch that reached the
+    // other namespace would have delivered "elsewhere" first (events come in resourceVersion order).
+    await client.apply(repo("fence-elsewhere", { url: git.url("elsewhere") }), fm);
+    await readyWith("fence-elsewhere");
     const o = await get("elsewhere", other);
     expect(o?.status?.conditions ?? []).toEqual([]);
     expect(o?.metadata.finalizers ?? []).toEqual([]);

@@ -102,7 +102,14 @@ describe("OCIRepository with cosign verification", () => {
     expect(cond(o, "SourceVerified")!.message).toContain("NoSignature");
     expect(cond(o, "Ready")!.status).toBe("False");
     expect(o.status!.artifact).toEqual(before);
-    await new Promise((r) => setTimeout(r, 1000));
+    // A reconcile of the Kustomization after the refusal still applies the verified artifact.
+    const KS = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "app" };
+    await client.patch(KS, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "after-v2" } } }, "merge");
+    const ks = await eventually("the Kustomization to handle the request", async () => {
+      const k = (await client.get(KS)) as FluxObject | undefined;
+      return k?.status?.lastHandledReconcileAt === "after-v2" ? k : undefined;
+    });
+    expect(ks.status!.lastAppliedRevision).toBe((before as { revision: string }).revision);
     expect(await cmValue()).toBe("one");
   });
 });
