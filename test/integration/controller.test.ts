@@ -79,6 +79,15 @@ async function handledUpToNow(name: string): Promise<ReturnType<Controller["pend
 }
 const idle = { running: false, queued: false };
 
+/** Applies a Kustomization and waits until its Ready condition has the status wanted. */
+async function applyUntil(name: string, path: string, ready: "True" | "False", extra: Record<string, unknown> = {}): Promise<FluxObject> {
+  await client.apply(ks(name, path, extra), fm);
+  return eventually(`${name} Ready=${ready}`, async () => {
+    const o = await get(name);
+    return cond(o, "Ready")?.status === ready ? o : undefined;
+  });
+}
+
 beforeAll(async () => {
   client = await adminClient();
   ns = await uniqueNamespace("ctl");
@@ -149,24 +158,27 @@ describe("controller choreography", () => {
   });
 
   test("a spec change reconciles again; a status-only change does not", async () => {
-    const before = calls.get("ok")!;
-    await client.apply(ks("ok", "./apps-v2"), fm);
-    await eventually("the new path applied", async () => ((await get("ok"))?.status?.lastAppliedRevision === "./apps-v2" ? true : undefined));
-    const after = calls.get("ok")!;
+    await applyUntil("changes", "./apps", "True");
+    const before = calls.get("changes")!;
+    await client.apply(ks("changes", "./apps-v2"), fm);
+    await eventually("the new path applied", async () => ((await get("changes"))?.status?.lastAppliedRevision === "./apps-v2" ? true : undefined));
+    const after = calls.get("changes")!;
     expect(after).toBe(before + 1);
     // The echo of its own status write (and the fence's label) queued nothing.
-    expect(await handledUpToNow("ok")).toMatchObject(idle);
-    expect(calls.get("ok")).toBe(after);
+    expect(await handledUpToNow("changes")).toMatchObject(idle);
+    expect(calls.get("changes")).toBe(after);
   });
 
   test("requestedAt triggers a reconcile and is echoed in lastHandledReconcileAt", async () => {
-    const before = calls.get("ok")!;
-    await client.patch({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "ok" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "2026-11-28T00:00:00Z" } } }, "merge");
+    await applyUntil("requested", "./apps", "True");
+    expect(await handledUpToNow("requested")).toMatchObject(idle);
+    const before = calls.get("requested")!;
+    await client.patch({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "requested" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "2026-11-28T00:00:00Z" } } }, "merge");
     const o = await eventually("lastHandledReconcileAt", async () => {
-      const o = await get("ok");
+      const o = await get("requested");
       return o?.status?.lastHandledReconcileAt === "2026-11-28T00:00:00Z" ? o : undefined;
     });
-    expect(calls.get("ok")).toBe(before + 1);
+    expect(calls.get("requested")).toBe(before + 1);
     expect(cond(o, "Ready")?.status).toBe("True");
   });
 
@@ -213,11 +225,9 @@ describe("controller choreography", () => {
   });
 
   test("recovering from a failure clears Stalled and the retry condition", async () => {
-    await client.apply(ks("stuck", "./fixed"), fm);
-    const o = await eventually("Ready=True", async () => {
-      const o = await get("stuck");
-      return cond(o, "Ready")?.status === "True" ? o : undefined;
-    });
+    const stalled = await applyUntil("recovers", "./terminal", "False");
+    expect(cond(stalled, "Stalled")?.status).toBe("True");
+    const o = await applyUntil("recovers", "./fixed", "True");
     expect(cond(o, "Stalled")).toBeUndefined();
     expect(cond(o, "Reconciling")).toBeUndefined();
   });

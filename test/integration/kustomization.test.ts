@@ -76,6 +76,18 @@ async function ksWhen(name: string, what: string, check: (o: FluxObject) => bool
 const ready = (rev?: string) => (o: FluxObject) =>
   cond(o, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation && (!rev || o.status?.lastAppliedRevision === rev);
 
+/**
+ * A new repository with `files`, and a GitRepository and a Kustomization named after it, Ready at its
+ * first commit: each test starts from objects of its own. Returns the commit.
+ */
+async function appFrom(name: string, files: Record<string, string>, spec: Record<string, unknown> = {}): Promise<string> {
+  const c = await git.createRepo(name, files);
+  await client.apply(gitRepo(name), fm);
+  await client.apply(ks(name, name, spec), fm);
+  await ksWhen(name, "Ready", ready(`master@sha1:${c}`));
+  return c;
+}
+
 async function srcRevision(name: string): Promise<string> {
   const o = await eventually(`GitRepository ${name} artifact`, async () => {
     const o = (await client.get({ apiVersion: SRC, kind: "GitRepository", namespace: ns, name })) as FluxObject | undefined;
@@ -117,40 +129,42 @@ describe("Kustomization", () => {
   });
 
   test("a new commit is applied (configured), a removed file is pruned, unchanged objects keep their resourceVersion", async () => {
-    const cmBefore = (await getObj("ConfigMap", "settings"))!.metadata.resourceVersion;
-    const c2 = await git.commit("app", { "web.yaml": deployment("web", 0, "-alpine"), "extra.yaml": null }, "update web, drop extra");
-    await request("GitRepository", "app");
-    await ksWhen("app", "at the new commit", ready(`master@sha1:${c2}`));
-    const web = (await getObj("Deployment", "web"))!;
+    await appFrom("update", { "web.yaml": deployment("update-web", 0), "cm.yaml": configMap("update-settings", "one"), "extra.yaml": configMap("update-extra", "x") });
+    const cmBefore = (await getObj("ConfigMap", "update-settings"))!.metadata.resourceVersion;
+    const c2 = await git.commit("update", { "web.yaml": deployment("update-web", 0, "-alpine"), "extra.yaml": null }, "update web, drop extra");
+    await request("GitRepository", "update");
+    await ksWhen("update", "at the new commit", ready(`master@sha1:${c2}`));
+    const web = (await getObj("Deployment", "update-web"))!;
     expect(((web.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!).image).toBe("nginx:1.27-alpine");
-    await eventually("extra to be pruned", async () => ((await getObj("ConfigMap", "extra")) ? undefined : true));
-    expect((await getObj("ConfigMap", "settings"))!.metadata.resourceVersion).toBe(cmBefore);
+    await eventually("extra to be pruned", async () => ((await getObj("ConfigMap", "update-extra")) ? undefined : true));
+    expect((await getObj("ConfigMap", "update-settings"))!.metadata.resourceVersion).toBe(cmBefore);
     const events = await client.list({ apiVersion: "v1", kind: "Event", namespace: ns });
-    const messages = events.items.filter((e) => (e.involvedObject as { name: string }).name === "app").map((e) => String(e.message));
-    expect(messages.some((m) => m.includes(`Deployment/${ns}/web configured`))).toBe(true);
-    expect(messages.some((m) => m.includes(`ConfigMap/${ns}/extra deleted`))).toBe(true);
+    const messages = events.items.filter((e) => (e.involvedObject as { name: string }).name === "update").map((e) => String(e.message));
+    expect(messages.some((m) => m.includes(`Deployment/${ns}/update-web configured`))).toBe(true);
+    expect(messages.some((m) => m.includes(`ConfigMap/${ns}/update-extra deleted`))).toBe(true);
   });
 
   test("an out-of-band edit of a field we own is reverted on the next reconcile", async () => {
-    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: ns }, data: { value: "tampered" } }, { fieldManager: "kubectl", force: true });
-    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("tampered");
-    await request("Kustomization", "app");
-    await eventually("the drift to be corrected", async () => (((await getObj("ConfigMap", "settings"))!.data as { value: string }).value === "one" ? true : undefined));
+    await appFrom("edited", { "cm.yaml": configMap("edited-settings", "one") });
+    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "edited-settings", namespace: ns }, data: { value: "tampered" } }, { fieldManager: "kubectl", force: true });
+    expect(((await getObj("ConfigMap", "edited-settings"))!.data as { value: string }).value).toBe("tampered");
+    await request("Kustomization", "edited");
+    await eventually("the drift to be corrected", async () => (((await getObj("ConfigMap", "edited-settings"))!.data as { value: string }).value === "one" ? true : undefined));
   });
 
   test("a bad manifest in a new commit applies nothing and the cluster keeps the last good revision", async () => {
-    const good = (await getKs("app"))!.status!.lastAppliedRevision;
-    const c3 = await git.commit("app", { "cm.yaml": configMap("settings", "two"), "broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n" }, "broken");
-    await request("GitRepository", "app");
-    const o = await ksWhen("app", "BuildFailed", (o) => cond(o, "Ready")?.reason === "BuildFailed" && o.status?.lastAttemptedRevision === `master@sha1:${c3}`);
+    const good = `master@sha1:${await appFrom("broken", { "cm.yaml": configMap("broken-settings", "one") })}`;
+    const c3 = await git.commit("broken", { "cm.yaml": configMap("broken-settings", "two"), "broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n" }, "broken");
+    await request("GitRepository", "broken");
+    const o = await ksWhen("broken", "BuildFailed", (o) => cond(o, "Ready")?.reason === "BuildFailed" && o.status?.lastAttemptedRevision === `master@sha1:${c3}`);
     expect(cond(o, "Ready")!.status).toBe("False");
     expect(cond(o, "Ready")!.message).toContain("broken.yaml");
     expect(o.status!.lastAppliedRevision).toBe(good);
-    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("one");
-    const c4 = await git.commit("app", { "broken.yaml": null }, "fix");
-    await request("GitRepository", "app");
-    await ksWhen("app", "recovered", ready(`master@sha1:${c4}`));
-    expect(((await getObj("ConfigMap", "settings"))!.data as { value: string }).value).toBe("two");
+    expect(((await getObj("ConfigMap", "broken-settings"))!.data as { value: string }).value).toBe("one");
+    const c4 = await git.commit("broken", { "broken.yaml": null }, "fix");
+    await request("GitRepository", "broken");
+    await ksWhen("broken", "recovered", ready(`master@sha1:${c4}`));
+    expect(((await getObj("ConfigMap", "broken-settings"))!.data as { value: string }).value).toBe("two");
   });
 
   test("dependsOn waits for the dependency to be Ready at the same revision", async () => {
@@ -312,16 +326,17 @@ describe("drift detection without API calls", () => {
   });
 
   test("warn mode reports an out-of-band edit as Drifted with the changed field and leaves it alone", async () => {
-    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "quiet" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "warn" } } }, "merge");
-    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "quiet-3", namespace: ns }, data: { value: "edited" } }, { fieldManager: "kubectl", force: true });
-    await request("Kustomization", "quiet");
-    const o = await ksWhen("quiet", "Drifted", (o) => cond(o, "Drifted")?.status === "True");
-    expect(cond(o, "Drifted")!.message).toContain(`ConfigMap/${ns}/quiet-3 (/data/value)`);
-    expect(((await getObj("ConfigMap", "quiet-3"))!.data as { value: string }).value).toBe("edited");
+    await appFrom("warned", { "a.yaml": configMap("warned-a", "3"), "b.yaml": configMap("warned-b", "b") });
+    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "warned" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "warn" } } }, "merge");
+    await client.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "warned-a", namespace: ns }, data: { value: "edited" } }, { fieldManager: "kubectl", force: true });
+    await request("Kustomization", "warned");
+    const o = await ksWhen("warned", "Drifted", (o) => cond(o, "Drifted")?.status === "True");
+    expect(cond(o, "Drifted")!.message).toContain(`ConfigMap/${ns}/warned-a (/data/value)`);
+    expect(((await getObj("ConfigMap", "warned-a"))!.data as { value: string }).value).toBe("edited");
     // Back to enabled: the edit is reverted and the condition cleared.
-    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "quiet" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "enabled" } } }, "merge");
-    await request("Kustomization", "quiet");
-    await eventually("the edit to be reverted", async () => (((await getObj("ConfigMap", "quiet-3"))!.data as { value: string }).value === "3" ? true : undefined));
-    await ksWhen("quiet", "Drifted cleared", (o) => cond(o, "Drifted") === undefined && ready()(o));
+    await client.patch({ apiVersion: KS, kind: "Kustomization", namespace: ns, name: "warned" }, { metadata: { annotations: { "rivulet.dev/drift-detection": "enabled" } } }, "merge");
+    await request("Kustomization", "warned");
+    await eventually("the edit to be reverted", async () => (((await getObj("ConfigMap", "warned-a"))!.data as { value: string }).value === "3" ? true : undefined));
+    await ksWhen("warned", "Drifted cleared", (o) => cond(o, "Drifted") === undefined && ready()(o));
   });
 });

@@ -1,13 +1,13 @@
 /**
  * A bucket with more objects than one ListObjectsV2 page holds (S3's 1,000), fetched with the default page
  * size: every object arrives, the listing took two pages, and the revision is the index's. Needs no
- * Kubernetes: run with `npx bun test test/integration/bucket-pagination.test.ts` (or through run.ts).
+ * Kubernetes, so it is a unit test.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { fetchBucketArtifact } from "../../agent/source/bucket/fetch-bucket-artifact.ts";
-import { createFetch } from "../../agent/runtime/http-fetch.ts";
-import { startS3Server, type TestS3 } from "../support/s3-server.ts";
+import { fetchBucketArtifact } from "./fetch-bucket-artifact.ts";
+import { createFetch } from "../../runtime/http-fetch.ts";
+import { startS3Server, type TestS3 } from "../../../test/support/s3-server.ts";
 
 const COUNT = 1_050;
 let s3: TestS3;
