@@ -46,6 +46,7 @@ describe("waitForHealthy", () => {
   });
 
   test("a Deployment with one replica never progresses and times out with Flux's message", async () => {
+    await client.apply(deployment("zero", 0), fm);
     await client.apply(deployment("one", 1), fm);
     const res = await waitForHealthy(client, [dkey("zero"), dkey("one")], { timeoutMs: 2_000, pollMs: 250 });
     expect(res.healthy).toBe(false);
@@ -56,11 +57,12 @@ describe("waitForHealthy", () => {
 
   test("a Deployment past its progress deadline is Failed and the wait stops early", async () => {
     await client.apply(deployment("deadline", 1, { progressDeadlineSeconds: 1 }), fm);
+    await client.apply(deployment("one", 1), fm);
     const res = await waitForHealthy(client, [dkey("deadline"), dkey("one")], { timeoutMs: 60_000, pollMs: 250 });
     expect(res.healthy).toBe(false);
     expect(res.failed.map((h) => [h.ref, h.message])).toEqual([[`Deployment/${ns}/deadline`, "Progress deadline exceeded"]]);
+    // Early: the message says so, where the 60 s timeout would have said "timeout waiting for".
     expect(res.message).toBe(`failed early due to stalled resources: [Deployment/${ns}/deadline status: 'Failed']`);
-    expect(res.elapsedMs).toBeLessThan(60_000);
   });
 
   test("a Job is InProgress while it cannot run and Failed past its activeDeadlineSeconds", async () => {
@@ -114,11 +116,11 @@ describe("waitForHealthy", () => {
   });
 
   test("an abort signal ends the wait", async () => {
+    await client.apply(deployment("one", 1), fm);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
     const res = await waitForHealthy(client, [dkey("one")], { timeoutMs: 60_000, pollMs: 100, signal: ac.signal });
     expect(res.healthy).toBe(false);
-    expect(res.elapsedMs).toBeLessThan(5_000);
     expect(res.message).toMatch(/^health check cancelled while waiting for: \[Deployment\/.+\/one status: 'InProgress'\]$/);
   });
 });
