@@ -1,0 +1,179 @@
+/**
+ * Signatures we did not make: bundles and keys from cosign's and sigstore-js's own test suites, signed by
+ * the Sigstore public-good Fulcio and Rekor (see test/fixtures/cosign/SOURCE.md and
+ * test/fixtures/sigstore-js/SOURCE.md). The other verify tests sign with our own code and an offline CA;
+ * these prove the verifier agrees with what the real tools wrote, and that a changed byte is refused.
+ * The registry is an in-memory RegistryReader: what is under test is the verification, not distribution.
+ */
+import "../runtime/sigstore-shim.ts";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { base64Decode, base64Encode } from "../core/bytes.ts";
+import { MEDIA } from "../source/oci/media-types.ts";
+import { DigestMismatchError, type Descriptor, type FetchedManifest } from "../source/oci/registry-types.ts";
+import { preAuthEncoding } from "./cosign-claims.ts";
+import { importPublicKeyPem, verifyWithKey } from "./public-key.ts";
+import type { RegistryReader } from "./registry-port.ts";
+import { sigstoreKeyless } from "./sigstore-keyless.ts";
+import { verifyOciArtifact } from "./verify-oci-artifact.ts";
+import type { VerifyFailureReason, VerifyVerdict } from "./verdict.ts";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
+const text = (path: string) => readFileSync(join(fixtures, path), "utf8");
+const json = (path: string) => JSON.parse(text(path)) as Record<string, any>;
+const enc = new TextEncoder();
+
+/** The image cosign attested in its test (the statement's subject). */
+const COSIGN_SUBJECT = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
+const GITHUB_OAUTH = "https://github.com/login/oauth";
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return `sha256:${[...h].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * A registry holding one subject whose only referrer carries `bundle`, laid out as cosign v3 attaches it
+ * (an OCI manifest with the bundle as its single layer and the subject as `subject`).
+ */
+async function registryWithBundle(subject: string, bundle: unknown): Promise<RegistryReader> {
+  const blobs = new Map<string, Uint8Array>();
+  const put = async (b: Uint8Array) => {
+    const digest = await sha256(b);
+    blobs.set(digest, b);
+    return { digest, size: b.length };
+  };
+  const bundleBlob = await put(enc.encode(JSON.stringify(bundle)));
+  const empty = await put(enc.encode("{}"));
+  const manifest = {
+    schemaVersion: 2 as const,
+    mediaType: MEDIA.ociManifest,
+    artifactType: MEDIA.sigstoreBundleV03,
+    config: { mediaType: MEDIA.ociEmpty, ...empty },
+    layers: [{ mediaType: MEDIA.sigstoreBundleV03, ...bundleBlob }],
+    subject: { mediaType: MEDIA.ociManifest, digest: subject, size: 1 },
+  };
+  const bytes = enc.encode(JSON.stringify(manifest));
+  const referrer: FetchedManifest = { digest: await sha256(bytes), mediaType: MEDIA.ociManifest, bytes, json: manifest };
+  return {
+    host: "registry.example",
+    repository: "repo",
+    async getManifest(reference) {
+      return reference === referrer.digest ? referrer : undefined;
+    },
+    async getBlob(desc) {
+      const b = blobs.get(desc.digest);
+      if (!b) throw new Error(`no blob ${desc.digest}`);
+      if ((await sha256(b)) !== desc.digest) throw new DigestMismatchError(`blob ${desc.digest} does not match`);
+      return b;
+    },
+    async referrers(digest): Promise<Descriptor[]> {
+      return digest === subject ? [{ mediaType: MEDIA.ociManifest, digest: referrer.digest, size: bytes.length, artifactType: MEDIA.sigstoreBundleV03 }] : [];
+    },
+  };
+}
+
+/** A copy of a DSSE bundle whose statement says something else (one changed byte in the payload). */
+function withAlteredPayload(bundle: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(bundle);
+  const payload = base64Decode(copy.dsseEnvelope.payload);
+  const at = payload.length - 3;
+  payload[at] = payload[at]! ^ 0x01;
+  copy.dsseEnvelope.payload = base64Encode(payload);
+  return copy;
+}
+
+/** How verifyOciArtifact reports a keyless refusal of the cosign bundle, with the library's reason. */
+const refused = (reason: VerifyFailureReason, why: string): VerifyVerdict => ({
+  verified: false,
+  reason,
+  message: `Cannot verify registry.example/repo@${COSIGN_SUBJECT}: no Sigstore bundle verified: the keyless signature does not verify against the trusted root: ${why}`,
+});
+
+describe("an OCI attestation bundle made by cosign (public-good Fulcio and Rekor)", () => {
+  const bundle = json("cosign/oci-attestation.sigstore.json");
+  const trustedRootJson = text("cosign/trusted_root_pgi.json");
+
+  test("verifies for the digest it names, with the signer's identity", async () => {
+    const client = await registryWithBundle(COSIGN_SUBJECT, bundle);
+    const v = await verifyOciArtifact({ client, digest: COSIGN_SUBJECT, trustedRootJson, identities: [{ issuer: `^${GITHUB_OAUTH}$`, subject: "^cody@soyland\\.com$" }] });
+    expect(v).toEqual({ verified: true, method: "keyless", format: "bundle", signer: "cody@soyland.com", issuer: GITHUB_OAUTH });
+  });
+
+  test("is refused with a changed byte in the signed statement", async () => {
+    const client = await registryWithBundle(COSIGN_SUBJECT, withAlteredPayload(bundle));
+    const v = await verifyOciArtifact({ client, digest: COSIGN_SUBJECT, trustedRootJson });
+    expect(v).toEqual(refused("InvalidSignature", "TLOG_BODY_ERROR DSSE payload hash mismatch"));
+  });
+
+  test("is refused for another digest, though the signature itself is genuine", async () => {
+    const other = `sha256:${"0".repeat(64)}`;
+    const client = await registryWithBundle(other, bundle);
+    const v = await verifyOciArtifact({ client, digest: other, trustedRootJson });
+    expect(v).toEqual({
+      verified: false,
+      reason: "DigestMismatch",
+      message: `Cannot verify registry.example/repo@${other}: no Sigstore bundle verified: the signed statement names ${COSIGN_SUBJECT}, not ${other}`,
+    });
+  });
+
+  test("is refused under a trusted root that does not hold its Fulcio CA", async () => {
+    const client = await registryWithBundle(COSIGN_SUBJECT, bundle);
+    const root = json("cosign/trusted_root_pgi.json");
+    root.certificateAuthorities = json("sigstore-js/trusted_root.json").certificateAuthorities.map((ca: Record<string, any>) => ({
+      ...ca,
+      validFor: { start: "2021-01-01T00:00:00.000Z", end: "2022-01-01T00:00:00.000Z" },
+    }));
+    const v = await verifyOciArtifact({ client, digest: COSIGN_SUBJECT, trustedRootJson: JSON.stringify(root) });
+    expect(v).toEqual(refused("InvalidSignature", "CERTIFICATE_ERROR Failed to verify certificate chain"));
+  });
+
+  test("is refused when the identity does not match", async () => {
+    const client = await registryWithBundle(COSIGN_SUBJECT, bundle);
+    const v = await verifyOciArtifact({ client, digest: COSIGN_SUBJECT, trustedRootJson, identities: [{ issuer: ".*", subject: "^someone@else\\.com$" }] });
+    expect(v).toMatchObject({ verified: false, reason: "IdentityMismatch" });
+  });
+});
+
+describe("message-signature bundles from sigstore-js's test suite", () => {
+  const artifact = enc.encode(text("sigstore-js/artifact.txt"));
+  const keyless = sigstoreKeyless(text("sigstore-js/trusted_root.json"));
+
+  test.each(["v0.1", "v0.3"])("a %s bundle verifies over its artifact with sigstore-js's trusted root", async (version) => {
+    const id = await keyless.verify(json(`sigstore-js/bundle-${version}-message-signature.json`), artifact);
+    expect(id).toEqual({ subject: "brian@dehamer.com", issuer: GITHUB_OAUTH });
+  });
+
+  test.each(["v0.1", "v0.3"])("a %s bundle is refused over a changed artifact", async (version) => {
+    const changed = enc.encode("hello, world?");
+    await expect(keyless.verify(json(`sigstore-js/bundle-${version}-message-signature.json`), changed)).rejects.toThrow(
+      /^the keyless signature does not verify against the trusted root: /,
+    );
+  });
+
+  test("the public-good root shipped with the agent verifies the same bundle", async () => {
+    const id = await sigstoreKeyless().verify(json("sigstore-js/bundle-v0.1-message-signature.json"), artifact);
+    expect(id.subject).toBe("brian@dehamer.com");
+  });
+});
+
+describe("a DSSE signature by a public key, from sigstore-js's test suite", () => {
+  const bundle = json("sigstore-js/bundle-v0.1-dsse-public-key.json");
+  const env = bundle.dsseEnvelope as { payload: string; payloadType: string; signatures: Array<{ sig: string }> };
+
+  test("verifies with our key import, DER signature decoding and pre-authentication encoding", async () => {
+    const key = await importPublicKeyPem(text("sigstore-js/key-1.pub"), "key-1");
+    expect(key.algorithm).toBe("ecdsa-p256");
+    const pae = preAuthEncoding(env.payloadType, base64Decode(env.payload));
+    expect(await verifyWithKey(key, pae, base64Decode(env.signatures[0]!.sig))).toBe(true);
+  });
+
+  test("is refused over a changed payload or payload type", async () => {
+    const key = await importPublicKeyPem(text("sigstore-js/key-1.pub"), "key-1");
+    const sig = base64Decode(env.signatures[0]!.sig);
+    expect(await verifyWithKey(key, preAuthEncoding(env.payloadType, enc.encode("hello, world?")), sig)).toBe(false);
+    expect(await verifyWithKey(key, preAuthEncoding("text/html", base64Decode(env.payload)), sig)).toBe(false);
+  });
+});
