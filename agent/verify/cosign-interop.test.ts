@@ -7,9 +7,6 @@
  */
 import "../runtime/sigstore-shim.ts";
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { MEDIA } from "../source/oci/media-types.ts";
 import { DigestMismatchError, type Descriptor, type FetchedManifest } from "../source/oci/registry-types.ts";
@@ -18,11 +15,11 @@ import { importPublicKeyPem, verifyWithKey } from "./public-key.ts";
 import type { RegistryReader } from "./registry-port.ts";
 import { sigstoreKeyless } from "./sigstore-keyless.ts";
 import { verifyOciArtifact } from "./verify-oci-artifact.ts";
+import { fixtureJson, fixtureText } from "../../test/support/fixtures.ts";
 import type { VerifyFailureReason, VerifyVerdict } from "./verdict.ts";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../../test/fixtures");
-const text = (path: string) => readFileSync(join(fixtures, path), "utf8");
-const json = (path: string) => JSON.parse(text(path)) as Record<string, any>;
+const text = fixtureText;
+const json = (path: string) => fixtureJson(path);
 const enc = new TextEncoder();
 
 /** The image cosign attested in its test (the statement's subject). */

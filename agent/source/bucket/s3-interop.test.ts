@@ -5,14 +5,11 @@
  * what AWS documents, so a signer or parser that drifts from S3 fails here even when it agrees with itself.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createS3Client, signS3Request, type S3Credentials } from "./s3-client.ts";
 import { parseListPage } from "./s3-xml.ts";
+import { fixtureText } from "../../../test/support/fixtures.ts";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/s3");
-const text = (name: string) => readFileSync(join(fixtures, name), "utf8");
+const text = (name: string) => fixtureText(`s3/${name}`);
 
 interface SigningExample {
   name: string;
