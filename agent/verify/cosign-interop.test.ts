@@ -1,7 +1,7 @@
 /**
- * Signatures we did not make: bundles and keys from cosign's and sigstore-js's own test suites, signed by
- * the Sigstore public-good Fulcio and Rekor (see test/fixtures/cosign/SOURCE.md and
- * test/fixtures/sigstore-js/SOURCE.md). The other verify tests sign with our own code and an offline CA;
+ * Signatures we did not make: bundles and keys from cosign's, sigstore-js's and sigstore-go's own test
+ * data, signed by the Sigstore public-good Fulcio and Rekor or by npm's publish key (see the SOURCE.md in
+ * test/fixtures/cosign, sigstore-js and sigstore-go). The other verify tests sign with our own code and an offline CA;
  * these prove the verifier agrees with what the real tools wrote, and that a changed byte is refused.
  * The registry is an in-memory RegistryReader: what is under test is the verification, not distribution.
  */
@@ -172,5 +172,29 @@ describe("a DSSE signature by a public key, from sigstore-js's test suite", () =
     const sig = base64Decode(env.signatures[0]!.sig);
     expect(await verifyWithKey(key, preAuthEncoding(env.payloadType, enc.encode("hello, world?")), sig)).toBe(false);
     expect(await verifyWithKey(key, preAuthEncoding("text/html", base64Decode(env.payload)), sig)).toBe(false);
+  });
+});
+
+describe("a DSSE bundle signed with a key by npm's registry (sigstore-go's example)", () => {
+  const bundle = json("sigstore-go/bundle-publish.json");
+  const keys = [{ name: "publish_key.pub", pem: text("sigstore-go/publish_key.pub") }];
+  /** The npm tarball the publish attestation names (its in-toto subject). */
+  const SUBJECT = "sha512:76176ffa33808b54602c7c35de5c6e9a4deb96066dba6533f50ac234f4f1f4c6b3527515dc17c06fbe2860030f410eee69ea20079bd3a2c6f3dcf3b329b10751";
+
+  test("verifies in key mode for the digest its statement names", async () => {
+    const client = await registryWithBundle(SUBJECT, bundle);
+    expect(await verifyOciArtifact({ client, digest: SUBJECT, keys })).toEqual({ verified: true, method: "key", format: "bundle", signer: "publish_key.pub" });
+  });
+
+  test("is refused with a changed byte in the statement, or with another key", async () => {
+    const altered = await registryWithBundle(SUBJECT, withAlteredPayload(bundle));
+    expect(await verifyOciArtifact({ client: altered, digest: SUBJECT, keys })).toEqual({
+      verified: false,
+      reason: "InvalidSignature",
+      message: `Cannot verify registry.example/repo@${SUBJECT}: no Sigstore bundle verified: the signature does not verify with the key publish_key.pub`,
+    });
+    const other = [{ name: "key-1", pem: text("sigstore-js/key-1.pub") }];
+    const client = await registryWithBundle(SUBJECT, bundle);
+    expect(await verifyOciArtifact({ client, digest: SUBJECT, keys: other })).toMatchObject({ verified: false, reason: "InvalidSignature" });
   });
 });
