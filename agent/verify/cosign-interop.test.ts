@@ -9,13 +9,14 @@ import "../runtime/sigstore-shim.ts";
 import { describe, expect, test } from "bun:test";
 import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { MEDIA } from "../source/oci/media-types.ts";
-import { DigestMismatchError, type Descriptor, type FetchedManifest } from "../source/oci/registry-types.ts";
+import { DigestMismatchError, type Descriptor, type FetchedManifest, type ImageManifest } from "../source/oci/registry-types.ts";
 import { preAuthEncoding } from "./cosign-claims.ts";
 import { importPublicKeyPem, verifyWithKey } from "./public-key.ts";
 import type { RegistryReader } from "./registry-port.ts";
 import { sigstoreKeyless } from "./sigstore-keyless.ts";
 import { verifyOciArtifact } from "./verify-oci-artifact.ts";
-import { fixtureJson, fixtureText } from "../../test/support/fixtures.ts";
+import { fixtureBytes, fixtureJson, fixtureText } from "../../test/support/fixtures.ts";
+import { ANNOTATION } from "./keyless.ts";
 import type { VerifyFailureReason, VerifyVerdict } from "./verdict.ts";
 
 const text = fixtureText;
@@ -31,34 +32,16 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return `sha256:${[...h].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/**
- * A registry holding one subject whose only referrer carries `bundle`, laid out as cosign v3 attaches it
- * (an OCI manifest with the bundle as its single layer and the subject as `subject`).
- */
-async function registryWithBundle(subject: string, bundle: unknown): Promise<RegistryReader> {
+/** An in-memory registry: blobs by digest (checked on read, as the real client does), manifests by reference. */
+function memoryRegistry() {
   const blobs = new Map<string, Uint8Array>();
-  const put = async (b: Uint8Array) => {
-    const digest = await sha256(b);
-    blobs.set(digest, b);
-    return { digest, size: b.length };
-  };
-  const bundleBlob = await put(enc.encode(JSON.stringify(bundle)));
-  const empty = await put(enc.encode("{}"));
-  const manifest = {
-    schemaVersion: 2 as const,
-    mediaType: MEDIA.ociManifest,
-    artifactType: MEDIA.sigstoreBundleV03,
-    config: { mediaType: MEDIA.ociEmpty, ...empty },
-    layers: [{ mediaType: MEDIA.sigstoreBundleV03, ...bundleBlob }],
-    subject: { mediaType: MEDIA.ociManifest, digest: subject, size: 1 },
-  };
-  const bytes = enc.encode(JSON.stringify(manifest));
-  const referrer: FetchedManifest = { digest: await sha256(bytes), mediaType: MEDIA.ociManifest, bytes, json: manifest };
-  return {
+  const manifests = new Map<string, FetchedManifest>();
+  const referrers = new Map<string, Descriptor[]>();
+  const reader: RegistryReader = {
     host: "registry.example",
     repository: "repo",
     async getManifest(reference) {
-      return reference === referrer.digest ? referrer : undefined;
+      return manifests.get(reference);
     },
     async getBlob(desc) {
       const b = blobs.get(desc.digest);
@@ -66,10 +49,55 @@ async function registryWithBundle(subject: string, bundle: unknown): Promise<Reg
       if ((await sha256(b)) !== desc.digest) throw new DigestMismatchError(`blob ${desc.digest} does not match`);
       return b;
     },
-    async referrers(digest): Promise<Descriptor[]> {
-      return digest === subject ? [{ mediaType: MEDIA.ociManifest, digest: referrer.digest, size: bytes.length, artifactType: MEDIA.sigstoreBundleV03 }] : [];
+    async referrers(digest) {
+      return referrers.get(digest) ?? [];
     },
   };
+  return {
+    reader,
+    /** Stores a blob under `digest`, its own digest unless a test wants a mismatch. */
+    async blob(b: Uint8Array, digest?: string) {
+      const d = digest ?? (await sha256(b));
+      blobs.set(d, b);
+      return { digest: d, size: b.length };
+    },
+    async manifest(reference: string, json: ImageManifest) {
+      const bytes = enc.encode(JSON.stringify(json));
+      const fetched: FetchedManifest = { digest: await sha256(bytes), mediaType: MEDIA.ociManifest, bytes, json };
+      manifests.set(reference, fetched);
+      manifests.set(fetched.digest, fetched);
+      return fetched;
+    },
+    referrers,
+  };
+}
+
+/**
+ * A registry holding one subject whose only referrer carries `bundle`, laid out as cosign v3 attaches it
+ * (an OCI manifest with the bundle as its single layer and the subject as `subject`).
+ */
+async function registryWithBundle(subject: string, bundle: unknown): Promise<RegistryReader> {
+  const reg = memoryRegistry();
+  const bundleBlob = await reg.blob(enc.encode(JSON.stringify(bundle)));
+  const empty = await reg.blob(enc.encode("{}"));
+  const referrer = await reg.manifest("referrer", {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    artifactType: MEDIA.sigstoreBundleV03,
+    config: { mediaType: MEDIA.ociEmpty, ...empty },
+    layers: [{ mediaType: MEDIA.sigstoreBundleV03, ...bundleBlob }],
+    subject: { mediaType: MEDIA.ociManifest, digest: subject, size: 1 },
+  });
+  reg.referrers.set(subject, [{ mediaType: MEDIA.ociManifest, digest: referrer.digest, size: referrer.bytes.length, artifactType: MEDIA.sigstoreBundleV03 }]);
+  return reg.reader;
+}
+
+/** A registry holding a legacy `<digest>.sig` manifest as cosign printed it, and its payload blob. */
+async function registryWithLegacy(subject: string, sigManifest: ImageManifest, payload: Uint8Array): Promise<RegistryReader> {
+  const reg = memoryRegistry();
+  await reg.blob(payload, sigManifest.layers[0]!.digest);
+  await reg.manifest(`${subject.replace(":", "-")}.sig`, sigManifest);
+  return reg.reader;
 }
 
 /** A copy of a DSSE bundle whose statement says something else (one changed byte in the payload). */
@@ -196,5 +224,57 @@ describe("a DSSE bundle signed with a key by npm's registry (sigstore-go's examp
     const other = [{ name: "key-1", pem: text("sigstore-js/key-1.pub") }];
     const client = await registryWithBundle(SUBJECT, bundle);
     expect(await verifyOciArtifact({ client, digest: SUBJECT, keys: other })).toMatchObject({ verified: false, reason: "InvalidSignature" });
+  });
+});
+
+describe("a legacy .sig signature made by cosign sign with a key (Dangerzone's published image)", () => {
+  const sigManifest = json("cosign-dangerzone/sig-manifest.json") as ImageManifest;
+  const payload = fixtureBytes("cosign-dangerzone/payload.json");
+  const keys = [{ name: "cosign.pub", pem: text("cosign-dangerzone/cosign.pub") }];
+  /** The image the payload names: ghcr.io/freedomofpress/dangerzone/v1@sha256:7396…. */
+  const IMAGE = "sha256:7396780b5862cf8b37527854a2a2331e5c746b6a71aa1f424258c3bfaf3a1bd7";
+
+  test("the payload is the blob cosign's manifest names (size and digest)", async () => {
+    expect({ size: payload.length, digest: await sha256(payload) }).toEqual({ size: sigManifest.layers[0]!.size, digest: sigManifest.layers[0]!.digest });
+  });
+
+  test("verifies in key mode for the image it names", async () => {
+    const client = await registryWithLegacy(IMAGE, sigManifest, payload);
+    expect(await verifyOciArtifact({ client, digest: IMAGE, keys })).toEqual({ verified: true, method: "key", format: "legacy", signer: "cosign.pub" });
+  });
+
+  test("a genuine signature over another image's payload is a digest mismatch", async () => {
+    const other = `sha256:${"1".repeat(64)}`;
+    const client = await registryWithLegacy(other, sigManifest, payload);
+    expect(await verifyOciArtifact({ client, digest: other, keys })).toEqual({
+      verified: false,
+      reason: "DigestMismatch",
+      message: `Cannot verify registry.example/repo@${other}: no signature verified: the signed payload names ${IMAGE}, not ${other}`,
+    });
+  });
+
+  test("is refused with a changed signature, a changed payload or another key", async () => {
+    const sig = sigManifest.layers[0]!.annotations![ANNOTATION.signature]!;
+    const flipped = structuredClone(sigManifest);
+    flipped.layers[0]!.annotations![ANNOTATION.signature] = base64Encode(base64Decode(sig).map((b, i) => (i === 10 ? b ^ 1 : b)));
+    expect(await verifyOciArtifact({ client: await registryWithLegacy(IMAGE, flipped, payload), digest: IMAGE, keys })).toEqual({
+      verified: false,
+      reason: "InvalidSignature",
+      message: `Cannot verify registry.example/repo@${IMAGE}: no signature verified: the signature does not verify with the key cosign.pub`,
+    });
+    // A payload naming the same image differently (one byte), re-uploaded with a manifest that names it.
+    const altered = payload.map((b, i) => (i === payload.length - 3 ? b ^ 1 : b));
+    const renamed = structuredClone(sigManifest);
+    renamed.layers[0]!.digest = await sha256(altered);
+    expect(await verifyOciArtifact({ client: await registryWithLegacy(IMAGE, renamed, altered), digest: IMAGE, keys })).toEqual({
+      verified: false,
+      reason: "InvalidSignature",
+      message: `Cannot verify registry.example/repo@${IMAGE}: no signature verified: the signature does not verify with the key cosign.pub`,
+    });
+    const other = [{ name: "publish_key.pub", pem: text("sigstore-go/publish_key.pub") }];
+    expect(await verifyOciArtifact({ client: await registryWithLegacy(IMAGE, sigManifest, payload), digest: IMAGE, keys: other })).toMatchObject({
+      verified: false,
+      reason: "InvalidSignature",
+    });
   });
 });
