@@ -2,14 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { compareCodePoints, formatIndex, indexRevision, trimEtag } from "./bucket-index.ts";
+import { fluxBucketCases } from "../../../test/support/fixtures.ts";
 
 const sha256 = (s: string) => `sha256:${createHash("sha256").update(s, "utf8").digest("hex")}`;
 
 describe("bucket index revision", () => {
-  test("matches the revision source-controller's own test pins for one object", async () => {
-    // source-controller bucket_controller_test.go: test.txt = "test" (etag = md5("test")) gives this revision.
-    const index = new Map([["test.txt", "098f6bcd4621d373cade4e832627b4f6"]]);
-    expect(await indexRevision(index)).toBe("sha256:b4c2a60ce44b67f5b659a95ce4e4cc9e2a86baf13afb72bd397c5384cbc0e479");
+  test.each(fluxBucketCases().map((c) => [c.name, c] as const))("matches the revision source-controller's test %p pins for its index", async (_name, c) => {
+    expect(await indexRevision(new Map(Object.entries(c.index)))).toBe(c.revision);
   });
 
   test("formats sorted 'key etag' lines, each ending in a newline, as Flux's Digester.String does", () => {

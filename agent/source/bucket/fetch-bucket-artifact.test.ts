@@ -9,6 +9,9 @@ import { createFetch } from "../../runtime/http-fetch.ts";
 import { startS3Server, type TestS3 } from "../../../test/support/s3-server.ts";
 import { RivuletError } from "../../core/errors.ts";
 import { fetchBucketArtifact, unsafeKeyReason, type BucketFetchOptions } from "./fetch-bucket-artifact.ts";
+import { fluxBucketCases } from "../../../test/support/fixtures.ts";
+
+const fluxCases = fluxBucketCases();
 
 let s3: TestS3;
 let anon: TestS3;
@@ -62,10 +65,11 @@ async function failure(p: Promise<unknown>): Promise<RivuletError> {
 }
 
 describe("fetchBucketArtifact", () => {
-  test("gives the same revision source-controller pins for test.txt = 'test'", async () => {
-    const b = await bucketWith({ "test.txt": "test" });
-    const r = await fetchBucketArtifact(opts(b));
-    expect(r.revision).toBe("sha256:b4c2a60ce44b67f5b659a95ce4e4cc9e2a86baf13afb72bd397c5384cbc0e479");
+  test.each(fluxCases.map((c) => [c.name, c] as const))("gives the revision source-controller's test %p pins, over the same objects", async (_name, c) => {
+    const b = await bucketWith(c.objects);
+    const r = await fetchBucketArtifact(opts(b, c.ignore ? { ignore: c.ignore } : {}));
+    expect(r.revision).toBe(c.revision);
+    expect(r.objects).toBe(Object.keys(c.index).length);
     expect(r.unchanged).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A minimal S3 client for the bucket source: ListObjectsV2 with continuation tokens and GET object, both
  * path-style (`<scheme>://<endpoint>/<bucket>/<key>`, as source-controller's minio client does for generic
- * endpoints), signed with SigV4 (aws4fetch) when credentials are given and anonymous otherwise.
+ * endpoints), signed with SigV4 (aws4fetch's signer, `signS3Request`) when credentials are given and anonymous otherwise.
  *
  * I/O only through the `Fetch` parameter (agent/core/fetch.ts), so TLS settings come from the caller.
  * Redirects are not followed: S3 answers a wrong region or endpoint with 301/307, and re-sending a signed
@@ -9,7 +9,7 @@
  *
  * Errors are `S3RequestError`s whose message reads `Cannot <action>: <what happened> (HTTP <status> <code>)`.
  */
-import { AwsClient } from "aws4fetch";
+import { AwsV4Signer } from "aws4fetch";
 import { concat } from "../../core/bytes.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { parseErrorBody, parseListPage, type ListedObject, type S3ErrorBody } from "./s3-xml.ts";
@@ -61,6 +61,41 @@ export class S3RequestError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.code !== undefined) this.code = details.code;
   }
+}
+
+/** What SigV4 signed for one request; the steps are kept so tests can compare them with AWS's examples. */
+export interface SignedS3Request {
+  request: Request;
+  /** The canonical request and string to sign (computed on demand: only tests need them). */
+  steps(): Promise<{ canonicalRequest: string; stringToSign: string }>;
+}
+
+/**
+ * Signs a request the way S3 checks it (SigV4, service `s3`: paths encoded once, `x-amz-content-sha256`
+ * sent, `UNSIGNED-PAYLOAD` unless the caller set it). Every header the caller set is signed, Range
+ * included, as AWS's own examples do. `datetime` (`YYYYMMDDTHHMMSSZ`) pins the clock for tests.
+ */
+export async function signS3Request(
+  credentials: S3Credentials,
+  region: string,
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  datetime?: string,
+): Promise<SignedS3Request> {
+  const signer = new AwsV4Signer({
+    method: init.method ?? "GET",
+    url,
+    ...(init.headers ? { headers: init.headers } : {}),
+    accessKeyId: credentials.accessKey,
+    secretAccessKey: credentials.secretKey,
+    service: "s3",
+    region,
+    allHeaders: true,
+    ...(datetime ? { datetime } : {}),
+  });
+  const signed = await signer.sign();
+  const request = new Request(signed.url.toString(), { method: signed.method, headers: signed.headers, redirect: "manual", ...(init.signal ? { signal: init.signal } : {}) });
+  return { request, steps: async () => ({ canonicalRequest: await signer.canonicalString(), stringToSign: await signer.stringToSign() }) };
 }
 
 /** RFC 3986 unreserved characters stay, everything else is percent-encoded (what SigV4 signs). */
@@ -125,21 +160,14 @@ async function readCapped(res: Response, maxBytes: number, what: string): Promis
 export function createS3Client(options: S3ClientOptions): S3Client {
   const baseUrl = endpointUrl(options.endpoint, options.insecure);
   const region = options.region || DEFAULTS.region;
-  const signer = options.credentials
-    ? new AwsClient({
-        accessKeyId: options.credentials.accessKey,
-        secretAccessKey: options.credentials.secretKey,
-        service: "s3",
-        region,
-        retries: 0,
-      })
-    : undefined;
+  const credentials = options.credentials;
   const bucketPath = `/${encodeSegment(options.bucket)}`;
 
   async function send(url: string, what: string, signal?: AbortSignal): Promise<Response> {
-    const init: RequestInit = { method: "GET", redirect: "manual", ...(signal ? { signal } : {}) };
     try {
-      const req = signer ? await signer.sign(url, init) : new Request(url, init);
+      const req = credentials
+        ? (await signS3Request(credentials, region, url, signal ? { signal } : {})).request
+        : new Request(url, { method: "GET", redirect: "manual", ...(signal ? { signal } : {}) });
       return await options.fetch(req);
     } catch (err) {
       if (signal?.aborted) {
