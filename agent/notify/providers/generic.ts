@@ -1,0 +1,34 @@
+/**
+ * `generic` and `generic-hmac` (internal/notifier/forwarder.go): the event itself, as json.Marshal writes
+ * it, POSTed to the address with `gotk-component: <reportingController>` and the Secret's headers;
+ * generic-hmac adds `X-Signature: sha256=<hex HMAC-SHA256(token, body)>` over the exact bytes sent.
+ */
+import { encodeFluxEvent } from "../flux-event.ts";
+import { JSON_HEADERS, requireUrl, type NotifierFactory } from "../notifier.ts";
+
+export const NOTIFICATION_HEADER = "gotk-component";
+
+export async function hmacSha256Hex(key: string, body: string): Promise<string> {
+  const enc = new TextEncoder();
+  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const sig = await crypto.subtle.sign("HMAC", k, enc.encode(body));
+  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function forwarder(hmac: boolean): NotifierFactory {
+  return (s) => {
+    requireUrl(s.address, "hook");
+    if (hmac && !s.token) throw new Error("HMAC key is empty");
+    return {
+      async post(event, http) {
+        const body = encodeFluxEvent(event);
+        const headers: Record<string, string> = { ...JSON_HEADERS, [NOTIFICATION_HEADER]: event.reportingController, ...(s.headers ?? {}) };
+        if (hmac) headers["X-Signature"] = `sha256=${await hmacSha256Hex(s.token!, body)}`;
+        await http.send({ url: s.address, headers, body });
+      },
+    };
+  };
+}
+
+export const generic = forwarder(false);
+export const genericHmac = forwarder(true);
