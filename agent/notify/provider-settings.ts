@@ -84,7 +84,7 @@ export async function resolveProvider(p: Provider, readSecret: SecretReader): Pr
   const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : DEFAULTS.timeoutMs;
   // The factory validates the settings (address, token, channel) as Flux's constructors do.
   const notifier = factory(settings);
-  return { settings, notifier, timeoutMs, tls, proxy: proxy || undefined, secretValues: secretValues.filter((v) => v.length >= 4) };
+  return { settings, notifier, timeoutMs, tls, proxy: proxy || undefined, secretValues: secretValues.filter((v) => v.length > 0) };
 }
 
 function tlsOf(s: Record<string, string>): TlsOptions {
