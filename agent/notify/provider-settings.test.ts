@@ -35,6 +35,7 @@ describe("resolveProvider (createNotifier, extractAuthFromSecret)", () => {
     [{ type: "generic" as const, secretRef: { name: "missing" } }, "Secret/ns/missing referenced by Provider/ns/p not found"],
     [{ type: "generic" as const, address: "https://x", secretRef: { name: "badheaders" } }, "failed to read headers from secret: header X-A is not a string"],
     [{ type: "generic" as const, address: "https://x", timeout: "bogus" }, "bogus"],
+    [{ type: "github" as const, address: "https://github.com/o/r", commitStatusExpr: "event.reason" }, "spec.commitStatusExpr is not supported by rivulet yet (the agent has no CEL evaluator)"],
   ])("%j is not ready: %s", async (spec, message) => {
     await expect(resolveProvider(provider(spec), read)).rejects.toThrow(message);
   });

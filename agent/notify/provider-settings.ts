@@ -41,6 +41,7 @@ export async function resolveProvider(p: Provider, readSecret: SecretReader): Pr
   const spec = p.spec;
   const factory = NOTIFIERS[spec.type];
   if (!factory) throw new Error(unsupportedType(spec.type));
+  if (spec.commitStatusExpr) throw new Error("spec.commitStatusExpr is not supported by rivulet yet (the agent has no CEL evaluator): remove it to use the default status id <kind>/<name>/<provider uid prefix>");
   const settings: ProviderSettings = { type: spec.type, address: spec.address ?? "", providerUid: p.metadata.uid };
   if (spec.channel) settings.channel = spec.channel;
   if (spec.username) settings.username = spec.username;

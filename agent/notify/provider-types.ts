@@ -16,6 +16,9 @@ import { zulip } from "./providers/zulip.ts";
 import { opsgenie } from "./providers/opsgenie.ts";
 import { alertmanager } from "./providers/alertmanager.ts";
 import { grafana } from "./providers/grafana.ts";
+import { github } from "./providers/github.ts";
+import { gitlab } from "./providers/gitlab.ts";
+import { gitea } from "./providers/gitea.ts";
 
 export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   generic,
@@ -33,6 +36,9 @@ export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   opsgenie,
   alertmanager,
   grafana,
+  github,
+  gitlab,
+  gitea,
 };
 
 export function unsupportedType(type: string): string {
