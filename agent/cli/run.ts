@@ -149,7 +149,7 @@ export const runCommand: Command = {
       namespace,
       log: log.with({ logger: "notification" }),
       events: { record: (obj, e) => events.record(obj, e) },
-      fetchFor: (p) => createFetch(p.tls),
+      fetchFor: (p) => createFetch(p.tls, p.proxy),
       lookup: (apiVersion, kind, name) => manager?.cached(apiVersion, kind, name),
       metrics,
       notifyMetrics: notifyMetricsOf(metrics),

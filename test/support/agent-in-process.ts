@@ -47,7 +47,7 @@ export async function startAgent(
   });
   const manager = new Manager(parts.reconcilers, { client, namespace, log, events, metrics });
   const notifications = extra.notifications
-    ? new NotificationController({ client, namespace, log, events, fetchFor: (p) => createFetch(p.tls), lookup: (a, k, n) => manager.cached(a, k, n), metrics, notifyMetrics: notifyMetricsOf(metrics) })
+    ? new NotificationController({ client, namespace, log, events, fetchFor: (p) => createFetch(p.tls, p.proxy), lookup: (a, k, n) => manager.cached(a, k, n), metrics, notifyMetrics: notifyMetricsOf(metrics) })
     : undefined;
   const ac = new AbortController();
   const done = Promise.all([manager.run(ac.signal), notifications?.run(ac.signal)]);
