@@ -16,6 +16,8 @@ import { zulip } from "./providers/zulip.ts";
 import { opsgenie } from "./providers/opsgenie.ts";
 import { alertmanager } from "./providers/alertmanager.ts";
 import { grafana } from "./providers/grafana.ts";
+import { pagerduty } from "./providers/pagerduty.ts";
+import { datadog } from "./providers/datadog.ts";
 import { github } from "./providers/github.ts";
 import { gitlab } from "./providers/gitlab.ts";
 import { gitea } from "./providers/gitea.ts";
@@ -36,6 +38,8 @@ export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   opsgenie,
   alertmanager,
   grafana,
+  pagerduty,
+  datadog,
   github,
   gitlab,
   gitea,

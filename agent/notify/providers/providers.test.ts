@@ -188,6 +188,35 @@ describe("zulip, opsgenie, alertmanager, grafana", () => {
   });
 });
 
+describe("pagerduty and datadog", () => {
+  test("pagerduty (pagerduty.go, go-pagerduty v1.8.0): an error triggers an alert keyed by the object's UID", async () => {
+    const reqs = await send("pagerduty", { channel: "rk-1" }, event("error"), "/ignored/path");
+    expect(reqs.map((r) => r.path)).toEqual(["/v2/enqueue"]);
+    expect(reqs[0]!.body).toBe(
+      '{"routing_key":"rk-1","event_action":"trigger","dedup_key":"u-1","payload":{"summary":"health check failed: kustomization/webapp","source":"Flux kustomize-controller","severity":"error","timestamp":"2026-12-06T08:00:00Z","component":"webapp","group":"Kustomization","custom_details":{"message":"Health check failed\\nafter 5m: \\u003cdeploy\\u003e","metadata":{"revision":"main@sha1:abc","summary":"prod: eu"}}}}',
+    );
+  });
+
+  test("pagerduty: an info event resolves and is sent as a change event; Progressing is skipped", async () => {
+    const reqs = await send("pagerduty", { channel: "rk-1" }, event("info"));
+    expect(reqs.map((r) => r.path)).toEqual(["/v2/enqueue", "/v2/change/enqueue"]);
+    expect(reqs[0]!.body).toBe('{"routing_key":"rk-1","event_action":"resolve","dedup_key":"u-1"}');
+    expect(reqs[1]!.body).toBe(
+      '{"routing_key":"rk-1","payload":{"summary":"health check failed: kustomization/webapp","source":"Flux kustomize-controller","timestamp":"2026-12-06T08:00:00Z","custom_details":{"message":"Health check failed\\nafter 5m: \\u003cdeploy\\u003e","metadata":{"revision":"main@sha1:abc","summary":"prod: eu"}}}}',
+    );
+    expect(await send("pagerduty", { channel: "rk-1" }, { ...event("info"), reason: "Progressing" })).toEqual([]);
+  });
+
+  test("datadog (datadog.go, datadog-api-client-go v2): /api/v1/events with DD-API-KEY, fields in key order, lower-cased tags", async () => {
+    const [r] = await send("datadog", { token: "dd-key" }, event("error"), "/whatever");
+    expect(r!.path).toBe("/api/v1/events");
+    expect(r!.headers["dd-api-key"]).toBe("dd-key");
+    expect(r!.body).toBe(
+      '{"alert_type":"error","date_happened":1796544000,"source_type_name":"fluxcd","tags":["flux_reporting_controller:kustomize-controller","flux_reason:healthcheckfailed","kube_kind:kustomization","kube_name:webapp","kube_namespace:apps","revision:main@sha1:abc","summary:prod: eu"],"text":"Health check failed\\nafter 5m: \\u003cdeploy\\u003e","title":"Events from the Kustomization webapp/apps"}',
+    );
+  });
+});
+
 describe("the HTTP port (go-retryablehttp as Flux configures it)", () => {
   test("retries 5xx and gives up with the status and body", async () => {
     server.requests.length = 0;
