@@ -43,6 +43,8 @@ export interface OutgoingRequest {
   headers: Record<string, string>;
   /** The exact body bytes sent (a string is sent as UTF-8). */
   body?: string;
+  /** Non-2xx statuses answered as they are instead of failing (e.g. 404 for "no status yet"). */
+  okStatuses?: readonly number[];
 }
 
 export interface HttpAnswer {
@@ -133,7 +135,7 @@ export function httpPort(o: HttpPortOptions): HttpPort {
           const res = await o.fetch(req.url, { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: o.signal });
           status = res.status;
           text = await res.text();
-          if (status >= 200 && status < 300) return { status, text };
+          if ((status >= 200 && status < 300) || req.okStatuses?.includes(status)) return { status, text };
           last = `request failed with status code ${status}: ${text.slice(0, DEFAULTS.maxErrorBody)}`;
           if (!retryable(status)) throw new Error(`request failed: ${last}`, { cause: "final" });
         } catch (err) {

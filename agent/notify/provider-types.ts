@@ -21,6 +21,7 @@ import { datadog } from "./providers/datadog.ts";
 import { github } from "./providers/github.ts";
 import { gitlab } from "./providers/gitlab.ts";
 import { gitea } from "./providers/gitea.ts";
+import { bitbucketserver } from "./providers/bitbucketserver.ts";
 
 export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   generic,
@@ -43,6 +44,7 @@ export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   github,
   gitlab,
   gitea,
+  bitbucketserver,
 };
 
 export function unsupportedType(type: string): string {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Hono } from "hono";
+import { createHash } from "node:crypto";
 import { serve, type Served } from "../../runtime/serve.ts";
 import type { FluxEvent } from "../flux-event.ts";
 import { httpPort } from "../notifier.ts";
@@ -49,6 +50,16 @@ beforeAll(async () => {
     const s = await record(c, "authorization");
     stored.set(`gt/${c.req.param("sha")}`, [s.body!, ...(stored.get(`gt/${c.req.param("sha")}`) ?? [])]);
     return c.json({}, 201);
+  });
+  app.get("/ctx/rest/api/latest/projects/:p/repos/:r/commits/:sha/builds", async (c) => {
+    await record(c, "authorization");
+    const have = stored.get(`bbs/${c.req.param("sha")}`)?.[0];
+    return have && have.key === c.req.query("key") ? c.json(have) : c.json({ errors: [] }, 404);
+  });
+  app.post("/ctx/rest/api/latest/projects/:p/repos/:r/commits/:sha/builds", async (c) => {
+    const s = await record(c, "authorization");
+    stored.set(`bbs/${c.req.param("sha")}`, [s.body!]);
+    return c.body(null, 204);
   });
   served = await serve(app.fetch, "127.0.0.1", 0);
   base = `http://127.0.0.1:${served.port}`;
@@ -144,6 +155,26 @@ describe("github, gitlab, gitea", () => {
     await post("gitea", event("info", "Progressing"), "gt");
     expect(seen[1]!.body).toEqual({ state: "pending", target_url: "", description: "progressing", context: "kustomization/webapp/0c9c2e41" });
     expect(seen[1]!.auth).toBe("token gt");
+  });
+
+  test("bitbucketserver: builds of the commit under the clone URL's context path, 404 is no status yet, an identical one is not posted again", async () => {
+    seen.length = 0;
+    const n = NOTIFIERS.bitbucketserver!({ type: "bitbucketserver", address: `${base}/ctx/scm/PROJ/app.git`, username: "u", password: "p", providerUid: "0c9c2e41-aaaa" });
+    const port = httpPort({ fetch, signal: AbortSignal.timeout(5000), retries: 0 });
+    await n.post(event("error", "HealthCheckFailed"), port);
+    await n.post(event("error", "HealthCheckFailed"), port);
+    const key = createHash("sha1").update("kustomization/webapp/0c9c2e41").digest("hex");
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      `GET /ctx/rest/api/latest/projects/PROJ/repos/app/commits/${SHA}/builds?key=${key}`,
+      `POST /ctx/rest/api/latest/projects/PROJ/repos/app/commits/${SHA}/builds`,
+      `GET /ctx/rest/api/latest/projects/PROJ/repos/app/commits/${SHA}/builds?key=${key}`,
+    ]);
+    expect(seen[1]!.body).toEqual({ description: "health check failed", key, name: "kustomization/webapp [health check failed]", state: "FAILED", url: `${base}/ctx/scm/PROJ/app.git` });
+    expect(seen[1]!.auth).toBe(`Basic ${btoa("u:p")}`);
+  });
+
+  test("bitbucketserver: an address that is not a clone URL is Flux's error", () => {
+    expect(() => NOTIFIERS.bitbucketserver!({ type: "bitbucketserver", address: `${base}/PROJ/app`, token: "t" })).toThrow("could not parse git address: supplied provider address is not http(s) git clone url");
   });
 
   test("no token is each type's configuration error", () => {
