@@ -22,6 +22,7 @@ import { github } from "./providers/github.ts";
 import { gitlab } from "./providers/gitlab.ts";
 import { gitea } from "./providers/gitea.ts";
 import { bitbucketserver } from "./providers/bitbucketserver.ts";
+import { bitbucket } from "./providers/bitbucket.ts";
 
 export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   generic,
@@ -45,6 +46,7 @@ export const NOTIFIERS: Readonly<Record<string, NotifierFactory>> = {
   gitlab,
   gitea,
   bitbucketserver,
+  bitbucket,
 };
 
 export function unsupportedType(type: string): string {

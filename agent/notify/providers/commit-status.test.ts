@@ -61,6 +61,16 @@ beforeAll(async () => {
     stored.set(`bbs/${c.req.param("sha")}`, [s.body!]);
     return c.body(null, 204);
   });
+  app.get("/2.0/repositories/:o/:r/commit/:sha/statuses/build/:key", async (c) => {
+    await record(c, "authorization");
+    const have = stored.get(`bb/${c.req.param("sha")}`)?.[0];
+    return have && have.key === c.req.param("key") ? c.json(have) : c.json({ type: "error" }, 404);
+  });
+  app.post("/2.0/repositories/:o/:r/commit/:sha/statuses/build", async (c) => {
+    const s = await record(c, "authorization");
+    stored.set(`bb/${c.req.param("sha")}`, [s.body!]);
+    return c.json({}, 201);
+  });
   served = await serve(app.fetch, "127.0.0.1", 0);
   base = `http://127.0.0.1:${served.port}`;
 });
@@ -175,6 +185,24 @@ describe("github, gitlab, gitea", () => {
 
   test("bitbucketserver: an address that is not a clone URL is Flux's error", () => {
     expect(() => NOTIFIERS.bitbucketserver!({ type: "bitbucketserver", address: `${base}/PROJ/app`, token: "t" })).toThrow("could not parse git address: supplied provider address is not http(s) git clone url");
+  });
+
+  test("bitbucket: api.bitbucket.org (reached here through a rewriting fetch), basic auth from <user>:<password>", async () => {
+    seen.length = 0;
+    const toLoopback = (input: string | URL | Request, init?: RequestInit) => fetch(String(input).replace("https://api.bitbucket.org", base), init);
+    const n = NOTIFIERS.bitbucket!({ type: "bitbucket", address: "https://bitbucket.org/org/app", token: "user:app-pw", providerUid: "0c9c2e41-aaaa" });
+    const port = httpPort({ fetch: toLoopback, signal: AbortSignal.timeout(5000), retries: 0 });
+    await n.post(event("info", "ReconciliationSucceeded"), port);
+    await n.post(event("info", "ReconciliationSucceeded"), port);
+    const key = createHash("sha1").update("kustomization/webapp/0c9c2e41").digest("hex");
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      `GET /2.0/repositories/org/app/commit/${SHA}/statuses/build/${key}`,
+      `POST /2.0/repositories/org/app/commit/${SHA}/statuses/build`,
+      `GET /2.0/repositories/org/app/commit/${SHA}/statuses/build/${key}`,
+    ]);
+    expect(seen[1]!.body).toEqual({ key, url: "https://bitbucket.org", state: "SUCCESSFUL", name: "kustomization/webapp", description: "reconciliation succeeded" });
+    expect(seen[1]!.auth).toBe(`Basic ${btoa("user:app-pw")}`);
+    expect(() => NOTIFIERS.bitbucket!({ type: "bitbucket", address: "https://bitbucket.org/org/app", token: "no-colon" })).toThrow("invalid token format, expected to be <user>:<password>");
   });
 
   test("no token is each type's configuration error", () => {
