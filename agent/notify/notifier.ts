@@ -9,6 +9,7 @@
  * it does no I/O of its own, so its payload is tested byte for byte against a loopback server.
  */
 import type { Fetch } from "../core/fetch.ts";
+import { base64Encode } from "../core/bytes.ts";
 import type { FluxEvent } from "./flux-event.ts";
 
 export const DEFAULTS = {
@@ -88,7 +89,7 @@ export function metadataEntries(event: FluxEvent): Array<[string, string]> {
 }
 
 export function basicAuth(username: string, password: string): string {
-  return `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)))}`;
+  return `Basic ${base64Encode(new TextEncoder().encode(`${username}:${password}`))}`;
 }
 
 function retryable(status: number): boolean {

@@ -8,6 +8,7 @@
  * Bounded: keys older than the interval are swept, and past `maxKeys` the oldest go first.
  */
 import { objectGroup, type FluxEvent } from "./flux-event.ts";
+import { sha256Hex } from "./digest.ts";
 
 export const DEFAULTS = {
   /** notification-controller's --rate-limit-interval default. */
@@ -29,9 +30,8 @@ export function eventKeyText(event: FluxEvent): string {
 }
 
 /** Hex SHA-256 of the key text, as go-limiter stores it. */
-export async function eventKey(event: FluxEvent): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(eventKeyText(event)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function eventKey(event: FluxEvent): Promise<string> {
+  return sha256Hex(eventKeyText(event));
 }
 
 export class EventRateLimiter {

@@ -9,7 +9,7 @@
 import { encodeGoJson, GoStruct } from "../../core/go-json.ts";
 import { basicAuth, JSON_HEADERS, type NotifierFactory } from "../notifier.ts";
 import { defaultCommitStatus, eventCommit, nameAndDescription, parseGitAddress } from "./git-commit.ts";
-import { sha1Hex } from "./matrix.ts";
+import { sha1Hex } from "../digest.ts";
 
 export const BITBUCKET_API = "https://api.bitbucket.org/2.0";
 

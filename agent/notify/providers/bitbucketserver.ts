@@ -9,7 +9,7 @@
 import { encodeGoJson, GoStruct } from "../../core/go-json.ts";
 import { basicAuth, type NotifierFactory } from "../notifier.ts";
 import { defaultCommitStatus, eventCommit, nameAndDescription } from "./git-commit.ts";
-import { sha1Hex } from "./matrix.ts";
+import { sha1Hex } from "../digest.ts";
 
 export function bitbucketServerCommits(address: string): string {
   let u: URL;

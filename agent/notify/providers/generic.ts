@@ -5,15 +5,9 @@
  */
 import { encodeFluxEvent } from "../flux-event.ts";
 import { JSON_HEADERS, requireUrl, type NotifierFactory } from "../notifier.ts";
+import { hmacSha256Hex } from "../digest.ts";
 
 export const NOTIFICATION_HEADER = "gotk-component";
-
-export async function hmacSha256Hex(key: string, body: string): Promise<string> {
-  const enc = new TextEncoder();
-  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const sig = await crypto.subtle.sign("HMAC", k, enc.encode(body));
-  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function forwarder(hmac: boolean): NotifierFactory {
   return (s) => {

@@ -6,11 +6,7 @@
 import { encodeGoJson, GoStruct } from "../../core/go-json.ts";
 import { encodeFluxEvent, type FluxEvent } from "../flux-event.ts";
 import { JSON_HEADERS, metadataEntries, objectTitle, requireUrl, type NotifierFactory } from "../notifier.ts";
-
-export async function sha1Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha1Hex } from "../digest.ts";
 
 export function matrixBody(event: FluxEvent): string {
   let metadata = "";

@@ -6,12 +6,11 @@
 import { encodeGoJson, GoStruct } from "../../core/go-json.ts";
 import type { FluxEvent } from "../flux-event.ts";
 import { JSON_HEADERS, requireUrl, type NotifierFactory } from "../notifier.ts";
+import { sha256Hex } from "../digest.ts";
 
-export async function opsgenieAlias(providerUid: string, event: FluxEvent): Promise<string> {
+export function opsgenieAlias(providerUid: string, event: FluxEvent): Promise<string> {
   const io = event.involvedObject;
-  const key = `${providerUid}/${io.kind ?? ""}/${io.namespace ?? ""}/${io.name ?? ""}/${event.reason}`;
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(`${providerUid}/${io.kind ?? ""}/${io.namespace ?? ""}/${io.name ?? ""}/${event.reason}`);
 }
 
 export async function opsgenieBody(event: FluxEvent, providerUid: string): Promise<string> {
