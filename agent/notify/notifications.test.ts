@@ -32,7 +32,7 @@ async function pipeline(o: { alerts: Alert[]; spec?: Partial<ProviderSpec>; inte
   const p = { metadata: { name: "p", namespace: NS, uid: "up" }, spec: { type: "generic", address: o.address ?? `${server.url}/hook`, ...o.spec } } as Provider;
   let state: ProviderState;
   try {
-    state = { ready: true, suspended: o.suspended ?? false, resolved: await resolveProvider(p, async () => ({})) };
+    state = { ready: true, suspended: o.suspended ?? false, resolved: await resolveProvider(p, async () => ({ token: "t" })) };
   } catch (err) {
     state = { ready: false, suspended: false, message: (err as Error).message };
   }
@@ -112,6 +112,20 @@ describe("Notifications", () => {
     await slack.n.submit(event("finished", update));
     await slack.dispatcher.idle();
     expect(server.requests.length).toBe(0);
+  });
+
+  test("a commit-status Provider takes failures and commit status updates, not other info events", async () => {
+    const { n, dispatcher } = await pipeline({ alerts: [alert()], spec: { type: "github", address: "https://github.com/o/r", secretRef: { name: "gh" } } });
+    const queued: string[] = [];
+    const enqueue = dispatcher.enqueue.bind(dispatcher);
+    dispatcher.enqueue = (d) => (queued.push(d.event.message), true);
+    const rev = { "kustomize.toolkit.fluxcd.io/revision": "main@sha1:1" };
+    await n.submit(event("ConfigMap/tenant/x created", rev));
+    await n.submit(event("health check failed", rev, "error"));
+    await n.submit(event("Reconciliation finished", { ...rev, "kustomize.toolkit.fluxcd.io/commit_status": "update" }));
+    await n.submit(event("annotated", { ...rev, "event.toolkit.fluxcd.io/commit": "abc" }));
+    dispatcher.enqueue = enqueue;
+    expect(queued).toEqual(["health check failed", "Reconciliation finished", "annotated"]);
   });
 
   test("no matching Alert: unmatched", async () => {

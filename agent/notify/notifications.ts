@@ -14,7 +14,7 @@ import { COMMIT_STATUS_PROVIDERS } from "../api/provider.ts";
 import { matchAlerts } from "./alert-match.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { cleanupMetadata, combineMetadata, CONFLICT_MESSAGE, withoutInternalMetadata } from "./event-metadata.ts";
-import { objectGroup, type FluxEvent } from "./flux-event.ts";
+import { EVENT_GROUP, objectGroup, type FluxEvent } from "./flux-event.ts";
 import type { NotifyMetrics } from "./notify-metrics.ts";
 import type { ResolvedProvider } from "./provider-settings.ts";
 import type { EventRateLimiter } from "./rate-limit.ts";
@@ -86,7 +86,9 @@ export class Notifications {
       const group = objectGroup(event);
       const commitStatusUpdate = meta[`${group}/commit_status`] === "update";
       if (!commitStatusType && !GENERIC.includes(type) && commitStatusUpdate) continue;
-      if (commitStatusType && !(`${group}/revision` in meta) && !commitStatusUpdate && event.severity !== "error") continue;
+      // Commit-status types take commit status updates, events naming a commit (`event.toolkit.fluxcd.io/commit`,
+      // fluxcd/pkg's MetaCommitKey) and failures; other info events (change sets, progress) are not theirs.
+      if (commitStatusType && !meta[`${EVENT_GROUP}/commit`] && !commitStatusUpdate && event.severity !== "error") continue;
       const combined = combineMetadata(event, alert.spec);
       if (combined.conflicts.length) this.#warn(alert, "MetadataAppendFailed", CONFLICT_MESSAGE);
       const queued = p.dispatcher.enqueue({ providerKey: `${p.namespace}/${providerName}`, provider: state.resolved, event: combined.event, alert: alert.metadata.name ?? "", receivedAt });
