@@ -10,6 +10,8 @@ const secrets: Record<string, Record<string, string>> = {
   proxy: { address: "http://proxy:3128", username: "pu", password: "pp" },
   certs: { "ca.crt": "CA" },
   badheaders: { headers: "X-A: 1" },
+  brokenheaders: { headers: "Authorization: [Bearer sekrit" },
+  badaddress: { address: "sekrit-hook-path" },
 };
 const read = async (name: string) => {
   const s = secrets[name];
@@ -38,6 +40,11 @@ describe("resolveProvider (createNotifier, extractAuthFromSecret)", () => {
     [{ type: "github" as const, address: "https://github.com/o/r", commitStatusExpr: "event.reason" }, "spec.commitStatusExpr is not supported by rivulet yet (the agent has no CEL evaluator)"],
   ])("%j is not ready: %s", async (spec, message) => {
     await expect(resolveProvider(provider(spec), read)).rejects.toThrow(message);
+  });
+
+  test("an invalid address or headers from the Secret are reported without their text", async () => {
+    await expect(resolveProvider(provider({ secretRef: { name: "badaddress" } }), read)).rejects.toThrow("invalid hook URL *****");
+    await expect(resolveProvider(provider({ address: "https://x", secretRef: { name: "brokenheaders" } }), read)).rejects.toThrow(/^failed to read headers from secret: the value is not valid YAML$/);
   });
 
   test("headers: an empty value is no headers", () => {

@@ -83,8 +83,14 @@ export async function resolveProvider(p: Provider, readSecret: SecretReader): Pr
     tls = tlsOf(secret);
   }
   const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : DEFAULTS.timeoutMs;
-  // The factory validates the settings (address, token, channel) as Flux's constructors do.
-  const notifier = factory(settings);
+  // The factory validates the settings (address, token, channel) as Flux's constructors do; its message
+  // may quote the address, which is a secret when it came from the Secret.
+  let notifier: Notifier;
+  try {
+    notifier = factory(settings);
+  } catch (err) {
+    throw new Error(maskSecrets((err as Error).message, secretValues));
+  }
   return { settings, notifier, timeoutMs, tls, proxy: proxy || undefined, secretValues: secretValues.filter((v) => v.length > 0) };
 }
 
@@ -105,8 +111,9 @@ export function parseHeaders(text: string): Record<string, string> {
   let doc: unknown;
   try {
     doc = parseDocuments(text, "headers")[0];
-  } catch (err) {
-    throw new Error(`failed to read headers from secret: ${(err as Error).message}`);
+  } catch {
+    // The parser's message quotes the text, and header values are often credentials.
+    throw new Error("failed to read headers from secret: the value is not valid YAML");
   }
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error("failed to read headers from secret: the value is not a map of header names to values");
