@@ -51,10 +51,12 @@ beforeAll(async () => {
       providerRef: { name: "hook" },
       eventSources: [{ kind: "Kustomization", name: "*" }, { kind: "GitRepository", name: "*", matchLabels: { team: "web" } }],
       eventMetadata: { cluster: "test" },
-      exclusionList: ["(?i)^dependencies"],
+      exclusionList: ["(?i)^dependencies", "^flood \\d+$"],
     }),
     fm,
   );
+  await client.apply(obj(NOTIFY, "Provider", "dead", { type: "generic", address: "http://127.0.0.1:9/dead", timeout: "2s" }), fm);
+  await client.apply(obj(NOTIFY, "Alert", "to-dead", { providerRef: { name: "dead" }, eventSources: [{ kind: "Kustomization", name: "flood" }] }), fm);
   await client.apply(obj(NOTIFY, "Alert", "elsewhere", { providerRef: { name: "hook" }, eventSources: [{ kind: "Kustomization", name: "*", namespace: "kube-system" }] }), fm);
   agent = await startAgent(client, ns, storage, { notifications: true });
 });
@@ -119,6 +121,27 @@ describe("Events → Alerts → Providers", () => {
     const got = await eventually("the posted event delivered", async () => hook.requests.map((r) => JSON.parse(r.body)).find((e) => e.involvedObject.name === "external"));
     expect(got.metadata).toEqual({ cluster: "test", revision: "main@sha1:abc" });
   });
+
+  test("1000 events for a dead endpoint cost at most its queue, and the agent keeps reconciling", async () => {
+    const n = agent.notifications!;
+    const started = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      await n.submit({ involvedObject: { kind: "Kustomization", name: "flood", namespace: ns, apiVersion: "kustomize.toolkit.fluxcd.io/v1" }, severity: "error", timestamp: "", message: `flood ${i}`, reason: "HealthCheckFailed", reportingController: "kustomize-controller" });
+    }
+    expect(performance.now() - started).toBeLessThan(5000);
+    // The other Alert excludes these messages (its exclusionList): only the dead Provider's lane fills.
+    expect(n.dispatcher.pending).toBeLessThanOrEqual(1000 + 4);
+    expect(hook.requests.some((r) => r.body.includes('"flood '))).toBe(false);
+    // A reconcile requested now completes while the dead endpoint's queue drains.
+    const at = `${Date.now()}`;
+    await client.patch({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "app" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } }, "merge");
+    await eventually("the Kustomization reconciled again", async () => {
+      const o = (await client.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "app" })) as FluxObject | undefined;
+      return o?.status?.lastHandledReconcileAt === at ? o : undefined;
+    }, 20_000);
+    const warning = await eventually("the Alert is told once", async () => (await eventsOf("Alert", "to-dead")).find((e) => e.reason === "NotificationDispatchFailed"));
+    expect(warning.message).toStartWith("failed to send notification for Kustomization/");
+  }, 60_000);
 
   test("a Provider type rivulet does not implement and a cross-namespace source are reported on the objects", async () => {
     await agent.notifications!.submit({ involvedObject: { kind: "Kustomization", name: "x", namespace: ns, apiVersion: "kustomize.toolkit.fluxcd.io/v1" }, severity: "info", timestamp: "", message: "probe", reason: "r", reportingController: "kustomize-controller" });
