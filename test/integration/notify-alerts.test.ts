@@ -11,7 +11,8 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, installTenant, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
+import { startRivulet } from "../support/agent-process.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { startCaptureServer, type CaptureServer } from "../support/capture-server.ts";
@@ -152,4 +153,35 @@ describe("Events → Alerts → Providers", () => {
     expect(alert.message).toBe(`cross-namespace event source Kustomization/kube-system/* is not allowed: the agent serves namespace ${ns} only`);
     expect(agent.metrics.registry.render()).toContain(`gotk_reconcile_condition{kind="Provider",name="pager",namespace="${ns}",status="False",type="Ready"} 1`);
   });
+});
+
+describe("rivulet run --notification-addr, as a tenant", () => {
+  test("serves the event address: an event is accepted (202) and delivered, bad JSON is 400", async () => {
+    const tenant = await uniqueNamespace("notify-run");
+    await installTenant(tenant);
+    const kubeconfig = await serviceAccountKubeconfig(tenant, "rivulet");
+    const sink = await startCaptureServer();
+    await client.apply({ apiVersion: NOTIFY, kind: "Provider", metadata: { name: "sink", namespace: tenant }, spec: { type: "generic", address: `${sink.url}/in` } } as KubeObject, fm);
+    await client.apply({ apiVersion: NOTIFY, kind: "Alert", metadata: { name: "all", namespace: tenant }, spec: { providerRef: { name: "sink" }, eventSources: [{ kind: "GitRepository", name: "*" }] } } as KubeObject, fm);
+    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--notification-addr", "127.0.0.1:0", "--no-leader-elect"]);
+    try {
+      const served = await agent.waitForLog((l) => l.msg === "serving the event address");
+      await agent.waitForLog((l) => l.msg === "watching objects" && l.kind === "GitRepository");
+      const url = `http://127.0.0.1:${served.port}/`;
+      const event = { involvedObject: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name: "external", namespace: tenant }, severity: "info", timestamp: new Date().toISOString(), message: "stored artifact", reason: "NewArtifact", reportingController: "source-controller" };
+      const accepted = await eventually("the event accepted once the Alerts are watched", async () => {
+        sink.requests.length = 0;
+        const res = await fetch(url, { method: "POST", body: JSON.stringify({ ...event, message: `stored artifact ${Date.now()}` }) });
+        if (res.status !== 202) throw new Error(`status ${res.status}`);
+        return (await sink.received(1, 2000).catch(() => undefined))?.[0];
+      }, 30_000);
+      expect(JSON.parse(accepted.body)).toMatchObject({ involvedObject: { name: "external", namespace: tenant }, reason: "NewArtifact" });
+      expect((await fetch(url, { method: "POST", body: "{" })).status).toBe(400);
+    } finally {
+      agent.child.kill("SIGTERM");
+      await agent.exited;
+      await sink.stop();
+      await deleteNamespace(tenant);
+    }
+  }, 90_000);
 });
