@@ -159,7 +159,7 @@ export class NotificationController {
 
   #putProvider(obj: KubeObject): void {
     const provider = this.#typed<Provider>(obj, providerKind);
-    if (!provider) return;
+    if (!provider) return void this.#providers.delete(obj.metadata.name!);
     const name = obj.metadata.name!;
     const before = this.#providers.get(name);
     const entry: ProviderEntry = { obj: provider, lastVerdict: before?.lastVerdict };
