@@ -31,12 +31,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   apply: ["core", "kube", "yaml"],
   health: ["core", "kube", "yaml"],
   diff: ["core", "kube", "yaml"],
-  status: ["core", "kube"],
-  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status"],
-  http: ["core", "storage", "reconcile/controller-metrics.ts"],
+  status: ["core", "kube", "notify/flux-event.ts"],
+  notify: ["core", "yaml", "api", "kube"],
+  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify"],
+  http: ["core", "storage", "reconcile/controller-metrics.ts", "notify/flux-event.ts", "notify/notify-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "reconcile", "http", "runtime", "devtools"],
 };
 
 function sources(dir: string): string[] {

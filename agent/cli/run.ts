@@ -19,6 +19,10 @@ import { agentMetrics } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
+import { NotificationController } from "../reconcile/notification-controller.ts";
+import { createEventApp } from "../http/event-app.ts";
+import { notifyMetricsOf } from "../http/metrics.ts";
+import { createFetch } from "../runtime/http-fetch.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 import { startMemoryTrim } from "../runtime/memory-trim.ts";
@@ -43,6 +47,9 @@ Flags:
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
                             of --health-addr, which also serves the artifacts)
       --events-addr URL     also post events to a Flux notification-controller at URL
+      --notification-addr ADDR  host:port of the event address: POST / of a Flux event goes through the
+                            namespace's Alerts, as notification-controller's event server (default off)
+      --rate-limit-interval DUR  drop an event identical to one let through within DUR (default 5m)
       --concurrent N        objects reconciled at once per kind (default 4)
       --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
       --default-service-account NAME  ServiceAccount to impersonate for Kustomizations that name none
@@ -76,6 +83,8 @@ export const runCommand: Command = {
         "storage-path": { type: "string" },
         "storage-adv-addr": { type: "string" },
         "events-addr": { type: "string" },
+        "notification-addr": { type: "string" },
+        "rate-limit-interval": { type: "string", default: "5m" },
         concurrent: { type: "string", default: "4" },
         "watch-label-selector": { type: "string" },
         "default-service-account": { type: "string" },
@@ -135,7 +144,21 @@ export const runCommand: Command = {
     });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
+    const notify = new NotificationController({
+      client,
+      namespace,
+      log: log.with({ logger: "notification" }),
+      events: { record: (obj, e) => events.record(obj, e) },
+      fetchFor: (p) => createFetch(p.tls, p.proxy),
+      lookup: (apiVersion, kind, name) => manager?.cached(apiVersion, kind, name),
+      metrics,
+      notifyMetrics: notifyMetricsOf(metrics),
+      rateLimitIntervalMs: durationFlag("rate-limit-interval", values["rate-limit-interval"]!),
+    });
+    const eventServer = values["notification-addr"] ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, parseAddr(values["notification-addr"]).host, parseAddr(values["notification-addr"]).port) : undefined;
+    if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
     const events = createEventRecorder({
+      notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
       instance: identity,
@@ -157,6 +180,7 @@ export const runCommand: Command = {
         void c.synced().then(() => log.info("watching objects", { kind: c.kind, count: c.cache.size }));
       }
       void manager.run(leading);
+      void notify.run(leading);
     };
 
     const stopTrim = startMemoryTrim({ activity: () => requests, intervalMs: gcInterval });
@@ -181,6 +205,7 @@ export const runCommand: Command = {
     }
     stopTrim();
     await server.close();
+    await eventServer?.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
   },
@@ -198,6 +223,14 @@ function readInClusterNamespace(): string | undefined {
     return readFileSync(IN_CLUSTER_NS, "utf8").trim() || undefined;
   } catch {
     return undefined;
+  }
+}
+
+function durationFlag(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`--${flag} must be a duration such as 5m, not "${text}"`);
   }
 }
 

@@ -4,6 +4,7 @@
  * agentMetrics() implements the controllers' port (reconcile/controller-metrics.ts).
  */
 import type { ControllerMetrics } from "../reconcile/controller-metrics.ts";
+import type { NotifyMetrics } from "../notify/notify-metrics.ts";
 
 type Labels = Record<string, string>;
 
@@ -127,6 +128,14 @@ export function agentMetrics(opts: { rss?: () => number } = {}) {
     fetchDuration: registry.register(
       new Histogram("rivulet_artifact_fetch_duration_seconds", "Time to fetch a source and produce its artifact, by kind.", [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
     ),
+    notifyEvents: registry.register(new Counter("rivulet_notification_events_total", "Flux events handled by the notification pipeline, by result (dispatched, duplicate, unmatched).")),
+    notifyDeliveries: registry.register(
+      new Counter("rivulet_notification_deliveries_total", "Notifications sent to Providers, by provider, type and result (success, failure, dropped)."),
+    ),
+    notifyLatency: registry.register(
+      new Histogram("rivulet_notification_delivery_duration_seconds", "Time from an event to its delivery, by provider type.", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30]),
+    ),
+    notifyQueueDepth: registry.register(new Gauge("rivulet_notification_queue_depth", "Notifications waiting in a Provider's queue, by provider.")),
     rss: registry.register(
       new Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", (g) => {
         if (opts.rss) g.set({}, opts.rss());
@@ -135,6 +144,11 @@ export function agentMetrics(opts: { rss?: () => number } = {}) {
   };
   // Checked here, not at the controllers: the port stays the controllers' own, this file adapts to it.
   return metrics satisfies ControllerMetrics;
+}
+
+/** The notification pipeline's port over the agent's registry. */
+export function notifyMetricsOf(m: AgentMetrics): NotifyMetrics {
+  return { events: m.notifyEvents, deliveries: m.notifyDeliveries, deliveryLatency: m.notifyLatency, queueDepth: m.notifyQueueDepth };
 }
 
 export type AgentMetrics = ReturnType<typeof agentMetrics>;

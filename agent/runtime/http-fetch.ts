@@ -1,27 +1,29 @@
 /**
  * A fetch bound to TLS settings (custom CA, client certificate) on each runtime: Bun's fetch `tls`
  * option, Deno's HttpClient, and on Node a node:https bridge. Without TLS settings it is the runtime's
- * own fetch.
+ * own fetch. A proxy URL (notification Providers' proxy settings) goes to Bun's fetch `proxy` option and
+ * Deno's HttpClient; Node's fetch has no proxy option, so there it is an error, not a silent direct call.
  */
 import { request } from "node:https";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
 
-export function createFetch(tls: TlsOptions = {}): Fetch {
+export function createFetch(tls: TlsOptions = {}, proxy?: string): Fetch {
   const custom = Boolean(tls.ca || tls.cert || tls.key || tls.insecureSkipVerify);
-  if (!custom) return (input, init) => fetch(input, init);
+  if (!custom && !proxy) return (input, init) => fetch(input, init);
   const g = globalThis as unknown as {
     Bun?: unknown;
-    Deno?: { createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): unknown };
+    Deno?: { createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string; proxy?: { url: string } }): unknown };
   };
   if (g.Bun) {
-    const opt = { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecureSkipVerify };
-    return (input, init) => fetch(input, { ...init, tls: opt } as RequestInit);
+    const opt = custom ? { tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecureSkipVerify } } : {};
+    return (input, init) => fetch(input, { ...init, ...opt, ...(proxy ? { proxy } : {}) } as RequestInit);
   }
   if (g.Deno) {
     if (tls.insecureSkipVerify) throw new Error("Cannot skip TLS verification on Deno: run with --unsafely-ignore-certificate-errors instead");
-    const client = g.Deno.createHttpClient({ caCerts: tls.ca ? [tls.ca] : undefined, cert: tls.cert, key: tls.key });
+    const client = g.Deno.createHttpClient({ caCerts: tls.ca ? [tls.ca] : undefined, cert: tls.cert, key: tls.key, proxy: proxy ? { url: proxy } : undefined });
     return (input, init) => fetch(input, { ...init, client } as RequestInit);
   }
+  if (proxy) throw new Error("Cannot send through a proxy on Node: run the agent on Bun or Deno");
   return nodeHttpsFetch(tls);
 }
 

@@ -3,6 +3,7 @@
  * `flux events`), and optionally forwards them to a Flux notification-controller (`--events-addr`) in
  * Flux's event JSON (event.toolkit.fluxcd.io/v1beta1). An event repeated within the fold window updates
  * the count and lastTimestamp of the first one instead of creating another, as client-go's recorder does.
+ * Every event also goes, as Flux's event object, to the agent's own Alerts (`notify`), without waiting.
  * Recording never throws: a failed event is logged and the reconcile goes on.
  */
 import type { KubeClient } from "../kube/client.ts";
@@ -11,6 +12,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Fetch } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import { formatTime } from "../core/time.ts";
+import { encodeFluxEvent, fluxEventOf, type FluxEvent } from "../notify/flux-event.ts";
 
 export const DEFAULTS = {
   foldWindowMs: 10 * 60_000,
@@ -44,6 +46,8 @@ export interface EventRecorderOptions {
   fetch?: Fetch;
   now?: () => Date;
   fieldManager?: string;
+  /** Hands the Flux event to the agent's notification pipeline; must not block. */
+  notify?: (event: FluxEvent) => void;
 }
 
 interface Folded {
@@ -103,21 +107,11 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
   };
 
   const toNotificationController = async (obj: KubeObject, e: EventInput, message: string) => {
-    if (!o.eventsAddr || e.trace) return;
-    const metadata: Record<string, string> = { ...(e.metadata ?? {}) };
-    for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
-      if (k.startsWith("event.toolkit.fluxcd.io/")) metadata[k] = v;
-    }
-    const body = JSON.stringify({
-      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
-      severity: e.type === "Warning" ? "error" : "info",
-      timestamp: formatTime(now()),
-      message,
-      reason: e.reason,
-      metadata,
-      reportingController: o.controllerFor(obj),
-      reportingInstance: o.instance,
-    });
+    const event = fluxEventOf(obj, { ...e, message }, { controller: o.controllerFor(obj), instance: o.instance, now: now() });
+    if (!event) return;
+    o.notify?.(event);
+    if (!o.eventsAddr) return;
+    const body = encodeFluxEvent(event);
     const fetch = o.fetch ?? globalThis.fetch;
     let lastErr: unknown;
     for (let attempt = 1; attempt <= DEFAULTS.forwardAttempts; attempt++) {

@@ -11,11 +11,16 @@ import { Manager } from "../../agent/reconcile/manager.ts";
 import { composeAgent, type ComposeOptions } from "../../agent/cli/compose.ts";
 import { serve, type Served } from "../../agent/runtime/serve.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
+import { NotificationController } from "../../agent/reconcile/notification-controller.ts";
+import { notifyMetricsOf } from "../../agent/http/metrics.ts";
+import { createFetch } from "../../agent/runtime/http-fetch.ts";
 
 export interface InProcessAgent {
   server: Served;
   manager: Manager;
   metrics: AgentMetrics;
+  /** The Alerts and Providers of the namespace and their dispatch, when started with `notifications`. */
+  notifications?: NotificationController;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -24,7 +29,7 @@ export async function startAgent(
   client: KubeClient,
   namespace: string,
   storagePath: string,
-  extra: Partial<Omit<ComposeOptions, "storagePath" | "storageBaseUrl" | "metrics">> = {},
+  extra: Partial<Omit<ComposeOptions, "storagePath" | "storageBaseUrl" | "metrics">> & { notifications?: boolean } = {},
 ): Promise<InProcessAgent> {
   const metrics = agentMetrics();
   const logs: string[] = [];
@@ -38,15 +43,20 @@ export async function startAgent(
     controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : "source-controller"),
     instance: "test",
     log,
+    notify: (e) => void notifications?.submit(e),
   });
   const manager = new Manager(parts.reconcilers, { client, namespace, log, events, metrics });
+  const notifications = extra.notifications
+    ? new NotificationController({ client, namespace, log, events, fetchFor: (p) => createFetch(p.tls, p.proxy), lookup: (a, k, n) => manager.cached(a, k, n), metrics, notifyMetrics: notifyMetricsOf(metrics) })
+    : undefined;
   const ac = new AbortController();
-  const done = manager.run(ac.signal);
-  await Promise.all(manager.controllers.map((c) => c.synced()));
+  const done = Promise.all([manager.run(ac.signal), notifications?.run(ac.signal)]);
+  await Promise.all([...manager.controllers.map((c) => c.synced()), notifications?.synced()]);
   return {
     server,
     manager,
     metrics,
+    notifications,
     logs,
     async stop() {
       ac.abort();
