@@ -32,11 +32,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   health: ["core", "kube", "yaml"],
   diff: ["core", "kube", "yaml"],
   status: ["core", "kube"],
-  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status"],
+  receiver: ["core", "api", "kube"],
+  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "receiver"],
   http: ["core", "storage", "reconcile/controller-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "receiver", "reconcile", "http", "runtime", "devtools"],
 };
 
 function sources(dir: string): string[] {

@@ -15,8 +15,10 @@ import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../ku
 import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
+import { createWebhookApp } from "../http/webhook-routes.ts";
+import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics } from "../http/metrics.ts";
-import { createEventRecorder } from "../status/events.ts";
+import { createEventRecorder, type EventRecorder } from "../status/events.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { connect } from "../runtime/kube-transport.ts";
@@ -42,6 +44,8 @@ Flags:
                             rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
                             of --health-addr, which also serves the artifacts)
+      --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
+                            --health-addr)
       --events-addr URL     also post events to a Flux notification-controller at URL
       --concurrent N        objects reconciled at once per kind (default 4)
       --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
@@ -76,6 +80,7 @@ export const runCommand: Command = {
         "storage-path": { type: "string" },
         "storage-adv-addr": { type: "string" },
         "events-addr": { type: "string" },
+        "receiver-addr": { type: "string" },
         concurrent: { type: "string", default: "4" },
         "watch-label-selector": { type: "string" },
         "default-service-account": { type: "string" },
@@ -121,8 +126,13 @@ export const runCommand: Command = {
     const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
     // The store's base URL needs the bound port, so the app is created first and the store bound late.
     let manager: Manager | undefined;
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) } });
+    let events: EventRecorder | undefined;
+    const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }) };
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
     const server = await serve(app.fetch, addr.host, addr.port);
+    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
+    const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
+    if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
     const parts = composeAgent({
       storagePath,
@@ -135,7 +145,7 @@ export const runCommand: Command = {
     });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
-    const events = createEventRecorder({
+    events = createEventRecorder({
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
       instance: identity,
@@ -148,7 +158,7 @@ export const runCommand: Command = {
         client,
         namespace,
         log,
-        events,
+        events: events!,
         metrics,
         labelSelector: values["watch-label-selector"],
         concurrency,
@@ -181,15 +191,16 @@ export const runCommand: Command = {
     }
     stopTrim();
     await server.close();
+    await hookServer?.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
   },
 };
 
-function parseAddr(s: string): { host: string; port: number } {
+function parseAddr(s: string, flag = "--health-addr"): { host: string; port: number } {
   const i = s.lastIndexOf(":");
   const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--health-addr must be host:port, not "${s}"`);
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, not "${s}"`);
   return { host: s.slice(0, i) || "0.0.0.0", port };
 }
 
