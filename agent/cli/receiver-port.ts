@@ -14,8 +14,8 @@ export interface ReceiverPortOptions {
   client: KubeClient;
   namespace: string;
   log: Logger;
-  /** The event recorder, once it exists. */
-  events: () => EventRecorder | undefined;
+  /** The event recorder (created after the port, read when a call is refused). */
+  events: () => EventRecorder;
   /** The Receiver controller's cached objects, while leading. */
   cached: () => Iterable<unknown> | undefined;
 }
@@ -30,7 +30,7 @@ export function receiverPort(o: ReceiverPortOptions): WebhookPort {
       for (const r of items) if (r.status?.webhookPath === path) return r;
       return undefined;
     },
-    report: async (r, message) => o.events()?.record(r, { type: "Warning", reason: "ReconciliationFailed", message }),
+    report: async (r, message) => o.events().record(r, { type: "Warning", reason: "ReconciliationFailed", message }),
   });
   return { handle };
 }

@@ -18,7 +18,7 @@ import { createApp, type AgentState } from "../http/app.ts";
 import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics } from "../http/metrics.ts";
-import { createEventRecorder, type EventRecorder } from "../status/events.ts";
+import { createEventRecorder } from "../status/events.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { connect } from "../runtime/kube-transport.ts";
@@ -126,13 +126,9 @@ export const runCommand: Command = {
     const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
     // The store's base URL needs the bound port, so the app is created first and the store bound late.
     let manager: Manager | undefined;
-    let events: EventRecorder | undefined;
     const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }) };
     const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
     const server = await serve(app.fetch, addr.host, addr.port);
-    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
-    const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
-    if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
     const parts = composeAgent({
       storagePath,
@@ -145,20 +141,23 @@ export const runCommand: Command = {
     });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
-    events = createEventRecorder({
+    const events = createEventRecorder({
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
       instance: identity,
       log,
       eventsAddr: values["events-addr"],
     });
+    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
+    const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
+    if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const startReconcilers = (leading: AbortSignal) => {
       state.leader = true;
       manager = new Manager(parts.reconcilers, {
         client,
         namespace,
         log,
-        events: events!,
+        events,
         metrics,
         labelSelector: values["watch-label-selector"],
         concurrency,
