@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, createHmac } from "node:crypto";
-import { adminClient, deleteNamespace, eventually, installTenant, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, installTenant, serviceAccountKubeconfig, testCluster, uniqueNamespace } from "../support/cluster.ts";
 import { startRivulet, type AgentProcess } from "../support/agent-process.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
@@ -34,6 +34,13 @@ const requestedAt = (o: FluxObject) => o.metadata.annotations?.["reconcile.fluxc
 function pushCall(body: string, key = TOKEN, headers: Record<string, string> = {}): RequestInit {
   const signature = `sha256=${createHmac("sha256", key).update(body).digest("hex")}`;
   return { method: "POST", body, headers: { "Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": crypto.randomUUID(), "X-Hub-Signature-256": signature, ...headers } };
+}
+
+/** A `rivulet` command as a user runs it (a real process), with the admin kubeconfig, in the tenant's namespace. */
+async function rivulet(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = startRivulet([...args, "--kubeconfig", (await testCluster()).kubeconfig, "-n", ns]);
+  const code = await p.exited;
+  return { code, out: p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))).join("\n"), err: p.stderr.join("\n") };
 }
 
 beforeAll(async () => {
@@ -141,5 +148,45 @@ describe("Receiver", () => {
       (await admin.list({ apiVersion: "v1", kind: "Event", namespace: ns })).items.find((e) => e.reason === "ReconciliationFailed" && String(e.message).includes("cross-namespace")),
     );
     expect(warning.message).toBe(`Receiver/${ns}/cross refused to reconcile GitRepository/${victim}/app: cross-namespace references are not allowed`);
+  });
+});
+
+describe("rivulet commands for the notification kinds", () => {
+  test("create receiver waits for the agent and prints the webhook path; get receivers shows flux's columns", async () => {
+    const want = "/hook/" + createHash("sha256").update(TOKEN + "gitlab" + ns).digest("hex");
+    const created = await rivulet("create", "receiver", "gitlab", "--type", "gitlab", "--secret-ref", "webhook-token", "--resource", "GitRepository/app", "--event", "Push Hook", "--timeout", "60s");
+    expect([created.code, created.err.split("\n").at(-1)]).toEqual([0, `✔ generated webhook URL ${want}`]);
+    const got = await rivulet("get", "receivers");
+    expect(got.out.split("\n")[0]).toMatch(/^NAME\s+SUSPENDED\s+READY\s+MESSAGE$/);
+    expect(got.out).toMatch(new RegExp(`^gitlab\\s+False\\s+True\\s+Receiver initialized for path: ${want}$`, "m"));
+    const call = () => fetch(hooks + want, { method: "POST", body: "{}", headers: { "X-Gitlab-Token": TOKEN, "X-Gitlab-Event": "Push Hook" } });
+    expect((await call()).status).toBe(200);
+    expect((await rivulet("suspend", "receiver", "gitlab")).code).toBe(0);
+    await eventually("the suspension to reach the agent", async () => (await call()).status === 503);
+    const resumed = await rivulet("resume", "receiver", "gitlab", "--timeout", "60s");
+    expect([resumed.code, resumed.err]).toEqual([0, expect.stringContaining(`✔ Receiver reconciliation completed: Receiver initialized for path: ${want}`)]);
+    await eventually("the resumed Receiver to answer", async () => (await call()).status === 200);
+    const reconciled = await rivulet("reconcile", "receiver", "gitlab", "--timeout", "60s");
+    expect([reconciled.code, reconciled.err]).toEqual([0, expect.stringContaining("✔ Receiver reconciliation completed")]);
+  });
+
+  test("create alert-provider and alert, then get shows them as flux does", async () => {
+    expect((await rivulet("create", "alert-provider", "hook", "--type", "generic", "--address", "http://127.0.0.1:1/")).code).toBe(0);
+    expect((await rivulet("create", "alert", "ops", "--provider-ref", "hook", "--event-source", "GitRepository/app")).code).toBe(0);
+    const alerts = await rivulet("get", "alerts");
+    expect(alerts.out.split("\n")[0]).toMatch(/^NAME\s+SUSPENDED\s+READY\s+MESSAGE$/);
+    expect(alerts.out).toMatch(/^ops\s+False\s+True\s+\S/m);
+    const providers = await rivulet("get", "alert-providers");
+    expect(providers.out.split("\n")[0]).toMatch(/^NAME\s+READY\s+MESSAGE$/);
+    expect(providers.out).toMatch(/^hook\s+True\s+\S/m);
+    expect((await rivulet("suspend", "alert", "ops")).code).toBe(0);
+    expect((await admin.get({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", namespace: ns, name: "ops" }))?.spec).toMatchObject({ suspend: true });
+    expect((await rivulet("resume", "alert", "ops")).code).toBe(0);
+  });
+
+  test("events --for Receiver/NAME shows what the agent reported about it", async () => {
+    const r = await rivulet("events", "--for", "Receiver/cross");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Warning\s+ReconciliationFailed\s+Receiver\/cross\s+Receiver\/\S+\/cross refused to reconcile GitRepository\/\S+\/app: cross-namespace references are not allowed/);
   });
 });
