@@ -160,7 +160,7 @@ function decodeError(body: Uint8Array, shape: Shape, o: { whole?: boolean } = {}
 }
 
 function shapeError(value: unknown, shape: Shape, at: string): string | undefined {
-  if (value === null) return undefined;
+  if (value === null || value === undefined) return undefined; // Go leaves missing and null fields at their zero value
   const name = at || "payload";
   if (shape === "string") return typeof value === "string" ? undefined : `json: cannot unmarshal ${jsonType(value)} into Go struct field ${name} of type string`;
   if (shape === "string[]") {
