@@ -9,7 +9,9 @@ export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
 const WEB_NAMES: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
 
 export async function hmac(algorithm: HmacAlgorithm, key: string, data: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: WEB_NAMES[algorithm] }, false, ["sign"]);
+  // WebCrypto refuses an empty key; HMAC pads a short key with zero bytes, so one zero byte is the same key.
+  const raw = key === "" ? new Uint8Array(1) : new TextEncoder().encode(key);
+  const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: WEB_NAMES[algorithm] }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, data as Uint8Array<ArrayBuffer>));
 }
 

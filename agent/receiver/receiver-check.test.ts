@@ -100,6 +100,16 @@ describe("checkWebhook", () => {
     for (const t of ["generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay", "gcr", "nexus", "acr", "cdevents"]) expect([t, cases.some((c) => c.type === t && c.want.ok), cases.some((c) => c.type === t && !c.want.ok)]).toEqual([t, t !== "gcr", t !== "generic"]);
   });
 
+  test.each<[string, Record<string, string>, Case["want"]]>([
+    ["no signature is accepted", {}, { ok: true, event: "push" }],
+    ["a wrong signature is still refused", { "X-Hub-Signature-256": `sha256=${sign("sha256", PUSH, "other")}` }, { ok: false, error: "the GitHub signature header is invalid, err: payload signature check failed" }],
+    ["a signature made with the empty key is accepted", { "X-Hub-Signature-256": `sha256=${sign("sha256", PUSH, "")}` }, { ok: true, event: "push" }],
+  ])("github with an empty token: %s (go-github checks a signature that is sent)", async (_what, extra, want) => {
+    const r = await checkWebhook({ type: "github", token: "" }, { headers: new Headers({ "Content-Type": "application/json", "X-GitHub-Event": "push", ...extra }), body: enc(PUSH) });
+    const { payload: _payload, ...verdict } = r as CheckResult & { payload?: unknown };
+    expect(verdict).toEqual(want);
+  });
+
   test("github hands on the JSON inside a form-encoded payload", async () => {
     const raw = `payload=${encodeURIComponent(PUSH)}`;
     const r = await checkWebhook({ type: "github", token: TOKEN }, { headers: new Headers({ "Content-Type": "application/x-www-form-urlencoded", "X-Hub-Signature-256": `sha256=${sign("sha256", raw)}` }), body: enc(raw) });

@@ -114,7 +114,8 @@ export async function validateSignature(signature: string, body: Uint8Array, tok
 /**
  * go-github's ValidatePayload: the signature from X-Hub-Signature-256, else X-Hub-Signature; a JSON
  * body is the payload, a form body carries it in `payload` (the signature covers the raw body either
- * way); any other Content-Type is refused. As in go-github, an empty token skips the signature check.
+ * way); any other Content-Type is refused. As in go-github (v51 on), the signature is checked when the
+ * token is set or a signature is sent: only an empty token with no signature skips the check.
  */
 export async function validatePayload(headers: Headers, body: Uint8Array, token: string): Promise<{ payload: Uint8Array } | { error: string }> {
   const signature = headers.get("X-Hub-Signature-256") || headers.get("X-Hub-Signature") || "";
@@ -124,7 +125,7 @@ export async function validatePayload(headers: Headers, body: Uint8Array, token:
   if (media.type === "application/json") payload = body;
   else if (media.type === "application/x-www-form-urlencoded") payload = new TextEncoder().encode(new URLSearchParams(new TextDecoder().decode(body)).get("payload") ?? "");
   else return { error: `webhook request has unsupported Content-Type "${media.type}"` };
-  if (token.length > 0) {
+  if (token.length > 0 || signature.length > 0) {
     const err = await validateSignature(signature, body, token);
     if (err) return { error: err };
   }
