@@ -182,6 +182,25 @@ describe("rivulet commands for the notification kinds", () => {
     expect((await rivulet("suspend", "alert", "ops")).code).toBe(0);
     expect((await admin.get({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", namespace: ns, name: "ops" }))?.spec).toMatchObject({ suspend: true });
     expect((await rivulet("resume", "alert", "ops")).code).toBe(0);
+    // As flux events --for Alert/NAME: the Alert's events come with its Provider's (how deliveries fare).
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const event = (kind: string, name: string, reason: string, message: string) => ({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: `${name}.${Math.random().toString(16).slice(2)}`, namespace: ns },
+      involvedObject: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind, name, namespace: ns },
+      reason,
+      message,
+      type: "Warning",
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+    await admin.apply(event("Provider", "hook", "ValidationFailed", "the provider hook says so"), fm);
+    await admin.apply(event("Provider", "elsewhere", "ValidationFailed", "another provider"), fm);
+    const events = await rivulet("events", "--for", "Alert/ops");
+    expect(events.out).toContain("the provider hook says so");
+    expect(events.out).not.toContain("another provider");
   });
 
   test("events --for Receiver/NAME shows what the agent reported about it", async () => {
