@@ -17,7 +17,7 @@ import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
 import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
-import { agentMetrics } from "../http/metrics.ts";
+import { agentMetrics, Counter } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
@@ -45,7 +45,7 @@ Flags:
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
                             of --health-addr, which also serves the artifacts)
       --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
-                            --health-addr)
+                            --health-addr); answers counted in rivulet_receiver_requests_total
       --events-addr URL     also post events to a Flux notification-controller at URL
       --concurrent N        objects reconciled at once per kind (default 4)
       --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
@@ -126,7 +126,8 @@ export const runCommand: Command = {
     const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
     // The store's base URL needs the bound port, so the app is created first and the store bound late.
     let manager: Manager | undefined;
-    const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }) };
+    const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
+    const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
     const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
     const server = await serve(app.fetch, addr.host, addr.port);
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;

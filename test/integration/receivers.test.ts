@@ -22,6 +22,8 @@ let ns: string;
 let git: GitServer;
 let agent: AgentProcess;
 let hooks: string;
+/** The agent's probe and metrics address. */
+let probes: string;
 /** Another tenant's namespace. */
 let victim: string;
 
@@ -75,6 +77,7 @@ beforeAll(async () => {
   );
   await admin.apply({ apiVersion: SOURCE, kind: "GitRepository", metadata: { name: "app", namespace: victim }, spec: { interval: "1h", url: git.url("app") } }, fm);
   agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--receiver-addr", "127.0.0.1:0", "--no-leader-elect"]);
+  probes = `http://${(await agent.waitForLog((l) => l.msg === "serving probes, metrics and artifacts")).addr}`;
   hooks = `http://${(await agent.waitForLog((l) => l.msg === "serving Receiver webhooks")).addr}`;
 });
 afterAll(async () => {
@@ -113,6 +116,9 @@ describe("Receiver", () => {
       (await fetch(hooks + path, pushCall("x".repeat(3 * 1024 * 1024 + 1)))).status,
     ];
     expect(codes).toEqual([400, 400, 400, 404, 413]);
+    const metrics = await (await fetch(`${probes}/metrics`)).text();
+    expect(metrics).toMatch(/^rivulet_receiver_requests_total\{code="400"\} 3$/m);
+    expect(metrics).toMatch(/^rivulet_receiver_requests_total\{code="413"\} 1$/m);
     await new Promise((r) => setTimeout(r, 2000));
     const after = await repo();
     expect([requestedAt(after), revision(after), after.metadata.resourceVersion]).toEqual([undefined, revision(first), first.metadata.resourceVersion]);
