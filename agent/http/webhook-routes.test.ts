@@ -57,6 +57,17 @@ test("a body over the limit is refused with 413, by Content-Length or while stre
   expect(DEFAULTS.maxBodyBytes).toBe(3 * 1024 * 1024); // notification-controller's cap
 });
 
+test("a body that does not arrive in time is answered 408 and frees its place", async () => {
+  const { port, seen } = countingPort();
+  const app = createWebhookApp(port, { limits: { readTimeoutMs: 100, maxInFlight: 1 } });
+  const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new Uint8Array(10)) }); // never closes
+  const slow = await app.request("/hook/ok", { method: "POST", body: stalled, duplex: "half" } as RequestInit);
+  expect(slow.status).toBe(408);
+  expect((await app.request("/hook/ok", { method: "POST", body: "ok" })).status).toBe(200);
+  expect(seen.calls).toBe(1);
+  expect(DEFAULTS.readTimeoutMs).toBe(30_000);
+});
+
 test("past the burst, calls are answered 429 until the bucket refills", async () => {
   let now = 0;
   const { port, seen } = countingPort();

@@ -6,7 +6,9 @@
  * - bodies over `maxBodyBytes` (Flux's 3 MiB) are refused with 413, by Content-Length before reading
  *   and by counting while reading, so an oversized body is never held whole;
  * - a token bucket (`ratePerSecond`, `burst`) answers 429 with Retry-After once it is empty;
- * - at most `maxInFlight` calls are handled at once; more are answered 503 with Retry-After.
+ * - at most `maxInFlight` calls are handled at once; more are answered 503 with Retry-After;
+ * - a body not received within `readTimeoutMs` (Flux's 30 s read timeout) is answered 408, so a slow
+ *   sender cannot hold one of those places.
  * What a call means (which Receiver, which check, which objects) is the port's business (agent/receiver
  * through the composition root); replies carry no body, as Flux's, so nothing about a check leaks.
  */
@@ -19,6 +21,7 @@ export const DEFAULTS = {
   ratePerSecond: 50,
   burst: 100,
   maxInFlight: 8,
+  readTimeoutMs: 30_000,
 };
 
 export type WebhookLimits = typeof DEFAULTS;
@@ -56,8 +59,9 @@ export function mountWebhooks(app: Hono, port: WebhookPort, o: WebhookRouteOptio
     try {
       const declared = Number(c.req.header("Content-Length") ?? "0");
       if (declared > limits.maxBodyBytes) return answer(413);
-      const body = await readCapped(c.req.raw.body, limits.maxBodyBytes);
-      if (!body) return answer(413);
+      const body = await readCapped(c.req.raw.body, limits.maxBodyBytes, limits.readTimeoutMs);
+      if (body === "too large") return answer(413);
+      if (body === "too slow") return answer(408);
       const url = new URL(c.req.url);
       // Flux looks the Receiver up by the whole request URI: a query string matches no hook.
       const r = await port.handle(url.pathname + url.search, { headers: c.req.raw.headers, body });
@@ -72,23 +76,32 @@ export function mountWebhooks(app: Hono, port: WebhookPort, o: WebhookRouteOptio
   });
 }
 
-/** The whole body, or undefined once it exceeds max bytes (reading stops there). */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
+/** The whole body; "too large" once it exceeds max bytes, "too slow" after timeoutMs (reading stops there). */
+async function readCapped(stream: ReadableStream<Uint8Array> | null, max: number, timeoutMs: number): Promise<Uint8Array | "too large" | "too slow"> {
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"too slow">((res) => (timer = setTimeout(() => res("too slow"), timeoutMs)));
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "too slow") return stop(reader, next);
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > max) return stop(reader, "too large");
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   return concat(chunks);
+}
+
+function stop<T>(reader: { cancel(): Promise<void> }, why: T): T {
+  void reader.cancel().catch(() => {});
+  return why;
 }
 
 /** An app serving only the hooks, for a receiver address of its own (anything else is 404). */
