@@ -166,7 +166,7 @@ function createCommand(word: string): Command {
   const info = NOTIFICATION_KINDS[word]!;
   return {
     path: ["create", word],
-    summary: `Create a ${info.kind} (or print it with --export)`,
+    summary: `Create ${info.kind === "Alert" ? "an" : "a"} ${info.kind} (or print it with --export)`,
     help: `${CREATE_HELP[word]}
       --label KEY=VALUE     labels on the object, repeatable or comma-separated
       --export              print YAML instead of creating
