@@ -33,11 +33,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   diff: ["core", "kube", "yaml"],
   status: ["core", "kube", "notify/flux-event.ts"],
   notify: ["core", "yaml", "api", "kube"],
-  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify"],
+  receiver: ["core", "api", "kube"],
+  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver"],
   http: ["core", "storage", "reconcile/controller-metrics.ts", "notify/flux-event.ts", "notify/notify-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "reconcile", "http", "runtime", "devtools"],
 };
 
 function sources(dir: string): string[] {

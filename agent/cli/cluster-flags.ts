@@ -13,6 +13,9 @@ import { helmChartKind } from "../api/helm-chart.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
 import { helmReleaseKind } from "../api/helm-release.ts";
 import { ociRepositoryKind } from "../api/oci-repository.ts";
+import { alertKind } from "../api/alert.ts";
+import { providerKind } from "../api/provider.ts";
+import { receiverKind } from "../api/receiver.ts";
 
 export const CLUSTER_OPTIONS = {
   namespace: { type: "string", short: "n" },
@@ -46,6 +49,8 @@ export const SOURCE_KINDS: Record<string, KindInfo> = {
 };
 export const KUSTOMIZATION: KindInfo = info(kustomizationKind);
 export const HELM_RELEASE: KindInfo = info(helmReleaseKind);
+/** The notification kinds, by the words `flux` uses for them (`alert`, `alert-provider`, `receiver`). */
+export const NOTIFICATION_KINDS: Record<string, KindInfo> = { alert: info(alertKind), "alert-provider": info(providerKind), receiver: info(receiverKind) };
 
 /** A sourceRef kind (GitRepository, OCIRepository, Bucket, HelmRepository) with its apiVersion. */
 export function sourceKind(kind: string): KindInfo {
@@ -61,7 +66,9 @@ export function kindFromWords(words: string[]): { info: KindInfo; rest: string[]
   }
   if (words[0] === "kustomization" || words[0] === "ks" || words[0] === "kustomizations") return { info: KUSTOMIZATION, rest: words.slice(1) };
   if (words[0] === "helmrelease" || words[0] === "hr" || words[0] === "helmreleases") return { info: HELM_RELEASE, rest: words.slice(1) };
-  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME", "kustomization NAME" or "helmrelease NAME"`);
+  const notification = NOTIFICATION_KINDS[(words[0] ?? "").replace(/s$/, "")];
+  if (notification) return { info: notification, rest: words.slice(1) };
+  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME", "kustomization NAME", "helmrelease NAME", "receiver NAME", "alert NAME" or "alert-provider NAME"`);
 }
 
 /** Pads columns like `flux get`: two spaces between columns, the last column unpadded. */

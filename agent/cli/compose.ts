@@ -11,6 +11,7 @@ import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
 import { helmRepositoryReconciler } from "../reconcile/helm-repository.ts";
 import { helmChartReconciler } from "../reconcile/helm-chart.ts";
 import { helmReleaseReconciler } from "../reconcile/helm-release.ts";
+import { receiverReconciler } from "../reconcile/receiver.ts";
 import { createTemplateEngine } from "../helm/template-engine.ts";
 import { validateValues } from "../helm/values-schema.ts";
 import { helmWasmPort } from "../runtime/helm-wasm.ts";
@@ -101,7 +102,7 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
     liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
   });
-  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease] };
+  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler()] };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

@@ -3,7 +3,8 @@
  */
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, table } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, NOTIFICATION_KINDS, table } from "./cluster-flags.ts";
+import type { KubeClient } from "../kube/client.ts";
 
 export const eventsCommand: Command = {
   path: ["events"],
@@ -11,6 +12,8 @@ export const eventsCommand: Command = {
   help: `Usage: rivulet events [--for KIND/NAME] [flags]
 
 Lists the namespace's Events about rivulet's objects, oldest first: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+As 'flux events --for', an Alert's events come with its Provider's, so failed deliveries
+(NotificationDispatchFailed) and the Provider's own state show together.
 
 Flags:
       --for KIND/NAME       only events about this object, e.g. Kustomization/apps
@@ -19,9 +22,10 @@ ${CLUSTER_HELP}`,
     const { values } = parseArgs({ args, options: { ...CLUSTER_OPTIONS, for: { type: "string" } } });
     const { client, namespace } = clusterClient(values);
     const fluxKinds = new Set(["GitRepository", "OCIRepository", "Bucket", "HelmRepository", "HelmChart", "Kustomization", "HelmRelease", "Alert", "Provider", "Receiver"]);
+    const wanted = values.for ? [values.for, ...(await relatedOf(client, namespace, values.for))] : [];
     const items = (await client.list({ apiVersion: "v1", kind: "Event", namespace })).items.filter((e) => {
       const inv = e.involvedObject as { kind: string; name: string };
-      if (values.for) return `${inv.kind}/${inv.name}` === values.for;
+      if (values.for) return wanted.includes(`${inv.kind}/${inv.name}`);
       return fluxKinds.has(inv.kind);
     });
     items.sort((a, b) => String(a.lastTimestamp ?? "").localeCompare(String(b.lastTimestamp ?? "")));
@@ -42,3 +46,12 @@ ${CLUSTER_HELP}`,
     return 0;
   },
 };
+
+/** The objects whose events `flux events --for` shows with an object's: an Alert's Provider. */
+async function relatedOf(client: KubeClient, namespace: string, ref: string): Promise<string[]> {
+  const [kind, name] = ref.split("/");
+  if (kind !== "Alert" || !name) return [];
+  const alert = await client.get({ ...NOTIFICATION_KINDS.alert!, namespace, name });
+  const provider = (alert?.spec as { providerRef?: { name?: string } } | undefined)?.providerRef?.name;
+  return provider ? [`Provider/${provider}`] : [];
+}

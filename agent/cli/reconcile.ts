@@ -7,7 +7,7 @@ import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, sourceKind } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
-import { requestAndWait, revisionOf, specOf } from "./object-status.ts";
+import { readyOf, requestAndWait, revisionOf, specOf } from "./object-status.ts";
 
 export const reconcileCommand: Command = {
   path: ["reconcile"],
@@ -15,6 +15,7 @@ export const reconcileCommand: Command = {
   help: `Usage: rivulet reconcile source git|oci|bucket|helm|chart NAME [flags]
        rivulet reconcile kustomization NAME [--with-source] [flags]
        rivulet reconcile helmrelease NAME [--with-source] [--force] [--reset] [flags]
+       rivulet reconcile receiver NAME [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
 
@@ -33,6 +34,7 @@ ${CLUSTER_HELP}`,
     const { info, rest } = kindFromWords(positionals);
     const name = rest[0];
     if (!name) throw new UsageError(`name the ${info.kind} to reconcile`);
+    if (info.kind === "Alert" || info.kind === "Provider") throw new UsageError(`${info.kind} objects are not reconciled: Flux's v1beta3 ${info.kind} has no status`);
     const timeoutMs = parseDuration(values.timeout!);
     const { client, namespace } = clusterClient(values);
     if (values["with-source"] && info.kind === "Kustomization") {
@@ -55,7 +57,8 @@ ${CLUSTER_HELP}`,
     }
     const also = [...(values.force ? ["reconcile.fluxcd.io/forceAt"] : []), ...(values.reset ? ["reconcile.fluxcd.io/resetAt"] : [])];
     const done = await requestAndWait(client, info, namespace, name, timeoutMs, io, also);
-    io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
+    if (info.kind === "Receiver") io.err(`✔ Receiver reconciliation completed: ${readyOf(done)?.message ?? ""}`);
+    else io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;
   },
 };

@@ -15,7 +15,9 @@ import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../ku
 import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
-import { agentMetrics } from "../http/metrics.ts";
+import { createWebhookApp } from "../http/webhook-routes.ts";
+import { receiverPort } from "./receiver-port.ts";
+import { agentMetrics, Counter } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
@@ -46,6 +48,8 @@ Flags:
                             rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
                             of --health-addr, which also serves the artifacts)
+      --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
+                            --health-addr); answers counted in rivulet_receiver_requests_total
       --events-addr URL     also post events to a Flux notification-controller at URL
       --notification-addr ADDR  host:port of the event address: POST / of a Flux event goes through the
                             namespace's Alerts, as notification-controller's event server (default off)
@@ -85,6 +89,7 @@ export const runCommand: Command = {
         "events-addr": { type: "string" },
         "notification-addr": { type: "string" },
         "rate-limit-interval": { type: "string", default: "5m" },
+        "receiver-addr": { type: "string" },
         concurrent: { type: "string", default: "4" },
         "watch-label-selector": { type: "string" },
         "default-service-account": { type: "string" },
@@ -130,7 +135,9 @@ export const runCommand: Command = {
     const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
     // The store's base URL needs the bound port, so the app is created first and the store bound late.
     let manager: Manager | undefined;
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) } });
+    const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
+    const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
     const server = await serve(app.fetch, addr.host, addr.port);
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
     const parts = composeAgent({
@@ -165,6 +172,9 @@ export const runCommand: Command = {
       log,
       eventsAddr: values["events-addr"],
     });
+    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
+    const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
+    if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const startReconcilers = (leading: AbortSignal) => {
       state.leader = true;
       manager = new Manager(parts.reconcilers, {
@@ -206,15 +216,16 @@ export const runCommand: Command = {
     stopTrim();
     await server.close();
     await eventServer?.close();
+    await hookServer?.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
   },
 };
 
-function parseAddr(s: string): { host: string; port: number } {
+function parseAddr(s: string, flag = "--health-addr"): { host: string; port: number } {
   const i = s.lastIndexOf(":");
   const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--health-addr must be host:port, not "${s}"`);
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, not "${s}"`);
   return { host: s.slice(0, i) || "0.0.0.0", port };
 }
 

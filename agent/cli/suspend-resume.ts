@@ -16,6 +16,7 @@ function suspendResume(suspend: boolean): Command {
     help: `Usage: rivulet ${verb} source git|oci|bucket|helm|chart NAME [flags]
        rivulet ${verb} kustomization NAME [flags]
        rivulet ${verb} helmrelease NAME [flags]
+       rivulet ${verb} receiver|alert|alert-provider NAME [flags]
 
 Sets spec.suspend to ${suspend}${suspend ? "" : ", then waits for a reconcile"}.
 
@@ -32,7 +33,8 @@ ${suspend ? "" : "      --timeout DURATION    how long to wait (default 5m)\n"}$
       io.err(`► ${suspend ? "suspending" : "resuming"} ${info.kind} ${name} in ${namespace} namespace`);
       await client.patch(key, { spec: { suspend } }, "merge");
       io.err(`✔ ${info.kind} ${suspend ? "suspended" : "resumed"}`);
-      if (!suspend) {
+      // Flux's v1beta3 Alerts and Providers are static: there is no reconcile to wait for.
+      if (!suspend && info.kind !== "Alert" && info.kind !== "Provider") {
         const done = await requestAndWait(client, info, namespace, name, parseDuration(values.timeout!), io);
         io.err(`✔ ${info.kind} reconciliation completed: ${readyOf(done)?.message ?? ""}`);
       }

@@ -4,10 +4,12 @@
  *   running (a standby replica is ready too, as in Flux);
  * - /metrics: Prometheus text;
  * - /<kind>/<namespace>/<name>/<file>: stored artifacts, the URLs written to status.artifact.url, so
- *   Flux's own consumers can fetch what rivulet produced.
+ *   Flux's own consumers can fetch what rivulet produced;
+ * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own.
  */
 import { Hono } from "hono";
 import type { Registry } from "./metrics.ts";
+import { mountWebhooks, type WebhookPort, type WebhookRouteOptions } from "./webhook-routes.ts";
 
 export interface AgentState {
   /** Set once the API server answered and the access check passed. */
@@ -21,6 +23,7 @@ export interface AppOptions {
   metrics?: { registry: Registry; beforeRender?: () => void };
   /** Reads a stored artifact by its relative path (ArtifactStore.get). */
   store?: { get(path: string): Promise<Uint8Array | undefined> };
+  webhooks?: { port: WebhookPort } & WebhookRouteOptions;
 }
 
 export function createApp(state: AgentState, o: AppOptions = {}): Hono {
@@ -38,6 +41,7 @@ export function createApp(state: AgentState, o: AppOptions = {}): Hono {
       return c.body(m.registry.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
     });
   }
+  if (o.webhooks) mountWebhooks(app, o.webhooks.port, o.webhooks);
   if (o.store) {
     const store = o.store;
     app.get("/:kind/:namespace/:name/:file", async (c) => {
