@@ -118,7 +118,8 @@ describe("Kustomization reconcile", () => {
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ lastReconciledStatus: "ReconciliationSucceeded", totalReconciliations: 1, metadata: { revision: REVISION } });
     expect(result.clearConditions).toEqual(["Drifted", "Healthy"]);
-    expect(h.events.map((e) => `${e.reason}: ${e.message}`)).toEqual(["Progressing: ConfigMap/team/settings created"]);
+    expect(h.events.map((e) => `${e.reason}: ${e.message}`)).toEqual(["Progressing: ConfigMap/team/settings created", "ReconciliationSucceeded: Reconciliation finished in 3s, next run in 10m0s"]);
+    expect(h.events.at(-1)).toMatchObject({ notifyOnly: true, metadata: { "kustomize.toolkit.fluxcd.io/revision": REVISION, "kustomize.toolkit.fluxcd.io/commit_status": "update" } });
   });
 
   test("a source without an artifact is not ready yet, before any stage runs", async () => {

@@ -117,7 +117,9 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       await saveInventory(ctx, inventory, previous);
       const drifted = await stage("drift", () => reportDrift(run, drift));
       const healthy = await stage("health", () => checkHealth(run, inventory, drift));
-      return succeeded(run, built.digest, inventory, drifted, healthy);
+      const result = succeeded(run, built.digest, inventory, drifted, healthy);
+      await reportFinished(run);
+      return result;
     },
 
     onFailure(obj, err, ctx) {
@@ -278,6 +280,23 @@ async function checkHealth(run: Run, inventory: Inventory, drift: DriftSession):
 function history(run: Run, digest: string, status: string): HistoryEntry[] {
   const elapsed = run.ctx.now().getTime() - run.started;
   return upsertHistory(run.ctx.status().history as HistoryEntry[] | undefined, digest, run.revision, run.ctx.now(), elapsed, status);
+}
+
+/**
+ * kustomize-controller's event at the end of every successful reconcile, the one commit-status Providers
+ * act on (`commit_status: update`). It goes to the Alerts only (notifyOnly): its message changes every
+ * time, so as a Kubernetes Event it would cost a write per reconcile.
+ */
+async function reportFinished(run: Run): Promise<void> {
+  const took = formatDuration(run.ctx.now().getTime() - run.started);
+  const next = formatDuration(parseDuration(run.spec.interval));
+  await run.ctx.events.record(run.obj, {
+    type: "Normal",
+    reason: REASONS.ReconciliationSucceeded,
+    message: `Reconciliation finished in ${took}, next run in ${next}`,
+    metadata: { ...revisionMeta(run), "kustomize.toolkit.fluxcd.io/commit_status": "update" },
+    notifyOnly: true,
+  });
 }
 
 /** Ready=True "Applied revision", the inventory and history, Drifted and Healthy set or cleared. */

@@ -30,6 +30,12 @@ export interface EventInput {
   metadata?: Record<string, string>;
   /** Trace events go to Kubernetes only, never to the notification-controller (Flux's rule). */
   trace?: boolean;
+  /**
+   * Goes to the Alerts and `--events-addr` only, not to a Kubernetes Event: for an event every reconcile
+   * repeats with a new message (Flux's "Reconciliation finished in 1.2s"), where an Event per reconcile
+   * would be an API write per reconcile that nobody reads.
+   */
+  notifyOnly?: boolean;
 }
 
 export interface EventRecorder {
@@ -136,7 +142,7 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
   return {
     async record(obj, e) {
       const message = e.message.length > DEFAULTS.maxMessage ? e.message.slice(0, DEFAULTS.maxMessage) : e.message;
-      const results = await Promise.allSettled([toKubernetes(obj, e, message), toNotificationController(obj, e, message)]);
+      const results = await Promise.allSettled([e.notifyOnly ? undefined : toKubernetes(obj, e, message), toNotificationController(obj, e, message)]);
       for (const r of results) {
         if (r.status === "rejected") o.log.error(`${formatRef(obj)} event not recorded`, { reason: e.reason, error: r.reason });
       }

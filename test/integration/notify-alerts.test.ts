@@ -104,6 +104,15 @@ describe("Events → Alerts → Providers", () => {
     const stored = hook.requests.map((r) => JSON.parse(r.body)).find((e) => e.involvedObject.kind === "GitRepository");
     expect(stored).toMatchObject({ reason: "NewArtifact", metadata: { cluster: "test", revision } });
     expect(hook.requests.every((r) => !r.body.includes(TOKEN))).toBe(true);
+    // kustomize-controller's closing event, the one commit-status Providers act on, is delivered...
+    const finished = await eventually("the finished event delivered", async () =>
+      hook.requests.map((r) => JSON.parse(r.body) as { message: string; involvedObject: { kind: string } }).find((e) => e.involvedObject.kind === "Kustomization" && e.message.startsWith("Reconciliation finished in ")),
+    );
+    expect(finished).toMatchObject({ severity: "info", reason: "ReconciliationSucceeded", metadata: { cluster: "test", revision, commit_status: "update" } });
+    expect(finished.message).toMatch(/^Reconciliation finished in [0-9.]+m?s, next run in 10m0s$/);
+    // ...but is not written as a Kubernetes Event (one per reconcile, nobody reads them).
+    const kubeEvents = await client.list({ apiVersion: "v1", kind: "Event", namespace: ns });
+    expect(kubeEvents.items.filter((e) => String(e.message).startsWith("Reconciliation finished in "))).toEqual([]);
   }, 120_000);
 
   test("an event POSTed to the event address goes through the same Alerts; the same event again is 429", async () => {
