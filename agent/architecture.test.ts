@@ -27,16 +27,17 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   verify: ["core", "artifact", "source/oci/registry-types.ts", "source/oci/media-types.ts", "source/git/git-object.ts"],
   kustomize: ["core", "yaml", "artifact"],
   helm: ["core", "yaml", "artifact"],
+  sops: ["core", "yaml"],
   release: ["core", "yaml", "api", "kube", "apply", "health", "helm"],
   apply: ["core", "kube", "yaml"],
   health: ["core", "kube", "yaml"],
   diff: ["core", "kube", "yaml"],
   status: ["core", "kube"],
-  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status"],
+  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status"],
   http: ["core", "storage", "reconcile/controller-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "reconcile", "http", "runtime", "devtools"],
 };
 
 function sources(dir: string): string[] {
