@@ -155,8 +155,10 @@ export function parseYamlBranches(text: string): Branch[] {
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) {
-      const pos = err.linePos?.[0];
-      throw new FormatError(`invalid YAML (${err.code})${pos ? ` at line ${pos.line}, column ${pos.col}` : ""}`);
+      // The position only: the parser's own message quotes the source, which may be secret.
+      const before = text.slice(0, err.pos[0]);
+      const line = before.split("\n").length;
+      throw new FormatError(`invalid YAML (${err.code}) at line ${line}, column ${before.length - before.lastIndexOf("\n")}`);
     }
     const r = new Reader(doc);
     const contents = doc.contents;
