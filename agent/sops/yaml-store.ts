@@ -63,7 +63,7 @@ export function resolvePlain(s: string): TreeValue {
   if (NULLS.has(s)) return null;
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
-  if (s in SPECIAL_FLOATS) return SPECIAL_FLOATS[s]!;
+  if (Object.hasOwn(SPECIAL_FLOATS, s)) return SPECIAL_FLOATS[s]!;
   const c = s[0]!;
   if (c === "." ) return YAML_FLOAT.test(s) ? Number(s) : s;
   if (c === "+" || c === "-" || (c >= "0" && c <= "9")) {
