@@ -3,7 +3,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { decryptSops, encryptSops, keyringFromSecretData } from "./index.ts";
 import { emitPlain, loadPlain } from "./sops-file.ts";
 import { Branch, SopsTime } from "./tree.ts";
-import { resolvePlain } from "./yaml-store.ts";
+import { fastYamlBranches, resolvePlain } from "./yaml-store.ts";
 
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -71,4 +71,28 @@ describe("comments in sops YAML files", () => {
       ].join("\n"),
     );
   });
+});
+
+describe("the fast YAML reading", () => {
+  test("gives the same typed tree as the exact reading for a plain Secret", () => {
+    const yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n    name: db\nstringData:\n    password: x\n    port: 5432\n    ratio: 0.5\n    on: true\n";
+    const fast = fastYamlBranches(yaml)!;
+    expect(fast).toBeDefined();
+    expect(emitPlain(fast, "yaml")).toEqual(emitPlain(loadPlain(utf8.encode(yaml), "yaml"), "yaml"));
+    expect(fast[0]!.get("stringData")).toEqual(loadPlain(utf8.encode(yaml), "yaml")[0]!.get("stringData")!);
+  });
+
+  const refused: [string, string][] = [
+    ["a comment", "a: 1 # note\n"],
+    ["several documents", "a: 1\n---\nb: 2\n"],
+    ["a date, which go-yaml v3 reads as a time", "a: 2024-01-02\n"],
+    ["a quoted number", 'a: "1"\n'],
+    ["a key JavaScript would reorder", "b: 1\n\"1\": 2\n"],
+    ["an integer past 2^53", "a: 9007199254740993\n"],
+  ];
+  for (const [what, yaml] of refused) {
+    test(`leaves a file with ${what} to the exact reading`, () => {
+      expect(fastYamlBranches(yaml)).toBeUndefined();
+    });
+  }
 });
