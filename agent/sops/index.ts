@@ -105,6 +105,14 @@ export function isSopsEncrypted(bytes: Uint8Array, format: SopsFormat): boolean 
   return includes(bytes, MARKERS[format]);
 }
 
+/**
+ * The format whose marker the bytes carry (Flux's detectFormatFromMarkerBytes, for a Secret's data
+ * value): yaml, json (also binary files, whose envelope is JSON), dotenv or ini; undefined for none.
+ */
+export function detectSopsFormat(bytes: Uint8Array): SopsFormat | undefined {
+  return (["yaml", "json", "dotenv", "ini"] as const).find((f) => includes(bytes, MARKERS[f]));
+}
+
 /** The failure as a SopsError; only messages this module wrote (no content) are passed on. */
 function failure(file: string, err: unknown): SopsError {
   if (err instanceof SopsError) return err;
