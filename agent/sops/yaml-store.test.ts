@@ -56,7 +56,7 @@ describe("comments in sops YAML files", () => {
     "  password: hunter2 # inline", "  list:", "    - one", "    # between", "    - 2", "# the end", "",
   ].join("\n");
 
-  test("are encrypted under their path, and come back where they were", async () => {
+  test("are encrypted under their path and come back in place; an encrypted inline comment comes back above its key, as sops -d prints it", async () => {
     const id = await generateIdentity();
     const encrypted = text(await encryptSops(utf8.encode(source), { format: "yaml", age: [await identityToRecipient(id)], encryptedRegex: "^stringData$" }));
     expect(encrypted).toContain("# top comment\napiVersion: v1 # api\n");
@@ -67,7 +67,7 @@ describe("comments in sops YAML files", () => {
     expect(text(await decryptSops(utf8.encode(encrypted), { format: "yaml", keyring, name: "c.yaml" }))).toBe(
       [
         "# top comment", "apiVersion: v1 # api", "kind: Secret", "# before data", "stringData:", "    # first in data",
-        "    password: hunter2 # inline", "    list:", "        - one", "        # between", "        - 2", "# the end", "",
+        "    # inline", "    password: hunter2", "    list:", "        - one", "        # between", "        - 2", "# the end", "",
       ].join("\n"),
     );
   });
