@@ -27,6 +27,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   verify: ["core", "artifact", "source/oci/registry-types.ts", "source/oci/media-types.ts", "source/git/git-object.ts"],
   kustomize: ["core", "yaml", "artifact"],
   helm: ["core", "yaml", "artifact"],
+  sops: ["core", "yaml"],
   release: ["core", "yaml", "api", "kube", "apply", "health", "helm"],
   apply: ["core", "kube", "yaml"],
   health: ["core", "kube", "yaml"],
@@ -34,11 +35,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   status: ["core", "kube", "notify/flux-event.ts"],
   notify: ["core", "yaml", "api", "kube"],
   receiver: ["core", "api", "kube"],
-  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver"],
+  reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver"],
   http: ["core", "storage", "reconcile/controller-metrics.ts", "notify/flux-event.ts", "notify/notify-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "reconcile", "http", "runtime", "devtools"],
 };
 
 function sources(dir: string): string[] {
