@@ -9,14 +9,9 @@
  * The tenant boundary: an event source in another namespace never matches (Flux's
  * --no-cross-namespace-refs, always on here), and the Alert is told so once.
  */
-import { RE2JS } from "re2js";
+import { goRegexp } from "../core/go-regexp.ts";
 import type { Alert } from "../api/alert.ts";
 import type { FluxEvent } from "./flux-event.ts";
-
-export const DEFAULTS = {
-  /** Compiled expressions kept; alerts rarely have more than a handful. */
-  maxCompiled: 1024,
-};
 
 /** A warning about an Alert, recorded as a Kubernetes Event on it (v1beta3 Alerts have no status). */
 export interface AlertWarning {
@@ -30,23 +25,6 @@ export interface MatchPorts {
   namespace: string;
   /** Labels of the involved object, undefined when it cannot be read. */
   labelsOf(event: FluxEvent): Promise<Record<string, string> | undefined>;
-}
-
-const compiled = new Map<string, RE2JS | Error>();
-
-/** A Go regular expression, compiled once; an invalid one is the Error Go's regexp.Compile gives. */
-export function goRegexp(expr: string): RE2JS | Error {
-  let re = compiled.get(expr);
-  if (!re) {
-    try {
-      re = RE2JS.compile(expr);
-    } catch (err) {
-      re = err instanceof Error ? err : new Error(String(err));
-    }
-    if (compiled.size >= DEFAULTS.maxCompiled) compiled.delete(compiled.keys().next().value!);
-    compiled.set(expr, re);
-  }
-  return re;
 }
 
 export async function matchAlerts(event: FluxEvent, alerts: readonly Alert[], ports: MatchPorts): Promise<{ alerts: Alert[]; warnings: AlertWarning[] }> {

@@ -20,7 +20,7 @@ import { alertKind, type Alert } from "../api/alert.ts";
 import { providerKind, type Provider } from "../api/provider.ts";
 import type { EventRecorder } from "../status/events.ts";
 import type { ControllerMetrics } from "./controller-metrics.ts";
-import { goRegexp } from "../notify/alert-match.ts";
+import { goRegexp } from "../core/go-regexp.ts";
 import { Dispatcher, type DispatcherOptions } from "../notify/dispatcher.ts";
 import type { FluxEvent } from "../notify/flux-event.ts";
 import { Notifications, type ProviderState, type SubmitResult } from "../notify/notifications.ts";

@@ -5,6 +5,7 @@
  * computed on the way: SHA-512 over every non-comment leaf's plaintext bytes (only the encrypted ones,
  * after a fixed prefix, under mac_only_encrypted), as uppercase hex.
  */
+import { goRegexp } from "../core/go-regexp.ts";
 import type { AesGcm } from "./aes-gcm.ts";
 import { Branch, Comment, type Scalar, type TreeValue } from "./tree.ts";
 import { decryptValue, encryptValue, valueBytes, ValueError } from "./value-cipher.ts";
@@ -27,16 +28,11 @@ function hex(s: string): Uint8Array {
   return Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
 }
 
-/** A Go RE2 pattern as a JavaScript RegExp: `(?P<name>` groups and leading flag groups translated. */
-export function goRegExp(pattern: string): RegExp {
-  let flags = "u";
-  let source = pattern;
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    for (const f of lead[1]!) if (f !== "U" && !flags.includes(f)) flags += f;
-    source = source.slice(lead[0].length);
-  }
-  return new RegExp(source.replaceAll("(?P<", "(?<"), flags);
+/** A Go RE2 pattern, as sops compiles it (regexp.MustCompile); an invalid one is refused. */
+export function goRegExp(pattern: string): { test(s: string): boolean } {
+  const re = goRegexp(pattern);
+  if (re instanceof Error) throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${re.message}`);
+  return re;
 }
 
 type Path = readonly string[];
@@ -44,10 +40,10 @@ type Stack = string[][];
 type OnLeaf = (leaf: Scalar | Comment, path: Path, comments: Stack) => Promise<TreeValue>;
 
 class Rules {
-  private readonly unencryptedRegex?: RegExp;
-  private readonly encryptedRegex?: RegExp;
-  private readonly unencryptedCommentRegex?: RegExp;
-  private readonly encryptedCommentRegex?: RegExp;
+  private readonly unencryptedRegex?: { test(s: string): boolean };
+  private readonly encryptedRegex?: { test(s: string): boolean };
+  private readonly unencryptedCommentRegex?: { test(s: string): boolean };
+  private readonly encryptedCommentRegex?: { test(s: string): boolean };
   constructor(readonly r: CryptRules) {
     if (r.unencryptedRegex) this.unencryptedRegex = goRegExp(r.unencryptedRegex);
     if (r.encryptedRegex) this.encryptedRegex = goRegExp(r.encryptedRegex);
