@@ -34,7 +34,8 @@ export async function applyRelease(ctx: ActionContext, release: ReleaseId, objec
   await cache?.watch(kindsOf(objects));
   return applyAll(ctx.client, objects.map((o) => withOwnership(o, release)), {
     fieldManager,
-    ...(cache ? { onApplied: (answer: KubeObject) => cache.applied(answer) } : {}),
+    // The read before each dry-run is skipped for objects the cache proves absent (an install's).
+    ...(cache ? { absent: (o: KubeObject) => cache.read(keyOf(o)) === undefined, onApplied: (answer: KubeObject) => cache.applied(answer) } : {}),
     force: opts.force,
     cleanup: { annotations: [], labels: [], managers: [{ prefix: fieldManager, operation: "Update" }] },
     waitForStage: (client, keys, o) => waitForHealthy(client, keys, o),

@@ -3,7 +3,9 @@ import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject, ObjectKey } from "../kube/types.ts";
 import type { ActionContext } from "./action-context.ts";
 import { waitForRelease } from "./apply-release.ts";
+import { refuseForeignObjects } from "./install.ts";
 import type { ObjectCache } from "./object-cache.ts";
+import type { Release } from "../helm/release-codec.ts";
 
 const deployment = (name: string, status: Record<string, unknown>, meta: Partial<KubeObject["metadata"]> = {}): KubeObject => ({
   apiVersion: "apps/v1",
@@ -36,6 +38,7 @@ function fakeCache(objects: Record<string, KubeObject>, unknown: string[] = []):
 }
 
 const ctxOf = (client: KubeClient, cache?: ObjectCache): ActionContext => ({ client, cache, namespace: "team", pollMs: 10, store: undefined as never });
+const release = { name: "web", namespace: "team" } as Release;
 
 describe("Helm's wait reads the watch-fed cache", () => {
   test("an object the cache holds as Current costs no GET", async () => {
@@ -62,5 +65,24 @@ describe("Helm's wait reads the watch-fed cache", () => {
     const { client, gets } = serverClient({ a: deployment("a", available) });
     await waitForRelease(ctxOf(client), [deployment("a", {})], { timeoutMs: 1_000 });
     expect(gets).toEqual(["a"]);
+  });
+});
+
+describe("the ownership check before an install reads the cache where it can answer", () => {
+  const foreign = deployment("a", {}, { labels: { "app.kubernetes.io/managed-by": "kustomize" } });
+  const refusal =
+    'unable to continue with install: Deployment "a" in namespace "team" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: key "app.kubernetes.io/managed-by" must equal "Helm": current value is "kustomize"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "web"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "team"';
+
+  test.each([
+    ["absent in the cache: no GET, no refusal", fakeCache({}), {}, [], undefined],
+    ["foreign in the cache: Helm's refusal without a GET", fakeCache({ a: foreign }), {}, [], refusal],
+    ["unknown to the cache: the server answers", fakeCache({}, ["a"]), { a: foreign }, ["a"], refusal],
+    ["no cache: the server answers", undefined, { a: foreign }, ["a"], refusal],
+  ] as const)("%s", async (_name, cache, server, wantGets, error) => {
+    const { client, gets } = serverClient({ ...server });
+    const check = refuseForeignObjects(ctxOf(client, cache), release, [deployment("a", {})], "install");
+    if (error) await expect(check).rejects.toThrow(error);
+    else await check;
+    expect(gets).toEqual([...wantGets]);
   });
 });

@@ -43,3 +43,9 @@ export function cacheReader(client: KubeClient, cache: ObjectCache | undefined):
     },
   };
 }
+
+/** The live object for an ownership check: from the cache when it can say (absent included), else a GET. */
+export async function liveForOwnership(client: KubeClient, cache: ObjectCache | undefined, key: ObjectKey): Promise<KubeObject | undefined> {
+  const cached = cache ? cache.read(key) : "unknown";
+  return cached === "unknown" ? client.get(key) : cached;
+}
