@@ -182,11 +182,17 @@ export class Controller {
     const retryInterval = safeDuration(obj.spec?.retryInterval, interval);
 
     let status: ObjectStatus = structuredClone(obj.status ?? {});
+    // The status as the server has it: a write that would change nothing is not sent (Flux's patch helper
+    // sends only a diff), so a periodic reconcile that finds everything as it was writes nothing.
+    let written = JSON.stringify(status);
     const send = async () => {
+      const body = JSON.stringify(status);
+      if (body === written) return;
       const updated = await this.#o.client.apply(
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
       );
+      written = body;
       const prev = this.cache.get(name);
       this.#remember(updated as FluxObject);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
@@ -211,6 +217,7 @@ export class Controller {
         const cached = (key.namespace ?? this.#o.namespace) === this.#o.namespace ? this.#o.lookup?.(key.apiVersion, key.kind, key.name) : undefined;
         return cached ?? (await this.#o.client.get({ ...key, namespace: key.namespace ?? this.#o.namespace }));
       },
+      cached: (key) => this.#o.lookup?.(key.apiVersion, key.kind, key.name),
       async progress(message, extra, opts) {
         status = { ...status, ...extra };
         status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, now());
