@@ -318,7 +318,7 @@ export class Controller {
       const wait = err instanceof NotReadyError && err.retryAfterMs !== undefined ? err.retryAfterMs : retryInterval;
       this.#queue.addAfter(name, wait);
       log.info(`${formatRef(obj)} not ready: ${message}`, { retryIn: formatDuration(wait) });
-      await ctx.events.record(obj, { type: "Normal", reason, message });
+      if (!(err instanceof NotReadyError && err.quiet)) await ctx.events.record(obj, { type: "Normal", reason, message });
       return;
     }
     await ctx.events.record(obj, { type: "Warning", reason, message });

@@ -46,6 +46,9 @@ describe("chartLoader", () => {
     const err = await loader.get(ref, ctx(obj)).catch((e) => e);
     expect(err).toMatchObject({ kind: "not-ready", reason: "ArtifactFailed", message, retryAfterMs: 1000 });
   });
+  test("waiting for the chart is written to status but is no event, as helm-controller only logs it", async () => {
+    expect(await loader.get(ref, ctx(undefined)).catch((e) => e)).toMatchObject({ kind: "not-ready", quiet: true });
+  });
   test("refuses ExternalArtifact as this agent does not serve it", async () => {
     const err = await loader.get(hr({ chartRef: { kind: "ExternalArtifact", name: "x" } }), ctx(undefined)).catch((e) => e);
     expect(err).toMatchObject({ kind: "terminal", reason: "InvalidChartReference", message: "chartRef kind ExternalArtifact is not supported by this agent" });

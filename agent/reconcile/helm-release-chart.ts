@@ -109,7 +109,8 @@ export function chartLoader(deps: ChartDeps) {
   return {
     async get(hr: HR, ctx: ReconcileContext): Promise<ReleaseChart> {
       const { obj, ref, helmChart } = await source(hr, ctx);
-      const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs });
+      // helm-controller only logs this wait (no event): the chart's own controller reports its progress.
+      const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs, quiet: true });
       if (!obj) throw notReady("not found");
       const status = (obj.status ?? {}) as { artifact?: Artifact; observedGeneration?: number; conditions?: Array<{ type: string; status: string; message?: string }> };
       const ready = status.conditions?.find((c) => c.type === "Ready");

@@ -284,7 +284,9 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       if (next.kind === "none") break;
       if (!mustContinue(next.type, done)) break;
       const timeout = formatDuration(actionTimeoutMs(next.action, obj));
-      await ctx.progress(`Running '${next.action}' ${next.type} action with timeout of ${timeout}`, { ...status, conditions: ctx.status().conditions }, { persist: true });
+      // Written only when the action lasts over a second (status-writes.ts), as the Kustomization's
+      // progress: most installs end sooner and then cost one status write, not two.
+      await ctx.progress(`Running '${next.action}' ${next.type} action with timeout of ${timeout}`, { ...status, conditions: ctx.status().conditions });
       await runAction(run, next.action);
       if (mustStop(next.type)) break;
       done.push(next.type);
