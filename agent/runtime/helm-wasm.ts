@@ -24,6 +24,10 @@ export const helmWasmPort: TemplateEnginePort = {
       throw new Error(`Cannot load the Helm template engine: ${helmTemplateBuild.wasm.pathname} is missing (run npm run build:wasm)`, { cause: err });
     }
   },
+  collectGarbage() {
+    // Bun only: a synchronous full collection (Deno and Node expose none without flags).
+    (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun?.gc(true);
+  },
   async goRuntime() {
     const g = globalThis as { Go?: new () => GoRuntime };
     if (!g.Go) await import(helmTemplateBuild.glue.href);
