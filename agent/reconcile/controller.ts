@@ -195,6 +195,10 @@ export class Controller {
       written = body;
       const prev = this.cache.get(name);
       this.#remember(updated as FluxObject);
+      // The answer may carry a change this reconcile did not act on (a reconcile request or a new
+      // generation written meanwhile); its watch event, arriving after this newer copy, is then dropped as
+      // stale, so queue the object again here or the request would be lost.
+      if (needsReconcile(obj, updated as FluxObject)) this.#queue.add(name);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
