@@ -105,18 +105,12 @@ export interface TemplateEnginePort {
   moduleBytes(): Promise<Uint8Array<ArrayBuffer>>;
   goRuntime(): Promise<new () => GoRuntime>;
   /**
-   * Runs the JavaScript engine's collector now, where the runtime allows it. A render hands its request
-   * and answer across the Go boundary, and Go's table of JavaScript values keeps them until Go's own
-   * collector runs; left to itself Bun collected that garbage late: 1,000 renders of the benchmark's chart
-   * grew RSS by ~160 MiB, ~65 MiB with a collection every 100 renders (bench/helm-benchmark.md).
+   * Runs the JavaScript engine's collector now, where the runtime allows it: after an unload, so the
+   * module's memory goes back at once even when nothing else is running (the agent's memory trimmer only
+   * collects while it works).
    */
   collectGarbage?(): void;
 }
-
-export const DEFAULTS = {
-  /** Renders between two collections (TemplateEnginePort.collectGarbage). */
-  collectEveryRenders: 100,
-};
 
 export interface TemplateEngineOptions {
   /**
@@ -177,7 +171,6 @@ export function encodeRequest(request: RenderRequest): { json: string; fileBytes
 export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEngineOptions = {}): TemplateEngine {
   let loading: Promise<Instance> | undefined;
   let inFlight = 0;
-  let renders = 0;
   let idle: ReturnType<typeof setTimeout> | undefined;
   const unloadWhenQuiet = () => {
     if (opts.unloadAfterMs === undefined) return;
@@ -199,7 +192,6 @@ export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEng
         return await renderOnce(request, call);
       } finally {
         inFlight--;
-        if (++renders % DEFAULTS.collectEveryRenders === 0) port.collectGarbage?.();
         unloadWhenQuiet();
       }
     },

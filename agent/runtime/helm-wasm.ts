@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { GoRuntime, TemplateEnginePort } from "../helm/template-engine.ts";
+import { findGc } from "./memory-trim.ts";
 
 const BUILD = new URL("../../wasm/helm-template/build/", import.meta.url);
 
@@ -25,8 +26,7 @@ export const helmWasmPort: TemplateEnginePort = {
     }
   },
   collectGarbage() {
-    // Bun only: a synchronous full collection (Deno and Node expose none without flags).
-    (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun?.gc(true);
+    findGc()?.();
   },
   async goRuntime() {
     const g = globalThis as { Go?: new () => GoRuntime };
