@@ -116,7 +116,8 @@ export interface BenchAgent {
 
 /**
  * `rivulet run` as the tenant, `--concurrent` from RIVULET_BENCH_CONCURRENT (default 20, as Flux's
- * benchmark runs its controllers), Bun flags from RIVULET_BENCH_BUN_FLAGS, the JSON log to BENCH_LOG
+ * benchmark runs its controllers), Bun flags from RIVULET_BENCH_BUN_FLAGS, more `rivulet run` flags from
+ * RIVULET_BENCH_AGENT_FLAGS (e.g. `--gc-interval 0`), the JSON log to BENCH_LOG
  * (level BENCH_LOG_LEVEL, default error).
  */
 export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<BenchAgent> {
@@ -125,7 +126,8 @@ export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
   const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
   const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(c.storage, "data")];
-  const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent], {
+  const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
+  const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
     stdio: ["ignore", log, "inherit"],
   });
   await new Promise((r) => setTimeout(r, 3000));

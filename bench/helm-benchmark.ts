@@ -63,6 +63,8 @@ spec:
   ports: [{port: 80, targetPort: http}]
 `;
 const OBJECTS_PER = 3;
+/** Seconds past the 5 s idle sample: the engine's 30 s quiet period and a margin. */
+const ENGINE_QUIET_S = 30;
 
 interface Result {
   kind: string;
@@ -72,6 +74,8 @@ interface Result {
   peakRss: number;
   idleBefore: number;
   idleAfter: number;
+  /** HelmReleases: RSS ENGINE_QUIET_S later, after the template engine's quiet period. */
+  idleLater?: number;
   requests: Requests;
   cpu: Record<string, number>;
 }
@@ -89,7 +93,11 @@ async function measure(c: BenchCluster, kind: string, apiVersion: string, n: num
     const { hwm } = rssOf(agent.pid);
     const requests = await agentRequests(agent.metricsUrl);
     await new Promise((r) => setTimeout(r, 5000)); // idle after convergence: nothing is due for an hour
-    return { kind, ready, seconds, firstReady, peakRss: Math.max(hwm, peakSample), idleBefore: agent.idle, idleAfter: rssOf(agent.pid).rss, requests, cpu };
+    const idleAfter = rssOf(agent.pid).rss;
+    // The Helm engine unloads after 30 s without a render (agent/cli/compose.ts): idle once it has.
+    if (kind === "HelmRelease") await new Promise((r) => setTimeout(r, ENGINE_QUIET_S * 1000));
+    const idleLater = kind === "HelmRelease" ? rssOf(agent.pid).rss : undefined;
+    return { kind, ready, seconds, firstReady, peakRss: Math.max(hwm, peakSample), idleBefore: agent.idle, idleAfter, idleLater, requests, cpu };
   } finally {
     await agent.stop();
   }
@@ -158,6 +166,7 @@ for (const n of Ns) {
   if (hr) console.log(row(n, hr));
   if (ks && hr) console.log(`| ${fmtN(n)}: HR / KS | | | **${(hr.seconds / ks.seconds).toFixed(2)}x** | ${(hr.peakRss / ks.peakRss).toFixed(2)}x | | ${(hr.requests.total / ks.requests.total).toFixed(2)}x | |`);
   for (const r of [ks, hr]) if (r) details.push(`- ${fmtN(n)} ${r.kind}s per object, writes: ${perObject(n, r, false)}; reads: ${perObject(n, r, true)}`);
+  if (hr?.idleLater !== undefined) details.push(`  (HelmRelease agent idle RSS ${5 + ENGINE_QUIET_S} s after all Ready, the template engine unloaded: ${mib(hr.idleLater)})`);
   details.push(`  (load average after ${fmtN(n)}: ${loadavg()})`);
 }
 console.log(`\n${details.join("\n")}`);

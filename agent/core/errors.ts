@@ -35,9 +35,12 @@ export class TransientError extends RivuletError {
 export class NotReadyError extends RivuletError {
   /** When to look again; default: the object's retryInterval. */
   readonly retryAfterMs?: number;
-  constructor(reason: string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  /** Logged and written to status but no event: a wait Flux only logs (a HelmRelease's chart not ready yet). */
+  readonly quiet: boolean;
+  constructor(reason: string, message: string, options?: { cause?: unknown; retryAfterMs?: number; quiet?: boolean }) {
     super("not-ready", reason, message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.quiet = options?.quiet ?? false;
   }
 }
 

@@ -141,6 +141,23 @@ export class LiveCache {
     return this.#objects.get(keyOf(ref));
   }
 
+  /** The namespace watched: objects elsewhere are never in the cache. */
+  get namespace(): string {
+    return this.#namespace;
+  }
+
+  /**
+   * An object as the server returned it after a write (an apply's answer): the live copy is updated at
+   * once, before the watch reports it, unless the cache already holds a newer one. Nothing is recorded
+   * as "last applied" (record() does that for drift decisions).
+   */
+  observe(live: KubeObject): void {
+    const slim = slimObject(live, this.fieldManager, this.#hasherOrThrow());
+    const key = keyOf(slim);
+    const have = this.#objects.get(key);
+    if (!have || have.uid !== slim.uid || olderVersion(have.resourceVersion, slim.resourceVersion)) this.#objects.set(key, slim);
+  }
+
   /** True when the kind has listed, so `get` returning undefined means the object does not exist. */
   synced(apiVersion: string, kind: string): boolean {
     return this.#synced.has(kindKey(apiVersion, kind));

@@ -34,8 +34,11 @@ export const DEFAULTS = {
   ],
   /** spec fields kstatus compares with status. */
   specFields: ["replicas", "paused", "type", "completions", "parallelism", "updateStrategy"],
-  /** Labels and annotations pruning and reconcile skipping read (by prefix). */
-  metadataPrefixes: ["kustomize.toolkit.fluxcd.io/", "rivulet.dev/"],
+  /**
+   * Labels and annotations pruning and reconcile skipping read (by prefix), and Helm's ownership label and
+   * annotations, which a HelmRelease's ownership check reads.
+   */
+  metadataPrefixes: ["kustomize.toolkit.fluxcd.io/", "rivulet.dev/", "app.kubernetes.io/managed-by", "meta.helm.sh/"],
 };
 
 export interface SlimObject {

@@ -120,6 +120,36 @@ describe("the template engine facade", () => {
   });
 });
 
+describe.skipIf(!built)("the engine's memory", () => {
+  const counting = () => {
+    const calls = { loads: 0, collections: 0 };
+    const port = { ...helmWasmPort, moduleBytes: () => (calls.loads++, helmWasmPort.moduleBytes()), collectGarbage: () => void calls.collections++ };
+    return { calls, port };
+  };
+  const tiny = () => requestOf({ templates: [{ name: "c/templates/a.yaml", data: "a: {{ .Release.Name }}" }], scopes: { c: scope({ chart: { name: "c" } }) } });
+
+  test("unloads after the quiet period, gives the memory back, and loads again for the next render", async () => {
+    const { calls, port } = counting();
+    const e = createTemplateEngine(port, { unloadAfterMs: 50 });
+    expect(await e.render(tiny())).toEqual({ rendered: new Map([["c/templates/a.yaml", "a: rel"]]) });
+    await e.render(tiny());
+    expect(calls).toEqual({ loads: 1, collections: 0 });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(calls).toEqual({ loads: 1, collections: 1 });
+    expect(await e.render(tiny())).toEqual({ rendered: new Map([["c/templates/a.yaml", "a: rel"]]) });
+    expect(calls.loads).toBe(2);
+  });
+
+  test("stays loaded without a quiet period", async () => {
+    const { calls, port } = counting();
+    const e = createTemplateEngine(port);
+    await e.render(tiny());
+    await new Promise((r) => setTimeout(r, 120));
+    await e.render(tiny());
+    expect(calls).toEqual({ loads: 1, collections: 0 });
+  });
+});
+
 describe.skipIf(!built || !existsSync(fixtures))("the Helm template engine (WASM)", () => {
   test("renders the istio-base release's templates byte for byte as Helm stored them", async () => {
     const rel = readRelease("istio-base-1");

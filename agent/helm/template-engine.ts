@@ -5,7 +5,8 @@
  * values, dependencies and output ordering are the TypeScript side's, the module only templates.
  *
  * The module is ~9 MB and adds tens of MB of memory, so it is loaded lazily on the first render and the
- * one instance is reused: an agent that renders no chart never loads it. The bytes and Go's JS glue
+ * one instance is reused, and unloaded again after a quiet period when the caller asks (the agent does):
+ * an agent that renders no chart never loads it, one that has converged gives the memory back. The bytes and Go's JS glue
  * arrive through a port (agent/runtime/helm-wasm.ts reads the build output), so this file stays portable.
  *
  * `lookup` asks the caller's RenderCall.lookup (the agent's Kubernetes client, behind tenant-lookup.ts);
@@ -103,6 +104,20 @@ export interface GoRuntime {
 export interface TemplateEnginePort {
   moduleBytes(): Promise<Uint8Array<ArrayBuffer>>;
   goRuntime(): Promise<new () => GoRuntime>;
+  /**
+   * Runs the JavaScript engine's collector now, where the runtime allows it: after an unload, so the
+   * module's memory goes back at once even when nothing else is running (the agent's memory trimmer only
+   * collects while it works).
+   */
+  collectGarbage?(): void;
+}
+
+export interface TemplateEngineOptions {
+  /**
+   * Unloads the module after this long without a render, giving back the ~80 MiB it holds (its compiled
+   * code, Go's heap); the next render loads it again (0.2-0.4 s). Undefined: kept loaded.
+   */
+  unloadAfterMs?: number;
 }
 
 export interface TemplateEngine {
@@ -149,32 +164,60 @@ export function encodeRequest(request: RenderRequest): { json: string; fileBytes
   return { json: JSON.stringify({ ...request, scopes }), fileBytes };
 }
 
-/** A lazily loaded engine: the module is compiled and started on the first render, then reused. */
-export function createTemplateEngine(port: TemplateEnginePort): TemplateEngine {
+/**
+ * A lazily loaded engine: the module is compiled and started on the first render, then reused until it
+ * has been quiet for `unloadAfterMs`.
+ */
+export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEngineOptions = {}): TemplateEngine {
   let loading: Promise<Instance> | undefined;
+  let inFlight = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const unloadWhenQuiet = () => {
+    if (opts.unloadAfterMs === undefined) return;
+    if (idle !== undefined) clearTimeout(idle);
+    idle = setTimeout(() => {
+      idle = undefined;
+      if (inFlight > 0 || !loading) return;
+      // The parked Go program holds no timer, so dropping every reference lets the collector take it.
+      loading = undefined;
+      port.collectGarbage?.();
+    }, opts.unloadAfterMs);
+    // Never keeps a process alive that has nothing else to do (Bun and Node; Deno's ids are numbers).
+    (idle as { unref?: () => void }).unref?.();
+  };
   return {
     async render(request, call = {}) {
-      loading ??= load(port);
-      let engine: Instance;
+      inFlight++;
       try {
-        engine = await loading;
-      } catch (err) {
-        loading = undefined; // a failed load is retried on the next render
-        throw err;
+        return await renderOnce(request, call);
+      } finally {
+        inFlight--;
+        unloadWhenQuiet();
       }
-      let out: ModuleResponse;
-      try {
-        const { json, fileBytes } = encodeRequest(request);
-        // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
-        out = await Promise.race([call.lookup ? engine.fn(json, fileBytes, jsonLookup(call.lookup)) : engine.fn(json, fileBytes), engine.exited]);
-      } catch (err) {
-        // The Go program has exited (a fatal runtime error): start a fresh instance next time.
-        loading = undefined;
-        throw new Error(`Cannot render the templates: the Helm template engine stopped`, { cause: err });
-      }
-      return decodeResponse(out);
     },
   };
+
+  async function renderOnce(request: RenderRequest, call: RenderCall): Promise<RenderResult> {
+    loading ??= load(port);
+    let engine: Instance;
+    try {
+      engine = await loading;
+    } catch (err) {
+      loading = undefined; // a failed load is retried on the next render
+      throw err;
+    }
+    let out: ModuleResponse;
+    try {
+      const { json, fileBytes } = encodeRequest(request);
+      // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
+      out = await Promise.race([call.lookup ? engine.fn(json, fileBytes, jsonLookup(call.lookup)) : engine.fn(json, fileBytes), engine.exited]);
+    } catch (err) {
+      // The Go program has exited (a fatal runtime error): start a fresh instance next time.
+      loading = undefined;
+      throw new Error(`Cannot render the templates: the Helm template engine stopped`, { cause: err });
+    }
+    return decodeResponse(out);
+  }
 }
 
 /** The lookup as the module calls it: JSON across the boundary, so Go decodes numbers as Kubernetes does. */

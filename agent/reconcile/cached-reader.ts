@@ -8,6 +8,7 @@
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject, ObjectKey } from "../kube/types.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
+import type { SlimObject } from "../diff/slim-object.ts";
 
 export function cachedReader(client: KubeClient, cache: LiveCache, appliedGeneration: Map<string, number>): KubeClient {
   return {
@@ -18,22 +19,28 @@ export function cachedReader(client: KubeClient, cache: LiveCache, appliedGenera
       const applied = appliedGeneration.get(keyString(key));
       // Not in the cache yet, or older than our apply: the watch has not caught up, ask the server.
       if (!slim || (applied !== undefined && (slim.generation ?? 0) < applied)) return client.get(key);
-      const obj: KubeObject = {
-        apiVersion: slim.apiVersion,
-        kind: slim.kind,
-        metadata: {
-          name: slim.name,
-          namespace: slim.namespace,
-          uid: slim.uid,
-          resourceVersion: slim.resourceVersion,
-          generation: slim.generation,
-          ...(slim.deleting ? { deletionTimestamp: "deleting" } : {}),
-        },
-        spec: slim.health?.spec ?? {},
-        status: slim.health?.status ?? {},
-      };
-      return obj;
+      return cachedObject(slim);
     },
+  };
+}
+
+/** The slim copy as an object: what kstatus and the ownership checks read (not a whole object). */
+export function cachedObject(slim: SlimObject): KubeObject {
+  return {
+    apiVersion: slim.apiVersion,
+    kind: slim.kind,
+    metadata: {
+      name: slim.name,
+      namespace: slim.namespace,
+      uid: slim.uid,
+      resourceVersion: slim.resourceVersion,
+      generation: slim.generation,
+      ...(slim.labels ? { labels: { ...slim.labels } } : {}),
+      ...(slim.annotations ? { annotations: { ...slim.annotations } } : {}),
+      ...(slim.deleting ? { deletionTimestamp: "deleting" } : {}),
+    },
+    spec: slim.health?.spec ?? {},
+    status: slim.health?.status ?? {},
   };
 }
 

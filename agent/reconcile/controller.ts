@@ -187,13 +187,23 @@ export class Controller {
     const retryInterval = safeDuration(obj.spec?.retryInterval, interval);
 
     let status: ObjectStatus = structuredClone(obj.status ?? {});
+    // The status as the server has it: a write that would change nothing is not sent (Flux's patch helper
+    // sends only a diff), so a periodic reconcile that finds everything as it was writes nothing.
+    let written = JSON.stringify(status);
     const send = async () => {
+      const body = JSON.stringify(status);
+      if (body === written) return;
       const updated = await this.#o.client.apply(
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace: this.#o.namespace }, status },
         { fieldManager: this.#o.statusFieldManager ?? DEFAULTS.statusFieldManager, subresource: "status", force: true },
       );
+      written = body;
       const prev = this.cache.get(name);
       this.#remember(updated as FluxObject);
+      // The answer may carry a change this reconcile did not act on (a reconcile request or a new
+      // generation written meanwhile); its watch event, arriving after this newer copy, is then dropped as
+      // stale, so queue the object again here or the request would be lost.
+      if (needsReconcile(obj, updated as FluxObject)) this.#queue.add(name);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
       const art = (updated as FluxObject).status?.artifact;
       if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
@@ -216,6 +226,7 @@ export class Controller {
         const cached = (key.namespace ?? this.#o.namespace) === this.#o.namespace ? this.#o.lookup?.(key.apiVersion, key.kind, key.name) : undefined;
         return cached ?? (await this.#o.client.get({ ...key, namespace: key.namespace ?? this.#o.namespace }));
       },
+      cached: (key) => this.#o.lookup?.(key.apiVersion, key.kind, key.name),
       async progress(message, extra, opts) {
         status = { ...status, ...extra };
         status.conditions = setCondition(status.conditions, { type: TYPES.Reconciling, status: "True", reason: REASONS.Progressing, message, observedGeneration: obj.metadata.generation }, now());
@@ -316,7 +327,7 @@ export class Controller {
       const wait = err instanceof NotReadyError && err.retryAfterMs !== undefined ? err.retryAfterMs : retryInterval;
       this.#queue.addAfter(name, wait);
       log.info(`${formatRef(obj)} not ready: ${message}`, { retryIn: formatDuration(wait) });
-      await ctx.events.record(obj, { type: "Normal", reason, message });
+      if (!(err instanceof NotReadyError && err.quiet)) await ctx.events.record(obj, { type: "Normal", reason, message });
       return;
     }
     await ctx.events.record(obj, { type: "Warning", reason, message });

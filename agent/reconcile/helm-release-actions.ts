@@ -111,8 +111,9 @@ function countFailure(run: ReleaseRun): void {
   if (remediation?.action === "upgrade") run.status.upgradeFailures = (run.status.upgradeFailures ?? 0) + 1;
 }
 
-function renderInput(run: ReleaseRun): RenderInput {
-  const skipSchema = run.hr.spec.install?.disableSchemaValidation || run.hr.spec.upgrade?.disableSchemaValidation;
+/** What an install or upgrade renders; values.schema.json is skipped only when that action disables it. */
+export function renderInput(run: ReleaseRun, action: "install" | "upgrade"): RenderInput {
+  const skipSchema = run.hr.spec[action]?.disableSchemaValidation;
   return {
     engine: run.engine,
     chart: run.chart.chart,
@@ -138,7 +139,7 @@ async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<
   try {
     result =
       action === "install"
-        ? await install(run.actx, run.name, renderInput(run), {
+        ? await install(run.actx, run.name, renderInput(run, action), {
             timeoutMs,
             disableWait: spec.install?.disableWait,
             disableWaitForJobs: spec.install?.disableWaitForJobs,
@@ -148,7 +149,7 @@ async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<
             crds: spec.install?.crds ?? (spec.install?.skipCRDs ? "Skip" : "Create"),
             maxHistory: maxHistory(run),
           })
-        : await upgrade(run.actx, run.name, renderInput(run), {
+        : await upgrade(run.actx, run.name, renderInput(run, action), {
             timeoutMs,
             disableWait: spec.upgrade?.disableWait,
             disableWaitForJobs: spec.upgrade?.disableWaitForJobs,

@@ -46,8 +46,50 @@ describe("chartLoader", () => {
     const err = await loader.get(ref, ctx(obj)).catch((e) => e);
     expect(err).toMatchObject({ kind: "not-ready", reason: "ArtifactFailed", message, retryAfterMs: 1000 });
   });
+  test("waiting for the chart is written to status but is no event, as helm-controller only logs it", async () => {
+    expect(await loader.get(ref, ctx(undefined)).catch((e) => e)).toMatchObject({ kind: "not-ready", quiet: true });
+  });
   test("refuses ExternalArtifact as this agent does not serve it", async () => {
     const err = await loader.get(hr({ chartRef: { kind: "ExternalArtifact", name: "x" } }), ctx(undefined)).catch((e) => e);
     expect(err).toMatchObject({ kind: "terminal", reason: "InvalidChartReference", message: "chartRef kind ExternalArtifact is not supported by this agent" });
+  });
+});
+
+describe("the HelmChart for spec.chart is written only when it must be", () => {
+  const release = hr({ chart: { spec: chartSpec } });
+  const template = helmChartTemplate(release)!;
+  const loader = chartLoader({ store: { get: async () => undefined }, fieldManager: "helm-controller", requeueMs: 1000 });
+  const run = async (cached: KubeObject | undefined) => {
+    const applied: KubeObject[] = [];
+    const reads: string[] = [];
+    const ctx = {
+      cached: () => cached,
+      read: async () => (reads.push("read"), cached),
+      client: { apply: async (o: KubeObject) => (applied.push(o), { ...o, metadata: { ...o.metadata, generation: 1 } }) },
+    } as unknown as ReconcileContext;
+    await loader.get(release, ctx).catch(() => undefined);
+    return { applied, reads };
+  };
+  const live = (meta: Partial<KubeObject["metadata"]> = {}, spec: Record<string, unknown> = {}): KubeObject => ({
+    ...template,
+    metadata: { ...template.metadata, generation: 1, ...meta },
+    spec: { ...(template.spec as Record<string, unknown>), suspend: false, ...spec },
+  });
+
+  test("a HelmChart not cached is applied at once, with the controller's finalizer, without a read first", async () => {
+    const { applied, reads } = await run(undefined);
+    expect(reads).toEqual([]);
+    expect(applied.map((o) => o.metadata.finalizers)).toEqual([["finalizers.fluxcd.io"]]);
+  });
+  test("an unchanged HelmChart is not applied again (server defaults are no difference)", async () => {
+    expect((await run(live({ finalizers: ["finalizers.fluxcd.io"] }))).applied).toEqual([]);
+  });
+  test("a changed template is applied with the finalizer kept, so the field manager does not remove it", async () => {
+    const { applied } = await run(live({ finalizers: ["finalizers.fluxcd.io"] }, { version: "2.0.0" }));
+    expect(applied.map((o) => [o.metadata.finalizers, (o.spec as { version: string }).version])).toEqual([[["finalizers.fluxcd.io"], "*"]]);
+  });
+  test("a HelmChart being deleted without the finalizer does not get it back", async () => {
+    const { applied } = await run(live({ deletionTimestamp: "2026-01-01T00:00:00Z" }, { version: "2.0.0" }));
+    expect(applied.map((o) => o.metadata.finalizers)).toEqual([undefined]);
   });
 });

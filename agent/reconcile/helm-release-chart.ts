@@ -1,7 +1,7 @@
 /**
  * The chart a HelmRelease releases, as helm-controller gets it: for `spec.chart`, the HelmChart
  * `<namespace>-<name>` made from the template (labels and annotations from spec.chart.metadata, written
- * only when it differs), for `spec.chartRef` the OCIRepository or HelmChart named, in the HelmRelease's
+ * only when it differs from the cached copy, with the controller's finalizer from the first apply), for `spec.chartRef` the OCIRepository or HelmChart named, in the HelmRelease's
  * namespace. Either must be Ready for its generation with an artifact; until then the reconcile is
  * requeued, not blocked. The .tgz is read from the agent's own artifact store (no HTTP to itself) and
  * loaded once per artifact digest.
@@ -16,6 +16,7 @@ import type { Chart } from "../helm/chart.ts";
 import { loadChartArchive } from "../helm/chart-loader.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
 import type { ReconcileContext } from "./reconciler.ts";
+import { FINALIZER } from "./controller.ts";
 
 const SOURCE_API = helmChartKind.apiVersion;
 /** How many loaded charts are kept, by artifact digest. */
@@ -90,9 +91,12 @@ export function chartLoader(deps: ChartDeps) {
     const template = helmChartTemplate(hr);
     if (template) {
       const name = template.metadata.name!;
-      const live = await ctx.read({ apiVersion: SOURCE_API, kind: helmChartKind.kind, namespace: ns, name });
+      const key = { apiVersion: SOURCE_API, kind: helmChartKind.kind, namespace: ns, name };
+      // Compared with the HelmChart controller's cached copy: one not cached yet is applied, not read
+      // first (an unchanged server-side apply writes nothing), so a new release costs no GET.
+      const live = ctx.cached ? ctx.cached(key) : await ctx.read(key);
       let obj = live;
-      if (!live || !sameTemplate(live, template)) obj = await ctx.client.apply(template, { fieldManager: deps.fieldManager, force: true });
+      if (!live || !sameTemplate(live, template)) obj = await ctx.client.apply(withFinalizer(template, live), { fieldManager: deps.fieldManager, force: true });
       return { obj, ref: `HelmChart '${ns}/${name}'`, helmChart: `${ns}/${name}` };
     }
     const ref = hr.spec.chartRef;
@@ -105,7 +109,8 @@ export function chartLoader(deps: ChartDeps) {
   return {
     async get(hr: HR, ctx: ReconcileContext): Promise<ReleaseChart> {
       const { obj, ref, helmChart } = await source(hr, ctx);
-      const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs });
+      // helm-controller only logs this wait (no event): the chart's own controller reports its progress.
+      const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs, quiet: true });
       if (!obj) throw notReady("not found");
       const status = (obj.status ?? {}) as { artifact?: Artifact; observedGeneration?: number; conditions?: Array<{ type: string; status: string; message?: string }> };
       const ready = status.conditions?.find((c) => c.type === "Ready");
@@ -122,6 +127,16 @@ export function chartLoader(deps: ChartDeps) {
 function ociDigestOf(a: Artifact): string | undefined {
   const at = a.revision.lastIndexOf("@");
   return at >= 0 ? a.revision.slice(at + 1) : undefined;
+}
+
+/**
+ * The template with the HelmChart controller's finalizer, so the controller need not patch it in after
+ * the first apply. Kept in every apply (the field manager owns it: leaving it out would remove it), but
+ * not added to a HelmChart being deleted that no longer has it (the API server refuses new finalizers).
+ */
+function withFinalizer(template: KubeObject, live: KubeObject | undefined): KubeObject {
+  if (live?.metadata.deletionTimestamp && !live.metadata.finalizers?.includes(FINALIZER)) return template;
+  return { ...template, metadata: { ...template.metadata, finalizers: [FINALIZER] } };
 }
 
 function sameTemplate(live: KubeObject, want: KubeObject): boolean {

@@ -51,6 +51,7 @@ import { summarize } from "./helm-release-summary.ts";
 import { fullReleaseName, latest, versionedChartName } from "./helm-release-history.ts";
 import { eventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
 import { detectReleaseDrift, releaseDriftObjects, summarizeDrift } from "./helm-release-drift.ts";
+import { releaseObjectCache } from "./helm-release-cache.ts";
 
 export const DEFAULTS = {
   fieldManager: ACTION_DEFAULTS.fieldManager,
@@ -81,8 +82,9 @@ export interface HelmReleaseDeps {
   /** A platform admin's flag: templates may `lookup` other namespaces and cluster-scoped kinds. */
   allowClusterLookup?: boolean;
   /**
-   * Drift detection without API calls when nothing changed (agent/diff), with helm-controller's field
-   * manager; without it every object of a release with drift detection on is dry-run.
+   * The watch-fed live cache (agent/diff), with helm-controller's field manager: drift detection without
+   * API calls when nothing changed, Helm's wait and ownership checks without GETs. Without it every object
+   * of a release with drift detection on is dry-run, and the wait polls with GETs.
    */
   liveCache?: LiveCache;
 }
@@ -129,12 +131,12 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     async start({ client, namespace, signal, log }) {
       const cache = deps.liveCache;
       if (!cache) return;
-      // Started by the first release that asks for drift detection, so an agent whose releases do not
-      // pays nothing for it (no hasher loaded, no watches).
+      // Started by the first release, so an agent without HelmReleases pays nothing for it (no hasher
+      // loaded, no watches); drift detection, Helm's wait and its ownership checks read it.
       startCache = () =>
         (cacheStarted ??= cache.start(client, namespace, [], signal).then(
           () => void (cacheReady = true),
-          (err) => log.error("drift detection cache unavailable: every object of a release will be dry-run", { error: messageOf(err) }),
+          (err) => log.error("live cache unavailable: every object of a release will be read and dry-run", { error: messageOf(err) }),
         ));
     },
 
@@ -249,8 +251,10 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       lookup: kubeLookup(o.client, { namespace: target.namespace, allowClusterRead: deps.allowClusterLookup }),
     };
     const driftMode = obj.spec.driftDetection?.mode ?? "disabled";
-    if (driftMode !== "disabled") await startCache?.();
+    await startCache?.();
     run.driftCache = { cache: deps.liveCache, ready: cacheReady };
+    // Helm's wait and ownership checks read the watch-fed cache, as the Kustomization's health check does.
+    if (cacheReady && deps.liveCache) run.actx.cache = releaseObjectCache(deps.liveCache);
     let driftChecked = false;
     const detectDrift = async (rls: Parameters<typeof releaseDriftObjects>[1]) => {
       const found = await detectReleaseDrift({
@@ -280,7 +284,9 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       if (next.kind === "none") break;
       if (!mustContinue(next.type, done)) break;
       const timeout = formatDuration(actionTimeoutMs(next.action, obj));
-      await ctx.progress(`Running '${next.action}' ${next.type} action with timeout of ${timeout}`, { ...status, conditions: ctx.status().conditions }, { persist: true });
+      // Written only when the action lasts over a second (status-writes.ts), as the Kustomization's
+      // progress: most installs end sooner and then cost one status write, not two.
+      await ctx.progress(`Running '${next.action}' ${next.type} action with timeout of ${timeout}`, { ...status, conditions: ctx.status().conditions });
       await runAction(run, next.action);
       if (mustStop(next.type)) break;
       done.push(next.type);

@@ -53,6 +53,11 @@ export interface ReconcileContext<Status = ObjectStatus> {
    * request), anything else from the API server.
    */
   read(key: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KubeObject | undefined>;
+  /**
+   * The cached copy of a Flux object in the agent's namespace, without a request: undefined when the
+   * agent's caches do not hold it (absent, or a kind it does not watch).
+   */
+  cached?(key: { apiVersion: string; kind: string; name: string }): KubeObject | undefined;
 }
 
 export interface ReconcileSuccess<Status = ObjectStatus> {

@@ -12,6 +12,7 @@ import type { KubeObject, ObjectKey } from "../kube/types.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import type { Release } from "../helm/release-codec.ts";
 import type { ReleaseStore } from "./release-store.ts";
+import type { ObjectCache } from "./object-cache.ts";
 
 export const DEFAULTS = {
   /** The field manager helm-controller gives Helm 4's server-side apply (kube.ManagedFieldsManager). */
@@ -36,6 +37,8 @@ export interface ActionContext {
   pollMs?: number;
   /** Said of what Helm only logs (a kept resource, a skipped CRD). */
   log?: (line: string) => void;
+  /** The watch-fed copy of the release namespace's objects: waits and ownership checks read it first. */
+  cache?: ObjectCache;
 }
 
 export const fieldManagerOf = (ctx: ActionContext) => ctx.fieldManager ?? DEFAULTS.fieldManager;

@@ -15,6 +15,7 @@ import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { fieldManagerOf, identity, keyOf, pollOf, type ActionContext } from "./action-context.ts";
 import { isKept, ownershipProblem, withOwnership, type ReleaseId } from "./ownership.ts";
 import { notReady } from "./hooks.ts";
+import { cacheReader, kindsOf } from "./object-cache.ts";
 
 export interface ApplyReleaseOptions {
   /** Recreate objects whose immutable fields changed (upgrade/rollback `force`). */
@@ -29,8 +30,12 @@ export interface ApplyReleaseOptions {
  */
 export async function applyRelease(ctx: ActionContext, release: ReleaseId, objects: readonly KubeObject[], opts: ApplyReleaseOptions = {}): Promise<ChangeSet> {
   const fieldManager = fieldManagerOf(ctx);
+  const cache = ctx.cache;
+  await cache?.watch(kindsOf(objects));
   return applyAll(ctx.client, objects.map((o) => withOwnership(o, release)), {
     fieldManager,
+    // The read before each dry-run is skipped for objects the cache proves absent (an install's).
+    ...(cache ? { absent: (o: KubeObject) => cache.read(keyOf(o)) === undefined, onApplied: (answer: KubeObject) => cache.applied(answer) } : {}),
     force: opts.force,
     cleanup: { annotations: [], labels: [], managers: [{ prefix: fieldManager, operation: "Update" }] },
     waitForStage: (client, keys, o) => waitForHealthy(client, keys, o),
@@ -84,7 +89,8 @@ export interface WaitOptions {
 export async function waitForRelease(ctx: ActionContext, objects: readonly KubeObject[], opts: WaitOptions): Promise<void> {
   const waited = objects.filter((o) => !(opts.skipJobs && o.kind === "Job") && !isPausedDeployment(o));
   if (!waited.length) return;
-  const res = await waitForHealthy(ctx.client, waited.map(keyOf), { timeoutMs: opts.timeoutMs, pollMs: pollOf(ctx), failFast: true });
+  // Polls the watch-fed cache (as the Kustomization's health check does), not a GET per object and round.
+  const res = await waitForHealthy(cacheReader(ctx.client, ctx.cache), waited.map(keyOf), { timeoutMs: opts.timeoutMs, pollMs: pollOf(ctx), failFast: true });
   if (res.healthy) return;
   const lines = res.statuses.filter((s) => s.status !== "Current").map((s) => notReady(waited[res.statuses.indexOf(s)]!, s));
   if (res.message?.startsWith("timeout")) lines.push("context deadline exceeded");

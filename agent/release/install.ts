@@ -27,6 +27,7 @@ import { DeployError, deployRelease, type DeployOptions } from "./deploy-release
 import { ownershipProblem, resourceString } from "./ownership.ts";
 import { validateReleaseName, type StoredRelease } from "./release-store.ts";
 import { storedChart } from "./stored-chart.ts";
+import { kindsOf, liveForOwnership } from "./object-cache.ts";
 import type { KubeObject } from "../kube/types.ts";
 
 /** The chart and values to render, and what rendering needs from the cluster. */
@@ -156,13 +157,15 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
 
 /**
  * Helm's existingResourceConflict: every object that exists must already be this release's; the error
- * names the first that is not, as Helm's visitor stops at it.
+ * names the first that is not, as Helm's visitor stops at it. The live cache answers where it has listed
+ * the kind (absent, or the ownership metadata it keeps); a GET only where it cannot.
  */
 export async function refuseForeignObjects(ctx: ActionContext, release: Release, objects: readonly KubeObject[], action: "install" | "update"): Promise<void> {
+  await ctx.cache?.watch(kindsOf(objects));
   for (const o of objects) {
     let live: KubeObject | undefined;
     try {
-      live = await ctx.client.get(keyOf(o));
+      live = await liveForOwnership(ctx.client, ctx.cache, keyOf(o));
     } catch (err) {
       throw new Error(`unable to continue with ${action}: could not get information about the resource ${resourceString(o)}: ${messageOf(err)}`, { cause: err });
     }

@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { GoRuntime, TemplateEnginePort } from "../helm/template-engine.ts";
+import { findGc } from "./memory-trim.ts";
 
 const BUILD = new URL("../../wasm/helm-template/build/", import.meta.url);
 
@@ -23,6 +24,9 @@ export const helmWasmPort: TemplateEnginePort = {
     } catch (err) {
       throw new Error(`Cannot load the Helm template engine: ${helmTemplateBuild.wasm.pathname} is missing (run npm run build:wasm)`, { cause: err });
     }
+  },
+  collectGarbage() {
+    findGc()?.();
   },
   async goRuntime() {
     const g = globalThis as { Go?: new () => GoRuntime };

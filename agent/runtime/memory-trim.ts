@@ -13,7 +13,8 @@ export const DEFAULTS = {
 
 type Gc = () => void;
 
-function findGc(): Gc | undefined {
+/** The runtime's full collection, undefined where it has none. */
+export function findGc(): Gc | undefined {
   const g = globalThis as { Bun?: { gc(sync: boolean): void }; gc?: () => void };
   if (g.Bun?.gc) return () => g.Bun!.gc(true);
   if (typeof g.gc === "function") return () => g.gc!();
