@@ -244,7 +244,8 @@ describe("Kustomization", () => {
       fm,
     );
     await client.apply(ks("restricted", "restricted", { serviceAccountName: "viewer" }), fm);
-    const o = await ksWhen("restricted", "failed", (o) => cond(o, "Ready")?.status === "False" && cond(o, "Ready")!.reason !== "Progressing");
+    // Not any Ready=False: before the GitRepository has its artifact, the Kustomization waits (ArtifactFailed).
+    const o = await ksWhen("restricted", "refused", (o) => cond(o, "Ready")?.status === "False" && /forbidden/i.test(cond(o, "Ready")!.message));
     expect(cond(o, "Ready")!.message).toContain(`system:serviceaccount:${ns}:viewer`);
     expect(cond(o, "Ready")!.message).toMatch(/forbidden/i);
     expect(await getObj("ConfigMap", "restricted-cm")).toBeUndefined();
