@@ -1,0 +1,117 @@
+/**
+ * A Kustomization build's decryption, as the two hooks agent/kustomize/flux-build.ts takes, in
+ * kustomize-controller's places: the files generators and patches read, before the build
+ * (decrypt-sources.ts), and the built resources, before substitution (decrypt-resources.ts); then the
+ * check that nothing encrypted is left, which runs with or without spec.decryption. One decryption
+ * serves one build: it remembers what it decrypted so that a later build error quoting that plaintext
+ * (an env line kustomize cannot parse, say) is withheld instead of reaching status, events or logs.
+ */
+import type { TreeReader } from "../core/tree-reader.ts";
+import type { FluxBuildOptions } from "../kustomize/flux-build.ts";
+import type { KObject } from "../kustomize/resource.ts";
+import type { SopsKeyring } from "../sops/index.ts";
+import { decryptResources, hasSopsBlock, refuseEncrypted } from "./decrypt-resources.ts";
+import { decryptSources } from "./decrypt-sources.ts";
+import { SOPS, type SopsCalls } from "./sops-calls.ts";
+
+/** Fragments shorter than this are compared whole; longer ones by every window of this length. */
+const WINDOW = 8;
+
+export interface BuildDecryption {
+  hooks: Pick<FluxBuildOptions, "prepareTree" | "transformObjects">;
+  /** The error to report for a failed build: itself, or a stand-in when it quotes decrypted data. */
+  safeError(err: unknown): unknown;
+}
+
+/**
+ * The hooks for one build. Without a keyring (no spec.decryption) nothing is decrypted, but an encrypted
+ * resource is still refused.
+ */
+export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCalls = SOPS): BuildDecryption {
+  const secrets: string[] = [];
+  let tree: TreeReader | undefined;
+  const decoder = new TextDecoder();
+  const hooks: BuildDecryption["hooks"] = {
+    transformObjects: async (objects) => {
+      let out = objects;
+      if (keyring) {
+        out = await decryptResources(objects, keyring, sops, (o) => (tree ? locate(tree, o) : undefined));
+        for (let i = 0; i < out.length; i++) if (out[i] !== objects[i]) secrets.push(...stringsOf(out[i]!));
+      }
+      refuseEncrypted(out, keyring !== undefined);
+      return out;
+    },
+  };
+  if (keyring) {
+    hooks.prepareTree = async (t, dir) => {
+      tree = t;
+      const r = await decryptSources(t, dir, keyring, sops);
+      for (const plain of r.decrypted.values()) secrets.push(...decoder.decode(plain).split("\n"));
+      return r.tree;
+    };
+  }
+  return {
+    hooks,
+    safeError(err) {
+      if (!secrets.length || !(err instanceof Error) || !quotes(err.message, secrets)) return err;
+      return new Error("Cannot build: the error quotes decrypted data and is withheld; build the source locally with `rivulet build --decrypt-key` to see it");
+    },
+  };
+}
+
+/** Every string in a decrypted object, and Secret data decoded: the plaintext an error could quote. */
+function stringsOf(v: unknown): string[] {
+  if (typeof v === "string") return [v, ...maybeDecoded(v)];
+  if (Array.isArray(v)) return v.flatMap(stringsOf);
+  if (typeof v === "object" && v !== null) return Object.values(v).flatMap(stringsOf);
+  return [];
+}
+
+function maybeDecoded(v: string): string[] {
+  if (!/^[A-Za-z0-9+/]+=*$/.test(v) || v.length % 4) return [];
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(v), (c) => c.charCodeAt(0))).split("\n");
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `message` holds a fragment of the plaintext: a whole short line, or any WINDOW-long run. */
+function quotes(message: string, plain: string[]): boolean {
+  const windows = new Set<string>();
+  for (const p of plain) {
+    const s = p.trim();
+    if (s.length < 3) continue;
+    if (s.length <= WINDOW) {
+      if (message.includes(s)) return true;
+      continue;
+    }
+    for (let i = 0; i + WINDOW <= s.length; i++) windows.add(s.slice(i, i + WINDOW));
+  }
+  for (let i = 0; i + WINDOW <= message.length; i++) if (windows.has(message.slice(i, i + WINDOW))) return true;
+  return false;
+}
+
+/**
+ * The file an encrypted resource was read from: sops' `mac` is unique per encryption and kustomize
+ * carries the block through untouched, so the file holding it is the source. Searched only when
+ * decrypting that resource failed.
+ */
+function locate(tree: TreeReader, obj: KObject): string | undefined {
+  if (!hasSopsBlock(obj)) return undefined;
+  const mac = String((obj.sops as Record<string, unknown>).mac);
+  const walk = (dir: string): string | undefined => {
+    for (const e of tree.list(dir)) {
+      const p = dir === "" ? e.name : `${dir}/${e.name}`;
+      if (e.kind === "dir") {
+        const found = walk(p);
+        if (found) return found;
+      } else if (e.kind === "file" && /\.(ya?ml|json)$/.test(e.name)) {
+        const data = tree.read(p);
+        if (data && new TextDecoder().decode(data).includes(mac)) return p;
+      }
+    }
+    return undefined;
+  };
+  return walk("");
+}

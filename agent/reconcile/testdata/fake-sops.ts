@@ -1,0 +1,60 @@
+/**
+ * A stand-in for agent/sops in the decryption plumbing's unit tests: a "sealed" file is the format's
+ * MAC marker (Flux's marker bytes) plus its plaintext in base64, so the tests see which files and
+ * values were decrypted, in which formats, without cryptography. "tampered" in a file makes it fail
+ * as a MAC mismatch would. The real module is exercised by agent/sops's own tests and the e2e test.
+ */
+import { SopsError, type SopsFormat } from "../../sops/index.ts";
+import type { SopsCalls } from "../sops-calls.ts";
+
+const MARKERS: Record<SopsFormat, string> = {
+  yaml: "mac: ENC[",
+  json: '"mac": "ENC[',
+  binary: '"mac": "ENC[',
+  dotenv: "sops_mac=ENC[",
+  ini: "[sops]",
+};
+
+const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
+const unb64 = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+
+/** A file `fake` decrypts to `plain`. */
+export function seal(plain: string, format: SopsFormat): string {
+  return `${MARKERS[format]}x]\n#fake ${b64(plain)}\n`;
+}
+
+/** A resource with a sops block that `fake` decrypts to `plain` (sops removed). */
+export function sealObject(plain: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiVersion: plain.apiVersion, kind: plain.kind, metadata: plain.metadata, sops: { mac: "ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]", fake: b64(JSON.stringify(plain)), ...extra } };
+}
+
+export interface FakeSops extends SopsCalls {
+  calls: string[];
+}
+
+export function fakeSops(): FakeSops {
+  const calls: string[] = [];
+  const ext = (p: string): SopsFormat => {
+    const m = /\.([^./]+)$/.exec(p)?.[1];
+    return m === "yaml" || m === "yml" ? "yaml" : m === "json" ? "json" : m === "env" ? "dotenv" : m === "ini" ? "ini" : "binary";
+  };
+  return {
+    calls,
+    sopsFormatForPath: ext,
+    isSopsEncrypted: (bytes, format) => new TextDecoder().decode(bytes).includes(MARKERS[format]),
+    async decryptSops(bytes, o) {
+      calls.push(`${o.name} ${o.format}${o.outputFormat ? `->${o.outputFormat}` : ""}`);
+      const text = new TextDecoder().decode(bytes);
+      if (text.includes("tampered")) throw new SopsError(o.name, "Failed to verify the MAC: the file was changed after it was encrypted", { keyGroup: "0" });
+      const m = /#fake (\S+)/.exec(text);
+      if (!m) throw new SopsError(o.name, "Cannot decrypt: no data key for any key group", { keyGroup: "0" });
+      return new TextEncoder().encode(unb64(m[1]!));
+    },
+    async decryptSopsObject(tree, o) {
+      calls.push(`${o.name} object`);
+      const block = (tree as { sops: Record<string, string> }).sops;
+      if (block.tampered) throw new SopsError(o.name, "Failed to verify the MAC: the file was changed after it was encrypted", { keyGroup: "1" });
+      return JSON.parse(unb64(block.fake!));
+    },
+  };
+}
