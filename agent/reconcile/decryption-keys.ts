@@ -53,3 +53,22 @@ export async function keyringFromSecret(secret: KubeObject, where: string, self:
     throw new TransientError("BuildFailed", `${self}: cannot import the keys of decryption ${where}: ${describeSopsError(err, where)}`, { cause: err });
   }
 }
+
+/**
+ * The keyring of key files given on the command line (`--decrypt-key`), read as a decryption Secret's
+ * entries would be: a name ending `.asc` or `.agekey` says what it holds; any other name is an OpenPGP
+ * key when it is armored as one and age identities otherwise.
+ */
+export async function keyringFromKeyFiles(files: { name: string; bytes: Uint8Array }[]): Promise<SopsKeyring> {
+  const data: Record<string, Uint8Array> = {};
+  files.forEach(({ name, bytes }, i) => {
+    const base = `${i}-${name.slice(name.lastIndexOf("/") + 1)}`;
+    if (/\.(asc|agekey)$/.test(base)) data[base] = bytes;
+    else data[new TextDecoder().decode(bytes).includes("-----BEGIN PGP PRIVATE KEY BLOCK-----") ? `${base}.asc` : `${base}.agekey`] = bytes;
+  });
+  try {
+    return await keyringFromSecretData(data);
+  } catch (err) {
+    throw new Error(`Cannot read the decryption keys: ${describeSopsError(err, files.map((f) => f.name).join(", "))}`, { cause: err });
+  }
+}
