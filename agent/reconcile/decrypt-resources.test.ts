@@ -31,6 +31,17 @@ describe("decryption after the build", () => {
     expect(out[2]).toBe(objects[2]!);
   });
 
+  test("checks the MAC on the document as written and carries its plaintext into the renamed, relabelled resource", async () => {
+    const written = sealObject(plainSecret) as KObject;
+    const built = { ...written, metadata: { name: "prefix-whole", namespace: "other", labels: { a: "b" } } } as KObject;
+    const sops = fakeSops();
+    const [out] = await decryptResources([built], EMPTY_KEYRING, sops, (o) => (o.sops === written.sops ? { path: "s/whole.yaml", doc: written } : undefined));
+    expect(out).toEqual({ ...plainSecret, metadata: built.metadata });
+    expect(sops.calls).toEqual(["s/whole.yaml object"]);
+    // Without its file, the MAC over the renamed resource cannot hold.
+    await expect(decryptResources([built], EMPTY_KEYRING, fakeSops())).rejects.toThrow("Secret/other/prefix-whole decryption failed: Secret/other/prefix-whole: MAC mismatch (key group 0)");
+  });
+
   test.each(["disabled", "Disabled", "DISABLED"])("leaves a resource annotated decrypt: %s as written", async (value) => {
     const sops = fakeSops();
     const annotated = { ...sealObject(plainSecret), metadata: { name: "whole", namespace: "t", annotations: { "kustomize.toolkit.fluxcd.io/decrypt": value } } } as KObject;
@@ -40,10 +51,10 @@ describe("decryption after the build", () => {
   });
 
   test.each([
-    ["a resource's", [sealObject(plainSecret, { tampered: "yes" }) as KObject], "Secret/t/whole (from secrets/whole.yaml) decryption failed: Secret/t/whole: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)"],
+    ["a resource's", [sealObject(plainSecret, { tampered: "yes" }) as KObject], "Secret/t/whole (from secrets/whole.yaml) decryption failed: secrets/whole.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)"],
     ["a Secret field's", [secret("f", { data: { "a.env": b64(`${seal("A=1", "dotenv")}tampered`) } })], "Secret/t/f field 'data.a.env' decryption failed: Secret/t/f data.a.env: Failed to verify the MAC: the file was changed after it was encrypted (key group 0)"],
   ])("%s failure names it, the file and the key group", async (_n, objects, message) => {
-    await expect(decryptResources(objects, EMPTY_KEYRING, fakeSops(), () => "secrets/whole.yaml")).rejects.toThrow(message);
+    await expect(decryptResources(objects, EMPTY_KEYRING, fakeSops(), (o) => ({ path: "secrets/whole.yaml", doc: o }))).rejects.toThrow(message);
   });
 });
 

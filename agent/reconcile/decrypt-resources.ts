@@ -1,6 +1,7 @@
 /**
  * Decryption after the build, as kustomize-controller's DecryptResource, before post-build substitution:
- * a resource with a `sops` block that holds a `mac` is decrypted whole (JSON store, `sops` removed); in
+ * a resource with a `sops` block that holds a `mac` is decrypted whole (`sops` removed; its MAC checked
+ * on the file it was written in, see encrypted-sources.ts); in
  * any other Secret, a `data` value whose base64-decoded bytes carry a sops MAC marker is decrypted and
  * written in the store its key's extension picks (`stringData` values the same way, without base64).
  * `kustomize.toolkit.fluxcd.io/decrypt: disabled` (any case) leaves a resource as written.
@@ -13,6 +14,7 @@ import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { formatRef, type ObjectRef } from "../core/ref.ts";
 import type { KObject } from "../kustomize/resource.ts";
 import type { SopsFormat, SopsKeyring } from "../sops/index.ts";
+import { plaintextByCiphertext, withPlaintext, type SourceOf } from "./encrypted-sources.ts";
 import { describeSopsError, formatForName, type SopsCalls } from "./sops-calls.ts";
 
 export const DECRYPT_ANNOTATION = "kustomize.toolkit.fluxcd.io/decrypt";
@@ -22,9 +24,6 @@ const MARKER_FORMATS: readonly SopsFormat[] = ["yaml", "json", "dotenv", "ini"];
 
 /** What a sops-encrypted value looks like wherever it ends up. */
 const ENCRYPTED_VALUE = "ENC[AES256_GCM,data:";
-
-/** Where an encrypted resource came from, for the error; undefined when unknown. */
-export type LocateResource = (obj: KObject) => string | undefined;
 
 /** `Kind/namespace/name` of a built object (STYLE habit 6). */
 export function refOf(obj: KObject): string {
@@ -43,25 +42,31 @@ export function hasSopsBlock(obj: KObject): boolean {
   return typeof block === "object" && block !== null && !!(block as Record<string, unknown>).mac;
 }
 
-export async function decryptResources(objects: KObject[], keyring: SopsKeyring, sops: SopsCalls, locate: LocateResource = () => undefined): Promise<KObject[]> {
+export async function decryptResources(objects: KObject[], keyring: SopsKeyring, sops: SopsCalls, sourceOf: SourceOf = () => undefined): Promise<KObject[]> {
   const out: KObject[] = [];
   for (const obj of objects) {
     if (decryptionDisabled(obj)) out.push(obj);
-    else if (hasSopsBlock(obj)) out.push(await decryptWhole(obj, keyring, sops, locate));
+    else if (hasSopsBlock(obj)) out.push(await decryptWhole(obj, keyring, sops, sourceOf));
     else if (obj.kind === "Secret") out.push(await decryptSecretValues(obj, keyring, sops));
     else out.push(obj);
   }
   return out;
 }
 
-async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls, locate: LocateResource): Promise<KObject> {
+/**
+ * Decrypts the document as committed (MAC verified) and carries its plaintext into the built resource
+ * (encrypted-sources.ts); a resource whose file is not in the tree is decrypted as built.
+ */
+async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls, sourceOf: SourceOf): Promise<KObject> {
   const ref = refOf(obj);
+  const source = sourceOf(obj);
+  const name = source?.path ?? ref;
   try {
-    return (await sops.decryptSopsObject(obj, { keyring, name: ref })) as KObject;
+    if (!source) return (await sops.decryptSopsObject(obj, { keyring, name })) as KObject;
+    const plain = await sops.decryptSopsObject(source.doc, { keyring, name });
+    return withPlaintext(obj, plaintextByCiphertext(source.doc, plain));
   } catch (err) {
-    // Where it came from is looked up only now: a search of the tree per resource would cost every build.
-    const file = locate(obj);
-    throw new Error(`${ref}${file ? ` (from ${file})` : ""} decryption failed: ${describeSopsError(err, ref)}`, { cause: err });
+    throw new Error(`${ref}${source ? ` (from ${source.path})` : ""} decryption failed: ${describeSopsError(err, name)}`, { cause: err });
   }
 }
 

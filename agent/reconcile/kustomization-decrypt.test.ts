@@ -29,13 +29,13 @@ describe("a Kustomization build with decryption", () => {
     "app/db.yaml": secretYaml(sealObject(plain)),
   };
 
-  test("generates from the decrypted files (the name hash is the plaintext's) and decrypts resources before substitution", async () => {
-    const spec = { path: "app", postBuild: { substitute: { HOST: "db.local" } } };
+  test("generates from the decrypted files (the name hash is the plaintext's) and decrypts renamed resources before substitution", async () => {
+    const spec = { path: "app", namePrefix: "p-", targetNamespace: "t", postBuild: { substitute: { HOST: "db.local" } } };
     const decrypted = await build(files, spec, true);
     const fromPlain = await build({ ...files, "app/app.env": "PASSWORD=hunter2\n", "app/db.yaml": secretYaml(plain) }, spec, false);
     expect(decrypted.objects).toEqual(fromPlain.objects);
-    expect(byName(decrypted.objects, "env-").data).toEqual({ PASSWORD: btoa("hunter2") });
-    expect(byName(decrypted.objects, "db").stringData).toEqual({ url: "postgres://db.local/db" });
+    expect(byName(decrypted.objects, "p-env-").data).toEqual({ PASSWORD: btoa("hunter2") });
+    expect(byName(decrypted.objects, "p-db").stringData).toEqual({ url: "postgres://db.local/db" });
   });
 
   test("without spec.decryption an encrypted resource is refused", async () => {
@@ -47,7 +47,7 @@ describe("a Kustomization build with decryption", () => {
   test("a failed resource names the file it came from", async () => {
     const tampered = secretYaml(sealObject(plain, { tampered: "1" }));
     await expect(build({ "kustomization.yaml": "resources: [s/db.yaml]\n", "s/db.yaml": tampered }, { path: "" }, true)).rejects.toThrow(
-      "Secret/db (from s/db.yaml) decryption failed: Secret/db: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)",
+      "Secret/db (from s/db.yaml) decryption failed: s/db.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)",
     );
   });
 

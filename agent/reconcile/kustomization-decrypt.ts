@@ -6,11 +6,10 @@
  * serves one build: it remembers what it decrypted so that a later build error quoting that plaintext
  * (an env line kustomize cannot parse, say) is withheld instead of reaching status, events or logs.
  */
-import type { TreeReader } from "../core/tree-reader.ts";
 import type { FluxBuildOptions } from "../kustomize/flux-build.ts";
-import type { KObject } from "../kustomize/resource.ts";
 import type { SopsKeyring } from "../sops/index.ts";
-import { decryptResources, hasSopsBlock, refuseEncrypted } from "./decrypt-resources.ts";
+import { decryptResources, refuseEncrypted } from "./decrypt-resources.ts";
+import { encryptedSources, type SourceOf } from "./encrypted-sources.ts";
 import { decryptSources } from "./decrypt-sources.ts";
 import { SOPS, type SopsCalls } from "./sops-calls.ts";
 
@@ -29,13 +28,13 @@ export interface BuildDecryption {
  */
 export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCalls = SOPS): BuildDecryption {
   const secrets: string[] = [];
-  let tree: TreeReader | undefined;
+  let sourceOf: SourceOf = () => undefined;
   const decoder = new TextDecoder();
   const hooks: BuildDecryption["hooks"] = {
     transformObjects: async (objects) => {
       let out = objects;
       if (keyring) {
-        out = await decryptResources(objects, keyring, sops, (o) => (tree ? locate(tree, o) : undefined));
+        out = await decryptResources(objects, keyring, sops, sourceOf);
         for (let i = 0; i < out.length; i++) if (out[i] !== objects[i]) secrets.push(...stringsOf(out[i]!));
       }
       refuseEncrypted(out, keyring !== undefined);
@@ -44,7 +43,7 @@ export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCall
   };
   if (keyring) {
     hooks.prepareTree = async (t, dir) => {
-      tree = t;
+      sourceOf = encryptedSources(t);
       const r = await decryptSources(t, dir, keyring, sops);
       for (const plain of r.decrypted.values()) secrets.push(...decoder.decode(plain).split("\n"));
       return r.tree;
@@ -90,28 +89,4 @@ function quotes(message: string, plain: string[]): boolean {
   }
   for (let i = 0; i + WINDOW <= message.length; i++) if (windows.has(message.slice(i, i + WINDOW))) return true;
   return false;
-}
-
-/**
- * The file an encrypted resource was read from: sops' `mac` is unique per encryption and kustomize
- * carries the block through untouched, so the file holding it is the source. Searched only when
- * decrypting that resource failed.
- */
-function locate(tree: TreeReader, obj: KObject): string | undefined {
-  if (!hasSopsBlock(obj)) return undefined;
-  const mac = String((obj.sops as Record<string, unknown>).mac);
-  const walk = (dir: string): string | undefined => {
-    for (const e of tree.list(dir)) {
-      const p = dir === "" ? e.name : `${dir}/${e.name}`;
-      if (e.kind === "dir") {
-        const found = walk(p);
-        if (found) return found;
-      } else if (e.kind === "file" && /\.(ya?ml|json)$/.test(e.name)) {
-        const data = tree.read(p);
-        if (data && new TextDecoder().decode(data).includes(mac)) return p;
-      }
-    }
-    return undefined;
-  };
-  return walk("");
 }

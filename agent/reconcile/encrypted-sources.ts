@@ -1,0 +1,91 @@
+/**
+ * The documents in an artifact that carry a sops block, found by their `mac`, and the use the resource
+ * decryption makes of them. sops' MAC covers every value of a document, unencrypted ones included, so a
+ * resource kustomize has renamed, labelled or moved to a namespace no longer matches it: Flux therefore
+ * skips the check. Here the check is kept where it means something, on the document as committed: its
+ * file is decrypted (MAC verified), and each ciphertext in the built resource is replaced with the
+ * plaintext the same ciphertext had in the file (a sops value's random IV makes it unique).
+ * Limits: the index reads every .yaml/.yml/.json file of the tree that mentions a sops MAC, once per build
+ * and only when a built resource has a sops block.
+ */
+import type { TreeReader } from "../core/tree-reader.ts";
+import type { KObject } from "../kustomize/resource.ts";
+import { parseDocuments } from "../yaml/parse.ts";
+
+export interface EncryptedSource {
+  /** The file's path in the tree. */
+  path: string;
+  /** The document as written, sops block included. */
+  doc: KObject;
+}
+
+export type SourceOf = (obj: KObject) => EncryptedSource | undefined;
+
+const MARKERS = ["mac: ENC[", '"mac": "ENC[', '"mac":"ENC['];
+
+/** The sops documents of `tree`, by their `sops.mac`; read on the first call. */
+export function encryptedSources(tree: TreeReader): SourceOf {
+  let index: Map<string, EncryptedSource> | undefined;
+  return (obj) => {
+    index ??= buildIndex(tree);
+    return index.get(macOf(obj) ?? "");
+  };
+}
+
+export function macOf(obj: KObject): string | undefined {
+  const mac = (obj.sops as Record<string, unknown> | undefined)?.mac;
+  return typeof mac === "string" ? mac : undefined;
+}
+
+function buildIndex(tree: TreeReader): Map<string, EncryptedSource> {
+  const index = new Map<string, EncryptedSource>();
+  const decoder = new TextDecoder();
+  const walk = (dir: string): void => {
+    for (const e of tree.list(dir)) {
+      const path = dir === "" ? e.name : `${dir}/${e.name}`;
+      if (e.kind === "dir") walk(path);
+      if (e.kind !== "file" || !/\.(ya?ml|json)$/.test(e.name)) continue;
+      const text = decoder.decode(tree.read(path) ?? new Uint8Array());
+      if (!MARKERS.some((m) => text.includes(m))) continue;
+      let docs: unknown[];
+      try {
+        docs = parseDocuments(text, path);
+      } catch {
+        continue; // not a resource file the build could have read
+      }
+      for (const doc of docs) {
+        const mac = typeof doc === "object" && doc !== null ? macOf(doc as KObject) : undefined;
+        if (mac && !index.has(mac)) index.set(mac, { path, doc: doc as KObject });
+      }
+    }
+  };
+  walk("");
+  return index;
+}
+
+const CIPHERTEXT = /^ENC\[AES256_GCM,data:/;
+
+/** Each ciphertext of `written` paired with the value at the same place in `plain` (its decryption). */
+export function plaintextByCiphertext(written: unknown, plain: unknown, out = new Map<string, unknown>()): Map<string, unknown> {
+  if (typeof written === "string") {
+    if (CIPHERTEXT.test(written)) out.set(written, plain);
+  } else if (Array.isArray(written)) {
+    written.forEach((w, i) => plaintextByCiphertext(w, Array.isArray(plain) ? plain[i] : undefined, out));
+  } else if (typeof written === "object" && written !== null) {
+    const p = (typeof plain === "object" && plain !== null ? plain : {}) as Record<string, unknown>;
+    for (const [k, w] of Object.entries(written)) if (k !== "sops") plaintextByCiphertext(w, p[k], out);
+  }
+  return out;
+}
+
+/** `built` without its sops block, every ciphertext found in `plain` replaced by its plaintext. */
+export function withPlaintext(built: KObject, plain: Map<string, unknown>): KObject {
+  const swap = (v: unknown): unknown => {
+    if (typeof v === "string") return plain.has(v) ? plain.get(v) : v;
+    if (Array.isArray(v)) return v.map(swap);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)]));
+    return v;
+  };
+  const { sops: _sops, ...rest } = built;
+  return swap(rest) as KObject;
+}
