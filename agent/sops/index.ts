@@ -2,19 +2,35 @@
  * The sops module's public face: what the Kustomization build, `rivulet build --decrypt-key` and
  * `rivulet sops` call. sops files (YAML, JSON, dotenv, INI, binary) are decrypted and encrypted here in
  * TypeScript, with no sops binary: age data keys through `age-encryption`, OpenPGP through `openpgp`,
- * AES-256-GCM and SHA-512 through WebCrypto. The MAC is verified before any plaintext is returned.
- * Limits: KMS, Vault and cloud key groups are refused with a SopsError naming the group.
+ * AES-256-GCM through aes-gcm.ts, SHA-512 through WebCrypto. The MAC is verified before any plaintext
+ * leaves this module, and every failure is a SopsError that names the file (and the key group) and
+ * holds no plaintext and no key material.
+ * Limits: KMS, Vault and cloud key groups are refused with a SopsError naming the group; files over
+ * DEFAULTS.maxFileBytes (Flux's 5 MiB) are refused.
  */
+import * as openpgp from "openpgp";
+import { aesGcm } from "./aes-gcm.ts";
+import { DataKeyError, makeDataKey, openDataKey, type Wrapper } from "./data-key.ts";
+import { FormatError } from "./json-store.ts";
+import type { SopsKeyring } from "./keyring.ts";
+import { MetadataError, rfc3339, type SopsMetadata } from "./metadata.ts";
+import { emitEncrypted, emitPlain, loadEncrypted, loadPlain, type SopsFormat } from "./sops-file.ts";
+import { Branch, plainFromTree, treeFromPlain, type TreeValue } from "./tree.ts";
+import { decryptBranches, encryptBranches, LeafError, type CryptRules } from "./tree-cipher.ts";
+import { decryptValue, encryptValue, ValueError } from "./value-cipher.ts";
 
-import type { PrivateKey } from "openpgp";
+export type { SopsFormat } from "./sops-file.ts";
+export type { SopsKeyring } from "./keyring.ts";
+export { keyringFromFile, keyringFromSecretData, mergeKeyrings } from "./keyring.ts";
 
-export type SopsFormat = "yaml" | "json" | "dotenv" | "ini" | "binary";
-
-/** Age identities and OpenPGP private keys, as read from a decryption Secret or a --key file. */
-export interface SopsKeyring {
-  readonly ageIdentities: readonly string[];
-  readonly pgpKeys: readonly PrivateKey[];
-}
+export const DEFAULTS = {
+  /** kustomize-controller's maxEncryptedFileSize. */
+  maxFileBytes: 5 << 20,
+  /** The sops version written into new files: the oldest whose format (mac_only_encrypted) matches ours. */
+  version: "3.9.0",
+  /** sops's YAML indentation. */
+  yamlIndent: 4,
+};
 
 export interface DecryptOptions {
   format: SopsFormat;
@@ -25,26 +41,23 @@ export interface DecryptOptions {
   outputFormat?: SopsFormat;
 }
 
-export interface EncryptOptions {
+export interface EncryptOptions extends CryptRules {
   format: SopsFormat;
   /** age recipients (`age1…`, `age1pq1…`). */
   age?: string[];
-  /** OpenPGP public keys, armored. */
+  /** OpenPGP public keys, armored, or fingerprints of keys in `keyring`. */
   pgp?: string[];
-  encryptedRegex?: string;
-  unencryptedRegex?: string;
-  encryptedSuffix?: string;
-  unencryptedSuffix?: string;
-  encryptedCommentRegex?: string;
-  unencryptedCommentRegex?: string;
-  macOnlyEncrypted?: boolean;
-  /** Shamir: each inner list is one key group; the data key is split across groups. */
+  /** Resolves `pgp` fingerprints (its private keys' public halves). */
+  keyring?: SopsKeyring;
+  /** Shamir: each entry is one key group; the data key is split across them. */
   keyGroups?: { age?: string[]; pgp?: string[] }[];
   shamirThreshold?: number;
   /** Names the file in every error. */
   name?: string;
-  /** For reproducible output in tests; default now. */
+  /** lastmodified; default now. */
   now?: Date;
+  /** The output format; default `format`. */
+  outputFormat?: SopsFormat;
 }
 
 /** A failure naming the file (and the key group) and never any plaintext or key material. */
@@ -59,34 +72,149 @@ export class SopsError extends Error {
   }
 }
 
-const notYet = (what: string) => new Error(`sops: ${what} is not implemented yet`);
-
 /** The store sops and Flux pick for a path: by its extension, binary when none matches. */
 export function sopsFormatForPath(path: string): SopsFormat {
-  throw notYet(`sopsFormatForPath(${path})`);
+  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "yaml";
+  // Flux reads a Secret's `.dockerconfigjson` as JSON too.
+  if (path.endsWith(".json") || path.endsWith(".dockerconfigjson")) return "json";
+  if (path.endsWith(".env")) return "dotenv";
+  if (path.endsWith(".ini")) return "ini";
+  return "binary";
 }
 
-/** Flux's rules: `.agekey` entries hold age identities, `.asc` entries armored OpenPGP private keys. */
-export async function keyringFromSecretData(_data: Record<string, Uint8Array>): Promise<SopsKeyring> {
-  throw notYet("keyringFromSecretData");
+/** Flux's markers (detectFormatFromMarkerBytes): the MAC line as each format writes it. */
+const MARKERS: Record<SopsFormat, string> = {
+  yaml: "mac: ENC[",
+  json: '"mac": "ENC[',
+  binary: '"mac": "ENC[',
+  dotenv: "sops_mac=ENC[",
+  ini: "[sops]",
+};
+
+function includes(haystack: Uint8Array, needle: string): boolean {
+  const n = new TextEncoder().encode(needle);
+  outer: for (let i = 0; i + n.length <= haystack.length; i++) {
+    for (let j = 0; j < n.length; j++) if (haystack[i + j] !== n[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
-/** Whether the bytes carry a sops MAC marker for the format (Flux's test before decrypting). */
-export function isSopsEncrypted(_bytes: Uint8Array, _format: SopsFormat): boolean {
-  throw notYet("isSopsEncrypted");
+/** Whether the bytes carry the sops MAC marker of the format, as Flux tests before decrypting. */
+export function isSopsEncrypted(bytes: Uint8Array, format: SopsFormat): boolean {
+  return includes(bytes, MARKERS[format]);
+}
+
+/** The failure as a SopsError; only messages this module wrote (no content) are passed on. */
+function failure(file: string, err: unknown): SopsError {
+  if (err instanceof SopsError) return err;
+  if (err instanceof DataKeyError) return new SopsError(file, `Cannot decrypt ${file}: ${err.message}`, { keyGroup: err.keyGroup });
+  if (err instanceof LeafError) return new SopsError(file, `Cannot decrypt ${file}: the value at ${err.path} cannot be decrypted: ${err.message}`);
+  if (err instanceof MetadataError || err instanceof FormatError || err instanceof ValueError) return new SopsError(file, `Cannot decrypt ${file}: ${err.message}`);
+  return new SopsError(file, `Cannot decrypt ${file}: an unexpected ${err instanceof Error ? err.name : typeof err} was raised`);
+}
+
+/** Decrypts branches in place after checking the MAC; nothing is returned unless it matches. */
+async function openBranches(branches: Branch[], metadata: SopsMetadata, keyring: SopsKeyring, name: string): Promise<void> {
+  const key = await openDataKey(metadata.keyGroups, metadata.shamirThreshold, keyring);
+  const cipher = await aesGcm(key);
+  const computed = await decryptBranches(branches, metadata, cipher);
+  let stored: unknown;
+  try {
+    stored = await decryptValue(metadata.mac, cipher, metadata.lastModified);
+  } catch {
+    throw new SopsError(name, `Cannot decrypt ${name}: the MAC cannot be decrypted (it or lastmodified was changed)`);
+  }
+  if (stored !== computed) throw new SopsError(name, `Cannot decrypt ${name}: MAC mismatch (the file was changed after it was encrypted)`);
 }
 
 /** The plaintext as `sops -d` prints it, MAC verified first. */
-export async function decryptSops(_bytes: Uint8Array, _o: DecryptOptions): Promise<Uint8Array> {
-  throw notYet("decryptSops");
+export async function decryptSops(bytes: Uint8Array, o: DecryptOptions): Promise<Uint8Array> {
+  if (bytes.length > DEFAULTS.maxFileBytes) throw new SopsError(o.name, `Cannot decrypt ${o.name}: the file has ${bytes.length} bytes, more than the ${DEFAULTS.maxFileBytes} allowed`);
+  try {
+    const { branches, metadata } = loadEncrypted(bytes, o.format);
+    await openBranches(branches, metadata, o.keyring, o.name);
+    return emitPlain(branches, o.outputFormat ?? o.format);
+  } catch (err) {
+    throw failure(o.name, err);
+  }
 }
 
-/** A parsed resource with a top-level `sops` key, decrypted as Flux does (JSON store); `sops` removed. */
-export async function decryptSopsObject(_tree: unknown, _o: { keyring: SopsKeyring; name: string }): Promise<unknown> {
-  throw notYet("decryptSopsObject");
+/** The plain value as Go's json.Marshal of a map orders it: keys sorted at every level. */
+function sortedTree(v: TreeValue): TreeValue {
+  if (v instanceof Branch) {
+    return new Branch([...v.items].sort((a, b) => (String(a.key) < String(b.key) ? -1 : String(a.key) > String(b.key) ? 1 : 0)).map((i) => ({ key: i.key, value: sortedTree(i.value) })));
+  }
+  return Array.isArray(v) ? v.map(sortedTree) : v;
 }
 
-/** A sops file of the same format, values encrypted under a fresh data key wrapped for the recipients. */
-export async function encryptSops(_bytes: Uint8Array, _o: EncryptOptions): Promise<Uint8Array> {
-  throw notYet("encryptSops");
+/**
+ * A parsed resource with a top-level `sops` key, decrypted as Flux does it: the resource marshalled to
+ * JSON (keys sorted, as Go's json.Marshal of a map writes them) and read with the JSON store. The
+ * result has no `sops` key.
+ */
+export async function decryptSopsObject(tree: unknown, o: { keyring: SopsKeyring; name: string }): Promise<unknown> {
+  try {
+    const root = sortedTree(treeFromPlain(tree));
+    if (!(root instanceof Branch)) throw new FormatError("the resource is not an object");
+    const { branches, metadata } = loadEncryptedBranch(root);
+    await openBranches(branches, metadata, o.keyring, o.name);
+    return plainFromTree(branches[0]!);
+  } catch (err) {
+    throw failure(o.name, err);
+  }
+}
+
+function loadEncryptedBranch(root: Branch): { branches: Branch[]; metadata: SopsMetadata } {
+  const bytes = emitPlain([root], "json");
+  return loadEncrypted(bytes, "json");
+}
+
+async function publicKeyFor(spec: string, keyring: SopsKeyring | undefined): Promise<openpgp.Key> {
+  if (spec.includes("-----BEGIN PGP")) return openpgp.readKey({ armoredKey: spec });
+  const fp = spec.replace(/\s+/g, "").toUpperCase();
+  for (const key of keyring?.pgpKeys ?? []) {
+    if (key.getFingerprint().toUpperCase() === fp) return key.toPublic();
+    if (key.getKeys().some((k) => k.getFingerprint().toUpperCase() === fp || k.getKeyID().toHex().toUpperCase() === fp)) return key.toPublic();
+  }
+  throw new Error(`no OpenPGP key with fingerprint ${fp} was given`);
+}
+
+/** A sops file of the same format (or `outputFormat`), values encrypted under a fresh data key. */
+export async function encryptSops(bytes: Uint8Array, o: EncryptOptions): Promise<Uint8Array> {
+  const name = o.name ?? "<input>";
+  try {
+    const rules: CryptRules = {
+      unencryptedSuffix: o.unencryptedSuffix, encryptedSuffix: o.encryptedSuffix, unencryptedRegex: o.unencryptedRegex,
+      encryptedRegex: o.encryptedRegex, unencryptedCommentRegex: o.unencryptedCommentRegex, encryptedCommentRegex: o.encryptedCommentRegex,
+      macOnlyEncrypted: o.macOnlyEncrypted,
+    };
+    const set = Object.entries(rules).filter(([k, v]) => k !== "macOnlyEncrypted" && v);
+    if (set.length > 1) throw new FormatError("Cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file");
+    if (set.length === 0) rules.unencryptedSuffix = "_unencrypted";
+    const specs = o.keyGroups ?? [{ age: o.age, pgp: o.pgp }];
+    const groups: Wrapper[][] = [];
+    for (const g of specs) {
+      const ws: Wrapper[] = (g.age ?? []).map((age) => ({ age }));
+      for (const p of g.pgp ?? []) ws.push({ pgp: await publicKeyFor(p, o.keyring) });
+      groups.push(ws);
+    }
+    const lastModified = rfc3339((o.now ?? new Date()).toISOString().replace(/\.\d+Z$/, "Z"));
+    const { key, keyGroups } = await makeDataKey(groups, o.shamirThreshold ?? 0, lastModified);
+    const branches = loadPlain(bytes, o.format);
+    const cipher = await aesGcm(key);
+    const mac = await encryptBranches(branches, rules, cipher);
+    const metadata: SopsMetadata = {
+      ...rules,
+      keyGroups,
+      shamirThreshold: keyGroups.length > 1 ? (o.shamirThreshold ?? keyGroups.length) : 0,
+      lastModified,
+      mac: await encryptValue(mac, cipher, lastModified),
+      version: DEFAULTS.version,
+    };
+    return emitEncrypted(branches, metadata, o.outputFormat ?? o.format);
+  } catch (err) {
+    const why = err instanceof Error && !(err instanceof ValueError) ? err.message : "an unexpected error";
+    throw new SopsError(name, `Cannot encrypt ${name}: ${why}`);
+  }
 }
