@@ -1,11 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import type { KObject } from "../kustomize/resource.ts";
+import { emitDocuments } from "../yaml/emit.ts";
 import { EMPTY_KEYRING } from "./decryption-keys.ts";
 import { decryptResources, refuseEncrypted } from "./decrypt-resources.ts";
 import { fakeSops, seal, sealObject } from "./testdata/fake-sops.ts";
 
 const b64 = (s: string) => btoa(s);
 const secret = (name: string, more: Record<string, unknown> = {}): KObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "t" }, ...more });
+const source = (path: string, doc: KObject) => ({ path, doc, bytes: new TextEncoder().encode(emitDocuments([doc])), format: "yaml" as const });
 const plainSecret = secret("whole", { stringData: { key: "value" } });
 
 describe("decryption after the build", () => {
@@ -35,11 +37,11 @@ describe("decryption after the build", () => {
     const written = sealObject(plainSecret) as KObject;
     const built = { ...written, metadata: { name: "prefix-whole", namespace: "other", labels: { a: "b" } } } as KObject;
     const sops = fakeSops();
-    const [out] = await decryptResources([built], EMPTY_KEYRING, sops, (o) => (o.sops === written.sops ? { path: "s/whole.yaml", doc: written } : undefined));
+    const [out] = await decryptResources([built], EMPTY_KEYRING, sops, (o) => (o.sops === written.sops ? source("s/whole.yaml", written) : undefined));
     expect(out).toEqual({ ...plainSecret, metadata: built.metadata });
-    expect(sops.calls).toEqual(["s/whole.yaml object"]);
+    expect(sops.calls).toEqual(["s/whole.yaml yaml->json"]);
     // Without its file, the MAC over the renamed resource cannot hold.
-    await expect(decryptResources([built], EMPTY_KEYRING, fakeSops())).rejects.toThrow("Secret/other/prefix-whole decryption failed: Secret/other/prefix-whole: MAC mismatch (key group 0)");
+    await expect(decryptResources([built], EMPTY_KEYRING, fakeSops())).rejects.toThrow("Secret/other/prefix-whole: Cannot decrypt Secret/other/prefix-whole: MAC mismatch (key group 0)");
   });
 
   test.each(["disabled", "Disabled", "DISABLED"])("leaves a resource annotated decrypt: %s as written", async (value) => {
@@ -51,10 +53,10 @@ describe("decryption after the build", () => {
   });
 
   test.each([
-    ["a resource's", [sealObject(plainSecret, { tampered: "yes" }) as KObject], "Secret/t/whole (from secrets/whole.yaml) decryption failed: secrets/whole.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)"],
-    ["a Secret field's", [secret("f", { data: { "a.env": b64(`${seal("A=1", "dotenv")}tampered`) } })], "Secret/t/f field 'data.a.env' decryption failed: Secret/t/f data.a.env: Failed to verify the MAC: the file was changed after it was encrypted (key group 0)"],
+    ["a resource's", [sealObject(plainSecret, { tampered: "yes" }) as KObject], "Secret/t/whole: Cannot decrypt secrets/whole.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 0)"],
+    ["a Secret field's", [secret("f", { data: { "a.env": b64(`${seal("A=1", "dotenv")}tampered`) } })], "Secret/t/f field 'data.a.env': Cannot decrypt Secret/t/f data.a.env: Failed to verify the MAC: the file was changed after it was encrypted (key group 0)"],
   ])("%s failure names it, the file and the key group", async (_n, objects, message) => {
-    await expect(decryptResources(objects, EMPTY_KEYRING, fakeSops(), (o) => ({ path: "secrets/whole.yaml", doc: o }))).rejects.toThrow(message);
+    await expect(decryptResources(objects, EMPTY_KEYRING, fakeSops(), (o) => source("secrets/whole.yaml", o))).rejects.toThrow(message);
   });
 });
 

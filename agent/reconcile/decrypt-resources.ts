@@ -63,10 +63,10 @@ async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls,
   const name = source?.path ?? ref;
   try {
     if (!source) return (await sops.decryptSopsObject(obj, { keyring, name })) as KObject;
-    const plain = await sops.decryptSopsObject(source.doc, { keyring, name });
-    return withPlaintext(obj, plaintextByCiphertext(source.doc, plain));
+    const plain = await sops.decryptSops(source.bytes, { format: source.format, outputFormat: "json", keyring, name });
+    return withPlaintext(obj, plaintextByCiphertext(source.doc, JSON.parse(new TextDecoder().decode(plain))));
   } catch (err) {
-    throw new Error(`${ref}${source ? ` (from ${source.path})` : ""} decryption failed: ${describeSopsError(err, name)}`, { cause: err });
+    throw new Error(`${ref}: ${describeSopsError(err, name)}`, { cause: err });
   }
 }
 
@@ -95,7 +95,7 @@ async function decryptSecretValues(obj: KObject, keyring: SopsKeyring, sops: Sop
       try {
         plain = await sops.decryptSops(bytes, { format, outputFormat: formatForName(sops, key), keyring, name });
       } catch (err) {
-        throw new Error(`${ref} field '${field}.${key}' decryption failed: ${describeSopsError(err, name)}`, { cause: err });
+        throw new Error(`${ref} field '${field}.${key}': ${describeSopsError(err, name)}`, { cause: err });
       }
       copy ??= { ...obj, data: { ...(obj.data as object) }, stringData: { ...(obj.stringData as object) } };
       (copy[field] as Record<string, string>)[key] = field === "data" ? base64Encode(plain) : new TextDecoder().decode(plain);

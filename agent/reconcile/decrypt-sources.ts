@@ -42,7 +42,7 @@ export async function decryptSources(tree: TreeReader, dir: string, keyring: Sop
     try {
       decrypted.set(f.path, await sops.decryptSops(bytes, { format, keyring, name: f.path }));
     } catch (err) {
-      throw new Error(`Cannot decrypt ${describeSopsError(err, f.path)}`, { cause: err });
+      throw new Error(describeSopsError(err, f.path), { cause: err });
     }
   }
   if (!decrypted.size) return { tree, decrypted };

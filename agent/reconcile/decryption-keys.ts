@@ -6,12 +6,12 @@
  * never a value. Without a secretRef the keyring is empty: Flux's controller-wide fallback keys do not
  * exist in a per-tenant agent, so an encrypted file then fails naming the key group it could not open.
  */
-import { TransientError } from "../core/errors.ts";
+import { TransientError, messageOf } from "../core/errors.ts";
 import { base64Decode } from "../core/bytes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { keyringFromSecretData, type SopsKeyring } from "../sops/index.ts";
-import { describeSopsError } from "./sops-calls.ts";
+import { keyringFromFile, keyringFromSecretData, mergeKeyrings, type SopsKeyring } from "../sops/index.ts";
+import { EMPTY_KEYRING } from "../sops/keyring.ts";
 
 export interface DecryptionSpec {
   provider: string;
@@ -21,7 +21,7 @@ export interface DecryptionSpec {
 /** Flux's only provider; the CRD's enum refuses others on write, this refuses them if one got through. */
 export const PROVIDER = "sops";
 
-export const EMPTY_KEYRING: SopsKeyring = { ageIdentities: [], pgpKeys: [] };
+export { EMPTY_KEYRING };
 
 export async function readDecryptionKeyring(client: KubeClient, ks: KubeObject & { spec: { decryption?: DecryptionSpec } }, self: string): Promise<SopsKeyring> {
   const dec = ks.spec.decryption!;
@@ -50,25 +50,16 @@ export async function keyringFromSecret(secret: KubeObject, where: string, self:
   try {
     return await keyringFromSecretData(data);
   } catch (err) {
-    throw new TransientError("BuildFailed", `${self}: cannot import the keys of decryption ${where}: ${describeSopsError(err, where)}`, { cause: err });
+    // The key import's errors name the entry and never a key (agent/sops/keyring.ts).
+    throw new TransientError("BuildFailed", `${self}: cannot import the keys of decryption ${where}: ${messageOf(err)}`, { cause: err });
   }
 }
 
-/**
- * The keyring of key files given on the command line (`--decrypt-key`), read as a decryption Secret's
- * entries would be: a name ending `.asc` or `.agekey` says what it holds; any other name is an OpenPGP
- * key when it is armored as one and age identities otherwise.
- */
+/** The keyring of key files given on the command line (`--decrypt-key`): age identities or OpenPGP keys. */
 export async function keyringFromKeyFiles(files: { name: string; bytes: Uint8Array }[]): Promise<SopsKeyring> {
-  const data: Record<string, Uint8Array> = {};
-  files.forEach(({ name, bytes }, i) => {
-    const base = `${i}-${name.slice(name.lastIndexOf("/") + 1)}`;
-    if (/\.(asc|agekey)$/.test(base)) data[base] = bytes;
-    else data[new TextDecoder().decode(bytes).includes("-----BEGIN PGP PRIVATE KEY BLOCK-----") ? `${base}.asc` : `${base}.agekey`] = bytes;
-  });
   try {
-    return await keyringFromSecretData(data);
+    return mergeKeyrings(...(await Promise.all(files.map((f) => keyringFromFile(f.name, f.bytes)))));
   } catch (err) {
-    throw new Error(`Cannot read the decryption keys: ${describeSopsError(err, files.map((f) => f.name).join(", "))}`, { cause: err });
+    throw new Error(`Cannot read the decryption keys: ${messageOf(err)}`, { cause: err });
   }
 }

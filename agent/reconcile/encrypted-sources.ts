@@ -4,7 +4,8 @@
  * resource kustomize has renamed, labelled or moved to a namespace no longer matches it: Flux therefore
  * skips the check. Here the check is kept where it means something, on the document as committed: its
  * file is decrypted (MAC verified), and each ciphertext in the built resource is replaced with the
- * plaintext the same ciphertext had in the file (a sops value's random IV makes it unique).
+ * plaintext the same ciphertext had in the file (a sops value's random IV makes it unique). The document
+ * is decrypted from its own bytes, in the order sops hashed it (a JSON re-marshal would sort the keys).
  * Limits: the index reads every .yaml/.yml/.json file of the tree that mentions a sops MAC, once per build
  * and only when a built resource has a sops block.
  */
@@ -17,6 +18,9 @@ export interface EncryptedSource {
   path: string;
   /** The document as written, sops block included. */
   doc: KObject;
+  /** The document's own text (one of a YAML stream's documents), and the store that reads it. */
+  bytes: Uint8Array;
+  format: "yaml" | "json";
 }
 
 export type SourceOf = (obj: KObject) => EncryptedSource | undefined;
@@ -37,9 +41,15 @@ export function macOf(obj: KObject): string | undefined {
   return typeof mac === "string" ? mac : undefined;
 }
 
+/** A YAML stream's documents as text: split at `---` lines, as each was encrypted on its own. */
+function yamlSegments(text: string): string[] {
+  return text.split(/^---(?:[ \t].*)?$/m);
+}
+
 function buildIndex(tree: TreeReader): Map<string, EncryptedSource> {
   const index = new Map<string, EncryptedSource>();
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   const walk = (dir: string): void => {
     for (const e of tree.list(dir)) {
       const path = dir === "" ? e.name : `${dir}/${e.name}`;
@@ -47,15 +57,17 @@ function buildIndex(tree: TreeReader): Map<string, EncryptedSource> {
       if (e.kind !== "file" || !/\.(ya?ml|json)$/.test(e.name)) continue;
       const text = decoder.decode(tree.read(path) ?? new Uint8Array());
       if (!MARKERS.some((m) => text.includes(m))) continue;
-      let docs: unknown[];
-      try {
-        docs = parseDocuments(text, path);
-      } catch {
-        continue; // not a resource file the build could have read
-      }
-      for (const doc of docs) {
+      const format = e.name.endsWith(".json") ? "json" : "yaml";
+      for (const segment of format === "json" ? [text] : yamlSegments(text)) {
+        if (!MARKERS.some((m) => segment.includes(m))) continue;
+        let doc: unknown;
+        try {
+          [doc] = parseDocuments(segment, path);
+        } catch {
+          continue; // not a document the build could have read
+        }
         const mac = typeof doc === "object" && doc !== null ? macOf(doc as KObject) : undefined;
-        if (mac && !index.has(mac)) index.set(mac, { path, doc: doc as KObject });
+        if (mac && !index.has(mac)) index.set(mac, { path, doc: doc as KObject, bytes: encoder.encode(segment), format });
       }
     }
   };

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { keyringFromSecretData } from "../sops/index.ts";
 import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
@@ -8,6 +11,7 @@ import { EMPTY_KEYRING } from "./decryption-keys.ts";
 import { buildDecryption } from "./kustomization-decrypt.ts";
 import { fakeSops, seal, sealObject } from "./testdata/fake-sops.ts";
 
+const enc = (s: string) => new TextEncoder().encode(s);
 const secretYaml = (o: Record<string, unknown>) => emitDocuments([o]);
 const plain = { apiVersion: "v1", kind: "Secret", metadata: { name: "db" }, stringData: { url: "postgres://${HOST}/db" } };
 
@@ -47,7 +51,7 @@ describe("a Kustomization build with decryption", () => {
   test("a failed resource names the file it came from", async () => {
     const tampered = secretYaml(sealObject(plain, { tampered: "1" }));
     await expect(build({ "kustomization.yaml": "resources: [s/db.yaml]\n", "s/db.yaml": tampered }, { path: "" }, true)).rejects.toThrow(
-      "Secret/db (from s/db.yaml) decryption failed: s/db.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 1)",
+      "Secret/db: Cannot decrypt s/db.yaml: Failed to verify the MAC: the file was changed after it was encrypted (key group 0)",
     );
   });
 
@@ -62,5 +66,51 @@ describe("a Kustomization build with decryption", () => {
   test("keeps a build error that quotes nothing decrypted", async () => {
     const err = await build({ ...files, "app/kustomization.yaml": "resources: [db.yaml, missing.yaml]\n" }, { path: "app" }, true).catch((e: Error) => e);
     expect((err as Error).message).toContain("missing.yaml");
+  });
+});
+
+describe("Flux's own sops fixtures (kustomize-controller testdata), with the real sops module", () => {
+  const root = join(import.meta.dirname, "../../../shared/fixtures/sops/internal/controller/testdata/sops");
+  const read = (p: string) => readFileSync(join(root, p), "utf8");
+  const files: Record<string, string> = {};
+  for (const dir of ["algorithms", "envs", "files", "patches", "inside", "component"]) {
+    for (const f of readdirSync(join(root, dir))) files[`${dir}/${f}`] = read(`${dir}/${f}`);
+  }
+  // The upstream overlay also pulls a remote URL; this one leaves that directory out.
+  files["kustomization.yaml"] = read("kustomization.yaml").replace("  - remote\n", "");
+  const keys = () => keyringFromSecretData({ "age.agekey": enc(read("keys/age.txt")), "age-pq.agekey": enc(read("keys/age-pq.txt")), "pgp.asc": enc(read("keys/pgp.asc")) });
+
+  test("build to the plaintext the upstream test expects (age, PQ age, PGP, env and binary generator files, patches, a sops document inside a Secret, a component)", async () => {
+    const d = buildDecryption(await keys());
+    const { objects } = await fluxBuild(textFileTree(files), { path: "" }, { emit: emitDocuments, ...d.hooks });
+    const text = (o: KObject) => {
+      const data = Object.fromEntries(Object.entries((o.data ?? {}) as Record<string, string>).map(([k, v]) => [k, o.kind === "Secret" ? atob(v) : v]));
+      return { ...data, ...(o.stringData as Record<string, string> | undefined) };
+    };
+    const got = Object.fromEntries(objects.map((o) => [`${o.kind}/${(o.metadata as { name: string }).name}`, text(o)]));
+    expect(got).toEqual({
+      "Secret/sops-algo-age": { key: "value" },
+      "Secret/sops-algo-age-pq": { key: "value" },
+      "Secret/sops-algo-pgp": { key: "value" },
+      "Secret/sops-algo-vault": { key: "value" },
+      "Secret/sops-envs-secret": { key: "value" },
+      "ConfigMap/sops-envs-configmap": { key: "value" },
+      "Secret/sops-files-secret": { key: "value" },
+      "ConfigMap/sops-files-configmap": { key: "value" },
+      "Secret/sops-patches-secret": { key: "merge1", merge2: "merge2" },
+      "Secret/sops-inside-secret": { key: "value" },
+      "Secret/sops-component": { key: "value" },
+    });
+  });
+
+  test.each([
+    ["a key that opens nothing", { "age.agekey": enc(read("keys/age-global.txt")) }, "Cannot decrypt envs/env.env: no key in the keyring (1 age identities, 0 OpenPGP keys) opens key group 0 (1 age, 0 pgp recipients)"],
+    ["a tampered env value", undefined, "Cannot decrypt envs/env.env: the value at key: cannot be decrypted: AES-GCM authentication failed (wrong data key, or the value or its path was changed)"],
+  ])("fail with %s, naming the file and the key group", async (_n, secretData, message) => {
+    const tree = { ...files };
+    if (!secretData) tree["envs/env.env"] = tree["envs/env.env"]!.replace(/^key=ENC\[AES256_GCM,data:[^,]*/m, "key=ENC[AES256_GCM,data:AAAAAAA=");
+    const d = buildDecryption(await (secretData ? keyringFromSecretData(secretData) : keys()));
+    const err = (await fluxBuild(textFileTree(tree), { path: "" }, { emit: emitDocuments, ...d.hooks }).catch((e: Error) => e)) as Error;
+    expect(err.message).toBe(message);
   });
 });

@@ -28,12 +28,12 @@ export function formatForName(sops: SopsCalls, name: string): SopsFormat {
 }
 
 /**
- * `file: message (key group G)`, each part once. Any other error is described by its type only: its
+ * `Cannot decrypt FILE: message (key group G)`, each part once (agent/sops writes that form itself). Any other error is described by its type only: its
  * text was not written to be free of plaintext (a parser quoting decrypted input, say).
  */
 export function describeSopsError(err: unknown, fallbackName: string): string {
-  if (!(err instanceof SopsError)) return `${fallbackName}: decryption failed with ${err instanceof Error ? err.name : typeof err} (message withheld, it may quote decrypted data)`;
-  let msg = err.message.includes(err.file) ? err.message : `${err.file}: ${err.message}`;
+  if (!(err instanceof SopsError)) return `Cannot decrypt ${fallbackName}: an unexpected ${err instanceof Error ? err.name : typeof err} was raised (its message is withheld, it may quote decrypted data)`;
+  let msg = err.message.includes(err.file) ? err.message : `Cannot decrypt ${err.file}: ${err.message}`;
   if (err.keyGroup !== undefined && !msg.includes("key group")) msg += ` (key group ${err.keyGroup})`;
   return msg;
 }

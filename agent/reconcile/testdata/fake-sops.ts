@@ -7,6 +7,7 @@
  */
 import { SopsError, type SopsFormat } from "../../sops/index.ts";
 import type { SopsCalls } from "../sops-calls.ts";
+import { parseDocuments } from "../../yaml/parse.ts";
 
 const MARKERS: Record<SopsFormat, string> = {
   yaml: "mac: ENC[",
@@ -44,6 +45,16 @@ export function sealObject(plain: Record<string, unknown>, extra: Record<string,
   return { ...sealed, sops: { mac: enc(leaves(plain).join("|")), ...extra } };
 }
 
+function openObject(tree: unknown, name: string): unknown {
+  const { sops, ...rest } = tree as { sops: Record<string, string> };
+  if (sops.tampered) throw new SopsError(name, "Failed to verify the MAC: the file was changed after it was encrypted", { keyGroup: "1" });
+  const open = (v: unknown): unknown =>
+    typeof v === "string" && v.startsWith("ENC[") ? dec(v) : Array.isArray(v) ? v.map(open) : typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, open(x)])) : v;
+  const plain = open(rest);
+  if (leaves(plain).join("|") !== dec(sops.mac!)) throw new SopsError(name, "MAC mismatch", { keyGroup: "0" });
+  return plain;
+}
+
 export interface FakeSops extends SopsCalls {
   calls: string[];
 }
@@ -63,18 +74,14 @@ export function fakeSops(): FakeSops {
       const text = new TextDecoder().decode(bytes);
       if (text.includes("tampered")) throw new SopsError(o.name, "Failed to verify the MAC: the file was changed after it was encrypted", { keyGroup: "0" });
       const m = /#fake (\S+)/.exec(text);
-      if (!m) throw new SopsError(o.name, "Cannot decrypt: no data key for any key group", { keyGroup: "0" });
-      return new TextEncoder().encode(unb64(m[1]!));
+      if (m) return new TextEncoder().encode(unb64(m[1]!));
+      // A sealed resource's document: decrypted as an object, printed as JSON.
+      const [doc] = parseDocuments(text, o.name);
+      return new TextEncoder().encode(JSON.stringify(await openObject(doc, o.name)));
     },
     async decryptSopsObject(tree, o) {
       calls.push(`${o.name} object`);
-      const { sops, ...rest } = tree as { sops: Record<string, string> };
-      if (sops.tampered) throw new SopsError(o.name, "Failed to verify the MAC: the file was changed after it was encrypted", { keyGroup: "1" });
-      const open = (v: unknown): unknown =>
-        typeof v === "string" && v.startsWith("ENC[") ? dec(v) : Array.isArray(v) ? v.map(open) : typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, open(x)])) : v;
-      const plain = open(rest);
-      if (leaves(plain).join("|") !== dec(sops.mac!)) throw new SopsError(o.name, "MAC mismatch", { keyGroup: "0" });
-      return plain;
+      return openObject(tree, o.name);
     },
   };
 }
