@@ -35,6 +35,7 @@ import { actingAs, buildKustomizationObjects, type KustomizationObject } from ".
 import { kustomizationKind } from "../api/kustomization.ts";
 import { sourceKind } from "./cluster-flags.ts";
 import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
+import { buildDecryption } from "../reconcile/kustomization-decrypt.ts";
 
 export interface DiffBuildResult {
   /** Unified diffs of the objects that would change, in build order. */
@@ -120,9 +121,10 @@ Flags:
     if (!namespace) throw new UsageError("--namespace is required");
     const fieldManager = (parsed.values["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
     try {
-      const decryption = await decryptionFromKeyFiles(io.cwd, parsed.values["decrypt-key"] as string[] | undefined);
+      // Without keys, encrypted objects are refused as the agent refuses them, not dry-run as ciphertext.
+      const decryption = (await decryptionFromKeyFiles(io.cwd, parsed.values["decrypt-key"] as string[] | undefined)) ?? buildDecryption(undefined);
       const tree = dirTree(resolve(io.cwd, dirArg));
-      const built = await fluxBuild(tree, { path: "" }, { emit: emitDocuments, ...decryption?.hooks });
+      const built = await fluxBuild(tree, { path: "" }, { emit: emitDocuments, ...decryption.hooks });
       const kubeconfig = (parsed.values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG;
       const client = createHttpClient({ transport: connect(kubeconfig ? { kubeconfig } : {}).transport });
       const objects: KubeObject[] = [];

@@ -8,11 +8,12 @@
  * agent's log, its events or the Kustomization's status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, testCluster, uniqueNamespace } from "../support/cluster.ts";
+import { diffCommand } from "../../agent/cli/diff.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { encryptSops } from "../../agent/sops/index.ts";
@@ -179,6 +180,32 @@ describe("Kustomization spec.decryption", () => {
       "inside-secret": { key: "value" },
       component: { key: "value" },
     });
+  });
+
+  test("rivulet diff decrypts like the agent: nothing to change at the applied revision, Secret values masked", async () => {
+    const { kubeconfig } = await testCluster();
+    const keyFile = join(storage, "key.txt");
+    writeFileSync(keyFile, identity);
+    const diff = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await diffCommand.run([...args, "-n", ns, "--kubeconfig", kubeconfig], { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: storage, signal: new AbortController().signal });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+    // Keys from the Kustomization's spec.decryption Secret, read with the caller's credentials.
+    const fromCluster = await diff("kustomization", "app");
+    expect(fromCluster).toMatchObject({ code: 0, err: expect.stringContaining("0 object(s) would change") });
+    // A local directory, a local key: the changed password shows as a masked change.
+    const local = join(storage, "local");
+    mkdirSync(local);
+    writeFileSync(join(local, "kustomization.yaml"), "resources: [db.yaml]\n");
+    writeFileSync(join(local, "db.yaml"), await dbSecret(`${PLAIN.next}-local`));
+    const masked = await diff("build", local, "--decrypt-key", keyFile);
+    expect(masked.code).toBe(1);
+    expect(masked.out).toContain("+  password: '*** (after)'");
+    expect(masked.out).not.toContain(b64(`${PLAIN.next}-local`));
+    const without = await diff("build", local);
+    expect(without).toMatchObject({ code: 3, err: "Error: Secret/db is SOPS encrypted, refused before applying anything: set spec.decryption to reconcile encrypted data" });
   });
 
   test("no plaintext reaches the agent's log, its events or the Kustomization's status", async () => {
