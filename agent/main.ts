@@ -21,6 +21,7 @@ process.on("SIGTERM", () => onSignal("SIGTERM"));
 const argv = process.argv.slice(2);
 const code = await dispatch(argv, await loadCommands(argv.find((a) => !a.startsWith("-"))), {
   out: (line) => process.stdout.write(line + "\n"),
+  write: (bytes) => process.stdout.write(bytes),
   err: (line) => process.stderr.write(line + "\n"),
   env: process.env,
   cwd: process.cwd(),

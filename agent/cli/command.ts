@@ -8,6 +8,8 @@
 export interface CliIO {
   /** Writes one line (a newline is added) to stdout. */
   out(line: string): void;
+  /** Writes bytes to stdout as they are (a decrypted binary file); commands fall back to out() without it. */
+  write?(bytes: Uint8Array): void;
   /** Writes one line to stderr: progress and errors. */
   err(line: string): void;
   /** Environment variables, passed in so commands stay testable. */

@@ -26,6 +26,7 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["template"], load: async () => [(await import("./template.ts")).templateCommand] },
   { words: ["artifact"], load: async () => (await import("./artifact.ts")).artifactCommands },
   { words: ["push", "pull", "tag", "sign", "verify"], load: async () => (await import("./oci.ts")).ociCommands },
+  { words: ["sops"], load: async () => (await import("./sops.ts")).sopsCommands },
   { words: ["version"], load: async () => [(await import("./version.ts")).versionCommand] },
 ];
 

@@ -57,7 +57,10 @@ export function treeFromPlain(v: unknown): TreeValue {
 export function plainFromTree(v: TreeValue): unknown {
   if (v instanceof Branch) {
     const out: Record<string, unknown> = {};
-    for (const i of v.items) if (typeof i.key === "string") out[i.key] = plainFromTree(i.value);
+    // defineProperty, so a key named __proto__ stays a key.
+    for (const i of v.items) {
+      if (typeof i.key === "string") Object.defineProperty(out, i.key, { value: plainFromTree(i.value), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   if (Array.isArray(v)) return v.filter((x) => !(x instanceof Comment)).map(plainFromTree);

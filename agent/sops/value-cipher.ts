@@ -121,7 +121,7 @@ function typed(plain: Uint8Array, type: string): Scalar | Comment {
       return f;
     }
     case "bool": {
-      const b = GO_BOOLS[s];
+      const b = Object.hasOwn(GO_BOOLS, s) ? GO_BOOLS[s] : undefined;
       if (b === undefined) throw new ValueError("a bool value does not hold a boolean");
       return b;
     }

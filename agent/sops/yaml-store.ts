@@ -63,7 +63,7 @@ export function resolvePlain(s: string): TreeValue {
   if (NULLS.has(s)) return null;
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
-  if (s in SPECIAL_FLOATS) return SPECIAL_FLOATS[s]!;
+  if (Object.hasOwn(SPECIAL_FLOATS, s)) return SPECIAL_FLOATS[s]!;
   const c = s[0]!;
   if (c === "." ) return YAML_FLOAT.test(s) ? Number(s) : s;
   if (c === "+" || c === "-" || (c >= "0" && c <= "9")) {
@@ -155,8 +155,10 @@ export function parseYamlBranches(text: string): Branch[] {
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) {
-      const pos = err.linePos?.[0];
-      throw new FormatError(`invalid YAML (${err.code})${pos ? ` at line ${pos.line}, column ${pos.col}` : ""}`);
+      // The position only: the parser's own message quotes the source, which may be secret.
+      const before = text.slice(0, err.pos[0]);
+      const line = before.split("\n").length;
+      throw new FormatError(`invalid YAML (${err.code}) at line ${line}, column ${before.length - before.lastIndexOf("\n")}`);
     }
     const r = new Reader(doc);
     const contents = doc.contents;
