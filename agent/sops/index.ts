@@ -115,8 +115,7 @@ function failure(file: string, err: unknown): SopsError {
 }
 
 /** Decrypts branches in place after checking the MAC; nothing is returned unless it matches. */
-async function openBranches(branches: Branch[], metadata: SopsMetadata, keyring: SopsKeyring, name: string): Promise<void> {
-  const key = await openDataKey(metadata.keyGroups, metadata.shamirThreshold, keyring);
+async function openBranches(branches: Branch[], metadata: SopsMetadata, key: Uint8Array, name: string): Promise<void> {
   const cipher = await aesGcm(key);
   const computed = await decryptBranches(branches, metadata, cipher);
   let stored: unknown;
@@ -131,10 +130,17 @@ async function openBranches(branches: Branch[], metadata: SopsMetadata, keyring:
 /** The plaintext as `sops -d` prints it, MAC verified first. */
 export async function decryptSops(bytes: Uint8Array, o: DecryptOptions): Promise<Uint8Array> {
   if (bytes.length > DEFAULTS.maxFileBytes) throw new SopsError(o.name, `Cannot decrypt ${o.name}: the file has ${bytes.length} bytes, more than the ${DEFAULTS.maxFileBytes} allowed`);
-  try {
-    const { branches, metadata } = loadEncrypted(bytes, o.format);
-    await openBranches(branches, metadata, o.keyring, o.name);
+  let key: Uint8Array | undefined;
+  const attempt = async (fast: boolean) => {
+    const { branches, metadata } = loadEncrypted(bytes, o.format, fast);
+    key ??= await openDataKey(metadata.keyGroups, metadata.shamirThreshold, o.keyring);
+    await openBranches(branches, metadata, key, o.name);
     return emitPlain(branches, o.outputFormat ?? o.format);
+  };
+  try {
+    if (o.format !== "yaml") return await attempt(false);
+    // The fast reading fails only where it differs from the exact one: the exact reading then decides.
+    return await attempt(true).catch((err: unknown) => (err instanceof DataKeyError ? Promise.reject(err) : attempt(false)));
   } catch (err) {
     throw failure(o.name, err);
   }
@@ -158,7 +164,7 @@ export async function decryptSopsObject(tree: unknown, o: { keyring: SopsKeyring
     const root = sortedTree(treeFromPlain(tree));
     if (!(root instanceof Branch)) throw new FormatError("the resource is not an object");
     const { branches, metadata } = loadEncryptedBranch(root);
-    await openBranches(branches, metadata, o.keyring, o.name);
+    await openBranches(branches, metadata, await openDataKey(metadata.keyGroups, metadata.shamirThreshold, o.keyring), o.name);
     return plainFromTree(branches[0]!);
   } catch (err) {
     throw failure(o.name, err);

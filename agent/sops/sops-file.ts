@@ -11,7 +11,7 @@ import { emitJsonValue, FormatError, parseJsonBranch } from "./json-store.ts";
 import { MetadataError, metadataFromBranch, metadataToBranch, type SopsMetadata } from "./metadata.ts";
 import { Branch, BinaryString, type TreeItem } from "./tree.ts";
 import { emitYamlDocuments } from "./yaml-v3-emit.ts";
-import { parseYamlBranches } from "./yaml-store.ts";
+import { fastYamlBranches, parseYamlBranches } from "./yaml-store.ts";
 
 export type SopsFormat = "yaml" | "json" | "dotenv" | "ini" | "binary";
 
@@ -45,9 +45,13 @@ export function loadPlain(bytes: Uint8Array, format: SopsFormat): Branch[] {
   }
 }
 
-/** The encrypted file's branches with the metadata taken out. */
-export function loadEncrypted(bytes: Uint8Array, format: SopsFormat): { branches: Branch[]; metadata: SopsMetadata } {
-  const branches = format === "binary" ? [parseJsonBranch(decodeText(bytes))] : loadPlain(bytes, format);
+/**
+ * The encrypted file's branches with the metadata taken out. `fast` reads YAML through agent/yaml when
+ * that gives the same tree (yaml-store.ts fastYamlBranches); undefined when it cannot.
+ */
+export function loadEncrypted(bytes: Uint8Array, format: SopsFormat, fast = false): { branches: Branch[]; metadata: SopsMetadata } {
+  const quick = fast && format === "yaml" ? fastYamlBranches(decodeText(bytes)) : undefined;
+  const branches = quick ?? (format === "binary" ? [parseJsonBranch(decodeText(bytes))] : loadPlain(bytes, format));
   if (format === "dotenv" || format === "ini") return extractFlat(branches, format);
   let meta: Branch | undefined;
   let found = false;

@@ -6,8 +6,9 @@
  * end of their mapping or sequence). Writing is yaml-v3-emit.ts.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { parseDocuments } from "../yaml/parse.ts";
 import { FormatError } from "./json-store.ts";
-import { Branch, BinaryString, Comment, SopsTime, type TreeItem, type TreeValue } from "./tree.ts";
+import { Branch, BinaryString, Comment, SopsTime, treeFromPlain, type TreeItem, type TreeValue } from "./tree.ts";
 
 export const YAML_LIMITS = {
   /** Alias expansions per file, against billion-laughs documents. */
@@ -173,4 +174,37 @@ export function parseYamlBranches(text: string): Branch[] {
     out.push(b);
   }
   return out;
+}
+
+/** A key JavaScript objects would move to the front (an array index), so the plain-object path cannot keep its order. */
+const INDEX_KEY = /^(0|[1-9][0-9]{0,9})$/;
+
+function plainIsFaithful(v: unknown): boolean {
+  if (typeof v === "string") return typeof resolvePlain(v) === "string";
+  if (typeof v === "number") return Number.isSafeInteger(v) || !Number.isInteger(v);
+  if (Array.isArray(v)) return v.every(plainIsFaithful);
+  if (v !== null && typeof v === "object") return Object.entries(v).every(([k, x]) => !INDEX_KEY.test(k) && plainIsFaithful(x));
+  return true;
+}
+
+/**
+ * The fast reading of a one-document YAML file without comments, through agent/yaml (WASM scanner):
+ * undefined when the plain values could differ from go-yaml v3's typed tree (strings that read as
+ * other types, like RFC 3339 dates agent/yaml turns into strings; integers past 2^53; keys JavaScript
+ * reorders). The caller still checks the MAC, and reads the file exactly when it does not match.
+ */
+export function fastYamlBranches(text: string): Branch[] | undefined {
+  if (text.includes("#") || /(^|\n)(---|\.\.\.)/.test(text)) return undefined;
+  let docs: unknown[];
+  try {
+    docs = parseDocuments(text);
+  } catch {
+    return undefined;
+  }
+  const doc = docs[0];
+  if (docs.length !== 1 || doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  // The metadata is read as text (lastmodified stays the string it is), and the MAC does not cover it.
+  if (!Object.entries(doc).every(([k, v]) => k === "sops" || (!INDEX_KEY.test(k) && plainIsFaithful(v)))) return undefined;
+  const tree = treeFromPlain(doc);
+  return tree instanceof Branch ? [tree] : undefined;
 }

@@ -10,6 +10,7 @@ import { analyze, goFloat, resolvesToString } from "../yaml/go-yaml-v2-scalar.ts
 import { Branch, BinaryString, Comment, SopsTime, type TreeValue } from "./tree.ts";
 
 const isOldBool = (s: string) => /^(y|Y|yes|Yes|YES|on|On|ON|n|N|no|No|NO|off|Off|OFF)$/.test(s);
+const SIMPLE = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const BASE60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 function isPrintable(c: number): boolean {
@@ -38,6 +39,9 @@ type StringForm = { inline: string } | { block: string; header: string };
 
 /** go-yaml v3's stringv plus the emitter's style selection, for a string at block context. */
 function stringForm(s: string, simpleKey: boolean): StringForm {
+  // Most keys and values: a letter, then nothing YAML gives a meaning to; only the words that read as
+  // another type need quotes.
+  if (SIMPLE.test(s)) return { inline: resolvesToString(s) && !isOldBool(s) ? s : doubleQuoted(s) };
   const cps = Array.from(s, (ch) => ch.codePointAt(0)!);
   const a = analyze(cps);
   const resolvesAsString = s !== "" && resolvesToString(s) && !isOldBool(s) && !BASE60.test(s);
