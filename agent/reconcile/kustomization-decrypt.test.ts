@@ -63,6 +63,12 @@ describe("a Kustomization build with decryption", () => {
     expect((err as Error).message).toBe("Cannot build: the error quotes decrypted data and is withheld; build the source locally with `rivulet build --decrypt-key` to see it");
   });
 
+  test("keeps the refusal of a leftover ciphertext, which names objects and not values, beside decrypted ones", async () => {
+    const leftover = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: 'ENC[AES256_GCM,data:eA==,iv:x,tag:y,type:str]'}\n";
+    const err = await build({ ...files, "app/kustomization.yaml": "resources: [db.yaml, cm.yaml]\n", "app/cm.yaml": leftover }, { path: "app" }, true).catch((e: Error) => e);
+    expect((err as Error).message).toBe("ConfigMap/cm is SOPS encrypted, refused before applying anything: encrypted data is left after decryption (is the sops block complete, with its mac?)");
+  });
+
   test("keeps a build error that quotes nothing decrypted", async () => {
     const err = await build({ ...files, "app/kustomization.yaml": "resources: [db.yaml, missing.yaml]\n" }, { path: "app" }, true).catch((e: Error) => e);
     expect((err as Error).message).toContain("missing.yaml");

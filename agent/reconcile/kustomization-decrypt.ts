@@ -35,7 +35,7 @@ export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCall
       let out = objects;
       if (keyring) {
         out = await decryptResources(objects, keyring, sops, sourceOf);
-        for (let i = 0; i < out.length; i++) if (out[i] !== objects[i]) secrets.push(...stringsOf(out[i]!));
+        for (let i = 0; i < out.length; i++) if (out[i] !== objects[i]) secrets.push(...decryptedValues(objects[i], out[i]));
       }
       refuseEncrypted(out, keyring !== undefined);
       return out;
@@ -45,7 +45,7 @@ export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCall
     hooks.prepareTree = async (t, dir) => {
       sourceOf = encryptedSources(t);
       const r = await decryptSources(t, dir, keyring, sops);
-      for (const plain of r.decrypted.values()) secrets.push(...decoder.decode(plain).split("\n"));
+      for (const plain of r.decrypted.values()) secrets.push(...decoder.decode(plain).split("\n").map(valueOfLine));
       return r.tree;
     };
   }
@@ -58,12 +58,26 @@ export function buildDecryption(keyring: SopsKeyring | undefined, sops: SopsCall
   };
 }
 
-/** Every string in a decrypted object, and Secret data decoded: the plaintext an error could quote. */
-function stringsOf(v: unknown): string[] {
-  if (typeof v === "string") return [v, ...maybeDecoded(v)];
-  if (Array.isArray(v)) return v.flatMap(stringsOf);
-  if (typeof v === "object" && v !== null) return Object.values(v).flatMap(stringsOf);
-  return [];
+/**
+ * The values decryption changed in an object (a ciphertext's plaintext, a Secret value's decrypted
+ * document, decoded): what an error must not quote. Keys, kinds and names are left out, so an error
+ * naming the object is not mistaken for one quoting its data.
+ */
+function decryptedValues(before: unknown, after: unknown): string[] {
+  if (Array.isArray(after)) return after.flatMap((a, i) => decryptedValues(Array.isArray(before) ? before[i] : undefined, a));
+  if (typeof after === "object" && after !== null) {
+    const b = (typeof before === "object" && before !== null ? before : {}) as Record<string, unknown>;
+    return Object.entries(after).flatMap(([k, a]) => decryptedValues(b[k], a));
+  }
+  if (after === undefined || after === null || before === after) return [];
+  const text = String(after);
+  return [text, ...maybeDecoded(text).map(valueOfLine)];
+}
+
+/** The value part of a `KEY=value` or `key: value` line, the line itself otherwise. */
+function valueOfLine(line: string): string {
+  const m = /^\s*[\w.-]+\s*(?:=|:\s)(.*)$/.exec(line);
+  return m ? m[1]! : line;
 }
 
 function maybeDecoded(v: string): string[] {
@@ -80,7 +94,7 @@ function quotes(message: string, plain: string[]): boolean {
   const windows = new Set<string>();
   for (const p of plain) {
     const s = p.trim();
-    if (s.length < 3) continue;
+    if (s.length < 4) continue;
     if (s.length <= WINDOW) {
       if (message.includes(s)) return true;
       continue;
