@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
 import { buildCommand } from "./build.ts";
 import { dispatch } from "./dispatch.ts";
+import { FLUX_SOPS } from "../../test/support/sops-fixtures.ts";
 
 async function cli(cwd: string, ...argv: string[]) {
   const out: string[] = [];
@@ -67,7 +68,7 @@ test("rivulet build refuses --vars without --kustomization", async () => {
   expect(r.code).toBe(2);
 });
 
-const SOPS_FIXTURES = join(import.meta.dirname, "../../../shared/fixtures/sops/internal/controller/testdata/sops");
+const SOPS_FIXTURES = FLUX_SOPS;
 const sopsKey = (name: string) => join(SOPS_FIXTURES, "keys", name);
 const values = (out: string) =>
   Object.fromEntries(

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { fluxSopsFile, fluxSopsOverlay } from "../../test/support/sops-fixtures.ts";
 import { keyringFromSecretData } from "../sops/index.ts";
 import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
@@ -76,14 +75,8 @@ describe("a Kustomization build with decryption", () => {
 });
 
 describe("Flux's own sops fixtures (kustomize-controller testdata), with the real sops module", () => {
-  const root = join(import.meta.dirname, "../../../shared/fixtures/sops/internal/controller/testdata/sops");
-  const read = (p: string) => readFileSync(join(root, p), "utf8");
-  const files: Record<string, string> = {};
-  for (const dir of ["algorithms", "envs", "files", "patches", "inside", "component"]) {
-    for (const f of readdirSync(join(root, dir))) files[`${dir}/${f}`] = read(`${dir}/${f}`);
-  }
-  // The upstream overlay also pulls a remote URL; this one leaves that directory out.
-  files["kustomization.yaml"] = read("kustomization.yaml").replace("  - remote\n", "");
+  const read = fluxSopsFile;
+  const files = fluxSopsOverlay();
   const keys = () => keyringFromSecretData({ "age.agekey": enc(read("keys/age.txt")), "age-pq.agekey": enc(read("keys/age-pq.txt")), "pgp.asc": enc(read("keys/pgp.asc")) });
 
   test("build to the plaintext the upstream test expects (age, PQ age, PGP, env and binary generator files, patches, a sops document inside a Secret, a component)", async () => {

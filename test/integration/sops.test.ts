@@ -8,13 +8,15 @@
  * agent's log, its events or the Kustomization's status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { adminClient, deleteNamespace, eventually, testCluster, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, testCluster, uniqueNamespace } from "../support/cluster.ts";
 import { diffCommand } from "../../agent/cli/diff.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
+import { kustomizationProbe } from "../support/kustomization-probe.ts";
+import { fluxSopsFile, fluxSopsOverlay } from "../support/sops-fixtures.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { encryptSops } from "../../agent/sops/index.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
@@ -24,8 +26,7 @@ import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
-const FIXTURES = join(import.meta.dir, "../../../shared/fixtures/sops/internal/controller/testdata/sops");
-const fixture = (p: string) => readFileSync(join(FIXTURES, p), "utf8");
+const fixture = fluxSopsFile;
 
 let client: KubeClient;
 let ns: string;
@@ -63,27 +64,14 @@ const ks = (name: string, repo: string, keys: string): KubeObject => ({
   spec: { interval: "10m", path: "./", prune: true, timeout: "20s", sourceRef: { kind: "GitRepository", name: repo }, decryption: { provider: "sops", secretRef: { name: keys } } },
 });
 const gitRepo = (name: string): KubeObject => ({ apiVersion: SRC, kind: "GitRepository", metadata: { name, namespace: ns }, spec: { interval: "10m", url: git.url(name) } });
-const getKs = async (name: string) => (await client.get({ apiVersion: KS, kind: "Kustomization", namespace: ns, name })) as FluxObject | undefined;
+const { get: getKs, when: ksWhen, request } = kustomizationProbe(() => ({ admin: client, namespace: ns }));
 const ready = (o: FluxObject) => o.status?.conditions?.find((c) => c.type === "Ready");
 const secretData = async (name: string) => {
   const s = await client.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name });
   return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, atob(v)])) : undefined;
 };
 
-async function request(kind: "GitRepository" | "Kustomization", name: string): Promise<void> {
-  await client.patch(
-    { apiVersion: kind === "Kustomization" ? KS : SRC, kind, namespace: ns, name },
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": `${Date.now()}-${Math.random()}` } } },
-    "merge",
-  );
-}
 
-async function ksWhen(name: string, what: string, check: (o: FluxObject) => boolean, timeoutMs = 60_000): Promise<FluxObject> {
-  return eventually(`Kustomization/${ns}/${name} ${what}`, async () => {
-    const o = await getKs(name);
-    return o && check(o) ? o : undefined;
-  }, timeoutMs);
-}
 const appliedAt = (rev: string) => (o: FluxObject) => ready(o)?.status === "True" && o.status?.lastAppliedRevision === rev && o.status?.observedGeneration === o.metadata.generation;
 const failedAt = (rev: string) => (o: FluxObject) => ready(o)?.status === "False" && ready(o)?.reason === "BuildFailed" && o.status?.lastAttemptedRevision === rev;
 
@@ -158,11 +146,7 @@ describe("Kustomization spec.decryption", () => {
   });
 
   test("Flux's kustomize-controller fixtures are applied decrypted with their age, PQ age and PGP keys", async () => {
-    const files: Record<string, string> = {};
-    for (const dir of ["algorithms", "envs", "files", "patches", "inside", "component"]) {
-      for (const f of readdirSync(join(FIXTURES, dir))) files[`${dir}/${f}`] = fixture(`${dir}/${f}`);
-    }
-    files["kustomization.yaml"] = fixture("kustomization.yaml").replace("  - remote\n", "");
+    const files = fluxSopsOverlay();
     const c = await git.createRepo("fixtures", files);
     await client.apply(keysSecret("flux-keys", { "age.agekey": fixture("keys/age.txt"), "age-pq.agekey": fixture("keys/age-pq.txt"), "pgp.asc": fixture("keys/pgp.asc") }), fm);
     await client.apply(gitRepo("fixtures"), fm);
