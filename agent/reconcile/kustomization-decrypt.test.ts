@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { fluxSopsFile, fluxSopsOverlay } from "../../test/support/sops-fixtures.ts";
+import { FLUX_SOPS_PLAINTEXT, fluxSopsFile, fluxSopsOverlay } from "../../test/support/sops-fixtures.ts";
 import { keyringFromSecretData } from "../sops/index.ts";
 import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
@@ -87,19 +87,7 @@ describe("Flux's own sops fixtures (kustomize-controller testdata), with the rea
       return { ...data, ...(o.stringData as Record<string, string> | undefined) };
     };
     const got = Object.fromEntries(objects.map((o) => [`${o.kind}/${(o.metadata as { name: string }).name}`, text(o)]));
-    expect(got).toEqual({
-      "Secret/sops-algo-age": { key: "value" },
-      "Secret/sops-algo-age-pq": { key: "value" },
-      "Secret/sops-algo-pgp": { key: "value" },
-      "Secret/sops-algo-vault": { key: "value" },
-      "Secret/sops-envs-secret": { key: "value" },
-      "ConfigMap/sops-envs-configmap": { key: "value" },
-      "Secret/sops-files-secret": { key: "value" },
-      "ConfigMap/sops-files-configmap": { key: "value" },
-      "Secret/sops-patches-secret": { key: "merge1", merge2: "merge2" },
-      "Secret/sops-inside-secret": { key: "value" },
-      "Secret/sops-component": { key: "value" },
-    });
+    expect(got).toEqual(FLUX_SOPS_PLAINTEXT);
   });
 
   test.each([

@@ -19,3 +19,18 @@ export function fluxSopsOverlay(): Record<string, string> {
   files["kustomization.yaml"] = fluxSopsFile("kustomization.yaml").replace("  - remote\n", "");
   return files;
 }
+
+/** What the overlay builds to, by `Kind/name`: the values the upstream test asserts (vault.yaml is plain). */
+export const FLUX_SOPS_PLAINTEXT: Record<string, Record<string, string>> = {
+  "Secret/sops-algo-age": { key: "value" },
+  "Secret/sops-algo-age-pq": { key: "value" },
+  "Secret/sops-algo-pgp": { key: "value" },
+  "Secret/sops-algo-vault": { key: "value" },
+  "Secret/sops-envs-secret": { key: "value" },
+  "ConfigMap/sops-envs-configmap": { key: "value" },
+  "Secret/sops-files-secret": { key: "value" },
+  "ConfigMap/sops-files-configmap": { key: "value" },
+  "Secret/sops-patches-secret": { key: "merge1", merge2: "merge2" },
+  "Secret/sops-inside-secret": { key: "value" },
+  "Secret/sops-component": { key: "value" },
+};
