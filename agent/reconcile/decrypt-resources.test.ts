@@ -7,7 +7,7 @@ import { fakeSops, seal, sealObject } from "./testdata/fake-sops.ts";
 
 const b64 = (s: string) => btoa(s);
 const secret = (name: string, more: Record<string, unknown> = {}): KObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "t" }, ...more });
-const source = (path: string, doc: KObject) => ({ path, doc, bytes: new TextEncoder().encode(emitDocuments([doc])), format: "yaml" as const });
+const source = (path: string, doc: KObject) => ({ path, docs: [doc], bytes: new TextEncoder().encode(emitDocuments([doc])), format: "yaml" as const });
 const plainSecret = secret("whole", { stringData: { key: "value" } });
 
 describe("decryption after the build", () => {

@@ -14,7 +14,8 @@ import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { formatRef, type ObjectRef } from "../core/ref.ts";
 import type { KObject } from "../kustomize/resource.ts";
 import type { SopsFormat, SopsKeyring } from "../sops/index.ts";
-import { plaintextByCiphertext, withPlaintext, type SourceOf } from "./encrypted-sources.ts";
+import { plaintextByCiphertext, withPlaintext, type EncryptedSource, type SourceOf } from "./encrypted-sources.ts";
+import { parseDocuments } from "../yaml/parse.ts";
 import { describeSopsError, formatForName, type SopsCalls } from "./sops-calls.ts";
 
 export const DECRYPT_ANNOTATION = "kustomize.toolkit.fluxcd.io/decrypt";
@@ -44,27 +45,47 @@ export function hasSopsBlock(obj: KObject): boolean {
 
 export async function decryptResources(objects: KObject[], keyring: SopsKeyring, sops: SopsCalls, sourceOf: SourceOf = () => undefined): Promise<KObject[]> {
   const out: KObject[] = [];
+  const cache: SourcePlaintexts = new Map();
   for (const obj of objects) {
     if (decryptionDisabled(obj)) out.push(obj);
-    else if (hasSopsBlock(obj)) out.push(await decryptWhole(obj, keyring, sops, sourceOf));
+    else if (hasSopsBlock(obj)) out.push(await decryptWhole(obj, keyring, sops, sourceOf, cache));
     else if (obj.kind === "Secret") out.push(await decryptSecretValues(obj, keyring, sops));
     else out.push(obj);
   }
   return out;
 }
 
+/** The plaintext of each ciphertext of a source, decrypted once per build however many resources it holds. */
+type SourcePlaintexts = Map<EncryptedSource, Promise<Map<string, unknown>>>;
+
+async function sourcePlaintexts(source: EncryptedSource, keyring: SopsKeyring, sops: SopsCalls, cache: SourcePlaintexts): Promise<Map<string, unknown>> {
+  let plain = cache.get(source);
+  if (!plain) {
+    plain = (async () => {
+      const single = source.docs.length === 1;
+      const bytes = await sops.decryptSops(source.bytes, { format: source.format, outputFormat: single ? "json" : "yaml", keyring, name: source.path });
+      const text = new TextDecoder().decode(bytes);
+      const docs = single ? [JSON.parse(text)] : parseDocuments(text, source.path);
+      const out = new Map<string, unknown>();
+      source.docs.forEach((d, i) => plaintextByCiphertext(d, docs[i], out));
+      return out;
+    })();
+    cache.set(source, plain);
+  }
+  return plain;
+}
+
 /**
  * Decrypts the document as committed (MAC verified) and carries its plaintext into the built resource
  * (encrypted-sources.ts); a resource whose file is not in the tree is decrypted as built.
  */
-async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls, sourceOf: SourceOf): Promise<KObject> {
+async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls, sourceOf: SourceOf, cache: SourcePlaintexts): Promise<KObject> {
   const ref = refOf(obj);
   const source = sourceOf(obj);
   const name = source?.path ?? ref;
   try {
     if (!source) return (await sops.decryptSopsObject(obj, { keyring, name })) as KObject;
-    const plain = await sops.decryptSops(source.bytes, { format: source.format, outputFormat: "json", keyring, name });
-    return withPlaintext(obj, plaintextByCiphertext(source.doc, JSON.parse(new TextDecoder().decode(plain))));
+    return withPlaintext(obj, await sourcePlaintexts(source, keyring, sops, cache));
   } catch (err) {
     throw new Error(`${ref}: ${describeSopsError(err, name)}`, { cause: err });
   }

@@ -16,9 +16,12 @@ import { parseDocuments } from "../yaml/parse.ts";
 export interface EncryptedSource {
   /** The file's path in the tree. */
   path: string;
-  /** The document as written, sops block included. */
-  doc: KObject;
-  /** The document's own text (one of a YAML stream's documents), and the store that reads it. */
+  /**
+   * The documents as written, sops blocks included: one, or every document of a YAML stream sops
+   * encrypted as a whole (each carries the same metadata and `mac`, which covers them all).
+   */
+  docs: KObject[];
+  /** Their text, as sops hashed it, and the store that reads it. */
   bytes: Uint8Array;
   format: "yaml" | "json";
 }
@@ -58,6 +61,8 @@ function buildIndex(tree: TreeReader): Map<string, EncryptedSource> {
       const text = decoder.decode(tree.read(path) ?? new Uint8Array());
       if (!MARKERS.some((m) => text.includes(m))) continue;
       const format = e.name.endsWith(".json") ? "json" : "yaml";
+      // The file's sops documents grouped by mac, in order: one group per encryption.
+      const groups = new Map<string, { docs: KObject[]; texts: string[] }>();
       for (const segment of format === "json" ? [text] : yamlSegments(text)) {
         if (!MARKERS.some((m) => segment.includes(m))) continue;
         let doc: unknown;
@@ -67,8 +72,13 @@ function buildIndex(tree: TreeReader): Map<string, EncryptedSource> {
           continue; // not a document the build could have read
         }
         const mac = typeof doc === "object" && doc !== null ? macOf(doc as KObject) : undefined;
-        if (mac && !index.has(mac)) index.set(mac, { path, doc: doc as KObject, bytes: encoder.encode(segment), format });
+        if (!mac || index.has(mac)) continue;
+        const g = groups.get(mac) ?? { docs: [], texts: [] };
+        g.docs.push(doc as KObject);
+        g.texts.push(segment.replace(/^\n/, ""));
+        groups.set(mac, g);
       }
+      for (const [mac, g] of groups) index.set(mac, { path, docs: g.docs, bytes: encoder.encode(g.texts.join("---\n")), format });
     }
   };
   walk("");

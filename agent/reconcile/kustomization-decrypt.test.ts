@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { FLUX_SOPS_PLAINTEXT, fluxSopsFile, fluxSopsOverlay } from "../../test/support/sops-fixtures.ts";
-import { keyringFromSecretData } from "../sops/index.ts";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { encryptSops, keyringFromSecretData } from "../sops/index.ts";
 import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
@@ -74,7 +75,7 @@ describe("a Kustomization build with decryption", () => {
   });
 });
 
-describe("Flux's own sops fixtures (kustomize-controller testdata), with the real sops module", () => {
+describe("with the real sops module: Flux's kustomize-controller fixtures, and files of our encryptor", () => {
   const read = fluxSopsFile;
   const files = fluxSopsOverlay();
   const keys = () => keyringFromSecretData({ "age.agekey": enc(read("keys/age.txt")), "age-pq.agekey": enc(read("keys/age-pq.txt")), "pgp.asc": enc(read("keys/pgp.asc")) });
@@ -88,6 +89,16 @@ describe("Flux's own sops fixtures (kustomize-controller testdata), with the rea
     };
     const got = Object.fromEntries(objects.map((o) => [`${o.kind}/${(o.metadata as { name: string }).name}`, text(o)]));
     expect(got).toEqual(FLUX_SOPS_PLAINTEXT);
+  });
+
+  test("a YAML stream sops encrypted as a whole (one MAC over its documents) builds, renamed, and in any key order", async () => {
+    const id = await generateIdentity();
+    const stream = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ntype: Opaque\nstringData:\n  k: one\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\ndata:\n  k: dHdv\n";
+    const sealed = await encryptSops(enc(stream), { format: "yaml", age: [await identityToRecipient(id)], encryptedRegex: "^(data|stringData)$" });
+    const d = buildDecryption(await keyringFromSecretData({ "k.agekey": enc(id) }));
+    const tree = textFileTree({ "kustomization.yaml": "namePrefix: p-\nresources: [both.yaml]\n", "both.yaml": new TextDecoder().decode(sealed) });
+    const { objects } = await fluxBuild(tree, { path: "" }, { emit: emitDocuments, ...d.hooks });
+    expect(objects.map((o) => [(o.metadata as { name: string }).name, o.stringData ?? o.data])).toEqual([["p-a", { k: "one" }], ["p-b", { k: "dHdv" }]]);
   });
 
   test.each([
