@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
-import { decryptSops, decryptSopsObject, encryptSops, isSopsEncrypted, keyringFromFile, keyringFromSecretData, sopsFormatForPath, type SopsFormat } from "./index.ts";
+import { decryptSops, decryptSopsObject, detectSopsFormat, encryptSops, isSopsEncrypted, keyringFromFile, keyringFromSecretData, sopsFormatForPath, type SopsFormat } from "./index.ts";
 import { base64Decode } from "../core/bytes.ts";
 
 const shared = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "sops", "internal");
@@ -60,6 +60,7 @@ describe.skipIf(!haveFixtures)("Flux's sops fixtures", () => {
     const [doc] = parseDocuments(text(read("inside/secret.yaml"))) as [{ data: { key: string } }];
     const value = base64Decode(doc.data.key);
     expect(isSopsEncrypted(value, "json")).toBe(true);
+    expect([detectSopsFormat(value), detectSopsFormat(read("envs/env.env")), detectSopsFormat(read("algorithms/age.yaml")), detectSopsFormat(read("algorithms/vault.yaml"))]).toEqual(["json", "dotenv", "yaml", undefined]);
     expect(sopsFormatForPath("key")).toBe("binary");
     expect(text(await decryptSops(value, { format: "json", outputFormat: sopsFormatForPath("key"), keyring: await fluxSecret(), name: "inside/secret.yaml" }))).toBe("value");
   });

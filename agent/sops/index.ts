@@ -13,7 +13,7 @@ import { aesGcm } from "./aes-gcm.ts";
 import { DataKeyError, makeDataKey, openDataKey, type Wrapper } from "./data-key.ts";
 import { FormatError } from "./json-store.ts";
 import type { SopsKeyring } from "./keyring.ts";
-import { MetadataError, rfc3339, type SopsMetadata } from "./metadata.ts";
+import { MetadataError, metadataFromBranch, rfc3339, type SopsMetadata } from "./metadata.ts";
 import { emitEncrypted, emitPlain, loadEncrypted, loadPlain, type SopsFormat } from "./sops-file.ts";
 import { Branch, plainFromTree, treeFromPlain, type TreeValue } from "./tree.ts";
 import { decryptBranches, encryptBranches, LeafError, type CryptRules } from "./tree-cipher.ts";
@@ -105,6 +105,14 @@ export function isSopsEncrypted(bytes: Uint8Array, format: SopsFormat): boolean 
   return includes(bytes, MARKERS[format]);
 }
 
+/**
+ * The format whose marker the bytes carry (Flux's detectFormatFromMarkerBytes, for a Secret's data
+ * value): yaml, json (also binary files, whose envelope is JSON), dotenv or ini; undefined for none.
+ */
+export function detectSopsFormat(bytes: Uint8Array): SopsFormat | undefined {
+  return (["yaml", "json", "dotenv", "ini"] as const).find((f) => includes(bytes, MARKERS[f]));
+}
+
 /** The failure as a SopsError; only messages this module wrote (no content) are passed on. */
 function failure(file: string, err: unknown): SopsError {
   if (err instanceof SopsError) return err;
@@ -171,9 +179,12 @@ export async function decryptSopsObject(tree: unknown, o: { keyring: SopsKeyring
   }
 }
 
+/** The JSON store's reading of a resource, without the JSON text in between: the same tree. */
 function loadEncryptedBranch(root: Branch): { branches: Branch[]; metadata: SopsMetadata } {
-  const bytes = emitPlain([root], "json");
-  return loadEncrypted(bytes, "json");
+  const meta = root.get("sops");
+  if (meta === undefined) throw new MetadataError("sops metadata not found");
+  root.items = root.items.filter((i) => i.key !== "sops");
+  return { branches: [root], metadata: metadataFromBranch(meta) };
 }
 
 async function publicKeyFor(spec: string, keyring: SopsKeyring | undefined): Promise<openpgp.Key> {

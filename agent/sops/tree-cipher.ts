@@ -162,10 +162,12 @@ export async function decryptBranches(branches: Branch[], rules: CryptRules, cip
     let v: Scalar | Comment = leaf;
     if (encrypted) {
       if (isComment) {
-        // sops keeps a comment that does not decrypt: files from older sops have plain comments.
+        // sops keeps a comment that does not decrypt: files from older sops have plain comments. A
+        // decrypted comment loses its inline place in sops (its cipher returns a fresh Comment), so
+        // `sops -d` prints it above the next key; the same here.
         try {
           const c = await decryptValue(leaf.value, cipher, pathText(path));
-          v = c instanceof Comment ? new Comment(c.value, leaf.inline) : new Comment(String(c), leaf.inline);
+          v = c instanceof Comment ? new Comment(c.value) : new Comment(String(c));
         } catch {
           v = leaf;
         }

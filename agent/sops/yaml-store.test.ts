@@ -3,7 +3,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { decryptSops, encryptSops, keyringFromSecretData } from "./index.ts";
 import { emitPlain, loadPlain } from "./sops-file.ts";
 import { Branch, SopsTime } from "./tree.ts";
-import { resolvePlain } from "./yaml-store.ts";
+import { fastYamlBranches, resolvePlain } from "./yaml-store.ts";
 
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -56,7 +56,7 @@ describe("comments in sops YAML files", () => {
     "  password: hunter2 # inline", "  list:", "    - one", "    # between", "    - 2", "# the end", "",
   ].join("\n");
 
-  test("are encrypted under their path, and come back where they were", async () => {
+  test("are encrypted under their path and come back in place; an encrypted inline comment comes back above its key, as sops -d prints it", async () => {
     const id = await generateIdentity();
     const encrypted = text(await encryptSops(utf8.encode(source), { format: "yaml", age: [await identityToRecipient(id)], encryptedRegex: "^stringData$" }));
     expect(encrypted).toContain("# top comment\napiVersion: v1 # api\n");
@@ -67,8 +67,32 @@ describe("comments in sops YAML files", () => {
     expect(text(await decryptSops(utf8.encode(encrypted), { format: "yaml", keyring, name: "c.yaml" }))).toBe(
       [
         "# top comment", "apiVersion: v1 # api", "kind: Secret", "# before data", "stringData:", "    # first in data",
-        "    password: hunter2 # inline", "    list:", "        - one", "        # between", "        - 2", "# the end", "",
+        "    # inline", "    password: hunter2", "    list:", "        - one", "        # between", "        - 2", "# the end", "",
       ].join("\n"),
     );
   });
+});
+
+describe("the fast YAML reading", () => {
+  test("gives the same typed tree as the exact reading for a plain Secret", () => {
+    const yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n    name: db\nstringData:\n    password: x\n    port: 5432\n    ratio: 0.5\n    on: true\n";
+    const fast = fastYamlBranches(yaml)!;
+    expect(fast).toBeDefined();
+    expect(emitPlain(fast, "yaml")).toEqual(emitPlain(loadPlain(utf8.encode(yaml), "yaml"), "yaml"));
+    expect(fast[0]!.get("stringData")).toEqual(loadPlain(utf8.encode(yaml), "yaml")[0]!.get("stringData")!);
+  });
+
+  const refused: [string, string][] = [
+    ["a comment", "a: 1 # note\n"],
+    ["several documents", "a: 1\n---\nb: 2\n"],
+    ["a date, which go-yaml v3 reads as a time", "a: 2024-01-02\n"],
+    ["a quoted number", 'a: "1"\n'],
+    ["a key JavaScript would reorder", "b: 1\n\"1\": 2\n"],
+    ["an integer past 2^53", "a: 9007199254740993\n"],
+  ];
+  for (const [what, yaml] of refused) {
+    test(`leaves a file with ${what} to the exact reading`, () => {
+      expect(fastYamlBranches(yaml)).toBeUndefined();
+    });
+  }
 });
