@@ -20,9 +20,6 @@ import { describeSopsError, formatForName, type SopsCalls } from "./sops-calls.t
 
 export const DECRYPT_ANNOTATION = "kustomize.toolkit.fluxcd.io/decrypt";
 
-/** The marker formats of Flux's detectFormatFromMarkerBytes; the binary envelope is read as JSON. */
-const MARKER_FORMATS: readonly SopsFormat[] = ["yaml", "json", "dotenv", "ini"];
-
 /** What a sops-encrypted value looks like wherever it ends up. */
 const ENCRYPTED_VALUE = "ENC[AES256_GCM,data:";
 
@@ -91,10 +88,6 @@ async function decryptWhole(obj: KObject, keyring: SopsKeyring, sops: SopsCalls,
   }
 }
 
-function markerFormat(sops: SopsCalls, bytes: Uint8Array): SopsFormat | undefined {
-  return MARKER_FORMATS.find((f) => sops.isSopsEncrypted(bytes, f));
-}
-
 async function decryptSecretValues(obj: KObject, keyring: SopsKeyring, sops: SopsCalls): Promise<KObject> {
   const ref = refOf(obj);
   let copy: KObject | undefined;
@@ -109,7 +102,7 @@ async function decryptSecretValues(obj: KObject, keyring: SopsKeyring, sops: Sop
       } catch {
         continue; // not base64: the API server will say so, as in Flux
       }
-      const format = markerFormat(sops, bytes);
+      const format = sops.detectSopsFormat(bytes);
       if (!format) continue;
       const name = `${ref} ${field}.${key}`;
       let plain: Uint8Array;

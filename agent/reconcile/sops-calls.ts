@@ -7,6 +7,7 @@
 import {
   decryptSops,
   decryptSopsObject,
+  detectSopsFormat,
   isSopsEncrypted,
   sopsFormatForPath,
   SopsError,
@@ -18,9 +19,10 @@ export interface SopsCalls {
   decryptSops: typeof decryptSops;
   decryptSopsObject: typeof decryptSopsObject;
   sopsFormatForPath: typeof sopsFormatForPath;
+  detectSopsFormat: typeof detectSopsFormat;
 }
 
-export const SOPS: SopsCalls = { isSopsEncrypted, decryptSops, decryptSopsObject, sopsFormatForPath };
+export const SOPS: SopsCalls = { isSopsEncrypted, decryptSops, decryptSopsObject, sopsFormatForPath, detectSopsFormat };
 
 /** kustomize-controller's formatForPath: a `.dockerconfigjson` key is JSON, the rest by extension. */
 export function formatForName(sops: SopsCalls, name: string): SopsFormat {

@@ -69,6 +69,7 @@ export function fakeSops(): FakeSops {
     calls,
     sopsFormatForPath: ext,
     isSopsEncrypted: (bytes, format) => new TextDecoder().decode(bytes).includes(MARKERS[format]),
+    detectSopsFormat: (bytes) => (["yaml", "json", "dotenv", "ini"] as const).find((f) => new TextDecoder().decode(bytes).includes(MARKERS[f])),
     async decryptSops(bytes, o) {
       calls.push(`${o.name} ${o.format}${o.outputFormat ? `->${o.outputFormat}` : ""}`);
       const text = new TextDecoder().decode(bytes);
