@@ -63,3 +63,13 @@ export async function keyringFromKeyFiles(files: { name: string; bytes: Uint8Arr
     throw new Error(`Cannot read the decryption keys: ${messageOf(err)}`, { cause: err });
   }
 }
+
+/**
+ * What to add to a decryption failure when the Secret gave no key at all, so the condition names the
+ * Secret to fix ("" when it gave some, or there is no secretRef).
+ */
+export function noKeysNote(keyring: SopsKeyring, ks: KubeObject & { spec: { decryption?: DecryptionSpec } }): string {
+  const ref = ks.spec.decryption?.secretRef;
+  if (!ref || keyring.ageIdentities.length || keyring.pgpKeys.length || keyring.lockedPgpKeys) return "";
+  return `; decryption Secret/${ks.metadata.namespace}/${ref.name} holds no *.agekey or *.asc entry`;
+}

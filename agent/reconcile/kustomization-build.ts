@@ -17,7 +17,7 @@ import type { KindObject } from "./reconciler.ts";
 import { guardObjects, kubeObjects } from "../apply/tenant-guard.ts";
 import { readSubstituteFrom } from "./substitute-from.ts";
 import { buildDecryption } from "./kustomization-decrypt.ts";
-import { readDecryptionKeyring } from "./decryption-keys.ts";
+import { noKeysNote, readDecryptionKeyring } from "./decryption-keys.ts";
 import type { SopsKeyring } from "../sops/index.ts";
 
 /** The API's spec, read where the build expects its overlay fields. */
@@ -56,7 +56,8 @@ export async function buildKustomizationObjects(
     built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution, ...decryption.hooks });
   } catch (cause) {
     const err = decryption.safeError(cause);
-    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
+    const note = keyring && !o.keyring && /key group/.test(messageOf(err)) ? noKeysNote(keyring, ks) : "";
+    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}${note}`, { cause: err });
   }
   const objects = await guardObjects(client, kubeObjects(built.objects, self), { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
   return { objects, digest: built.digest };

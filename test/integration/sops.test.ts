@@ -145,6 +145,13 @@ describe("Kustomization spec.decryption", () => {
     expect(ready(o)!.message).toBe(`Kustomization/${ns}/nokeys: decryption Secret/${ns}/absent-keys not found: create it or fix spec.decryption.secretRef`);
   });
 
+  test("a key Secret without any key entry is named in the condition", async () => {
+    await client.apply(keysSecret("no-key-entries", { "readme.txt": "keys go in *.agekey entries" }), fm);
+    await client.apply(ks("emptykeys", "app", "no-key-entries"), fm);
+    const o = await ksWhen("emptykeys", "failed", (o) => ready(o)?.reason === "BuildFailed");
+    expect(ready(o)!.message).toEndWith(`: Cannot decrypt app.env: no key in the keyring (0 age identities, 0 OpenPGP keys) opens key group 0 (1 age, 0 pgp recipients); decryption Secret/${ns}/no-key-entries holds no *.agekey or *.asc entry`);
+  });
+
   test("Flux's kustomize-controller fixtures are applied decrypted with their age, PQ age and PGP keys", async () => {
     const files = fluxSopsOverlay();
     const c = await git.createRepo("fixtures", files);
