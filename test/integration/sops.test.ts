@@ -8,7 +8,7 @@
  * agent's log, its events or the Kustomization's status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
@@ -19,6 +19,7 @@ import { kustomizationProbe } from "../support/kustomization-probe.ts";
 import { FLUX_SOPS_PLAINTEXT, fluxSopsFile, fluxSopsOverlay } from "../support/sops-fixtures.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { encryptSops } from "../../agent/sops/index.ts";
+import { unpack } from "../../agent/artifact/unpack.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
@@ -191,11 +192,16 @@ describe("Kustomization spec.decryption", () => {
     expect(without).toMatchObject({ code: 3, err: "Error: Secret/db is SOPS encrypted, refused before applying anything: set spec.decryption to reconcile encrypted data" });
   });
 
-  test("no plaintext reaches the agent's log, its events or the Kustomization's status", async () => {
+  test("no plaintext reaches the agent's log, its events, the Kustomization's status or the artifact store", async () => {
     const secrets = Object.values(PLAIN).flatMap((p) => [p, b64(p)]);
     const events = (await client.list({ apiVersion: "v1", kind: "Event", namespace: ns })).items.map((e) => JSON.stringify(e));
     const status = JSON.stringify((await getKs("app"))!.status);
-    const haystacks = { log: agent.logs.join("\n"), events: events.join("\n"), status };
+    const stored: string[] = [];
+    for (const f of readdirSync(storage, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".tar.gz"))) {
+      for (const [path, node] of await unpack(new Uint8Array(readFileSync(join(storage, f))))) if (node.kind === "file") stored.push(`${path}\n${td.decode(node.data)}`);
+    }
+    expect(stored.length).toBeGreaterThan(0);
+    const haystacks = { log: agent.logs.join("\n"), events: events.join("\n"), status, artifacts: stored.join("\n") };
     expect(agent.logs.length).toBeGreaterThan(0);
     expect(events.length).toBeGreaterThan(0);
     for (const [where, text] of Object.entries(haystacks)) {
