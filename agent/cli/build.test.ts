@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
 import { buildCommand } from "./build.ts";
 import { dispatch } from "./dispatch.ts";
+import { FLUX_SOPS } from "../../test/support/sops-fixtures.ts";
 
 async function cli(cwd: string, ...argv: string[]) {
   const out: string[] = [];
@@ -65,4 +66,44 @@ test("rivulet build reports a broken kustomization on stderr with a non-zero exi
 test("rivulet build refuses --vars without --kustomization", async () => {
   const r = await cli(tmpdir(), "build", ".", "--vars", "A=b");
   expect(r.code).toBe(2);
+});
+
+const SOPS_FIXTURES = FLUX_SOPS;
+const sopsKey = (name: string) => join(SOPS_FIXTURES, "keys", name);
+const values = (out: string) =>
+  Object.fromEntries(
+    (parseDocuments(out) as { kind: string; metadata: { name: string }; data?: Record<string, string>; stringData?: Record<string, string> }[]).map((o) => [
+      `${o.kind}/${o.metadata.name}`,
+      { ...Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, o.kind === "Secret" ? atob(v) : v])), ...o.stringData },
+    ]),
+  );
+
+test("rivulet build --decrypt-key decrypts generator files and encrypted resources as the agent does", async () => {
+  const envs = await cli(SOPS_FIXTURES, "build", "envs", "--decrypt-key", sopsKey("age.txt"));
+  expect(envs.code).toBe(0);
+  expect(values(envs.out)).toEqual({ "ConfigMap/envs-configmap": { key: "value" }, "Secret/envs-secret": { key: "value" } });
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-build-sops-"));
+  try {
+    writeFileSync(join(dir, "ks.yaml"), "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: algo}\nspec:\n  path: ./algorithms\n  namePrefix: x-\n");
+    const keys = ["age.txt", "age-pq.txt", "pgp.asc"].flatMap((k) => ["--decrypt-key", sopsKey(k)]);
+    const algorithms = await cli(SOPS_FIXTURES, "build", ".", "--kustomization", join(dir, "ks.yaml"), ...keys);
+    expect(algorithms.err).toStartWith("digest: sha256:");
+    expect(values(algorithms.out)).toEqual({
+      "Secret/x-age": { key: "value" },
+      "Secret/x-age-pq": { key: "value" },
+      "Secret/x-pgp": { key: "value" },
+      "Secret/x-vault": { key: "value" },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.each([
+  ["a key that opens nothing fails naming the file and key group", ["--decrypt-key", sopsKey("age-global.txt")], 3, "Error: Cannot decrypt envs/env.env: no key in the keyring (1 age identities, 0 OpenPGP keys) opens key group 0 (1 age, 0 pgp recipients)"],
+  ["a key file that is not one fails naming it", ["--decrypt-key", join(SOPS_FIXTURES, "envs/kustomization.yaml")], 3, /^Error: Cannot read the decryption keys: failed to import '.*kustomization\.yaml\.agekey': line 1 is not an age identity$/],
+])("rivulet build --decrypt-key: %s", async (_n, flags, code, err) => {
+  const r = await cli(SOPS_FIXTURES, "build", ".", ...flags);
+  expect(r.code).toBe(code);
+  expect(r.err).toMatch(err);
 });

@@ -4,7 +4,9 @@
  * the Flux Kustomization in FILE is applied like kustomize-controller does (spec.path inside DIR,
  * targetNamespace, namePrefix/nameSuffix, commonMetadata, patches, images, components, postBuild
  * substitution); --vars stand in for the substituteFrom sources a cluster would provide (the spec's
- * inline substitute still wins). The history digest goes to stderr.
+ * inline substitute still wins). The history digest goes to stderr. With --decrypt-key, sops-encrypted
+ * inputs and resources are decrypted as the agent decrypts them (agent/reconcile/kustomization-decrypt.ts),
+ * with the key files standing in for spec.decryption's Secret; the output then holds the plaintext.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -17,6 +19,8 @@ import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";
+import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
+import { buildDecryption, type BuildDecryption } from "../reconcile/kustomization-decrypt.ts";
 
 /**
  * The directory `root` as the build reads it: files are read when the build first asks for them and
@@ -43,6 +47,23 @@ function readSpec(file: string): FluxKustomizationSpec {
   return (ks as { spec: FluxKustomizationSpec }).spec;
 }
 
+/** The files of `--decrypt-key FILE ...`, relative to `cwd`. */
+export function readKeyFiles(cwd: string, files: string[]): { name: string; bytes: Uint8Array }[] {
+  return files.map((f) => {
+    try {
+      return { name: f, bytes: new Uint8Array(readFileSync(resolve(cwd, f))) };
+    } catch (err) {
+      throw new UsageError(`--decrypt-key ${f}: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** The decryption of `--decrypt-key FILE ...` (undefined when none is given). */
+export async function decryptionFromKeyFiles(cwd: string, files: string[] | undefined): Promise<BuildDecryption | undefined> {
+  if (!files?.length) return undefined;
+  return buildDecryption(await keyringFromKeyFiles(readKeyFiles(cwd, files)));
+}
+
 function stream(objs: unknown[]): string {
   return emitDocuments(objs);
 }
@@ -50,7 +71,7 @@ function stream(objs: unknown[]): string {
 export const buildCommand: Command = {
   path: ["build"],
   summary: "Build a kustomization (like kubectl kustomize), optionally as a Flux Kustomization would",
-  help: `Usage: rivulet build DIR [--kustomization FILE] [--vars KEY=VALUE ...] [--strict]
+  help: `Usage: rivulet build DIR [--kustomization FILE] [--vars KEY=VALUE ...] [--strict] [--decrypt-key FILE ...]
 
 Prints the objects kustomize would build from DIR as a YAML stream, in kubectl kustomize's order.
 Remote bases, paths outside DIR and plugins are refused.
@@ -59,13 +80,16 @@ Flags:
   --kustomization FILE  apply the Flux Kustomization in FILE: DIR is the source root, spec.path selects
                         the directory inside it (a kustomization.yaml is generated when there is none)
   --vars KEY=VALUE      substitution variables standing in for spec.postBuild.substituteFrom (repeatable)
-  --strict              fail on an undefined variable without a default (StrictPostBuildSubstitutions)`,
+  --strict              fail on an undefined variable without a default (StrictPostBuildSubstitutions)
+  --decrypt-key FILE    decrypt SOPS-encrypted files and resources as the agent does, with the age
+                        identities or armored OpenPGP private key in FILE (repeatable; .agekey/.asc
+                        names as in a decryption Secret); the output holds the plaintext`,
   async run(argv, io) {
     let parsed;
     try {
       parsed = parseArgs({
         args: argv,
-        options: { kustomization: { type: "string" }, vars: { type: "string", multiple: true }, strict: { type: "boolean" } },
+        options: { kustomization: { type: "string" }, vars: { type: "string", multiple: true }, strict: { type: "boolean" }, "decrypt-key": { type: "string", multiple: true } },
         allowPositionals: true,
         strict: true,
       });
@@ -79,15 +103,18 @@ Flags:
       throw new UsageError("--vars and --strict need --kustomization");
     }
     try {
+      const decryption = await decryptionFromKeyFiles(io.cwd, parsed.values["decrypt-key"] as string[] | undefined);
       const tree = dirTree(dir);
       if (parsed.values.kustomization) {
         const spec = readSpec(resolve(io.cwd, parsed.values.kustomization as string));
         if (Object.keys(vars).length && !spec.postBuild) spec.postBuild = {};
-        const result = await fluxBuild(tree, spec, { emit: stream, substituteFrom: [vars], strict: !!parsed.values.strict });
+        const result = await fluxBuild(tree, spec, { emit: stream, substituteFrom: [vars], strict: !!parsed.values.strict, ...decryption?.hooks });
         if (result.yaml) io.out(result.yaml.replace(/\n$/, ""));
         io.err(`digest: ${result.digest}`);
       } else {
-        const objs = await kustomizeBuild(tree, "");
+        const hooks = decryption?.hooks;
+        let objs = await kustomizeBuild((await hooks?.prepareTree?.(tree, "")) ?? tree, "");
+        if (hooks?.transformObjects) objs = await hooks.transformObjects(objs);
         if (objs.length) io.out(stream(objs).replace(/\n$/, ""));
       }
       return 0;

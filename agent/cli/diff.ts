@@ -8,6 +8,9 @@
  * `rivulet diff kustomization NAME [--path DIR]` takes the Kustomization's spec from the cluster and builds
  * its source artifact (fetched from status.artifact.url and digest-checked) or, with --path, a local
  * directory standing in for spec.path: exactly the objects, owner labels included, the agent would apply.
+ * Both decrypt SOPS-encrypted data as the agent does: with `--decrypt-key FILE` (repeatable), or for
+ * `kustomization` without it, with the keys of its spec.decryption Secret (read with your credentials).
+ * Decrypted Secret values stay masked unless --show-secrets.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,7 +24,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { emitDocuments } from "../yaml/emit.ts";
-import { dirTree } from "./build.ts";
+import { decryptionFromKeyFiles, dirTree, readKeyFiles } from "./build.ts";
 import { UsageError, type CliIO, type Command } from "./command.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { fsTreeReader } from "../runtime/artifact-fs.ts";
@@ -31,6 +34,8 @@ import { withOwnerLabels } from "../apply/apply-all.ts";
 import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization-build.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
 import { sourceKind } from "./cluster-flags.ts";
+import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
+import { buildDecryption } from "../reconcile/kustomization-decrypt.ts";
 
 export interface DiffBuildResult {
   /** Unified diffs of the objects that would change, in build order. */
@@ -84,7 +89,9 @@ Flags:
   --path DIR             (kustomization) build this local directory instead of the source's spec.path
   --kubeconfig FILE      kubeconfig to use (default: KUBECONFIG, ~/.kube/config, in-cluster)
   --field-manager NAME   field manager of the dry-run (default ${CACHE_DEFAULTS.fieldManager})
-  --show-secrets         print Secret values instead of masking them`,
+  --show-secrets         print Secret values instead of masking them
+  --decrypt-key FILE     decrypt SOPS-encrypted data with the age identities or OpenPGP key in FILE
+                         (repeatable); 'kustomization' otherwise uses its spec.decryption Secret`,
   async run(argv, io) {
     let parsed;
     try {
@@ -97,6 +104,7 @@ Flags:
           "show-secrets": { type: "boolean" },
           path: { type: "string" },
           context: { type: "string" },
+          "decrypt-key": { type: "string", multiple: true },
         },
         allowPositionals: true,
         strict: true,
@@ -106,15 +114,17 @@ Flags:
     }
     const [sub, dirArg, ...rest] = parsed.positionals;
     if ((sub === "kustomization" || sub === "ks") && dirArg && !rest.length) {
-      return diffKustomization(dirArg, parsed.values as Record<string, string | boolean | undefined>, io);
+      return diffKustomization(dirArg, parsed.values as DiffFlags, io);
     }
     if (sub !== "build" || !dirArg || rest.length) throw new UsageError("expected: rivulet diff kustomization NAME, or rivulet diff build DIR --namespace NS");
     const namespace = parsed.values.namespace as string | undefined;
     if (!namespace) throw new UsageError("--namespace is required");
     const fieldManager = (parsed.values["field-manager"] as string | undefined) ?? CACHE_DEFAULTS.fieldManager;
     try {
+      // Without keys, encrypted objects are refused as the agent refuses them, not dry-run as ciphertext.
+      const decryption = (await decryptionFromKeyFiles(io.cwd, parsed.values["decrypt-key"] as string[] | undefined)) ?? buildDecryption(undefined);
       const tree = dirTree(resolve(io.cwd, dirArg));
-      const built = await fluxBuild(tree, { path: "" }, { emit: emitDocuments });
+      const built = await fluxBuild(tree, { path: "" }, { emit: emitDocuments, ...decryption.hooks });
       const kubeconfig = (parsed.values.kubeconfig as string | undefined) ?? io.env.KUBECONFIG;
       const client = createHttpClient({ transport: connect(kubeconfig ? { kubeconfig } : {}).transport });
       const objects: KubeObject[] = [];
@@ -133,7 +143,9 @@ Flags:
   },
 };
 
-async function diffKustomization(name: string, v: Record<string, string | boolean | undefined>, io: CliIO): Promise<number> {
+type DiffFlags = Record<string, string | boolean | string[] | undefined>;
+
+async function diffKustomization(name: string, v: DiffFlags, io: CliIO): Promise<number> {
   const conn = connect({ kubeconfig: (v.kubeconfig as string | undefined) ?? io.env.KUBECONFIG, context: v.context as string | undefined });
   const client = createHttpClient({ transport: conn.transport });
   const namespace = (v.namespace as string | undefined) ?? conn.namespace ?? "default";
@@ -159,7 +171,8 @@ async function diffKustomization(name: string, v: Record<string, string | boolea
       files = await unpack(new Uint8Array(await res.arrayBuffer()), { digest: artifact.digest as `sha256:${string}` });
     }
     const acting = actingAs(client, ks);
-    const { objects } = await buildKustomizationObjects(acting, spec, files, "local", { allowedClusterKinds: [] });
+    const keyring = v["decrypt-key"] ? await keyringFromKeyFiles(readKeyFiles(io.cwd, v["decrypt-key"] as string[])) : undefined;
+    const { objects } = await buildKustomizationObjects(acting, spec, files, "local", { allowedClusterKinds: [], keyring });
     const labelled = objects.map((o) => withOwnerLabels(o, { name, namespace }));
     return printDiffs(await diffBuild(acting, labelled, fieldManager, !v["show-secrets"]), io);
   } catch (err) {

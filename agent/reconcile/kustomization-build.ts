@@ -1,7 +1,8 @@
 /**
  * A Kustomization's build as the reconciler and `rivulet diff kustomization` both run it: the client it
- * acts with (impersonating spec.serviceAccountName), substituteFrom data read with that client, Flux's
- * build of the artifact's files, then the tenant guardrails on every object. Nothing here writes.
+ * acts with (impersonating spec.serviceAccountName), substituteFrom data and decryption keys read with
+ * that client, Flux's build of the artifact's files with decryption in its two places
+ * (kustomization-decrypt.ts), then the tenant guardrails on every object. Nothing here writes.
  */
 import { TransientError, messageOf } from "../core/errors.ts";
 import { formatRef } from "../core/ref.ts";
@@ -15,6 +16,9 @@ import { emitDocuments } from "../yaml/emit.ts";
 import type { KindObject } from "./reconciler.ts";
 import { guardObjects, kubeObjects } from "../apply/tenant-guard.ts";
 import { readSubstituteFrom } from "./substitute-from.ts";
+import { buildDecryption } from "./kustomization-decrypt.ts";
+import { noKeysNote, readDecryptionKeyring } from "./decryption-keys.ts";
+import type { SopsKeyring } from "../sops/index.ts";
 
 /** The API's spec, read where the build expects its overlay fields. */
 export type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
@@ -30,7 +34,8 @@ export function actingAs(client: KubeClient, ks: KustomizationObject, defaultSer
 
 /**
  * Build and guardrails, as the reconciler runs them (and `rivulet diff kustomization`): substituteFrom
- * data read with `client`, the Flux build of `files`, then every object checked for tenancy. Returns the
+ * data and the spec.decryption keyring read with `client` (unless `o.keyring` stands in for it, as
+ * `--decrypt-key` does), the Flux build of `files`, then every object checked for tenancy. Returns the
  * objects to apply (namespaces filled in) and the rendered stream's digest.
  */
 export async function buildKustomizationObjects(
@@ -38,17 +43,21 @@ export async function buildKustomizationObjects(
   ks: KustomizationObject,
   files: TreeReader,
   revision: string,
-  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean },
+  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean; keyring?: SopsKeyring },
 ): Promise<{ objects: KubeObject[]; digest: string }> {
   const spec: KustomizationSpec = ks.spec;
   const ns = ks.metadata.namespace!;
   const self = formatRef(ks);
   const substituteFrom = await readSubstituteFrom(client, spec, ns, self);
+  const keyring = o.keyring ?? (ks.spec.decryption ? await readDecryptionKeyring(client, ks, self) : undefined);
+  const decryption = buildDecryption(keyring);
   let built;
   try {
-    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution });
-  } catch (err) {
-    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}`, { cause: err });
+    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution, ...decryption.hooks });
+  } catch (cause) {
+    const err = decryption.safeError(cause);
+    const note = keyring && !o.keyring && /key group/.test(messageOf(err)) ? noKeysNote(keyring, ks) : "";
+    throw new TransientError("BuildFailed", `${self}: build of revision ${revision} failed: ${messageOf(err)}${note}`, { cause: err });
   }
   const objects = await guardObjects(client, kubeObjects(built.objects, self), { namespace: ns, allowedClusterKinds: o.allowedClusterKinds, self });
   return { objects, digest: built.digest };

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
+import { kustomizationProbe } from "../support/kustomization-probe.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
@@ -55,24 +56,11 @@ const ks = (name: string, repo: string, spec: Record<string, unknown> = {}): Kub
   spec: { interval: "10m", path: "./", prune: true, timeout: "20s", sourceRef: { kind: "GitRepository", name: repo }, ...spec },
 });
 const gitRepo = (name: string): KubeObject => ({ apiVersion: SRC, kind: "GitRepository", metadata: { name, namespace: ns }, spec: { interval: "10m", url: git.url(name) } });
-const getKs = async (name: string) => (await client.get({ apiVersion: KS, kind: "Kustomization", namespace: ns, name })) as FluxObject | undefined;
+const { get: getKs, when: ksWhen, request } = kustomizationProbe(() => ({ admin: client, namespace: ns }));
 const cond = (o: FluxObject | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
 const getObj = (kind: string, name: string, apiVersion = kind === "Deployment" ? "apps/v1" : "v1") => client.get({ apiVersion, kind, namespace: ns, name });
 
-async function request(kind: "GitRepository" | "Kustomization", name: string): Promise<void> {
-  await client.patch(
-    { apiVersion: kind === "Kustomization" ? KS : SRC, kind, namespace: ns, name },
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": `${Date.now()}-${Math.random()}` } } },
-    "merge",
-  );
-}
 
-async function ksWhen(name: string, what: string, check: (o: FluxObject) => boolean, timeoutMs = 60_000): Promise<FluxObject> {
-  return eventually(`Kustomization/${ns}/${name} ${what}`, async () => {
-    const o = await getKs(name);
-    return o && check(o) ? o : undefined;
-  }, timeoutMs);
-}
 const ready = (rev?: string) => (o: FluxObject) =>
   cond(o, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation && (!rev || o.status?.lastAppliedRevision === rev);
 
