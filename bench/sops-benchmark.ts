@@ -10,7 +10,7 @@
  */
 import { createDecipheriv, createHash } from "node:crypto";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { decryptSops, decryptSopsObject, encryptSops, keyringFromSecretData } from "../agent/sops/index.ts";
+import { decryptSops, decryptSopsObject, encryptSops, keyringFromSecretData } from "../agent/sops/sops.ts";
 import { parseDocuments } from "../agent/yaml/parse.ts";
 import { loadEncrypted } from "../agent/sops/sops-file.ts";
 import { openDataKey } from "../agent/sops/data-key.ts";

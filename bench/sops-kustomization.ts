@@ -13,7 +13,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { textFileTree, type FileTree } from "../agent/artifact/file-tree.ts";
 import { fluxBuild } from "../agent/kustomize/flux-build.ts";
 import { buildDecryption } from "../agent/reconcile/kustomization-decrypt.ts";
-import { encryptSops, keyringFromSecretData, type SopsKeyring } from "../agent/sops/index.ts";
+import { encryptSops, keyringFromSecretData, type SopsKeyring } from "../agent/sops/sops.ts";
 import { emitDocuments } from "../agent/yaml/emit.ts";
 
 const N = Number(process.argv[2] ?? 1000);

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { decryptSops, encryptSops, keyringFromFile, mergeKeyrings, sopsFormatForPath, type SopsFormat, type SopsKeyring } from "../sops/index.ts";
+import { decryptSops, encryptSops, keyringFromFile, mergeKeyrings, sopsFormatForPath, type SopsFormat, type SopsKeyring } from "../sops/sops.ts";
 import { UsageError, type CliIO, type Command } from "./command.ts";
 
 const FORMATS: readonly SopsFormat[] = ["yaml", "json", "dotenv", "ini", "binary"];

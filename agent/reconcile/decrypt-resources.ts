@@ -13,7 +13,7 @@
 import { base64Decode, base64Encode } from "../core/bytes.ts";
 import { formatRef, type ObjectRef } from "../core/ref.ts";
 import type { KObject } from "../kustomize/resource.ts";
-import type { SopsKeyring } from "../sops/index.ts";
+import type { SopsKeyring } from "../sops/sops.ts";
 import { plaintextByCiphertext, withPlaintext, type EncryptedSource, type SourceOf } from "./encrypted-sources.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { describeSopsError, formatForName, type SopsCalls } from "./sops-calls.ts";

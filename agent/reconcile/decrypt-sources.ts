@@ -9,7 +9,7 @@
  */
 import type { TreeReader } from "../core/tree-reader.ts";
 import { inputFiles, type InputFile } from "../kustomize/input-files.ts";
-import type { SopsFormat, SopsKeyring } from "../sops/index.ts";
+import type { SopsFormat, SopsKeyring } from "../sops/sops.ts";
 import { describeSopsError, formatForName, type SopsCalls } from "./sops-calls.ts";
 
 export const DEFAULTS = {

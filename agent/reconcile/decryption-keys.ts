@@ -10,7 +10,7 @@ import { TransientError, messageOf } from "../core/errors.ts";
 import { base64Decode } from "../core/bytes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { keyringFromFile, keyringFromSecretData, mergeKeyrings, type SopsKeyring } from "../sops/index.ts";
+import { keyringFromFile, keyringFromSecretData, mergeKeyrings, type SopsKeyring } from "../sops/sops.ts";
 import { EMPTY_KEYRING } from "../sops/keyring.ts";
 
 export interface DecryptionSpec {

@@ -18,7 +18,7 @@ import { guardObjects, kubeObjects } from "../apply/tenant-guard.ts";
 import { readSubstituteFrom } from "./substitute-from.ts";
 import { buildDecryption } from "./kustomization-decrypt.ts";
 import { noKeysNote, readDecryptionKeyring } from "./decryption-keys.ts";
-import type { SopsKeyring } from "../sops/index.ts";
+import type { SopsKeyring } from "../sops/sops.ts";
 
 /** The API's spec, read where the build expects its overlay fields. */
 export type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;

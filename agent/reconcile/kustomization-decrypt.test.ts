@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { FLUX_SOPS_PLAINTEXT, fluxSopsFile, fluxSopsOverlay } from "../../test/support/sops-fixtures.ts";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { encryptSops, keyringFromSecretData } from "../sops/index.ts";
+import { encryptSops, keyringFromSecretData } from "../sops/sops.ts";
 import { textFileTree } from "../artifact/file-tree.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";

@@ -7,7 +7,7 @@
  * (an env line kustomize cannot parse, say) is withheld instead of reaching status, events or logs.
  */
 import type { FluxBuildOptions } from "../kustomize/flux-build.ts";
-import type { SopsKeyring } from "../sops/index.ts";
+import type { SopsKeyring } from "../sops/sops.ts";
 import { decryptResources, refuseEncrypted } from "./decrypt-resources.ts";
 import { encryptedSources, type SourceOf } from "./encrypted-sources.ts";
 import { decryptSources } from "./decrypt-sources.ts";

@@ -12,7 +12,7 @@ import {
   sopsFormatForPath,
   SopsError,
   type SopsFormat,
-} from "../sops/index.ts";
+} from "../sops/sops.ts";
 
 export interface SopsCalls {
   isSopsEncrypted: typeof isSopsEncrypted;

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aesGcm } from "./aes-gcm.ts";
-import { decryptSops, encryptSops, keyringFromSecretData } from "./index.ts";
+import { decryptSops, encryptSops, keyringFromSecretData } from "./sops.ts";
 import { loadEncrypted } from "./sops-file.ts";
 import { decryptValue, encryptValue } from "./value-cipher.ts";
 

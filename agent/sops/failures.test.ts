@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { decryptSops, DEFAULTS, encryptSops, keyringFromSecretData, SopsError, type SopsFormat, type SopsKeyring } from "./index.ts";
+import { decryptSops, DEFAULTS, encryptSops, keyringFromSecretData, SopsError, type SopsFormat, type SopsKeyring } from "./sops.ts";
 
 const SECRET = "s3cr3t-password";
 const PLAIN = `apiVersion: v1\nkind: Secret\nmetadata:\n    name: db\nstringData:\n    password: ${SECRET}\n`;

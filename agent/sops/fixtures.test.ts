@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocuments } from "../yaml/parse.ts";
-import { decryptSops, decryptSopsObject, detectSopsFormat, encryptSops, isSopsEncrypted, keyringFromFile, keyringFromSecretData, sopsFormatForPath, type SopsFormat } from "./index.ts";
+import { decryptSops, decryptSopsObject, detectSopsFormat, encryptSops, isSopsEncrypted, keyringFromFile, keyringFromSecretData, sopsFormatForPath, type SopsFormat } from "./sops.ts";
 import { base64Decode } from "../core/bytes.ts";
 
 const shared = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "sops", "internal");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { decryptSops, encryptSops, keyringFromSecretData } from "./index.ts";
+import { decryptSops, encryptSops, keyringFromSecretData } from "./sops.ts";
 import { flattenBranch, unflattenItems } from "./flatten.ts";
 import { Branch } from "./tree.ts";
 

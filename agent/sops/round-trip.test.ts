@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { aesGcm } from "./aes-gcm.ts";
-import { decryptSops, encryptSops, keyringFromSecretData, type SopsFormat } from "./index.ts";
+import { decryptSops, encryptSops, keyringFromSecretData, type SopsFormat } from "./sops.ts";
 import { emitPlain, loadPlain } from "./sops-file.ts";
 import { Branch, BinaryString, Comment, SopsTime, type TreeValue } from "./tree.ts";
 import { decryptValue, encryptValue } from "./value-cipher.ts";

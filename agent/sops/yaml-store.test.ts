@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { decryptSops, encryptSops, keyringFromSecretData } from "./index.ts";
+import { decryptSops, encryptSops, keyringFromSecretData } from "./sops.ts";
 import { emitPlain, loadPlain } from "./sops-file.ts";
 import { Branch, SopsTime } from "./tree.ts";
 import { fastYamlBranches, resolvePlain } from "./yaml-store.ts";

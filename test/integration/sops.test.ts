@@ -18,7 +18,7 @@ import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { kustomizationProbe } from "../support/kustomization-probe.ts";
 import { FLUX_SOPS_PLAINTEXT, fluxSopsFile, fluxSopsOverlay } from "../support/sops-fixtures.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
-import { encryptSops } from "../../agent/sops/index.ts";
+import { encryptSops } from "../../agent/sops/sops.ts";
 import { unpack } from "../../agent/artifact/unpack.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";

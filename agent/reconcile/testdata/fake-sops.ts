@@ -5,7 +5,7 @@
  * as a MAC mismatch would. A sealed resource has its `data`/`stringData` values as `ENC[...]` strings
  * and a `mac` over every value (unencrypted ones too, as sops'), so a renamed resource fails its MAC. The real module is exercised by agent/sops's own tests and the e2e test.
  */
-import { SopsError, type SopsFormat } from "../../sops/index.ts";
+import { SopsError, type SopsFormat } from "../../sops/sops.ts";
 import type { SopsCalls } from "../sops-calls.ts";
 import { parseDocuments } from "../../yaml/parse.ts";
 

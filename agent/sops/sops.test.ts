@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { SopsError } from "./index.ts";
+import { SopsError } from "./sops.ts";
 
 test("a SopsError names its file and key group", () => {
   const e = new SopsError("secret.yaml", "Failed to get the data key", { keyGroup: "0" });
