@@ -26,7 +26,7 @@ Creates the object with server-side apply, or prints it as YAML with --export.
 Flags:
       --url URL             repository URL (http or https; oci:// for a Helm OCI repository)
       --branch, --tag, --tag-semver, --commit   the ref to follow (default branch master)
-      --secret-ref NAME     Secret with username/password (or bearerToken for git)
+      --secret-ref NAME     Secret with username/password (or bearerToken)
       --cert-secret-ref NAME  Secret with tls.crt, tls.key, ca.crt (helm)
       --pass-credentials    send the credentials to chart URLs on other hosts (helm)
       --source KIND/NAME    the Kustomization's source, e.g. GitRepository/podinfo

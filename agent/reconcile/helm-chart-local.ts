@@ -237,7 +237,7 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
     const version = pulled.tag ?? String(pulled.metadata.version ?? "");
     return { name: `${dep.name}-${version}.tgz`, data: pulled.chart.bytes };
   }
-  const { basicAuth, tls } = await helmRepositoryCredentials(repo, ctx);
+  const { auth, tls } = await helmRepositoryCredentials(repo, ctx);
   const artifact = artifactOf(repo);
   const bytes = artifact ? await deps.store.get(artifact.path) : undefined;
   if (!artifact || !bytes) throw new Error(`failed to get chart repository for URL '${normal}': no artifact available for HelmRepository source '${repo.metadata.name}'`);
@@ -253,7 +253,7 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
       repositoryUrl: repo.spec.url,
       chartUrl: resolveChartUrl(repo.spec.url, cv.urls[0] ?? ""),
       fetch: deps.fetchFor(tls),
-      basicAuth,
+      auth,
       passCredentials: repo.spec.passCredentials,
       digest: cv.digest,
       timeoutMs: repo.spec.timeout ? parseDuration(repo.spec.timeout) : undefined,

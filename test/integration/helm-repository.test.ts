@@ -26,6 +26,7 @@ let ns: string;
 let other: string;
 let repo: ChartRepoServer;
 let secure: ChartRepoServer;
+let tokened: ChartRepoServer;
 let agent: InProcessAgent;
 let storage: string;
 
@@ -52,6 +53,8 @@ beforeAll(async () => {
   await repo.addChart({ name: "podinfo", version: "6.1.0", appVersion: "6.1.0" });
   secure = await startChartRepoServer({ tls: {} });
   await secure.addChart({ name: "web", version: "1.0.0" });
+  tokened = await startChartRepoServer({ auth: { bearerToken: "chart-token" } });
+  await tokened.addChart({ name: "api", version: "2.1.0" });
   storage = mkdtempSync(join(tmpdir(), "rivulet-helmrepo-"));
   agent = await startAgent(client, ns, storage);
 });
@@ -59,6 +62,7 @@ afterAll(async () => {
   await agent?.stop();
   await repo?.stop();
   await secure?.stop();
+  await tokened?.stop();
   await deleteNamespace(ns);
   await deleteNamespace(other);
   rmSync(storage, { recursive: true, force: true });
@@ -182,6 +186,29 @@ describe("HelmChart from a HelmRepository", () => {
     await requestReconcile("podinfo");
     const next = await chartReady("podinfo", (c) => (c.status!.artifact as Artifact).revision === "6.3.0");
     expect(cond(next, "ArtifactInStorage")!.message).toBe("pulled 'podinfo' chart with version '6.3.0'");
+  });
+
+  test("a bearerToken in secretRef opens the index and the chart download; beside a username it is refused", async () => {
+    await secret("chart-token", { bearerToken: "chart-token" });
+    await helmRepo("tokened", { url: tokened.url, secretRef: { name: "chart-token" } });
+    const o = await ready("tokened");
+    expect((o.status!.artifact as Artifact).revision).toBe(sha256(tokened.indexText()));
+    await client.apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "api", namespace: ns }, spec: { interval: "10m", chart: "api", sourceRef: { kind: "HelmRepository", name: "tokened" } } }, fm);
+    expect((await chartReady("api")).status!.artifact).toMatchObject({ revision: "2.1.0" });
+    expect(tokened.requests).toEqual(["GET /index.yaml 200 with credentials", "GET /charts/api-2.1.0.tgz 200 with credentials"]);
+
+    await secret("token-and-basic", { bearerToken: "chart-token", username: "tenant", password: "chart-pass" });
+    await helmRepo("ambiguous", { url: tokened.url, secretRef: { name: "token-and-basic" } });
+    const refused = await eventually("FetchFailed", async () => {
+      const o = await getRepo("ambiguous");
+      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
+    });
+    expect(cond(refused, "Ready")).toMatchObject({
+      status: "False",
+      reason: "AuthenticationFailed",
+      message: `HelmRepository/${ns}/ambiguous: invalid auth in Secret '${ns}/token-and-basic': basic auth and bearer token cannot be set at the same time`,
+    });
+    expect(tokened.requests).toHaveLength(2);
   });
 
   test("valuesFiles are merged and packaged as <version>+<generation>", async () => {
