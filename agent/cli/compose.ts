@@ -91,6 +91,9 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   const helmChart = helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) });
   const helmRelease = helmReleaseReconciler({
     store,
+    // A chartRef to an ExternalArtifact downloads the chart its producer serves.
+    fetch: createFetch({}),
+    sha256: nativeSha256,
     // The Go template engine (WASM) loads on the first render, not when the agent starts.
     engine: createTemplateEngine(helmWasmPort),
     validateValues,

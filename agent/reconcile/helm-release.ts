@@ -37,6 +37,8 @@ import { uninstall } from "../release/uninstall.ts";
 import { DEFAULTS as ACTION_DEFAULTS, type ActionContext } from "../release/action-context.ts";
 import { removeCondition, setCondition, REASONS } from "../status/conditions.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Fetch } from "../core/fetch.ts";
+import type { Sha256Factory } from "../artifact/digest.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
 import { failureStatus, stages } from "./stage.ts";
@@ -62,6 +64,9 @@ export const DEFAULTS = {
 
 export interface HelmReleaseDeps {
   store: Pick<ArtifactStore, "get">;
+  /** HTTP for a chartRef to an ExternalArtifact, whose chart another tool serves; without it that kind is refused. */
+  fetch?: Fetch;
+  sha256?: Sha256Factory;
   engine: TemplateEngine;
   /** values.schema.json validation (agent/helm/values-schema.ts). */
   validateValues?: ValidateValues;
@@ -101,7 +106,7 @@ const STAGES = {
 export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmReleaseSpec, HelmReleaseStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
   const requeueMs = deps.dependencyRequeueMs ?? DEFAULTS.dependencyRequeueMs;
-  const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
+  const charts = chartLoader({ store: deps.store, fieldManager, requeueMs, fetch: deps.fetch, sha256: deps.sha256 });
   let capabilities = deps.capabilities;
   let cacheReady = false;
   let cacheStarted: Promise<void> | undefined;

@@ -9,7 +9,8 @@
  * No kubelet runs: the test sets test-hook Pods' phases.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, testCluster, uniqueNamespace } from "../support/cluster.ts";
@@ -24,11 +25,15 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 import { base64Decode } from "../../agent/core/bytes.ts";
 import { decodeRelease } from "../../agent/helm/release-codec.ts";
+import { withoutCelRules } from "../../agent/api/flux-crd.ts";
+import { parseDocuments } from "../../agent/yaml/parse.ts";
 
 const HELM = "helm.toolkit.fluxcd.io/v2";
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
 const haveEngine = existsSync(join(repoRoot, "wasm", "helm-template", "build", "helm-template.wasm"));
+/** Flux's ExternalArtifact CRD, installed as the tool that produces ExternalArtifacts would install it. */
+const externalArtifactCrd = join(repoRoot, "..", "shared", "flux-crds", "source.toolkit.fluxcd.io_externalartifacts.yaml");
 
 let admin: KubeClient;
 let ns: string;
@@ -287,6 +292,41 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(await helmHistory("moved")).toEqual(["1 deployed"]);
     expect(await configData("byref-config")).toBeUndefined();
     expect(await configData("moved-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
+  }, 60_000);
+
+  test.skipIf(!existsSync(externalArtifactCrd))("chartRef to an ExternalArtifact another tool produced: the chart is downloaded from its URL, digest-checked, and its digest tracked in the version", async () => {
+    const crd = withoutCelRules(parseDocuments(readFileSync(externalArtifactCrd, "utf8"), "externalartifacts.yaml")[0] as KubeObject);
+    await apply(crd);
+    await eventually("the ExternalArtifact CRD to be served", async () => {
+      const got = await admin.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name! });
+      return ((got?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+    const url = `${repo.url}/charts/web-1.1.0.tgz`;
+    const tgz = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const digest = `sha256:${createHash("sha256").update(tgz).digest("hex")}`;
+    const key = { apiVersion: SRC, kind: "ExternalArtifact", namespace: ns, name: "web-chart" };
+    await eventually("the ExternalArtifact to be created", () => apply({ apiVersion: SRC, kind: "ExternalArtifact", metadata: { name: "web-chart", namespace: ns }, spec: {} }).catch(() => undefined));
+    const artifact = { path: `externalartifact/${ns}/web-chart/web-1.1.0.tgz`, url, digest, revision: `1.1.0@${digest}`, lastUpdateTime: new Date().toISOString() };
+    await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "external", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "ExternalArtifact", name: "web-chart" }, values: { greeting: "ea" } } });
+    const waiting = await when("external", "no artifact", (o) => cond(o, "Ready")?.message === `ExternalArtifact '${ns}/web-chart' is not ready: does not have an artifact`);
+    expect(cond(waiting, "Ready")).toMatchObject({ status: "False", reason: "ArtifactFailed" });
+
+    await admin.patch(key, { status: { artifact } }, "merge", { subresource: "status" });
+    await admin.patch({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "external" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "now" } } }, "merge");
+    const o = await when("external", "Ready", isReady);
+    const tracked = `1.1.0+${digest.slice(7, 19)}`;
+    expect(cond(o, "Ready")?.message).toBe(`Helm install succeeded for release ${ns}/external.v1 with chart web@${tracked}`);
+    expect((o.status!.history as Array<Record<string, unknown>>)[0]).toMatchObject({ chartVersion: tracked, ociDigest: digest, status: "deployed" });
+    expect(o.status).toMatchObject({ lastAttemptedRevision: tracked, lastAttemptedRevisionDigest: digest });
+    expect(await configData("external-config")).toEqual({ greeting: "ea", chart: tracked });
+
+    // A digest that the served bytes do not have: the chart is refused, the release stays as it was.
+    const wrong = `sha256:${"0".repeat(64)}`;
+    await admin.patch(key, { status: { artifact: { ...artifact, digest: wrong, revision: `1.1.0@${wrong}` } } }, "merge", { subresource: "status" });
+    await admin.patch({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "external" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } }, "merge");
+    const refused = await when("external", "integrity failure", (o) => cond(o, "Ready")?.status === "False");
+    expect(cond(refused, "Ready")).toMatchObject({ reason: "ArtifactFailed", message: `Could not load chart: integrity failure: computed digest doesn't match '${wrong}'` });
+    expect(await helmHistory("external")).toEqual(["1 deployed"]);
   }, 60_000);
 
   test("templates see the cluster: .Capabilities from discovery, lookup reads the tenant's namespace and nothing outside it", async () => {

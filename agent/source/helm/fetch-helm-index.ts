@@ -43,9 +43,12 @@ export interface FetchHelmIndexOptions {
 }
 
 export class HelmIndexFetchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The HTTP status when the server answered with an error. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = "HelmIndexFetchError";
+    this.status = options?.status;
   }
 }
 
@@ -85,7 +88,7 @@ export async function helmHttpGet(
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd());
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd(), { status: res.status });
   }
   try {
     return await readCapped(res, o.maxBytes, o.tooLarge);
