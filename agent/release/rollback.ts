@@ -5,9 +5,10 @@
  * the target manifest applied and what it lacks deleted, the wait, post-rollback hooks; then every
  * deployed revision is superseded and the new one deployed. An apply failure marks it failed
  * (`Rollback "<name>" failed: <error>`, the previous one superseded), a wait failure too
- * (`Release "<name>" failed: <error>`). A failed hook marks it failed as well: Helm leaves that revision
- * pending-rollback, which refuses every later operation until someone edits the Secret by hand. The
- * target defaults to the revision before the latest.
+ * (`Release "<name>" failed: <error>`). A failed pre- or post-rollback hook leaves the revision
+ * pending-rollback, as Helm leaves it (its last write was the hook starting); the HelmRelease reconciler
+ * unlocks such a stale revision as helm-controller does. The target defaults to the revision before the
+ * latest.
  */
 import { messageOf } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
@@ -73,6 +74,8 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
     changeSet = await deployRelease(ctx, plan, opts);
   } catch (err) {
     const step = err instanceof DeployError ? err.step : undefined;
+    // Helm returns a hook's error without recording the release: it stays pending-rollback.
+    if (step === "pre-hooks" || step === "post-hooks") throw fail(messageOf(err), err, release);
     if (step === "apply") {
       current.release.info.status = "superseded";
       await recordRelease(ctx, current);
