@@ -234,9 +234,14 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     const force = annotationRequest(hrNow, FORCE_AT);
     const resetAt = annotationRequest(hrNow, RESET_AT);
     status.lastAttemptedRevision = meta.version ?? "";
-    status.lastAttemptedRevisionDigest = chart.artifact.digest;
+    // helm-controller sets this only for a chart whose source revision holds a digest (OCIRepository,
+    // ExternalArtifact): the digest it tracks, not the artifact's.
+    if (chart.ociDigest) status.lastAttemptedRevisionDigest = chart.ociDigest;
+    else delete status.lastAttemptedRevisionDigest;
     status.lastAttemptedConfigDigest = await configDigest(values);
+    // The deprecated fields helm-controller clears on every attempt.
     delete status.lastAttemptedValuesChecksum;
+    delete status.lastReleaseRevision;
     status.lastAttemptedGeneration = obj.metadata.generation;
     status.storageNamespace = target.storageNamespace;
 
