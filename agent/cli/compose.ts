@@ -40,6 +40,10 @@ export interface ComposeOptions {
   fieldManager?: string;
   defaultServiceAccount?: string;
   allowedClusterKinds?: string[];
+  /** Namespaces besides its own a HelmRelease may install into and store its release in. */
+  allowedNamespaces?: string[];
+  /** Helm templates may `lookup` other namespaces and cluster-scoped kinds. */
+  allowClusterLookup?: boolean;
   strictSubstitution?: boolean;
   healthPollMs?: number;
   /** false: no live cache, every object is dry-run on every reconcile (Flux's behaviour). */
@@ -99,6 +103,8 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     validateValues,
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
+    allowedNamespaces: o.allowedNamespaces,
+    allowClusterLookup: o.allowClusterLookup,
     // Helm's wait polls as the Kustomization's health check does (500 ms), not the actions' 1 s default:
     // at 1 s most releases waited a whole period for a Deployment that was ready sooner (bench/helm-benchmark.md).
     pollMs: o.healthPollMs ?? 500,
