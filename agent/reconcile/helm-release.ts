@@ -51,7 +51,7 @@ import { releaseState, nextAction, mustContinue, mustStop, actionTimeoutMs, type
 import { annotationRequest, failureResetReason, FORCE_AT, RESET_AT } from "./helm-release-remediation.ts";
 import { summarize } from "./helm-release-summary.ts";
 import { fullReleaseName, latest, versionedChartName } from "./helm-release-history.ts";
-import { eventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
+import { snapshotEventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
 import { detectReleaseDrift, releaseDriftObjects, summarizeDrift } from "./helm-release-drift.ts";
 
 export const DEFAULTS = {
@@ -196,7 +196,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
         if (last && last.release.info.status !== "uninstalled") {
           await uninstall(actx, cur.name, uninstallOptions(obj));
           const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
-          await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
+          await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: snapshotEventMeta(cur) });
         }
       }
       if (obj.spec.chart || obj.status?.helmChart) {
@@ -351,7 +351,7 @@ async function uninstallMovedRelease(
   if (last && last.release.info.status !== "uninstalled") {
     await uninstall(a, cur.name, uninstallOptions(obj));
     const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}: the ${change} changed`;
-    await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
+    await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: snapshotEventMeta(cur) });
   }
   status.history = [];
   delete status.storageNamespace;

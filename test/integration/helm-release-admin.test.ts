@@ -93,7 +93,8 @@ describe.skipIf(!haveEngine)("rivulet run's admin flags for HelmReleases", () =>
       reason: "AccessDenied",
       message: `HelmRelease/${ns}/placed: cross-namespace references are not allowed: spec.targetNamespace ${away} is outside namespace ${ns}`,
     });
-    const peek = await when("peek", "lookup refused", (o) => cond(o, "Ready")?.status === "False");
+    // The HelmChart is pulled first (Ready=False "not ready" until then); the render is refused after.
+    const peek = await when("peek", "lookup refused", (o) => cond(o, "Ready")?.status === "False" && Boolean(cond(o, "Ready")?.message?.includes("cannot look up")));
     expect(cond(peek, "Ready")?.message).toContain(`ConfigMap/${away}/seed: cannot look up: cross-namespace lookups are not allowed for a tenant's agent (release namespace ${ns})`);
     expect(JSON.stringify(peek.status)).not.toContain("shared-by-the-admin");
     expect(await configData(away, `${away}-placed-config`)).toBeUndefined();

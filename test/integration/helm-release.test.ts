@@ -176,6 +176,13 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect((o.status!.inventory as { entries: Array<{ id: string }> }).entries.map((e) => e.id)).toEqual([`${ns}_web-config__ConfigMap`]);
     const ev = await eventually("the InstallSucceeded event", async () => (await events("web")).find((e) => e.reason === "InstallSucceeded"));
     expect(ev).toMatchObject({ type: "Normal", message: `Helm install succeeded for release ${ns}/web.v1 with chart web@1.0.0` });
+    // helm-controller's event metadata, on the Kubernetes Event as annotations: no oci-digest for a HelmChart source.
+    expect(ev!.annotations).toEqual({
+      "helm.toolkit.fluxcd.io/revision": "1.0.0",
+      "helm.toolkit.fluxcd.io/token": history[0]!.configDigest as string,
+      "helm.toolkit.fluxcd.io/app-version": "1.0",
+    });
+    expect(history[0]!.configDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   }, 120_000);
 
   test("upgrades on a values change, then on a chart version change; the HelmChart follows spec.chart", async () => {
@@ -205,6 +212,12 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(history).toContain("4 failed");
     expect(history).toContain("5 deployed");
     expect((await storedRelease("web", 5)).info).toMatchObject({ description: "Rollback to 3" });
+    // As helm-controller: the revision is the target's chart version, the token the digest of the values
+    // that failed (the ones being reconciled), not the target's.
+    const ev = await eventually("the RollbackSucceeded event", async () => (await events("web")).find((e) => e.reason === "RollbackSucceeded"));
+    const target = (o.status!.history as Array<{ version: number; configDigest: string }>).find((h) => h.version === 3)!;
+    expect(ev.annotations).toMatchObject({ "helm.toolkit.fluxcd.io/revision": "1.1.0", "helm.toolkit.fluxcd.io/token": o.status!.lastAttemptedConfigDigest as string });
+    expect(ev.annotations!["helm.toolkit.fluxcd.io/token"]).not.toBe(target.configDigest);
   }, 180_000);
 
   test("a failing upgrade with the uninstall strategy is remediated by uninstalling the release", async () => {
@@ -320,6 +333,8 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect((o.status!.history as Array<Record<string, unknown>>)[0]).toMatchObject({ chartVersion: tracked, ociDigest: digest, status: "deployed" });
     expect(o.status).toMatchObject({ lastAttemptedRevision: tracked, lastAttemptedRevisionDigest: digest });
     expect(await configData("external-config")).toEqual({ greeting: "ea", chart: tracked });
+    const installed = (await events("external")).find((e) => e.reason === "InstallSucceeded");
+    expect(installed?.annotations).toMatchObject({ "helm.toolkit.fluxcd.io/revision": tracked, "helm.toolkit.fluxcd.io/oci-digest": digest });
 
     // A digest that the served bytes do not have: the chart is refused, the release stays as it was.
     const wrong = `sha256:${"0".repeat(64)}`;
