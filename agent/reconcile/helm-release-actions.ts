@@ -28,7 +28,7 @@ import { releaseTest } from "../release/release-test.ts";
 import { setCondition, type Condition } from "../status/conditions.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import type { ReleaseChart } from "./helm-release-chart.ts";
-import { configDigest } from "./helm-release-digests.ts";
+import type { DesiredDigests } from "./helm-release-digests.ts";
 import { fullReleaseName, latest, previous, sortByVersion, versionedChartName } from "./helm-release-history.ts";
 import { actionTimeoutMs, type ActionName } from "./helm-release-next-action.ts";
 import { observeRelease, snapshotOf, testHooksOf } from "./helm-release-observation.ts";
@@ -48,6 +48,8 @@ export interface ReleaseRun {
   name: string;
   chart: ReleaseChart;
   values: Values;
+  /** The values' configDigest and the post-render digests, computed once per reconcile. */
+  digests: DesiredDigests;
   /** Where actions act: the release namespace, storage, and the identity acting. */
   actx: ActionContext;
   engine: TemplateEngine;
@@ -145,7 +147,7 @@ async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<
   const { hr, ctx } = run;
   const spec = hr.spec;
   const meta = run.chart.chart.metadata as { name?: string; version?: string; appVersion?: string };
-  const token = await configDigest(run.values);
+  const token = run.digests.config;
   run.status.lastAttemptedReleaseAction = action;
   const before = latest(run.status.history ?? []);
   const timeoutMs = actionTimeoutMs(action, hr);
@@ -240,7 +242,7 @@ async function rollbackRemediation(run: ReleaseRun): Promise<void> {
   if (!prev) throw new Error("missing target release for rollback");
   const spec = hr.spec.rollback ?? {};
   // helm-controller's token here is the digest of the values being reconciled, not the target's.
-  const meta = eventMeta(prev.chartVersion, await configDigest(run.values), { appVersion: prev.appVersion, ociDigest: prev.ociDigest });
+  const meta = eventMeta(prev.chartVersion, run.digests.config, { appVersion: prev.appVersion, ociDigest: prev.ociDigest });
   try {
     const result = await rollback(run.actx, run.name, {
       version: prev.version,
