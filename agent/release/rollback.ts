@@ -12,7 +12,6 @@
  */
 import { messageOf } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { guardRelease, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteRemoved } from "./apply-release.ts";
@@ -28,7 +27,7 @@ export interface RollbackOptions extends DeployOptions {
 }
 
 export async function rollback(ctx: ActionContext, name: string, opts: RollbackOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("rollback", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("rollback", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const current = history.at(-1);
@@ -58,15 +57,12 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
   };
   const stored: StoredRelease = { release, labels: { ...previous.labels } };
 
-  let before: KubeObject[];
-  let after: KubeObject[];
-  try {
-    ({ objects: after } = await guardRelease(ctx, release));
-    before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
+  const { before, after } = await step(async () => {
+    const { objects: after } = await guardRelease(ctx, release);
+    const before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
     await ctx.store.create(stored, { maxHistory: opts.maxHistory });
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+    return { before, after };
+  });
   let changeSet;
   try {
     const record = () => ctx.store.update(stored);
