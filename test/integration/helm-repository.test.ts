@@ -38,6 +38,11 @@ const helmRepo = (name: string, spec: Record<string, unknown>) => client.apply({
 const secret = (name: string, stringData: Record<string, string>) => client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, stringData }, fm);
 const requestReconcile = (name: string) =>
   client.patch({ apiVersion: SRC, kind: "HelmRepository", namespace: ns, name }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } }, "merge");
+const fetchFailed = (name: string) =>
+  eventually(`HelmRepository ${name} to report FetchFailed`, async () => {
+    const o = await getRepo(name);
+    return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
+  });
 const ready = (name: string, check: (o: FluxObject) => boolean = () => true) =>
   eventually(`HelmRepository ${name} to be Ready`, async () => {
     const o = await getRepo(name);
@@ -90,10 +95,7 @@ describe("HelmRepository", () => {
     const before = (await getRepo("podinfo"))!.status!.artifact;
     await secret("chart-creds", { username: "tenant", password: "wrong" });
     await requestReconcile("podinfo");
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("podinfo");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("podinfo");
     const message = `HelmRepository/${ns}/podinfo: failed to fetch Helm repository index: failed to fetch ${repo.url}/index.yaml : 401 Unauthorized`;
     expect(cond(o, "FetchFailed")).toMatchObject({ reason: "Failed", message });
     expect(cond(o, "Ready")).toMatchObject({ status: "False", reason: "Failed", message });
@@ -123,10 +125,7 @@ describe("HelmRepository", () => {
 
   test("HTTPS without the CA fails to fetch", async () => {
     await helmRepo("untrusted", { url: secure.url });
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("untrusted");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("untrusted");
     expect(cond(o, "FetchFailed")!.message).toStartWith(`HelmRepository/${ns}/untrusted: failed to fetch Helm repository index: failed to fetch ${secure.url}/index.yaml : `);
     expect(o.status!.artifact).toBeUndefined();
   });
@@ -140,10 +139,7 @@ describe("HelmRepository", () => {
 
   test("a missing Secret is a clear AuthenticationFailed condition", async () => {
     await helmRepo("no-secret", { url: repo.url, secretRef: { name: "absent" } });
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("no-secret");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("no-secret");
     expect(cond(o, "Ready")).toMatchObject({
       status: "False",
       reason: "AuthenticationFailed",
@@ -199,10 +195,7 @@ describe("HelmChart from a HelmRepository", () => {
 
     await secret("token-and-basic", { bearerToken: "chart-token", username: "tenant", password: "chart-pass" });
     await helmRepo("ambiguous", { url: tokened.url, secretRef: { name: "token-and-basic" } });
-    const refused = await eventually("FetchFailed", async () => {
-      const o = await getRepo("ambiguous");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const refused = await fetchFailed("ambiguous");
     expect(cond(refused, "Ready")).toMatchObject({
       status: "False",
       reason: "AuthenticationFailed",
