@@ -45,6 +45,10 @@ export interface ComposeOptions {
   fieldManager?: string;
   defaultServiceAccount?: string;
   allowedClusterKinds?: string[];
+  /** Namespaces besides its own a HelmRelease may install into and store its release in. */
+  allowedNamespaces?: string[];
+  /** Helm templates may `lookup` other namespaces and cluster-scoped kinds. */
+  allowClusterLookup?: boolean;
   strictSubstitution?: boolean;
   healthPollMs?: number;
   /** false: no live cache, every object is dry-run on every reconcile (Flux's behaviour). */
@@ -97,12 +101,17 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   const helmChart = helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) });
   const helmRelease = helmReleaseReconciler({
     store,
+    // A chartRef to an ExternalArtifact downloads the chart its producer serves.
+    fetch: createFetch({}),
+    sha256: nativeSha256,
     // The Go template engine (WASM) loads on the first render, not when the agent starts, and unloads
     // after a quiet period: only installs and upgrades render, so a converged agent gives back ~80 MiB.
     engine: createTemplateEngine(helmWasmPort, { unloadAfterMs: o.helmEngineIdleMs ?? DEFAULTS.helmEngineIdleMs }),
     validateValues,
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
+    allowedNamespaces: o.allowedNamespaces,
+    allowClusterLookup: o.allowClusterLookup,
     // Helm's wait polls as the Kustomization's health check does (500 ms), not the actions' 1 s default:
     // at 1 s most releases waited a whole period for a Deployment that was ready sooner (bench/helm-benchmark.md).
     pollMs: o.healthPollMs ?? 500,

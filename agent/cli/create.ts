@@ -10,7 +10,7 @@ import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords } from "./c
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
 import { emitDocuments } from "../yaml/emit.ts";
-import { mergeMaps, parseHelmYaml } from "../helm/values-yaml.ts";
+import { mergeValueOptions } from "../helm/value-options.ts";
 import type { Values } from "../helm/chart.ts";
 
 export const createCommand: Command = {
@@ -26,7 +26,7 @@ Creates the object with server-side apply, or prints it as YAML with --export.
 Flags:
       --url URL             repository URL (http or https; oci:// for a Helm OCI repository)
       --branch, --tag, --tag-semver, --commit   the ref to follow (default branch master)
-      --secret-ref NAME     Secret with username/password (or bearerToken for git)
+      --secret-ref NAME     Secret with username/password (or bearerToken)
       --cert-secret-ref NAME  Secret with tls.crt, tls.key, ca.crt (helm)
       --pass-credentials    send the credentials to chart URLs on other hosts (helm)
       --source KIND/NAME    the Kustomization's source, e.g. GitRepository/podinfo
@@ -176,10 +176,14 @@ function helmReleaseSpec(
   }
   if (v.crds && !["Skip", "Create", "CreateReplace"].includes(v.crds)) throw new UsageError(`--crds must be Skip, Create or CreateReplace, not "${v.crds}"`);
   let values: Values | undefined;
-  for (const file of v.values ?? []) {
-    const doc = parseHelmYaml(readFileSync(resolve(cwd, file), "utf8"), file);
-    if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) throw new UsageError(`--values ${file}: the file is not a YAML map`);
-    values = mergeMaps(values ?? {}, (doc as Values | null | undefined) ?? {});
+  if (v.values?.length) {
+    // Merged as Helm merges -f files (every document a map, later files win).
+    const valueFiles = v.values.map((file) => ({ name: file, text: readFileSync(resolve(cwd, file), "utf8") }));
+    try {
+      values = mergeValueOptions({ valueFiles });
+    } catch (err) {
+      throw new UsageError(`--values: ${(err as Error).message}`);
+    }
   }
   const valuesFrom = (v["values-from"] ?? []).map((t) => pair("--values-from", t, ["Secret", "ConfigMap"]));
   return {

@@ -58,12 +58,22 @@ Flags:
       --watch-label-selector SEL  only reconcile objects matching SEL (Flux's sharding label)
       --default-service-account NAME  ServiceAccount to impersonate for Kustomizations that name none
       --allow-cluster-kinds KINDS  comma-separated cluster-scoped kinds tenants may apply (default none)
+      --allow-namespaces NS  comma-separated namespaces besides its own that a HelmRelease may install into
+                            (targetNamespace) and store its release in (storageNamespace); the release's
+                            identity still needs a Role there (default none)
+      --allow-cluster-lookup  Helm templates may lookup other namespaces and cluster-scoped kinds, as far
+                            as the release's identity may read them (default: the release's namespace only)
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
+
+/** A comma-separated flag value as a list, blanks dropped. */
+function commaList(value: string | undefined): string[] | undefined {
+  return value?.split(",").map((k) => k.trim()).filter(Boolean);
+}
 
 const IN_CLUSTER_NS = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
@@ -94,6 +104,8 @@ export const runCommand: Command = {
         "watch-label-selector": { type: "string" },
         "default-service-account": { type: "string" },
         "allow-cluster-kinds": { type: "string" },
+        "allow-namespaces": { type: "string" },
+        "allow-cluster-lookup": { type: "boolean", default: false },
         "field-manager": { type: "string" },
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
@@ -146,7 +158,9 @@ export const runCommand: Command = {
       metrics,
       fieldManager: values["field-manager"],
       defaultServiceAccount: values["default-service-account"],
-      allowedClusterKinds: values["allow-cluster-kinds"]?.split(",").map((k) => k.trim()).filter(Boolean),
+      allowedClusterKinds: commaList(values["allow-cluster-kinds"]),
+      allowedNamespaces: commaList(values["allow-namespaces"]),
+      allowClusterLookup: values["allow-cluster-lookup"],
       strictSubstitution: values["strict-substitution"],
     });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });

@@ -176,8 +176,8 @@ async function ociChart(url: string, v: Flags, io: CliIO) {
  */
 async function repositoryChart(repoUrl: string, name: string, v: Flags, io: CliIO) {
   const fetch = createFetch(await tlsFlags(v, io));
-  const basicAuth = credentialsOf(v);
-  const index = parseRepositoryIndex((await fetchHelmIndex({ url: repoUrl, fetch, basicAuth })).bytes, `${repoUrl} index`);
+  const auth = credentialsOf(v);
+  const index = parseRepositoryIndex((await fetchHelmIndex({ url: repoUrl, fetch, auth })).bytes, `${repoUrl} index`);
   const version = versionOf(v);
   let found;
   try {
@@ -188,7 +188,7 @@ async function repositoryChart(repoUrl: string, name: string, v: Flags, io: CliI
   const first = found.urls[0];
   if (first === undefined) throw new Error(`chart ${JSON.stringify(name)} has no downloadable URLs`);
   const chartUrl = resolveChartUrl(repoUrl, first);
-  const tgz = await fetchChart({ repositoryUrl: repoUrl, chartUrl, fetch, basicAuth, passCredentials: v["pass-credentials"], digest: found.digest, sha256: nativeSha256 });
+  const tgz = await fetchChart({ repositoryUrl: repoUrl, chartUrl, fetch, auth, passCredentials: v["pass-credentials"], digest: found.digest, sha256: nativeSha256 });
   io.err(`Pulled: ${chartUrl}`);
   return loadChartArchive(tgz, chartUrl);
 }

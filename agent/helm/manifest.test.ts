@@ -117,6 +117,19 @@ describe("sortManifests", () => {
     expect(sorted.skipped).toEqual(['c/templates/hooks.yaml: unknown hook "pre-install,someday"']);
   });
 
+  test("records helm.sh/hook-output-log-policy as Helm 4.2's output_log_policies: split at commas, trimmed, lower-cased, in order", () => {
+    const sorted = sortManifests({
+      "c/templates/h.yaml": [
+        doc("Pod", "logs", { "helm.sh/hook": "test", "helm.sh/hook-output-log-policy": " Hook-Failed,hook-succeeded " }),
+        doc("Pod", "quiet", { "helm.sh/hook": "test" }),
+      ].join("---\n"),
+    });
+    expect(sorted.hooks.map((h) => [h.name, h.output_log_policies])).toEqual([
+      ["logs", ["hook-failed", "hook-succeeded"]],
+      ["quiet", undefined],
+    ]);
+  });
+
   test("reads an unquoted number in an annotation as its text, as Helm's string fields do", () => {
     const sorted = sortManifests({ "c/templates/h.yaml": "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: post-install\n    helm.sh/hook-weight: 5\n" });
     expect(sorted.hooks.map((h) => h.weight)).toEqual([5]);

@@ -68,13 +68,22 @@ export interface RecordedEvent {
   trace?: boolean;
 }
 
-/** The Flux event for an event recorded about `obj`; undefined for trace events, which Flux never forwards. */
-export function fluxEventOf(obj: KubeObject, e: RecordedEvent, o: { controller: string; instance?: string; now: Date }): FluxEvent | undefined {
-  if (e.trace) return undefined;
+/**
+ * An event's metadata as fluxcd/pkg's recorder assembles it: what the reconciler gives, plus the involved
+ * object's `event.toolkit.fluxcd.io/*` annotations. The same map is the Kubernetes Event's annotations.
+ */
+export function eventMetadata(obj: KubeObject, e: Pick<RecordedEvent, "metadata">): Record<string, string> {
   const metadata: Record<string, string> = { ...(e.metadata ?? {}) };
   for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
     if (k.startsWith(`${EVENT_GROUP}/`)) metadata[k] = v;
   }
+  return metadata;
+}
+
+/** The Flux event for an event recorded about `obj`; undefined for trace events, which Flux never forwards. */
+export function fluxEventOf(obj: KubeObject, e: RecordedEvent, o: { controller: string; instance?: string; now: Date }): FluxEvent | undefined {
+  if (e.trace) return undefined;
+  const metadata = eventMetadata(obj, e);
   const event: FluxEvent = {
     involvedObject: {
       kind: obj.kind,

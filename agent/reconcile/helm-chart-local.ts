@@ -30,7 +30,7 @@ import { cleanPath, repackageChart } from "../helm/chart-package.ts";
 import { missingDependencies, packageChartDir, subtree } from "../helm/chart-dir-package.ts";
 import { resolveChartUrl, resolveChartVersion } from "../helm/chart-version.ts";
 import { loadValues, mergeMaps } from "../helm/values-yaml.ts";
-import { parseRepositoryIndex } from "../helm/repository-index.ts";
+import { parseRepositoryIndex, type RepositoryIndex } from "../helm/repository-index.ts";
 import { fetchChart } from "../source/helm/fetch-chart.ts";
 import { pullHelmChart } from "../source/oci/pull-helm-chart.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
@@ -173,7 +173,7 @@ function mergeSourceValues(tree: FileTree, paths: readonly string[], ignoreMissi
 /** Archives for the chart's missing dependencies, as Flux's DependencyManager adds them. */
 async function buildDependencies(input: LocalBuildInput, tree: FileTree, chartPath: string, chart: Chart): Promise<ChartFile[]> {
   const out: ChartFile[] = [];
-  const repos = new Map<string, Promise<Repo | undefined>>();
+  const repos = declaredRepositories(input);
   for (const dep of missingDependencies(chart).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const key = dep.alias || dep.name;
     try {
@@ -213,14 +213,12 @@ async function localDependency(tree: FileTree, chartPath: string, dep: ChartDepe
   return { name: `${sub.metadata.name}-${sub.metadata.version}.tgz`, data };
 }
 
-async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, repos: Map<string, Promise<Repo | undefined>>): Promise<ChartFile> {
+async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, repos: DeclaredRepositories): Promise<ChartFile> {
   const url = dep.repository ?? "";
   if (url.startsWith("@") || url.startsWith("alias:")) throw new Error(`aliased repository dependency is not supported: ${url}`);
   if (!/^(https?|oci):\/\//.test(url)) throw new Error(`invalid dependency repository URL: ${url}`);
   const normal = normalizeUrl(url);
-  let found = repos.get(normal);
-  if (!found) repos.set(normal, (found = repositoryFor(input, normal)));
-  const repo = await found;
+  const repo = await repos.byUrl(normal);
   // The tenant boundary: Flux would download anonymously; the agent only uses repositories the tenant declared.
   if (!repo) throw new Error(`no chart repository for URL '${normal}'`);
   const { deps, ctx } = input;
@@ -237,13 +235,11 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
     const version = pulled.tag ?? String(pulled.metadata.version ?? "");
     return { name: `${dep.name}-${version}.tgz`, data: pulled.chart.bytes };
   }
-  const { basicAuth, tls } = await helmRepositoryCredentials(repo, ctx);
-  const artifact = artifactOf(repo);
-  const bytes = artifact ? await deps.store.get(artifact.path) : undefined;
-  if (!artifact || !bytes) throw new Error(`failed to get chart repository for URL '${normal}': no artifact available for HelmRepository source '${repo.metadata.name}'`);
+  const { auth, tls } = await helmRepositoryCredentials(repo, ctx);
+  const index = await repos.index(repo, normal);
   let cv;
   try {
-    cv = resolveChartVersion(parseRepositoryIndex(bytes, artifact.path), dep.name, dep.version ?? "");
+    cv = resolveChartVersion(index, dep.name, dep.version ?? "");
   } catch (err) {
     throw new Error(`failed to get chart '${dep.name}' version '${dep.version ?? ""}' from '${url}': ${(err as Error).message}`, { cause: err });
   }
@@ -253,7 +249,7 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
       repositoryUrl: repo.spec.url,
       chartUrl: resolveChartUrl(repo.spec.url, cv.urls[0] ?? ""),
       fetch: deps.fetchFor(tls),
-      basicAuth,
+      auth,
       passCredentials: repo.spec.passCredentials,
       digest: cv.digest,
       timeoutMs: repo.spec.timeout ? parseDuration(repo.spec.timeout) : undefined,
@@ -266,11 +262,42 @@ async function remoteDependency(input: LocalBuildInput, dep: ChartDependency, re
   return { name: `${dep.name}-${cv.version}.tgz`, data };
 }
 
-/** The HelmRepository of the chart's namespace whose URL is `url` (compared without trailing slashes). */
-async function repositoryFor(input: LocalBuildInput, url: string): Promise<Repo | undefined> {
-  const { items: list } = await input.ctx.client.list({ apiVersion: helmRepositoryKind.apiVersion, kind: helmRepositoryKind.kind, namespace: input.obj.metadata.namespace });
-  const repo = list.find((r) => typeof (r as Repo).spec?.url === "string" && normalizeUrl((r as Repo).spec.url) === url);
-  return repo ? ({ ...repo, apiVersion: helmRepositoryKind.apiVersion, kind: helmRepositoryKind.kind } as Repo) : undefined;
+interface DeclaredRepositories {
+  /** The HelmRepository of the chart's namespace whose URL is `url` (compared without trailing slashes). */
+  byUrl(url: string): Promise<Repo | undefined>;
+  /** A `type: default` repository's stored index, parsed. */
+  index(repo: Repo, url: string): Promise<RepositoryIndex>;
+}
+
+/**
+ * The namespace's HelmRepositories, listed at most once per build, and their stored indexes, each read
+ * and parsed at most once per build, however many dependencies name them.
+ */
+function declaredRepositories(input: LocalBuildInput): DeclaredRepositories {
+  let listed: Promise<Repo[]> | undefined;
+  const indexes = new Map<string, Promise<RepositoryIndex>>();
+  const list = async (): Promise<Repo[]> => {
+    const { items } = await input.ctx.client.list({ apiVersion: helmRepositoryKind.apiVersion, kind: helmRepositoryKind.kind, namespace: input.obj.metadata.namespace });
+    return items.map((r) => ({ ...r, apiVersion: helmRepositoryKind.apiVersion, kind: helmRepositoryKind.kind }) as Repo);
+  };
+  const load = async (repo: Repo, url: string): Promise<RepositoryIndex> => {
+    const artifact = artifactOf(repo);
+    const bytes = artifact ? await input.deps.store.get(artifact.path) : undefined;
+    if (!artifact || !bytes) throw new Error(`failed to get chart repository for URL '${url}': no artifact available for HelmRepository source '${repo.metadata.name}'`);
+    return parseRepositoryIndex(bytes, artifact.path);
+  };
+  return {
+    async byUrl(url) {
+      listed ??= list();
+      return (await listed).find((r) => typeof r.spec?.url === "string" && normalizeUrl(r.spec.url) === url);
+    },
+    index(repo, url) {
+      const name = repo.metadata.name!;
+      let hit = indexes.get(name);
+      if (!hit) indexes.set(name, (hit = load(repo, url)));
+      return hit;
+    },
+  };
 }
 
 /** Flux's NormalizeURL, compared without the trailing slash it adds to HTTP URLs. */

@@ -86,8 +86,8 @@ afterAll(async () => {
 });
 
 /** The HelmRepository reconciled once into the store, as the agent would have it. */
-async function storedRepo(store: ArtifactStore, url: string, spec: Partial<HelmRepositorySpec> = {}): Promise<Repo> {
-  const repo: Repo = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "HelmRepository", metadata: { name: "charts", namespace: "apps", generation: 1 }, spec: { interval: "5m", url, ...spec } };
+async function storedRepo(store: ArtifactStore, url: string, spec: Partial<HelmRepositorySpec> = {}, name = "charts"): Promise<Repo> {
+  const repo: Repo = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "HelmRepository", metadata: { name, namespace: "apps", generation: 1 }, spec: { interval: "5m", url, ...spec } };
   const r = await helmRepositoryReconciler({ store, fetchFor: createFetch }).reconcile(repo, context<HelmRepositoryStatus>({}, [], { creds: { username: "u", password: "p" } }).ctx);
   return { ...repo, status: r.status as HelmRepositoryStatus };
 }
@@ -271,6 +271,27 @@ describe("HelmChart from a GitRepository or a Bucket", () => {
     const loaded = await loadChartArchive(tgz);
     expect(loaded.dependencies.map((d) => `${d.metadata.name}-${d.metadata.version}`)).toEqual(["lib-0.1.0", "podinfo-6.0.0"]);
     expect(events.map((e) => e.reason)).toEqual(["ChartPackageSucceeded"]);
+  });
+
+  test("lists the namespace's HelmRepositories once per build and reads each index once, however many dependencies name them", async () => {
+    const { store, files: stored } = memStore();
+    const repo = await storedRepo(store, server.url, { secretRef: { name: "creds" } });
+    const web = await storedRepo(store, other.url, {}, "web-charts");
+    const chartYaml = `apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: podinfo, version: 6.0.x, repository: "${server.url}", alias: old}\n  - {name: podinfo, version: 6.1.x, repository: "${server.url}/", alias: new}\n  - {name: web, version: 1.x, repository: "${other.url}"}\n`;
+    const git = await storedSource(store, { "charts/app/Chart.yaml": chartYaml, "charts/app/templates/cm.yaml": "kind: ConfigMap\n" }, `main@sha1:${COMMIT}`);
+    const { ctx } = context<HelmChartStatus>({}, [repo, web, git], { creds: { username: "u", password: "p" } });
+    const lists: string[] = [];
+    const list = ctx.client.list.bind(ctx.client);
+    ctx.client.list = ((ref: Parameters<typeof list>[0], o?: Parameters<typeof list>[1]) => (lists.push(ref.kind), list(ref, o))) as typeof list;
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (path: string) => (reads.push(path), get(path));
+    const r = await helmChartReconciler({ store, fetchFor: createFetch }).reconcile(localChart({}), ctx);
+    expect(r.reason).toBe("ChartPackageSucceeded");
+    const tree = await unpack(stored.get("helmchart/apps/podinfo/app-1.0.0.tgz")!);
+    expect([...tree.keys()].filter((k) => k.startsWith("app/charts/") && tree.get(k)!.kind === "file").sort()).toEqual(["app/charts/podinfo-6.0.0.tgz", "app/charts/podinfo-6.1.0.tgz", "app/charts/web-1.0.0.tgz"]);
+    expect(lists).toEqual(["HelmRepository"]);
+    expect(reads.filter((p) => p.startsWith("helmrepository/")).sort()).toEqual([(repo.status!.artifact as { path: string }).path, (web.status!.artifact as { path: string }).path].sort());
   });
 
   test("Revision strategy: <version>+<12 hex of the commit>, then .<generation> with values files from the source root", async () => {

@@ -96,13 +96,13 @@ export function helmChartReconciler(deps: HelmChartDeps): Reconciler<HelmChartSp
   const downloadIndexChart = async (repo: Repo, cv: IndexChartVersion, ctx: ReconcileContext<HelmChartStatus>, ref: string): Promise<Uint8Array> => {
     const url = cv.urls[0];
     if (!url) throw new TransientError("ChartPullError", `${ref}: chart pull error: chart '${cv.name}' has no downloadable URLs`);
-    const { basicAuth, tls } = await helmRepositoryCredentials(repo, ctx);
+    const { auth, tls } = await helmRepositoryCredentials(repo, ctx);
     try {
       return await fetchChart({
         repositoryUrl: repo.spec.url,
         chartUrl: resolveChartUrl(repo.spec.url, url),
         fetch: deps.fetchFor(tls),
-        basicAuth,
+        auth,
         passCredentials: repo.spec.passCredentials,
         digest: cv.digest,
         timeoutMs: repo.spec.timeout ? parseDuration(repo.spec.timeout) : undefined,

@@ -28,7 +28,7 @@ import { releaseTest } from "../release/release-test.ts";
 import { setCondition, type Condition } from "../status/conditions.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import type { ReleaseChart } from "./helm-release-chart.ts";
-import { configDigest } from "./helm-release-digests.ts";
+import type { DesiredDigests } from "./helm-release-digests.ts";
 import { fullReleaseName, latest, previous, sortByVersion, versionedChartName } from "./helm-release-history.ts";
 import { actionTimeoutMs, type ActionName } from "./helm-release-next-action.ts";
 import { observeRelease, snapshotOf, testHooksOf } from "./helm-release-observation.ts";
@@ -48,6 +48,8 @@ export interface ReleaseRun {
   name: string;
   chart: ReleaseChart;
   values: Values;
+  /** The values' configDigest and the post-render digests, computed once per reconcile. */
+  digests: DesiredDigests;
   /** Where actions act: the release namespace, storage, and the identity acting. */
   actx: ActionContext;
   engine: TemplateEngine;
@@ -86,9 +88,24 @@ export async function runAction(run: ReleaseRun, action: ActionName): Promise<vo
 
 const EVENT_GROUP = "helm.toolkit.fluxcd.io";
 
-/** The metadata helm-controller puts on its events: the chart version and the values' digest. */
-export function eventMeta(revision: string, token: string): Record<string, string> {
-  return { [`${EVENT_GROUP}/revision`]: revision, [`${EVENT_GROUP}/token`]: token };
+/**
+ * The metadata helm-controller puts on its events: the chart version (`revision`), the values' digest
+ * (`token`), and the chart's `app-version` and the source's `oci-digest` when known; empty ones are left
+ * out. As in helm-controller, without a revision or a token there is no metadata at all.
+ */
+export function eventMeta(revision: string, token: string, extra: { appVersion?: string; ociDigest?: string } = {}): Record<string, string> {
+  if (!revision && !token) return {};
+  const meta: Record<string, string> = {};
+  if (revision) meta[`${EVENT_GROUP}/revision`] = revision;
+  if (token) meta[`${EVENT_GROUP}/token`] = token;
+  if (extra.appVersion) meta[`${EVENT_GROUP}/app-version`] = extra.appVersion;
+  if (extra.ociDigest) meta[`${EVENT_GROUP}/oci-digest`] = extra.ociDigest;
+  return meta;
+}
+
+/** The metadata of an event about a release in history. */
+export function snapshotEventMeta(s: Pick<HelmReleaseSnapshot, "chartVersion" | "configDigest" | "appVersion" | "ociDigest">): Record<string, string> {
+  return eventMeta(s.chartVersion, s.configDigest, { appVersion: s.appVersion, ociDigest: s.ociDigest });
 }
 
 function mark(run: ReleaseRun, c: Omit<Condition, "lastTransitionTime" | "observedGeneration">): void {
@@ -130,8 +147,8 @@ const maxHistory = (run: ReleaseRun) => run.hr.spec.maxHistory ?? 5;
 async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<void> {
   const { hr, ctx } = run;
   const spec = hr.spec;
-  const meta = run.chart.chart.metadata as { name?: string; version?: string };
-  const token = await configDigest(run.values);
+  const meta = run.chart.chart.metadata as { name?: string; version?: string; appVersion?: string };
+  const token = run.digests.config;
   run.status.lastAttemptedReleaseAction = action;
   const before = latest(run.status.history ?? []);
   const timeoutMs = actionTimeoutMs(action, hr);
@@ -168,7 +185,7 @@ async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<
     const msg = `Helm ${verb} failed for release ${run.actx.namespace}/${run.name} with chart ${meta.name}@${meta.version}: ${messageOf(err)}`;
     run.status.failures = (run.status.failures ?? 0) + 1;
     mark(run, { type: "Released", status: "False", reason: action === "install" ? "InstallFailed" : "UpgradeFailed", message: msg });
-    await ctx.events.record(hr, { type: "Warning", reason: action === "install" ? "InstallFailed" : "UpgradeFailed", message: msg, metadata: eventMeta(meta.version ?? "", token) });
+    await ctx.events.record(hr, { type: "Warning", reason: action === "install" ? "InstallFailed" : "UpgradeFailed", message: msg, metadata: eventMeta(meta.version ?? "", token, { appVersion: meta.appVersion, ociDigest: run.status.lastAttemptedRevisionDigest }) });
     // Nothing stored means nothing to remediate: the error goes up and the attempt is not counted.
     if (!err.release) throw err;
     const snap = await record(run, err.release, action);
@@ -184,7 +201,7 @@ async function release(run: ReleaseRun, action: "install" | "upgrade"): Promise<
   if (spec.test?.enable) {
     mark(run, { type: "TestSuccess", status: "False", reason: "Pending", message: `Helm release ${fullReleaseName(snap)} with chart ${versionedChartName(snap)} is awaiting tests` });
   }
-  await ctx.events.record(hr, { type: "Normal", reason: action === "install" ? "InstallSucceeded" : "UpgradeSucceeded", message: msg, metadata: eventMeta(snap.chartVersion, snap.configDigest) });
+  await ctx.events.record(hr, { type: "Normal", reason: action === "install" ? "InstallSucceeded" : "UpgradeSucceeded", message: msg, metadata: snapshotEventMeta(snap) });
 }
 
 async function test(run: ReleaseRun): Promise<void> {
@@ -202,7 +219,7 @@ async function test(run: ReleaseRun): Promise<void> {
     rls = err.release;
   }
   if (rls) cur.testHooks = testHooksOf(rls, filters);
-  const meta = eventMeta(cur.chartVersion, cur.configDigest);
+  const meta = snapshotEventMeta(cur);
   if (failure !== undefined) {
     const msg = `Helm test failed for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}: ${messageOf(failure).trim()}`;
     run.status.failures = (run.status.failures ?? 0) + 1;
@@ -225,7 +242,8 @@ async function rollbackRemediation(run: ReleaseRun): Promise<void> {
   const prev = previous(run.status.history ?? [], remediation?.ignoreTestFailures ?? false);
   if (!prev) throw new Error("missing target release for rollback");
   const spec = hr.spec.rollback ?? {};
-  const meta = eventMeta(prev.chartVersion, prev.configDigest);
+  // helm-controller's token here is the digest of the values being reconciled, not the target's.
+  const meta = eventMeta(prev.chartVersion, run.digests.config, { appVersion: prev.appVersion, ociDigest: prev.ociDigest });
   try {
     const result = await rollback(run.actx, run.name, {
       version: prev.version,
@@ -256,7 +274,7 @@ async function uninstallRemediation(run: ReleaseRun): Promise<void> {
   const { hr, ctx } = run;
   const cur = latest(run.status.history ?? []);
   if (!cur) throw new Error("no release to uninstall");
-  const meta = eventMeta(cur.chartVersion, cur.configDigest);
+  const meta = snapshotEventMeta(cur);
   try {
     const result = await uninstall(run.actx, run.name, uninstallOptions(hr));
     await record(run, result.release);
@@ -291,7 +309,7 @@ async function correctDrift(run: ReleaseRun): Promise<void> {
     cache: run.driftCache ?? { cache: undefined, ready: false },
   });
   run.drift = [];
-  const meta = eventMeta(cur.chartVersion, cur.configDigest);
+  const meta = snapshotEventMeta(cur);
   if (errors.length) {
     const done = corrected.length ? `\n\nSuccessful corrections:\n${corrected.join("\n")}` : "";
     const msg = `Failed to ${corrected.length ? "partially " : ""}correct cluster state of release ${fullReleaseName(cur)}:\n${errors.join("\n")}${done}`;
@@ -323,6 +341,8 @@ async function unlock(run: ReleaseRun): Promise<void> {
   last.release.info.description = `Release unlocked from stale '${was}' state`;
   await run.actx.store.update(last);
   const snap = await record(run, last.release);
-  const msg = `Unlocked Helm release ${fullReleaseName(snap)} with chart ${versionedChartName(snap)} in '${was}' state, marked as failed`;
-  await run.ctx.events.record(run.hr, { type: "Normal", reason: "Unlocked", message: msg, metadata: eventMeta(snap.chartVersion, snap.configDigest) });
+  // helm-controller's words and reason (PendingRelease) for the event and the Released condition.
+  const msg = `Unlocked Helm release ${fullReleaseName(snap)} with chart ${versionedChartName(snap)} in ${was} state`;
+  mark(run, { type: "Released", status: "False", reason: "PendingRelease", message: msg });
+  await run.ctx.events.record(run.hr, { type: "Normal", reason: "PendingRelease", message: msg, metadata: snapshotEventMeta(snap) });
 }

@@ -1,12 +1,23 @@
 /**
  * The chart a HelmRelease releases, as helm-controller gets it: for `spec.chart`, the HelmChart
  * `<namespace>-<name>` made from the template (labels and annotations from spec.chart.metadata, written
- * only when it differs from the cached copy, with the controller's finalizer from the first apply), for `spec.chartRef` the OCIRepository or HelmChart named, in the HelmRelease's
- * namespace. Either must be Ready for its generation with an artifact; until then the reconcile is
- * requeued, not blocked. The .tgz is read from the agent's own artifact store (no HTTP to itself) and
- * loaded once per artifact digest.
+ * only when it differs from the cached copy, with the controller's finalizer from the first apply), for
+ * `spec.chartRef` the OCIRepository, HelmChart or ExternalArtifact named, in the HelmRelease's namespace.
+ * Either must be Ready for its generation with an artifact (an ExternalArtifact only needs an artifact,
+ * as helm-controller checks it); until then the reconcile is requeued, not blocked. The .tgz is read from
+ * the agent's own artifact store (no HTTP to itself), or for an ExternalArtifact, which another tool in
+ * the namespace produces and serves, downloaded from its `status.artifact.url` and checked against its
+ * digest; either is loaded once per artifact digest.
+ *
+ * The agent watches no ExternalArtifact (its CRD is not among rivulet's), so a new artifact there is seen
+ * at the HelmRelease's next interval or on a reconcile request.
  */
 import { NotReadyError, TerminalError } from "../core/errors.ts";
+import type { Fetch } from "../core/fetch.ts";
+import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
+import { DEFAULTS as CHART_FETCH } from "../source/helm/fetch-chart.ts";
+import { helmHttpGet, HelmIndexFetchError } from "../source/helm/fetch-helm-index.ts";
+import { chartWithSourceRevision } from "./helm-release-chart-revision.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { canonicalJson } from "../diff/canonical.ts";
 import type { Artifact } from "../api/common.ts";
@@ -29,7 +40,7 @@ export interface ReleaseChart {
   artifact: Artifact;
   /** "<namespace>/<name>" of the HelmChart made from spec.chart. */
   helmChart?: string;
-  /** The OCI digest of a chart from an OCIRepository (history[].ociDigest). */
+  /** The digest of a chart from an OCIRepository or ExternalArtifact (history[].ociDigest). */
   ociDigest?: string;
 }
 
@@ -69,15 +80,18 @@ export interface ChartDeps {
   store: Pick<ArtifactStore, "get">;
   fieldManager: string;
   requeueMs: number;
+  /** HTTP for an ExternalArtifact's chart; without it that kind is refused. */
+  fetch?: Fetch;
+  sha256?: Sha256Factory;
 }
 
 export function chartLoader(deps: ChartDeps) {
   const charts = new Map<string, Chart>();
 
-  async function load(artifact: Artifact, label: string): Promise<Chart> {
+  async function load(artifact: Artifact, label: string, external: boolean): Promise<Chart> {
     const hit = charts.get(artifact.digest);
     if (hit) return hit;
-    const bytes = await deps.store.get(artifact.path);
+    const bytes = external ? await downloadExternalChart(deps, artifact) : await deps.store.get(artifact.path);
     if (!bytes) throw new NotReadyError("ArtifactFailed", `${label} artifact ${artifact.path} is not in storage yet`, { retryAfterMs: deps.requeueMs });
     const chart = await loadChartArchive(bytes, label);
     if (charts.size >= CHART_CACHE_SIZE) charts.delete(charts.keys().next().value!);
@@ -101,7 +115,7 @@ export function chartLoader(deps: ChartDeps) {
     }
     const ref = hr.spec.chartRef;
     if (!ref) throw new TerminalError("InvalidChartReference", "one of spec.chart or spec.chartRef must be set");
-    if (ref.kind === "ExternalArtifact") throw new TerminalError("InvalidChartReference", `chartRef kind ${ref.kind} is not supported by this agent`);
+    if (ref.kind === "ExternalArtifact" && !deps.fetch) throw new TerminalError("InvalidChartReference", `chartRef kind ${ref.kind} is not supported by this agent`);
     const obj = await ctx.read({ apiVersion: SOURCE_API, kind: ref.kind, namespace: ns, name: ref.name });
     return { obj, ref: `${ref.kind} '${ns}/${ref.name}'` };
   }
@@ -113,20 +127,38 @@ export function chartLoader(deps: ChartDeps) {
       const notReady = (why: string) => new NotReadyError("ArtifactFailed", `${ref} is not ready: ${why}`, { retryAfterMs: deps.requeueMs, quiet: true });
       if (!obj) throw notReady("not found");
       const status = (obj.status ?? {}) as { artifact?: Artifact; observedGeneration?: number; conditions?: Array<{ type: string; status: string; message?: string }> };
+      const kind = hr.spec.chartRef?.kind ?? helmChartKind.kind;
+      const external = kind === "ExternalArtifact";
       const ready = status.conditions?.find((c) => c.type === "Ready");
-      if (status.observedGeneration !== obj.metadata.generation || ready?.status !== "True") throw notReady(ready?.message || "no artifact yet");
-      if (!status.artifact) throw notReady("no artifact yet");
-      const chart = await load(status.artifact, ref);
-      const ociDigest = hr.spec.chartRef?.kind === "OCIRepository" ? ociDigestOf(status.artifact) : undefined;
+      if (!external && (status.observedGeneration !== obj.metadata.generation || ready?.status !== "True")) throw notReady(ready?.message || "no artifact yet");
+      if (!status.artifact) throw notReady(external ? "does not have an artifact" : "no artifact yet");
+      const loaded = await load(status.artifact, ref, external);
+      const { chart, ociDigest } = chartWithSourceRevision(loaded, kind, status.artifact.revision);
       return { chart, artifact: status.artifact, ...(helmChart ? { helmChart } : {}), ...(ociDigest ? { ociDigest } : {}) };
     },
   };
 }
 
-/** An OCIRepository's revision is `<tag>@sha256:<hex>`: the manifest digest helm-controller records. */
-function ociDigestOf(a: Artifact): string | undefined {
-  const at = a.revision.lastIndexOf("@");
-  return at >= 0 ? a.revision.slice(at + 1) : undefined;
+/**
+ * An ExternalArtifact's chart from the URL its producer serves, as helm-controller's
+ * SecureLoadChartFromURL: a 404 waits for the producer, any other answer fails, and bytes whose digest is
+ * not the artifact's are refused before they are loaded.
+ */
+async function downloadExternalChart(deps: ChartDeps, artifact: Artifact): Promise<Uint8Array> {
+  const url = artifact.url;
+  if (!artifact.digest.startsWith("sha256:")) throw new Error(`failed to parse digest '${artifact.digest}': only sha256 is supported`);
+  const maxBytes = CHART_FETCH.maxChartBytes;
+  let bytes: Uint8Array;
+  try {
+    bytes = await helmHttpGet(url, { fetch: deps.fetch!, maxBytes, tooLarge: `chart exceeds the maximum chart size of ${maxBytes} bytes` });
+  } catch (err) {
+    if (err instanceof HelmIndexFetchError && err.status === 404) {
+      throw new NotReadyError("ArtifactFailed", `Source not ready: artifact not found at '${url}'`, { retryAfterMs: deps.requeueMs });
+    }
+    throw new Error(`Could not load chart: ${(err as Error).message}`, { cause: err });
+  }
+  if ((await digestOf(bytes, deps.sha256)) !== artifact.digest) throw new Error(`Could not load chart: integrity failure: computed digest doesn't match '${artifact.digest}'`);
+  return bytes;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commonMetadataDigest, configDigest, postRenderersDigest, verifyValues } from "./helm-release-digests.ts";
+import { commonMetadataDigest, configDigest, desiredDigests, postRenderersDigest, recordedValuesMatch, verifyValues } from "./helm-release-digests.ts";
 import { encodeGoJson, GoStruct } from "../core/go-json.ts";
 import { digestOf } from "../artifact/digest.ts";
 
@@ -66,5 +66,20 @@ describe("postRenderersDigest and commonMetadataDigest hash Go's JSON of the spe
       await sha256(`${encodeGoJson(new GoStruct([["annotations", { "x<y": "&" }], ["labels", { a: "1", b: "2" }]]))}\n`),
     );
     expect(encodeGoJson({ "x<y": "&" })).toBe('{"x\\u003cy":"\\u0026"}');
+  });
+});
+
+describe("desiredDigests: one reconcile's digests computed once", () => {
+  test("are the digests each function gives, the unset ones left out", async () => {
+    const values = { replicaCount: 2 };
+    const spec = { postRenderers: [{ kustomize: { images: [{ name: "nginx", newTag: "1.27" }] } }] };
+    expect(await desiredDigests(spec, values)).toEqual({ config: await configDigest(values), postRenderers: (await postRenderersDigest(spec.postRenderers))! });
+  });
+  test("a recorded sha256 digest is compared with the known one, not hashed again; a legacy sha1 one is", async () => {
+    const known = `sha256:${"a".repeat(64)}`;
+    expect(await recordedValuesMatch(known, known, { anything: true })).toBe(true);
+    expect(await recordedValuesMatch(`sha256:${"b".repeat(64)}`, known, {})).toBe(false);
+    const sha1 = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("replicaCount: 2\n")))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(await recordedValuesMatch(`sha1:${sha1}`, known, { replicaCount: 2 })).toBe(true);
   });
 });

@@ -34,6 +34,27 @@ export async function verifyValues(digest: string, values: Record<string, unknow
   return [...sum].map((b) => b.toString(16).padStart(2, "0")).join("") === m[2];
 }
 
+/** The digests of one reconcile's desired state: computed once, then compared and recorded from there. */
+export interface DesiredDigests {
+  /** configDigest of the composed values. */
+  config: string;
+  postRenderers?: string;
+  commonMetadata?: string;
+}
+
+export async function desiredDigests(spec: Pick<HelmReleaseSpec, "postRenderers" | "commonMetadata">, values: Record<string, unknown>): Promise<DesiredDigests> {
+  const [config, postRenderers, commonMetadata] = await Promise.all([configDigest(values), postRenderersDigest(spec.postRenderers), commonMetadataDigest(spec.commonMetadata)]);
+  return { config, ...(postRenderers ? { postRenderers } : {}), ...(commonMetadata ? { commonMetadata } : {}) };
+}
+
+/**
+ * verifyValues when the values' configDigest (`config`) is known: a recorded `sha256:` digest is compared
+ * with it; only a legacy `sha1:` one hashes the values again.
+ */
+export function recordedValuesMatch(recorded: string, config: string, values: Record<string, unknown>): Promise<boolean> {
+  return recorded.startsWith("sha256:") ? Promise.resolve(recorded === config) : verifyValues(recorded, values);
+}
+
 /** The digest of spec.postRenderers, or undefined when the field is unset. */
 export async function postRenderersDigest(postRenderers: HelmReleaseSpec["postRenderers"]): Promise<string | undefined> {
   if (postRenderers === undefined) return undefined;

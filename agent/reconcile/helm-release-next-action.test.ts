@@ -3,7 +3,7 @@ import type { HelmRelease, HelmReleaseSnapshot } from "../api/helm-release.ts";
 import type { Release, ReleaseStatus as HelmStatus } from "../helm/release-codec.ts";
 import { actionTimeoutMs, mustContinue, mustStop, nextAction, releaseState, type NextAction, type ReleaseState, type ReleaseStorage } from "./helm-release-next-action.ts";
 import { observeRelease, snapshotOf } from "./helm-release-observation.ts";
-import { postRenderersDigest } from "./helm-release-digests.ts";
+import { desiredDigests, postRenderersDigest } from "./helm-release-digests.ts";
 
 const NAME = "podinfo";
 const NS = "apps";
@@ -141,6 +141,7 @@ describe("releaseState determines the state as helm-controller's DetermineReleas
       releaseName: NAME,
       chart: over.chart ?? chart,
       values: over.values ?? values,
+      digests: await desiredDigests(obj.spec, over.values ?? values),
       storage: storageOf(releases),
       detectDrift: async () => ({ drifted: over.drifted ?? false, summary: "Deployment/apps/podinfo changed" }),
     });

@@ -15,7 +15,7 @@ import type { Release } from "../helm/release-codec.ts";
 import type { ReleaseStore } from "../release/release-store.ts";
 import { parseDuration } from "../core/duration.ts";
 import { observationDigest, observeRelease } from "./helm-release-observation.ts";
-import { commonMetadataDigest, postRenderersDigest, verifyValues } from "./helm-release-digests.ts";
+import { recordedValuesMatch, type DesiredDigests } from "./helm-release-digests.ts";
 import { hasBeenTested, hasTestInPhase, latest, previous, truncate, truncateIgnoringPrevious, type Snapshots } from "./helm-release-history.ts";
 import { activeRemediation, activeRetry, annotationRequest, FORCE_AT, remediationOf } from "./helm-release-remediation.ts";
 
@@ -38,6 +38,8 @@ export interface StateInput {
   chart: { name: string; version: string };
   /** The composed values (helm-release-values.ts). */
   values: Record<string, unknown>;
+  /** Their configDigest and the post-render digests, computed once per reconcile. */
+  digests: DesiredDigests;
   storage: ReleaseStorage;
   /** Compares the deployed release with the cluster; called only when drift detection is on and all else is in sync. */
   detectDrift?: (release: Release) => Promise<DriftResult>;
@@ -78,12 +80,12 @@ export async function releaseState(input: StateInput): Promise<ReleaseState> {
   }
   const meta = rls.chart?.metadata ?? {};
   if (meta.name !== input.chart.name || meta.version !== input.chart.version) return { status: "OutOfSync", reason: "release chart changed" };
-  if (!(await verifyValues(cur.configDigest, input.values))) return { status: "OutOfSync", reason: "release config values changed" };
+  if (!(await recordedValuesMatch(cur.configDigest, input.digests.config, input.values))) return { status: "OutOfSync", reason: "release config values changed" };
   if (hr.status?.observedGeneration !== hr.metadata.generation) {
-    if (((await postRenderersDigest(hr.spec.postRenderers)) ?? "") !== (hr.status?.observedPostRenderersDigest ?? "")) {
+    if ((input.digests.postRenderers ?? "") !== (hr.status?.observedPostRenderersDigest ?? "")) {
       return { status: "OutOfSync", reason: "postrenderers digest has changed" };
     }
-    if (((await commonMetadataDigest(hr.spec.commonMetadata)) ?? "") !== (hr.status?.observedCommonMetadataDigest ?? "")) {
+    if ((input.digests.commonMetadata ?? "") !== (hr.status?.observedCommonMetadataDigest ?? "")) {
       return { status: "OutOfSync", reason: "common metadata digest has changed" };
     }
   }

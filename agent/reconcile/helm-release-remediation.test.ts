@@ -55,7 +55,7 @@ describe("failureResetReason (helm-controller's MustResetFailures)", () => {
   const values = { replicaCount: 2 };
   const attempted = async () => ({ lastAttemptedGeneration: 3, lastAttemptedRevision: "6.5.0", lastAttemptedConfigDigest: await configDigest(values), upgradeFailures: 2 });
   test("keeps the counters when nothing changed", async () => {
-    expect(await failureResetReason(hr({}, await attempted()), "6.5.0", values)).toBeUndefined();
+    expect(await failureResetReason(hr({}, await attempted()), "6.5.0", values, await configDigest(values))).toBeUndefined();
   });
   test.each([
     ["a new generation", async () => ({ ...(await attempted()), lastAttemptedGeneration: 2 }), "6.5.0", values, undefined, "generation differs from last attempt"],
@@ -63,13 +63,13 @@ describe("failureResetReason (helm-controller's MustResetFailures)", () => {
     ["new values", attempted, "6.5.0", { replicaCount: 3 }, undefined, "values differ from last attempt"],
     ["a reset request", attempted, "6.5.0", values, { [RESET_AT]: "r", "reconcile.fluxcd.io/requestedAt": "r" }, "reset requested through annotation"],
   ] as const)("resets them after %s", async (_name, status, version, vals, annotations, reason) => {
-    expect(await failureResetReason(hr({}, await status(), annotations as Record<string, string> | undefined), version, vals)).toBe(reason);
+    expect(await failureResetReason(hr({}, await status(), annotations as Record<string, string> | undefined), version, vals, await configDigest(vals))).toBe(reason);
   });
   test("compares values against the deprecated SHA-1 checksum when that is all there is", async () => {
     // SHA-1 of "replicaCount: 2\n", the go-yaml v2 text of the values.
     const sum = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("replicaCount: 2\n")))].map((b) => b.toString(16).padStart(2, "0")).join("");
     const status = { lastAttemptedGeneration: 3, lastAttemptedRevision: "6.5.0", lastAttemptedValuesChecksum: sum };
-    expect(await failureResetReason(hr({}, status), "6.5.0", values)).toBeUndefined();
-    expect(await failureResetReason(hr({}, status), "6.5.0", { replicaCount: 3 })).toBe("values differ from last attempt");
+    expect(await failureResetReason(hr({}, status), "6.5.0", values, await configDigest(values))).toBeUndefined();
+    expect(await failureResetReason(hr({}, status), "6.5.0", { replicaCount: 3 }, await configDigest({ replicaCount: 3 }))).toBe("values differ from last attempt");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { parseDuration } from "../core/duration.ts";
 import type { HelmRelease } from "../api/helm-release.ts";
-import { verifyValues } from "./helm-release-digests.ts";
+import { recordedValuesMatch } from "./helm-release-digests.ts";
 
 type Release = Pick<HelmRelease, "metadata" | "spec" | "status">;
 
@@ -98,12 +98,12 @@ export function annotationRequest(hr: Release, annotation: typeof FORCE_AT | typ
  * Why the failure counters start again at zero before this attempt, or undefined: the generation, the
  * chart version or the values changed since the last attempt, or a reset was requested.
  */
-export async function failureResetReason(hr: Release, chartVersion: string, values: Record<string, unknown>): Promise<string | undefined> {
+export async function failureResetReason(hr: Release, chartVersion: string, values: Record<string, unknown>, config: string): Promise<string | undefined> {
   const s = hr.status ?? {};
   if (s.lastAttemptedGeneration !== hr.metadata.generation) return "generation differs from last attempt";
   if ((s.lastAttemptedRevision ?? "") !== chartVersion) return "chart version differs from last attempt";
   const recorded = s.lastAttemptedConfigDigest || (s.lastAttemptedValuesChecksum ? `sha1:${s.lastAttemptedValuesChecksum}` : "");
-  if (recorded && !(await verifyValues(recorded, values))) return "values differ from last attempt";
+  if (recorded && !(await recordedValuesMatch(recorded, config, values))) return "values differ from last attempt";
   if (annotationRequest(hr, RESET_AT).handle) return "reset requested through annotation";
   return undefined;
 }

@@ -65,6 +65,13 @@ describe("guardReleaseNamespaces", () => {
   test("accepts the tenant's own namespace named explicitly", () => {
     expect(() => guardReleaseNamespaces(hr({ targetNamespace: "apps", storageNamespace: "apps", dependsOn: [{ name: "d", namespace: "apps" }] }))).not.toThrow();
   });
+  test("install.createNamespace of the agent's own namespace is a no-op; of any other it is refused, even one an admin allowed", () => {
+    expect(() => guardReleaseNamespaces(hr({ targetNamespace: "apps", install: { createNamespace: true } }))).not.toThrow();
+    expect(() => guardReleaseNamespaces(hr({ install: { createNamespace: true } }))).not.toThrow();
+    const message = "HelmRelease/apps/podinfo: spec.install.createNamespace cannot create namespace web: a tenant's agent creates no namespace (a platform admin creates it; then leave createNamespace unset)";
+    expect(() => guardReleaseNamespaces(hr({ targetNamespace: "web", install: { createNamespace: true } }), ["web"])).toThrow(message);
+    expect(() => guardReleaseNamespaces(hr({ targetNamespace: "web" }), ["web"])).not.toThrow();
+  });
   test("an admin may allow other target and storage namespaces, but never other sources", () => {
     expect(() => guardReleaseNamespaces(hr({ targetNamespace: "web", storageNamespace: "web" }), ["web"])).not.toThrow();
     expect(() => guardReleaseNamespaces(hr({ chartRef: { kind: "HelmChart", name: "c", namespace: "web" } }), ["web"])).toThrow(

@@ -74,7 +74,24 @@ export function guardReleaseNamespaces(hr: Release, allowedNamespaces: readonly 
     uses.push({ what: `chart sourceRef ${kind}/${namespace}/${name}`, namespace });
   }
   for (const d of spec.dependsOn ?? []) uses.push({ what: `dependsOn ${d.namespace}/${d.name}`, namespace: d.namespace });
-  refuseOtherNamespaces(formatRef({ kind: "HelmRelease", metadata: hr.metadata }), hr.metadata.namespace ?? "", uses);
+  const ref = formatRef({ kind: "HelmRelease", metadata: hr.metadata });
+  refuseOtherNamespaces(ref, hr.metadata.namespace ?? "", uses);
+  guardCreateNamespace(hr, ref);
+}
+
+/**
+ * install.createNamespace (helm-controller passes it to Helm only with a targetNamespace): the agent's
+ * own namespace exists, so creating it is a no-op and Helm is not asked to; any other namespace, even
+ * one an admin lets releases go to, would be a cluster-scoped write a tenant cannot make, so it is
+ * refused before anything is written.
+ */
+function guardCreateNamespace(hr: Release, ref: string): void {
+  const target = hr.spec.targetNamespace;
+  if (!hr.spec.install?.createNamespace || !target || target === hr.metadata.namespace) return;
+  throw new TerminalError(
+    "AccessDenied",
+    `${ref}: spec.install.createNamespace cannot create namespace ${target}: a tenant's agent creates no namespace (a platform admin creates it; then leave createNamespace unset)`,
+  );
 }
 
 /**

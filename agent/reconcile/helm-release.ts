@@ -25,7 +25,7 @@ import { formatDuration } from "../core/duration.ts";
 import { base64Decode } from "../core/bytes.ts";
 import { formatRef } from "../core/ref.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { helmReleaseKind, type HelmReleaseSpec, type HelmReleaseStatus } from "../api/helm-release.ts";
+import { helmReleaseKind, type HelmReleaseSnapshot, type HelmReleaseSpec, type HelmReleaseStatus } from "../api/helm-release.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
 import { helmChartKind } from "../api/helm-chart.ts";
 import type { TemplateEngine } from "../helm/template-engine.ts";
@@ -37,6 +37,8 @@ import { uninstall } from "../release/uninstall.ts";
 import { DEFAULTS as ACTION_DEFAULTS, type ActionContext } from "../release/action-context.ts";
 import { removeCondition, setCondition, REASONS } from "../status/conditions.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
+import type { Fetch } from "../core/fetch.ts";
+import type { Sha256Factory } from "../artifact/digest.ts";
 import type { LiveCache } from "../diff/live-cache.ts";
 import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from "./reconciler.ts";
 import { failureStatus, stages } from "./stage.ts";
@@ -44,12 +46,12 @@ import { checkReadyDependencies } from "./kustomization-dependencies.ts";
 import { guardReleaseNamespaces, guardRemoteCluster, releaseTarget, releaseTargetChange, type ReleaseTarget } from "./helm-release-target.ts";
 import { chartLoader, helmChartName, type ReleaseChart } from "./helm-release-chart.ts";
 import { composeValues, ValuesReferenceError, type ReadValuesObject } from "./helm-release-values.ts";
-import { commonMetadataDigest, configDigest, postRenderersDigest } from "./helm-release-digests.ts";
+import { desiredDigests } from "./helm-release-digests.ts";
 import { releaseState, nextAction, mustContinue, mustStop, actionTimeoutMs, type ActionType } from "./helm-release-next-action.ts";
 import { annotationRequest, failureResetReason, FORCE_AT, RESET_AT } from "./helm-release-remediation.ts";
 import { summarize } from "./helm-release-summary.ts";
 import { fullReleaseName, latest, versionedChartName } from "./helm-release-history.ts";
-import { eventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
+import { snapshotEventMeta, runAction, uninstallOptions, view, type ReleaseRun } from "./helm-release-actions.ts";
 import { detectReleaseDrift, releaseDriftObjects, summarizeDrift } from "./helm-release-drift.ts";
 import { releaseObjectCache } from "./helm-release-cache.ts";
 
@@ -63,6 +65,9 @@ export const DEFAULTS = {
 
 export interface HelmReleaseDeps {
   store: Pick<ArtifactStore, "get">;
+  /** HTTP for a chartRef to an ExternalArtifact, whose chart another tool serves; without it that kind is refused. */
+  fetch?: Fetch;
+  sha256?: Sha256Factory;
   engine: TemplateEngine;
   /** values.schema.json validation (agent/helm/values-schema.ts). */
   validateValues?: ValidateValues;
@@ -103,7 +108,7 @@ const STAGES = {
 export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmReleaseSpec, HelmReleaseStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
   const requeueMs = deps.dependencyRequeueMs ?? DEFAULTS.dependencyRequeueMs;
-  const charts = chartLoader({ store: deps.store, fieldManager, requeueMs });
+  const charts = chartLoader({ store: deps.store, fieldManager, requeueMs, fetch: deps.fetch, sha256: deps.sha256 });
   let capabilities = deps.capabilities;
   let cacheReady = false;
   let cacheStarted: Promise<void> | undefined;
@@ -182,19 +187,10 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       // Flux leaves a suspended release in place when its HelmRelease goes.
       if (obj.spec.suspend) return;
       const cur = latest(obj.status?.history ?? []);
-      const own = [obj.metadata.namespace!, ...(deps.allowedNamespaces ?? [])];
-      const outside = cur && [cur.namespace, obj.status?.storageNamespace ?? ""].some((n) => !own.includes(n));
-      // The place comes from status: one outside the tenant is left alone, not acted on.
-      if (outside) ctx.log.error(`${formatRef(obj)}: not uninstalling ${fullReleaseName(cur)}: its namespaces are outside ${obj.metadata.namespace}`);
-      else if (cur && obj.status?.storageNamespace) {
-        const client = acting(ctx.client, obj);
-        const actx = actionContext(client, { namespace: cur.namespace, storageNamespace: obj.status.storageNamespace });
-        const last = await actx.store.last(cur.name);
-        if (last && last.release.info.status !== "uninstalled") {
-          await uninstall(actx, cur.name, uninstallOptions(obj));
-          const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
-          await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
-        }
+      if (cur && obj.status?.storageNamespace) {
+        const outside = await uninstallRecorded(obj, ctx, cur, obj.status.storageNamespace, acting(ctx.client, obj));
+        // The place comes from status: one outside the tenant is left alone, not acted on.
+        if (outside.length) ctx.log.error(`${formatRef(obj)}: not uninstalling ${fullReleaseName(cur)}: its namespaces are outside ${obj.metadata.namespace}`);
       }
       if (obj.spec.chart || obj.status?.helmChart) {
         await ctx.client.delete({ apiVersion: helmChartKind.apiVersion, kind: helmChartKind.kind, namespace: obj.metadata.namespace!, name: helmChartName(obj) });
@@ -202,9 +198,40 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     },
   };
 
-  function uninstallMoved(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, status: HelmReleaseStatus, client: KubeClient, change: string): Promise<void> {
-    const actx = (namespace: string, storageNamespace: string) => actionContext(client, { namespace, storageNamespace });
-    return uninstallMovedRelease(obj, ctx, status, actx, deps.allowedNamespaces ?? [], change);
+  /**
+   * The release status.history's newest entry names, uninstalled where status says it is, unless it is
+   * uninstalled already, with helm-controller's UninstallSucceeded event (`why` ends its message). That
+   * place comes from status, so it is checked against the tenant boundary first: the namespaces outside
+   * it are returned, and then nothing is done.
+   */
+  async function uninstallRecorded(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, cur: HelmReleaseSnapshot, storageNamespace: string, client: KubeClient, why?: string): Promise<string[]> {
+    const ns = obj.metadata.namespace!;
+    const outside = [cur.namespace, storageNamespace].filter((n) => n !== ns && !(deps.allowedNamespaces ?? []).includes(n));
+    if (outside.length) return outside;
+    const actx = actionContext(client, { namespace: cur.namespace, storageNamespace });
+    const last = await actx.store.last(cur.name);
+    if (last && last.release.info.status !== "uninstalled") {
+      await uninstall(actx, cur.name, uninstallOptions(obj));
+      const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}${why ? `: ${why}` : ""}`;
+      await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: snapshotEventMeta(cur) });
+    }
+    return [];
+  }
+
+  /**
+   * helm-controller's answer to a moved release (another storage namespace, release namespace, release
+   * name or chart): the old release is uninstalled where it was, and the history starts again, so the
+   * loop installs it in its new place. An old place outside the tenant is refused, not acted on.
+   */
+  async function uninstallMoved(obj: HelmReleaseObject, ctx: ReconcileContext<HelmReleaseStatus>, status: HelmReleaseStatus, client: KubeClient, change: string): Promise<void> {
+    const cur = latest(status.history ?? [])!;
+    const outside = await uninstallRecorded(obj, ctx, cur, status.storageNamespace!, client, `the ${change} changed`);
+    if (outside.length) {
+      throw new TerminalError("AccessDenied", `${formatRef(obj)}: refused to uninstall the previous release ${fullReleaseName(cur)}: namespace ${outside.join(", ")} is outside ${obj.metadata.namespace}`);
+    }
+    status.history = [];
+    delete status.storageNamespace;
+    resetFailures(status);
   }
 
   /** The release loop of one reconcile (helm-controller's reconcileRelease and AtomicRelease). */
@@ -223,7 +250,9 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     const change = releaseTargetChange({ ...obj, status }, target, meta.name ?? "");
     if (change) await uninstallMoved(obj, ctx, status, o.client, change);
     const hrNow = { ...obj, status };
-    const reset = await failureResetReason(hrNow, meta.version ?? "", values);
+    // Once per reconcile: every comparison and record below reads these.
+    const digests = await desiredDigests(obj.spec, values);
+    const reset = await failureResetReason(hrNow, meta.version ?? "", values, digests.config);
     if (reset) {
       resetFailures(status);
       ctx.log.info(`${self}: resetting failure counters: ${reset}`);
@@ -231,9 +260,14 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     const force = annotationRequest(hrNow, FORCE_AT);
     const resetAt = annotationRequest(hrNow, RESET_AT);
     status.lastAttemptedRevision = meta.version ?? "";
-    status.lastAttemptedRevisionDigest = chart.artifact.digest;
-    status.lastAttemptedConfigDigest = await configDigest(values);
+    // helm-controller sets this only for a chart whose source revision holds a digest (OCIRepository,
+    // ExternalArtifact): the digest it tracks, not the artifact's.
+    if (chart.ociDigest) status.lastAttemptedRevisionDigest = chart.ociDigest;
+    else delete status.lastAttemptedRevisionDigest;
+    status.lastAttemptedConfigDigest = digests.config;
+    // The deprecated fields helm-controller clears on every attempt.
     delete status.lastAttemptedValuesChecksum;
+    delete status.lastReleaseRevision;
     status.lastAttemptedGeneration = obj.metadata.generation;
     status.storageNamespace = target.storageNamespace;
 
@@ -244,6 +278,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       name: target.name,
       chart,
       values,
+      digests,
       actx: actionContext(o.client, target),
       engine: deps.engine,
       ...(deps.validateValues ? { validateValues: deps.validateValues } : {}),
@@ -272,7 +307,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
     for (let i = 0; i < DEFAULTS.maxActions; i++) {
       // The force and reset requests count once: record them before the first action reads them again.
       driftChecked = false;
-      const state = await releaseState({ hr: view(run), releaseName: run.name, chart: { name: meta.name ?? "", version: meta.version ?? "" }, values, storage: run.actx.store, detectDrift });
+      const state = await releaseState({ hr: view(run), releaseName: run.name, chart: { name: meta.name ?? "", version: meta.version ?? "" }, values, digests, storage: run.actx.store, detectDrift });
       const next = await nextAction(state, view(run), { storage: run.actx.store });
       if (driftChecked) await reportDrift(run, state.drift?.drifted ? state.drift.summary ?? "" : undefined);
       if (force.lastHandled !== undefined) status.lastHandledForceAt = force.lastHandled;
@@ -292,10 +327,10 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       done.push(next.type);
     }
     if (driftMode === "disabled") status.conditions = removeCondition(status.conditions, "Drifted");
-    status.observedPostRenderersDigest = await postRenderersDigest(obj.spec.postRenderers);
-    status.observedCommonMetadataDigest = await commonMetadataDigest(obj.spec.commonMetadata);
-    if (status.observedPostRenderersDigest === undefined) delete status.observedPostRenderersDigest;
-    if (status.observedCommonMetadataDigest === undefined) delete status.observedCommonMetadataDigest;
+    if (digests.postRenderers) status.observedPostRenderersDigest = digests.postRenderers;
+    else delete status.observedPostRenderersDigest;
+    if (digests.commonMetadata) status.observedCommonMetadataDigest = digests.commonMetadata;
+    else delete status.observedCommonMetadataDigest;
     status.conditions = summarize(status.conditions ?? [], obj.spec.test, obj.metadata.generation ?? 0, ctx.now());
     const ready = status.conditions.find((c) => c.type === "Ready");
     if (ready?.status !== "True") {
@@ -319,39 +354,6 @@ async function reportDrift(run: ReleaseRun, summary: string | undefined): Promis
       : { type: "Drifted", status: "True" as const, reason: "DriftDetected", message: `Cluster state of release ${name} has drifted from the desired state:\n${summary}` };
   run.status.conditions = setCondition(run.status.conditions, { ...condition, observedGeneration: run.hr.metadata.generation }, run.ctx.now());
   if (summary !== undefined) await run.ctx.events.record(run.hr, { type: "Warning", reason: "DriftDetected", message: condition.message });
-}
-
-/**
- * helm-controller's answer to a moved release (another storage namespace, release namespace, release
- * name or chart): the old release is uninstalled where it was, and the history starts again, so the
- * loop installs it in its new place. The old place comes from status, so it is checked against the
- * tenant boundary like the new one.
- */
-async function uninstallMovedRelease(
-  obj: HelmReleaseObject,
-  ctx: ReconcileContext<HelmReleaseStatus>,
-  status: HelmReleaseStatus,
-  actx: (namespace: string, storageNamespace: string) => ActionContext,
-  allowedNamespaces: readonly string[],
-  change: string,
-): Promise<void> {
-  const cur = latest(status.history ?? [])!;
-  const storageNamespace = status.storageNamespace!;
-  const ns = obj.metadata.namespace!;
-  const outside = [cur.namespace, storageNamespace].filter((n) => n !== ns && !allowedNamespaces.includes(n));
-  if (outside.length) {
-    throw new TerminalError("AccessDenied", `${formatRef(obj)}: refused to uninstall the previous release ${fullReleaseName(cur)}: namespace ${outside.join(", ")} is outside ${ns}`);
-  }
-  const a = actx(cur.namespace, storageNamespace);
-  const last = await a.store.last(cur.name);
-  if (last && last.release.info.status !== "uninstalled") {
-    await uninstall(a, cur.name, uninstallOptions(obj));
-    const msg = `Helm uninstall succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}: the ${change} changed`;
-    await ctx.events.record(obj, { type: "Normal", reason: "UninstallSucceeded", message: msg, metadata: eventMeta(cur.chartVersion, cur.configDigest) });
-  }
-  status.history = [];
-  delete status.storageNamespace;
-  resetFailures(status);
 }
 
 /** Ready=True as summarised; the release conditions and the status the loop wrote. */

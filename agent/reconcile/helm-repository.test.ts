@@ -75,7 +75,10 @@ const sha256 = (b: Uint8Array | string) => `sha256:${createHash("sha256").update
 let plain: ChartRepoServer;
 let guarded: ChartRepoServer;
 let tls: ChartRepoServer;
+let tokened: ChartRepoServer;
 beforeAll(async () => {
+  tokened = await startChartRepoServer({ auth: { bearerToken: "t0ken" }, chartUrls: "absolute" });
+  await tokened.addChart({ name: "web", version: "3.0.0" });
   plain = await startChartRepoServer({ basePath: "/stable" });
   await plain.addChart({ name: "podinfo", version: "6.0.0" });
   await plain.addChart({ name: "podinfo", version: "6.1.0" });
@@ -85,7 +88,7 @@ beforeAll(async () => {
   await tls.addChart({ name: "web", version: "2.0.0" });
 });
 afterAll(async () => {
-  await Promise.all([plain?.stop(), guarded?.stop(), tls?.stop()]);
+  await Promise.all([plain?.stop(), guarded?.stop(), tls?.stop(), tokened?.stop()]);
 });
 
 describe("HelmRepository type default", () => {
@@ -125,6 +128,14 @@ describe("HelmRepository type default", () => {
     expect(result.status!.artifact?.revision).toBe(sha256(guarded.indexText()));
   });
 
+  test("a bearerToken from secretRef is sent as Authorization: Bearer", async () => {
+    const { store } = memStore();
+    const { ctx } = context({}, secrets({ token: { bearerToken: "t0ken" } }));
+    const result = await helmRepositoryReconciler({ store, fetchFor: createFetch }).reconcile(repo({ url: tokened.url, secretRef: { name: "token" } }), ctx);
+    expect(result.status!.artifact?.revision).toBe(sha256(tokened.indexText()));
+    expect(tokened.requests.at(-1)).toBe("GET /index.yaml 200 with credentials");
+  });
+
   test("TLS from certSecretRef: the CA and the client certificate", async () => {
     const { store } = memStore();
     const { ctx } = context({}, secrets({ tls: { "ca.crt": tls.tls!.ca, "tls.crt": tls.tls!.clientCert, "tls.key": tls.tls!.clientKey } }));
@@ -141,13 +152,20 @@ describe("HelmRepository type default", () => {
       (): string => "Secret/apps/absent referenced by HelmRepository/apps/charts not found: create it or fix the reference"],
     ["a username without a password", { url: (): string => guarded.url, secretRef: { name: "half" } }, "AuthenticationFailed",
       (): string => "HelmRepository/apps/charts: invalid basic auth in Secret 'apps/half': it must hold both 'username' and 'password'"],
+    ["a wrong bearer token", { url: (): string => tokened.url, secretRef: { name: "wrong-token" } }, "Failed",
+      (): string => `HelmRepository/apps/charts: failed to fetch Helm repository index: failed to fetch ${tokened.url}/index.yaml : 401 Unauthorized`],
+    ["a bearerToken beside a username and password", { url: (): string => tokened.url, secretRef: { name: "both" } }, "AuthenticationFailed",
+      (): string => "HelmRepository/apps/charts: invalid auth in Secret 'apps/both': basic auth and bearer token cannot be set at the same time"],
     ["an oci:// URL with type default", { url: (): string => "oci://ghcr.io/charts" }, "URLInvalid",
       (): string => "HelmRepository/apps/charts: invalid Helm repository URL: 'oci' URL scheme cannot be used with 'default' HelmRepository type"],
     ["a server whose CA is not trusted", { url: (): string => tls.url }, "Failed",
       (): string => expect.stringMatching(/^HelmRepository\/apps\/charts: failed to fetch Helm repository index: failed to fetch https:\/\/127\.0\.0\.1:\d+\/index\.yaml : /) as unknown as string],
   ] as const)("%s fails with a clear reason and message", async (_name, spec, reason, message) => {
     const { store, files } = memStore();
-    const { ctx } = context({}, secrets({ wrong: { username: "admin", password: "nope" }, half: { username: "admin" } }));
+    const { ctx } = context(
+      {},
+      secrets({ wrong: { username: "admin", password: "nope" }, half: { username: "admin" }, "wrong-token": { bearerToken: "nope" }, both: { username: "admin", password: "nope", bearerToken: "nope" } }),
+    );
     const obj = repo({ url: spec.url(), ...("secretRef" in spec ? { secretRef: spec.secretRef } : {}) });
     const err = await helmRepositoryReconciler({ store, fetchFor: createFetch }).reconcile(obj, ctx).then(() => undefined, (e: unknown) => e);
     expect({ reason: (err as { reason?: string }).reason, message: (err as Error).message }).toEqual({ reason, message: message() });

@@ -1,7 +1,8 @@
 /**
  * HelmRepository (source.toolkit.fluxcd.io/v1) on the source skeleton.
  *
- * `type: default`: download `<url>/index.yaml` (basic auth from secretRef's username/password; TLS from
+ * `type: default`: download `<url>/index.yaml` (basic auth from secretRef's username/password, or a bearer
+ * token from its `bearerToken`; TLS from
  * certSecretRef, or, deprecated, from secretRef's TLS keys), and take the sha256 of the downloaded bytes
  * as the revision, as source-controller does: an index that did not change is not parsed or stored again.
  * A new index is parsed and normalised by helm/repository-index.ts and stored as JSON in
@@ -19,7 +20,7 @@ import { formatRef } from "../core/ref.ts";
 import type { TlsOptions } from "../core/fetch.ts";
 import { helmRepositoryKind, type HelmRepositorySpec, type HelmRepositoryStatus } from "../api/helm-repository.ts";
 import { digestOf } from "../artifact/digest.ts";
-import { fetchHelmIndex, HelmIndexFetchError, type BasicAuth } from "../source/helm/fetch-helm-index.ts";
+import { fetchHelmIndex, HelmIndexFetchError, type RepositoryAuth } from "../source/helm/fetch-helm-index.ts";
 import { indexJson, parseRepositoryIndex } from "../helm/repository-index.ts";
 import type { KindObject, ReconcileContext, Reconciler } from "./reconciler.ts";
 import { readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
@@ -46,13 +47,13 @@ export function helmRepositoryReconciler(deps: SourceDeps): Reconciler<HelmRepos
       async fetch({ obj, ctx, ref, lastRevision }) {
         const spec = obj.spec;
         checkUrl(spec.url, ref);
-        const { basicAuth, tls } = await helmRepositoryCredentials(obj, ctx);
+        const { auth, tls } = await helmRepositoryCredentials(obj, ctx);
         let fetched: { url: string; bytes: Uint8Array };
         try {
           fetched = await fetchHelmIndex({
             url: spec.url,
             fetch: deps.fetchFor(tls),
-            basicAuth,
+            auth,
             timeoutMs: spec.timeout ? parseDuration(spec.timeout) : undefined,
           });
         } catch (err) {
@@ -108,21 +109,25 @@ function checkUrl(url: string, ref: string): void {
 }
 
 /**
- * Basic auth from secretRef; TLS from certSecretRef, else (deprecated, as Flux still honours it) from the
- * TLS keys of secretRef. A Secret missing or holding half a username/password pair is AuthenticationFailed.
+ * Basic auth or a bearer token from secretRef; TLS from certSecretRef, else (deprecated, as Flux still
+ * honours it) from the TLS keys of secretRef. A Secret missing, holding half a username/password pair, or
+ * holding a bearerToken beside a username or password is AuthenticationFailed.
+ *
+ * Beyond Flux 2.9: source-controller reads only username/password for a HelmRepository (Helm's getter
+ * has no bearer option), so a `bearerToken` there is ignored and the index request goes out anonymous.
+ * rivulet sends it as `Authorization: Bearer`, with the rule Flux's Git client applies to the same key:
+ * never together with basic auth.
  */
-export async function helmRepositoryCredentials(obj: Obj, ctx: Pick<Ctx, "client" | "log">): Promise<{ basicAuth?: BasicAuth; tls: TlsOptions }> {
+export async function helmRepositoryCredentials(obj: Obj, ctx: Pick<Ctx, "client" | "log">): Promise<{ auth?: RepositoryAuth; tls: TlsOptions }> {
   const spec = obj.spec;
   let tls: TlsOptions = spec.certSecretRef ? tlsFromSecret(await readSourceSecret(ctx, obj, spec.certSecretRef.name)) : {};
   if (!spec.secretRef) return { tls };
   const secret = await readSourceSecret(ctx, obj, spec.secretRef.name);
-  const { username, password } = secret;
-  if ((username === undefined) !== (password === undefined)) {
-    throw new TransientError(
-      "AuthenticationFailed",
-      `${formatRef(obj)}: invalid basic auth in Secret '${obj.metadata.namespace}/${spec.secretRef.name}': it must hold both 'username' and 'password'`,
-    );
-  }
+  const { username, password, bearerToken } = secret;
+  const invalid = (what: string, why: string) =>
+    new TransientError("AuthenticationFailed", `${formatRef(obj)}: invalid ${what} in Secret '${obj.metadata.namespace}/${spec.secretRef!.name}': ${why}`);
+  if ((username === undefined) !== (password === undefined)) throw invalid("basic auth", "it must hold both 'username' and 'password'");
+  if (bearerToken !== undefined && username !== undefined) throw invalid("auth", "basic auth and bearer token cannot be set at the same time");
   if (!spec.certSecretRef) {
     const legacy = { ca: secret["ca.crt"] ?? secret.caFile, cert: secret["tls.crt"] ?? secret.certFile, key: secret["tls.key"] ?? secret.keyFile };
     if (legacy.ca !== undefined || legacy.cert !== undefined) {
@@ -130,7 +135,8 @@ export async function helmRepositoryCredentials(obj: Obj, ctx: Pick<Ctx, "client
       tls = legacy;
     }
   }
-  return { basicAuth: username !== undefined ? { username, password: password! } : undefined, tls };
+  const auth = bearerToken !== undefined ? { bearerToken } : username !== undefined ? { username, password: password! } : undefined;
+  return { auth, tls };
 }
 
 /** Sizes as Flux's events print them (go-units HumanSize: decimal units, four significant digits). */

@@ -5,7 +5,7 @@
  * reconciler can put it in its history either way.
  */
 import type { ChangeSet } from "../apply/change-set.ts";
-import { RivuletError } from "../core/errors.ts";
+import { messageOf, RivuletError } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
 import { DEFAULTS, type ActionContext } from "./action-context.ts";
 import type { StoredRelease } from "./release-store.ts";
@@ -62,12 +62,24 @@ export async function recordRelease(ctx: ActionContext, stored: StoredRelease): 
   }
 }
 
-/** An action's clock, its timeout and how it words a failure: the first lines of every action. */
+/**
+ * An action's clock, its timeout and how it words a failure: the first lines of every action. `step`
+ * runs one step whose error becomes the action's failure as it is worded (with the release record when
+ * one was written), so each action states its steps once instead of wrapping each in the same catch.
+ */
 export function startAction(action: ReleaseAction, timeoutMs: number | undefined) {
   const startedAt = Date.now();
+  const fail = (message: string, cause?: unknown, release?: Release) => new ReleaseActionError(action, message, { cause, release, startedAt });
   return {
     timeoutMs: timeoutMs ?? DEFAULTS.timeoutMs,
-    fail: (message: string, cause?: unknown, release?: Release) => new ReleaseActionError(action, message, { cause, release, startedAt }),
+    fail,
+    async step<T>(fn: () => Promise<T>, release?: Release): Promise<T> {
+      try {
+        return await fn();
+      } catch (err) {
+        throw fail(messageOf(err), err, release);
+      }
+    },
     elapsed: () => Date.now() - startedAt,
   };
 }

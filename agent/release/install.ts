@@ -76,7 +76,7 @@ export interface InstallOptions extends ChartActionOptions {
 }
 
 export async function install(ctx: ActionContext, name: string, input: RenderInput, opts: InstallOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("install", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("install", opts.timeoutMs);
 
   try {
     validateReleaseName(name);
@@ -89,12 +89,7 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
     throw fail("cannot reuse a name that is still in use");
   }
 
-  let rendered;
-  try {
-    rendered = await renderInput(input, { name, namespace: ctx.namespace, revision: 1 }, input.values);
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  const rendered = await step(() => renderInput(input, { name, namespace: ctx.namespace, revision: 1 }, input.values));
   const now = nowOf(ctx).toISOString();
   const release: Release = {
     name,
@@ -109,20 +104,12 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
   };
   const stored: StoredRelease = { release, labels: opts.labels ?? {} };
 
-  let objects: KubeObject[];
-  try {
-    ({ objects } = await guardRelease(ctx, release));
-    if (opts.disableTakeOwnership) await refuseForeignObjects(ctx, release, objects, "install");
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
-
-  let crds: string[];
-  try {
-    crds = await applyCrds(ctx, rendered.crds, opts.crds ?? "Create", timeoutMs);
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  const { objects } = await step(async () => {
+    const guarded = await guardRelease(ctx, release);
+    if (opts.disableTakeOwnership) await refuseForeignObjects(ctx, release, guarded.objects, "install");
+    return guarded;
+  });
+  const crds = await step(() => applyCrds(ctx, rendered.crds, opts.crds ?? "Create", timeoutMs));
 
   // A replaced release that did not fail is superseded by the new one.
   if (last && last.info.status !== "failed") {
@@ -131,11 +118,7 @@ export async function install(ctx: ActionContext, name: string, input: RenderInp
     prev.release.info.description = "superseded by new release";
     await recordRelease(ctx, prev);
   }
-  try {
-    await ctx.store.create(stored, { maxHistory: opts.maxHistory });
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  await step(() => ctx.store.create(stored, { maxHistory: opts.maxHistory }));
 
   try {
     const record = () => ctx.store.update(stored);

@@ -96,3 +96,27 @@ test("a failed write forgets the name: the next read lists again and sees what t
   expect(inner.calls.history).toBe(2);
   await expect(scoped.create(rel("web", 1, "pending-upgrade"))).rejects.toThrow("release: already exists");
 });
+
+test("a read copies only the records it hands out, not the whole kept history", async () => {
+  const copied: number[] = [];
+  // Records whose labels are read through a getter: structuredClone reads it once per record it copies.
+  const counted = (s: StoredRelease): StoredRelease => {
+    const { labels, ...rest } = s;
+    return Object.defineProperty(rest, "labels", { enumerable: true, get: () => (copied.push(s.release.version), labels) }) as StoredRelease;
+  };
+  const records = [rel("web", 1, "superseded"), rel("web", 2, "superseded"), rel("web", 3, "deployed"), rel("web", 4, "failed")];
+  const inner = { namespace: "team", history: async () => records.map(counted) } as unknown as ReleaseStore;
+  const scoped = reconcileScopedStore(inner);
+  const reads: Array<[string, () => Promise<unknown>, number[]]> = [
+    ["last", () => scoped.last("web"), [4]],
+    ["get", () => scoped.get("web", 2), [2]],
+    ["deployed", () => scoped.deployed("web"), [3]],
+    ["deployedAll", () => scoped.deployedAll("web"), [3]],
+    ["history", () => scoped.history("web"), [1, 2, 3, 4]],
+  ];
+  for (const [what, read, want] of reads) {
+    copied.length = 0;
+    await read();
+    expect([what, copied]).toEqual([what, want]);
+  }
+});

@@ -206,10 +206,12 @@ function unixSeconds(d: Date): number {
  * of the storage namespace on the API server (a label selector filters after the read), so with N
  * releases in a namespace the reads grow as N². Meant for the span of one reconcile, as Helm's actions
  * hold the release they read for theirs; a failed write forgets the name so the next read lists again.
- * Callers get copies: an action changing a record it read does not change the kept one.
+ * Callers get copies of what they read, and only of that: an action changing a record it read does not
+ * change the kept one, and a read of the latest revision does not copy the whole history.
  */
 export function reconcileScopedStore(inner: ReleaseStore): ReleaseStore {
   const kept = new Map<string, Promise<StoredRelease[]>>();
+  /** The kept history itself: read here, never handed out (writes replace the list, never change it). */
   const read = (name: string): Promise<StoredRelease[]> => {
     let h = kept.get(name);
     if (!h) {
@@ -217,8 +219,10 @@ export function reconcileScopedStore(inner: ReleaseStore): ReleaseStore {
       kept.set(name, h);
       h.catch(() => (kept.get(name) === h ? kept.delete(name) : undefined));
     }
-    return h.then((list) => structuredClone(list));
+    return h;
   };
+  // Only what a read hands out is copied, not the whole history on every read.
+  const copy = (s: StoredRelease | undefined) => (s ? structuredClone(s) : undefined);
   const written = async (name: string, write: () => Promise<unknown>, change: (list: StoredRelease[]) => StoredRelease[]) => {
     const before = kept.get(name);
     try {
@@ -235,14 +239,14 @@ export function reconcileScopedStore(inner: ReleaseStore): ReleaseStore {
   };
   const store: ReleaseStore = {
     namespace: inner.namespace,
-    history: read,
+    history: async (name) => structuredClone(await read(name)),
     async get(name, version) {
       // A revision the list skipped (it does not decode) is read on its own, to fail as the inner store does.
-      return (await read(name)).find((s) => s.release.version === version) ?? inner.get(name, version);
+      return copy((await read(name)).find((s) => s.release.version === version)) ?? inner.get(name, version);
     },
-    last: async (name) => (await read(name)).at(-1),
-    deployedAll: async (name) => (await read(name)).filter((s) => s.release.info.status === "deployed"),
-    deployed: async (name) => (await store.deployedAll(name)).at(-1),
+    last: async (name) => copy((await read(name)).at(-1)),
+    deployedAll: async (name) => structuredClone((await read(name)).filter((s) => s.release.info.status === "deployed")),
+    deployed: async (name) => copy((await read(name)).filter((s) => s.release.info.status === "deployed").at(-1)),
     async create(stored, o = {}) {
       const { name, version } = stored.release;
       if (o.maxHistory && o.maxHistory > 0) {

@@ -37,15 +37,11 @@ export function selectTests(hooks: readonly StoredHook[], filters: readonly Test
 }
 
 export async function releaseTest(ctx: ActionContext, name: string, opts: TestOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("test", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("test", opts.timeoutMs);
   const last = await ctx.store.last(name);
   if (!last) throw fail(`no revision for release ${JSON.stringify(name)}`);
   const release = last.release;
-  try {
-    await guardRelease(ctx, release);
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  await step(() => guardRelease(ctx, release));
   const all = release.hooks ?? [];
   const { run, skipped } = selectTests(all, opts.filters);
   // Helm runs on a copy whose hooks are the selected ones, then stores the skipped ones first.

@@ -5,13 +5,13 @@
  * the target manifest applied and what it lacks deleted, the wait, post-rollback hooks; then every
  * deployed revision is superseded and the new one deployed. An apply failure marks it failed
  * (`Rollback "<name>" failed: <error>`, the previous one superseded), a wait failure too
- * (`Release "<name>" failed: <error>`). A failed hook marks it failed as well: Helm leaves that revision
- * pending-rollback, which refuses every later operation until someone edits the Secret by hand. The
- * target defaults to the revision before the latest.
+ * (`Release "<name>" failed: <error>`). A failed pre- or post-rollback hook leaves the revision
+ * pending-rollback, as Helm leaves it (its last write was the hook starting); the HelmRelease reconciler
+ * unlocks such a stale revision as helm-controller does. The target defaults to the revision before the
+ * latest.
  */
 import { messageOf } from "../core/errors.ts";
 import type { Release } from "../helm/release-codec.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { guardRelease, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteRemoved } from "./apply-release.ts";
@@ -27,7 +27,7 @@ export interface RollbackOptions extends DeployOptions {
 }
 
 export async function rollback(ctx: ActionContext, name: string, opts: RollbackOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("rollback", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("rollback", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const current = history.at(-1);
@@ -57,15 +57,12 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
   };
   const stored: StoredRelease = { release, labels: { ...previous.labels } };
 
-  let before: KubeObject[];
-  let after: KubeObject[];
-  try {
-    ({ objects: after } = await guardRelease(ctx, release));
-    before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
+  const { before, after } = await step(async () => {
+    const { objects: after } = await guardRelease(ctx, release);
+    const before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
     await ctx.store.create(stored, { maxHistory: opts.maxHistory });
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+    return { before, after };
+  });
   let changeSet;
   try {
     const record = () => ctx.store.update(stored);
@@ -73,6 +70,8 @@ export async function rollback(ctx: ActionContext, name: string, opts: RollbackO
     changeSet = await deployRelease(ctx, plan, opts);
   } catch (err) {
     const step = err instanceof DeployError ? err.step : undefined;
+    // Helm returns a hook's error without recording the release: it stays pending-rollback.
+    if (step === "pre-hooks" || step === "post-hooks") throw fail(messageOf(err), err, release);
     if (step === "apply") {
       current.release.info.status = "superseded";
       await recordRelease(ctx, current);

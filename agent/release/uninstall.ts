@@ -31,7 +31,7 @@ export interface UninstallOptions {
 }
 
 export async function uninstall(ctx: ActionContext, name: string, opts: UninstallOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("uninstall", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("uninstall", opts.timeoutMs);
   const history = await ctx.store.history(name);
   const last = history.at(-1);
   if (!last) throw fail("no release provided");
@@ -45,23 +45,12 @@ export async function uninstall(ctx: ActionContext, name: string, opts: Uninstal
     return { action: "uninstall", release, changeSet: { entries: [] }, crds: [], durationMs: elapsed() };
   }
 
-  let objects;
-  try {
-    ({ objects } = await guardRelease(ctx, release));
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  const { objects } = await step(() => guardRelease(ctx, release));
   release.info.status = "uninstalling";
   release.info.deleted = nowOf(ctx).toISOString();
   release.info.description = "Deletion in progress (or silently failed)";
   const record = () => ctx.store.update(last);
-  if (!opts.disableHooks) {
-    try {
-      await runHooks(ctx, release, "pre-delete", { timeoutMs, record });
-    } catch (err) {
-      throw fail(messageOf(err), err, release);
-    }
-  }
+  if (!opts.disableHooks) await step(() => runHooks(ctx, release, "pre-delete", { timeoutMs, record }), release);
   await recordRelease(ctx, last);
 
   const errors: string[] = [];

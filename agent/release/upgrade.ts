@@ -21,7 +21,6 @@
 import { messageOf } from "../core/errors.ts";
 import type { Values } from "../helm/chart.ts";
 import type { Release } from "../helm/release-codec.ts";
-import type { KubeObject } from "../kube/types.ts";
 import { guardRelease, identity, nowOf, releaseObjects, type ActionContext } from "./action-context.ts";
 import { recordRelease, startAction, type ActionResult } from "./action-result.ts";
 import { deleteRemoved } from "./apply-release.ts";
@@ -42,27 +41,18 @@ export interface UpgradeOptions extends ChartActionOptions {
 }
 
 export async function upgrade(ctx: ActionContext, name: string, input: RenderInput, opts: UpgradeOptions = {}): Promise<ActionResult> {
-  const { timeoutMs, fail, elapsed } = startAction("upgrade", opts.timeoutMs);
+  const { timeoutMs, fail, step, elapsed } = startAction("upgrade", opts.timeoutMs);
 
   const history = await ctx.store.history(name);
   const last = history.at(-1);
   if (!last) throw fail(`${JSON.stringify(name)} has no deployed releases`);
-  try {
-    assertNotPending(last.release);
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  await step(async () => assertNotPending(last.release));
   const current = currentRelease(history);
   if (!current) throw fail(`${JSON.stringify(name)} has no deployed releases`);
 
   const values = opts.preserveValues ? mergeValues(current.release.config ?? {}, input.values ?? {}) : (input.values ?? {});
   const revision = last.release.version + 1;
-  let rendered;
-  try {
-    rendered = await renderInput(input, { name, namespace: current.release.namespace, revision, isUpgrade: true }, values);
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+  const rendered = await step(() => renderInput(input, { name, namespace: current.release.namespace, revision, isUpgrade: true }, values));
   const release: Release = {
     name,
     info: {
@@ -82,25 +72,19 @@ export async function upgrade(ctx: ActionContext, name: string, input: RenderInp
   };
   const stored: StoredRelease = { release, labels: { ...last.labels, ...opts.labels } };
 
-  let before: KubeObject[];
-  let after: KubeObject[];
-  try {
-    ({ objects: after } = await guardRelease(ctx, release));
-    before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
+  const { before, after } = await step(async () => {
+    const { objects: after } = await guardRelease(ctx, release);
+    const before = await releaseObjects(ctx, current.release.manifest, `release ${name} revision ${current.release.version}`);
     const known = new Set(before.map(identity));
     const created = after.filter((o) => !known.has(identity(o)));
     if (opts.disableTakeOwnership) await refuseForeignObjects(ctx, release, created, "update");
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
-
-  let crds: string[];
-  try {
-    crds = await applyCrds(ctx, rendered.crds, opts.crds ?? "Skip", timeoutMs);
+    return { before, after };
+  });
+  const crds = await step(async () => {
+    const written = await applyCrds(ctx, rendered.crds, opts.crds ?? "Skip", timeoutMs);
     await ctx.store.create(stored, { maxHistory: opts.maxHistory });
-  } catch (err) {
-    throw fail(messageOf(err), err);
-  }
+    return written;
+  });
 
   try {
     const record = () => ctx.store.update(stored);

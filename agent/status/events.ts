@@ -4,6 +4,9 @@
  * Flux's event JSON (event.toolkit.fluxcd.io/v1beta1). An event repeated within the fold window updates
  * the count and lastTimestamp of the first one instead of creating another, as client-go's recorder does.
  * Every event also goes, as Flux's event object, to the agent's own Alerts (`notify`), without waiting.
+ * The event's metadata (the revision and token keys a reconciler gives, plus the object's own
+ * `event.toolkit.fluxcd.io/*` annotations) is also the Kubernetes Event's annotations, as fluxcd/pkg's
+ * recorder passes it to client-go's AnnotatedEventf.
  * Recording never throws: a failed event is logged and the reconcile goes on.
  */
 import type { KubeClient } from "../kube/client.ts";
@@ -12,7 +15,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Fetch } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import { formatTime } from "../core/time.ts";
-import { encodeFluxEvent, fluxEventOf, type FluxEvent } from "../notify/flux-event.ts";
+import { encodeFluxEvent, eventMetadata, fluxEventOf, type FluxEvent } from "../notify/flux-event.ts";
 
 export const DEFAULTS = {
   foldWindowMs: 10 * 60_000,
@@ -26,7 +29,7 @@ export interface EventInput {
   type: "Normal" | "Warning";
   reason: string;
   message: string;
-  /** Extra metadata for the forwarded event, e.g. {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:..."}. */
+  /** The event's metadata, e.g. {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:..."}: Event annotations, forwarded metadata. */
   metadata?: Record<string, string>;
   /** Trace events go to Kubernetes only, never to the notification-controller (Flux's rule). */
   trace?: boolean;
@@ -69,6 +72,7 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
   const seq = { n: 0 };
 
   const toKubernetes = async (obj: KubeObject, e: EventInput, message: string) => {
+    const annotations = eventMetadata(obj, e);
     const t = now();
     const ts = formatTime(t);
     const foldKey = `${obj.metadata.uid}/${e.type}/${e.reason}/${message}`;
@@ -89,7 +93,7 @@ export function createEventRecorder(o: EventRecorderOptions): EventRecorder {
       {
         apiVersion: "v1",
         kind: "Event",
-        metadata: { name: f.name, namespace: obj.metadata.namespace },
+        metadata: { name: f.name, namespace: obj.metadata.namespace, ...(Object.keys(annotations).length ? { annotations } : {}) },
         involvedObject: {
           apiVersion: obj.apiVersion,
           kind: obj.kind,

@@ -96,6 +96,21 @@ describe.skipIf(!haveEngine)("Helm's install, rollback, test and uninstall on th
     expect(await rollback(ctx, "rb", { version: 9 }).catch((e) => e.message)).toBe("release has no 9 version");
   });
 
+  test("a rollback whose pre-rollback hook fails stays pending-rollback, as Helm leaves it, and locks the release", async () => {
+    await installed("rbhook", { preRollbackHook: true, message: "one" });
+    await upgrade(ctx, "rbhook", { engine, chart: await chart(), values: { preRollbackHook: true, message: "two" } }, quick);
+    t.phases["rbhook-pre-rollback"] = "Failed";
+    const err = await rollback(ctx, "rbhook", quick).catch((e) => e);
+    expect(err.message).toBe(`resource Pod/${ns}/rbhook-pre-rollback not ready. status: Failed, message: pod rbhook-pre-rollback failed`);
+    expect(err.release.info).toMatchObject({ status: "pending-rollback", description: "Rollback to 1", rollback_revision: 1 });
+    expect(await t.history("rbhook")).toEqual(["1 superseded", "2 deployed", "3 pending-rollback"]);
+    expect((await t.revision("rbhook", 3)).hooks!.find((h) => h.name === "rbhook-pre-rollback")!.last_run.phase).toBe("Running");
+    expect((await t.get("ConfigMap", "rbhook-config"))!.data).toMatchObject({ message: "two" });
+    expect(await upgrade(ctx, "rbhook", { engine, chart: await chart(), values: { message: "three" } }, quick).catch((e) => e.message)).toBe(
+      "another operation (install/upgrade/rollback) is in progress",
+    );
+  });
+
   test("test runs the test hooks and records their phases; filters leave some out", async () => {
     await installed("tst");
     t.phases["tst-test-connection"] = "Succeeded";

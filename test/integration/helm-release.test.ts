@@ -9,7 +9,8 @@
  * No kubelet runs: the test sets test-hook Pods' phases.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, testCluster, uniqueNamespace } from "../support/cluster.ts";
@@ -24,11 +25,15 @@ import type { KubeObject } from "../../agent/kube/types.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 import { base64Decode } from "../../agent/core/bytes.ts";
 import { decodeRelease } from "../../agent/helm/release-codec.ts";
+import { withoutCelRules } from "../../agent/api/flux-crd.ts";
+import { parseDocuments } from "../../agent/yaml/parse.ts";
 
 const HELM = "helm.toolkit.fluxcd.io/v2";
 const SRC = "source.toolkit.fluxcd.io/v1";
 const fm = { fieldManager: "rivulet-tests" };
 const haveEngine = existsSync(join(repoRoot, "wasm", "helm-template", "build", "helm-template.wasm"));
+/** Flux's ExternalArtifact CRD, installed as the tool that produces ExternalArtifacts would install it. */
+const externalArtifactCrd = join(repoRoot, "..", "shared", "flux-crds", "source.toolkit.fluxcd.io_externalartifacts.yaml");
 
 let admin: KubeClient;
 let ns: string;
@@ -171,6 +176,13 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect((o.status!.inventory as { entries: Array<{ id: string }> }).entries.map((e) => e.id)).toEqual([`${ns}_web-config__ConfigMap`]);
     const ev = await eventually("the InstallSucceeded event", async () => (await events("web")).find((e) => e.reason === "InstallSucceeded"));
     expect(ev).toMatchObject({ type: "Normal", message: `Helm install succeeded for release ${ns}/web.v1 with chart web@1.0.0` });
+    // helm-controller's event metadata, on the Kubernetes Event as annotations: no oci-digest for a HelmChart source.
+    expect(ev!.annotations).toEqual({
+      "helm.toolkit.fluxcd.io/revision": "1.0.0",
+      "helm.toolkit.fluxcd.io/token": history[0]!.configDigest as string,
+      "helm.toolkit.fluxcd.io/app-version": "1.0",
+    });
+    expect(history[0]!.configDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   }, 120_000);
 
   test("upgrades on a values change, then on a chart version change; the HelmChart follows spec.chart", async () => {
@@ -200,6 +212,12 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(history).toContain("4 failed");
     expect(history).toContain("5 deployed");
     expect((await storedRelease("web", 5)).info).toMatchObject({ description: "Rollback to 3" });
+    // As helm-controller: the revision is the target's chart version, the token the digest of the values
+    // that failed (the ones being reconciled), not the target's.
+    const ev = await eventually("the RollbackSucceeded event", async () => (await events("web")).find((e) => e.reason === "RollbackSucceeded"));
+    const target = (o.status!.history as Array<{ version: number; configDigest: string }>).find((h) => h.version === 3)!;
+    expect(ev.annotations).toMatchObject({ "helm.toolkit.fluxcd.io/revision": "1.1.0", "helm.toolkit.fluxcd.io/token": o.status!.lastAttemptedConfigDigest as string });
+    expect(ev.annotations!["helm.toolkit.fluxcd.io/token"]).not.toBe(target.configDigest);
   }, 180_000);
 
   test("a failing upgrade with the uninstall strategy is remediated by uninstalling the release", async () => {
@@ -276,7 +294,8 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(o.status?.helmChart).toBeUndefined();
     expect(await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: `${ns}-byref` })).toBeUndefined();
     expect(await configData("byref-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
-    expect(o.status?.lastAttemptedRevisionDigest).toBe(((await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: "shared-web" }))!.status as { artifact: { digest: string } }).artifact.digest);
+    // helm-controller records a revision digest only for sources whose revision holds one (OCIRepository, ExternalArtifact).
+    expect(o.status?.lastAttemptedRevisionDigest).toBeUndefined();
 
     // A new release name moves the release: the old one is uninstalled, the new one installed.
     await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "byref", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "HelmChart", name: "shared-web" }, values: { greeting: "ref" }, releaseName: "moved" } });
@@ -287,6 +306,43 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect(await helmHistory("moved")).toEqual(["1 deployed"]);
     expect(await configData("byref-config")).toBeUndefined();
     expect(await configData("moved-config")).toEqual({ greeting: "ref", chart: "1.1.0" });
+  }, 60_000);
+
+  test.skipIf(!existsSync(externalArtifactCrd))("chartRef to an ExternalArtifact another tool produced: the chart is downloaded from its URL, digest-checked, and its digest tracked in the version", async () => {
+    const crd = withoutCelRules(parseDocuments(readFileSync(externalArtifactCrd, "utf8"), "externalartifacts.yaml")[0] as KubeObject);
+    await apply(crd);
+    await eventually("the ExternalArtifact CRD to be served", async () => {
+      const got = await admin.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name! });
+      return ((got?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+    const url = `${repo.url}/charts/web-1.1.0.tgz`;
+    const tgz = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const digest = `sha256:${createHash("sha256").update(tgz).digest("hex")}`;
+    const key = { apiVersion: SRC, kind: "ExternalArtifact", namespace: ns, name: "web-chart" };
+    await eventually("the ExternalArtifact to be created", () => apply({ apiVersion: SRC, kind: "ExternalArtifact", metadata: { name: "web-chart", namespace: ns }, spec: {} }).catch(() => undefined));
+    const artifact = { path: `externalartifact/${ns}/web-chart/web-1.1.0.tgz`, url, digest, revision: `1.1.0@${digest}`, lastUpdateTime: new Date().toISOString() };
+    await apply({ apiVersion: HELM, kind: "HelmRelease", metadata: { name: "external", namespace: ns }, spec: { interval: "10m", chartRef: { kind: "ExternalArtifact", name: "web-chart" }, values: { greeting: "ea" } } });
+    const waiting = await when("external", "no artifact", (o) => cond(o, "Ready")?.message === `ExternalArtifact '${ns}/web-chart' is not ready: does not have an artifact`);
+    expect(cond(waiting, "Ready")).toMatchObject({ status: "False", reason: "ArtifactFailed" });
+
+    await admin.patch(key, { status: { artifact } }, "merge", { subresource: "status" });
+    await admin.patch({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "external" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "now" } } }, "merge");
+    const o = await when("external", "Ready", isReady);
+    const tracked = `1.1.0+${digest.slice(7, 19)}`;
+    expect(cond(o, "Ready")?.message).toBe(`Helm install succeeded for release ${ns}/external.v1 with chart web@${tracked}`);
+    expect((o.status!.history as Array<Record<string, unknown>>)[0]).toMatchObject({ chartVersion: tracked, ociDigest: digest, status: "deployed" });
+    expect(o.status).toMatchObject({ lastAttemptedRevision: tracked, lastAttemptedRevisionDigest: digest });
+    expect(await configData("external-config")).toEqual({ greeting: "ea", chart: tracked });
+    const installed = (await events("external")).find((e) => e.reason === "InstallSucceeded");
+    expect(installed?.annotations).toMatchObject({ "helm.toolkit.fluxcd.io/revision": tracked, "helm.toolkit.fluxcd.io/oci-digest": digest });
+
+    // A digest that the served bytes do not have: the chart is refused, the release stays as it was.
+    const wrong = `sha256:${"0".repeat(64)}`;
+    await admin.patch(key, { status: { artifact: { ...artifact, digest: wrong, revision: `1.1.0@${wrong}` } } }, "merge", { subresource: "status" });
+    await admin.patch({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "external" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "again" } } }, "merge");
+    const refused = await when("external", "integrity failure", (o) => cond(o, "Ready")?.status === "False");
+    expect(cond(refused, "Ready")).toMatchObject({ reason: "ArtifactFailed", message: `Could not load chart: integrity failure: computed digest doesn't match '${wrong}'` });
+    expect(await helmHistory("external")).toEqual(["1 deployed"]);
   }, 60_000);
 
   test("templates see the cluster: .Capabilities from discovery, lookup reads the tenant's namespace and nothing outside it", async () => {

@@ -26,6 +26,7 @@ let ns: string;
 let other: string;
 let repo: ChartRepoServer;
 let secure: ChartRepoServer;
+let tokened: ChartRepoServer;
 let agent: InProcessAgent;
 let storage: string;
 
@@ -37,6 +38,11 @@ const helmRepo = (name: string, spec: Record<string, unknown>) => client.apply({
 const secret = (name: string, stringData: Record<string, string>) => client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, stringData }, fm);
 const requestReconcile = (name: string) =>
   client.patch({ apiVersion: SRC, kind: "HelmRepository", namespace: ns, name }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } }, "merge");
+const fetchFailed = (name: string) =>
+  eventually(`HelmRepository ${name} to report FetchFailed`, async () => {
+    const o = await getRepo(name);
+    return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
+  });
 const ready = (name: string, check: (o: FluxObject) => boolean = () => true) =>
   eventually(`HelmRepository ${name} to be Ready`, async () => {
     const o = await getRepo(name);
@@ -52,6 +58,8 @@ beforeAll(async () => {
   await repo.addChart({ name: "podinfo", version: "6.1.0", appVersion: "6.1.0" });
   secure = await startChartRepoServer({ tls: {} });
   await secure.addChart({ name: "web", version: "1.0.0" });
+  tokened = await startChartRepoServer({ auth: { bearerToken: "chart-token" } });
+  await tokened.addChart({ name: "api", version: "2.1.0" });
   storage = mkdtempSync(join(tmpdir(), "rivulet-helmrepo-"));
   agent = await startAgent(client, ns, storage);
 });
@@ -59,6 +67,7 @@ afterAll(async () => {
   await agent?.stop();
   await repo?.stop();
   await secure?.stop();
+  await tokened?.stop();
   await deleteNamespace(ns);
   await deleteNamespace(other);
   rmSync(storage, { recursive: true, force: true });
@@ -86,10 +95,7 @@ describe("HelmRepository", () => {
     const before = (await getRepo("podinfo"))!.status!.artifact;
     await secret("chart-creds", { username: "tenant", password: "wrong" });
     await requestReconcile("podinfo");
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("podinfo");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("podinfo");
     const message = `HelmRepository/${ns}/podinfo: failed to fetch Helm repository index: failed to fetch ${repo.url}/index.yaml : 401 Unauthorized`;
     expect(cond(o, "FetchFailed")).toMatchObject({ reason: "Failed", message });
     expect(cond(o, "Ready")).toMatchObject({ status: "False", reason: "Failed", message });
@@ -119,10 +125,7 @@ describe("HelmRepository", () => {
 
   test("HTTPS without the CA fails to fetch", async () => {
     await helmRepo("untrusted", { url: secure.url });
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("untrusted");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("untrusted");
     expect(cond(o, "FetchFailed")!.message).toStartWith(`HelmRepository/${ns}/untrusted: failed to fetch Helm repository index: failed to fetch ${secure.url}/index.yaml : `);
     expect(o.status!.artifact).toBeUndefined();
   });
@@ -136,10 +139,7 @@ describe("HelmRepository", () => {
 
   test("a missing Secret is a clear AuthenticationFailed condition", async () => {
     await helmRepo("no-secret", { url: repo.url, secretRef: { name: "absent" } });
-    const o = await eventually("FetchFailed", async () => {
-      const o = await getRepo("no-secret");
-      return cond(o, "FetchFailed")?.status === "True" ? o : undefined;
-    });
+    const o = await fetchFailed("no-secret");
     expect(cond(o, "Ready")).toMatchObject({
       status: "False",
       reason: "AuthenticationFailed",
@@ -182,6 +182,26 @@ describe("HelmChart from a HelmRepository", () => {
     await requestReconcile("podinfo");
     const next = await chartReady("podinfo", (c) => (c.status!.artifact as Artifact).revision === "6.3.0");
     expect(cond(next, "ArtifactInStorage")!.message).toBe("pulled 'podinfo' chart with version '6.3.0'");
+  });
+
+  test("a bearerToken in secretRef opens the index and the chart download; beside a username it is refused", async () => {
+    await secret("chart-token", { bearerToken: "chart-token" });
+    await helmRepo("tokened", { url: tokened.url, secretRef: { name: "chart-token" } });
+    const o = await ready("tokened");
+    expect((o.status!.artifact as Artifact).revision).toBe(sha256(tokened.indexText()));
+    await client.apply({ apiVersion: SRC, kind: "HelmChart", metadata: { name: "api", namespace: ns }, spec: { interval: "10m", chart: "api", sourceRef: { kind: "HelmRepository", name: "tokened" } } }, fm);
+    expect((await chartReady("api")).status!.artifact).toMatchObject({ revision: "2.1.0" });
+    expect(tokened.requests).toEqual(["GET /index.yaml 200 with credentials", "GET /charts/api-2.1.0.tgz 200 with credentials"]);
+
+    await secret("token-and-basic", { bearerToken: "chart-token", username: "tenant", password: "chart-pass" });
+    await helmRepo("ambiguous", { url: tokened.url, secretRef: { name: "token-and-basic" } });
+    const refused = await fetchFailed("ambiguous");
+    expect(cond(refused, "Ready")).toMatchObject({
+      status: "False",
+      reason: "AuthenticationFailed",
+      message: `HelmRepository/${ns}/ambiguous: invalid auth in Secret '${ns}/token-and-basic': basic auth and bearer token cannot be set at the same time`,
+    });
+    expect(tokened.requests).toHaveLength(2);
   });
 
   test("valuesFiles are merged and packaged as <version>+<generation>", async () => {

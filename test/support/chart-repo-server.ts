@@ -1,8 +1,8 @@
 /**
  * A Helm chart repository for tests, speaking the real protocol: `GET <base>/index.yaml` and
  * `GET <base>/charts/<name>-<version>.tgz`, served by a Hono app on 127.0.0.1 over HTTP or HTTPS (a test
- * CA made with @peculiar/x509, optionally requiring a client certificate), with optional basic auth
- * answered as chartmuseum does (401 with WWW-Authenticate). Charts are packaged from small file maps with
+ * CA made with @peculiar/x509, optionally requiring a client certificate), with optional basic auth or a
+ * bearer token answered as chartmuseum does (401 with WWW-Authenticate). Charts are packaged from small file maps with
  * rivulet's own packer (tar + deterministic gzip) under the top-level `<name>/` directory `helm package`
  * writes, and the index is regenerated as `helm repo index` writes it (entries newest first, sha256
  * digests of the .tgz, chart URLs relative or absolute).
@@ -26,8 +26,8 @@ export interface TestChart {
 }
 
 export interface ChartRepoOptions {
-  /** Require these credentials (basic auth) for every request. */
-  auth?: { username: string; password: string };
+  /** Require these credentials (basic auth, or `Authorization: Bearer <token>`) for every request. */
+  auth?: { username: string; password: string } | { bearerToken: string };
   /** Serve HTTPS with a fresh test CA; `clientAuth` also requires a client certificate signed by it. */
   tls?: { clientAuth?: boolean };
   /** Chart URLs in the index: relative to the repository (default, as `helm repo index` without --url) or absolute. */
@@ -88,9 +88,11 @@ export async function startChartRepoServer(o: ChartRepoOptions = {}): Promise<Ch
     requests.push(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status}${c.req.header("authorization") ? " with credentials" : ""}`);
   });
   if (o.auth) {
-    const want = `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString("base64")}`;
+    const bearer = "bearerToken" in o.auth;
+    const want = "bearerToken" in o.auth ? `Bearer ${o.auth.bearerToken}` : `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString("base64")}`;
+    const challenge = bearer ? 'Bearer realm="chartmuseum"' : 'Basic realm="chartmuseum"';
     app.use("*", async (c, next) => {
-      if (c.req.header("authorization") !== want) return c.text("Unauthorized\n", 401, { "WWW-Authenticate": 'Basic realm="chartmuseum"' });
+      if (c.req.header("authorization") !== want) return c.text("Unauthorized\n", 401, { "WWW-Authenticate": challenge });
       await next();
     });
   }

@@ -34,12 +34,12 @@ export function helmReleaseProbe(at: () => { admin: KubeClient; namespace: strin
     }
   }
 
-  async function events(name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
+  async function events(name: string): Promise<Array<{ reason: string; message: string; type: string; annotations?: Record<string, string> }>> {
     const { admin, namespace } = at();
     const list = await admin.list({ apiVersion: "v1", kind: "Event", namespace });
     return list.items
       .filter((e) => (e.involvedObject as { kind?: string; name?: string }).kind === "HelmRelease" && (e.involvedObject as { name?: string }).name === name)
-      .map((e) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string }));
+      .map((e) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string, annotations: e.metadata.annotations }));
   }
 
   return { get, when, events };

@@ -41,9 +41,17 @@ describe("fetchChart", () => {
   });
   test("sends basic auth to the repository's host and not to another", async () => {
     seen.length = 0;
-    await fetchChart({ ...base, fetch: served(), basicAuth: { username: "u", password: "p" } });
-    await fetchChart({ ...base, chartUrl: "https://cdn.example.com/web-1.0.0.tgz", fetch: served(), basicAuth: { username: "u", password: "p" } });
+    await fetchChart({ ...base, fetch: served(), auth: { username: "u", password: "p" } });
+    await fetchChart({ ...base, chartUrl: "https://cdn.example.com/web-1.0.0.tgz", fetch: served(), auth: { username: "u", password: "p" } });
     expect(seen).toEqual([`Basic ${btoa("u:p")}`, null]);
+  });
+  test("sends a bearer token to the repository's host, and to another only with passCredentials", async () => {
+    seen.length = 0;
+    const other = "https://cdn.example.com/web-1.0.0.tgz";
+    await fetchChart({ ...base, fetch: served(), auth: { bearerToken: "t" } });
+    await fetchChart({ ...base, chartUrl: other, fetch: served(), auth: { bearerToken: "t" } });
+    await fetchChart({ ...base, chartUrl: other, fetch: served(), auth: { bearerToken: "t" }, passCredentials: true });
+    expect(seen).toEqual(["Bearer t", null, "Bearer t"]);
   });
 });
 

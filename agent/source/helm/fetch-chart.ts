@@ -1,6 +1,6 @@
 /**
  * Downloads one chart archive named by a repository index, as source-controller's ChartRepository does
- * through Helm's HTTP getter: the repository's basic auth goes only to the repository's own scheme and host unless
+ * through Helm's HTTP getter: the repository's credentials (basic auth or bearer token) go only to the repository's own scheme and host unless
  * `passCredentials` says otherwise (a chart URL on another host would otherwise receive the password), the
  * TLS settings go with every request, and the body is capped (Flux's MaxChartSize, 10 MiB).
  *
@@ -9,7 +9,7 @@
  */
 import type { Fetch } from "../../core/fetch.ts";
 import { digestOf, type Sha256Factory } from "../../artifact/digest.ts";
-import { helmHttpGet, HelmIndexFetchError, type BasicAuth } from "./fetch-helm-index.ts";
+import { helmHttpGet, HelmIndexFetchError, type RepositoryAuth } from "./fetch-helm-index.ts";
 
 export const DEFAULTS = {
   /** Largest chart archive accepted, in bytes (source-controller's MaxChartSize). */
@@ -22,7 +22,7 @@ export interface FetchChartOptions {
   /** The chart's absolute URL (relative index URLs resolved already). */
   chartUrl: string;
   fetch: Fetch;
-  basicAuth?: BasicAuth;
+  auth?: RepositoryAuth;
   passCredentials?: boolean;
   /** Hex sha256 from the index (with or without `sha256:`); checked when given. */
   digest?: string;
@@ -43,8 +43,8 @@ export function sendsCredentials(repositoryUrl: string, chartUrl: string, passCr
 
 export async function fetchChart(o: FetchChartOptions): Promise<Uint8Array> {
   const maxBytes = o.maxBytes ?? DEFAULTS.maxChartBytes;
-  const basicAuth = o.basicAuth && sendsCredentials(o.repositoryUrl, o.chartUrl, o.passCredentials) ? o.basicAuth : undefined;
-  const bytes = await helmHttpGet(o.chartUrl, { fetch: o.fetch, basicAuth, timeoutMs: o.timeoutMs, maxBytes, tooLarge: `chart exceeds the maximum chart size of ${maxBytes} bytes` });
+  const auth = o.auth && sendsCredentials(o.repositoryUrl, o.chartUrl, o.passCredentials) ? o.auth : undefined;
+  const bytes = await helmHttpGet(o.chartUrl, { fetch: o.fetch, auth, timeoutMs: o.timeoutMs, maxBytes, tooLarge: `chart exceeds the maximum chart size of ${maxBytes} bytes` });
   if (o.digest) {
     const want = o.digest.replace(/^sha256:/, "").toLowerCase();
     const got = (await digestOf(bytes, o.sha256)).slice("sha256:".length);

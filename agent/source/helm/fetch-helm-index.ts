@@ -1,6 +1,6 @@
 /**
  * Downloads a Helm chart repository's index.yaml over HTTP(S), as source-controller's ChartRepository
- * does: `index.yaml` joined to the URL's path, basic auth when credentials are given, the whole fetch
+ * does: `index.yaml` joined to the URL's path, basic auth or a bearer token when credentials are given, the whole fetch
  * under a timeout, and the body capped (Flux's MaxIndexSize) before anything parses it. The bytes come
  * back untouched: their digest is the repository's revision, as in Flux.
  *
@@ -22,19 +22,33 @@ export interface BasicAuth {
   password: string;
 }
 
+/**
+ * What a repository request authenticates with: basic auth (Helm's getter), or an `Authorization: Bearer`
+ * token, the Secret key Flux's GitRepository reads (`bearerToken`).
+ */
+export type RepositoryAuth = BasicAuth | { bearerToken: string };
+
+/** The Authorization header value for `auth`. */
+export function repositoryAuthorization(auth: RepositoryAuth): string {
+  return "bearerToken" in auth ? `Bearer ${auth.bearerToken}` : basicAuthorization(auth.username, auth.password);
+}
+
 export interface FetchHelmIndexOptions {
   /** The repository URL (spec.url), http:// or https://. */
   url: string;
   fetch: Fetch;
-  basicAuth?: BasicAuth;
+  auth?: RepositoryAuth;
   timeoutMs?: number;
   maxBytes?: number;
 }
 
 export class HelmIndexFetchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The HTTP status when the server answered with an error. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = "HelmIndexFetchError";
+    this.status = options?.status;
   }
 }
 
@@ -54,16 +68,16 @@ export async function fetchHelmIndex(o: FetchHelmIndexOptions): Promise<{ url: s
 }
 
 /**
- * One GET as Helm's HTTP getter makes it (basic auth when given, a timeout over the whole exchange, the
+ * One GET as Helm's HTTP getter makes it (the credentials when given, a timeout over the whole exchange, the
  * body capped at `maxBytes`); any failure is a HelmIndexFetchError worded "failed to fetch <url> : <why>".
  */
 export async function helmHttpGet(
   url: string,
-  o: { fetch: Fetch; basicAuth?: BasicAuth; timeoutMs?: number; maxBytes: number; tooLarge: string },
+  o: { fetch: Fetch; auth?: RepositoryAuth; timeoutMs?: number; maxBytes: number; tooLarge: string },
 ): Promise<Uint8Array> {
   const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
   const headers: Record<string, string> = { "User-Agent": "Helm/4 (rivulet)" };
-  if (o.basicAuth) headers.Authorization = basicAuthorization(o.basicAuth.username, o.basicAuth.password);
+  if (o.auth) headers.Authorization = repositoryAuthorization(o.auth);
   const signal = AbortSignal.timeout(timeoutMs);
   const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err));
   let res: Response;
@@ -74,7 +88,7 @@ export async function helmHttpGet(
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd());
+    throw new HelmIndexFetchError(`failed to fetch ${url} : ${res.status} ${res.statusText || statusText(res.status)}`.trimEnd(), { status: res.status });
   }
   try {
     return await readCapped(res, o.maxBytes, o.tooLarge);
