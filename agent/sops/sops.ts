@@ -83,7 +83,7 @@ export function sopsFormatForPath(path: string): SopsFormat {
 }
 
 /** Flux's markers (detectFormatFromMarkerBytes): the MAC line as each format writes it. */
-const MARKERS: Record<SopsFormat, string> = {
+export const MARKERS: Readonly<Record<SopsFormat, string>> = {
   yaml: "mac: ENC[",
   json: '"mac": "ENC[',
   binary: '"mac": "ENC[',

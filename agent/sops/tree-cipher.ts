@@ -5,6 +5,7 @@
  * computed on the way: SHA-512 over every non-comment leaf's plaintext bytes (only the encrypted ones,
  * after a fixed prefix, under mac_only_encrypted), as uppercase hex.
  */
+import { concat } from "../core/bytes.ts";
 import { goRegexp } from "../core/go-regexp.ts";
 import type { AesGcm } from "./aes-gcm.ts";
 import { Branch, Comment, type Scalar, type TreeValue } from "./tree.ts";
@@ -117,15 +118,7 @@ export class LeafError extends Error {
 const pathText = (path: Path) => path.join(":") + ":";
 
 async function digest(chunks: Uint8Array[]): Promise<string> {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  const sum = new Uint8Array(await crypto.subtle.digest("SHA-512", all));
+  const sum = new Uint8Array(await crypto.subtle.digest("SHA-512", concat(chunks) as Uint8Array<ArrayBuffer>));
   return Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
 }
 

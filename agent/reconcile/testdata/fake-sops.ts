@@ -5,17 +5,9 @@
  * as a MAC mismatch would. A sealed resource has its `data`/`stringData` values as `ENC[...]` strings
  * and a `mac` over every value (unencrypted ones too, as sops'), so a renamed resource fails its MAC. The real module is exercised by agent/sops's own tests and the e2e test.
  */
-import { SopsError, type SopsFormat } from "../../sops/sops.ts";
+import { MARKERS, SopsError, type SopsFormat } from "../../sops/sops.ts";
 import type { SopsCalls } from "../sops-calls.ts";
 import { parseDocuments } from "../../yaml/parse.ts";
-
-const MARKERS: Record<SopsFormat, string> = {
-  yaml: "mac: ENC[",
-  json: '"mac": "ENC[',
-  binary: '"mac": "ENC[',
-  dotenv: "sops_mac=ENC[",
-  ini: "[sops]",
-};
 
 const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
 const unb64 = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
