@@ -3,7 +3,9 @@
  * resources (files, directories, nested bases), run generators, apply components, then the transformers
  * in kustomize's order (patchesStrategicMerge, patches, namespace, prefix/suffix, labels, annotations,
  * patchesJson6902, replicas, images, replacements); at the very end append content hashes, rewrite name
- * references and sort. Remote bases, paths outside the root and plugins are refused; a base reached
+ * references and sort. `generators:` then `transformers:` entries that are builtin configs run after the
+ * kustomization's own generators and transformers (builtin-plugins.ts). Remote bases, paths outside the
+ * root and real plugins are refused; a base reached
  * twice fails on the duplicate ids it adds, as in kustomize; cycles fail before that.
  */
 import { dirName, joinPath, readText } from "./tree-path.ts";
@@ -18,8 +20,10 @@ import { runPatches, runPatchesJson6902, runPatchesStrategicMerge } from "./patc
 import { applyReplacements } from "./replacements.ts";
 import { applyReplicas } from "./replicas.ts";
 import { loadResourceFile } from "./resource-loader.ts";
-import { curId, formatId, idKey, meta, rememberId, type KObject, type Resource } from "./resource.ts";
+import { curId, formatId, idKey, isObject, makeResource, meta, rememberId, type KObject, type Resource } from "./resource.ts";
 import { runGenerators } from "./generators.ts";
+import { checkPluginConfig, runBuiltinGenerator, runBuiltinTransformer, type PluginField } from "./builtin-plugins.ts";
+import { parseDocuments } from "../yaml/parse.ts";
 
 export const DEFAULTS = {
   /** Deepest chain of nested bases and components accepted. */
@@ -60,29 +64,54 @@ function loadKust(ctx: Ctx, dir: string, from: string): Kustomization {
   return k;
 }
 
-function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[]): void {
+function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], entries = k.resources, what = "resource"): void {
   const keys = new Set(resources.map((r) => idKey(curId(r.obj))));
-  for (const entry of k.resources) {
-    if (isRemote(entry)) throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: remote bases are not supported`);
+  for (const entry of entries) {
+    if (isRemote(entry)) throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: remote bases are not supported`);
     let path: string;
     try {
       path = joinPath(k.dir, entry);
     } catch (err) {
-      throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: ${(err as Error).message}`, { cause: err });
+      throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: ${(err as Error).message}`, { cause: err });
     }
     if (ctx.tree.isDir(path)) {
       if (ctx.stack.includes(path)) {
-        throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: cycle detected: ${[...ctx.stack, path].map((p) => p || ".").join(" -> ")}`);
+        throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: cycle detected: ${[...ctx.stack, path].map((p) => p || ".").join(" -> ")}`);
       }
       const sub = loadKust(ctx, path, ` (a resource of ${k.file})`);
-      if (sub.isComponent) throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: ${sub.file} is a Component; list it under components`);
+      if (sub.isComponent) throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: ${sub.file} is a Component; list it under components`);
       appendUnique(resources, buildKustomization(ctx, sub), keys, sub.file);
     } else if (ctx.tree.read(path) !== undefined) {
       appendUnique(resources, loadResourceFile(path, readText(ctx.tree, path)), keys, path);
     } else {
-      throw new BuildError(`Cannot load resource "${entry}" in ${k.file}: no such file or directory`);
+      throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: no such file or directory`);
     }
   }
+}
+
+/** An entry of `generators:`/`transformers:` is inline YAML when it parses as maps, else a path. */
+function inlineConfigs(entry: string): KObject[] | undefined {
+  try {
+    const docs = parseDocuments(entry, "inline");
+    return docs.length > 0 && docs.every((d) => isObject(d)) ? (docs as KObject[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The plugin configs an entry list names: inline YAML, files, or kustomization directories built first. */
+function loadPluginConfigs(ctx: Ctx, k: Kustomization, field: PluginField): KObject[] {
+  const configs: Resource[] = [];
+  const paths: string[] = [];
+  for (const entry of k[field]) {
+    const inline = inlineConfigs(entry);
+    if (inline) configs.push(...inline.map(makeResource));
+    else paths.push(entry);
+  }
+  if (paths.length) accumulateResources(ctx, k, configs, paths, `${field} entry`);
+  const objs = configs.map((r) => r.obj);
+  for (const cfg of objs) checkPluginConfig(cfg, field, k);
+  return objs;
 }
 
 /** Applies one kustomization (or component) on top of `resources`, returning the new list. */
@@ -93,6 +122,7 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Reso
     let resources = input;
     accumulateResources(ctx, k, resources);
     runGenerators(ctx.tree, k, resources);
+    for (const cfg of loadPluginConfigs(ctx, k, "generators")) runBuiltinGenerator(ctx.tree, k, cfg, resources);
     for (const c of k.components) {
       if (isRemote(c)) throw new BuildError(`Cannot load component "${c}" in ${k.file}: remote components are not supported`);
       const path = joinPath(k.dir, c);
@@ -109,6 +139,7 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Reso
     applyReplicas(resources, k.replicas);
     applyImages(resources, k.images);
     if (k.replacements.length) applyReplacements(ctx.tree, k, resources);
+    for (const cfg of loadPluginConfigs(ctx, k, "transformers")) resources = runBuiltinTransformer(ctx.tree, k, cfg, resources);
     return resources;
   } catch (err) {
     if (err instanceof BuildError) throw err;

@@ -1,8 +1,9 @@
 /**
  * Finds, parses and validates a kustomization file. Unknown fields are an error (kustomize decodes
- * strictly), as are the fields that would run code or reach the network here: plugins (`generators`,
- * `transformers`, `validators`), Helm inflation, remote `openapi` and `crds`/`configurations` (custom
- * transformer configs are not supported). Legacy spellings are folded into their v5 forms.
+ * strictly), as are the fields that would run code or reach the network here: `validators`, Helm
+ * inflation, remote `openapi` and `crds`/`configurations` (custom transformer configs are not
+ * supported). `generators` and `transformers` are kept as entries; builtin-plugins.ts runs the builtin
+ * configs among them and refuses real plugins. Legacy spellings are folded into their v5 forms.
  */
 import { parseDocuments } from "../yaml/parse.ts";
 import { readText } from "./tree-path.ts";
@@ -77,6 +78,9 @@ export interface Kustomization {
   secretGenerator: GeneratorArgs[];
   generatorOptions?: GeneratorOptions;
   replacements: unknown[];
+  /** `generators` / `transformers` entries: paths or inline YAML of plugin configs. */
+  generators: string[];
+  transformers: string[];
   sortOptions?: { order?: "legacy" | "fifo"; legacySortOptions?: { orderFirst?: string[]; orderLast?: string[] } };
 }
 
@@ -89,7 +93,7 @@ const KNOWN = new Set([
   "generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
   "crds", "configurations", "openapi", "vars",
 ]);
-const REFUSED = ["generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "configurations", "openapi", "vars"];
+const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "configurations", "openapi", "vars"];
 
 /** The kustomization file in a directory, or undefined. */
 export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
@@ -145,7 +149,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
     if (!KNOWN.has(key)) fail(file, text, key, `unknown field "${key}"`);
   }
   for (const key of REFUSED) {
-    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no plugins, Helm, vars or custom configurations)`);
+    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, vars or custom configurations)`);
   }
   const kind = raw.kind ?? "Kustomization";
   if (kind !== "Kustomization" && kind !== "Component") fail(file, text, "kind", `kind must be Kustomization or Component, not ${String(kind)}`);
@@ -208,6 +212,8 @@ export function parseKustomization(text: string, file: string): Kustomization {
     secretGenerator: list<GeneratorArgs>(file, text, raw, "secretGenerator"),
     generatorOptions: raw.generatorOptions as GeneratorOptions | undefined,
     replacements: list<unknown>(file, text, raw, "replacements"),
+    generators: strList(file, text, raw, "generators"),
+    transformers: strList(file, text, raw, "transformers"),
     sortOptions,
   };
 }
