@@ -166,12 +166,12 @@ async function addHashes(resources: Resource[]): Promise<void> {
 
 /**
  * Builds the kustomization in `dir` (a path relative to the tree's root, "" for the root) and returns
- * the objects in kustomize's output order.
+ * the objects in kustomize's output order. A Component there builds as a Kustomization would, as
+ * kustomize builds one on its own.
  */
 export async function kustomizeBuild(tree: TreeReader, dir = ""): Promise<KObject[]> {
   const ctx: Ctx = { tree, stack: [] };
   const root = loadKust(ctx, dir, "");
-  if (root.isComponent) throw new BuildError(`Cannot build ${root.file}: a Component cannot be built on its own`);
   let resources = buildKustomization(ctx, root);
   await addHashes(resources);
   fixNameReferences(resources);
