@@ -46,7 +46,8 @@ export interface GeneratorOptions {
 export interface GeneratorArgs {
   name?: string;
   namespace?: string;
-  behavior?: "create" | "merge" | "replace";
+  /** create, merge or replace; any other value is read as create, as kustomize does. */
+  behavior?: string;
   literals?: string[];
   files?: string[];
   envs?: string[];
