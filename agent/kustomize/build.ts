@@ -24,6 +24,7 @@ import { curId, formatId, idKey, isObject, makeResource, meta, rememberId, type 
 import { runGenerators } from "./generators.ts";
 import { checkPluginConfig, runBuiltinGenerator, runBuiltinTransformer, type PluginField } from "./builtin-plugins.ts";
 import { parseDocuments } from "../yaml/parse.ts";
+import { applyConfiguredSpecs, emptyConfig, loadConfigurations, mergeConfig, type TransformerConfig } from "./transformer-config.ts";
 
 export const DEFAULTS = {
   /** Deepest chain of nested bases and components accepted. */
@@ -64,7 +65,8 @@ function loadKust(ctx: Ctx, dir: string, from: string): Kustomization {
   return k;
 }
 
-function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], entries = k.resources, what = "resource"): void {
+/** Adds the resources `entries` name; each base's `configurations` travel up into `cfg`, as in kustomize. */
+function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], cfg: TransformerConfig, entries = k.resources, what = "resource"): void {
   const keys = new Set(resources.map((r) => idKey(curId(r.obj))));
   for (const entry of entries) {
     if (isRemote(entry)) throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: remote bases are not supported`);
@@ -80,7 +82,9 @@ function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], 
       }
       const sub = loadKust(ctx, path, ` (a resource of ${k.file})`);
       if (sub.isComponent) throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: ${sub.file} is a Component; list it under components`);
-      appendUnique(resources, buildKustomization(ctx, sub), keys, sub.file);
+      const subCfg = emptyConfig();
+      appendUnique(resources, buildKustomization(ctx, sub, subCfg), keys, sub.file);
+      mergeConfig(cfg, subCfg);
     } else if (ctx.tree.read(path) !== undefined) {
       appendUnique(resources, loadResourceFile(path, readText(ctx.tree, path)), keys, path);
     } else {
@@ -108,19 +112,20 @@ function loadPluginConfigs(ctx: Ctx, k: Kustomization, field: PluginField): KObj
     if (inline) configs.push(...inline.map(makeResource));
     else paths.push(entry);
   }
-  if (paths.length) accumulateResources(ctx, k, configs, paths, `${field} entry`);
+  if (paths.length) accumulateResources(ctx, k, configs, emptyConfig(), paths, `${field} entry`);
   const objs = configs.map((r) => r.obj);
   for (const cfg of objs) checkPluginConfig(cfg, field, k);
   return objs;
 }
 
 /** Applies one kustomization (or component) on top of `resources`, returning the new list. */
-function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Resource[] {
+function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[], cfg: TransformerConfig): Resource[] {
   if (ctx.stack.length > DEFAULTS.maxDepth) throw new BuildError(`Cannot build ${k.file}: bases nest deeper than ${DEFAULTS.maxDepth}`);
   ctx.stack.push(k.dir);
   try {
     let resources = input;
-    accumulateResources(ctx, k, resources);
+    accumulateResources(ctx, k, resources, cfg);
+    loadConfigurations(ctx.tree, k, cfg);
     runGenerators(ctx.tree, k, resources);
     for (const cfg of loadPluginConfigs(ctx, k, "generators")) runBuiltinGenerator(ctx.tree, k, cfg, resources);
     for (const c of k.components) {
@@ -130,7 +135,7 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Reso
       if (ctx.stack.includes(path)) throw new BuildError(`Cannot load component "${c}" in ${k.file}: cycle detected`);
       const comp = loadKust(ctx, path, ` (a component of ${k.file})`);
       if (!comp.isComponent) throw new BuildError(`Cannot load component "${c}" in ${k.file}: ${comp.file} must have kind Component`);
-      resources = applyKustomization(ctx, comp, resources);
+      resources = applyKustomization(ctx, comp, resources, cfg);
     }
     resources = runPatchesStrategicMerge(ctx.tree, k, resources);
     resources = runPatches(ctx.tree, k, k.patches, resources);
@@ -138,6 +143,7 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Reso
     resources = runPatchesJson6902(ctx.tree, k, resources);
     applyReplicas(resources, k.replicas);
     applyImages(resources, k.images);
+    applyConfiguredSpecs(k, cfg, resources);
     if (k.replacements.length) applyReplacements(ctx.tree, k, resources);
     for (const cfg of loadPluginConfigs(ctx, k, "transformers")) resources = runBuiltinTransformer(ctx.tree, k, cfg, resources);
     return resources;
@@ -149,8 +155,8 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[]): Reso
   }
 }
 
-function buildKustomization(ctx: Ctx, k: Kustomization): Resource[] {
-  return applyKustomization(ctx, k, []);
+function buildKustomization(ctx: Ctx, k: Kustomization, cfg: TransformerConfig): Resource[] {
+  return applyKustomization(ctx, k, [], cfg);
 }
 
 /** Appends content hashes to generated names (the last rename of a build). */
@@ -172,9 +178,10 @@ async function addHashes(resources: Resource[]): Promise<void> {
 export async function kustomizeBuild(tree: TreeReader, dir = ""): Promise<KObject[]> {
   const ctx: Ctx = { tree, stack: [] };
   const root = loadKust(ctx, dir, "");
-  let resources = buildKustomization(ctx, root);
+  const cfg = emptyConfig();
+  let resources = buildKustomization(ctx, root, cfg);
   await addHashes(resources);
-  fixNameReferences(resources);
+  fixNameReferences(resources, cfg.nameReference);
   if (root.sortOptions?.order !== "fifo") {
     const l = root.sortOptions?.legacySortOptions;
     resources = legacySort(resources, l?.orderFirst, l?.orderLast);
