@@ -15,8 +15,8 @@ import type { GeneratorArgs, ImageEntry, Kustomization, PatchEntry } from "./kus
 import { addPairs, applyNamespace, applyPrefixSuffix } from "./metadata-transformers.ts";
 import { runPatches, runPatchesJson6902, runPatchesStrategicMerge } from "./patches.ts";
 import { applyReplacements } from "./replacements.ts";
-import { applyReplicas } from "./replicas.ts";
 import { isObject, meta, namespaceOf, type KObject, type Resource } from "./resource.ts";
+import { rewriteImagesAt, setReplicasAt } from "./transformer-config.ts";
 
 export type PluginField = "transformers" | "generators";
 
@@ -95,12 +95,15 @@ export function runBuiltinTransformer(tree: TreeReader, k: Kustomization, cfg: K
       const entry = { ...img } as unknown as ImageEntry;
       if (entry.newTag !== undefined) entry.newTag = String(entry.newTag);
       applyImages(resources, [entry]);
+      // Container images were handled above wherever they are; other specs name custom image fields.
+      rewriteImagesAt(resources, fieldSpecs(cfg).filter((s) => !/containers(\[\])?\/image$/i.test(s.path)), [entry]);
       return resources;
     }
     case "ReplicaCountTransformer": {
       const r = cfg.replica;
       if (!isObject(r) || typeof r.name !== "string" || typeof r.count !== "number") throw new Error(`Cannot run ${where}: replica needs a name and a numeric count`);
-      applyReplicas(resources, [{ name: r.name, count: r.count }]);
+      // Unlike the replicas field, the builtin sets exactly the fields its specs name.
+      setReplicasAt(resources, fieldSpecs(cfg), [{ name: r.name, count: r.count }]);
       return resources;
     }
     case "PatchTransformer": {

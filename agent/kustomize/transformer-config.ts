@@ -11,7 +11,7 @@ import { parseDocuments } from "../yaml/parse.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { visitSpecs, type FieldSpec } from "./field-spec.ts";
 import { rewriteImage } from "./images.ts";
-import type { Kustomization } from "./kustomization-file.ts";
+import type { ImageEntry, Kustomization } from "./kustomization-file.ts";
 import { addPairs } from "./metadata-transformers.ts";
 import type { RefSpec } from "./name-reference.ts";
 import { allIds, isObject, type Resource } from "./resource.ts";
@@ -109,28 +109,35 @@ export function applyConfiguredSpecs(k: Kustomization, cfg: TransformerConfig, r
     if (specs.length) addPairs(resources, l.pairs ?? {}, specs);
   }
   if (k.commonAnnotations && cfg.commonAnnotations.length) addPairs(resources, k.commonAnnotations, cfg.commonAnnotations);
-  if (cfg.replicas.length) {
-    for (const e of k.replicas) {
-      for (const r of resources) {
-        if (!allIds(r).some((id) => id.name === e.name)) continue;
-        visitSpecs(r.obj, cfg.replicas, (parent, key) => { parent[key] = e.count; });
-      }
+  if (cfg.replicas.length) setReplicasAt(resources, cfg.replicas, k.replicas);
+  if (cfg.images.length) rewriteImagesAt(resources, cfg.images, k.images);
+}
+
+/** Sets the count of each replicas entry at the field specs of the resources it names. */
+export function setReplicasAt(resources: Resource[], specs: FieldSpec[], entries: { name: string; count: number }[]): void {
+  for (const e of entries) {
+    for (const r of resources) {
+      if (!allIds(r).some((id) => id.name === e.name)) continue;
+      visitSpecs(r.obj, specs, (parent, key) => { parent[key] = e.count; });
     }
   }
-  if (cfg.images.length && k.images.length) {
-    for (const r of resources) {
-      // An image field is rewritten where it exists, never created.
-      visitSpecs(r.obj, cfg.images.map((s) => ({ ...s, create: false })), (parent, key) => {
-        const v = parent[key];
-        if (typeof v !== "string") return;
-        for (const e of k.images) {
-          const next = rewriteImage(v, e);
-          if (next !== undefined) {
-            parent[key] = next;
-            break;
-          }
+}
+
+/** Rewrites image strings found at the field specs (never created), first matching entry wins. */
+export function rewriteImagesAt(resources: Resource[], specs: FieldSpec[], entries: ImageEntry[]): void {
+  if (!entries.length) return;
+  const existing = specs.map((s) => ({ ...s, create: false }));
+  for (const r of resources) {
+    visitSpecs(r.obj, existing, (parent, key) => {
+      const v = parent[key];
+      if (typeof v !== "string") return;
+      for (const e of entries) {
+        const next = rewriteImage(v, e);
+        if (next !== undefined) {
+          parent[key] = next;
+          break;
         }
-      });
-    }
+      }
+    });
   }
 }
