@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,4 +107,81 @@ test.each([
   const r = await cli(SOPS_FIXTURES, "build", ".", ...flags);
   expect(r.code).toBe(code);
   expect(r.err).toMatch(err);
+});
+
+const hasKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+const DEPLOY = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: app, image: nginx}]}}}\n";
+
+/** A tree of files under a fresh temporary directory; `.git` makes it a repository root. */
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-build-root-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    if (path.endsWith("/")) mkdirSync(join(dir, path), { recursive: true });
+    else writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+test("rivulet build on a directory without a kustomization builds Flux's generated one and says so", async () => {
+  const dir = tree({ "plain/a.yaml": DEPLOY, "plain/sub/b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n", "plain/notes.txt": "not yaml" });
+  try {
+    const r = await cli(dir, "build", "plain");
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(`No kustomization file in ${join(dir, "plain")}: building the kustomization Flux generates for it`);
+    const got = parseDocuments(r.out);
+    expect((got as { kind: string }[]).map((o) => o.kind)).toEqual(["ConfigMap", "Deployment"]);
+    if (hasKubectl) {
+      // Flux's generated kustomization lists every manifest under the directory; kubectl builds the same list.
+      writeFileSync(join(dir, "plain/kustomization.yaml"), "resources: [a.yaml, sub/b.yaml]\n");
+      const k = spawnSync("kubectl", ["kustomize", join(dir, "plain")], { encoding: "utf8" });
+      expect(got).toEqual(parseDocuments(k.stdout));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rivulet build reads bases outside DIR inside the enclosing git repository, as kubectl kustomize does", async () => {
+  const dir = tree({ ".git/": "", "base/kustomization.yaml": "resources: [d.yaml]\n", "base/d.yaml": DEPLOY, "envs/prod/kustomization.yaml": "resources: [../../base]\nnamePrefix: prod-\n" });
+  try {
+    const r = await cli(join(dir, "envs"), "build", "prod");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect((parseDocuments(r.out) as { metadata: { name: string } }[]).map((o) => o.metadata.name)).toEqual(["prod-web"]);
+    if (hasKubectl) expect(parseDocuments(r.out)).toEqual(parseDocuments(spawnSync("kubectl", ["kustomize", join(dir, "envs/prod")], { encoding: "utf8" }).stdout));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.each([
+  ["outside the enclosing git repository", { "repo/.git/": "", "repo/app/kustomization.yaml": "resources: [../../base]\n" }, "repo/app", [], 3,
+    (d: string) => `Error: Cannot load resource "../../base" in app/kustomization.yaml: Cannot load "../../base" from "app": path escapes the artifact root (the build reads only inside ${join(d, "repo")}, the enclosing git repository; pass --root DIR to set another boundary)`],
+  ["outside DIR when there is no repository", { "app/kustomization.yaml": "resources: [../base]\n", "base/kustomization.yaml": "resources: []\n" }, "app", [], 3,
+    (d: string) => `Error: Cannot load resource "../base" in kustomization.yaml: Cannot load "../base" from ".": path escapes the artifact root (the build reads only inside ${join(d, "app")}, DIR itself, which is in no git repository; pass --root DIR to set another boundary)`],
+  ["outside --root", { "a/app/kustomization.yaml": "resources: [../../base]\n" }, "a/app", ["--root", "a"], 3,
+    (d: string) => `Error: Cannot load resource "../../base" in app/kustomization.yaml: Cannot load "../../base" from "app": path escapes the artifact root (the build reads only inside ${join(d, "a")}, given by --root; pass --root DIR to set another boundary)`],
+  ["DIR outside --root", { "a/": "", "b/kustomization.yaml": "resources: []\n" }, "b", ["--root", "a"], 2,
+    (d: string) => `Error: --root a: ${join(d, "b")} is not inside ${join(d, "a")}\nRun 'rivulet build --help' for usage`],
+] as const)("rivulet build refuses a base %s, naming the boundary and the flag", async (_n, files, dir, flags, code, message) => {
+  const d = tree(files);
+  try {
+    const r = await cli(d, "build", dir, ...flags);
+    expect(r.code).toBe(code);
+    expect(r.err).toBe(message(d));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("rivulet build --root widens the boundary to bases beside DIR", async () => {
+  const d = tree({ "app/kustomization.yaml": "resources: [../base]\n", "base/kustomization.yaml": "resources: [d.yaml]\n", "base/d.yaml": DEPLOY });
+  try {
+    const r = await cli(d, "build", "app", "--root", ".");
+    expect(r.code).toBe(0);
+    expect((parseDocuments(r.out) as { kind: string }[]).map((o) => o.kind)).toEqual(["Deployment"]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });

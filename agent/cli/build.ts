@@ -1,6 +1,9 @@
 /**
- * `rivulet build DIR [--kustomization FILE] [--vars K=V ...] [--strict]`: the same objects as
- * `kubectl kustomize DIR`, as a YAML stream on stdout. With --kustomization, DIR is the source root and
+ * `rivulet build DIR [--root DIR] [--kustomization FILE] [--vars K=V ...] [--strict]`: the same objects as
+ * `kubectl kustomize DIR`, as a YAML stream on stdout. Bases and components may lie anywhere inside the
+ * boundary (build-root.ts: the enclosing git repository or --root). A DIR without a kustomization builds
+ * the one Flux generates (every manifest under it), as `flux build kustomization` does, saying so on
+ * stderr. With --kustomization, DIR is the source root and
  * the Flux Kustomization in FILE is applied like kustomize-controller does (spec.path inside DIR,
  * targetNamespace, namePrefix/nameSuffix, commonMetadata, patches, images, components, postBuild
  * substitution); --vars stand in for the substituteFrom sources a cluster would provide (the spec's
@@ -19,6 +22,8 @@ import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";
+import { buildRoot, explainEscape, type BuildRoot } from "./build-root.ts";
+import { findKustomizationFile } from "../kustomize/kustomization-file.ts";
 import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
 import { buildDecryption, type BuildDecryption } from "../reconcile/kustomization-decrypt.ts";
 
@@ -71,12 +76,15 @@ function stream(objs: unknown[]): string {
 export const buildCommand: Command = {
   path: ["build"],
   summary: "Build a kustomization (like kubectl kustomize), optionally as a Flux Kustomization would",
-  help: `Usage: rivulet build DIR [--kustomization FILE] [--vars KEY=VALUE ...] [--strict] [--decrypt-key FILE ...]
+  help: `Usage: rivulet build DIR [--root DIR] [--kustomization FILE] [--vars KEY=VALUE ...] [--strict] [--decrypt-key FILE ...]
 
-Prints the objects kustomize would build from DIR as a YAML stream, in kubectl kustomize's order.
-Remote bases, paths outside DIR and plugins are refused.
+Prints the objects kustomize would build from DIR as a YAML stream, in kubectl kustomize's order. When
+DIR has no kustomization.yaml, builds the one Flux generates (every manifest under DIR), as flux build
+kustomization does, and says so on stderr. Bases and components may lie outside DIR but inside the
+enclosing git repository (or --root); remote bases, exec/KRM plugins and Helm inflation are refused.
 
 Flags:
+  --root DIR            the boundary the build may read (default: the enclosing git repository, else DIR)
   --kustomization FILE  apply the Flux Kustomization in FILE: DIR is the source root, spec.path selects
                         the directory inside it (a kustomization.yaml is generated when there is none)
   --vars KEY=VALUE      substitution variables standing in for spec.postBuild.substituteFrom (repeatable)
@@ -89,7 +97,7 @@ Flags:
     try {
       parsed = parseArgs({
         args: argv,
-        options: { kustomization: { type: "string" }, vars: { type: "string", multiple: true }, strict: { type: "boolean" }, "decrypt-key": { type: "string", multiple: true } },
+        options: { root: { type: "string" }, kustomization: { type: "string" }, vars: { type: "string", multiple: true }, strict: { type: "boolean" }, "decrypt-key": { type: "string", multiple: true } },
         allowPositionals: true,
         strict: true,
       });
@@ -102,25 +110,38 @@ Flags:
     if (!parsed.values.kustomization && (Object.keys(vars).length || parsed.values.strict)) {
       throw new UsageError("--vars and --strict need --kustomization");
     }
+    if (parsed.values.kustomization && parsed.values.root !== undefined) {
+      throw new UsageError("--root does not apply with --kustomization: DIR is then the source root");
+    }
+    let bounds: BuildRoot | undefined;
     try {
       const decryption = await decryptionFromKeyFiles(io.cwd, parsed.values["decrypt-key"] as string[] | undefined);
-      const tree = dirTree(dir);
       if (parsed.values.kustomization) {
+        const tree = dirTree(dir);
         const spec = readSpec(resolve(io.cwd, parsed.values.kustomization as string));
         if (Object.keys(vars).length && !spec.postBuild) spec.postBuild = {};
         const result = await fluxBuild(tree, spec, { emit: stream, substituteFrom: [vars], strict: !!parsed.values.strict, ...decryption?.hooks });
         if (result.yaml) io.out(result.yaml.replace(/\n$/, ""));
         io.err(`digest: ${result.digest}`);
       } else {
+        bounds = buildRoot(io.cwd, dir, parsed.values.root as string | undefined);
+        const rootTree = dirTree(bounds.root);
+        if (!findKustomizationFile(rootTree, bounds.dir)) {
+          // As flux build kustomization: a plain directory gets Flux's generated kustomization.
+          io.err(`No kustomization file in ${dir}: building the kustomization Flux generates for it`);
+          const result = await fluxBuild(rootTree, { path: bounds.dir }, { emit: stream, ...decryption?.hooks });
+          if (result.yaml) io.out(result.yaml.replace(/\n$/, ""));
+          return 0;
+        }
         const hooks = decryption?.hooks;
-        let objs = await kustomizeBuild((await hooks?.prepareTree?.(tree, "")) ?? tree, "");
+        let objs = await kustomizeBuild((await hooks?.prepareTree?.(rootTree, bounds.dir)) ?? rootTree, bounds.dir);
         if (hooks?.transformObjects) objs = await hooks.transformObjects(objs);
         if (objs.length) io.out(stream(objs).replace(/\n$/, ""));
       }
       return 0;
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      io.err(`Error: ${(err as Error).message}`);
+      io.err(`Error: ${bounds ? explainEscape(err as Error, bounds) : (err as Error).message}`);
       return 3;
     }
   },

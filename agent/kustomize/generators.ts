@@ -103,7 +103,9 @@ function generate(tree: TreeReader, k: Kustomization, args: GeneratorArgs, kind:
   if (opts.immutable) obj.immutable = true;
   const res = makeResource(obj);
   res.needsHash = !opts.disableNameSuffixHash;
-  res.behavior = args.behavior ?? "create";
+  // kustomize reads any other value (a typo, "Merge") as unspecified, which acts as create.
+  const b = args.behavior;
+  res.behavior = b === "merge" || b === "replace" ? b : "create";
   return res;
 }
 
@@ -122,7 +124,6 @@ export function runGenerators(tree: TreeReader, k: Kustomization, resources: Res
   for (const [args, kind] of all) {
     const gen = generate(tree, k, args, kind);
     const behavior = gen.behavior!;
-    if (!["create", "merge", "replace"].includes(behavior)) throw new Error(`Cannot generate ${args.name} in ${k.file}: unknown behavior "${behavior}"`);
     const idx = resources.findIndex((r) => sameTarget(r.obj, gen.obj) || r.prevIds.some((id) => id.kind === kind && id.name === args.name));
     if (behavior === "create") {
       if (idx >= 0) throw new Error(`Cannot generate ${kind} ${args.name} in ${k.file}: a resource with this id already exists; use behavior merge or replace`);

@@ -1,8 +1,9 @@
 /**
  * Finds, parses and validates a kustomization file. Unknown fields are an error (kustomize decodes
- * strictly), as are the fields that would run code or reach the network here: plugins (`generators`,
- * `transformers`, `validators`), Helm inflation, remote `openapi` and `crds`/`configurations` (custom
- * transformer configs are not supported). Legacy spellings are folded into their v5 forms.
+ * strictly), as are the fields that would run code or reach the network here: `validators`, Helm
+ * inflation, remote `openapi`, `crds` and `vars`. `configurations` files are read by
+ * transformer-config.ts. `generators` and `transformers` are kept as entries; builtin-plugins.ts runs the builtin
+ * configs among them and refuses real plugins. Legacy spellings are folded into their v5 forms.
  */
 import { parseDocuments } from "../yaml/parse.ts";
 import { readText } from "./tree-path.ts";
@@ -45,7 +46,8 @@ export interface GeneratorOptions {
 export interface GeneratorArgs {
   name?: string;
   namespace?: string;
-  behavior?: "create" | "merge" | "replace";
+  /** create, merge or replace; any other value is read as create, as kustomize does. */
+  behavior?: string;
   literals?: string[];
   files?: string[];
   envs?: string[];
@@ -77,6 +79,11 @@ export interface Kustomization {
   secretGenerator: GeneratorArgs[];
   generatorOptions?: GeneratorOptions;
   replacements: unknown[];
+  /** `generators` / `transformers` entries: paths or inline YAML of plugin configs. */
+  generators: string[];
+  transformers: string[];
+  /** Files of extra transformer field specs. */
+  configurations: string[];
   sortOptions?: { order?: "legacy" | "fifo"; legacySortOptions?: { orderFirst?: string[]; orderLast?: string[] } };
 }
 
@@ -89,7 +96,7 @@ const KNOWN = new Set([
   "generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
   "crds", "configurations", "openapi", "vars",
 ]);
-const REFUSED = ["generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "configurations", "openapi", "vars"];
+const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "openapi", "vars"];
 
 /** The kustomization file in a directory, or undefined. */
 export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
@@ -145,7 +152,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
     if (!KNOWN.has(key)) fail(file, text, key, `unknown field "${key}"`);
   }
   for (const key of REFUSED) {
-    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no plugins, Helm, vars or custom configurations)`);
+    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, crds, openapi or vars)`);
   }
   const kind = raw.kind ?? "Kustomization";
   if (kind !== "Kustomization" && kind !== "Component") fail(file, text, "kind", `kind must be Kustomization or Component, not ${String(kind)}`);
@@ -208,6 +215,9 @@ export function parseKustomization(text: string, file: string): Kustomization {
     secretGenerator: list<GeneratorArgs>(file, text, raw, "secretGenerator"),
     generatorOptions: raw.generatorOptions as GeneratorOptions | undefined,
     replacements: list<unknown>(file, text, raw, "replacements"),
+    generators: strList(file, text, raw, "generators"),
+    transformers: strList(file, text, raw, "transformers"),
+    configurations: strList(file, text, raw, "configurations"),
     sortOptions,
   };
 }

@@ -59,7 +59,7 @@ spec/jobTemplate/metadata/annotations create group=batch kind=CronJob
 spec/jobTemplate/spec/template/metadata/annotations create group=batch kind=CronJob
 `);
 
-function addPairs(resources: Resource[], pairs: Record<string, string>, fieldSpecs: FieldSpec[]): void {
+export function addPairs(resources: Resource[], pairs: Record<string, string>, fieldSpecs: FieldSpec[]): void {
   for (const r of resources) {
     visitSpecs(r.obj, fieldSpecs, (parent, key) => {
       const m = parent[key];

@@ -11,7 +11,7 @@
 import { specApplies, splitPath, visitPath, type FieldSpec } from "./field-spec.ts";
 import { curId, isClusterScoped, isObject, nsEquals, splitApiVersion, type ResId, type Resource } from "./resource.ts";
 
-interface RefSpec extends FieldSpec {
+export interface RefSpec extends FieldSpec {
   referralKind: string;
   referralGroup?: string;
 }
@@ -97,7 +97,7 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 /** Rewrites every reference in `resources` to a resource that was renamed during the build. */
-export function fixNameReferences(resources: Resource[]): void {
+export function fixNameReferences(resources: Resource[], extra: RefSpec[] = []): void {
   // Index renamed resources by (kind, earlier name): only those can make a reference stale.
   const index = new Map<string, Candidate[]>();
   for (const res of resources) {
@@ -114,8 +114,11 @@ export function fixNameReferences(resources: Resource[]): void {
   }
   if (index.size === 0) return;
   for (const referrer of resources) {
-    const refSpecs = BY_REFERRER.get(referrer.obj.kind ?? "");
-    if (!refSpecs) continue;
+    // `extra`: the nameReference specs of `configurations:` files (transformer-config.ts).
+    const kind = referrer.obj.kind ?? "";
+    const own = BY_REFERRER.get(kind);
+    const refSpecs = extra.length ? [...(own ?? []), ...extra.filter((s) => !s.kind || s.kind === kind)] : own;
+    if (!refSpecs?.length) continue;
     const rid = curId(referrer.obj);
     for (const spec of refSpecs) {
       if (!specApplies(spec, referrer.obj)) continue;

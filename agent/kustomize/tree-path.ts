@@ -6,17 +6,25 @@
  */
 import type { TreeReader } from "../core/tree-reader.ts";
 
+/** A path that leaves the root of the tree; callers that know what the root is can say so. */
+export class PathEscapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PathEscapeError";
+  }
+}
+
 /**
  * Joins `rel` onto directory `dir` and normalises "." and "..". Throws when the result leaves the root,
  * which is how kustomize's secure loader (and Flux's fsSecure) refuse paths outside the artifact.
  */
 export function joinPath(dir: string, rel: string): string {
-  if (rel.startsWith("/")) throw new Error(`Cannot load "${rel}": absolute paths are outside the artifact root`);
+  if (rel.startsWith("/")) throw new PathEscapeError(`Cannot load "${rel}": absolute paths are outside the artifact root`);
   const out = dir === "" ? [] : dir.split("/");
   for (const part of rel.split("/")) {
     if (part === "" || part === ".") continue;
     if (part === "..") {
-      if (out.length === 0) throw new Error(`Cannot load "${rel}" from "${dir || "."}": path escapes the artifact root`);
+      if (out.length === 0) throw new PathEscapeError(`Cannot load "${rel}" from "${dir || "."}": path escapes the artifact root`);
       out.pop();
     } else out.push(part);
   }
