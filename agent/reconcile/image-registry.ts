@@ -11,7 +11,7 @@ import { formatRef } from "../core/ref.ts";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import type { ImageRepositorySpec, ImageRepositoryStatus } from "../api/image-repository.ts";
 import { parseImageName, type ImageName } from "../image/image-name.ts";
-import { credentialsFromDockerConfig } from "../source/oci/registry-auth.ts";
+import { credentialsFromDockerConfig, type RegistryCredentials } from "../source/oci/registry-auth.ts";
 import { RegistryClient } from "../source/oci/registry-client.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import { readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
@@ -40,7 +40,7 @@ export async function imageRegistryClient(
   const name = imageNameOf(repo);
   const unsupported = unsupportedAuth(spec);
   if (unsupported) throw new TerminalError("AuthenticationFailed", `${formatRef(repo)}: ${unsupported}`);
-  let credentials;
+  let credentials: RegistryCredentials | undefined;
   if (spec.secretRef) {
     const secret = await readSourceSecret(ctx, repo, spec.secretRef.name);
     const config = secret[".dockerconfigjson"];

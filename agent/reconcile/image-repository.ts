@@ -7,9 +7,8 @@
  * checksum X"; a failed scan is ReadOperationFailed ("scan failed: ..."), a bad image ImageURLInvalid.
  * Limits: every reconcile scans (the controller requeues at spec.interval, so that is Flux's cadence).
  */
-import { TransientError } from "../core/errors.ts";
+import { messageOf, RivuletError, TransientError } from "../core/errors.ts";
 import { formatTime } from "../core/time.ts";
-import { messageOf, RivuletError } from "../core/errors.ts";
 import { imageRepositoryKind, DEFAULT_EXCLUSION_LIST, type ImageRepositorySpec, type ImageRepositoryStatus } from "../api/image-repository.ts";
 import { scanTags, tagsFile } from "../image/scan.ts";
 import type { ArtifactStore, ObjectId } from "../storage/artifact-store.ts";
