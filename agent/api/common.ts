@@ -71,6 +71,22 @@ export const sourceIgnoreField = s.optional(
   s.string({ description: "Exclusion patterns in .sourceignore (gitignore) format; replace the defaults." }),
 );
 /** spec.proxySecretRef where the kind says nothing more about the Secret's keys. */
+/** Flux's deprecated cross-namespace ACL; kept in the schema so Flux objects validate, never acted on. */
+export const accessFromField = s.optional(
+  s.object(
+    {
+      namespaceSelectors: s.array(
+        s.object(
+          { matchLabels: s.optional(s.map(s.string(), { description: "Labels a namespace must carry." })) },
+          { description: "Namespaces this entry admits; an empty selector admits all." },
+        ),
+        { description: "Namespace selectors, any one of which admits a namespace." },
+      ),
+    },
+    { description: "Deprecated and not implemented by Flux: who may refer to this object from other namespaces." },
+  ),
+);
+
 export const proxySecretRefField = s.optional(localObjectReference("Secret with the proxy address and credentials."));
 
 /**

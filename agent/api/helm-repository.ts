@@ -4,25 +4,12 @@
  * directly, with no artifact. Schema follows Flux's CRD of the same version.
  */
 import { s, type Infer } from "./schema.ts";
-import { artifact, duration, localObjectReference, reconciledStatus, suspendField, timeout } from "./common.ts";
+import { accessFromField, artifact, duration, localObjectReference, reconciledStatus, suspendField, timeout } from "./common.ts";
 import { AGE_COLUMN, READY_COLUMNS, SOURCE_V1, defineKind } from "./kind.ts";
 
 export const helmRepositorySpec = s.object(
   {
-    accessFrom: s.optional(
-      s.object(
-        {
-          namespaceSelectors: s.array(
-            s.object(
-              { matchLabels: s.optional(s.map(s.string(), { description: "Labels a namespace must carry." })) },
-              { description: "Namespaces this entry admits; an empty selector admits all." },
-            ),
-            { description: "Namespace selectors, any one of which admits a namespace." },
-          ),
-        },
-        { description: "Deprecated and not implemented by Flux: who may refer to this object from other namespaces." },
-      ),
-    ),
+    accessFrom: accessFromField,
     certSecretRef: s.optional(
       localObjectReference("Secret with TLS material (tls.crt, tls.key, ca.crt); wins over the same keys in secretRef."),
     ),

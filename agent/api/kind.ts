@@ -44,6 +44,7 @@ export interface FluxApi {
 export const SOURCE_V1: FluxApi = { group: "source.toolkit.fluxcd.io", version: "v1", categories: ["all", "fluxcd", "fluxcd-sources"] };
 export const KUSTOMIZE_V1: FluxApi = { group: "kustomize.toolkit.fluxcd.io", version: "v1", categories: ["all", "fluxcd", "fluxcd-appliers"] };
 export const HELM_V2: FluxApi = { group: "helm.toolkit.fluxcd.io", version: "v2", categories: ["all", "fluxcd", "fluxcd-appliers"] };
+export const IMAGE_V1: FluxApi = { group: "image.toolkit.fluxcd.io", version: "v1", categories: ["all", "fluxcd", "fluxcd-images"] };
 const NOTIFICATION = { group: "notification.toolkit.fluxcd.io", categories: ["all", "fluxcd", "fluxcd-notifications"] };
 export const NOTIFICATION_V1: FluxApi = { ...NOTIFICATION, version: "v1" };
 export const NOTIFICATION_V1BETA3: FluxApi = { ...NOTIFICATION, version: "v1beta3" };

@@ -13,6 +13,8 @@ import { helmReleaseKind } from "./helm-release.ts";
 import { alertKind } from "./alert.ts";
 import { providerKind } from "./provider.ts";
 import { receiverKind } from "./receiver.ts";
+import { imageRepositoryKind } from "./image-repository.ts";
+import { imagePolicyKind } from "./image-policy.ts";
 
 export const KINDS: readonly KindDefinition[] = [
   gitRepositoryKind,
@@ -25,6 +27,8 @@ export const KINDS: readonly KindDefinition[] = [
   alertKind,
   providerKind,
   receiverKind,
+  imageRepositoryKind,
+  imagePolicyKind,
 ] as KindDefinition[];
 
 const byKey = new Map(KINDS.map((k) => [`${k.apiVersion}|${k.kind}`, k]));

@@ -17,6 +17,8 @@ import { validateValues } from "../helm/values-schema.ts";
 import { helmWasmPort } from "../runtime/helm-wasm.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
+import { imagePolicyReconciler } from "../reconcile/image-policy.ts";
+import { imageRepositoryReconciler } from "../reconcile/image-repository.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SourceDeps } from "../reconcile/source-reconciler.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
@@ -118,7 +120,14 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
     liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
   });
-  return { store, cache, reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler()] };
+  // Image scans keep their tag files in the artifact store, where a restarted agent finds them.
+  const imageRepository = imageRepositoryReconciler({ store, fetchFor: (tls) => createFetch(tls) });
+  const imagePolicy = imagePolicyReconciler({ store, fetchFor: (tls) => createFetch(tls) });
+  return {
+    store,
+    cache,
+    reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler(), imageRepository, imagePolicy],
+  };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

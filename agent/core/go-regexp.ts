@@ -26,3 +26,41 @@ export function goRegexp(expr: string): RE2JS | Error {
   }
   return re;
 }
+
+/**
+ * Go's Regexp.ExpandString for the leftmost match of `re` in `src`: `$1`, `$name` and `${name}` name a
+ * group (the longest run of letters, digits and `_` is the name, so `$1x` is the group "1x", which is
+ * empty), `$$` is a dollar, a malformed `$` stays as it is, and a group that does not exist or did not
+ * take part expands to nothing. Undefined when `re` does not match `src`.
+ */
+export function goExpand(re: RE2JS, template: string, src: string): string | undefined {
+  const m = re.matcher(src);
+  if (!m.find()) return undefined;
+  const names = re.namedGroups() as Record<string, number>;
+  const group = (i: number): string => (i <= m.groupCount() ? (m.group(i) ?? "") : "");
+  let out = "";
+  let rest = template;
+  for (;;) {
+    const dollar = rest.indexOf("$");
+    if (dollar < 0) return out + rest;
+    out += rest.slice(0, dollar);
+    rest = rest.slice(dollar + 1);
+    if (rest.startsWith("$")) {
+      out += "$";
+      rest = rest.slice(1);
+      continue;
+    }
+    const ref = GROUP_REF.exec(rest);
+    if (!ref) {
+      out += "$";
+      continue;
+    }
+    const name = ref[1] ?? ref[2]!;
+    rest = rest.slice(ref[0].length);
+    // A number names a group by index; leading zeros make it a name no group has.
+    if (/^[0-9]+$/.test(name)) out += name.length > 1 && name[0] === "0" ? "" : group(Number(name));
+    else out += Object.hasOwn(names, name) ? group(names[name]!) : "";
+  }
+}
+
+const GROUP_REF = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u;

@@ -140,7 +140,7 @@ export class Controller {
         const old = this.cache.get(name);
         if (!this.#remember(obj)) return;
         if (needsReconcile(old, obj)) this.#queue.add(name);
-        if (obj.status?.artifact && JSON.stringify(old?.status?.artifact) !== JSON.stringify(obj.status.artifact)) this.onArtifactChanged(obj);
+        if (published(obj) && JSON.stringify(published(old)) !== JSON.stringify(published(obj))) this.onArtifactChanged(obj);
       },
       onError: (err, attempt, retryInMs) => {
         // A 404 on the list means the kind's CRD is not installed (or an older crds/ is): say what fixes it.
@@ -205,8 +205,8 @@ export class Controller {
       // stale, so queue the object again here or the request would be lost.
       if (needsReconcile(obj, updated as FluxObject)) this.#queue.add(name);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
-      const art = (updated as FluxObject).status?.artifact;
-      if (art && JSON.stringify(prev?.status?.artifact) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
+      const art = published(updated as FluxObject);
+      if (art && JSON.stringify(published(prev)) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
     };
     const now = this.#now;
     const writes = statusWrites({
@@ -354,4 +354,12 @@ function safeDuration(text: string | undefined, fallback: number): number {
 /** interval ± jitter, as Flux's --interval-jitter-percentage (5%). */
 export function jittered(intervalMs: number, random: number): number {
   return Math.round(intervalMs * (1 - DEFAULTS.jitter + 2 * DEFAULTS.jitter * random));
+}
+
+/**
+ * What an object publishes to its users: a source's status.artifact, or an ImageRepository's scanned tags
+ * (their revision; the scan time changes on every scan, the revision only with the tags).
+ */
+function published(obj: FluxObject | undefined): unknown {
+  return obj?.status?.artifact ?? (obj?.status?.lastScanResult as { revision?: string } | undefined)?.revision;
 }

@@ -54,7 +54,8 @@ export class Manager {
 
   /**
    * Objects ("Kind/name") that consume the artifact of kind/name: Kustomizations through
-   * spec.sourceRef, GitRepositories through spec.include. Only the agent's own namespace is ever
+   * spec.sourceRef, GitRepositories through spec.include, ImagePolicies through spec.imageRepositoryRef
+   * (an ImageRepository's tag file is its artifact). Only the agent's own namespace is ever
    * looked at: cross-namespace references are refused elsewhere.
    */
   usersOf(kind: string, name: string): string[] {
@@ -65,7 +66,7 @@ export class Manager {
         const sr = spec.sourceRef;
         const viaRef = sr?.kind === kind && sr.name === name && (!sr.namespace || sr.namespace === o.metadata.namespace);
         const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
-        if (viaRef || viaInclude || usesChart(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
+        if (viaRef || viaInclude || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
       }
     }
     return out;
@@ -170,4 +171,11 @@ function usesChart(o: FluxObject, kind: string, name: string): boolean {
   const spec = o.spec as { chart?: unknown; chartRef?: { kind?: string; name?: string } };
   if (spec.chartRef) return spec.chartRef.kind === kind && spec.chartRef.name === name;
   return !!spec.chart && kind === "HelmChart" && name === `${o.metadata.namespace}-${o.metadata.name}`;
+}
+
+/** An ImagePolicy uses the tags of the ImageRepository its spec.imageRepositoryRef names (same namespace). */
+function usesImageRepository(o: FluxObject, kind: string, name: string): boolean {
+  if (o.kind !== "ImagePolicy" || kind !== "ImageRepository") return false;
+  const ref = (o.spec as { imageRepositoryRef?: { name?: string; namespace?: string } }).imageRepositoryRef;
+  return ref?.name === name && (!ref.namespace || ref.namespace === o.metadata.namespace);
 }

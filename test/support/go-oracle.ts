@@ -30,6 +30,11 @@ export const GO_ORACLES = {
     inputs: () => readFileSync(join(REPO, "agent/yaml/testdata/go-yaml-v2/values.json"), "utf8"),
     recorded: "agent/yaml/testdata/go-yaml-v2/recorded.json",
   },
+  "go-strconv-regexp": {
+    /** Hand-picked and generated (fast-check, seed 22) ParseFloat texts and ExpandString cases. */
+    inputs: () => readFileSync(join(REPO, "agent/core/testdata/go-strconv-regexp/values.json"), "utf8"),
+    recorded: "agent/core/testdata/go-strconv-regexp/recorded.json",
+  },
   "helm-release-observation": {
     /** The stored releases of helm-controller's tests, by name. */
     inputs: () => JSON.stringify(observedReleases.map((name) => ({ release: readFileSync(join(helmReleaseFixtures, name), "utf8") }))),

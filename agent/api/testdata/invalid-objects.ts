@@ -14,6 +14,12 @@ export const oci = (spec: Record<string, unknown>) => ({
   metadata: { name: "podinfo" },
   spec: { interval: "5m", url: "oci://ghcr.io/stefanprodan/manifests/podinfo", ...spec },
 });
+export const imagePolicy = (spec: Record<string, unknown>) => ({
+  apiVersion: "image.toolkit.fluxcd.io/v1",
+  kind: "ImagePolicy",
+  metadata: { name: "podinfo" },
+  spec: { imageRepositoryRef: { name: "podinfo" }, policy: { semver: { range: "1.x" } }, ...spec },
+});
 export const bucket = (spec: Record<string, unknown>) => ({
   apiVersion: "source.toolkit.fluxcd.io/v1",
   kind: "Bucket",
@@ -167,5 +173,11 @@ export const INVALID_OBJECTS: Array<{ name: string; obj: unknown; errors: string
     errors: [`spec.oidcProviders[0].validations: Invalid value: 0: spec.oidcProviders[0].validations in body should have at least 1 items`] },
   { name: "receiver oidcProviders on github", obj: receiver({ oidcProviders: [oidc("https://a")] }),
     errors: [`spec: Invalid value: "object": oidcProviders can only be set when type is generic-oidc`] },
+  { name: "image policy interval without digestReflectionPolicy Always", obj: imagePolicy({ interval: "5m", digestReflectionPolicy: "IfNotPresent" }),
+    errors: [`spec: Invalid value: "object": spec.interval is only accepted when spec.digestReflectionPolicy is set to 'Always'`] },
+  { name: "image policy digestReflectionPolicy Always without interval", obj: imagePolicy({ digestReflectionPolicy: "Always" }),
+    errors: [`spec: Invalid value: "object": spec.interval must be set when spec.digestReflectionPolicy is set to 'Always'`] },
+  { name: "image repository exclusionList over 25 entries", obj: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageRepository", metadata: { name: "r" },
+    spec: { image: "ghcr.io/org/app", interval: "5m", exclusionList: Array.from({ length: 26 }, (_, i) => `^${i}$`) } },
+    errors: ["spec.exclusionList: Invalid value: 26: spec.exclusionList in body should have at most 25 items"] },
 ];
-

@@ -112,18 +112,31 @@ export class RegistryClient {
   /** Every tag of the repository, following `Link: <...>; rel="next"` pages. */
   async listTags(): Promise<string[]> {
     const tags: string[] = [];
+    for await (const page of this.tagPages()) tags.push(...page);
+    return tags;
+  }
+
+  /**
+   * The tags page by page (`?n=` asks for DEFAULTS.tagPageSize, the registry may send fewer or more), so
+   * a caller that filters can hold one page at a time. A repository the registry does not know has none.
+   */
+  async *tagPages(): AsyncGenerator<string[]> {
     let path = `/tags/list?n=${DEFAULTS.tagPageSize}`;
     for (let page = 0; page < DEFAULTS.maxTagPages; page++) {
       const res = await this.request("GET", path);
       if (res.status === 404) {
         await res.body?.cancel();
-        return [];
+        return;
       }
       await expectOk(res, `list the tags of ${this.name()}`);
       const body = JSON.parse(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxManifestSize, "the tag list")));
-      tags.push(...((body.tags as string[] | null) ?? []));
+      const tags: unknown = body?.tags ?? [];
+      if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string")) {
+        throw new RegistryError(`Cannot list the tags of ${this.name()}: the registry's answer has no list of tags`, res.status);
+      }
+      yield tags;
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get("link") ?? "");
-      if (!next) return tags;
+      if (!next) return;
       const url = new URL(next[1]!, this.base);
       path = url.pathname.replace(/^\/v2\/.+?\/tags\/list/, "/tags/list") + url.search;
     }
