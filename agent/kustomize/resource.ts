@@ -103,6 +103,25 @@ export function allIds(res: Resource): ResId[] {
   return [curId(res.obj), ...res.prevIds];
 }
 
+/**
+ * kustomize keeps its bookkeeping in annotations while it builds, so during a build every object has an
+ * annotations map (a JSON patch may add to it or read it), and on output an empty or null one is dropped.
+ * Labels have no such bookkeeping and stay as written.
+ */
+export function withAnnotationsMap(obj: KObject): KObject {
+  const m = obj.metadata;
+  if (!isObject(m) || isObject(m.annotations)) return obj;
+  return { ...obj, metadata: { ...m, annotations: {} } };
+}
+
+/** Drops an empty or null `metadata.annotations`, as kustomize's output does. */
+export function dropEmptyAnnotations(obj: KObject): void {
+  const m = obj.metadata;
+  if (!isObject(m) || !("annotations" in m)) return;
+  const a = m.annotations;
+  if (a === null || a === undefined || (isObject(a) && Object.keys(a).length === 0)) delete m.annotations;
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
