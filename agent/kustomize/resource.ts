@@ -27,15 +27,32 @@ export interface Resource {
   suffixes: string[];
 }
 
-/** Kinds without a namespace, as kustomize's built-in scope table knows them. */
-export const CLUSTER_SCOPED = new Set([
-  "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus",
-  "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration",
-  "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
-  "RuntimeClass", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview",
-  "TokenReview", "ValidatingWebhookConfiguration", "VolumeAttachment", "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-]);
+/**
+ * The kinds kustomize treats as cluster-scoped, by exact apiVersion: its precomputed scope table (from
+ * the Kubernetes 1.21 OpenAPI schema it embeds). Anything else, including newer versions of these kinds
+ * (FlowSchema in flowcontrol v1beta3 or v1) and custom resources, is namespaced to kustomize, so the
+ * namespace transformer sets a namespace on it.
+ */
+const CLUSTER_SCOPED_BY_GROUP: Record<string, Record<string, string[]>> = {
+  "": { v1: ["ComponentStatus", "Namespace", "Node", "NodeProxyOptions", "PersistentVolume"] },
+  "admissionregistration.k8s.io": { v1: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], v1beta1: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
+  "apiextensions.k8s.io": { v1: ["CustomResourceDefinition"], v1beta1: ["CustomResourceDefinition"] },
+  "apiregistration.k8s.io": { v1: ["APIService"], v1beta1: ["APIService"] },
+  "certificates.k8s.io": { v1: ["CertificateSigningRequest"], v1beta1: ["CertificateSigningRequest"] },
+  "flowcontrol.apiserver.k8s.io": { v1beta1: ["FlowSchema", "PriorityLevelConfiguration"] },
+  "networking.k8s.io": { v1: ["IngressClass"], v1beta1: ["IngressClass"] },
+  "node.k8s.io": { v1: ["RuntimeClass"], v1beta1: ["RuntimeClass"] },
+  policy: { v1beta1: ["PodSecurityPolicy"] },
+  "rbac.authorization.k8s.io": { v1: ["ClusterRole", "ClusterRoleBinding"], v1beta1: ["ClusterRole", "ClusterRoleBinding"] },
+  "scheduling.k8s.io": { v1: ["PriorityClass"], v1beta1: ["PriorityClass"] },
+  "storage.k8s.io": { v1: ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], v1beta1: ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"] },
+};
+
+export const CLUSTER_SCOPED = new Set(
+  Object.entries(CLUSTER_SCOPED_BY_GROUP).flatMap(([group, versions]) =>
+    Object.entries(versions).flatMap(([version, kinds]) => kinds.map((kind) => `${group}|${version}|${kind}`)),
+  ),
+);
 
 export function splitApiVersion(apiVersion: string | undefined): { group: string; version: string } {
   const av = apiVersion ?? "";
@@ -64,8 +81,8 @@ export function curId(obj: KObject): ResId {
   return { group, version, kind: obj.kind ?? "", name: nameOf(obj), namespace: namespaceOf(obj) };
 }
 
-export function isClusterScoped(id: { kind: string }): boolean {
-  return CLUSTER_SCOPED.has(id.kind);
+export function isClusterScoped(id: { group: string; version: string; kind: string }): boolean {
+  return CLUSTER_SCOPED.has(`${id.group}|${id.version}|${id.kind}`);
 }
 
 function normNs(ns: string): string {
