@@ -47,4 +47,25 @@ describe("strategic merge of lists with merge keys", () => {
       { containerPort: 83, protocol: "TCP", name: "x" },
     ]);
   });
+
+  test("null fields vanish from the maps a patch adds, but lists without a merge key are taken as written", () => {
+    const value = fc.letrec<{ v: unknown }>((tie) => ({
+      v: fc.oneof({ depthSize: "small" }, fc.constant(null), fc.string({ maxLength: 3 }), fc.dictionary(fc.constantFrom("a", "b", "c"), tie("v"), { maxKeys: 3 }), fc.array(tie("v"), { maxLength: 2 })),
+    })).v;
+    const noNullInMaps = (v: unknown): boolean => {
+      if (Array.isArray(v)) return true; // taken as written
+      if (v === null || typeof v !== "object") return true;
+      return Object.values(v).every((x) => x !== null && noNullInMaps(x));
+    };
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom("x", "y"), value), (added) => {
+        const out = strategicMerge(pod([], []), { spec: { extra: added } })!;
+        const extra = (out.spec as Record<string, unknown>).extra;
+        expect(noNullInMaps(extra)).toBe(true);
+        const lists = (v: unknown): unknown[] => (Array.isArray(v) ? [v] : v && typeof v === "object" ? Object.values(v).flatMap(lists) : []);
+        const written = lists(added).map((l) => JSON.stringify(l));
+        for (const l of lists(extra)) expect(written).toContain(JSON.stringify(l));
+      }),
+    );
+  });
 });

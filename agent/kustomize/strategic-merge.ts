@@ -85,17 +85,26 @@ export function schemaFor(obj: KObject): Schema {
 
 const DIRECTIVE = "$patch";
 
-/** Removes patch directives from a value that is copied in whole. */
-function clean(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x[DIRECTIVE] === "delete")).map(clean);
-  if (!isObject(v)) return v;
+/**
+ * A patch map copied in whole, as kustomize's merge walker leaves it: directives and null fields go, in
+ * nested maps too and in the elements of lists merged by key, but a list without a merge key is taken as
+ * written (nulls and all). Under `$patch: replace` the walker does not enter lists at all (`intoLists`).
+ */
+function cleanMap(m: Record<string, unknown>, schema: Schema | undefined, intoLists = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k === DIRECTIVE || k === "$retainKeys") continue;
-    if (x === null) continue;
-    out[k] = clean(x);
+  for (const [k, x] of Object.entries(m)) {
+    if (k === DIRECTIVE || k === "$retainKeys" || x === null) continue;
+    const field = schema?.fields?.[k];
+    if (isObject(x)) out[k] = cleanMap(x, field?.type, intoLists);
+    else if (Array.isArray(x)) out[k] = intoLists ? cleanList(x, field) : x;
+    else out[k] = x;
   }
   return out;
+}
+
+function cleanList(list: unknown[], field: Field | undefined): unknown[] {
+  if (!field?.key) return list;
+  return list.filter((x) => !(isObject(x) && x[DIRECTIVE] === "delete")).map((x) => (isObject(x) ? cleanMap(x, field.type) : x));
 }
 
 const keyText = (el: Record<string, unknown>, k: string): string => (el[k] === undefined || el[k] === null ? "" : String(el[k]));
@@ -137,7 +146,7 @@ function mergeByKeys(dest: Record<string, unknown>[], patch: Record<string, unkn
       if (!results.has(di)) results.set(di, !p ? dest[di] : p[DIRECTIVE] === "delete" ? undefined : mergeMap(dest[di]!, p, type));
     } else if (p && p[DIRECTIVE] !== "delete") patchOnly.add(pi);
   }
-  return [...[...patchOnly].map((i) => clean(patch[i])), ...dest.map((d, i) => (results.has(i) ? results.get(i) : d)).filter((x) => x !== undefined)];
+  return [...[...patchOnly].map((i) => cleanMap(patch[i]!, type)), ...dest.map((d, i) => (results.has(i) ? results.get(i) : d)).filter((x) => x !== undefined)];
 }
 
 /** kustomize's unification of two key tuples: no two set values differ and one value is shared. */
@@ -160,7 +169,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
   const key = field?.key;
   if (!key || !patch.every(isObject) || !dest.every(isObject)) {
     // `$patch: replace` in a list element means "the list is exactly the rest"; without a key the list is replaced.
-    return clean(patch) as unknown[];
+    return patch;
   }
   if (field?.keys && !(patch as Record<string, unknown>[]).some((p) => p[DIRECTIVE] === "replace")) {
     const all = [...patch, ...dest] as Record<string, unknown>[];
@@ -170,7 +179,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
   const destByKey = new Map<unknown, Record<string, unknown>>();
   for (const d of dest as Record<string, unknown>[]) destByKey.set(d[key], d);
   if ((patch as Record<string, unknown>[]).some((p) => p[DIRECTIVE] === "replace")) {
-    return clean((patch as Record<string, unknown>[]).filter((p) => p[DIRECTIVE] !== "replace")) as unknown[];
+    return (patch as Record<string, unknown>[]).filter((p) => p[DIRECTIVE] !== "replace" && p[DIRECTIVE] !== "delete").map((p) => cleanMap(p, field?.type, false));
   }
   const used = new Set<unknown>();
   const out: unknown[] = [];
@@ -179,7 +188,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
     used.add(k);
     if (p[DIRECTIVE] === "delete") continue;
     const d = destByKey.get(k);
-    out.push(d === undefined ? clean(p) : mergeMap(d, p, field?.type));
+    out.push(d === undefined ? cleanMap(p, field?.type) : mergeMap(d, p, field?.type));
   }
   for (const d of dest as Record<string, unknown>[]) if (!used.has(d[key])) out.push(d);
   return out;
@@ -187,7 +196,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
 
 function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>, schema: Schema | undefined): Record<string, unknown> {
   const directive = patch[DIRECTIVE];
-  if (directive === "replace") return clean(patch) as Record<string, unknown>;
+  if (directive === "replace") return cleanMap(patch, schema, false);
   const out: Record<string, unknown> = { ...dest };
   const retain = patch.$retainKeys;
   for (const [k, pv] of Object.entries(patch)) {
@@ -198,7 +207,9 @@ function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>,
     else if (isObject(pv) && pv[DIRECTIVE] === "delete") delete out[k];
     else if (isObject(pv) && isObject(dv)) out[k] = mergeMap(dv, pv, field?.type);
     else if (Array.isArray(pv) && Array.isArray(dv)) out[k] = mergeList(dv, pv, field);
-    else out[k] = clean(pv);
+    else if (isObject(pv)) out[k] = cleanMap(pv, field?.type);
+    else if (Array.isArray(pv)) out[k] = cleanList(pv, field);
+    else out[k] = pv;
   }
   if (Array.isArray(retain)) {
     for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
