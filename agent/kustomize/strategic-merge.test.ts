@@ -38,7 +38,7 @@ describe("strategic merge of lists with merge keys", () => {
   test("ports merged by containerPort and protocol keep the original order after the patch's new ports", () => {
     const orig = [{ containerPort: 80, protocol: "TCP" }, { containerPort: 81, protocol: "UDP" }, { containerPort: 82 }, { containerPort: 83, protocol: "TCP" }];
     const patch = [{ containerPort: 83, protocol: "TCP", name: "x" }, { containerPort: 80, $patch: "delete" }, { containerPort: 90, protocol: "TCP" }, { containerPort: 82, name: "y" }];
-    // From kubectl kustomize v5.5.0 (corpus case 55): the delete without a protocol matches nothing.
+    // From kubectl kustomize v5.5.0 (corpus case 61-smp-multi-key-lists): the delete without a protocol matches nothing.
     expect(containerOf(strategicMerge(pod(orig, []), { spec: { containers: [{ name: "c", ports: patch }] } })).ports).toEqual([
       { containerPort: 90, protocol: "TCP" },
       { containerPort: 80, protocol: "TCP" },
