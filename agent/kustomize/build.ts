@@ -20,7 +20,7 @@ import { runPatches, runPatchesJson6902, runPatchesStrategicMerge } from "./patc
 import { applyReplacements } from "./replacements.ts";
 import { applyReplicas } from "./replicas.ts";
 import { loadResourceFile } from "./resource-loader.ts";
-import { curId, formatId, idKey, isObject, makeResource, meta, rememberId, type KObject, type Resource } from "./resource.ts";
+import { curId, dropEmptyAnnotations, formatId, idKey, isObject, makeResource, meta, rememberId, type KObject, type Resource } from "./resource.ts";
 import { runGenerators } from "./generators.ts";
 import { checkPluginConfig, runBuiltinGenerator, runBuiltinTransformer, type PluginField } from "./builtin-plugins.ts";
 import { parseDocuments } from "../yaml/parse.ts";
@@ -182,6 +182,7 @@ export async function kustomizeBuild(tree: TreeReader, dir = ""): Promise<KObjec
   let resources = buildKustomization(ctx, root, cfg);
   await addHashes(resources);
   fixNameReferences(resources, cfg.nameReference);
+  for (const r of resources) dropEmptyAnnotations(r.obj);
   if (root.sortOptions?.order !== "fifo") {
     const l = root.sortOptions?.legacySortOptions;
     resources = legacySort(resources, l?.orderFirst, l?.orderLast);

@@ -47,7 +47,7 @@ const splitCache = new Map<string, string[]>();
 export function splitPath(path: string): string[] {
   let parts = splitCache.get(path);
   if (!parts) {
-    parts = path.split(/(?<!\\)\//).map((p) => p.replaceAll("\\/", "/").replace(/\[\]$/, ""));
+    parts = path.split(/(?<!\\)\//).map((p) => p.replaceAll("\\/", "/"));
     splitCache.set(path, parts);
   }
   return parts;
@@ -55,7 +55,9 @@ export function splitPath(path: string): string[] {
 
 /**
  * Calls `visit(parent, key)` for every place the path reaches, where `parent[key]` is the leaf
- * (it may be undefined when `create` is set and the leaf is missing).
+ * (it may be undefined when `create` is set and the leaf is missing). A part marked `name[]` is a list:
+ * as in kustomize, it is never created (a field spec through an absent list does nothing), and a null
+ * one becomes an empty list.
  */
 export function visitPath(
   node: unknown,
@@ -69,13 +71,18 @@ export function visitPath(
     return;
   }
   if (!isObject(node)) return;
-  const key = parts[i]!;
+  const part = parts[i]!;
+  const isList = part.endsWith("[]");
+  const key = isList ? part.slice(0, -2) : part;
   if (i === parts.length - 1) {
     if (key in node || create) visit(node, key);
     return;
   }
   let next = node[key];
-  if (next === undefined || next === null) {
+  if (isList) {
+    if (next === null) next = node[key] = [];
+    if (next === undefined) return;
+  } else if (next === undefined || next === null) {
     if (!create) return;
     next = node[key] = {};
   }

@@ -75,6 +75,19 @@ function mergeOptions(global: GeneratorOptions | undefined, local: GeneratorOpti
   };
 }
 
+/**
+ * Base64 as kustomize writes generated Secret data and ConfigMap binaryData: an encoding of 70 characters
+ * or more is cut into 70-column lines, each ending in a newline (the last one too). The newlines are part
+ * of the value (Kubernetes' decoder skips them), so they also enter the name hash.
+ */
+export function wrappedBase64(bytes: Uint8Array): string {
+  const enc = base64Encode(bytes);
+  if (enc.length < 70) return enc;
+  let out = "";
+  for (let i = 0; i < enc.length; i += 70) out += `${enc.slice(i, i + 70)}\n`;
+  return out;
+}
+
 function generate(tree: TreeReader, k: Kustomization, args: GeneratorArgs, kind: "ConfigMap" | "Secret"): Resource {
   if (!args.name) throw new Error(`Cannot generate a ${kind} in ${k.file}: a generator needs a name`);
   const opts = mergeOptions(k.generatorOptions, args.options);
@@ -87,12 +100,12 @@ function generate(tree: TreeReader, k: Kustomization, args: GeneratorArgs, kind:
   const binary: Record<string, string> = {};
   for (const e of collect(tree, k, args)) {
     if (kind === "Secret") {
-      data[e.key] = e.bytes ? base64Encode(e.bytes) : base64Encode(new TextEncoder().encode(e.text!));
+      data[e.key] = wrappedBase64(e.bytes ?? new TextEncoder().encode(e.text!));
     } else if (e.bytes) {
       try {
         data[e.key] = utf8.decode(e.bytes);
       } catch {
-        binary[e.key] = base64Encode(e.bytes);
+        binary[e.key] = wrappedBase64(e.bytes);
       }
     } else data[e.key] = e.text!;
   }

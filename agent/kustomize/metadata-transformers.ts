@@ -5,8 +5,8 @@
  * reference pass at the end of the build can rewrite references.
  */
 import type { Kustomization, LabelEntry } from "./kustomization-file.ts";
-import { specs, visitSpecs, type FieldSpec } from "./field-spec.ts";
-import { isClusterScoped, isObject, meta, rememberId, splitApiVersion, type Resource } from "./resource.ts";
+import { specs, visitPath, visitSpecs, type FieldSpec } from "./field-spec.ts";
+import { curId, isClusterScoped, isObject, meta, rememberId, splitApiVersion, type Resource } from "./resource.ts";
 
 const METADATA_LABELS = specs(`
 metadata/labels create
@@ -96,7 +96,7 @@ export function applyNamespace(resources: Resource[], ns: string): void {
       }
       continue;
     }
-    if (!isClusterScoped({ kind: o.kind ?? "" })) {
+    if (!isClusterScoped(curId(o))) {
       if (meta(o).namespace !== ns) {
         rememberId(r);
         meta(o).namespace = ns;
@@ -105,9 +105,9 @@ export function applyNamespace(resources: Resource[], ns: string): void {
     if ((o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding") && Array.isArray(o.subjects)) {
       for (const s of o.subjects) if (isObject(s) && s.name === "default") s.namespace = ns;
     }
+    // kustomize's namespace field spec for APIServices creates spec.service.namespace when it is missing.
     if (o.kind === "APIService" && group === "apiregistration.k8s.io") {
-      const svc = (o.spec as Record<string, unknown> | undefined)?.service;
-      if (isObject(svc)) svc.namespace = ns;
+      visitPath(o, ["spec", "service", "namespace"], true, (parent, key) => (parent[key] = ns));
     }
     if (o.kind === "CustomResourceDefinition") {
       const cc = ((((o.spec as Record<string, unknown> | undefined)?.conversion as Record<string, unknown> | undefined)?.webhook as Record<string, unknown> | undefined)?.clientConfig as Record<string, unknown> | undefined)?.service;

@@ -96,15 +96,57 @@ function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Rewrites every reference in `resources` to a resource that was renamed during the build. */
+function effectiveNs(id: ResId): string {
+  return isClusterScoped(id) ? "" : id.namespace || "default";
+}
+
+/** The id a resource had when it was loaded (kustomize's OrgId). */
+function originalId(res: Resource): ResId {
+  return res.prevIds[0] ?? curId(res.obj);
+}
+
+/**
+ * kustomize's first cut of what a referrer may point at: anything when the referrer is cluster-scoped,
+ * otherwise cluster-scoped resources, resources in the referrer's namespace and, for a RoleBinding, those
+ * in a namespace one of its ServiceAccount subjects names.
+ */
+function reachableFrom(referrer: Resource): (c: Candidate) => boolean {
+  const rid = curId(referrer.obj);
+  if (isClusterScoped(rid)) return () => true;
+  const subjectNs = new Set<string>();
+  if (referrer.obj.kind === "RoleBinding" && Array.isArray(referrer.obj.subjects)) {
+    for (const s of referrer.obj.subjects) {
+      if (isObject(s) && s.kind === "ServiceAccount" && typeof s.namespace === "string") subjectNs.add(s.namespace);
+    }
+  }
+  return (c) => {
+    const cid = curId(c.res.obj);
+    return isClusterScoped(cid) || nsEquals(rid, cid) || subjectNs.has(cid.namespace);
+  };
+}
+
+/**
+ * For a `{name, namespace}` map (RBAC subjects, webhook services): with a namespace, only candidates
+ * whose original namespace is that one (or, when none is, whose current one is), as kustomize narrows them.
+ */
+function byMapNamespace(cands: Candidate[], ns: unknown): Candidate[] {
+  if (typeof ns !== "string") return cands;
+  const orig = cands.filter((c) => effectiveNs(originalId(c.res)) === ns && !isClusterScoped(originalId(c.res)));
+  if (orig.length > 0) return orig;
+  return cands.filter((c) => {
+    const cid = curId(c.res.obj);
+    return !isClusterScoped(cid) && effectiveNs(cid) === ns;
+  });
+}
+
+/** Rewrites every reference in `resources` to a resource that was renamed or moved during the build. */
 export function fixNameReferences(resources: Resource[], extra: RefSpec[] = []): void {
-  // Index renamed resources by (kind, earlier name): only those can make a reference stale.
+  // Index resources with an earlier id by (kind, earlier name): only those can make a reference stale.
   const index = new Map<string, Candidate[]>();
   for (const res of resources) {
-    const cur = curId(res.obj);
     const seen = new Set<string>();
     for (const prev of res.prevIds) {
-      if (prev.name === cur.name || seen.has(prev.name)) continue;
+      if (seen.has(prev.name)) continue;
       seen.add(prev.name);
       const key = `${prev.kind}|${prev.name}`;
       const list = index.get(key) ?? [];
@@ -120,12 +162,16 @@ export function fixNameReferences(resources: Resource[], extra: RefSpec[] = []):
     const refSpecs = extra.length ? [...(own ?? []), ...extra.filter((s) => !s.kind || s.kind === kind)] : own;
     if (!refSpecs?.length) continue;
     const rid = curId(referrer.obj);
+    const reachable = reachableFrom(referrer);
     for (const spec of refSpecs) {
       if (!specApplies(spec, referrer.obj)) continue;
-      const pick = (name: string, extra?: (c: Candidate) => boolean): Resource | undefined => {
+      const pick = (name: string, narrow?: (cands: Candidate[]) => Candidate[]): Resource | undefined => {
         let cands = (index.get(`${spec.referralKind}|${name}`) ?? []).filter((c) => {
           if (spec.referralGroup !== undefined && splitApiVersion(c.res.obj.apiVersion).group !== spec.referralGroup) return false;
-          if (extra && !extra(c)) return false;
+          return reachable(c);
+        });
+        if (narrow) cands = narrow(cands);
+        cands = cands.filter((c) => {
           if (isClusterScoped(rid)) return true;
           const cid = curId(c.res.obj);
           return isClusterScoped(cid) || cid.kind === "ServiceAccount" || nsEquals(rid, cid);
@@ -136,37 +182,34 @@ export function fixNameReferences(resources: Resource[], extra: RefSpec[] = []):
         }
         return cands[0]?.res;
       };
+      // A `{name, namespace}` map takes both from the referral; an empty namespace is not written, since
+      // kustomize treats it as "any", not as "default".
+      const setMap = (m: Record<string, unknown>) => {
+        if (typeof m.name !== "string") return;
+        const target = pick(m.name, (cands) => byMapNamespace(cands, m.namespace));
+        if (!target) return;
+        const cid = curId(target.obj);
+        if (cid.name === m.name && cid.namespace === "") return;
+        m.name = cid.name;
+        if (cid.namespace) m.namespace = cid.namespace;
+      };
       visitPath(referrer.obj, splitPath(spec.path), false, (parent, key) => {
         const v = parent[key];
         if (spec.path === "roleRef/name") {
           const rr = parent as Record<string, unknown>;
           if (rr.kind !== spec.referralKind) return;
         }
-        if (spec.path === "subjects" && Array.isArray(v)) {
-          for (const s of v) {
-            if (!isObject(s) || typeof s.name !== "string") continue;
-            const subjectNs = typeof s.namespace === "string" ? s.namespace : "";
-            const target = pick(s.name, (c) => nsEquals(c.prev, { ...c.prev, namespace: subjectNs }));
-            if (!target) continue;
-            const cid = curId(target.obj);
-            s.name = cid.name;
-            if (cid.namespace) s.namespace = cid.namespace;
-          }
-          return;
-        }
         if (typeof v === "string") {
           const target = pick(v);
           if (target) parent[key] = curId(target.obj).name;
         } else if (Array.isArray(v)) {
-          parent[key] = v.map((x) => (typeof x === "string" ? (pick(x) ? curId(pick(x)!.obj).name : x) : x));
-        } else if (isObject(v) && typeof v.name === "string") {
-          const target = pick(v.name);
-          if (target) {
-            const cid = curId(target.obj);
-            v.name = cid.name;
-            if (spec.path.endsWith("clientConfig/service") && cid.namespace) v.namespace = cid.namespace;
-          }
-        }
+          parent[key] = v.map((x) => {
+            if (isObject(x)) setMap(x);
+            if (typeof x !== "string") return x;
+            const target = pick(x);
+            return target ? curId(target.obj).name : x;
+          });
+        } else if (isObject(v)) setMap(v);
       });
     }
   }

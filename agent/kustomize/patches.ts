@@ -12,7 +12,7 @@ import type { TreeReader } from "../core/tree-reader.ts";
 import { applyJsonPatch, type JsonPatchOp } from "./json-patch.ts";
 import type { Kustomization, PatchEntry } from "./kustomization-file.ts";
 import { selects } from "./patch-target.ts";
-import { allIds, curId, formatId, isObject, nsEquals, rememberId, splitApiVersion, type KObject, type Resource } from "./resource.ts";
+import { allIds, curId, dropEmptyAnnotations, withAnnotationsMap, formatId, isObject, nsEquals, rememberId, splitApiVersion, type KObject, type Resource } from "./resource.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
 function patchText(tree: TreeReader, k: Kustomization, p: PatchEntry): { text: string; where: string } {
@@ -111,11 +111,12 @@ function runJsonPatch(resources: Resource[], ops: unknown, entry: PatchEntry, wh
   return applyTo(resources, (r) => selects(entry.target!, r), (r) => {
     let next: unknown;
     try {
-      next = applyJsonPatch(r.obj, ops as JsonPatchOp[]);
+      next = applyJsonPatch(withAnnotationsMap(r.obj), ops as JsonPatchOp[]);
     } catch (err) {
       throw new Error(`Cannot apply JSON patch ${where} to ${formatId(curId(r.obj))}: ${(err as Error).message}`, { cause: err });
     }
     if (!isObject(next)) throw new Error(`Cannot apply JSON patch ${where}: the result is not an object`);
+    dropEmptyAnnotations(next as KObject);
     replaceObj(r, next as KObject);
     return r;
   }).out;

@@ -11,7 +11,8 @@ import { joinPath, readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import type { Kustomization } from "./kustomization-file.ts";
 import type { ResourceSelector } from "../core/selector.ts";
-import { selects } from "./patch-target.ts";
+import { rejectsById, selectsById } from "./patch-target.ts";
+import { isNilOrEmpty, isScalar, replacedValue, resolvePlain, scalarText } from "./replacement-value.ts";
 import { curId, formatId, isObject, type Resource } from "./resource.ts";
 
 interface Options {
@@ -110,35 +111,39 @@ export function applyReplacements(tree: TreeReader, k: Kustomization, resources:
   for (const rep of loadReplacements(tree, k)) {
     if (!rep || typeof rep.source !== "object" || rep.source === null) throw new Error(`replacement in ${k.file} needs a source`);
     const source: Replacement["source"] = rep.source;
-    const sources = resources.filter((r) => selects(source, r));
+    const sources = resources.filter((r) => selectsById(source, r));
     if (sources.length !== 1) {
       throw new Error(`replacement source ${JSON.stringify(rep.source)} in ${k.file} selects ${sources.length} resources; it must select exactly one`);
     }
-    let value = readValue(sources[0]!, source.fieldPath ?? "metadata.name");
+    const fieldPath = source.fieldPath ?? "metadata.name";
+    let value: unknown;
+    try {
+      value = readValue(sources[0]!, fieldPath);
+    } catch {
+      value = undefined;
+    }
+    if (isNilOrEmpty(value)) throw new Error(`fieldPath \`${fieldPath}\` is missing for replacement source ${formatId(curId(sources[0]!.obj))}`);
     const so: Options | undefined = source.options;
-    if (so?.delimiter !== undefined && typeof value === "string") {
-      const parts = value.split(so.delimiter);
-      value = parts[so.index ?? 0] ?? "";
+    if (so?.delimiter) {
+      if (!isScalar(value)) throw new Error("delimiter option can only be used with scalar nodes");
+      const parts = scalarText(value).split(so.delimiter);
+      const i = so.index ?? 0;
+      if (i < 0 || i >= parts.length) throw new Error(`options.index ${i} is out of bounds for value ${scalarText(value)}`);
+      // The part keeps the source node's tag in kustomize; as text it is a string unless the whole was typed.
+      value = typeof value === "string" ? parts[i]! : resolvePlain(parts[i]!).value;
     }
     for (const t of (rep.targets ?? []) as Replacement["targets"]) {
       const opts: Options = t.options ?? {};
       const fieldPaths: string[] = t.fieldPaths ?? ["metadata.name"];
       if (!t || typeof t.select !== "object") throw new Error(`replacement target in ${k.file} needs a select`);
       for (const res of resources) {
-        if (!selects(t.select, res)) continue;
-        if ((t.reject ?? []).some((rj) => selects(rj, res))) continue;
+        if (!selectsById(t.select, res)) continue;
+        if ((t.reject ?? []).some((rj) => rejectsById(rj, res))) continue;
         for (const fp of fieldPaths) {
           visit(res.obj, splitFieldPath(fp), !!opts.create, (p, key) => {
             const parent = p as Record<string | number, unknown>;
-            const o = opts;
-            if (o.delimiter !== undefined) {
-              const parts = typeof parent[key] === "string" ? (parent[key] as string).split(o.delimiter) : [];
-              const i = o.index ?? 0;
-              if (i < 0) parts.unshift(String(value));
-              else if (i >= parts.length) parts.push(String(value));
-              else parts[i] = String(value);
-              parent[key] = parts.join(o.delimiter);
-            } else parent[key] = structuredClone(value);
+            const existed = Array.isArray(p) || key in p;
+            parent[key] = replacedValue(parent[key], existed, value, opts);
           }, fp);
         }
       }

@@ -27,15 +27,32 @@ export interface Resource {
   suffixes: string[];
 }
 
-/** Kinds without a namespace, as kustomize's built-in scope table knows them. */
-export const CLUSTER_SCOPED = new Set([
-  "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus",
-  "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration",
-  "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
-  "RuntimeClass", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview",
-  "TokenReview", "ValidatingWebhookConfiguration", "VolumeAttachment", "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-]);
+/**
+ * The kinds kustomize treats as cluster-scoped, by exact apiVersion: its precomputed scope table (from
+ * the Kubernetes 1.21 OpenAPI schema it embeds). Anything else, including newer versions of these kinds
+ * (FlowSchema in flowcontrol v1beta3 or v1) and custom resources, is namespaced to kustomize, so the
+ * namespace transformer sets a namespace on it.
+ */
+const CLUSTER_SCOPED_BY_GROUP: Record<string, Record<string, string[]>> = {
+  "": { v1: ["ComponentStatus", "Namespace", "Node", "NodeProxyOptions", "PersistentVolume"] },
+  "admissionregistration.k8s.io": { v1: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], v1beta1: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
+  "apiextensions.k8s.io": { v1: ["CustomResourceDefinition"], v1beta1: ["CustomResourceDefinition"] },
+  "apiregistration.k8s.io": { v1: ["APIService"], v1beta1: ["APIService"] },
+  "certificates.k8s.io": { v1: ["CertificateSigningRequest"], v1beta1: ["CertificateSigningRequest"] },
+  "flowcontrol.apiserver.k8s.io": { v1beta1: ["FlowSchema", "PriorityLevelConfiguration"] },
+  "networking.k8s.io": { v1: ["IngressClass"], v1beta1: ["IngressClass"] },
+  "node.k8s.io": { v1: ["RuntimeClass"], v1beta1: ["RuntimeClass"] },
+  policy: { v1beta1: ["PodSecurityPolicy"] },
+  "rbac.authorization.k8s.io": { v1: ["ClusterRole", "ClusterRoleBinding"], v1beta1: ["ClusterRole", "ClusterRoleBinding"] },
+  "scheduling.k8s.io": { v1: ["PriorityClass"], v1beta1: ["PriorityClass"] },
+  "storage.k8s.io": { v1: ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], v1beta1: ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"] },
+};
+
+export const CLUSTER_SCOPED = new Set(
+  Object.entries(CLUSTER_SCOPED_BY_GROUP).flatMap(([group, versions]) =>
+    Object.entries(versions).flatMap(([version, kinds]) => kinds.map((kind) => `${group}|${version}|${kind}`)),
+  ),
+);
 
 export function splitApiVersion(apiVersion: string | undefined): { group: string; version: string } {
   const av = apiVersion ?? "";
@@ -64,8 +81,8 @@ export function curId(obj: KObject): ResId {
   return { group, version, kind: obj.kind ?? "", name: nameOf(obj), namespace: namespaceOf(obj) };
 }
 
-export function isClusterScoped(id: { kind: string }): boolean {
-  return CLUSTER_SCOPED.has(id.kind);
+export function isClusterScoped(id: { group: string; version: string; kind: string }): boolean {
+  return CLUSTER_SCOPED.has(`${id.group}|${id.version}|${id.kind}`);
 }
 
 function normNs(ns: string): string {
@@ -101,6 +118,25 @@ export function rememberId(res: Resource): void {
 /** Current id first, then previous ones. */
 export function allIds(res: Resource): ResId[] {
   return [curId(res.obj), ...res.prevIds];
+}
+
+/**
+ * kustomize keeps its bookkeeping in annotations while it builds, so during a build every object has an
+ * annotations map (a JSON patch may add to it or read it), and on output an empty or null one is dropped.
+ * Labels have no such bookkeeping and stay as written.
+ */
+export function withAnnotationsMap(obj: KObject): KObject {
+  const m = obj.metadata;
+  if (!isObject(m) || isObject(m.annotations)) return obj;
+  return { ...obj, metadata: { ...m, annotations: {} } };
+}
+
+/** Drops an empty or null `metadata.annotations`, as kustomize's output does. */
+export function dropEmptyAnnotations(obj: KObject): void {
+  const m = obj.metadata;
+  if (!isObject(m) || !("annotations" in m)) return;
+  const a = m.annotations;
+  if (a === null || a === undefined || (isObject(a) && Object.keys(a).length === 0)) delete m.annotations;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -16,6 +16,11 @@ interface Schema {
 interface Field {
   /** List of maps merged by this key. */
   key?: string;
+  /**
+   * The schema's list-map keys when there are several (ports: containerPort and protocol). kustomize
+   * merges by all of them that any element sets, and then orders the result differently (mergeByKeys).
+   */
+  keys?: string[];
   /** List of scalars merged as a set (finalizers). */
   set?: boolean;
   /** The schema of the field (or of the list items). */
@@ -25,7 +30,7 @@ interface Field {
 const objectMeta: Schema = { fields: { finalizers: { set: true }, ownerReferences: { key: "uid" } } };
 const container: Schema = {
   fields: {
-    ports: { key: "containerPort" },
+    ports: { key: "containerPort", keys: ["containerPort", "protocol"] },
     env: { key: "name" },
     volumeMounts: { key: "mountPath" },
     volumeDevices: { key: "devicePath" },
@@ -40,7 +45,7 @@ const podSpec: Schema = {
     volumes: { key: "name" },
     imagePullSecrets: { key: "name" },
     hostAliases: { key: "ip" },
-    topologySpreadConstraints: { key: "topologyKey" },
+    topologySpreadConstraints: { key: "topologyKey", keys: ["topologyKey", "whenUnsatisfiable"] },
     readinessGates: { key: "conditionType" },
     resourceClaims: { key: "name" },
     schedulingGates: { key: "name" },
@@ -65,7 +70,7 @@ const KIND_SCHEMAS: Record<string, Schema> = {
       spec: { type: { fields: { jobTemplate: { type: { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { template: { type: podTemplate } } } } } } } } } },
     },
   },
-  Service: { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { ports: { key: "port" } } } } } },
+  Service: { fields: { metadata: { type: objectMeta }, spec: { type: { fields: { ports: { key: "port", keys: ["port", "protocol"] } } } } } },
 };
 const BUILTIN_GROUPS = new Set(["", "apps", "batch", "extensions", "policy", "rbac.authorization.k8s.io", "networking.k8s.io", "autoscaling", "storage.k8s.io", "scheduling.k8s.io"]);
 const defaultSchema: Schema = { fields: { metadata: { type: objectMeta } } };
@@ -80,17 +85,80 @@ export function schemaFor(obj: KObject): Schema {
 
 const DIRECTIVE = "$patch";
 
-/** Removes patch directives from a value that is copied in whole. */
-function clean(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x[DIRECTIVE] === "delete")).map(clean);
-  if (!isObject(v)) return v;
+/**
+ * A patch map copied in whole, as kustomize's merge walker leaves it: directives and null fields go, in
+ * nested maps too and in the elements of lists merged by key, but a list without a merge key is taken as
+ * written (nulls and all). Under `$patch: replace` the walker does not enter lists at all (`intoLists`).
+ */
+function cleanMap(m: Record<string, unknown>, schema: Schema | undefined, intoLists = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k === DIRECTIVE || k === "$retainKeys") continue;
-    if (x === null) continue;
-    out[k] = clean(x);
+  for (const [k, x] of Object.entries(m)) {
+    if (k === DIRECTIVE || k === "$retainKeys" || x === null) continue;
+    const field = schema?.fields?.[k];
+    if (isObject(x)) out[k] = cleanMap(x, field?.type, intoLists);
+    else if (Array.isArray(x)) out[k] = intoLists ? cleanList(x, field) : x;
+    else out[k] = x;
   }
   return out;
+}
+
+function cleanList(list: unknown[], field: Field | undefined): unknown[] {
+  if (!field?.key) return list;
+  return list.filter((x) => !(isObject(x) && x[DIRECTIVE] === "delete")).map((x) => (isObject(x) ? cleanMap(x, field.type) : x));
+}
+
+const keyText = (el: Record<string, unknown>, k: string): string => (el[k] === undefined || el[k] === null ? "" : String(el[k]));
+
+/**
+ * A list merged by several keys, as kustomize's merge walker does when more than one key is set on some
+ * element. Key tuples of both lists are unified first (a tuple missing a value takes it from a matching
+ * one), then each side is looked up by the set values exactly, so a patch element that leaves out a key the
+ * original sets (a port without its protocol) matches nothing and is dropped, as in kustomize. Elements only
+ * the patch has come first, in patch order; then the original elements in their own order, merged with
+ * their patch element or dropped by `$patch: delete`.
+ */
+function mergeByKeys(dest: Record<string, unknown>[], patch: Record<string, unknown>[], keys: string[], type: Schema | undefined): unknown[] {
+  const tuple = (el: Record<string, unknown>) => keys.map((k) => keyText(el, k));
+  const seen = new Set<string>();
+  const tuples: string[][] = [];
+  for (const el of [...patch, ...dest]) {
+    const t = tuple(el);
+    const id = JSON.stringify(t);
+    if (!seen.has(id)) {
+      seen.add(id);
+      tuples.push(t);
+    }
+  }
+  for (let i = 0; i < tuples.length; i++) {
+    for (let j = 0; j < tuples.length; j++) {
+      const u = unify(tuples[i]!, tuples[j]!);
+      if (u) tuples[i] = tuples[j] = u;
+    }
+  }
+  const find = (list: Record<string, unknown>[], t: string[]) => list.findIndex((el) => keys.every((k, i) => t[i] === "" || keyText(el, k) === t[i]));
+  const results = new Map<number, unknown>();
+  const patchOnly = new Set<number>();
+  for (const t of tuples) {
+    const di = find(dest, t);
+    const pi = find(patch, t);
+    const p = patch[pi];
+    if (di >= 0) {
+      if (!results.has(di)) results.set(di, !p ? dest[di] : p[DIRECTIVE] === "delete" ? undefined : mergeMap(dest[di]!, p, type));
+    } else if (p && p[DIRECTIVE] !== "delete") patchOnly.add(pi);
+  }
+  return [...[...patchOnly].map((i) => cleanMap(patch[i]!, type)), ...dest.map((d, i) => (results.has(i) ? results.get(i) : d)).filter((x) => x !== undefined)];
+}
+
+/** kustomize's unification of two key tuples: no two set values differ and one value is shared. */
+function unify(a: string[], b: string[]): string[] | undefined {
+  let common = false;
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) common = true;
+    else if (a[i] !== "" && b[i] !== "") return undefined;
+    out.push(a[i] || b[i]!);
+  }
+  return common ? out : undefined;
 }
 
 function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined): unknown[] {
@@ -101,12 +169,17 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
   const key = field?.key;
   if (!key || !patch.every(isObject) || !dest.every(isObject)) {
     // `$patch: replace` in a list element means "the list is exactly the rest"; without a key the list is replaced.
-    return clean(patch) as unknown[];
+    return patch;
+  }
+  if (field?.keys && !(patch as Record<string, unknown>[]).some((p) => p[DIRECTIVE] === "replace")) {
+    const all = [...patch, ...dest] as Record<string, unknown>[];
+    const used = field.keys.filter((k) => all.some((el) => keyText(el, k) !== ""));
+    if (used.length > 1) return mergeByKeys(dest as Record<string, unknown>[], patch as Record<string, unknown>[], used, field.type);
   }
   const destByKey = new Map<unknown, Record<string, unknown>>();
   for (const d of dest as Record<string, unknown>[]) destByKey.set(d[key], d);
   if ((patch as Record<string, unknown>[]).some((p) => p[DIRECTIVE] === "replace")) {
-    return clean((patch as Record<string, unknown>[]).filter((p) => p[DIRECTIVE] !== "replace")) as unknown[];
+    return (patch as Record<string, unknown>[]).filter((p) => p[DIRECTIVE] !== "replace" && p[DIRECTIVE] !== "delete").map((p) => cleanMap(p, field?.type, false));
   }
   const used = new Set<unknown>();
   const out: unknown[] = [];
@@ -115,7 +188,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
     used.add(k);
     if (p[DIRECTIVE] === "delete") continue;
     const d = destByKey.get(k);
-    out.push(d === undefined ? clean(p) : mergeMap(d, p, field?.type));
+    out.push(d === undefined ? cleanMap(p, field?.type) : mergeMap(d, p, field?.type));
   }
   for (const d of dest as Record<string, unknown>[]) if (!used.has(d[key])) out.push(d);
   return out;
@@ -123,7 +196,7 @@ function mergeList(dest: unknown[], patch: unknown[], field: Field | undefined):
 
 function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>, schema: Schema | undefined): Record<string, unknown> {
   const directive = patch[DIRECTIVE];
-  if (directive === "replace") return clean(patch) as Record<string, unknown>;
+  if (directive === "replace") return cleanMap(patch, schema, false);
   const out: Record<string, unknown> = { ...dest };
   const retain = patch.$retainKeys;
   for (const [k, pv] of Object.entries(patch)) {
@@ -134,7 +207,9 @@ function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>,
     else if (isObject(pv) && pv[DIRECTIVE] === "delete") delete out[k];
     else if (isObject(pv) && isObject(dv)) out[k] = mergeMap(dv, pv, field?.type);
     else if (Array.isArray(pv) && Array.isArray(dv)) out[k] = mergeList(dv, pv, field);
-    else out[k] = clean(pv);
+    else if (isObject(pv)) out[k] = cleanMap(pv, field?.type);
+    else if (Array.isArray(pv)) out[k] = cleanList(pv, field);
+    else out[k] = pv;
   }
   if (Array.isArray(retain)) {
     for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
