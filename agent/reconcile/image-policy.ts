@@ -14,9 +14,8 @@ import { imageRepositoryKind } from "../api/image-repository.ts";
 import { compilePolicy } from "../image/policy.ts";
 import { parseTagsFile } from "../image/scan.ts";
 import type { ArtifactStore } from "../storage/artifact-store.ts";
-import { findCondition } from "../status/conditions.ts";
 import type { KindObject, ReconcileContext, Reconciler } from "./reconciler.ts";
-import { imageNameOf, imageRegistryClient, type ImageRegistryDeps, type ImageRepositoryObject } from "./image-registry.ts";
+import { imageNameOf, imageRegistryClient, recordSucceeded, type ImageRegistryDeps, type ImageRepositoryObject } from "./image-registry.ts";
 import { idOf, TAGS_FILE } from "./image-repository.ts";
 
 export const DEFAULTS = {
@@ -59,10 +58,7 @@ export function imagePolicyReconciler(deps: ImagePolicyDeps): Reconciler<ImagePo
       const latestRef = changed ? ref : current;
       const observedPreviousRef = changed ? current : obj.status?.observedPreviousRef;
       const message = readyMessage(latestRef, observedPreviousRef);
-      const before = findCondition(obj.status?.conditions, "Ready");
-      if (before?.status !== "True" || before.message !== message) {
-        await ctx.events.record(obj, { type: "Normal", reason: "Succeeded", message });
-      }
+      await recordSucceeded(obj, ctx, message);
       return {
         reason: "Succeeded",
         message,

@@ -15,6 +15,7 @@ import { credentialsFromDockerConfig, type RegistryCredentials } from "../source
 import { RegistryClient } from "../source/oci/registry-client.ts";
 import type { KindObject, ReconcileContext } from "./reconciler.ts";
 import { readSourceSecret, tlsFromSecret } from "./source-secrets.ts";
+import { findCondition } from "../status/conditions.ts";
 
 export type ImageRepositoryObject = KindObject<ImageRepositorySpec, ImageRepositoryStatus>;
 
@@ -73,4 +74,17 @@ function unsupportedAuth(spec: ImageRepositorySpec): string | undefined {
   if (spec.proxySecretRef) return "spec.proxySecretRef is not supported by rivulet";
   if (spec.serviceAccountName) return "spec.serviceAccountName is not supported by rivulet: put the pull secret in spec.secretRef";
   return undefined;
+}
+
+/**
+ * The image controllers' success event, as Flux notifies it: only when the Ready message reads
+ * differently than before (new tags, a new latest image) or the object recovers.
+ */
+export async function recordSucceeded<Spec, Status extends { conditions?: Parameters<typeof findCondition>[0] }>(
+  obj: KindObject<Spec, Status>,
+  ctx: ReconcileContext<Status>,
+  message: string,
+): Promise<void> {
+  const before = findCondition(obj.status?.conditions, "Ready");
+  if (before?.status !== "True" || before.message !== message) await ctx.events.record(obj, { type: "Normal", reason: "Succeeded", message });
 }

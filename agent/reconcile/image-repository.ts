@@ -13,8 +13,7 @@ import { imageRepositoryKind, DEFAULT_EXCLUSION_LIST, type ImageRepositorySpec, 
 import { scanTags, tagsFile } from "../image/scan.ts";
 import type { ArtifactStore, ObjectId } from "../storage/artifact-store.ts";
 import type { Reconciler } from "./reconciler.ts";
-import { imageRegistryClient, type ImageRegistryDeps } from "./image-registry.ts";
-import { findCondition } from "../status/conditions.ts";
+import { imageRegistryClient, recordSucceeded, type ImageRegistryDeps } from "./image-registry.ts";
 
 /** Where the scanned tags are kept, beside the object's other artifacts. */
 export const TAGS_FILE = "tags.txt";
@@ -44,11 +43,7 @@ export function imageRepositoryReconciler(deps: ImageRepositoryDeps): Reconciler
       const { revision, tagCount } = scan.result;
       await deps.store.put(idOf(obj.metadata.namespace!, obj.metadata.name!), TAGS_FILE, tagsFile(scan.tags), { revision, digest: revision });
       const message = `successful scan: found ${tagCount} tags with checksum ${revision}`;
-      // As Flux's notify: an event when the result reads differently (new tags) or the object recovers.
-      const before = findCondition(obj.status?.conditions, "Ready");
-      if (before?.status !== "True" || before.message !== message) {
-        await ctx.events.record(obj, { type: "Normal", reason: "Succeeded", message });
-      }
+      await recordSucceeded(obj, ctx, message);
       return {
         reason: "Succeeded",
         message,
