@@ -32,14 +32,14 @@ describe("rivulet create image repository|policy --export", () => {
   });
 
   test("repository flags: secrets, scan timeout and exclusion list (repeatable or comma-separated)", async () => {
-    const r = await cli("create", "image", "repository", "app", "--image", "local-registry:5000/app", "--interval", "90s", "--secret-ref", "pull", "--cert-ref", "tls", "--scan-timeout", "30s", "--exclusion-list", "^.*\\.sig$,^dev-", "--exclusion-list", "^tmp$", "--export");
+    const r = await cli("create", "image", "repository", "app", "--image", "local-registry:5000/app", "--interval", "90s", "--secret-ref", "pull", "--cert-ref", "tls", "--scan-timeout", "30s", "--insecure", "--exclusion-list", "^.*\\.sig$,^dev-", "--exclusion-list", "^tmp$", "--export");
     expect(r.code).toBe(0);
     expect(parseDocuments(r.out, "export")).toEqual([
       {
         apiVersion: "image.toolkit.fluxcd.io/v1",
         kind: "ImageRepository",
         metadata: { name: "app", namespace: "default" },
-        spec: { image: "local-registry:5000/app", interval: "1m30s", timeout: "30s", secretRef: { name: "pull" }, certSecretRef: { name: "tls" }, exclusionList: ["^.*\\.sig$", "^dev-", "^tmp$"] },
+        spec: { image: "local-registry:5000/app", interval: "1m30s", timeout: "30s", secretRef: { name: "pull" }, certSecretRef: { name: "tls" }, exclusionList: ["^.*\\.sig$", "^dev-", "^tmp$"], insecure: true },
       },
     ]);
   });

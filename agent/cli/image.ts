@@ -83,6 +83,7 @@ const CREATE_OPTIONS = {
   // flux's own name of the flag (its examples spell it --cert-secret-ref)
   "cert-ref": { type: "string" },
   "scan-timeout": { type: "string" },
+  insecure: { type: "boolean" },
   "exclusion-list": { type: "string", multiple: true },
   // policy
   "image-ref": { type: "string" },
@@ -129,6 +130,7 @@ export function imageRepositoryObject(name: string, namespace: string, v: Create
       ...(v["secret-ref"] ? { secretRef: { name: v["secret-ref"] } } : {}),
       ...(certSecret ? { certSecretRef: { name: certSecret } } : {}),
       ...(exclusionList.length ? { exclusionList } : {}),
+      ...(v.insecure ? { insecure: true } : {}),
     },
   };
 }
@@ -202,7 +204,8 @@ Flags:
       --secret-ref NAME     docker-registry Secret with the registry credentials
       --cert-secret-ref NAME  Secret with tls.crt, tls.key and ca.crt for the registry (alias --cert-ref)
       --scan-timeout DURATION  timeout of a scan (default: the interval)
-      --exclusion-list RE   Go regular expressions of tags to leave out, repeatable or comma-separated (default ^.*\\.sig$)`,
+      --exclusion-list RE   Go regular expressions of tags to leave out, repeatable or comma-separated (default ^.*\\.sig$)
+      --insecure            allow plain HTTP to the registry (spec.insecure; not a flux flag)`,
   policy: `Usage: rivulet create image policy NAME --image-ref REPO (--select-semver R | --select-alpha asc|desc | --select-numeric asc|desc) [--filter-regex RE [--filter-extract T]] [flags]
 
 Creates an ImagePolicy that chooses the latest of an ImageRepository's tags, like 'flux create image policy'.
