@@ -42,7 +42,7 @@ ${CLUSTER_HELP}`,
       kinds = [HELM_RELEASE];
       name = positionals[1];
     } else {
-      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all", "kustomizations", "helmreleases", "receivers", "alerts" or "alert-providers"`);
+      throw new UsageError(`say what to get: "sources git|oci|bucket|helm|chart|all", "kustomizations", "helmreleases", "receivers", "alerts", "alert-providers" or "images repository|policy"`);
     }
     let printed = 0;
     for (const k of kinds) {

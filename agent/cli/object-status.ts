@@ -24,6 +24,13 @@ export function revisionOf(o: KubeObject): string {
   return String((s.artifact as { revision?: string } | undefined)?.revision ?? s.lastAppliedRevision ?? release ?? s.lastAttemptedRevision ?? "");
 }
 
+/** An ImagePolicy's latestRef as Flux's ImageRef.String() prints it: name:tag, with @digest when known. */
+export function latestImage(o: KubeObject): string {
+  const ref = statusOf(o).latestRef as { name?: string; tag?: string; digest?: string } | undefined;
+  if (!ref?.name) return "";
+  return `${ref.name}:${ref.tag ?? ""}${ref.digest ? `@${ref.digest}` : ""}`;
+}
+
 /** Sets reconcile.fluxcd.io/requestedAt and waits until the agent has handled it. */
 export async function requestAndWait(
   client: KubeClient,

@@ -7,7 +7,7 @@ import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, sourceKind } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
-import { readyOf, requestAndWait, revisionOf, specOf } from "./object-status.ts";
+import { latestImage, readyOf, requestAndWait, revisionOf, specOf, statusOf } from "./object-status.ts";
 
 export const reconcileCommand: Command = {
   path: ["reconcile"],
@@ -16,6 +16,7 @@ export const reconcileCommand: Command = {
        rivulet reconcile kustomization NAME [--with-source] [flags]
        rivulet reconcile helmrelease NAME [--with-source] [--force] [--reset] [flags]
        rivulet reconcile receiver NAME [flags]
+       rivulet reconcile image repository|policy NAME [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
 
@@ -58,6 +59,8 @@ ${CLUSTER_HELP}`,
     const also = [...(values.force ? ["reconcile.fluxcd.io/forceAt"] : []), ...(values.reset ? ["reconcile.fluxcd.io/resetAt"] : [])];
     const done = await requestAndWait(client, info, namespace, name, timeoutMs, io, also);
     if (info.kind === "Receiver") io.err(`✔ Receiver reconciliation completed: ${readyOf(done)?.message ?? ""}`);
+    else if (info.kind === "ImageRepository") io.err(`✔ scan fetched ${(statusOf(done).lastScanResult as { tagCount?: number } | undefined)?.tagCount ?? 0} tags`);
+    else if (info.kind === "ImagePolicy") io.err(`✔ selected latest image ${latestImage(done)}`);
     else io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;
   },

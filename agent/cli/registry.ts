@@ -8,7 +8,7 @@ import type { Command } from "./command.ts";
 const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["run"], load: async () => [(await import("./run.ts")).runCommand] },
   { words: ["demo"], load: async () => [(await import("./demo.ts")).demoCommand] },
-  { words: ["get"], load: async () => [(await import("./get.ts")).getCommand, ...(await import("./notification.ts")).notificationCommands.get] },
+  { words: ["get"], load: async () => [(await import("./get.ts")).getCommand, ...(await import("./notification.ts")).notificationCommands.get, ...(await import("./image.ts")).imageCommands.get] },
   { words: ["reconcile"], load: async () => [(await import("./reconcile.ts")).reconcileCommand] },
   {
     words: ["suspend", "resume"],
@@ -20,7 +20,7 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["tree"], load: async () => [(await import("./tree.ts")).treeCommand] },
   { words: ["events"], load: async () => [(await import("./events.ts")).eventsCommand] },
   { words: ["history"], load: async () => [(await import("./history.ts")).historyCommand] },
-  { words: ["create"], load: async () => [(await import("./create.ts")).createCommand, ...(await import("./notification.ts")).notificationCommands.create] },
+  { words: ["create"], load: async () => [(await import("./create.ts")).createCommand, ...(await import("./notification.ts")).notificationCommands.create, ...(await import("./image.ts")).imageCommands.create] },
   { words: ["diff"], load: async () => [(await import("./diff.ts")).diffCommand] },
   { words: ["build"], load: async () => [(await import("./build.ts")).buildCommand] },
   { words: ["template"], load: async () => [(await import("./template.ts")).templateCommand] },

@@ -2,15 +2,17 @@
  * ImageRepository and ImagePolicy end to end: Debian's docker-registry with htpasswd auth on loopback,
  * a kubernetes.io/dockerconfigjson Secret, the real control plane and the agent. The policy follows a
  * newly pushed tag once the repository rescans (the scan's new revision enqueues the policy), and a
- * policy naming a repository in another namespace stalls with AccessDenied.
+ * policy naming a repository in another namespace stalls with AccessDenied. The `rivulet` commands for
+ * both kinds (create, reconcile, get images, suspend, resume) run as a user runs them, as processes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, testCluster, uniqueNamespace } from "../support/cluster.ts";
 import { startRegistry, type TestRegistry } from "../support/oci-registry.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
+import { startRivulet } from "../support/agent-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 import { MEDIA } from "../../agent/source/oci/media-types.ts";
@@ -104,4 +106,48 @@ describe("image automation: ImageRepository and ImagePolicy", () => {
     expect(cond(o, "Ready")?.message).toBe("failed to get the referred ImageRepository: cannot access 'ImageRepository/kube-system/web', cross-namespace references have been blocked");
     expect(o.status?.latestRef).toBeUndefined();
   }, 60_000);
+
+  test("the CLI creates, reconciles, lists, suspends and resumes both kinds", async () => {
+    const kubeconfig = (await testCluster()).kubeconfig;
+    const rivulet = async (...args: string[]) => {
+      const p = startRivulet([...args, "--kubeconfig", kubeconfig, "-n", ns]);
+      const code = await p.exited;
+      return { code, out: p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))).join("\n"), err: p.stderr.join("\n") };
+    };
+    const image = `${reg.host}/tenant/web`;
+    // The tags the first test pushed: 1.0.0, 1.1.0, 1.2.0, latest (1.1.0.sig is excluded by default).
+    expect((await rivulet("create", "image", "repository", "cli", "--image", image, "--secret-ref", "pull", "--insecure", "--interval", "1h")).code).toBe(0);
+    const created = await rivulet("create", "image", "policy", "cli", "--image-ref", "cli", "--select-semver", ">=1.0.0 <1.2.0");
+    expect(created.err).toContain("✔ ImagePolicy created");
+    expect(created.code).toBe(0);
+
+    const scanned = await rivulet("reconcile", "image", "repository", "cli", "--timeout", "60s");
+    expect(scanned.err).toContain("✔ scan fetched 4 tags");
+    expect(scanned.code).toBe(0);
+    const selected = await rivulet("reconcile", "image", "policy", "cli", "--timeout", "60s");
+    expect(selected.err).toContain(`✔ selected latest image ${image}:1.1.0`);
+    expect(selected.code).toBe(0);
+
+    const repos = await rivulet("get", "images", "repository", "cli");
+    expect(repos.out.split("\n")[0]).toMatch(/^NAME\s+LAST SCAN\s+SUSPENDED\s+READY\s+MESSAGE$/);
+    const scanTime = ((await get("ImageRepository", "cli"))!.status!.lastScanResult as { scanTime: string }).scanTime;
+    expect(repos.out).toMatch(new RegExp(`^cli\\s+${scanTime}\\s+False\\s+True\\s+successful scan: found 4 tags with checksum`, "m"));
+    const policies = await rivulet("get", "images", "policy");
+    expect(policies.out.split("\n")[0]).toMatch(/^NAME\s+LATEST IMAGE\s+READY\s+MESSAGE$/);
+    expect(policies.out).toContain(`Latest image tag for ${image} resolved to 1.1.0`);
+    expect(policies.out).toMatch(new RegExp(`^cli\\s+${image.replace(/[.]/g, "\\.")}:1\\.1\\.0\\s+True\\s+`, "m"));
+
+    expect((await rivulet("suspend", "image", "repository", "cli")).code).toBe(0);
+    expect((await rivulet("get", "images", "repository", "cli")).out).toMatch(/^cli\s+\S+\s+True\s+True\s+/m);
+    const refused = await rivulet("reconcile", "image", "repository", "cli");
+    expect(refused.code).toBe(3);
+    expect(refused.err).toContain(`ImageRepository/${ns}/cli is suspended: run 'rivulet resume' first`);
+    const resumed = await rivulet("resume", "image", "repository", "cli", "--timeout", "60s");
+    expect(resumed.err).toContain("✔ ImageRepository reconciliation completed: successful scan: found 4 tags");
+    expect(resumed.code).toBe(0);
+
+    const missing = await rivulet("get", "images", "policy", "nope");
+    expect(missing.code).toBe(3);
+    expect(missing.err).toBe(`✗ ImagePolicy ${ns}/nope not found`);
+  }, 120_000);
 });
