@@ -8,7 +8,8 @@
  *   resource at `fieldref.fieldpath` (default `metadata.name`, dots with `[N]` list indexes) and
  *   `$(NAME)` is replaced in the strings at the varReference field specs (kustomize's builtin table plus
  *   `configurations:`). A string that is exactly `$(NAME)` takes the value's type (an int stays an int),
- *   `$$` is an escaped `$`, and an unknown `$(X)` stays as written.
+ *   `$$` is an escaped `$`, and an unknown `$(X)` stays as written (the object's own labels and
+ *   annotations stay strings).
  */
 import { specs, visitSpecs, type FieldSpec } from "./field-spec.ts";
 import { allIds, isObject, nsEquals, splitApiVersion, type KObject, type Resource } from "./resource.ts";
@@ -176,7 +177,13 @@ export function resolveVars(vars: VarDef[], resources: Resource[], extraSpecs: F
           node[i] = expandVars(item, lookup);
         });
       } else if (isObject(node)) {
-        for (const [k, item] of Object.entries(node)) if (typeof item === "string") node[k] = expandVars(item, lookup);
+        // The object's own labels and annotations are string maps in kustomize: a typed value is written as text.
+        const own = parent === r.obj.metadata && (key === "labels" || key === "annotations");
+        for (const [k, item] of Object.entries(node)) {
+          if (typeof item !== "string") continue;
+          const value = expandVars(item, lookup);
+          node[k] = own ? String(value) : value;
+        }
       }
     });
   }
