@@ -11,8 +11,8 @@
  *   `$$` is an escaped `$`, and an unknown `$(X)` stays as written (the object's own labels and
  *   annotations stay strings).
  */
-import { specs, visitSpecs, type FieldSpec } from "./field-spec.ts";
-import { allIds, isObject, nsEquals, splitApiVersion, type KObject, type Resource } from "./resource.ts";
+import { specs, splitPath, visitSpecs, type FieldSpec } from "./field-spec.ts";
+import { allIds, curId, formatId, isObject, nsEquals, splitApiVersion, type KObject, type Resource } from "./resource.ts";
 
 export interface VarDef {
   name: string;
@@ -149,6 +149,19 @@ export function expandVars(input: string, lookup: (name: string) => unknown): un
   return out + input.slice(checkpoint);
 }
 
+/** kustomize's error prefix for the part of a field spec walked after its last list: "visit traversal on path: [args]: ". */
+function traversal(obj: KObject, path: string): string {
+  const parts = splitPath(path);
+  let node: unknown = obj;
+  let after = -1;
+  for (let i = 0; i < parts.length - 1; i++) {
+    node = Array.isArray(node) ? node[0] : node;
+    node = isObject(node) ? node[parts[i]!] : undefined;
+    if (Array.isArray(node)) after = i + 1;
+  }
+  return after < 0 ? "" : `visit traversal on path: [${parts.slice(after).join(" ")}]: `;
+}
+
 /** Resolves every var and substitutes it at the varReference field specs (the last step of a build). */
 export function resolveVars(vars: VarDef[], resources: Resource[], extraSpecs: FieldSpec[]): void {
   if (!vars.length) return;
@@ -168,12 +181,12 @@ export function resolveVars(vars: VarDef[], resources: Resource[], extraSpecs: F
   const builtin = new Set(BUILTIN_VAR_REFERENCE.map(key));
   const fieldSpecs = [...BUILTIN_VAR_REFERENCE, ...extraSpecs.filter((s) => !builtin.has(key(s)))];
   for (const r of resources) {
-    visitSpecs(r.obj, fieldSpecs, (parent, key) => {
+    visitSpecs(r.obj, fieldSpecs, (parent, key, fs) => {
       const node = parent[key];
       if (typeof node === "string") parent[key] = expandVars(node, lookup);
       else if (Array.isArray(node)) {
         node.forEach((item, i) => {
-          if (typeof item !== "string") throw new Error("invalid value type expect a string");
+          if (typeof item !== "string") throw new Error(`considering field '${fs.path}' of object ${formatId(curId(r.obj))}: ${traversal(r.obj, fs.path)}invalid value type expect a string`);
           node[i] = expandVars(item, lookup);
         });
       } else if (isObject(node)) {
