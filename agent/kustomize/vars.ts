@@ -84,16 +84,16 @@ export function mergeVarSet(into: VarDef[], incoming: VarDef[]): void {
 
 /** Records one kustomization's vars on the resources they name and adds them to `into`. */
 export function mergeVars(into: VarDef[], incoming: VarDef[], resources: Resource[]): void {
-  for (const raw of incoming) {
-    const v = defaulted(raw);
-    const r = v.objref;
-    const matched = resources.filter((res) => allIds(res).some((id) =>
-      id.kind === r.kind && id.name === r.name && id.group === r.group && id.version === r.version &&
-      (r.namespace === "" || nsEquals(id, { ...id, namespace: r.namespace }))));
-    if (matched.length > 1) throw new Error(`found ${matched.length} resId matches for var ${formatVar(raw)} (unable to disambiguate)`);
-    if (matched.length === 1) (matched[0]!.refVars ??= []).push(v.name);
-  }
   try {
+    for (const raw of incoming) {
+      const r = defaulted(raw).objref;
+      const matched = resources.filter((res) => allIds(res).some((id) =>
+        id.kind === r.kind && id.name === r.name && id.group === r.group && id.version === r.version &&
+        (r.namespace === "" || nsEquals(id, { ...id, namespace: r.namespace }))));
+      // kustomize prints this var after reading apiVersion but before defaulting the fieldpath.
+      if (matched.length > 1) throw new Error(`found ${matched.length} resId matches for var ${formatVar({ ...raw, objref: r })} (unable to disambiguate)`);
+      if (matched.length === 1) (matched[0]!.refVars ??= []).push(raw.name);
+    }
     mergeVarSet(into, incoming.map(defaulted));
   } catch (err) {
     throw new Error(`merging vars [${incoming.map(formatVar).join(" ")}]: ${(err as Error).message}`);
