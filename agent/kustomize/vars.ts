@@ -179,7 +179,8 @@ export function resolveVars(vars: VarDef[], resources: Resource[], extraSpecs: F
   };
   const key = (s: FieldSpec) => `${s.group ?? ""}|${s.version ?? ""}|${s.kind ?? ""}|${s.path}`;
   const builtin = new Set(BUILTIN_VAR_REFERENCE.map(key));
-  const fieldSpecs = [...BUILTIN_VAR_REFERENCE, ...extraSpecs.filter((s) => !builtin.has(key(s)))];
+  // Substitution never creates fields, whatever a configurations entry's `create` says.
+  const fieldSpecs = [...BUILTIN_VAR_REFERENCE, ...extraSpecs.filter((s) => !builtin.has(key(s)))].map((s) => ({ ...s, create: false }));
   for (const r of resources) {
     visitSpecs(r.obj, fieldSpecs, (parent, key, fs) => {
       const node = parent[key];
