@@ -3,7 +3,7 @@
  * resources (files, directories, nested bases), run generators, apply components, then the transformers
  * in kustomize's order (patchesStrategicMerge, patches, namespace, prefix/suffix, labels, annotations,
  * patchesJson6902, replicas, images, replacements); at the very end append content hashes, rewrite name
- * references and sort. `generators:` then `transformers:` entries that are builtin configs run after the
+ * references, resolve `vars:` (vars.ts) and sort. `generators:` then `transformers:` entries that are builtin configs run after the
  * kustomization's own generators and transformers (builtin-plugins.ts). Remote bases, paths outside the
  * root and real plugins are refused; a base reached
  * twice fails on the duplicate ids it adds, as in kustomize; cycles fail before that.
@@ -24,6 +24,7 @@ import { curId, dropEmptyAnnotations, formatId, idKey, isObject, makeResource, m
 import { runGenerators } from "./generators.ts";
 import { checkPluginConfig, runBuiltinGenerator, runBuiltinTransformer, type PluginField } from "./builtin-plugins.ts";
 import { parseDocuments } from "../yaml/parse.ts";
+import { mergeVars, mergeVarSet, resolveVars } from "./vars.ts";
 import { applyConfiguredSpecs, emptyConfig, loadConfigurations, mergeConfig, type TransformerConfig } from "./transformer-config.ts";
 
 export const DEFAULTS = {
@@ -85,6 +86,7 @@ function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], 
       const subCfg = emptyConfig();
       appendUnique(resources, buildKustomization(ctx, sub, subCfg), keys, sub.file);
       mergeConfig(cfg, subCfg);
+      mergeVarSet(cfg.vars, subCfg.vars);
     } else if (ctx.tree.read(path) !== undefined) {
       appendUnique(resources, loadResourceFile(path, readText(ctx.tree, path)), keys, path);
     } else {
@@ -146,6 +148,7 @@ function applyKustomization(ctx: Ctx, k: Kustomization, input: Resource[], cfg: 
     applyConfiguredSpecs(k, cfg, resources);
     if (k.replacements.length) applyReplacements(ctx.tree, k, resources);
     for (const cfg of loadPluginConfigs(ctx, k, "transformers")) resources = runBuiltinTransformer(ctx.tree, k, cfg, resources);
+    mergeVars(cfg.vars, k.vars, resources);
     return resources;
   } catch (err) {
     if (err instanceof BuildError) throw err;
@@ -182,6 +185,11 @@ export async function kustomizeBuild(tree: TreeReader, dir = ""): Promise<KObjec
   let resources = buildKustomization(ctx, root, cfg);
   await addHashes(resources);
   fixNameReferences(resources, cfg.nameReference);
+  try {
+    resolveVars(cfg.vars, resources, cfg.varReference);
+  } catch (err) {
+    throw new BuildError(`Cannot build ${root.file}: ${(err as Error).message}`, { cause: err });
+  }
   for (const r of resources) dropEmptyAnnotations(r.obj);
   if (root.sortOptions?.order !== "fifo") {
     const l = root.sortOptions?.legacySortOptions;

@@ -1,7 +1,7 @@
 /**
  * Finds, parses and validates a kustomization file. Unknown fields are an error (kustomize decodes
  * strictly), as are the fields that would run code or reach the network here: `validators`, Helm
- * inflation, remote `openapi`, `crds` and `vars`. `configurations` files are read by
+ * inflation, remote `openapi` and `crds`. `vars` are parsed here and built by vars.ts. `configurations` files are read by
  * transformer-config.ts. `generators` and `transformers` are kept as entries; builtin-plugins.ts runs the builtin
  * configs among them and refuses real plugins. Legacy spellings are folded into their v5 forms.
  */
@@ -9,6 +9,7 @@ import { parseDocuments } from "../yaml/parse.ts";
 import { readText } from "./tree-path.ts";
 import type { TreeReader } from "../core/tree-reader.ts";
 import { isObject } from "./resource.ts";
+import { parseVars, type VarDef } from "./vars.ts";
 import type { ResourceSelector } from "../core/selector.ts";
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
@@ -79,6 +80,8 @@ export interface Kustomization {
   secretGenerator: GeneratorArgs[];
   generatorOptions?: GeneratorOptions;
   replacements: unknown[];
+  /** The deprecated `vars:` (vars.ts). */
+  vars: VarDef[];
   /** `generators` / `transformers` entries: paths or inline YAML of plugin configs. */
   generators: string[];
   transformers: string[];
@@ -91,12 +94,12 @@ const KNOWN = new Set([
   "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix", "nameSuffix",
   "commonLabels", "labels", "commonAnnotations", "images", "imageTags", "replicas", "patches",
   "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator", "generatorOptions",
-  "replacements", "sortOptions", "buildMetadata",
+  "replacements", "sortOptions", "buildMetadata", "vars",
   // Known to kustomize but refused here (see module comment).
   "generators", "transformers", "validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
-  "crds", "configurations", "openapi", "vars",
+  "crds", "configurations", "openapi",
 ]);
-const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "openapi", "vars"];
+const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "openapi"];
 
 /** The kustomization file in a directory, or undefined. */
 export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
@@ -152,7 +155,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
     if (!KNOWN.has(key)) fail(file, text, key, `unknown field "${key}"`);
   }
   for (const key of REFUSED) {
-    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, crds, openapi or vars)`);
+    if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, crds or openapi)`);
   }
   const kind = raw.kind ?? "Kustomization";
   if (kind !== "Kustomization" && kind !== "Component") fail(file, text, "kind", `kind must be Kustomization or Component, not ${String(kind)}`);
@@ -215,6 +218,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
     secretGenerator: list<GeneratorArgs>(file, text, raw, "secretGenerator"),
     generatorOptions: raw.generatorOptions as GeneratorOptions | undefined,
     replacements: list<unknown>(file, text, raw, "replacements"),
+    vars: parseVars(list<unknown>(file, text, raw, "vars"), file),
     generators: strList(file, text, raw, "generators"),
     transformers: strList(file, text, raw, "transformers"),
     configurations: strList(file, text, raw, "configurations"),

@@ -25,6 +25,8 @@ export interface Resource {
   /** Name prefixes and suffixes applied, outermost last (kustomize's tie-break for name references). */
   prefixes: string[];
   suffixes: string[];
+  /** Names of the vars whose objref names this resource (vars.ts). */
+  refVars?: string[];
 }
 
 /**

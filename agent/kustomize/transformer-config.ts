@@ -3,8 +3,7 @@
  * TransformerConfig), added to the built-in tables. As in kustomize, a kustomization's transformers see
  * its own files plus those of its bases and components (configs travel up the tree with the resources),
  * and the name reference pass at the end sees them all. Keys: nameReference, commonLabels,
- * templateLabels, commonAnnotations, namespace, images, replicas; varReference is accepted and does
- * nothing (vars are refused); namePrefix/nameSuffix specs beyond metadata/name are refused. Unknown keys
+ * templateLabels, commonAnnotations, namespace, images, replicas, varReference (vars.ts); namePrefix/nameSuffix specs beyond metadata/name are refused. Unknown keys
  * are ignored, as kustomize's lenient decoder ignores them.
  */
 import { parseDocuments } from "../yaml/parse.ts";
@@ -15,6 +14,7 @@ import type { ImageEntry, Kustomization } from "./kustomization-file.ts";
 import { addPairs } from "./metadata-transformers.ts";
 import type { RefSpec } from "./name-reference.ts";
 import { allIds, isObject, type Resource } from "./resource.ts";
+import type { VarDef } from "./vars.ts";
 import { joinPath, readText } from "./tree-path.ts";
 
 export interface TransformerConfig {
@@ -25,13 +25,16 @@ export interface TransformerConfig {
   namespace: FieldSpec[];
   images: FieldSpec[];
   replicas: FieldSpec[];
+  varReference: FieldSpec[];
+  /** The vars of the kustomizations built so far, travelling up with the resources (vars.ts). */
+  vars: VarDef[];
 }
 
 export function emptyConfig(): TransformerConfig {
-  return { nameReference: [], commonLabels: [], templateLabels: [], commonAnnotations: [], namespace: [], images: [], replicas: [] };
+  return { nameReference: [], commonLabels: [], templateLabels: [], commonAnnotations: [], namespace: [], images: [], replicas: [], varReference: [], vars: [] };
 }
 
-const SPEC_KEYS = ["commonLabels", "templateLabels", "commonAnnotations", "namespace", "images", "replicas"] as const;
+const SPEC_KEYS = ["commonLabels", "templateLabels", "commonAnnotations", "namespace", "images", "replicas", "varReference"] as const;
 
 function specKey(s: FieldSpec): string {
   return `${s.group ?? ""}|${s.version ?? ""}|${s.kind ?? ""}|${s.path}`;
@@ -72,7 +75,6 @@ export function parseTransformerConfig(text: string, where: string): Transformer
       const other = fieldSpecs(doc[key], where, key).find((s) => s.path !== "metadata/name");
       if (other) throw new Error(`Invalid configuration ${where}: ${key} field specs other than metadata/name are not supported (${other.path})`);
     }
-    fieldSpecs(doc.varReference, where, "varReference");
     const refs = doc.nameReference ?? [];
     if (!Array.isArray(refs)) throw new Error(`Invalid configuration ${where}: nameReference must be a list`);
     for (const r of refs) {
