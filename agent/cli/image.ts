@@ -8,8 +8,9 @@
  * and `image policy`).
  */
 import { parseArgs } from "node:util";
+import { listingCommand, type Listing } from "./listing.ts";
 import { UsageError, type Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, IMAGE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, IMAGE_KINDS } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import { goRegexp } from "../core/go-regexp.ts";
@@ -21,12 +22,6 @@ import { latestImage, readyOf, specOf, statusOf } from "./object-status.ts";
 const REPOSITORY = IMAGE_KINDS.repository!;
 const POLICY = IMAGE_KINDS.policy!;
 const title = (b: boolean) => (b ? "True" : "False");
-
-interface Listing {
-  info: KindInfo;
-  headers: string[];
-  row(o: KubeObject): string[];
-}
 
 const LISTINGS: Record<string, Listing> = {
   repository: {
@@ -46,31 +41,6 @@ const LISTINGS: Record<string, Listing> = {
     row: (o) => [o.metadata.name!, latestImage(o), readyOf(o)?.status ?? "False", readyOf(o)?.message ?? "waiting to be reconciled"],
   },
 };
-
-function getCommand(word: string, l: Listing): Command {
-  return {
-    path: ["get", "images", word],
-    summary: `List ${l.info.kind}s with their readiness`,
-    help: `Usage: rivulet get images ${word} [NAME] [flags]
-
-Prints ${l.headers.join(", ")} for each ${l.info.kind}, like 'flux get images ${word}'.
-
-Flags:
-${CLUSTER_HELP}`,
-    async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: CLUSTER_OPTIONS, allowPositionals: true });
-      const { client, namespace } = clusterClient(values);
-      const name = positionals[0];
-      const items = name ? [await client.get({ ...l.info, namespace, name })].filter((x): x is KubeObject => Boolean(x)) : (await client.list({ ...l.info, namespace })).items;
-      if (items.length === 0) {
-        io.err(name ? `✗ ${l.info.kind} ${namespace}/${name} not found` : `no ${l.info.kind} objects found in namespace ${namespace}`);
-        return name ? 3 : 0;
-      }
-      for (const line of table([l.headers, ...items.map(l.row)])) io.out(line);
-      return 0;
-    },
-  };
-}
 
 const CREATE_OPTIONS = {
   ...CLUSTER_OPTIONS,
@@ -247,6 +217,6 @@ ${CLUSTER_HELP}`,
 }
 
 export const imageCommands: { get: Command[]; create: Command[] } = {
-  get: Object.entries(LISTINGS).map(([word, l]) => getCommand(word, l)),
+  get: Object.entries(LISTINGS).map(([word, l]) => listingCommand(["get", "images", word], l)),
   create: Object.keys(IMAGE_KINDS).map(createCommand),
 };

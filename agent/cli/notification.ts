@@ -9,8 +9,9 @@
  * reconcile, suspend and resume of these kinds go through the shared commands (cluster-flags.ts names them).
  */
 import { parseArgs } from "node:util";
+import { listingCommand, type Listing } from "./listing.ts";
 import { UsageError, type Command } from "./command.ts";
-import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, NOTIFICATION_KINDS, table, type KindInfo } from "./cluster-flags.ts";
+import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, NOTIFICATION_KINDS } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
 import { emitDocuments } from "../yaml/emit.ts";
@@ -22,12 +23,6 @@ const ALERT = NOTIFICATION_KINDS.alert!;
 const PROVIDER = NOTIFICATION_KINDS["alert-provider"]!;
 const RECEIVER = NOTIFICATION_KINDS.receiver!;
 const title = (b: boolean) => (b ? "True" : "False");
-
-interface Listing {
-  info: KindInfo;
-  headers: string[];
-  row(o: KubeObject): string[];
-}
 
 const LISTINGS: Record<string, Listing> = {
   alerts: {
@@ -46,31 +41,6 @@ const LISTINGS: Record<string, Listing> = {
     row: (o) => [o.metadata.name!, title(Boolean(specOf(o).suspend)), readyOf(o)?.status ?? "False", readyOf(o)?.message ?? "waiting to be reconciled"],
   },
 };
-
-function getCommand(word: string, l: Listing): Command {
-  return {
-    path: ["get", word],
-    summary: `List ${l.info.kind}s with their readiness`,
-    help: `Usage: rivulet get ${word} [NAME] [flags]
-
-Prints ${l.headers.join(", ")} for each ${l.info.kind}, like 'flux get ${word}'.
-
-Flags:
-${CLUSTER_HELP}`,
-    async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: CLUSTER_OPTIONS, allowPositionals: true });
-      const { client, namespace } = clusterClient(values);
-      const name = positionals[0];
-      const items = name ? [await client.get({ ...l.info, namespace, name })].filter((x): x is KubeObject => Boolean(x)) : (await client.list({ ...l.info, namespace })).items;
-      if (items.length === 0) {
-        io.err(name ? `✗ ${l.info.kind} ${namespace}/${name} not found` : `no ${l.info.kind} objects found in namespace ${namespace}`);
-        return name ? 3 : 0;
-      }
-      for (const line of table([l.headers, ...items.map(l.row)])) io.out(line);
-      return 0;
-    },
-  };
-}
 
 /** `Kind/name` or `Kind/namespace/name` as flux's ParseObjectKindNameNamespace reads it. */
 function objectRef(flag: string, text: string, withNamespace: boolean): { kind: string; name: string; namespace?: string } {
@@ -196,6 +166,6 @@ ${CLUSTER_HELP}`,
 }
 
 export const notificationCommands: { get: Command[]; create: Command[] } = {
-  get: Object.entries(LISTINGS).map(([word, l]) => getCommand(word, l)),
+  get: Object.entries(LISTINGS).map(([word, l]) => listingCommand(["get", word], l)),
   create: Object.keys(NOTIFICATION_KINDS).map(createCommand),
 };
