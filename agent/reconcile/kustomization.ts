@@ -1,7 +1,8 @@
 /**
  * Kustomization reconciler (kustomize.toolkit.fluxcd.io/v1), in kustomize-controller's order
  * (reference/flux.md §3.1), one named stage each (stage.ts): source -> dependsOn -> fetch -> build and
- * tenant guardrails -> staged server-side apply -> prune (inventory saved) -> drift report -> health ->
+ * tenant guardrails -> staged server-side apply (inventory written ahead) -> prune (inventory settled) ->
+ * drift report -> health ->
  * status and history. Nothing is written to the cluster until the whole build is valid, so a bad commit
  * leaves the last good revision running. The artifact is read from the agent's own store and unpacked
  * once per digest (ArtifactCache). Drift detection is one session per apply (kustomization-drift.ts).
@@ -20,7 +21,7 @@ import { applyAll } from "../apply/apply-all.ts";
 import { ApplyError } from "../apply/apply-error.ts";
 import { formatChangeSet, hasChanged, type ChangeSet } from "../apply/change-set.ts";
 import { finalizeInventory } from "../apply/deletion-policy.ts";
-import { entryKey, inventoryFromChangeSet, skippedEntries, staleObjects, type Inventory } from "../apply/inventory.ts";
+import { entryKey, inventoryFromChangeSet, mergeInventories, skippedEntries, staleObjects, writeAheadInventory, type Inventory } from "../apply/inventory.ts";
 import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
@@ -110,7 +111,8 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       const built = await stage("build", () => build(run, files));
       // As Flux, a failure from here on is a reconcile of this digest too: it goes into the history.
       recordFailures((err) => ({ history: history(run, built.digest, err.reason) }));
-      const { changeSet, drift } = await stage("apply", { progress: `Applying ${built.objects.length} objects for revision ${artifact.revision}` }, () => apply(run, built.objects));
+      const { changeSet, drift } = await stage("apply", { progress: applying(run, built.objects) }, () => apply(run, built.objects));
+      // The recorded inventory, with what the apply's write-ahead added: prune removes what this build lacks.
       const previous = ctx.status().inventory as Inventory | undefined;
       const inventory = inventoryFromChangeSet(changeSet);
       await stage("prune", { onError: () => pruneFailed(inventory, previous) }, () => pruneStale(run, changeSet, previous, inventory, drift));
@@ -201,6 +203,18 @@ function build(run: Run, files: FileTree): Promise<{ objects: KubeObject[]; dige
   });
 }
 
+/**
+ * The apply stage's progress. When the build adds objects to the recorded inventory it is the
+ * write-ahead: the inventory with those objects added, persisted before the first write, so that a crash
+ * at any point of the apply leaves nothing we created outside the inventory (the next reconcile prunes
+ * what its build no longer has; the finalizer deletes it all). A build already listed writes nothing.
+ */
+function applying(run: Run, objects: KubeObject[]): StageProgress {
+  const message = `Applying ${objects.length} objects for revision ${run.revision}`;
+  const ahead = writeAheadInventory(run.ctx.status().inventory as Inventory | undefined, objects);
+  return ahead ? { message, status: { inventory: ahead }, persist: true } : { message };
+}
+
 /** Staged server-side apply; the drift session lets objects known unchanged through without a request. */
 async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: ChangeSet; drift: DriftSession }> {
   const { obj, ctx } = run;
@@ -238,7 +252,7 @@ async function pruneStale(run: Run, changeSet: ChangeSet, previous: Inventory | 
   if (deleted.length) await run.ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: deleted }), metadata: revisionMeta(run) });
 }
 
-/** A failed prune still saves the inventory, with the stale objects so the next run tries again. */
+/** A failed prune still saves the inventory, with the stale objects (kept by the merge) so the next run tries again. */
 function pruneFailed(inventory: Inventory, previous: Inventory | undefined): StageProgress {
   return { message: "Prune failed", status: { inventory: mergeInventories(inventory, previous) }, persist: true };
 }
@@ -318,12 +332,6 @@ function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftO
     conditions,
     clearConditions: healthy ? clear : [...clear, TYPES.Healthy],
   };
-}
-
-function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {
-  // Keep stale entries that could not be deleted so the next run tries again.
-  const ids = new Set(next.entries.map((e) => e.id));
-  return { entries: [...next.entries, ...(old?.entries ?? []).filter((e) => !ids.has(e.id))] };
 }
 
 function guessApiVersion(kind: string): string {
