@@ -205,4 +205,20 @@ describe("Kustomization reconcile", () => {
     await h.reconciler.reconcile(h.ks, h.ctx);
     expect(h.calls).toEqual(["apply (dry run) ConfigMap/settings", "apply ConfigMap/settings"]);
   });
+
+  test.each([
+    ["a health check in another namespace", { healthChecks: [{ kind: "Deployment", name: "web", namespace: "team-b" }, { kind: "Deployment", name: "own", namespace: "team" }] },
+      "Kustomization/team/app: cross-namespace references are not allowed: healthChecks Deployment/team-b/web is outside namespace team"],
+    ["a source and a health check in other namespaces, together", { sourceRef: { kind: "GitRepository" as const, name: "repo", namespace: "x" }, healthChecks: [{ apiVersion: "v1", kind: "Service", name: "s", namespace: "y" }] },
+      "Kustomization/team/app: cross-namespace references are not allowed: sourceRef GitRepository/x/repo is outside namespace team; healthChecks Service/y/s is outside namespace team"],
+    ["a serviceAccountName naming another namespace's account", { serviceAccountName: "team-b:tb-deployer" },
+      'Kustomization/team/app: cannot impersonate spec.serviceAccountName "team-b:tb-deployer": a ServiceAccount is named without a namespace and must be in namespace team'],
+  ])("%s is refused before anything is read or written", async (_what, spec, message) => {
+    const h = harness({ spec });
+    const err = await failure(h.reconciler.reconcile(h.ks, h.ctx));
+    expect([err.kind, err.reason, err.message]).toEqual(["terminal", "AccessDenied", message]);
+    expect(h.progress).toEqual([]);
+    expect(h.calls).toEqual([]);
+  });
 });
+

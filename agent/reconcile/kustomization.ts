@@ -30,9 +30,10 @@ import type { ReconcileContext, Reconciler, ReconcileSuccess } from "./reconcile
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
-import { actingAs, buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
+import { buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
+import { actingClient } from "./service-account.ts";
 import { checkDependencies } from "./kustomization-dependencies.ts";
-import { refuseOtherNamespaces } from "./tenant-guard.ts";
+import { refuseOtherNamespaces, type NamespaceUse } from "./tenant-guard.ts";
 import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
 const API = kustomizationKind.apiVersion;
@@ -66,7 +67,7 @@ export interface KustomizationDeps {
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<ApiKustomizationSpec, KustomizationStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
-  const actingClient = (ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
+  const acting = (ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject): KubeClient => actingClient(ctx.client, obj, deps.defaultServiceAccount);
 
   let cacheReady = false;
 
@@ -92,9 +93,11 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       const started = ctx.now().getTime();
       const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : parseDuration(spec.interval);
 
-      // 1. Source: same namespace only.
+      // 1. Refused before anything is read or written: a source or a health check in another namespace,
+      // a ServiceAccount name that is not one.
       const { kind, name, namespace } = spec.sourceRef;
-      refuseOtherNamespaces(self, ns, [{ what: `sourceRef ${kind}/${namespace}/${name}`, namespace }]);
+      refuseOtherNamespaces(self, ns, [{ what: `sourceRef ${kind}/${namespace}/${name}`, namespace }, ...healthCheckNamespaces(spec)]);
+      const client = acting(ctx, obj);
       const source = (await ctx.read({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
         throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
       }));
@@ -104,7 +107,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
 
       // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).
-      const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: actingClient(ctx, obj), revision: artifact.revision, started, timeoutMs };
+      const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: client, revision: artifact.revision, started, timeoutMs };
       const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
       await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision, DEFAULTS.dependencyRequeueMs));
       const files = await stage("fetch", { progress: { message: `Building manifests for revision ${artifact.revision}`, status: { lastAttemptedRevision: artifact.revision } } }, () => fetchArtifact(run, artifact));
@@ -134,7 +137,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
 
     async finalize(obj, ctx) {
       const spec: KustomizationSpec = obj.spec;
-      const cs = await finalizeInventory(actingClient(ctx, obj), ctx.status().inventory as Inventory | undefined, {
+      const cs = await finalizeInventory(acting(ctx, obj), ctx.status().inventory as Inventory | undefined, {
         policy: spec.deletionPolicy,
         prune: spec.prune,
         suspended: spec.suspend,
@@ -161,6 +164,11 @@ function kustomizationStages(self: string) {
     drift: { reason: REASONS.ReconciliationFailed },
     health: { reason: REASONS.HealthCheckFailed },
   };
+}
+
+/** spec.healthChecks as namespace uses: the tenant's agent reads no object of another namespace. */
+function healthCheckNamespaces(spec: KustomizationSpec): NamespaceUse[] {
+  return (spec.healthChecks ?? []).map((h) => ({ what: `healthChecks ${h.kind}/${h.namespace}/${h.name}`, namespace: h.namespace }));
 }
 
 /** One reconcile's inputs, shared by its stages. */
