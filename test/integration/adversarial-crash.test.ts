@@ -4,7 +4,8 @@
  * killed with SIGKILL at a random point of that apply, the Kustomization switched back, the agent
  * restarted. Once it is Ready again, no object carrying the Kustomization's owner labels may be missing
  * from its inventory: such an object would never be pruned nor deleted by the finalizer. Round after
- * round, with the kill points drawn from a seeded generator (RIVULET_CRASH_SEED repeats a run).
+ * round, with the kill points (objects written, or a delay) drawn from a seeded generator
+ * (RIVULET_CRASH_SEED repeats a run).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,7 +22,9 @@ import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 
 /** Objects in the large set, and rounds: enough kill points inside the apply, well under two minutes. */
 const OBJECTS = 120;
-const ROUNDS = 8;
+const ROUNDS = 12;
+/** Every other round is killed after a random delay instead, to land in the status writes and prune too. */
+const MAX_DELAY_MS = 1_500;
 const SEED = Number(process.env.RIVULET_CRASH_SEED ?? Date.now() % 2 ** 31);
 
 const fm = { fieldManager: "rivulet-tests" };
@@ -116,20 +119,25 @@ describe("a crash in the middle of an apply", () => {
     const next = random(SEED);
     agent = start();
     await when("app", "Ready at ./small", settled, 60_000);
-    const found: Array<{ round: number; killedAt: number; orphans: number; some: string[] }> = [];
+    const found: Array<{ round: number; killedAt: string; orphans: number; some: string[] }> = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      // Kill once the apply has written a random number of the large set's objects (0: before it starts).
-      const killAt = Math.floor(next() * OBJECTS);
+      // Kill once the apply has written a random number of the large set's objects (0: before it starts),
+      // or after a random delay.
+      const byCount = round % 2 === 1;
+      const point = Math.floor(next() * (byCount ? OBJECTS : MAX_DELAY_MS));
       await setPath("./large");
-      await largeWritten(killAt, round);
+      if (byCount) await largeWritten(point, round);
+      else await new Promise((r) => setTimeout(r, point));
       await kill(agent);
+      const killedAt = byCount ? `${point} objects written` : `${point} ms, ${(await owned()).length} objects there`;
       await setPath("./small");
       agent = start();
       const ks = await when("app", `round ${round}: Ready at ./small after the restart`, settled, 60_000);
       expect(ks.status?.lastAppliedRevision).toBeTruthy();
       const left = await orphans();
-      found.push({ round, killedAt: killAt, orphans: left.length, some: left.slice(0, 3) });
+      found.push({ round, killedAt, orphans: left.length, some: left.slice(0, 3) });
     }
+    console.error(`[adversarial-crash] seed ${SEED}: ${found.map((r) => `round ${r.round} killed at ${r.killedAt}: ${r.orphans} orphans`).join("; ")}`);
     // Every round ends with the small set only, all of it in the inventory.
     expect(found.filter((r) => r.orphans > 0)).toEqual([]);
     expect((await owned()).map((o) => o.metadata.name).sort()).toEqual(["small-0", "small-1", "small-2"]);
