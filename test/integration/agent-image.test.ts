@@ -1,8 +1,10 @@
 /**
  * The agent image as a tenant runs it: scripts/build-image.sh builds it with buildah (or reuses the
- * build for unchanged inputs), its entrypoint runs under `buildah run` (chroot isolation, user 65532)
- * with only a tenant ServiceAccount's kubeconfig and a data volume, and reconciles a GitRepository and a
- * Kustomization on the control plane. The image is then pushed to Debian's docker-registry on loopback,
+ * build for unchanged inputs); its entrypoint runs as a pod with readOnlyRootFilesystem would run it (the
+ * image's root file system mounted read-only in a private mount namespace, chroot to it as user 65532,
+ * a tmpfs /tmp and a data volume) with only a tenant ServiceAccount's kubeconfig, and reconciles a
+ * GitRepository and a Kustomization on the control plane; under `buildah run` it renders a Helm chart
+ * with the engine's WASM from share/rivulet. The image is then pushed to Debian's docker-registry on loopback,
  * pulled back by digest into separate storage, signed and verified with rivulet, and its SBOM attached
  * as a CycloneDX referrer.
  */
@@ -33,6 +35,30 @@ const probe = kustomizationProbe(() => ({ admin, namespace: ns }));
 
 function buildah(...args: string[]): string {
   return execFileSync("buildah", args, { env, encoding: "utf8", maxBuffer: 64 << 20 }).trim();
+}
+
+/**
+ * The image's entrypoint with `args`, as a pod with readOnlyRootFilesystem runs it: root file system
+ * read-only, user 65532, /tmp a tmpfs, `binds` (host directory -> container directory) mounted over it.
+ */
+function runReadOnly(container: string, args: string[], binds: Record<string, string>) {
+  const config = JSON.parse(buildah("inspect", "--type", "image", tag)).OCIv1.config as { Entrypoint: string[]; User: string };
+  const root = buildah("mount", container);
+  // Mount points exist in the container's own layer, before the root is made read-only.
+  for (const p of ["proc", "dev", ...Object.values(binds).map((b) => b.slice(1))]) execFileSync("mkdir", ["-p", join(root, p)]);
+  const m = join(dir, `ro-${container}`);
+  const script = [
+    "set -e",
+    `mkdir -p ${m}`,
+    `mount --bind ${root} ${m}`,
+    `mount -o remount,bind,ro ${m}`,
+    `mount -t proc proc ${m}/proc`,
+    `mount --bind /dev ${m}/dev`,
+    `mount -t tmpfs -o size=64m,mode=1777 tmpfs ${m}/tmp`,
+    ...Object.entries(binds).map(([host, inside]) => `mount --bind ${host} ${m}${inside}`),
+    `exec chroot --userspec ${config.User} ${m} ${[...config.Entrypoint, ...args].join(" ")}`,
+  ].join("\n");
+  return startAgentCommand(["unshare", "--mount", "--propagation", "private", "bash", "-c", script], env);
 }
 
 async function rivulet(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -91,10 +117,11 @@ describe("the agent image", () => {
     }
   });
 
-  test("runs as a tenant agent and reconciles a GitRepository and a Kustomization", async () => {
+  test("runs as a tenant agent on a read-only root file system and reconciles a GitRepository and a Kustomization", async () => {
     const commit = await git.createRepo("app", { "deploy/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-image\ndata:\n  built: by-the-image\n" });
-    const kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(kubeconfig, readFileSync(await serviceAccountKubeconfig(ns, "rivulet")));
+    const config = join(dir, "config");
+    execFileSync("mkdir", ["-p", config]);
+    writeFileSync(join(config, "kubeconfig"), readFileSync(await serviceAccountKubeconfig(ns, "rivulet")));
     const data = join(dir, "data");
     execFileSync("mkdir", ["-p", data]);
     chownSync(data, 65532, 65532);
@@ -104,8 +131,10 @@ describe("the agent image", () => {
     await admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: ns }, spec: { url: git.url("app"), interval: "1m", ref: { branch: "master" } } }, fm);
     await admin.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "app", namespace: ns }, spec: { sourceRef: { kind: "GitRepository", name: "app" }, path: "./deploy", interval: "1m", prune: true } }, fm);
     const started = Date.now();
-    const agent = startAgentCommand(["buildah", "run", "--isolation", "chroot", "-v", `${kubeconfig}:/config/kubeconfig:ro`, "-v", `${data}:/data`, c, "--",
-      "/usr/local/bin/rivulet", "run", "--kubeconfig", "/config/kubeconfig", "--namespace", ns, "--storage-path", "/data", "--health-addr", "127.0.0.1:0"], env);
+    const agent = runReadOnly(c, ["run", "--kubeconfig", "/config/kubeconfig", "--namespace", ns, "--storage-path", "/data", "--health-addr", "127.0.0.1:0"], {
+      [config]: "/config",
+      [data]: "/data",
+    });
     try {
       await agent.waitForLog((l) => l.msg === "acquired the leader lease", 60_000);
       const leaderAfter = Date.now() - started;
@@ -122,6 +151,16 @@ describe("the agent image", () => {
       await agent.exited;
     }
   }, 180_000);
+
+  test("renders a Helm chart under buildah run with the engine's WASM from share/rivulet", () => {
+    const c = buildah("from", "--pull-never", tag);
+    containers.push(c);
+    const chart = join(repoRoot, "agent/release/testdata/charts/app");
+    const inImage = buildah("run", "--isolation", "chroot", "-v", `${chart}:/chart:ro`, c, "--", "/usr/local/bin/rivulet", "template", "demo", "/chart");
+    const fromSources = execFileSync(join(repoRoot, "node_modules/.bin/bun"), [join(repoRoot, "agent/main.ts"), "template", "demo", chart], { encoding: "utf8" }).trim();
+    expect(inImage).toContain("# Source: app/templates/configmap.yaml");
+    expect(inImage).toBe(fromSources);
+  });
 
   test("is pushed to a registry, pulled back by digest, signed, verified and given its SBOM as a referrer", async () => {
     const ref = `${registry.host}/rivulet:${tag.split(":").pop()}`;
