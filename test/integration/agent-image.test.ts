@@ -22,6 +22,8 @@ import { RegistryClient } from "../../agent/source/oci/registry-client.ts";
 import { MEDIA } from "../../agent/source/oci/media-types.ts";
 import { createFetch } from "../../agent/runtime/http-fetch.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
+import { installObjects } from "../../agent/install/install-objects.ts";
+import { readTenantDocs } from "../../agent/cli/install.ts";
 
 const env = { ...process.env, STORAGE_DRIVER: "vfs", BUILDAH_ISOLATION: "chroot" };
 let admin: KubeClient;
@@ -131,7 +133,11 @@ describe("the agent image", () => {
     await admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: ns }, spec: { url: git.url("app"), interval: "1m", ref: { branch: "master" } } }, fm);
     await admin.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "app", namespace: ns }, spec: { sourceRef: { kind: "GitRepository", name: "app" }, path: "./deploy", interval: "1m", prune: true } }, fm);
     const started = Date.now();
-    const agent = runReadOnly(c, ["run", "--kubeconfig", "/config/kubeconfig", "--namespace", ns, "--storage-path", "/data", "--health-addr", "127.0.0.1:0"], {
+    // The arguments `rivulet install` gives the Deployment, plus what a pod gets elsewhere: the kubeconfig
+    // instead of the mounted token, and a free loopback port for probes.
+    const deployment = installObjects({ namespace: ns, image: tag, allowKinds: [], artifactStorage: "emptydir" }, readTenantDocs()).find((o) => o.kind === "Deployment")!;
+    const podArgs = (deployment.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
+    const agent = runReadOnly(c, [...podArgs, "--kubeconfig=/config/kubeconfig", "--health-addr=127.0.0.1:0"], {
       [config]: "/config",
       [data]: "/data",
     });
