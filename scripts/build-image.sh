@@ -83,7 +83,10 @@ buildah bud --quiet --isolation chroot --layers=false -f "$root/Dockerfile" -t "
   --label "org.opencontainers.image.title=rivulet" --label "org.opencontainers.image.version=$version" \
   --label "org.opencontainers.image.revision=$revision" --label "org.opencontainers.image.licenses=Apache-2.0" \
   --label "dev.rivulet.inputs=$hash" "$ctx" >&2
-# The image holds it all now; the staged context (~120 MiB) is not kept.
+# The image holds it all now; the staged context (~120 MiB) is not kept, nor are the images of older
+# inputs (vfs storage keeps a full copy of each).
 rm -rf "$ctx"
+buildah images --noheading | awk '{print $1 ":" $2}' | grep '^localhost/rivulet:in-' | grep -vxF "$tag" | xargs -r buildah rmi >/dev/null 2>&1 || true
+buildah images --quiet --filter dangling=true --filter label=dev.rivulet.inputs | xargs -r buildah rmi >/dev/null 2>&1 || true
 log "built $tag in $(( ($(date +%s%N) - started) / 1000000 )) ms"
 echo "$tag"
