@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { adminClient, deleteNamespace, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
+import { createHttpClient } from "../../agent/kube/http-client.ts";
+import { connect } from "../../agent/runtime/kube-transport.ts";
 import { dispatch } from "../../agent/cli/dispatch.ts";
 import { checkCommand, installCommand, uninstallCommand } from "../../agent/cli/install.ts";
 import { INSTALL_SELECTOR } from "../../agent/install/install-objects.ts";
@@ -77,6 +79,33 @@ describe("rivulet check, install and uninstall with namespace rights only", () =
       `    cannot * *.*: Role/${ns}/rivulet-reconciler grants it, and Kubernetes lets only a holder grant a permission (or one who may escalate roles)`,
     );
     expect(r.out).toMatch(/  ✗ agent: \d+ missing/);
+  });
+
+  test("check as a namespace admin by the built-in admin ClusterRole names the Roles it cannot grant", async () => {
+    const fm = { fieldManager: "rivulet-tests" };
+    await admin.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ns-admin", namespace: ns } }, fm);
+    await admin.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "ns-admin", namespace: ns },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+        subjects: [{ kind: "ServiceAccount", name: "ns-admin", namespace: ns }],
+      },
+      fm,
+    );
+    const kubeconfig = await serviceAccountKubeconfig(ns, "ns-admin");
+    const r = await rivulet(kubeconfig, "check");
+    expect(r.code).toBe(1);
+    // It may write every object, but not grant the reconciler Role's "*" nor the Flux kinds it does not hold.
+    expect(r.out).not.toContain("needed to write");
+    expect(r.out).toContain(`    cannot * *.*: Role/${ns}/rivulet-reconciler grants it`);
+    expect(r.out).toMatch(new RegExp(`cannot get gitrepositories.source.toolkit.fluxcd.io: Role/${ns}/rivulet-agent grants it`));
+    // The API server agrees: it refuses that Role from this identity.
+    const asAdmin = createHttpClient({ transport: connect({ kubeconfig }).transport });
+    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "rivulet-reconciler", namespace: ns }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }] };
+    const refused = await asAdmin.apply(role, { fieldManager: "rivulet-tests", dryRun: true }).then(() => undefined, (e: unknown) => e);
+    expect((refused as { code?: number } | undefined)?.code).toBe(403);
   });
 
   test("install as a viewer is refused before the first write", async () => {
