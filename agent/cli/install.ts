@@ -18,7 +18,7 @@ import { parseDocuments } from "../yaml/parse.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { describePermission } from "../kube/access-check.ts";
 import { type ArtifactStorage, installedKinds, installObjects, tenantResourceFiles } from "../install/install-objects.ts";
-import { crdsReady, type MissingPermission, preflight, type PreflightReport } from "../install/preflight.ts";
+import { checkCrds, crdsReady, installPermissions, type MissingPermission, preflight, type PreflightReport, reviewRules } from "../install/preflight.ts";
 import { applyInstall, FIELD_MANAGER, uninstall } from "../install/install-apply.ts";
 import { assetRoot } from "../runtime/assets.ts";
 
@@ -79,15 +79,16 @@ ${CLUSTER_HELP}`,
       return 0;
     }
     const { client } = clusterClient(values);
-    const report = await preflight(client, values.namespace, KINDS, objects);
-    if (!crdsReady(report)) {
-      io.err(`Error: the Flux CRDs are not all installed: ${report.crds.filter((c) => !c.present).map((c) => `${c.name} (${c.version})`).join(", ")}`);
+    const absent = (await checkCrds(client, KINDS)).filter((c) => !c.present);
+    if (absent.length > 0) {
+      io.err(`Error: the Flux CRDs are not all installed: ${absent.map((c) => `${c.name} (${c.version})`).join(", ")}`);
       io.err(CRDS_HINT);
       return 3;
     }
-    if (report.install.length > 0) {
-      io.err(`Error: cannot install in namespace ${values.namespace}: the caller lacks ${report.install.length} permission(s), nothing was written:`);
-      for (const line of missingLines(report.install)) io.err(`  ${line}`);
+    const missing = await installPermissions(client, objects, (await reviewRules(client, values.namespace)).rules);
+    if (missing.length > 0) {
+      io.err(`Error: cannot install in namespace ${values.namespace}: the caller lacks ${missing.length} permission(s), nothing was written:`);
+      for (const line of missingLines(missing)) io.err(`  ${line}`);
       return 3;
     }
     for (const ref of await applyInstall(client, objects)) io.err(`✔ ${ref} applied`);
