@@ -29,7 +29,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   helm: ["core", "yaml", "artifact"],
   sops: ["core", "yaml"],
   release: ["core", "yaml", "api", "kube", "apply", "health", "helm"],
-  image: ["core", "api", "artifact", "source"],
+  image: ["core", "api", "yaml", "artifact", "source"],
   apply: ["core", "kube", "yaml"],
   health: ["core", "kube", "yaml"],
   diff: ["core", "kube", "yaml"],
