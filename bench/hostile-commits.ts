@@ -67,19 +67,24 @@ const SCENARIOS: Record<string, () => Hostile> = {
 
 const conditionOf = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> })?.conditions ?? []).find((c) => c.type === "Ready");
 
-/** Waits until every named object of `ref` has Ready True or False (not Progressing); samples RSS meanwhile. */
-async function settle(admin: KubeClient, ns: string, names: string[], pid: number, peak: { rss: number }): Promise<Record<string, string>> {
+/**
+ * Waits until every hostile Kustomization has Ready True or False (not Progressing), or its source was
+ * refused (Ready False: the Kustomization then waits for an artifact that will not come); samples RSS meanwhile.
+ */
+async function settle(admin: KubeClient, ns: string, hostile: Hostile, pid: number, peak: { rss: number }): Promise<Record<string, string>> {
   const deadline = Date.now() + 300_000;
   let out: Record<string, string> = {};
   for (let tick = 0; Date.now() < deadline; tick++) {
     peak.rss = Math.max(peak.rss, rssOf(pid).rss);
     if (tick % 4 === 0) {
-      const items = (await admin.list({ ...KS, namespace: ns })).items.filter((o) => names.includes(o.metadata.name ?? ""));
-      out = Object.fromEntries(items.map((o) => [o.metadata.name, `${conditionOf(o)?.status ?? "-"} ${conditionOf(o)?.reason ?? ""}: ${(conditionOf(o)?.message ?? "").slice(0, 160)}`]));
-      const done = items.length === names.length && items.every((o) => {
-        const c = conditionOf(o);
-        return c && c.status !== "Unknown" && c.reason !== "Progressing" && c.reason !== "DependencyNotReady" && !/not ready|not found/i.test(c.message);
+      const sources = new Map((await admin.list({ ...GR, namespace: ns })).items.map((o) => [o.metadata.name ?? "", conditionOf(o)]));
+      const items = new Map((await admin.list({ ...KS, namespace: ns })).items.map((o) => [o.metadata.name ?? "", conditionOf(o)]));
+      const done = hostile.kustomizations.every(([repo], i) => {
+        const c = items.get(`hostile-${i}`);
+        const settled = c && c.status !== "Unknown" && c.reason !== "Progressing" && !/not ready|not found|not in storage/i.test(c.message);
+        return settled || sources.get(repo)?.status === "False";
       });
+      out = Object.fromEntries(hostile.kustomizations.map((_, i) => [`hostile-${i}`, `${items.get(`hostile-${i}`)?.status ?? "-"} ${items.get(`hostile-${i}`)?.reason ?? ""}: ${(items.get(`hostile-${i}`)?.message ?? "").slice(0, 200)}`]));
       if (done) return out;
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -117,9 +122,9 @@ async function run(name: string): Promise<Record<string, unknown>> {
       metadata: { name: names[i]!, namespace: ns },
       spec: { interval: "1h", path, prune: true, sourceRef: { kind: "GitRepository", name: repo } },
     })));
-    const conditions = await settle(admin, ns, names, agent.pid, peak);
+    const conditions = await settle(admin, ns, hostile, agent.pid, peak);
     const settledAfter = (performance.now() - b0) / 1000;
-    const sources = Object.fromEntries((await admin.list({ ...GR, namespace: ns })).items.filter((o) => o.metadata.name !== "steady").map((o) => [o.metadata.name, `${conditionOf(o)?.status} ${conditionOf(o)?.reason}: ${(conditionOf(o)?.message ?? "").slice(0, 160)}`]));
+    const sources = Object.fromEntries((await admin.list({ ...GR, namespace: ns })).items.filter((o) => o.metadata.name !== "steady").map((o) => [o.metadata.name, `${conditionOf(o)?.status} ${conditionOf(o)?.reason}: ${(conditionOf(o)?.message ?? "").slice(0, 240)}`]));
     for (let s = 0; s < 60; s++) {
       peak.rss = Math.max(peak.rss, rssOf(agent.pid).rss);
       await new Promise((r) => setTimeout(r, 1000));
