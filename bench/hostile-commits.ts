@@ -7,9 +7,10 @@
  *
  *   50mb     one 50 MB YAML document (a ConfigMap) in one Kustomization
  *   4x30mb   four 30 MB YAML documents, each in its own repository and Kustomization, all at once
+ *   4x12mb   four 12 MB files of four 3,000,000-byte documents each, inside every limit, all at once
  *   25k      a repository of 25,000 files, one Kustomization on a small directory of it
  *
- *   bun bench/hostile-commits.ts [50mb 4x30mb 25k]     results as JSON lines to stdout (and BENCH_OUT)
+ *   bun bench/hostile-commits.ts [50mb 4x30mb 4x12mb 25k]     results as JSON lines to stdout (and BENCH_OUT)
  *
  * Goal: peak during the burst at most 2x the steady peak; RSS 60 s after within 20% of the baseline.
  */
@@ -57,6 +58,12 @@ const SCENARIOS: Record<string, () => Hostile> = {
   "4x30mb": () => ({
     repos: Object.fromEntries([0, 1, 2, 3].map((i) => [`big${i}`, { "big/cm.yaml": bigConfigMap(`big${i}`, 30e6) }])),
     kustomizations: [0, 1, 2, 3].map((i) => [`big${i}`, "./big"] as [string, string]),
+  }),
+  // Within every default limit (12 MB files of four 3,000,000-byte documents): refused by nothing before
+  // the build, so this is the case the build memory budget (--build-memory) is for.
+  "4x12mb": () => ({
+    repos: Object.fromEntries([0, 1, 2, 3].map((i) => [`mid${i}`, { "mid/cms.yaml": [0, 1, 2, 3].map((d) => bigConfigMap(`mid${i}-${d}`, 3e6)).join("---\n") }])),
+    kustomizations: [0, 1, 2, 3].map((i) => [`mid${i}`, "./mid"] as [string, string]),
   }),
   "25k": () => {
     const files: Files = { "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\ndata:\n  a: b\n" };
