@@ -213,7 +213,8 @@ export const runCommand: Command = {
       void notify.run(leading);
     };
 
-    const stopTrim = startMemoryTrim({ activity: () => requests, intervalMs: gcInterval });
+    // Cache evictions count as work: the trees they drop are returned by the collection that follows.
+    const stopTrim = startMemoryTrim({ activity: () => requests + parts.cache.evictions, intervalMs: gcInterval });
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
     if (values["leader-elect"]) {
       const election = runLeaderElection(client, {

@@ -12,6 +12,8 @@
  *
  * Bun exposes `Bun.gc`; Node and Deno only with --expose-gc (`globalThis.gc`); elsewhere this does nothing.
  */
+import { everyUnref } from "../core/every.ts";
+
 export const DEFAULTS = {
   intervalMs: 2_000,
 };
@@ -45,12 +47,6 @@ export interface MemoryTrimOptions {
   every?: (tick: () => void, ms: number) => () => void;
 }
 
-function everyUnref(tick: () => void, ms: number): () => void {
-  const timer = setInterval(tick, ms);
-  // Never keeps the process alive on its own.
-  (timer as { unref?: () => void }).unref?.();
-  return () => clearInterval(timer);
-}
 
 /** Starts the trimmer; returns a function that stops it. Does nothing when the runtime has no GC hook. */
 export function startMemoryTrim(opts: MemoryTrimOptions): () => void {
