@@ -28,6 +28,7 @@ import { createFetch } from "../runtime/http-fetch.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 import { startMemoryTrim } from "../runtime/memory-trim.ts";
+import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from "./limit-flags.ts";
 import { parseDuration } from "../core/duration.ts";
 
 const HELP = `Usage: rivulet run --namespace NS [flags]
@@ -65,6 +66,7 @@ Flags:
                             as the release's identity may read them (default: the release's namespace only)
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
+${LIMIT_HELP}
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
@@ -109,6 +111,7 @@ export const runCommand: Command = {
         "field-manager": { type: "string" },
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
+        ...LIMIT_OPTIONS,
       },
     });
     const level = values["log-level"] as Level;
@@ -124,6 +127,7 @@ export const runCommand: Command = {
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
+    const { limits, buildMemory } = limitsOf(values);
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const client = createHttpClient({
@@ -162,6 +166,8 @@ export const runCommand: Command = {
       allowedNamespaces: commaList(values["allow-namespaces"]),
       allowClusterLookup: values["allow-cluster-lookup"],
       strictSubstitution: values["strict-substitution"],
+      limits,
+      buildMemory,
     });
     log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
 
@@ -207,7 +213,8 @@ export const runCommand: Command = {
       void notify.run(leading);
     };
 
-    const stopTrim = startMemoryTrim({ activity: () => requests, intervalMs: gcInterval });
+    // Cache evictions count as work: the trees they drop are returned by the collection that follows.
+    const stopTrim = startMemoryTrim({ activity: () => requests + parts.cache.evictions, intervalMs: gcInterval });
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
     if (values["leader-elect"]) {
       const election = runLeaderElection(client, {

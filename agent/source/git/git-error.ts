@@ -16,7 +16,9 @@ export type GitProblem =
   | "corrupt"
   | "unsupported"
   | "sparse-checkout"
-  | "verify";
+  | "verify"
+  /** Over one of the artifact limits (core/limits.ts): the message names the limit and its flag. */
+  | "limit";
 
 export class GitError extends TransientError {
   readonly problem: GitProblem;
