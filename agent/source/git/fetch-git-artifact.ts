@@ -46,6 +46,8 @@ export interface FetchGitArtifactOptions {
   sha1?: Sha1;
   /** Force a protocol version (tests). */
   protocol?: 0 | 2;
+  /** Largest response (the packfile) read; upload-pack.ts DEFAULTS otherwise. */
+  maxResponseBytes?: number;
 }
 
 export interface CommitInfo {
@@ -90,7 +92,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs });
+  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs, maxResponseBytes: options.maxResponseBytes });
   const prefixes = refPrefixes(plan);
   let selected: SelectedRef;
   try {
