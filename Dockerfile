@@ -18,6 +18,8 @@ COPY deploy ./deploy
 USER 65532:65532
 # Artifacts are kept on a volume so a restarted agent serves and reuses them.
 VOLUME /data
+# Probes, metrics and webhooks. The artifacts listen on --storage-addr, 127.0.0.1:9090 unless opened
+# (README: "Who can read the artifacts").
 EXPOSE 9440
 ENTRYPOINT ["bun", "agent/main.ts"]
 CMD ["run", "--storage-path", "/data", "--health-addr", "0.0.0.0:9440"]
