@@ -125,7 +125,7 @@ export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<
   const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
   const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
-  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(c.storage, "data")];
+  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
   const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
   const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
     stdio: ["ignore", log, "inherit"],

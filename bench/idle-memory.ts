@@ -34,7 +34,7 @@ for (let i = 0; i < N; i++) {
   const kc = join(storage, `${ns}.kubeconfig`);
   writeFileSync(kc, kubeconfigForToken(parseDocuments(readFileSync(cp.admin.kubeconfig, "utf8"))[0] as never, "rivulet", token, ns));
   const port = await freePort();
-  agents.push(spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(storage, "data" + i), "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] }));
+  agents.push(spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(storage, "data" + i), "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] }));
 }
 await new Promise((r) => setTimeout(r, 5000));
 const rows: string[] = [];

@@ -15,6 +15,8 @@ import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../ku
 import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
+import { createArtifactApp } from "../http/artifact-app.ts";
+import { listenerLayout, type ListenerName } from "./listeners.ts";
 import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics, Counter } from "../http/metrics.ts";
@@ -40,7 +42,11 @@ Flags:
   -n, --namespace NS        namespace to serve (default: the kubeconfig context's, or in-cluster namespace)
       --kubeconfig FILE     kubeconfig to use (default: KUBECONFIG, ~/.kube/config, then in-cluster)
       --context NAME        kubeconfig context to use
-      --health-addr ADDR    host:port for /healthz and /readyz (default 0.0.0.0:9440; port 0 picks one)
+      --health-addr ADDR    host:port for /healthz, /readyz and /metrics (default 0.0.0.0:9440; port 0
+                            picks one)
+      --storage-addr ADDR   host:port serving the stored artifacts (default 127.0.0.1:9090: only the
+                            pod itself; 0.0.0.0:9090 lets tools in the namespace fetch status.artifact.url,
+                            with deploy/tenant/network-policy.yaml keeping other namespaces out)
       --leader-elect        hold a coordination.k8s.io/v1 Lease so only one replica acts (default true;
                             --no-leader-elect to disable)
       --lease-name NAME     name of the Lease (default rivulet)
@@ -48,7 +54,7 @@ Flags:
       --storage-path DIR    where artifacts are stored (default $XDG_CACHE_HOME or ~/.cache, then
                             rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
-                            of --health-addr, which also serves the artifacts)
+                            of --storage-addr)
       --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
                             --health-addr); answers counted in rivulet_receiver_requests_total
       --events-addr URL     also post events to a Flux notification-controller at URL
@@ -91,7 +97,8 @@ export const runCommand: Command = {
         namespace: { type: "string", short: "n" },
         kubeconfig: { type: "string" },
         context: { type: "string" },
-        "health-addr": { type: "string", default: "0.0.0.0:9440" },
+        "health-addr": { type: "string" },
+        "storage-addr": { type: "string" },
         "leader-elect": { type: "boolean", default: true },
         "lease-name": { type: "string", default: "rivulet" },
         identity: { type: "string" },
@@ -116,7 +123,8 @@ export const runCommand: Command = {
     });
     const level = values["log-level"] as Level;
     if (!["debug", "info", "error"].includes(level)) throw new UsageError(`--log-level must be debug, info or error, not "${level}"`);
-    const addr = parseAddr(values["health-addr"]!);
+    const listeners = listenerLayout({ healthAddr: values["health-addr"], storageAddr: values["storage-addr"], receiverAddr: values["receiver-addr"], notificationAddr: values["notification-addr"] });
+    const addrOf = (name: ListenerName) => listeners.find((l) => l.name === name)!;
     const log = createLogger(io.out, { level });
 
     const conn = connect({ kubeconfig: values.kubeconfig, context: values.context });
@@ -153,9 +161,12 @@ export const runCommand: Command = {
     let manager: Manager | undefined;
     const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
     const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
-    const server = await serve(app.fetch, addr.host, addr.port);
-    const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, webhooks: values["receiver-addr"] ? undefined : hooks });
+    const probes = addrOf("probes");
+    const server = await serve(app.fetch, probes.host, probes.port);
+    const storage = addrOf("artifacts");
+    const artifactServer = await serve(createArtifactApp({ get: (path) => parts.store.get(path) }).fetch, storage.host, storage.port);
+    const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${artifactServer.port}`;
     const parts = composeAgent({
       storagePath,
       storageBaseUrl: baseUrl,
@@ -169,7 +180,8 @@ export const runCommand: Command = {
       limits,
       buildMemory,
     });
-    log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
+    log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: probes.paths });
+    log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath, storageUrl: baseUrl });
 
     const notify = new NotificationController({
       client,
@@ -182,7 +194,8 @@ export const runCommand: Command = {
       notifyMetrics: notifyMetricsOf(metrics),
       rateLimitIntervalMs: durationFlag("rate-limit-interval", values["rate-limit-interval"]!),
     });
-    const eventServer = values["notification-addr"] ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, parseAddr(values["notification-addr"]).host, parseAddr(values["notification-addr"]).port) : undefined;
+    const eventAddr = listeners.find((l) => l.name === "events");
+    const eventServer = eventAddr ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, eventAddr.host, eventAddr.port) : undefined;
     if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
     const events = createEventRecorder({
       notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
@@ -192,7 +205,7 @@ export const runCommand: Command = {
       log,
       eventsAddr: values["events-addr"],
     });
-    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
+    const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const startReconcilers = (leading: AbortSignal) => {
@@ -236,19 +249,13 @@ export const runCommand: Command = {
     }
     stopTrim();
     await server.close();
+    await artifactServer.close();
     await eventServer?.close();
     await hookServer?.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
   },
 };
-
-function parseAddr(s: string, flag = "--health-addr"): { host: string; port: number } {
-  const i = s.lastIndexOf(":");
-  const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, not "${s}"`);
-  return { host: s.slice(0, i) || "0.0.0.0", port };
-}
 
 function readInClusterNamespace(): string | undefined {
   try {

@@ -3,9 +3,9 @@
  * - /healthz: the process is alive; /readyz: connected to the API server with the leader election loop
  *   running (a standby replica is ready too, as in Flux);
  * - /metrics: Prometheus text;
- * - /<kind>/<namespace>/<name>/<file>: stored artifacts, the URLs written to status.artifact.url, so
- *   Flux's own consumers can fetch what rivulet produced;
  * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own.
+ * Stored artifacts are not served here but by artifact-app.ts on a listener of their own, so opening
+ * the probes to the kubelet does not open a tenant's sources to the cluster.
  */
 import { Hono } from "hono";
 import type { Registry } from "./metrics.ts";
@@ -21,8 +21,6 @@ export interface AgentState {
 
 export interface AppOptions {
   metrics?: { registry: Registry; beforeRender?: () => void };
-  /** Reads a stored artifact by its relative path (ArtifactStore.get). */
-  store?: { get(path: string): Promise<Uint8Array | undefined> };
   webhooks?: { port: WebhookPort } & WebhookRouteOptions;
 }
 
@@ -42,14 +40,5 @@ export function createApp(state: AgentState, o: AppOptions = {}): Hono {
     });
   }
   if (o.webhooks) mountWebhooks(app, o.webhooks.port, o.webhooks);
-  if (o.store) {
-    const store = o.store;
-    app.get("/:kind/:namespace/:name/:file", async (c) => {
-      const { kind, namespace, name, file } = c.req.param();
-      const data = await store.get(`${kind}/${namespace}/${name}/${file}`);
-      if (!data) return c.text("artifact not found\n", 404);
-      return c.body(data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/gzip", "Content-Length": String(data.byteLength) });
-    });
-  }
   return app;
 }

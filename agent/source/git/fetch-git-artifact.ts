@@ -50,6 +50,8 @@ export interface FetchGitArtifactOptions {
   protocol?: 0 | 2;
   /** File and artifact sizes; core/limits.ts's DEFAULTS when absent. */
   limits?: Pick<Limits, "maxFileSize" | "maxArtifactSize">;
+  /** Largest response (the packfile) read; derived from `limits` otherwise. */
+  maxResponseBytes?: number;
 }
 
 export interface CommitInfo {
@@ -96,7 +98,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const limits = { ...LIMITS, ...options.limits };
   // The pack is compressed, so at most a little above the content it carries (headers, pkt-lines).
-  const maxResponseBytes = limits.maxArtifactSize + limits.maxFileSize;
+  const maxResponseBytes = options.maxResponseBytes ?? limits.maxArtifactSize + limits.maxFileSize;
   const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs, maxResponseBytes });
   const prefixes = refPrefixes(plan);
   let selected: SelectedRef;

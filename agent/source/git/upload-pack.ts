@@ -6,16 +6,24 @@
  * 1`, `side-band-64k`). Auth is a header: basic (username/password) or bearer. Network only through the
  * `Fetch` parameter. SSH is not supported.
  *
- * Limits (DEFAULTS): response size (the packfile is held in memory).
+ * Limits (DEFAULTS): response size (the packfile is held in memory), checked against Content-Length and
+ * while the body streams in, so an endless or oversized pack is cut at the limit; every request and
+ * body read under the caller's deadline (`signal`), so a server that drips bytes ends with a timeout.
  */
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { DELIM, demuxSideband, FLUSH, pktLine, pktText, readPkts, type Pkt } from "./pkt-line.ts";
 import { concat } from "../../core/bytes.ts";
+import { DEFAULTS as ARTIFACT } from "../../artifact/unpack.ts";
+import { describeFetchFailure, timedOut, tlsFailure } from "../../core/fetch-failure.ts";
 
 export const DEFAULTS = {
-  /** Largest response body accepted (the packfile), 1 GiB. */
-  maxResponseBytes: 1024 * 1024 * 1024,
+  /**
+   * Largest response body accepted (the packfile, held in memory while it is parsed): the artifact's
+   * own size cap, since a depth-1 pack is compressed and cannot be larger than the files it unpacks to
+   * without being refused at pack time anyway; an endless pack stops here instead of at 1 GiB of RSS.
+   */
+  maxResponseBytes: ARTIFACT.maxSize,
   agent: "rivulet/0.1",
 } as const;
 
@@ -69,7 +77,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   if (!type.startsWith("application/x-git-upload-pack-advertisement")) {
     throw new GitError("protocol", `Cannot fetch ${shown}: the server does not speak git's smart HTTP protocol (content type "${type}")`);
   }
-  const adv = await readBody(get, max, shown);
+  const adv = await readBody(get, max, shown, options);
   let pkts = [...readPkts(adv)];
   // Servers may start with "# service=git-upload-pack" and a flush (always in v0, optional in v2).
   if (pkts[0]?.type === "data" && pktText(pkts[0].data).startsWith("# service=")) pkts = pkts.slice(pkts[1]?.type === "flush" ? 2 : 1);
@@ -86,7 +94,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       },
       body: concat(body) as Uint8Array<ArrayBuffer>,
     });
-    return readBody(res, max, shown);
+    return readBody(res, max, shown, options);
   };
   if (version === 2) {
     const capabilities = new Map<string, string>();
@@ -257,14 +265,13 @@ function prepare(options: ConnectOptions): { base: string; headers: Record<strin
 async function request(options: ConnectOptions, shown: string, url: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
+    // A redirect to another origin is followed without the Authorization header (fetch drops it there).
     res = await options.fetch(url, { ...init, signal: options.signal, redirect: "follow" });
   } catch (err) {
-    if (options.signal?.aborted) {
-      const reason = options.signal.reason as Error | undefined;
-      const timedOut = reason?.name === "TimeoutError";
-      throw new GitError(timedOut ? "timeout" : "unreachable", `Cannot fetch ${shown}: ${timedOut ? `timed out${options.timeoutMs ? ` after ${options.timeoutMs / 1000}s` : ""}` : "aborted"}`, { cause: err });
-    }
-    throw new GitError("unreachable", `Cannot fetch ${shown}: the server is unreachable (${(err as Error).message})`, { cause: err });
+    const why = describeFetchFailure(err, options.signal, options.timeoutMs);
+    if (timedOut(options.signal)) throw new GitError("timeout", `Cannot fetch ${shown}: ${why}`, { cause: err });
+    if (options.signal?.aborted || tlsFailure(err)) throw new GitError("unreachable", `Cannot fetch ${shown}: ${why}`, { cause: err });
+    throw new GitError("unreachable", `Cannot fetch ${shown}: the server is unreachable (${why})`, { cause: err });
   }
   if (res.ok) return res;
   await res.body?.cancel().catch(() => {});
@@ -275,8 +282,15 @@ async function request(options: ConnectOptions, shown: string, url: string, init
   throw new GitError("protocol", `Cannot fetch ${shown}: unexpected HTTP ${s} ${res.statusText}`.trimEnd());
 }
 
-async function readBody(res: Response, max: number, shown: string): Promise<Uint8Array> {
+/** The whole body, refused as soon as it is (or says it will be) over `max`: never more than max is held. */
+async function readBody(res: Response, max: number, shown: string, options: ConnectOptions): Promise<Uint8Array> {
   if (!res.body) return new Uint8Array(0);
+  const tooLarge = () => new GitError("protocol", `Cannot fetch ${shown}: the response exceeds ${max} bytes`);
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > max) {
+    await res.body.cancel().catch(() => {});
+    throw tooLarge();
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = res.body.getReader();
@@ -285,17 +299,18 @@ async function readBody(res: Response, max: number, shown: string): Promise<Uint
       total += r.value.length;
       if (total > max) {
         await reader.cancel();
-        throw new GitError("protocol", `Cannot fetch ${shown}: the response exceeds ${max} bytes`);
+        throw tooLarge();
       }
       chunks.push(r.value);
     }
   } catch (err) {
     if (err instanceof GitError) throw err;
-    throw new GitError("unreachable", `Cannot fetch ${shown}: the connection failed while reading (${(err as Error).message})`, { cause: err });
+    const why = describeFetchFailure(err, options.signal, options.timeoutMs);
+    if (timedOut(options.signal)) throw new GitError("timeout", `Cannot fetch ${shown}: ${why} while reading the response`, { cause: err });
+    throw new GitError("unreachable", `Cannot fetch ${shown}: the connection failed while reading (${why})`, { cause: err });
   }
   return concat(chunks);
 }
-
 
 function base64(s: string): string {
   const bytes = new TextEncoder().encode(s);
