@@ -220,6 +220,7 @@ async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: Chan
     skip: drift.skip,
     onApplied: drift.onApplied,
     absent: drift.absent,
+    appliedCopy: drift.appliedCopy,
     waitForStage: waitForHealthy,
   });
   const changed = changeSet.entries.filter((e) => hasChanged(e.action));
