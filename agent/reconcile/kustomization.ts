@@ -262,6 +262,7 @@ async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: Chan
     skip: drift.skip,
     onApplied: drift.onApplied,
     absent: drift.absent,
+    appliedCopy: drift.appliedCopy,
     waitForStage: waitForHealthy,
   });
   const changed = changeSet.entries.filter((e) => hasChanged(e.action));
@@ -286,11 +287,13 @@ function pruneFailed(inventory: Inventory, previous: Inventory | undefined): Sta
 }
 
 /**
- * The inventory is saved before health checks so a failing check never loses track of objects. Not a
- * stage: it is our own status write, as a progress is.
+ * The inventory goes into the status before health checks so a failing check never loses track of
+ * objects: the failure's status write carries it, and a long health check publishes it with its progress
+ * (folded, status-writes.ts). It is not written on its own, so a reconcile that ends soon writes its status
+ * once. Not a stage: it is our own status, as a progress is.
  */
 async function saveInventory(ctx: ReconcileContext, inventory: Inventory, previous: Inventory | undefined): Promise<void> {
-  if (JSON.stringify(inventory) !== JSON.stringify(previous)) await ctx.progress("Checking health of applied objects", { inventory }, { persist: true });
+  if (JSON.stringify(inventory) !== JSON.stringify(previous)) await ctx.progress("Checking health of applied objects", { inventory });
 }
 
 /** warn mode: what was held back and differs becomes a warning event (and Drifted=True at the end). */
