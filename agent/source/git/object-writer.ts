@@ -69,6 +69,9 @@ export function encodeTree(entries: TreeEntry[]): Uint8Array {
   return out;
 }
 
+/** Signs a commit's payload (the commit without `gpgsig`) and returns the armored signature. */
+export type CommitSigner = (payload: Uint8Array) => Promise<string>;
+
 export interface CommitFields {
   tree: string;
   parents: string[];

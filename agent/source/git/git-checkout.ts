@@ -1,0 +1,193 @@
+/**
+ * Check out, change, commit, push: the one entry point image automation and `rivulet bootstrap git` use to
+ * write to a repository. `checkout` fetches one commit (a branch, tag or commit ref, depth 1) and keeps
+ * its objects in memory; the caller reads `files`, then `commitAndPush` writes the changed blobs and the
+ * trees on their paths, a commit on top of the checkout (signed when a signer is given), a pack of exactly
+ * the new objects, and pushes it to the checkout branch, a `branch`, and/or a `refspec` (`src:dst`).
+ *
+ * Push branches: with `pushBranch` the checkout starts from that branch when it exists (so the new commit
+ * goes on top of the earlier automation commits) and from `ref` when it does not (the branch is created
+ * from it). The push is never forced: a destination that is not at the checkout commit, or moves during
+ * the push, ends in PushRaceError and the caller checks out again. A change set that leaves the tree as it
+ * was makes no commit.
+ */
+import type { FileTree } from "../../artifact/file-tree.ts";
+import type { Fetch } from "../../core/fetch.ts";
+import { fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
+import { displayUrl, GitError } from "./git-error.ts";
+import type { Signature } from "./git-object.ts";
+import type { InflateAt } from "./inflate.ts";
+import { createPortableSha1, type Sha1 } from "./object-id.ts";
+import { encodeCommit, writeCommit, writeTree, type CommitSigner, type FileChanges } from "./object-writer.ts";
+import type { GitObject } from "./packfile.ts";
+import { writePack } from "./pack-writer.ts";
+import { connectReceivePack, remoteId, sendPack, ZERO_ID, type RefUpdate } from "./receive-pack.ts";
+import { planRef, type GitRef, type RefPlan } from "./ref.ts";
+import type { GitAuth } from "./smart-http.ts";
+
+export interface CheckoutOptions {
+  url: string;
+  fetch: Fetch;
+  auth?: GitAuth;
+  /** What to check out (default: Flux's default branch). */
+  ref?: GitRef;
+  /** Start from this branch instead when it exists on the remote. */
+  pushBranch?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  sha1?: Sha1;
+  inflate?: InflateAt;
+}
+
+export interface Author {
+  name: string;
+  email: string;
+}
+
+export interface CommitAndPushOptions {
+  author: Author;
+  /** Defaults to the author. */
+  committer?: Author;
+  message: string;
+  signer?: CommitSigner;
+  /** Push the commit to refs/heads/<branch> (created from the checkout when missing). */
+  branch?: string;
+  /** `src:dst`; src is the checkout branch (short or full name) or HEAD, both meaning the new commit. */
+  refspec?: string;
+  /** Push options, sent when the server advertises push-options. */
+  pushOptions?: string[];
+  /** The commit time (default now) and its zone (default +0000). */
+  now?: Date;
+  zone?: string;
+}
+
+export interface PushResult {
+  /** The new commit, or undefined when the changes left the tree as it was. */
+  commit?: string;
+  /** The refs updated, e.g. ["refs/heads/main"]. */
+  refs: string[];
+  /** Objects in the pushed pack. */
+  objects: number;
+  packBytes: number;
+}
+
+export interface Checkout {
+  url: string;
+  /** The commit checked out. */
+  commit: string;
+  /** The branch checked out (refs/heads/...), when the ref was a branch or pushBranch existed. */
+  branchRef?: string;
+  files: FileTree;
+  commitAndPush(changes: FileChanges, options: CommitAndPushOptions): Promise<PushResult>;
+}
+
+export async function checkout(options: CheckoutOptions): Promise<Checkout> {
+  const sha1 = options.sha1 ?? (await createPortableSha1());
+  const fetchOne = async (ref: GitRef | undefined): Promise<GitArtifactFetched> => {
+    const r = await fetchGitArtifact({ url: options.url, fetch: options.fetch, auth: options.auth, ref, timeoutMs: options.timeoutMs, signal: options.signal, sha1, inflate: options.inflate });
+    if (r.unchanged) throw new Error("unreachable: no last revision was given");
+    return r;
+  };
+  let fetched: GitArtifactFetched | undefined;
+  let branchRef: string | undefined;
+  if (options.pushBranch) {
+    try {
+      fetched = await fetchOne({ branch: options.pushBranch });
+      branchRef = `refs/heads/${options.pushBranch}`;
+    } catch (err) {
+      if (!(err instanceof GitError && err.problem === "ref-not-found")) throw err;
+    }
+  }
+  if (!fetched) {
+    fetched = await fetchOne(options.ref);
+    branchRef = checkoutBranch(planRef(options.ref));
+  }
+  const base = fetched;
+  return {
+    url: displayUrl(options.url),
+    commit: base.commit,
+    branchRef,
+    files: base.files,
+    commitAndPush: (changes, o) => commitAndPush(options, sha1, base, branchRef, changes, o),
+  };
+}
+
+async function commitAndPush(
+  options: CheckoutOptions,
+  sha1: Sha1,
+  base: GitArtifactFetched,
+  branchRef: string | undefined,
+  changes: FileChanges,
+  o: CommitAndPushOptions,
+): Promise<PushResult> {
+  const shown = displayUrl(options.url);
+  const targets = destinations(shown, branchRef, o);
+  const store = base.objects;
+  const { tree, objects } = writeTree({ get: (id) => store.get(id), has: (id) => store.has(id) }, base.commitObject.tree, changes, sha1);
+  if (tree === base.commitObject.tree) return { refs: [], objects: 0, packBytes: 0 };
+  const when = Math.floor((o.now ?? new Date()).getTime() / 1000);
+  const zone = o.zone ?? "+0000";
+  const author: Signature = { ...o.author, when, zone };
+  const committer: Signature = { ...(o.committer ?? o.author), when, zone };
+  const fields = { tree, parents: [base.commit], author, committer, message: o.message };
+  let signature: string | undefined;
+  if (o.signer) {
+    try {
+      signature = await o.signer(encodeCommit(fields));
+    } catch (err) {
+      throw new GitError("unsupported", `Cannot sign the commit for ${shown}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const commit = writeCommit({ ...fields, signature }, sha1, objects);
+  const pack = writePack(orderForPack(objects), sha1);
+  const conn = await connectReceivePack({ url: options.url, fetch: options.fetch, auth: options.auth, signal: options.signal, timeoutMs: options.timeoutMs });
+  const updates: RefUpdate[] = targets.map((ref) => {
+    // The checkout branch must still be at the checkout commit; another destination may also be absent.
+    const now = remoteId(conn, ref);
+    return { ref, old: ref === branchRef || now === base.commit ? base.commit : ZERO_ID, new: commit };
+  });
+  await sendPack(conn, updates, pack, { pushOptions: o.pushOptions });
+  return { commit, refs: targets, objects: objects.size, packBytes: pack.length };
+}
+
+/** The branch a checkout is on: a branch ref, a commit on a named branch, or a `name` under refs/heads/. */
+function checkoutBranch(plan: RefPlan): string | undefined {
+  if (plan.kind === "branch") return plan.refName;
+  if (plan.kind === "commit" && plan.branch) return `refs/heads/${plan.branch}`;
+  if (plan.kind === "name" && plan.refName.startsWith("refs/heads/")) return plan.refName;
+  return undefined;
+}
+
+/** Commit first, then trees, then blobs: the order git writes packs in, which readers stream best. */
+function orderForPack(objects: Map<string, GitObject>): GitObject[] {
+  const rank = { commit: 0, tag: 1, tree: 2, blob: 3 } as const;
+  return [...objects.values()].sort((a, b) => rank[a.type] - rank[b.type]);
+}
+
+/** The remote refs to update: `branch`, the refspec's destination, else the checkout branch. */
+function destinations(shown: string, branchRef: string | undefined, o: CommitAndPushOptions): string[] {
+  const out: string[] = [];
+  if (o.branch) out.push(fullBranch(shown, o.branch));
+  if (o.refspec) {
+    const m = /^([^:]+):([^:]+)$/.exec(o.refspec);
+    if (!m || m[1]!.startsWith("+")) throw new GitError("push-rejected", `Cannot push to ${shown}: refspec "${o.refspec}" is not of the form src:dst (forced updates are not allowed)`);
+    const src = m[1]!;
+    const srcRef = src === "HEAD" ? branchRef : src.startsWith("refs/") ? src : `refs/heads/${src}`;
+    if (src !== "HEAD" && srcRef !== branchRef) {
+      throw new GitError("push-rejected", `Cannot push to ${shown}: refspec source "${src}" is not the checked-out branch${branchRef ? ` (${branchRef})` : ""}`);
+    }
+    out.push(m[2]!.startsWith("refs/") ? m[2]! : fullBranch(shown, m[2]!));
+  }
+  if (out.length === 0) {
+    if (!branchRef) throw new GitError("push-rejected", `Cannot push to ${shown}: the checkout is not a branch, name a push branch or refspec`);
+    out.push(branchRef);
+  }
+  return [...new Set(out)];
+}
+
+function fullBranch(shown: string, branch: string): string {
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes("..") || branch.startsWith("/") || branch.endsWith("/") || branch.endsWith(".lock")) {
+    throw new GitError("push-rejected", `Cannot push to ${shown}: "${branch}" is not a valid branch name`);
+  }
+  return branch.startsWith("refs/") ? branch : `refs/heads/${branch}`;
+}
