@@ -80,7 +80,7 @@ describe("SSH signatures", () => {
       const r = verifySsh(id, path);
       expect(r.err).toContain(`Good "git" signature for ${EMAIL}`);
       expect(r.status).toBe(0);
-      expect(parseCommit(new TextEncoder().encode(must("git", ["cat-file", "commit", id]))).signature).toStartWith("-----BEGIN SSH SIGNATURE-----");
+      expect(parseCommit(new TextEncoder().encode(must("git", ["cat-file", "commit", id]))).signature).toMatch(/^-----BEGIN SSH SIGNATURE-----\n/);
     });
   }
 

@@ -47,7 +47,7 @@ describe("commitAndPush", () => {
     // The same content gives git the same tree.
     git.git(name, ["reset", "-q", "--hard", "master"]);
     expect(git.git(name, ["write-tree"]).trim()).toBe(git.git(name, ["rev-parse", "master^{tree}"]).trim());
-    expect(git.git(name, ["ls-tree", "master", "scripts/x.sh"])).toStartWith("100755 blob");
+    expect(git.git(name, ["ls-tree", "master", "scripts/x.sh"])).toMatch(/^100755 blob/);
   });
 
   test("creates a new branch from the checkout commit and leaves the checkout branch alone", async () => {
