@@ -84,6 +84,13 @@ describe("SSH signatures", () => {
     });
   }
 
+  test("decrypts a password-protected key as ssh-keygen writes it", async () => {
+    const path = sshKey("ed25519", ["-N", "s3cret pass"]);
+    const id = await signedCommit(await sshSigner(readFileSync(path, "utf8"), "s3cret pass"));
+    expect(verifySsh(id, path).status).toBe(0);
+    await expect(parseOpenSshPrivateKey(readFileSync(path, "utf8"), "wrong")).rejects.toThrow("Cannot read the SSH private key: the password is wrong");
+  });
+
   test("git verify-commit rejects the signature under another key", async () => {
     const signing = sshKey("ed25519", ["-N", ""]);
     const other = sshKey("ed25519", ["-N", ""]);
@@ -92,7 +99,7 @@ describe("SSH signatures", () => {
   });
 
   const refused: Array<[string, () => string, string]> = [
-    ["a passphrase-protected key", () => readFileSync(sshKey("ed25519", ["-N", "pw"]), "utf8"), "Cannot read the SSH private key: the key is encrypted (aes256-ctr, bcrypt); passphrase-protected SSH keys are not supported, decrypt it with ssh-keygen -p"],
+    ["an encrypted key without a password", () => readFileSync(sshKey("ed25519", ["-N", "pw"]), "utf8"), "Cannot read the SSH private key: the key is encrypted and no password was given"],
     ["an RSA key under 2048 bits", () => readFileSync(sshKey("rsa", ["-b", "1024", "-N", ""]), "utf8"), "Cannot read the SSH private key: the RSA key has 1024 bits, at least 2048 are required"],
     ["a PEM file", () => "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "Cannot read the SSH private key: not an OpenSSH private key file (BEGIN OPENSSH PRIVATE KEY)"],
     ["a truncated key", () => readFileSync(sshKey("ed25519", ["-N", ""]), "utf8").replace(/\n[A-Za-z0-9+/=]+\n-----END/, "\n-----END"), "Cannot read the SSH private key: truncated"],

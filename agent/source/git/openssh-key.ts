@@ -1,9 +1,12 @@
 /**
  * Reads OpenSSH private key files (`-----BEGIN OPENSSH PRIVATE KEY-----`, the openssh-key-v1 format of
  * OpenSSH's PROTOCOL.key) into the parts a signer needs: the public key blob as SSH writes it, and the
- * private key as a WebCrypto key. Ed25519, RSA and ECDSA (nistp256/384/521) keys; keys encrypted with a
- * passphrase (bcrypt KDF) are refused with a clear message, as are files with more than one key.
+ * private key as a WebCrypto key. Ed25519, RSA and ECDSA (nistp256/384/521) keys. A key protected by a
+ * password is decrypted as ssh-keygen writes it: bcrypt_pbkdf (the bcrypt-pbkdf package: OpenBSD's
+ * function, which WebCrypto lacks) derives the key and IV for aes256-ctr (WebCrypto). Files with more than
+ * one key, and other ciphers, are refused with a clear message.
  */
+import bcrypt from "bcrypt-pbkdf";
 
 export type SshKeyType = "ssh-ed25519" | "ssh-rsa" | "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521";
 
@@ -76,7 +79,22 @@ const CURVES = {
   nistp521: { crv: "P-521", size: 66 },
 } as const;
 
-export async function parseOpenSshPrivateKey(pem: string): Promise<SshPrivateKey> {
+/** Decrypts the private section of a key ssh-keygen protected with a password (bcrypt + aes256-ctr). */
+async function decryptPrivate(cipher: string, kdfOptions: Uint8Array, data: Uint8Array, password: string | undefined): Promise<Uint8Array> {
+  if (cipher !== "aes256-ctr") fail(`the key is encrypted with "${cipher}"; only aes256-ctr (ssh-keygen's default) is supported`);
+  if (!password) fail("the key is encrypted and no password was given");
+  const opts = new SshReader(kdfOptions);
+  const salt = opts.bytes();
+  const rounds = opts.uint32();
+  const pass = new TextEncoder().encode(password);
+  const derived = new Uint8Array(48);
+  if (bcrypt.pbkdf(pass, pass.length, salt, salt.length, derived, derived.length, rounds) !== 0) fail("the bcrypt KDF failed");
+  const aes = await crypto.subtle.importKey("raw", derived.subarray(0, 32), { name: "AES-CTR" }, false, ["decrypt"]);
+  const counter = derived.slice(32, 48);
+  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-CTR", counter, length: 128 }, aes, data as Uint8Array<ArrayBuffer>));
+}
+
+export async function parseOpenSshPrivateKey(pem: string, password?: string): Promise<SshPrivateKey> {
   const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem);
   if (!m) fail("not an OpenSSH private key file (BEGIN OPENSSH PRIVATE KEY)");
   let raw: Uint8Array;
@@ -89,13 +107,14 @@ export async function parseOpenSshPrivateKey(pem: string): Promise<SshPrivateKey
   const r = new SshReader(raw.subarray(MAGIC.length));
   const cipher = r.text();
   const kdf = r.text();
-  r.bytes();
-  if (cipher !== "none" || kdf !== "none") fail(`the key is encrypted (${cipher}, ${kdf}); passphrase-protected SSH keys are not supported, decrypt it with ssh-keygen -p`);
+  const kdfOptions = r.bytes();
+  if ((cipher === "none") !== (kdf === "none") || (kdf !== "none" && kdf !== "bcrypt")) fail(`unsupported key protection (${cipher}, ${kdf})`);
   const n = r.uint32();
   if (n !== 1) fail(`the file holds ${n} keys, expected 1`);
   const publicBlob = r.bytes();
-  const priv = new SshReader(r.bytes());
-  if (priv.uint32() !== priv.uint32()) fail("the check bytes differ (corrupt key)");
+  const section = r.bytes();
+  const priv = new SshReader(cipher === "none" ? section : await decryptPrivate(cipher, kdfOptions, section, password));
+  if (priv.uint32() !== priv.uint32()) fail(cipher === "none" ? "the check bytes differ (corrupt key)" : "the password is wrong");
   const type = priv.text();
   let key: CryptoKey;
   if (type === "ssh-ed25519") {

@@ -72,7 +72,8 @@ export async function sshSign(key: SshPrivateKey, message: Uint8Array, namespace
   return `-----BEGIN SSH SIGNATURE-----\n${lines.join("\n")}\n-----END SSH SIGNATURE-----\n`;
 }
 
-export async function sshSigner(privateKeyFile: string): Promise<CommitSigner> {
-  const key = await parseOpenSshPrivateKey(privateKeyFile);
+/** A signer from an OpenSSH private key file (Flux's `identity`) and its optional `password`. */
+export async function sshSigner(privateKeyFile: string, password?: string): Promise<CommitSigner> {
+  const key = await parseOpenSshPrivateKey(privateKeyFile, password);
   return (payload) => sshSign(key, payload);
 }
