@@ -13,7 +13,7 @@
  */
 import type { FileTree } from "../../artifact/file-tree.ts";
 import type { Fetch } from "../../core/fetch.ts";
-import { fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
+import { DEFAULTS, fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import type { Signature } from "./git-object.ts";
 import type { InflateAt } from "./inflate.ts";
@@ -33,6 +33,7 @@ export interface CheckoutOptions {
   ref?: GitRef;
   /** Start from this branch instead when it exists on the remote. */
   pushBranch?: string;
+  /** Deadline of each network step (the checkout's fetch, the push); default fetch-git-artifact's. */
   timeoutMs?: number;
   signal?: AbortSignal;
   sha1?: Sha1;
@@ -140,7 +141,11 @@ async function commitAndPush(
   }
   const commit = writeCommit({ ...fields, signature }, sha1, objects);
   const pack = writePack(orderForPack(objects), sha1);
-  const conn = await connectReceivePack({ url: options.url, fetch: options.fetch, auth: options.auth, signal: options.signal, timeoutMs: options.timeoutMs });
+  // The push has its own deadline, as each fetch of the checkout had (Flux's spec.timeout default).
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const conn = await connectReceivePack({ url: options.url, fetch: options.fetch, auth: options.auth, signal, timeoutMs });
   const updates: RefUpdate[] = targets.map((ref) => {
     // The checkout branch must still be at the checkout commit; another destination may also be absent.
     const now = remoteId(conn, ref);
