@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeSha1, zlibInflateAt } from "../../runtime/native-git.ts";
@@ -132,6 +133,32 @@ describe("commitAndPush", () => {
     expect((err as GitError).problem).toBe("push-rejected");
     expect((err as GitError).message).toBe(`Cannot push to ${url}: the server rejected refs/heads/master (pre-receive hook declined)`);
     expect(git.git(name, ["rev-parse", "master"]).trim()).toBe(c1);
+  });
+});
+
+describe("a branch that does not exist yet", () => {
+  test("an empty repository gets a root commit on the new branch (bootstrap)", async () => {
+    const name = `empty${++repoCount}`;
+    const init = spawnSync("git", ["init", "-q", "--bare", git.gitDir(name)]);
+    expect(init.status).toBe(0);
+    spawnSync("git", ["config", "http.receivepack", "true"], { cwd: git.gitDir(name) });
+    const url = git.url(name);
+    await expect(checkout(opts(url, { ref: { branch: "main" } }))).rejects.toThrow(`Cannot fetch ${url}: reference "refs/heads/main" not found`);
+    const co = await checkout(opts(url, { ref: { branch: "main" }, createMissingBranch: true }));
+    expect(co.commit).toBeUndefined();
+    expect(co.files.size).toBe(0);
+    expect(co.branchRef).toBe("refs/heads/main");
+    expect(await co.commitAndPush({}, commitOpts())).toEqual({ refs: [], objects: 0, packBytes: 0 });
+    const r = await co.commitAndPush({ "clusters/dev/flux-system/kustomization.yaml": "resources: []\n" }, commitOpts({ message: "Add flux-system" }));
+    const run = (args: string[]) => spawnSync("git", args, { cwd: git.gitDir(name), encoding: "utf8" });
+    expect(run(["rev-parse", "main"]).stdout.trim()).toBe(r.commit!);
+    expect(run(["rev-list", "--count", "main"]).stdout.trim()).toBe("1");
+    expect(run(["show", "main:clusters/dev/flux-system/kustomization.yaml"]).stdout).toBe("resources: []\n");
+    expect(run(["fsck", "--strict", "--no-dangling"]).status).toBe(0);
+    // Someone else created the branch meanwhile: the second root commit is refused, not forced over it.
+    const again = await co.commitAndPush({ "x.yaml": "x\n" }, commitOpts()).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(PushRaceError);
+    expect((again as Error).message).toBe(`Cannot push to ${url}: refs/heads/main is not at the commit the change was made on, it exists at ${r.commit}; check out again and retry`);
   });
 });
 

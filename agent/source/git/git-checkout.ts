@@ -9,15 +9,16 @@
  * goes on top of the earlier automation commits) and from `ref` when it does not (the branch is created
  * from it). The push is never forced: a destination that is not at the checkout commit, or moves during
  * the push, ends in PushRaceError and the caller checks out again. A change set that leaves the tree as it
- * was makes no commit.
+ * was makes no commit. With `createMissingBranch` a branch the remote lacks (an empty repository, for
+ * `rivulet bootstrap git`) starts from an empty tree and is pushed as a root commit.
  */
-import type { FileTree } from "../../artifact/file-tree.ts";
+import { FileTree } from "../../artifact/file-tree.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { DEFAULTS, fetchGitArtifact, type GitArtifactFetched } from "./fetch-git-artifact.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import type { Signature } from "./git-object.ts";
 import type { InflateAt } from "./inflate.ts";
-import { createPortableSha1, type Sha1 } from "./object-id.ts";
+import { createPortableSha1, objectId, type Sha1 } from "./object-id.ts";
 import { encodeCommit, writeCommit, writeTree, type CommitSigner, type FileChanges } from "./object-writer.ts";
 import type { GitObject } from "./packfile.ts";
 import { writePack } from "./pack-writer.ts";
@@ -33,6 +34,8 @@ export interface CheckoutOptions {
   ref?: GitRef;
   /** Start from this branch instead when it exists on the remote. */
   pushBranch?: string;
+  /** When `ref` is a branch the remote lacks (or the repository is empty), start from an empty tree: the push creates it with a root commit. */
+  createMissingBranch?: boolean;
   /** Deadline of each network step (the checkout's fetch, the push); default fetch-git-artifact's. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -74,8 +77,8 @@ export interface PushResult {
 
 export interface Checkout {
   url: string;
-  /** The commit checked out. */
-  commit: string;
+  /** The commit checked out; undefined for a branch created from nothing (createMissingBranch). */
+  commit?: string;
   /** The branch checked out (refs/heads/...), when the ref was a branch or pushBranch existed. */
   branchRef?: string;
   files: FileTree;
@@ -96,27 +99,43 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
       fetched = await fetchOne({ branch: options.pushBranch });
       branchRef = `refs/heads/${options.pushBranch}`;
     } catch (err) {
-      if (!(err instanceof GitError && err.problem === "ref-not-found")) throw err;
+      if (!isMissingRef(err)) throw err;
     }
   }
   if (!fetched) {
-    fetched = await fetchOne(options.ref);
     branchRef = checkoutBranch(planRef(options.ref));
+    try {
+      fetched = await fetchOne(options.ref);
+    } catch (err) {
+      // A branch that does not exist yet (or an empty repository) starts as an empty tree when allowed.
+      if (!(options.createMissingBranch && planRef(options.ref).kind === "branch" && isMissingRef(err))) throw err;
+    }
   }
-  const base = fetched;
+  const base: Base = fetched ? { commit: fetched.commit, tree: fetched.commitObject.tree, objects: fetched.objects } : { objects: new Map() };
   return {
     url: displayUrl(options.url),
     commit: base.commit,
     branchRef,
-    files: base.files,
+    files: fetched?.files ?? new FileTree(),
     commitAndPush: (changes, o) => commitAndPush(options, sha1, base, branchRef, changes, o),
   };
+}
+
+function isMissingRef(err: unknown): boolean {
+  return err instanceof GitError && err.problem === "ref-not-found";
+}
+
+/** What a new commit builds on: the checkout commit and its objects, or nothing for a new branch. */
+interface Base {
+  commit?: string;
+  tree?: string;
+  objects: Map<string, GitObject>;
 }
 
 async function commitAndPush(
   options: CheckoutOptions,
   sha1: Sha1,
-  base: GitArtifactFetched,
+  base: Base,
   branchRef: string | undefined,
   changes: FileChanges,
   o: CommitAndPushOptions,
@@ -124,13 +143,13 @@ async function commitAndPush(
   const shown = displayUrl(options.url);
   const targets = destinations(shown, branchRef, o);
   const store = base.objects;
-  const { tree, objects } = writeTree({ get: (id) => store.get(id), has: (id) => store.has(id) }, base.commitObject.tree, changes, sha1);
-  if (tree === base.commitObject.tree) return { refs: [], objects: 0, packBytes: 0 };
+  const { tree, objects } = writeTree({ get: (id) => store.get(id), has: (id) => store.has(id) }, base.tree, changes, sha1);
+  if (tree === (base.tree ?? objectId(sha1, "tree", new Uint8Array(0)))) return { refs: [], objects: 0, packBytes: 0 };
   const when = Math.floor((o.now ?? new Date()).getTime() / 1000);
   const zone = o.zone ?? "+0000";
   const author: Signature = { ...o.author, when, zone };
   const committer: Signature = { ...(o.committer ?? o.author), when, zone };
-  const fields = { tree, parents: [base.commit], author, committer, message: o.message };
+  const fields = { tree, parents: base.commit ? [base.commit] : [], author, committer, message: o.message };
   let signature: string | undefined;
   if (o.signer) {
     try {
@@ -149,7 +168,8 @@ async function commitAndPush(
   const updates: RefUpdate[] = targets.map((ref) => {
     // The checkout branch must still be at the checkout commit; another destination may also be absent.
     const now = remoteId(conn, ref);
-    return { ref, old: ref === branchRef || now === base.commit ? base.commit : ZERO_ID, new: commit };
+    const old = ref === branchRef || now === base.commit ? base.commit : undefined;
+    return { ref, old: old ?? ZERO_ID, new: commit };
   });
   await sendPack(conn, updates, pack, { pushOptions: o.pushOptions });
   return { commit, refs: targets, objects: objects.size, packBytes: pack.length };
