@@ -1,23 +1,14 @@
-# rivulet's agent image: Bun (the primary runtime) with the agent's sources and runtime dependencies.
-# Build: docker build -t rivulet .   Run in a tenant namespace with deploy/tenant/ applied; the agent
-# uses the pod's ServiceAccount (in-cluster config) and its namespace by default.
-FROM oven/bun:1.4.4-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-# Runtime dependencies only; the toolchain (bun, deno, typescript) is not needed in the image.
-RUN bun install --production --frozen-lockfile --ignore-scripts
-
-FROM oven/bun:1.4.4-slim
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
-COPY agent ./agent
-COPY wasm ./wasm
-COPY crds ./crds
-COPY deploy ./deploy
+# rivulet's agent image: one executable (`bun build --compile`), the shared libraries it links, CA
+# certificates, the Helm engine's WASM and deploy/tenant/, the SBOM; nothing else: no shell, no package
+# manager. It builds with no registry access: `FROM scratch` and a context that scripts/build-image.sh
+# stages (run that script; it also computes the input hash the tag carries and writes the SBOM).
+# Runs as 65532 with a read-only root filesystem: artifacts go to the /data volume, scratch files to /tmp.
+FROM scratch
+COPY rootfs/ /
+COPY --chown=65532:65532 data/ /data/
 USER 65532:65532
-# Artifacts are kept on a volume so a restarted agent serves and reuses them.
+ENV HOME=/tmp SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 VOLUME /data
 EXPOSE 9440
-ENTRYPOINT ["bun", "agent/main.ts"]
-CMD ["run", "--storage-path", "/data", "--health-addr", "0.0.0.0:9440"]
+ENTRYPOINT ["/usr/local/bin/rivulet"]
+CMD ["run", "--storage-path=/data", "--health-addr=0.0.0.0:9440"]

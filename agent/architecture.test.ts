@@ -29,18 +29,19 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   helm: ["core", "yaml", "artifact"],
   sops: ["core", "yaml"],
   release: ["core", "yaml", "api", "kube", "apply", "health", "helm"],
-  image: ["core", "api", "artifact", "source"],
+  image: ["core", "api", "yaml", "artifact", "source"],
   apply: ["core", "kube", "yaml"],
   health: ["core", "kube", "yaml"],
   diff: ["core", "kube", "yaml"],
   status: ["core", "kube", "notify/flux-event.ts"],
   notify: ["core", "yaml", "api", "kube"],
   receiver: ["core", "api", "kube"],
+  install: ["core", "api", "yaml", "kube"],
   reconcile: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "image"],
   http: ["core", "storage", "reconcile/controller-metrics.ts", "notify/flux-event.ts", "notify/notify-metrics.ts"],
   runtime: ["core", "yaml", "kube", "artifact", "storage", "source", "verify", "helm"],
   devtools: ["core"],
-  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "image", "reconcile", "http", "runtime", "devtools"],
+  cli: ["core", "api", "yaml", "kube", "artifact", "storage", "source", "verify", "kustomize", "sops", "helm", "release", "apply", "health", "diff", "status", "notify", "receiver", "image", "reconcile", "http", "runtime", "devtools", "install"],
 };
 
 function sources(dir: string): string[] {

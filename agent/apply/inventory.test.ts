@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { entryKey, entryRef, inventoryFromChangeSet, inventoryOf, objMetadataId, parseObjMetadataId, skippedEntries, staleObjects } from "./inventory.ts";
+import { entryKey, entryRef, inventoryFromChangeSet, inventoryOf, mergeInventories, objMetadataId, parseObjMetadataId, skippedEntries, staleObjects, writeAheadInventory } from "./inventory.ts";
 import { changeSetEntry } from "./change-set.ts";
 import type { KubeObject } from "../kube/types.ts";
 
@@ -87,5 +87,34 @@ describe("inventory diff", () => {
 
   test("duplicates are listed once", () => {
     expect(inventoryOf([a, a, b]).entries.length).toBe(2);
+  });
+
+  test("the write-ahead inventory is the recorded one with the new objects added", () => {
+    const ids = (inv: { entries: Array<{ id: string }> } | undefined) => inv?.entries.map((e) => e.id);
+    expect(ids(writeAheadInventory(inventoryOf([a, b]), [b, c]))).toEqual(["n_a__ConfigMap", "n_b__ConfigMap", "n_c_apps_Deployment"]);
+    expect(ids(writeAheadInventory(undefined, [a]))).toEqual(["n_a__ConfigMap"]);
+  });
+
+  test.each([
+    ["the same objects", [a, b]],
+    ["fewer objects", [a]],
+    ["an object at another version", [{ ...a, apiVersion: "v2" }]],
+    ["nothing", []],
+  ])("a build of %s needs no write ahead", (_what, objects) => {
+    expect(writeAheadInventory(inventoryOf([a, b]), objects)).toBeUndefined();
+  });
+
+  test("after the write-ahead, prune finds every object the recorded inventory or the build named", () => {
+    fc.assert(
+      fc.property(fc.subarray([a, b, c]), fc.subarray([a, b, c]), fc.subarray([a, b, c]), (recorded, build, next) => {
+        const ahead = writeAheadInventory(inventoryOf(recorded), build) ?? inventoryOf(recorded);
+        const stale = new Set(staleObjects(ahead, inventoryOf(next)).map((k) => k.name));
+        for (const obj of [...recorded, ...build]) expect(stale.has(obj.metadata.name!) || next.includes(obj)).toBe(true);
+      }),
+    );
+  });
+
+  test("merging keeps the new entries first and old ones once", () => {
+    expect(mergeInventories(inventoryOf([b, c]), inventoryOf([a, b])).entries.map((e) => e.id)).toEqual(["n_b__ConfigMap", "n_c_apps_Deployment", "n_a__ConfigMap"]);
   });
 });

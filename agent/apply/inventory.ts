@@ -87,6 +87,26 @@ export function inventoryFromChangeSet(cs: ChangeSet): Inventory {
   );
 }
 
+/** `next`'s entries, then those of `old` it lacks: an id is listed once, with `next`'s version. */
+export function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {
+  const ids = new Set(next.entries.map((e) => e.id));
+  return { entries: [...next.entries, ...(old?.entries ?? []).filter((e) => !ids.has(e.id))] };
+}
+
+/**
+ * The write-ahead inventory of an apply: the recorded inventory with every object about to be written
+ * added, to be saved before the first write, so that whatever a crash leaves behind mid-apply is listed
+ * and the next reconcile's prune (or the finalizer) finds it. Undefined when the recorded inventory
+ * already lists every object (ids compared: a version change alone adds nothing), so a no-op or an
+ * in-place upgrade costs no write.
+ */
+export function writeAheadInventory(recorded: Inventory | undefined, objects: readonly Identified[]): Inventory | undefined {
+  const known = new Set((recorded?.entries ?? []).map((e) => e.id));
+  const next = inventoryOf(objects);
+  if (next.entries.every((e) => known.has(e.id))) return undefined;
+  return mergeInventories(recorded ?? { entries: [] }, next);
+}
+
 /** The object an inventory entry names, with the API version stored in the entry. */
 export function entryKey(e: InventoryEntry): ObjectKey {
   const m = parseObjMetadataId(e.id);

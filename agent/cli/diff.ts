@@ -31,7 +31,8 @@ import { fsTreeReader } from "../runtime/artifact-fs.ts";
 import { unpack } from "../artifact/unpack.ts";
 import { artifactOf } from "../storage/artifact-of.ts";
 import { withOwnerLabels } from "../apply/apply-all.ts";
-import { actingAs, buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization-build.ts";
+import { buildKustomizationObjects, type KustomizationObject } from "../reconcile/kustomization-build.ts";
+import { actingClient } from "../reconcile/service-account.ts";
 import { kustomizationKind } from "../api/kustomization.ts";
 import { sourceKind } from "./cluster-flags.ts";
 import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
@@ -170,7 +171,7 @@ async function diffKustomization(name: string, v: DiffFlags, io: CliIO): Promise
       if (!res.ok) throw new Error(`Cannot download the artifact from ${artifact.url}: HTTP ${res.status}`);
       files = await unpack(new Uint8Array(await res.arrayBuffer()), { digest: artifact.digest as `sha256:${string}` });
     }
-    const acting = actingAs(client, ks);
+    const acting = actingClient(client, ks);
     const keyring = v["decrypt-key"] ? await keyringFromKeyFiles(readKeyFiles(io.cwd, v["decrypt-key"] as string[])) : undefined;
     const { objects } = await buildKustomizationObjects(acting, spec, files, "local", { allowedClusterKinds: [], keyring });
     const labelled = objects.map((o) => withOwnerLabels(o, { name, namespace }));

@@ -66,6 +66,11 @@ export async function requestAndWait(
     }
     await new Promise((res) => setTimeout(res, 500));
   }
+  // An object no agent ever handled has no conditions at all: say so rather than blame the wait.
+  const last = await client.get(key);
+  if (last && !Array.isArray(statusOf(last).conditions)) {
+    throw new Error(`${info.kind}/${namespace}/${name} not yet reconciled: nothing has handled it within ${timeoutMs / 1000}s (is the agent running in namespace ${namespace}, and does it reconcile ${info.kind} objects?)`);
+  }
   throw new Error(`${info.kind}/${namespace}/${name} was not reconciled within ${timeoutMs / 1000}s: is the agent running in namespace ${namespace}?`);
 }
 

@@ -17,6 +17,8 @@ import { pushArtifact, tagArtifact } from "../source/oci/push-artifact.ts";
 import type { RegistryCredentials } from "../source/oci/registry-auth.ts";
 import { RegistryClient } from "../source/oci/registry-client.ts";
 import { signOciArtifact } from "../verify/sign-oci-artifact.ts";
+import { pushReferrer } from "../verify/push-referrer.ts";
+import { MEDIA } from "../source/oci/media-types.ts";
 import { verifyOciArtifact } from "../verify/verify-oci-artifact.ts";
 import { fsTreeReader, fsTreeSink } from "../runtime/artifact-fs.ts";
 import { createFetch } from "../runtime/http-fetch.ts";
@@ -249,6 +251,41 @@ ${COMMON_HELP}`,
   },
 };
 
+export const pushSbomCommand: Command = {
+  path: ["push", "sbom"],
+  summary: "Attach a CycloneDX SBOM to an image or artifact as an OCI referrer",
+  help: `Usage: rivulet push sbom oci://HOST/REPO:TAG|@sha256:<hex> --file SBOM.json [flags]
+
+Pushes the CycloneDX JSON document as an OCI 1.1 referrer of the manifest (artifactType
+${MEDIA.cyclonedx}, the document as its one layer, the manifest as its subject), listed in the
+sha256-<hex> referrers-tag index for registries without the referrers API. Prints the referrer's digest.
+
+Flags:
+  --file FILE            the CycloneDX JSON SBOM (required; bomFormat must be CycloneDX)
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, ref } = parse(argv, { file: { type: "string" } }, "oci://HOST/REPO:TAG");
+    if (!values.file) throw new UsageError("--file FILE is required");
+    const document = new Uint8Array(await readFile(resolve(io.cwd, values.file as string)));
+    let bom: { bomFormat?: unknown; specVersion?: unknown };
+    try {
+      bom = JSON.parse(new TextDecoder().decode(document));
+    } catch (err) {
+      throw new Error(`Cannot read the SBOM ${values.file}: not JSON`, { cause: err });
+    }
+    if (bom?.bomFormat !== "CycloneDX") throw new Error(`Cannot read the SBOM ${values.file}: bomFormat is not CycloneDX`);
+    const client = await clientFor(ref, values, io);
+    const digest = await digestOf(client, ref);
+    const referrer = await pushReferrer(client, {
+      subject: digest, artifactType: MEDIA.cyclonedx, document,
+      annotations: { "org.opencontainers.image.created": new Date().toISOString().replace(/\.\d+Z$/, "Z"), "dev.rivulet.sbom.specVersion": String(bom.specVersion ?? "") },
+    });
+    io.err(`attached the SBOM to ${formatOciReference({ ...ref, tag: undefined, digest })} as ${referrer}`);
+    io.out(referrer);
+    return 0;
+  },
+};
+
 async function digestOf(client: RegistryClient, ref: OciReference): Promise<string> {
   if (ref.digest) return ref.digest;
   const head = await client.headManifest(ref.tag ?? "latest");
@@ -256,4 +293,4 @@ async function digestOf(client: RegistryClient, ref: OciReference): Promise<stri
   return head.digest;
 }
 
-export const ociCommands: Command[] = [pushArtifactCommand, pullArtifactCommand, tagArtifactCommand, signCommand, verifyCommand];
+export const ociCommands: Command[] = [pushArtifactCommand, pushSbomCommand, pullArtifactCommand, tagArtifactCommand, signCommand, verifyCommand];

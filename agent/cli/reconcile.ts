@@ -16,7 +16,7 @@ export const reconcileCommand: Command = {
        rivulet reconcile kustomization NAME [--with-source] [flags]
        rivulet reconcile helmrelease NAME [--with-source] [--force] [--reset] [flags]
        rivulet reconcile receiver NAME [flags]
-       rivulet reconcile image repository|policy NAME [flags]
+       rivulet reconcile image repository|policy|update NAME [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
 
@@ -61,6 +61,10 @@ ${CLUSTER_HELP}`,
     if (info.kind === "Receiver") io.err(`✔ Receiver reconciliation completed: ${readyOf(done)?.message ?? ""}`);
     else if (info.kind === "ImageRepository") io.err(`✔ scan fetched ${(statusOf(done).lastScanResult as { tagCount?: number } | undefined)?.tagCount ?? 0} tags`);
     else if (info.kind === "ImagePolicy") io.err(`✔ selected latest image ${latestImage(done)}`);
+    else if (info.kind === "ImageUpdateAutomation") {
+      const s = statusOf(done) as { lastPushCommit?: string; lastPushTime?: string };
+      io.err(s.lastPushCommit ? `✔ repository up-to-date, last push ${s.lastPushCommit} at ${s.lastPushTime ?? ""}` : `✔ repository up-to-date: ${readyOf(done)?.message ?? ""}`);
+    }
     else io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;
   },

@@ -27,6 +27,13 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
   { words: ["artifact"], load: async () => (await import("./artifact.ts")).artifactCommands },
   { words: ["push", "pull", "tag", "sign", "verify"], load: async () => (await import("./oci.ts")).ociCommands },
   { words: ["sops"], load: async () => (await import("./sops.ts")).sopsCommands },
+  {
+    words: ["install", "uninstall", "check"],
+    load: async () => {
+      const m = await import("./install.ts");
+      return [m.installCommand, m.installCrdsCommand, m.uninstallCommand, m.checkCommand];
+    },
+  },
   { words: ["version"], load: async () => [(await import("./version.ts")).versionCommand] },
 ];
 

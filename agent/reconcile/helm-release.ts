@@ -44,6 +44,7 @@ import type { KindObject, ReconcileContext, Reconciler, ReconcileSuccess } from 
 import { failureStatus, stages } from "./stage.ts";
 import { checkReadyDependencies } from "./kustomization-dependencies.ts";
 import { guardReleaseNamespaces, guardRemoteCluster, releaseTarget, releaseTargetChange, type ReleaseTarget } from "./helm-release-target.ts";
+import { actingClient } from "./service-account.ts";
 import { chartLoader, helmChartName, type ReleaseChart } from "./helm-release-chart.ts";
 import { composeValues, ValuesReferenceError, type ReadValuesObject } from "./helm-release-values.ts";
 import { desiredDigests } from "./helm-release-digests.ts";
@@ -114,10 +115,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
   let cacheStarted: Promise<void> | undefined;
   let startCache: (() => Promise<void>) | undefined;
 
-  const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => {
-    const sa = hr.spec.serviceAccountName || deps.defaultServiceAccount;
-    return sa ? client.impersonate(`system:serviceaccount:${hr.metadata.namespace}:${sa}`) : client;
-  };
+  const acting = (client: KubeClient, hr: HelmReleaseObject): KubeClient => actingClient(client, hr, deps.defaultServiceAccount);
   const actionContext = (client: KubeClient, target: { namespace: string; storageNamespace: string }): ActionContext => ({
     client,
     // One list of the release's Secrets per reconcile instead of one per read (release-store.ts).
@@ -152,10 +150,11 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       const status: HelmReleaseStatus = structuredClone(ctx.status());
       recordFailures(() => ({ ...status }));
 
-      const target = await stage("guard", async () => {
+      const { target, client } = await stage("guard", async () => {
         guardRemoteCluster(obj);
         guardReleaseNamespaces(obj, deps.allowedNamespaces);
-        return releaseTarget(obj);
+        // A ServiceAccount name that is not one is refused here, before the chart stage writes a HelmChart.
+        return { target: await releaseTarget(obj), client: acting(ctx.client, obj) };
       });
       await stage("dependencies", () =>
         checkReadyDependencies(ctx.read, { kind: obj.kind, namespace: ns, name: obj.metadata.name! }, obj.spec.dependsOn ?? [], [
@@ -174,7 +173,7 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
         throw err;
       }));
 
-      await stage("release", () => reconcileRelease({ obj, ctx, status, target, chart, values, client: acting(ctx.client, obj) }));
+      await stage("release", () => reconcileRelease({ obj, ctx, status, target, chart, values, client }));
       return finish(obj, status);
     },
 

@@ -1,6 +1,6 @@
 /**
- * A Kustomization's build as the reconciler and `rivulet diff kustomization` both run it: the client it
- * acts with (impersonating spec.serviceAccountName), substituteFrom data and decryption keys read with
+ * A Kustomization's build as the reconciler and `rivulet diff kustomization` both run it: with the client
+ * it acts with (service-account.ts), substituteFrom data and decryption keys read with
  * that client, Flux's build of the artifact's files with decryption in its two places
  * (kustomization-decrypt.ts), then the tenant guardrails on every object. Nothing here writes.
  */
@@ -25,12 +25,6 @@ export type KustomizationSpec = ApiKustomizationSpec & FluxKustomizationSpec;
 
 /** A Kustomization as its reconciler and `rivulet diff kustomization` see it. */
 export type KustomizationObject = KindObject<ApiKustomizationSpec, KustomizationStatus>;
-
-/** The client a Kustomization acts with: impersonating spec.serviceAccountName (or the default) if set. */
-export function actingAs(client: KubeClient, ks: KustomizationObject, defaultServiceAccount?: string): KubeClient {
-  const sa = ks.spec.serviceAccountName || defaultServiceAccount;
-  return sa ? client.impersonate(`system:serviceaccount:${ks.metadata.namespace}:${sa}`) : client;
-}
 
 /**
  * Build and guardrails, as the reconciler runs them (and `rivulet diff kustomization`): substituteFrom

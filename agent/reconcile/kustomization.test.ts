@@ -34,12 +34,13 @@ const file = (text: string) => ({ kind: "file" as const, mode: 0o644, data: new 
 const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: one\n";
 
 /** Every kind is namespaced; apply answers with the object (or fails); nothing exists before. */
-function fakeClient(o: { failApply?: string; live?: KubeObject }): KubeClient {
+function fakeClient(o: { failApply?: string; live?: KubeObject }, calls: string[] = []): KubeClient {
   const client: KubeClient = {
     async get(key) {
       return o.live && o.live.kind === key.kind ? o.live : undefined;
     },
     async apply(obj, opts) {
+      calls.push(`apply${opts.dryRun ? " (dry run)" : ""} ${obj.kind}/${obj.metadata.name}`);
       if (o.failApply) throw new Error(o.failApply);
       if (opts.dryRun) return obj;
       return { ...obj, metadata: { ...obj.metadata, uid: "u1", resourceVersion: "1", generation: 1 } };
@@ -76,21 +77,24 @@ function harness(o: { spec?: Partial<KustomizationSpec>; artifact?: boolean; fil
   let t = Date.UTC(2026, 0, 1);
   const progress: string[] = [];
   const events: EventInput[] = [];
+  /** Writes to the cluster and persisted status writes, in order. */
+  const calls: string[] = [];
   const ctx: ReconcileContext<KustomizationStatus> = {
-    client: fakeClient(o),
+    client: fakeClient(o, calls),
     log: silent,
     events: { record: async (_obj, e) => void events.push(e) },
     // Each reading of the clock is a second later, so durations are not zero.
     now: () => new Date((t += 1000)),
-    async progress(message, extra) {
+    async progress(message, extra, opts) {
       progress.push(message);
+      if (opts?.persist) calls.push(`persist inventory ${(extra?.inventory?.entries ?? []).map((e) => e.id).join(" ")}`);
       status = { ...status, ...extra };
     },
     status: () => status,
     read: async (key) => (key.kind === "GitRepository" && key.name === "repo" ? source : undefined),
   };
   const reconciler = kustomizationReconciler({ cache: new TreeCache(o.files ?? new FileTree([["cm.yaml", file(CONFIGMAP)]])), healthPollMs: 10 });
-  return { reconciler, ks, ctx, progress, events };
+  return { reconciler, ks, ctx, progress, events, calls };
 }
 
 /** The message starts with `prefix` (what the tests pin; the rest comes from the build or the clock). */
@@ -109,7 +113,8 @@ describe("Kustomization reconcile", () => {
   test("applies the build: progress per stage, Ready message, inventory and a history entry", async () => {
     const h = harness({});
     const result = await h.reconciler.reconcile(h.ks, h.ctx);
-    expect(h.progress).toEqual([`Building manifests for revision ${REVISION}`, `Applying 1 objects for revision ${REVISION}`, "Checking health of applied objects"]);
+    // The inventory written ahead is already the applied one: no second inventory write.
+    expect(h.progress).toEqual([`Building manifests for revision ${REVISION}`, `Applying 1 objects for revision ${REVISION}`]);
     expect(result.reason).toBe("ReconciliationSucceeded");
     expect(result.message).toBe(`Applied revision: ${REVISION}`);
     expect(result.status?.lastAppliedRevision).toBe(REVISION);
@@ -179,4 +184,41 @@ describe("Kustomization reconcile", () => {
     expect(extra.conditions).toEqual([{ type: "Healthy", status: "False", reason: "HealthCheckFailed", message: err.message, observedGeneration: 2, lastTransitionTime: since }]);
     expect(extra.history[0]!.lastReconciledStatus).toBe("HealthCheckFailed");
   });
+
+  test("a build that adds objects records them in the inventory before the first write, and keeps them when the apply fails", async () => {
+    const old = { entries: [{ id: "team_old__ConfigMap", v: "v1" }] };
+    const h = harness({ failApply: "connection refused", status: { inventory: old } });
+    await failure(h.reconciler.reconcile(h.ks, h.ctx));
+    expect(h.calls).toEqual(["persist inventory team_old__ConfigMap team_settings__ConfigMap", "apply (dry run) ConfigMap/settings"]);
+    expect(h.ctx.status().inventory).toEqual({ entries: [...old.entries, { id: "team_settings__ConfigMap", v: "v1" }] });
+  });
+
+  test("the inventory written ahead is settled to the applied set after the apply", async () => {
+    const h = harness({ spec: { prune: true }, status: { inventory: { entries: [{ id: "team_old__ConfigMap", v: "v1" }] } } });
+    const result = await h.reconciler.reconcile(h.ks, h.ctx);
+    expect(h.calls).toEqual(["persist inventory team_old__ConfigMap team_settings__ConfigMap", "apply (dry run) ConfigMap/settings", "apply ConfigMap/settings", "persist inventory team_settings__ConfigMap"]);
+    expect(result.status?.inventory).toEqual({ entries: [{ id: "team_settings__ConfigMap", v: "v1" }] });
+  });
+
+  test("a build the inventory already lists costs no write ahead", async () => {
+    const h = harness({ status: { inventory: { entries: [{ id: "team_settings__ConfigMap", v: "v1" }] } } });
+    await h.reconciler.reconcile(h.ks, h.ctx);
+    expect(h.calls).toEqual(["apply (dry run) ConfigMap/settings", "apply ConfigMap/settings"]);
+  });
+
+  test.each([
+    ["a health check in another namespace", { healthChecks: [{ kind: "Deployment", name: "web", namespace: "team-b" }, { kind: "Deployment", name: "own", namespace: "team" }] },
+      "Kustomization/team/app: cross-namespace references are not allowed: healthChecks Deployment/team-b/web is outside namespace team"],
+    ["a source and a health check in other namespaces, together", { sourceRef: { kind: "GitRepository" as const, name: "repo", namespace: "x" }, healthChecks: [{ apiVersion: "v1", kind: "Service", name: "s", namespace: "y" }] },
+      "Kustomization/team/app: cross-namespace references are not allowed: sourceRef GitRepository/x/repo is outside namespace team; healthChecks Service/y/s is outside namespace team"],
+    ["a serviceAccountName naming another namespace's account", { serviceAccountName: "team-b:tb-deployer" },
+      'Kustomization/team/app: cannot impersonate spec.serviceAccountName "team-b:tb-deployer": a ServiceAccount is named without a namespace and must be in namespace team'],
+  ])("%s is refused before anything is read or written", async (_what, spec, message) => {
+    const h = harness({ spec });
+    const err = await failure(h.reconciler.reconcile(h.ks, h.ctx));
+    expect([err.kind, err.reason, err.message]).toEqual(["terminal", "AccessDenied", message]);
+    expect(h.progress).toEqual([]);
+    expect(h.calls).toEqual([]);
+  });
 });
+

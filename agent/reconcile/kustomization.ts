@@ -1,7 +1,8 @@
 /**
  * Kustomization reconciler (kustomize.toolkit.fluxcd.io/v1), in kustomize-controller's order
  * (reference/flux.md §3.1), one named stage each (stage.ts): source -> dependsOn -> fetch -> build and
- * tenant guardrails -> staged server-side apply -> prune (inventory saved) -> drift report -> health ->
+ * tenant guardrails -> staged server-side apply (inventory written ahead) -> prune (inventory settled) ->
+ * drift report -> health ->
  * status and history. Nothing is written to the cluster until the whole build is valid, so a bad commit
  * leaves the last good revision running. The artifact is read from the agent's own store and unpacked
  * once per digest (ArtifactCache). Drift detection is one session per apply (kustomization-drift.ts).
@@ -20,7 +21,7 @@ import { applyAll } from "../apply/apply-all.ts";
 import { ApplyError } from "../apply/apply-error.ts";
 import { formatChangeSet, hasChanged, type ChangeSet } from "../apply/change-set.ts";
 import { finalizeInventory } from "../apply/deletion-policy.ts";
-import { entryKey, inventoryFromChangeSet, skippedEntries, staleObjects, type Inventory } from "../apply/inventory.ts";
+import { entryKey, inventoryFromChangeSet, mergeInventories, skippedEntries, staleObjects, writeAheadInventory, type Inventory } from "../apply/inventory.ts";
 import { prune, PruneError } from "../apply/prune.ts";
 import { waitForHealthy } from "../health/wait-for-healthy.ts";
 import { type Condition, isTrue, REASONS, setCondition, TYPES } from "../status/conditions.ts";
@@ -29,9 +30,10 @@ import type { ReconcileContext, Reconciler, ReconcileSuccess } from "./reconcile
 import type { LiveCache } from "../diff/live-cache.ts";
 import { driftSession, type DriftOutcome, type DriftSession } from "./kustomization-drift.ts";
 import { upsertHistory, type HistoryEntry } from "./kustomization-history.ts";
-import { actingAs, buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
+import { buildKustomizationObjects, type KustomizationObject, type KustomizationSpec } from "./kustomization-build.ts";
+import { actingClient } from "./service-account.ts";
 import { checkDependencies } from "./kustomization-dependencies.ts";
-import { refuseOtherNamespaces } from "./tenant-guard.ts";
+import { refuseOtherNamespaces, type NamespaceUse } from "./tenant-guard.ts";
 import { failureStatus, stages, type StageProgress } from "./stage.ts";
 
 const API = kustomizationKind.apiVersion;
@@ -65,7 +67,7 @@ export interface KustomizationDeps {
 export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<ApiKustomizationSpec, KustomizationStatus> {
   const fieldManager = deps.fieldManager ?? DEFAULTS.fieldManager;
 
-  const actingClient = (ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject): KubeClient => actingAs(ctx.client, obj, deps.defaultServiceAccount);
+  const acting = (ctx: ReconcileContext<KustomizationStatus>, obj: KustomizationObject): KubeClient => actingClient(ctx.client, obj, deps.defaultServiceAccount);
 
   let cacheReady = false;
 
@@ -91,9 +93,11 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       const started = ctx.now().getTime();
       const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : parseDuration(spec.interval);
 
-      // 1. Source: same namespace only.
+      // 1. Refused before anything is read or written: a source or a health check in another namespace,
+      // a ServiceAccount name that is not one.
       const { kind, name, namespace } = spec.sourceRef;
-      refuseOtherNamespaces(self, ns, [{ what: `sourceRef ${kind}/${namespace}/${name}`, namespace }]);
+      refuseOtherNamespaces(self, ns, [{ what: `sourceRef ${kind}/${namespace}/${name}`, namespace }, ...healthCheckNamespaces(spec)]);
+      const client = acting(ctx, obj);
       const source = (await ctx.read({ apiVersion: SOURCE_API, kind: spec.sourceRef.kind, namespace: ns, name: spec.sourceRef.name }).catch((err) => {
         throw new NotReadyError("ArtifactFailed", `${self}: cannot read source ${spec.sourceRef.kind}/${ns}/${spec.sourceRef.name}: ${messageOf(err)}`);
       }));
@@ -103,14 +107,15 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       if (!artifact) throw new NotReadyError("ArtifactFailed", `Source '${sourceRef}' is not ready, artifact not found`, { retryAfterMs: DEFAULTS.dependencyRequeueMs });
 
       // The source's errors are all classified where they are raised; the rest runs as stages (stage.ts).
-      const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: actingClient(ctx, obj), revision: artifact.revision, started, timeoutMs };
+      const run: Run = { obj, spec, ns, self, ctx, deps, fieldManager, cacheReady, acting: client, revision: artifact.revision, started, timeoutMs };
       const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
       await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision, DEFAULTS.dependencyRequeueMs));
       const files = await stage("fetch", { progress: { message: `Building manifests for revision ${artifact.revision}`, status: { lastAttemptedRevision: artifact.revision } } }, () => fetchArtifact(run, artifact));
       const built = await stage("build", () => build(run, files));
       // As Flux, a failure from here on is a reconcile of this digest too: it goes into the history.
       recordFailures((err) => ({ history: history(run, built.digest, err.reason) }));
-      const { changeSet, drift } = await stage("apply", { progress: `Applying ${built.objects.length} objects for revision ${artifact.revision}` }, () => apply(run, built.objects));
+      const { changeSet, drift } = await stage("apply", { progress: applying(run, built.objects) }, () => apply(run, built.objects));
+      // The recorded inventory, with what the apply's write-ahead added: prune removes what this build lacks.
       const previous = ctx.status().inventory as Inventory | undefined;
       const inventory = inventoryFromChangeSet(changeSet);
       await stage("prune", { onError: () => pruneFailed(inventory, previous) }, () => pruneStale(run, changeSet, previous, inventory, drift));
@@ -132,7 +137,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
 
     async finalize(obj, ctx) {
       const spec: KustomizationSpec = obj.spec;
-      const cs = await finalizeInventory(actingClient(ctx, obj), ctx.status().inventory as Inventory | undefined, {
+      const cs = await finalizeInventory(acting(ctx, obj), ctx.status().inventory as Inventory | undefined, {
         policy: spec.deletionPolicy,
         prune: spec.prune,
         suspended: spec.suspend,
@@ -159,6 +164,11 @@ function kustomizationStages(self: string) {
     drift: { reason: REASONS.ReconciliationFailed },
     health: { reason: REASONS.HealthCheckFailed },
   };
+}
+
+/** spec.healthChecks as namespace uses: the tenant's agent reads no object of another namespace. */
+function healthCheckNamespaces(spec: KustomizationSpec): NamespaceUse[] {
+  return (spec.healthChecks ?? []).map((h) => ({ what: `healthChecks ${h.kind}/${h.namespace}/${h.name}`, namespace: h.namespace }));
 }
 
 /** One reconcile's inputs, shared by its stages. */
@@ -201,6 +211,18 @@ function build(run: Run, files: FileTree): Promise<{ objects: KubeObject[]; dige
   });
 }
 
+/**
+ * The apply stage's progress. When the build adds objects to the recorded inventory it is the
+ * write-ahead: the inventory with those objects added, persisted before the first write, so that a crash
+ * at any point of the apply leaves nothing we created outside the inventory (the next reconcile prunes
+ * what its build no longer has; the finalizer deletes it all). A build already listed writes nothing.
+ */
+function applying(run: Run, objects: KubeObject[]): StageProgress {
+  const message = `Applying ${objects.length} objects for revision ${run.revision}`;
+  const ahead = writeAheadInventory(run.ctx.status().inventory as Inventory | undefined, objects);
+  return ahead ? { message, status: { inventory: ahead }, persist: true } : { message };
+}
+
 /** Staged server-side apply; the drift session lets objects known unchanged through without a request. */
 async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: ChangeSet; drift: DriftSession }> {
   const { obj, ctx } = run;
@@ -238,7 +260,7 @@ async function pruneStale(run: Run, changeSet: ChangeSet, previous: Inventory | 
   if (deleted.length) await run.ctx.events.record(run.obj, { type: "Normal", reason: REASONS.Progressing, message: formatChangeSet({ entries: deleted }), metadata: revisionMeta(run) });
 }
 
-/** A failed prune still saves the inventory, with the stale objects so the next run tries again. */
+/** A failed prune still saves the inventory, with the stale objects (kept by the merge) so the next run tries again. */
 function pruneFailed(inventory: Inventory, previous: Inventory | undefined): StageProgress {
   return { message: "Prune failed", status: { inventory: mergeInventories(inventory, previous) }, persist: true };
 }
@@ -318,12 +340,6 @@ function succeeded(run: Run, digest: string, inventory: Inventory, drift: DriftO
     conditions,
     clearConditions: healthy ? clear : [...clear, TYPES.Healthy],
   };
-}
-
-function mergeInventories(next: Inventory, old: Inventory | undefined): Inventory {
-  // Keep stale entries that could not be deleted so the next run tries again.
-  const ids = new Set(next.entries.map((e) => e.id));
-  return { entries: [...next.entries, ...(old?.entries ?? []).filter((e) => !ids.has(e.id))] };
 }
 
 function guessApiVersion(kind: string): string {

@@ -1,14 +1,15 @@
 /**
  * The Helm template engine's port on Bun, Deno and Node: the module and Go's glue (wasm_exec.js, copied
- * from Debian's Go by `npm run build:wasm`) are read from wasm/helm-template/build/. Evaluating the glue
+ * from Debian's Go by `npm run build:wasm`) are read from wasm/helm-template/build/ (under assetRoot()). Evaluating the glue
  * defines globalThis.Go (and a console-backed globalThis.fs when the runtime has none), which is why
  * this happens only here and only on the first render.
  */
 import { readFile } from "node:fs/promises";
 import type { GoRuntime, TemplateEnginePort } from "../helm/template-engine.ts";
 import { findGc } from "./memory-trim.ts";
+import { assetRoot } from "./assets.ts";
 
-const BUILD = new URL("../../wasm/helm-template/build/", import.meta.url);
+const BUILD = new URL("wasm/helm-template/build/", assetRoot());
 
 /** The build output's files, for the benchmark and the oracle tests. */
 export const helmTemplateBuild = {

@@ -9,7 +9,8 @@
  */
 import { MEDIA } from "../source/oci/media-types.ts";
 import { base64Encode } from "../core/bytes.ts";
-import { referrersTag, type Descriptor, type ImageIndex, type ImageManifest } from "../source/oci/registry-types.ts";
+import { referrersTag, type Descriptor, type ImageManifest } from "../source/oci/registry-types.ts";
+import { pushReferrer } from "./push-referrer.ts";
 import type { RegistryWriter } from "./registry-port.ts";
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, inTotoStatement, preAuthEncoding, simpleSigningPayload } from "./cosign-claims.ts";
 import { formatTime } from "../core/time.ts";
@@ -34,8 +35,6 @@ export interface SignResult {
   /** Where the signature went: the `.sig` tag, or the referrer manifest's digest. */
   location: string;
 }
-
-const EMPTY_CONFIG = new TextEncoder().encode("{}");
 
 export async function signOciArtifact(o: SignOciArtifactOptions): Promise<SignResult> {
   return (o.format ?? "legacy") === "legacy" ? signLegacy(o) : signBundle(o);
@@ -78,34 +77,11 @@ async function signBundle(o: SignOciArtifactOptions): Promise<SignResult> {
     verificationMaterial: { publicKey: { hint: o.keyHint ?? "" }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
     dsseEnvelope: { payload: base64Encode(statement), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: base64Encode(sig), keyid: "" }] },
   }));
-  const blob = await client.pushBlob(bundle);
-  const cfg = await client.pushBlob(EMPTY_CONFIG);
   const annotations = {
     "dev.sigstore.bundle.content": "dsse-envelope",
     "dev.sigstore.bundle.predicateType": COSIGN_SIGN_PREDICATE,
     "org.opencontainers.image.created": o.created ?? formatTime(new Date()),
   };
-  const referrer = new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2, mediaType: MEDIA.ociManifest, artifactType: MEDIA.sigstoreBundleV03,
-    config: { mediaType: MEDIA.ociEmpty, digest: cfg.digest, size: cfg.size },
-    layers: [{ mediaType: MEDIA.sigstoreBundleV03, digest: blob.digest, size: blob.size }],
-    subject: { mediaType: subject.mediaType, digest: o.digest, size: subject.size },
-    annotations,
-  }));
-  const digest = await client.putManifest(await sha256Hex(referrer), referrer, MEDIA.ociManifest);
-  // The referrers-tag fallback: registries without the referrers API find referrers in this index.
-  const tag = referrersTag(o.digest);
-  const existing = await client.getManifest(tag);
-  const manifests: Descriptor[] = existing && "manifests" in existing.json ? [...((existing.json as ImageIndex).manifests ?? [])] : [];
-  if (!manifests.some((m) => m.digest === digest)) {
-    manifests.push({ mediaType: MEDIA.ociManifest, digest, size: referrer.length, artifactType: MEDIA.sigstoreBundleV03, annotations });
-  }
-  const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests }));
-  await client.putManifest(tag, index, MEDIA.ociIndex);
+  const digest = await pushReferrer(client, { subject: o.digest, artifactType: MEDIA.sigstoreBundleV03, document: bundle, annotations });
   return { format: "bundle", location: digest };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return `sha256:${[...h].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

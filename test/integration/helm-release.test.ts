@@ -385,6 +385,18 @@ describe.skipIf(!haveEngine)("HelmRelease", () => {
     expect((await admin.list({ apiVersion: "v1", kind: "ConfigMap", namespace: other })).items.filter((c) => c.metadata.name !== "kube-root-ca.crt")).toEqual([]);
   }, 60_000);
 
+  test("a serviceAccountName that is not a ServiceAccount's name is refused, saying why, before the first write", async () => {
+    await apply(hr("borrowed", { serviceAccountName: `${other}:deployer` }));
+    const o = await when("borrowed", "refused", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(o, "Ready")).toMatchObject({
+      status: "False",
+      reason: "AccessDenied",
+      message: `HelmRelease/${ns}/borrowed: cannot impersonate spec.serviceAccountName "${other}:deployer": a ServiceAccount is named without a namespace and must be in namespace ${ns}`,
+    });
+    expect(await admin.get({ apiVersion: SRC, kind: "HelmChart", namespace: ns, name: `${ns}-borrowed` })).toBeUndefined();
+    expect(await helmHistory("borrowed")).toEqual([]);
+  }, 60_000);
+
   test("a chart rendering an object into another namespace is refused before the first write: no release Secret, nothing there", async () => {
     await apply(hr("escape", { values: { target: other } }, { name: "escape" }));
     const o = await when("escape", "refused", (o) => cond(o, "Stalled")?.status === "True");

@@ -221,6 +221,23 @@ describe("Kustomization", () => {
     const cross = await ksWhen("cross", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
     expect(cond(cross, "Ready")).toMatchObject({ reason: "AccessDenied" });
     expect(cond(cross, "Ready")!.message).toContain("cross-namespace references are not allowed");
+
+    // Refused up front as well, not after an apply and a 403 at the health check's timeout.
+    await git.createRepo("peek", { "cm.yaml": configMap("peek-cm", "p") });
+    await client.apply(gitRepo("peek"), fm);
+    await client.apply(ks("peek", "peek", { healthChecks: [{ apiVersion: "apps/v1", kind: "Deployment", name: "coredns", namespace: "kube-system" }] }), fm);
+    await client.apply(ks("borrowed", "peek", { serviceAccountName: "team-b:tb-deployer" }), fm);
+    const peek = await ksWhen("peek", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(peek, "Ready")).toMatchObject({
+      reason: "AccessDenied",
+      message: `Kustomization/${ns}/peek: cross-namespace references are not allowed: healthChecks Deployment/kube-system/coredns is outside namespace ${ns}`,
+    });
+    const borrowed = await ksWhen("borrowed", "Stalled", (o) => cond(o, "Stalled")?.status === "True");
+    expect(cond(borrowed, "Ready")).toMatchObject({
+      reason: "AccessDenied",
+      message: `Kustomization/${ns}/borrowed: cannot impersonate spec.serviceAccountName "team-b:tb-deployer": a ServiceAccount is named without a namespace and must be in namespace ${ns}`,
+    });
+    expect(await getObj("ConfigMap", "peek-cm")).toBeUndefined();
   });
 
   test("spec.serviceAccountName applies as that ServiceAccount: Forbidden is reported as a condition", async () => {

@@ -1,4 +1,4 @@
-/** Starts `rivulet` as a real child process (Bun) and collects its JSON log lines and stderr. */
+/** Starts `rivulet` as a real child process (Bun, or any command given) and collects its JSON log lines and stderr. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "./cluster.ts";
@@ -13,7 +13,13 @@ export interface AgentProcess {
 }
 
 export function startRivulet(args: string[], env: Record<string, string | undefined> = {}): AgentProcess {
-  const child = spawn(join(repoRoot, "node_modules/.bin/bun"), [join(repoRoot, "agent/main.ts"), ...args], {
+  return startAgentCommand([join(repoRoot, "node_modules/.bin/bun"), join(repoRoot, "agent/main.ts"), ...args], env);
+}
+
+/** Any command that runs the agent (e.g. the image's entrypoint under `buildah run`), logs collected the same way. */
+export function startAgentCommand(command: string[], env: Record<string, string | undefined> = {}): AgentProcess {
+  const [program, ...argv] = command as [string, ...string[]];
+  const child = spawn(program, argv, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });

@@ -1,7 +1,7 @@
 /**
  * The media types rivulet reads and writes on OCI registries: image manifests and indexes (OCI and Docker
  * v2), Flux's artifact config and content layer (what `flux push artifact` writes), Helm's chart config
- * and layers (what `helm push` writes), and the cosign / Sigstore types for signatures.
+ * and layers (what `helm push` writes), the cosign / Sigstore types for signatures, and CycloneDX for SBOMs.
  */
 
 export const MEDIA = {
@@ -22,6 +22,8 @@ export const MEDIA = {
   dockerLayerTarGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
   cosignSimpleSigning: "application/vnd.dev.cosign.simplesigning.v1+json",
   sigstoreBundleV03: "application/vnd.dev.sigstore.bundle.v0.3+json",
+  /** A CycloneDX JSON SBOM, attached to an image as a referrer (`rivulet push sbom`). */
+  cyclonedx: "application/vnd.cyclonedx+json",
 } as const;
 
 /** What a manifest GET accepts: every manifest and index type rivulet understands. */
