@@ -77,6 +77,8 @@ export interface GitArtifactFetched {
   commitObject: Commit;
   /** The annotated tag object when the ref resolved to one. */
   tagObject?: Tag;
+  /** Every object of the fetched pack by id (what a commit on top of this checkout builds on). */
+  objects: Map<string, GitObject>;
 }
 
 export type GitArtifactResult = GitArtifactUnchanged | GitArtifactFetched;
@@ -133,6 +135,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
       commitMeta: { id: selected.commit, author: commit.author, committer: commit.committer, message: commit.message },
       commitObject: commit,
       tagObject: tag,
+      objects,
     };
   } catch (err) {
     const sparse = /^sparse checkout/.test((err as Error).message);
