@@ -154,6 +154,10 @@ export function parseKustomization(text: string, file: string): Kustomization {
   for (const key of Object.keys(raw)) {
     if (!KNOWN.has(key)) fail(file, text, key, `unknown field "${key}"`);
   }
+  // kustomize compares the parsed kustomization with an empty one that keeps only its type fields.
+  if (Object.entries(raw).every(([k, v]) => k === "apiVersion" || k === "kind" || v === null)) {
+    throw new Error(`Invalid kustomization ${file}: kustomization.yaml is empty`);
+  }
   for (const key of REFUSED) {
     if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, crds or openapi)`);
   }
