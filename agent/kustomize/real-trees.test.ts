@@ -142,18 +142,6 @@ const REFUSALS: Record<string, string> = {
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
   "fluxcd-kustomize-controller internal/controller/testdata/invalid/overlay": "refused",
-  "kubeflow-manifests applications/admission-webhook/upstream/overlays/cert-manager": "differs at Certificate/kubeflow/admission-webhook-cert 000dace4f09c97ed",
-  "kubeflow-manifests applications/jupyter/jupyter-web-app/upstream/base": "differs at Deployment/kubeflow/jupyter-web-app-deployment 4050d691a014054d",
-  "kubeflow-manifests applications/jupyter/jupyter-web-app/upstream/overlays/istio": "differs at Deployment/kubeflow/jupyter-web-app-deployment 4050d691a014054d",
-  "kubeflow-manifests applications/pipeline/upstream/base/installs/generic": "differs at ConfigMap/kubeflow/kfp-launcher e41dc007fc8c5b8a",
-  "kubeflow-manifests applications/pipeline/upstream/base/installs/generic/postgres": "differs at ConfigMap/kubeflow/kfp-launcher e41dc007fc8c5b8a",
-  "kubeflow-manifests applications/pipeline/upstream/base/installs/multi-user": "differs at ConfigMap/kubeflow/kfp-launcher 57d5a1eeca02b611",
-  "kubeflow-manifests applications/pipeline/upstream/env/plain": "differs at ConfigMap/kubeflow/kfp-launcher ff87afe90b403030",
-  "kubeflow-manifests applications/pipeline/upstream/env/plain-multi-user": "differs at ConfigMap/kubeflow/kfp-launcher 8380804c9903a652",
-  "kubeflow-manifests applications/tensorboard/tensorboards-web-app/upstream/base": "differs at Deployment/kubeflow/tensorboards-web-app-deployment f620ccf72a896642",
-  "kubeflow-manifests applications/tensorboard/tensorboards-web-app/upstream/overlays/istio": "differs at Deployment/kubeflow/tensorboards-web-app-deployment f620ccf72a896642",
-  "kubeflow-manifests applications/volumes-web-app/upstream/base": "differs at Deployment/kubeflow/volumes-web-app-deployment 6a10e2fcb392039b",
-  "kubeflow-manifests applications/volumes-web-app/upstream/overlays/istio": "differs at Deployment/kubeflow/volumes-web-app-deployment 6a10e2fcb392039b",
   "kubeflow-manifests common/istio/cluster-local-gateway/base": "differs at RoleBinding/istio-system/cluster-local-gateway-sds c849a20d68952ffc",
   "kubeflow-manifests common/istio/cluster-local-gateway/overlays/m2m-auth": "differs at RoleBinding/istio-system/cluster-local-gateway-sds c849a20d68952ffc",
   "kubernetes-sigs-kubebuilder docs/book/src/multiversion-tutorial/testdata/project/config/samples": "refused",
