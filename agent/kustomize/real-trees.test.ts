@@ -142,8 +142,8 @@ const REFUSALS: Record<string, string> = {
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
   "fluxcd-kustomize-controller internal/controller/testdata/invalid/overlay": "refused",
-  "kubeflow-manifests common/istio/cluster-local-gateway/base": "differs at RoleBinding/istio-system/cluster-local-gateway-sds c849a20d68952ffc",
-  "kubeflow-manifests common/istio/cluster-local-gateway/overlays/m2m-auth": "differs at RoleBinding/istio-system/cluster-local-gateway-sds c849a20d68952ffc",
+  "kubeflow-manifests common/istio/cluster-local-gateway/base": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
+  "kubeflow-manifests common/istio/cluster-local-gateway/overlays/m2m-auth": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
   "kubernetes-sigs-kubebuilder docs/book/src/multiversion-tutorial/testdata/project/config/samples": "refused",
   "kubernetes-sigs-kubebuilder testdata/project-v4-multigroup/config/samples": "refused",
   "kubernetes-sigs-kubebuilder testdata/project-v4-with-plugins/config/samples": "refused",
