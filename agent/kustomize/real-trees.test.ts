@@ -144,10 +144,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   "fluxcd-kustomize-controller internal/controller/testdata/invalid/overlay": "refused",
   "kubeflow-manifests common/istio/cluster-local-gateway/base": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
   "kubeflow-manifests common/istio/cluster-local-gateway/overlays/m2m-auth": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
-  "kubernetes-sigs-kubebuilder docs/book/src/multiversion-tutorial/testdata/project/config/samples": "refused",
-  "kubernetes-sigs-kubebuilder testdata/project-v4-multigroup/config/samples": "refused",
-  "kubernetes-sigs-kubebuilder testdata/project-v4-with-plugins/config/samples": "refused",
-  "kubernetes-sigs-kubebuilder testdata/project-v4/config/samples": "refused",
 };
 
 const cases = repos.flatMap((repo) => repo.roots.map((root) => ({ repo, root, key: `${repo.name} ${root}` })));
