@@ -101,13 +101,12 @@ const KNOWN = new Set([
 ]);
 const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "openapi"];
 
-/** The kustomization file in a directory, or undefined. */
+/** The kustomization file in a directory, or undefined; two or more of them are an error, as in kustomize. */
 export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
-  for (const name of KUSTOMIZATION_FILES) {
-    const p = dir === "" ? name : `${dir}/${name}`;
-    if (tree.read(p) !== undefined) return p;
-  }
-  return undefined;
+  const found = KUSTOMIZATION_FILES.map((name) => (dir === "" ? name : `${dir}/${name}`)).filter((p) => tree.read(p) !== undefined);
+  // kustomize will not guess which of two kustomization files is meant.
+  if (found.length > 1) throw new Error(`Found multiple kustomization files under: ${dir || "."}`);
+  return found[0];
 }
 
 /** The 1-based line where a top-level key is written, for error messages (0 when not found). */

@@ -85,9 +85,9 @@ const REFUSALS: Record<string, string> = {
   "fluxcd-flux2 manifests/bases/source-watcher":
     "Cannot load resource \"https://github.com/fluxcd/source-watcher/releases/download/v2.2.3/source-watcher.crds.yaml\" in manifests/bases/source-watcher/kustomization.yaml: remote bases are not supported",
   "fluxcd-image-automation-controller internal/update/testdata/setters/expected":
-    "Cannot load resource \"unimportant.yaml\" in internal/update/testdata/setters/expected/kustomization.yml: no such file or directory",
+    "Found multiple kustomization files under: internal/update/testdata/setters/expected",
   "fluxcd-image-automation-controller internal/update/testdata/setters/original":
-    "Cannot load resource \"unimportant.yaml\" in internal/update/testdata/setters/original/kustomization.yml: no such file or directory",
+    "Found multiple kustomization files under: internal/update/testdata/setters/original",
   "fluxcd-kustomize-controller config/default":
     "Cannot load resource \"https://github.com/fluxcd/source-controller/releases/download/v1.9.0/source-controller.crds.yaml\" in config/default/kustomization.yaml: remote bases are not supported",
   "fluxcd-kustomize-controller internal/controller/testdata/sops":
