@@ -5,11 +5,13 @@
  * - /metrics: Prometheus text;
  * - /<kind>/<namespace>/<name>/<file>: stored artifacts, the URLs written to status.artifact.url, so
  *   Flux's own consumers can fetch what rivulet produced;
- * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own.
+ * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own;
+ * - /status/: the read-only status page (status-page.ts), only when it is turned on.
  */
 import { Hono } from "hono";
 import type { Registry } from "./metrics.ts";
 import { mountWebhooks, type WebhookPort, type WebhookRouteOptions } from "./webhook-routes.ts";
+import { mountStatusPage, type StatusPageOptions, type StatusPagePort } from "./status-page.ts";
 
 export interface AgentState {
   /** Set once the API server answered and the access check passed. */
@@ -24,6 +26,8 @@ export interface AppOptions {
   /** Reads a stored artifact by its relative path (ArtifactStore.get). */
   store?: { get(path: string): Promise<Uint8Array | undefined> };
   webhooks?: { port: WebhookPort } & WebhookRouteOptions;
+  /** The status page; off (no routes, nothing kept) unless given. */
+  statusPage?: { port: StatusPagePort } & StatusPageOptions;
 }
 
 export function createApp(state: AgentState, o: AppOptions = {}): Hono {
@@ -41,6 +45,7 @@ export function createApp(state: AgentState, o: AppOptions = {}): Hono {
       return c.body(m.registry.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
     });
   }
+  if (o.statusPage) mountStatusPage(app, o.statusPage.port, o.statusPage);
   if (o.webhooks) mountWebhooks(app, o.webhooks.port, o.webhooks);
   if (o.store) {
     const store = o.store;
