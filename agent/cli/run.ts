@@ -19,6 +19,8 @@ import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics, Counter } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
+import { keepingRecent, RecentEvents } from "../status/recent-events.ts";
+import { statusSnapshot } from "../status/status-snapshot.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { NotificationController } from "../reconcile/notification-controller.ts";
@@ -65,6 +67,9 @@ Flags:
                             as the release's identity may read them (default: the release's namespace only)
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
+      --status-page         serve a read-only status page at /status/ on --health-addr: every source,
+                            Kustomization, HelmRelease and image policy with its readiness, revision and
+                            message, inventories and the last events, updated live (default off)
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
@@ -109,6 +114,7 @@ export const runCommand: Command = {
         "field-manager": { type: "string" },
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
+        "status-page": { type: "boolean", default: false },
       },
     });
     const level = values["log-level"] as Level;
@@ -149,7 +155,10 @@ export const runCommand: Command = {
     let manager: Manager | undefined;
     const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
     const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
+    // The page reads the controllers' caches; only the last events are kept for it, and only when it is on.
+    const recent = values["status-page"] ? new RecentEvents() : undefined;
+    const statusPage = recent && { port: { snapshot: () => statusSnapshot(namespace, manager?.controllers.flatMap((c) => [...c.cache.values()]) ?? [], recent.list()) } };
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks, statusPage });
     const server = await serve(app.fetch, addr.host, addr.port);
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
     const parts = composeAgent({
@@ -163,7 +172,7 @@ export const runCommand: Command = {
       allowClusterLookup: values["allow-cluster-lookup"],
       strictSubstitution: values["strict-substitution"],
     });
-    log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
+    log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics", ...(statusPage ? ["/status/"] : [])], storagePath, storageUrl: baseUrl });
 
     const notify = new NotificationController({
       client,
@@ -178,7 +187,7 @@ export const runCommand: Command = {
     });
     const eventServer = values["notification-addr"] ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, parseAddr(values["notification-addr"]).host, parseAddr(values["notification-addr"]).port) : undefined;
     if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
-    const events = createEventRecorder({
+    const recorder = createEventRecorder({
       notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
@@ -186,6 +195,7 @@ export const runCommand: Command = {
       log,
       eventsAddr: values["events-addr"],
     });
+    const events = recent ? keepingRecent(recorder, recent) : recorder;
     const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
