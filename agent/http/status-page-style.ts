@@ -42,7 +42,7 @@ tbody th { font-weight: 600; }
 .kind { color: var(--muted); font-size: .85rem; display: block; font-weight: 400; }
 .revision, .ref { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; word-break: break-all; }
 .message { white-space: pre-wrap; word-break: break-word; max-width: 40rem; }
-.from { color: var(--muted); font-size: .85rem; display: block; word-break: break-all; }
+.from { color: var(--muted); font-size: .85rem; font-weight: 400; display: block; word-break: break-all; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .85rem; font-weight: 600; white-space: nowrap; }
 .badge[data-ready="True"] { color: var(--ok); background: var(--ok-bg); }
 .badge[data-ready="False"] { color: var(--bad); background: var(--bad-bg); }

@@ -136,7 +136,7 @@ describe("the status page in chromium", () => {
   test("on a phone-sized screen each object is a card that fits the width", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     await phone.goto(`${base}/status/`);
-    await waitForRow(phone, "Kustomization", "podinfo", "False", 15_000);
+    await waitForRow(phone, "Kustomization", "podinfo", "False", 30_000);
     expect(await phone.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     const k = row(phone, "Kustomization", "podinfo");
     expect(await k.evaluate((tr) => (globalThis as unknown as Styled).getComputedStyle(tr).display)).toBe("block");
