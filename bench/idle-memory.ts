@@ -6,6 +6,7 @@
  * that map them, and Private is what each additional agent really adds. Writes bench/idle-memory.md.
  *
  *   bun bench/idle-memory.ts            AGENTS=1 bun bench/idle-memory.ts
+ *   AGENT_ARGS="--status-page" bun bench/idle-memory.ts    (more `rivulet run` flags, space-separated)
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ for (const f of ["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.too
 }
 const docs = TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as any[];
 const N = Number(process.env.AGENTS ?? 3);
+const extraArgs = (process.env.AGENT_ARGS ?? "").split(" ").filter(Boolean);
 const agents = [];
 for (let i = 0; i < N; i++) {
   const ns = `tenant-${i}`;
@@ -34,7 +36,7 @@ for (let i = 0; i < N; i++) {
   const kc = join(storage, `${ns}.kubeconfig`);
   writeFileSync(kc, kubeconfigForToken(parseDocuments(readFileSync(cp.admin.kubeconfig, "utf8"))[0] as never, "rivulet", token, ns));
   const port = await freePort();
-  agents.push(spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(storage, "data" + i), "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] }));
+  agents.push(spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(storage, "data" + i), "--log-level", "error", ...extraArgs], { stdio: ["ignore", "ignore", "inherit"] }));
 }
 await new Promise((r) => setTimeout(r, 5000));
 const rows: string[] = [];

@@ -18,7 +18,8 @@ import { goRegexp } from "../core/go-regexp.ts";
 import { parseConstraint } from "../core/semver-constraint.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseImageName } from "../image/image-name.ts";
-import { latestImage, readyOf, specOf, statusOf } from "./object-status.ts";
+import { readyOf, specOf, statusOf } from "./object-status.ts";
+import { latestImage } from "../status/object-summary.ts";
 
 const REPOSITORY = IMAGE_KINDS.repository!;
 const POLICY = IMAGE_KINDS.policy!;

@@ -14,23 +14,6 @@ export const readyOf = (o: KubeObject) => conds(o).find((c) => c.type === "Ready
 export const specOf = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
 export const statusOf = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
 
-/**
- * The artifact revision of a source, the last applied (or attempted) revision of a Kustomization, or the
- * chart version of a HelmRelease's newest release (else the one last attempted), as `flux get` shows them.
- */
-export function revisionOf(o: KubeObject): string {
-  const s = statusOf(o);
-  const release = (s.history as Array<{ chartVersion?: string }> | undefined)?.[0]?.chartVersion;
-  return String((s.artifact as { revision?: string } | undefined)?.revision ?? s.lastAppliedRevision ?? release ?? s.lastAttemptedRevision ?? "");
-}
-
-/** An ImagePolicy's latestRef as Flux's ImageRef.String() prints it: name:tag, with @digest when known. */
-export function latestImage(o: KubeObject): string {
-  const ref = statusOf(o).latestRef as { name?: string; tag?: string; digest?: string } | undefined;
-  if (!ref?.name) return "";
-  return `${ref.name}:${ref.tag ?? ""}${ref.digest ? `@${ref.digest}` : ""}`;
-}
-
 /** Sets reconcile.fluxcd.io/requestedAt and waits until the agent has handled it. */
 export async function requestAndWait(
   client: KubeClient,

@@ -7,7 +7,8 @@ import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, sourceKind } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
-import { latestImage, readyOf, requestAndWait, revisionOf, specOf, statusOf } from "./object-status.ts";
+import { readyOf, requestAndWait, specOf, statusOf } from "./object-status.ts";
+import { latestImage, revisionOf } from "../status/object-summary.ts";
 
 export const reconcileCommand: Command = {
   path: ["reconcile"],

@@ -21,6 +21,8 @@ import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics, Counter } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
+import { keepingRecent, RecentEvents } from "../status/recent-events.ts";
+import { statusSnapshot } from "../status/status-snapshot.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { NotificationController } from "../reconcile/notification-controller.ts";
@@ -73,6 +75,9 @@ Flags:
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
 ${LIMIT_HELP}
+      --status-page         serve a read-only status page at /status/ on --health-addr: every source,
+                            Kustomization, HelmRelease and image policy with its readiness, revision and
+                            message, inventories and the last events, updated live (default off)
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
@@ -119,6 +124,7 @@ export const runCommand: Command = {
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
         ...LIMIT_OPTIONS,
+        "status-page": { type: "boolean", default: false },
       },
     });
     const level = values["log-level"] as Level;
@@ -161,7 +167,10 @@ export const runCommand: Command = {
     let manager: Manager | undefined;
     const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
     const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, webhooks: values["receiver-addr"] ? undefined : hooks });
+    // The page reads the controllers' caches; only the last events are kept for it, and only when it is on.
+    const recent = values["status-page"] ? new RecentEvents() : undefined;
+    const statusPage = recent && { port: { snapshot: () => statusSnapshot(namespace, manager?.controllers.flatMap((c) => [...c.cache.values()]) ?? [], recent.list()) } };
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, webhooks: values["receiver-addr"] ? undefined : hooks, statusPage });
     const probes = addrOf("probes");
     const server = await serve(app.fetch, probes.host, probes.port);
     const storage = addrOf("artifacts");
@@ -180,7 +189,7 @@ export const runCommand: Command = {
       limits,
       buildMemory,
     });
-    log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: probes.paths });
+    log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: [...probes.paths, ...(statusPage ? ["/status/"] : [])] });
     log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath, storageUrl: baseUrl });
 
     const notify = new NotificationController({
@@ -197,7 +206,7 @@ export const runCommand: Command = {
     const eventAddr = listeners.find((l) => l.name === "events");
     const eventServer = eventAddr ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, eventAddr.host, eventAddr.port) : undefined;
     if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
-    const events = createEventRecorder({
+    const recorder = createEventRecorder({
       notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
@@ -205,6 +214,7 @@ export const runCommand: Command = {
       log,
       eventsAddr: values["events-addr"],
     });
+    const events = recent ? keepingRecent(recorder, recent) : recorder;
     const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });

@@ -3,13 +3,15 @@
  * - /healthz: the process is alive; /readyz: connected to the API server with the leader election loop
  *   running (a standby replica is ready too, as in Flux);
  * - /metrics: Prometheus text;
- * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own.
+ * - /hook/<digest>: Receiver webhooks (webhook-routes.ts), unless they have an address of their own;
+ * - /status/: the read-only status page (status-page.ts), only when it is turned on.
  * Stored artifacts are not served here but by artifact-app.ts on a listener of their own, so opening
  * the probes to the kubelet does not open a tenant's sources to the cluster.
  */
 import { Hono } from "hono";
 import type { Registry } from "./metrics.ts";
 import { mountWebhooks, type WebhookPort, type WebhookRouteOptions } from "./webhook-routes.ts";
+import { mountStatusPage, type StatusPageOptions, type StatusPagePort } from "./status-page.ts";
 
 export interface AgentState {
   /** Set once the API server answered and the access check passed. */
@@ -22,6 +24,8 @@ export interface AgentState {
 export interface AppOptions {
   metrics?: { registry: Registry; beforeRender?: () => void };
   webhooks?: { port: WebhookPort } & WebhookRouteOptions;
+  /** The status page; off (no routes, nothing kept) unless given. */
+  statusPage?: { port: StatusPagePort } & StatusPageOptions;
 }
 
 export function createApp(state: AgentState, o: AppOptions = {}): Hono {
@@ -39,6 +43,7 @@ export function createApp(state: AgentState, o: AppOptions = {}): Hono {
       return c.body(m.registry.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
     });
   }
+  if (o.statusPage) mountStatusPage(app, o.statusPage.port, o.statusPage);
   if (o.webhooks) mountWebhooks(app, o.webhooks.port, o.webhooks);
   return app;
 }
