@@ -55,7 +55,8 @@ export class Manager {
   /**
    * Objects ("Kind/name") that consume the artifact of kind/name: Kustomizations through
    * spec.sourceRef, GitRepositories through spec.include, ImagePolicies through spec.imageRepositoryRef
-   * (an ImageRepository's tag file is its artifact). Only the agent's own namespace is ever
+   * (an ImageRepository's tag file is its artifact), ImageUpdateAutomations through any ImagePolicy's
+   * latest image. Only the agent's own namespace is ever
    * looked at: cross-namespace references are refused elsewhere.
    */
   usersOf(kind: string, name: string): string[] {
@@ -66,7 +67,9 @@ export class Manager {
         const sr = spec.sourceRef;
         const viaRef = sr?.kind === kind && sr.name === name && (!sr.namespace || sr.namespace === o.metadata.namespace);
         const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
-        if (viaRef || viaInclude || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
+        // An automation may write any of its namespace's policies (the markers say which), as Flux maps them.
+        const viaPolicy = kind === "ImagePolicy" && o.kind === "ImageUpdateAutomation";
+        if (viaRef || viaInclude || viaPolicy || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
       }
     }
     return out;
