@@ -12,7 +12,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, eventually, uniqueNamespace } from "../support/cluster.ts";
+import { adminClient, deleteNamespace, eventually, testCluster, uniqueNamespace } from "../support/cluster.ts";
+import { startRivulet } from "../support/agent-process.ts";
 import { startRegistry, type TestRegistry } from "../support/oci-registry.ts";
 import { startAgent, type InProcessAgent } from "../support/agent-in-process.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
@@ -172,12 +173,12 @@ describe("ImageUpdateAutomation", () => {
       return JSON.stringify(d?.spec).includes(`${image}:1.1.0`) ? d : undefined;
     }, 60_000);
 
-    // Another run with nothing new makes no commit and says when the last one was.
-    await request(IMG, "ImageUpdateAutomation", "main", "again");
-    const again = await eventually("a second run", async () => {
-      const o = await get(IMG, "ImageUpdateAutomation", "main");
-      return o?.status?.lastHandledReconcileAt === "again" ? o : undefined;
-    });
+    // Another run with nothing new makes no commit and says when the last one was; the CLI waits for it.
+    const kubeconfig = (await testCluster()).kubeconfig;
+    const cli = startRivulet(["reconcile", "image", "update", "main", "--kubeconfig", kubeconfig, "-n", ns, "--timeout", "60s"]);
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr.join("\n")).toContain(`✔ no updates made, last commit ${commit}`);
+    const again = (await get(IMG, "ImageUpdateAutomation", "main"))!;
     expect(cond(again, "Ready")?.message).toStartWith(`no updates made; last commit ${commit.slice(0, 7)} at ${pushed.status!.lastPushTime}`);
     expect(git.git("app", ["rev-parse", "master"]).trim()).toBe(commit);
   }, 240_000);
