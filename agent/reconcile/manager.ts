@@ -32,7 +32,7 @@ export class Manager {
         }),
     );
     for (const c of this.controllers) {
-      c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+      c.onArtifactChanged = (obj) => this.enqueue([...this.usersOf(obj.kind, obj.metadata.name!), ...pushedSource(obj)]);
       c.onReady = (obj) => {
         this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
         // A HelmRelease waits for its HelmChart's new generation, which may keep the same artifact.
@@ -174,6 +174,16 @@ function usesChart(o: FluxObject, kind: string, name: string): boolean {
   const spec = o.spec as { chart?: unknown; chartRef?: { kind?: string; name?: string } };
   if (spec.chartRef) return spec.chartRef.kind === kind && spec.chartRef.name === name;
   return !!spec.chart && kind === "HelmChart" && name === `${o.metadata.namespace}-${o.metadata.name}`;
+}
+
+/**
+ * The GitRepository an ImageUpdateAutomation just pushed to (same namespace only): fetched at once, so the
+ * new commit reaches the cluster without waiting for the GitRepository's interval or a webhook.
+ */
+function pushedSource(o: FluxObject): string[] {
+  if (o.kind !== "ImageUpdateAutomation") return [];
+  const ref = (o.spec as { sourceRef?: { name?: string; namespace?: string } }).sourceRef;
+  return ref?.name && (!ref.namespace || ref.namespace === o.metadata.namespace) ? [`GitRepository/${ref.name}`] : [];
 }
 
 /** An ImagePolicy uses the tags of the ImageRepository its spec.imageRepositoryRef names (same namespace). */

@@ -3,7 +3,7 @@
  * holds the tags, `git http-backend` serves the repository and takes the push. A new tag is scanned, the
  * policy picks it, the ImageUpdateAutomation commits and pushes (checked with git log, git show and
  * git verify-commit on the server), the GitRepository fetches the commit and the Kustomization applies
- * the Deployment with the new image. Also: nothing to change makes no commit; a marker naming another
+ * the Deployment with the new image, with no interval or webhook in between. Also: nothing to change makes no commit; a marker naming another
  * namespace's policy and a file that is not YAML are left as they were and named in the Ready message; a
  * push branch other than the checkout branch gets the commit while the checkout branch stays put.
  */
@@ -166,8 +166,7 @@ describe("ImageUpdateAutomation", () => {
     const event = events.items.find((e) => (e.involvedObject as { name: string }).name === "main" && String(e.message).startsWith("committed and pushed"));
     expect(event?.message).toBe(`committed and pushed commit '${commit}' to branch 'master'\nUpdate from image update automation`);
 
-    // The GitRepository fetches the commit (a receiver would ask the same way) and the cluster follows.
-    await request(SRC, "GitRepository", "app", "after-push");
+    // The push enqueues the GitRepository (its interval is an hour here), and the cluster follows.
     await eventually("the Deployment at 1.1.0", async () => {
       const d = await client.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: ns, name: "web" });
       return JSON.stringify(d?.spec).includes(`${image}:1.1.0`) ? d : undefined;
