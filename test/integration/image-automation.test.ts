@@ -2,13 +2,14 @@
  * The whole image automation loop in one agent, on the real control plane: Debian's docker-registry
  * holds the tags, `git http-backend` serves the repository and takes the push. A new tag is scanned, the
  * policy picks it, the ImageUpdateAutomation commits and pushes (checked with git log, git show and
- * git verify-commit on the server), the GitRepository fetches the commit and the Kustomization applies
- * the Deployment with the new image, with no interval or webhook in between. Also: nothing to change makes no commit; a marker naming another
+ * git verify-commit on the server), the GitRepository fetches the commit at once and the Kustomization
+ * applies the Deployment with the new image. Also: nothing to change makes no commit; a marker naming another
  * namespace's policy and a file that is not YAML are left as they were and named in the Ready message; a
  * push branch other than the checkout branch gets the commit while the checkout branch stays put.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
+import * as openpgp from "openpgp";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -217,6 +218,35 @@ describe("ImageUpdateAutomation", () => {
     writeFileSync(allowed, `bot@rivulet.invalid ${readFileSync(`${key}.pub`, "utf8")}`);
     // git exits non-zero (and git.git throws) unless the signature verifies under the allowed key.
     expect(() => git.git("app", ["-c", "gpg.format=ssh", "-c", `gpg.ssh.allowedSignersFile=${allowed}`, "verify-commit", commit])).not.toThrow();
+  }, 120_000);
+
+  test("an OpenPGP key with a passphrase signs a commit git verify-commit accepts", async () => {
+    const passphrase = "correct horse";
+    const { privateKey, publicKey } = await openpgp.generateKey({ type: "ecc", userIDs: [{ name: "Flux Bot", email: "bot@rivulet.invalid" }], passphrase, format: "armored" });
+    await client.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "gpg", namespace: ns }, stringData: { "git.asc": privateKey, passphrase } }, fm);
+    await client.apply(
+      automation("gpg", {
+        policySelector: { matchLabels: { auto: "branch" } },
+        update: { path: "./branch", strategy: "Setters" },
+        git: {
+          checkout: { ref: { branch: "master" } },
+          commit: { author: { name: "Flux Bot", email: "bot@rivulet.invalid" }, signingKey: { secretRef: { name: "gpg" } } },
+          push: { branch: "auto-gpg" },
+        },
+      }),
+      fm,
+    );
+    const o = await eventually("the automation to push to auto-gpg", async () => {
+      const o = await get(IMG, "ImageUpdateAutomation", "gpg");
+      return o?.status?.lastPushCommit ? o : undefined;
+    }, 60_000);
+    const home = mkdtempSync(join(dir, "gnupg-"));
+    execFileSync("gpg", ["--homedir", home, "--batch", "--import"], { input: publicKey, stdio: ["pipe", "ignore", "ignore"] });
+    const verify = () => git.git("app", ["verify-commit", o.status!.lastPushCommit as string], { GNUPGHOME: home });
+    expect(verify).not.toThrow();
+    // And the check can fail: a keyring without the key refuses the same commit.
+    const empty = mkdtempSync(join(dir, "gnupg-empty-"));
+    expect(() => git.git("app", ["verify-commit", o.status!.lastPushCommit as string], { GNUPGHOME: empty })).toThrow();
   }, 120_000);
 
   test("a GitRepository in another namespace is refused before anything is read", async () => {
