@@ -21,6 +21,7 @@ import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
 import { imagePolicyReconciler } from "../reconcile/image-policy.ts";
 import { imageRepositoryReconciler } from "../reconcile/image-repository.ts";
+import { imageUpdateAutomationReconciler } from "../reconcile/image-update-automation.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { SourceDeps } from "../reconcile/source-reconciler.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
@@ -111,14 +112,16 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   });
   const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
   const helmChart = helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) });
+  // The Go template engine (WASM) loads on the first render, not when the agent starts, and unloads
+  // after a quiet period: only installs, upgrades and templated commit messages render, so a converged
+  // agent gives back ~80 MiB.
+  const engine = createTemplateEngine(helmWasmPort, { unloadAfterMs: o.helmEngineIdleMs ?? DEFAULTS.helmEngineIdleMs });
   const helmRelease = helmReleaseReconciler({
     store,
     // A chartRef to an ExternalArtifact downloads the chart its producer serves.
     fetch: createFetch({}),
     sha256: nativeSha256,
-    // The Go template engine (WASM) loads on the first render, not when the agent starts, and unloads
-    // after a quiet period: only installs and upgrades render, so a converged agent gives back ~80 MiB.
-    engine: createTemplateEngine(helmWasmPort, { unloadAfterMs: o.helmEngineIdleMs ?? DEFAULTS.helmEngineIdleMs }),
+    engine,
     validateValues,
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
@@ -133,10 +136,16 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   // Image scans keep their tag files in the artifact store, where a restarted agent finds them.
   const imageRepository = imageRepositoryReconciler({ store, fetchFor: (tls) => createFetch(tls) });
   const imagePolicy = imagePolicyReconciler({ store, fetchFor: (tls) => createFetch(tls) });
+  const imageUpdate = imageUpdateAutomationReconciler({
+    fetchFor: (tls) => createFetch(tls),
+    sha1: nodeSha1,
+    inflate: zlibInflateAt,
+    renderCommitMessage: (data) => engine.renderCommitMessage!(data),
+  });
   return {
     store,
     cache,
-    reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler(), imageRepository, imagePolicy],
+    reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler(), imageRepository, imagePolicy, imageUpdate],
   };
 }
 

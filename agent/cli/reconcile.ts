@@ -63,8 +63,10 @@ ${CLUSTER_HELP}`,
     else if (info.kind === "ImageRepository") io.err(`✔ scan fetched ${(statusOf(done).lastScanResult as { tagCount?: number } | undefined)?.tagCount ?? 0} tags`);
     else if (info.kind === "ImagePolicy") io.err(`✔ selected latest image ${latestImage(done)}`);
     else if (info.kind === "ImageUpdateAutomation") {
-      const s = statusOf(done) as { lastPushCommit?: string; lastPushTime?: string };
-      io.err(s.lastPushCommit ? `✔ repository up-to-date, last push ${s.lastPushCommit} at ${s.lastPushTime ?? ""}` : `✔ repository up-to-date: ${readyOf(done)?.message ?? ""}`);
+      // The Ready message says what this run did: "committed and pushed commit ..." or "no updates made".
+      const message = readyOf(done)?.message ?? "";
+      const s = statusOf(done) as { lastPushCommit?: string };
+      io.err(message.startsWith("committed and pushed") ? `✔ ${message.split("\n")[0]}` : `✔ no updates made${s.lastPushCommit ? `, last commit ${s.lastPushCommit}` : ""}`);
     }
     else io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;

@@ -368,8 +368,11 @@ export function jittered(intervalMs: number, random: number): number {
 
 /**
  * What an object publishes to its users: a source's status.artifact, or an ImageRepository's scanned tags
- * (their revision; the scan time changes on every scan, the revision only with the tags).
+ * (their revision; the scan time changes on every scan, the revision only with the tags), or an
+ * ImagePolicy's latest image (so automations write a new image at once, not at their next interval), or
+ * an ImageUpdateAutomation's pushed commit (so its GitRepository fetches it at once).
  */
 function published(obj: FluxObject | undefined): unknown {
-  return obj?.status?.artifact ?? (obj?.status?.lastScanResult as { revision?: string } | undefined)?.revision;
+  const s = obj?.status;
+  return s?.artifact ?? (s?.lastScanResult as { revision?: string } | undefined)?.revision ?? s?.latestRef ?? s?.lastPushCommit;
 }

@@ -32,7 +32,7 @@ export class Manager {
         }),
     );
     for (const c of this.controllers) {
-      c.onArtifactChanged = (obj) => this.enqueue(this.usersOf(obj.kind, obj.metadata.name!));
+      c.onArtifactChanged = (obj) => this.enqueue([...this.usersOf(obj.kind, obj.metadata.name!), ...pushedSource(obj)]);
       c.onReady = (obj) => {
         this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
         // A HelmRelease waits for its HelmChart's new generation, which may keep the same artifact.
@@ -55,7 +55,8 @@ export class Manager {
   /**
    * Objects ("Kind/name") that consume the artifact of kind/name: Kustomizations through
    * spec.sourceRef, GitRepositories through spec.include, ImagePolicies through spec.imageRepositoryRef
-   * (an ImageRepository's tag file is its artifact). Only the agent's own namespace is ever
+   * (an ImageRepository's tag file is its artifact), ImageUpdateAutomations through any ImagePolicy's
+   * latest image. Only the agent's own namespace is ever
    * looked at: cross-namespace references are refused elsewhere.
    */
   usersOf(kind: string, name: string): string[] {
@@ -66,7 +67,9 @@ export class Manager {
         const sr = spec.sourceRef;
         const viaRef = sr?.kind === kind && sr.name === name && (!sr.namespace || sr.namespace === o.metadata.namespace);
         const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
-        if (viaRef || viaInclude || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
+        // An automation may write any of its namespace's policies (the markers say which), as Flux maps them.
+        const viaPolicy = kind === "ImagePolicy" && o.kind === "ImageUpdateAutomation";
+        if (viaRef || viaInclude || viaPolicy || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
       }
     }
     return out;
@@ -171,6 +174,16 @@ function usesChart(o: FluxObject, kind: string, name: string): boolean {
   const spec = o.spec as { chart?: unknown; chartRef?: { kind?: string; name?: string } };
   if (spec.chartRef) return spec.chartRef.kind === kind && spec.chartRef.name === name;
   return !!spec.chart && kind === "HelmChart" && name === `${o.metadata.namespace}-${o.metadata.name}`;
+}
+
+/**
+ * The GitRepository an ImageUpdateAutomation just pushed to (same namespace only): fetched at once, so the
+ * new commit reaches the cluster without waiting for the GitRepository's interval or a webhook.
+ */
+function pushedSource(o: FluxObject): string[] {
+  if (o.kind !== "ImageUpdateAutomation") return [];
+  const ref = (o.spec as { sourceRef?: { name?: string; namespace?: string } }).sourceRef;
+  return ref?.name && (!ref.namespace || ref.namespace === o.metadata.namespace) ? [`GitRepository/${ref.name}`] : [];
 }
 
 /** An ImagePolicy uses the tags of the ImageRepository its spec.imageRepositoryRef names (same namespace). */

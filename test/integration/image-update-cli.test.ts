@@ -1,8 +1,8 @@
 /**
  * `rivulet create|get|suspend|resume|reconcile image update` as a user runs them (processes) against the
- * real control plane with rivulet's CRDs. No agent runs here, as no ImageUpdateAutomation reconciler
- * exists yet: the object is stored as Flux's CRD accepts it, listed with flux's columns, and a wait for
- * its reconcile says plainly that nothing has handled it.
+ * real control plane with rivulet's CRDs. No agent runs here (image-automation.test.ts runs one): the
+ * object is stored as Flux's CRD accepts it, listed with flux's columns, and a wait for its reconcile
+ * says plainly that nothing has handled it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { adminClient, deleteNamespace, testCluster, uniqueNamespace } from "../support/cluster.ts";
