@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parseDocuments } from "./parse.ts";
-import { emptyNullKeys } from "./empty-nulls.ts";
+import { emptyNullKeys, mayHoldEmptyValue } from "./empty-nulls.ts";
 
 const keysOf = (m: unknown) => [...(emptyNullKeys(m as object) ?? [])].sort();
 
@@ -35,6 +35,18 @@ describe("empty-valued keys", () => {
     const plain = parseDocuments(text, "t");
     expect(emptyNullKeys(plain[0] as object)).toBeUndefined();
     expect(parseDocuments(text, "t", { emptyNulls: true })).toEqual(plain);
+  });
+
+  test.each([
+    ["nested maps and an indentless sequence", "a:\n  b: 1\nl:\n- x\nc: null\n", false],
+    ["a value continued on the next line", "v: \n  text\n", false],
+    ["a key with nothing after it, last in the stream", "a: 1\nb:", true],
+    ["a key in a sequence item, next line at the key's column", "- k:\n  j: 1\n", true],
+    ["a key followed by a comment line and a sibling", "k:\n  # note\nj: 1\n", true],
+    ["an empty entry of a flow map", "m: {k: }\n", true],
+    ["an explicit null tag", "k: !!null\n", true],
+  ])("the quick look at %s says %p", (_name, text, want) => {
+    expect(mayHoldEmptyValue(text)).toBe(want);
   });
 
   // A map whose values are written empty, as a null spelling, or as a nested map of the same kind.

@@ -25,6 +25,31 @@ export function holdsNullField(v: unknown): boolean {
 }
 
 /**
+ * A quick look at the text, so that only a stream that may hold an empty value is parsed a second time: a
+ * key with nothing after it on its line whose next line (comments aside) is not indented past the key, an
+ * entry of a flow map with nothing before `,` or `}`, or a `!!null` tag. It may say yes wrongly (inside a
+ * block scalar, say), which costs only time; it never says no to an empty value.
+ */
+export function mayHoldEmptyValue(text: string): boolean {
+  if (/:[ \t]*[,}]|!!null/.test(text)) return true;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!/:[ \t]*(#.*)?\r?$/.test(line)) continue;
+    const keyColumn = /^[ \t]*(?:-[ \t]+)*/.exec(line)![0].length;
+    let j = i + 1;
+    while (j < lines.length && /^[ \t]*(#.*)?\r?$/.test(lines[j]!)) j++;
+    const next = lines[j];
+    if (next === undefined) return true;
+    const indent = /^[ \t]*/.exec(next)![0].length;
+    // A value on the next lines is indented past the key, or is a sequence at the key's own column.
+    if (indent > keyColumn || (indent === keyColumn && /^[ \t]*-([ \t]|\r?$)/.test(next))) continue;
+    return true;
+  }
+  return false;
+}
+
+/**
  * Records the empty-valued keys of the maps in `values`, the parsed documents of the stream `text` in
  * order (documents that are not a map or a sequence are left out on both sides).
  */

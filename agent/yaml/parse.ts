@@ -11,7 +11,7 @@
  */
 import { scanYaml } from "./wasm-scanner.ts";
 import { parseFallback, FallbackError } from "./fallback.ts";
-import { holdsNullField, recordEmptyNulls } from "./empty-nulls.ts";
+import { holdsNullField, mayHoldEmptyValue, recordEmptyNulls } from "./empty-nulls.ts";
 
 export const DEFAULTS = {
   /** Largest single document accepted, in bytes of text. */
@@ -58,7 +58,7 @@ export function parseDocuments(text: string, file = "<input>", options: ParseOpt
     out.push(value);
   }
   // The scanner keeps no text for a fast-path document, so the stream is read again, once, when needed.
-  if (options.emptyNulls && out.some(holdsNullField)) recordEmptyNulls(out, text);
+  if (options.emptyNulls && out.some(holdsNullField) && mayHoldEmptyValue(text)) recordEmptyNulls(out, text);
   return out;
 }
 
