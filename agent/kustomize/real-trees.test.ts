@@ -139,14 +139,8 @@ const REFUSALS: Record<string, string> = {
 /**
  * Roots that still build differently from kubectl (issue 19, not fixed yet), with the first object that
  * differs or "refused". Each is asserted to still differ, so fixing one means taking it off this list.
- * cluster-local-gateway: an object a strategic-merge patch touches loses the fields written with an empty
- * value (`key:`) but keeps those written `key: null` (kyaml tells the two apart; the YAML facade gives
- * null for both, so neither is dropped here).
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  "kubeflow-manifests common/istio/cluster-local-gateway/base": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
-  "kubeflow-manifests common/istio/cluster-local-gateway/overlays/m2m-auth": "differs at Deployment/istio-system/cluster-local-gateway 457c1e752ae2dab1",
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 const cases = repos.flatMap((repo) => repo.roots.map((root) => ({ repo, root, key: `${repo.name} ${root}` })));
 const builds = cases.filter((c) => "objects" in (c.repo.expected[c.root] ?? {}));

@@ -9,7 +9,7 @@ import { isObject, makeResource, type KObject, type Resource } from "./resource.
 
 export function loadResourceFile(path: string, text: string): Resource[] {
   const out: Resource[] = [];
-  const docs = parseDocuments(text, path);
+  const docs = parseDocuments(text, path, { emptyNulls: true });
   docs.forEach((doc, i) => {
     const items = isObject(doc) && typeof doc.kind === "string" && doc.kind.endsWith("List") && Array.isArray(doc.items) ? doc.items : [doc];
     for (const item of items) {

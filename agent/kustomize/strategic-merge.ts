@@ -8,6 +8,7 @@
  * get no merge keys, so their lists are replaced, as in kustomize.
  */
 import { isObject, type KObject } from "./resource.ts";
+import { emptyNullKeys } from "../yaml/empty-nulls.ts";
 
 /** A node of the built-in schema: merge keys for the lists below it and the types of its fields. */
 interface Schema {
@@ -218,10 +219,37 @@ function mergeMap(dest: Record<string, unknown>, patch: Record<string, unknown>,
 }
 
 /**
+ * The target as kustomize's merge walker leaves the parts it walks: it visits every map of the object and
+ * the elements of lists merged by key, whatever the patch touches, and drops each field written with no
+ * value (`key:`) while keeping a written `null` (kyaml's Merger.VisitMap keeps a null only when its source
+ * text is not empty). Lists without a merge key are taken whole. Unchanged parts stay the same objects.
+ */
+function dropEmptyNulls(m: Record<string, unknown>, schema: Schema | undefined): Record<string, unknown> {
+  const empty = emptyNullKeys(m);
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(m)) {
+    const field = schema?.fields?.[k];
+    let next = v;
+    if (v === null && empty?.has(k)) next = undefined;
+    else if (isObject(v)) next = dropEmptyNulls(v, field?.type);
+    else if (Array.isArray(v) && (field?.key || field?.set)) {
+      const list = v.map((x) => (isObject(x) ? dropEmptyNulls(x, field.type) : x));
+      if (list.some((x, i) => x !== v[i])) next = list;
+    }
+    if (next === v) continue;
+    out ??= { ...m };
+    if (next === undefined) delete out[k];
+    else out[k] = next;
+  }
+  return out ?? m;
+}
+
+/**
  * Applies a strategic merge patch to a copy of `target`. Returns undefined when the patch deletes the
  * whole object (`$patch: delete` at the top).
  */
 export function strategicMerge(target: KObject, patch: Record<string, unknown>): KObject | undefined {
   if (patch[DIRECTIVE] === "delete") return undefined;
-  return mergeMap(target, patch, schemaFor(target)) as KObject;
+  const schema = schemaFor(target);
+  return mergeMap(dropEmptyNulls(target, schema), patch, schema) as KObject;
 }

@@ -11,6 +11,7 @@
  */
 import { scanYaml } from "./wasm-scanner.ts";
 import { parseFallback, FallbackError } from "./fallback.ts";
+import { holdsNullField, mayHoldEmptyValue, recordEmptyNulls } from "./empty-nulls.ts";
 
 export const DEFAULTS = {
   /** Largest single document accepted, in bytes of text. */
@@ -26,11 +27,19 @@ export class YamlError extends Error {
   }
 }
 
+export interface ParseOptions {
+  /**
+   * Record which map values were written empty (`key:`) rather than null (empty-nulls.ts), for kustomize's
+   * strategic merge. Costs an exact parse of each document that holds a null field.
+   */
+  emptyNulls?: boolean;
+}
+
 /**
  * Parses a multi-document YAML stream into one value per non-empty document.
  * `file` names the source in error messages: `Cannot parse apps/web.yaml:12:5: ...`.
  */
-export function parseDocuments(text: string, file = "<input>"): unknown[] {
+export function parseDocuments(text: string, file = "<input>", options: ParseOptions = {}): unknown[] {
   const scanned = scanYaml(text, DEFAULTS.maxDocumentBytes);
   if (!("values" in scanned)) throw new YamlError(`Cannot parse ${file}:${scanned.line}:${scanned.col}: ${scanned.message}`);
   const out: unknown[] = [];
@@ -48,6 +57,8 @@ export function parseDocuments(text: string, file = "<input>"): unknown[] {
     if (value === null || value === undefined) continue;
     out.push(value);
   }
+  // The scanner keeps no text for a fast-path document, so the stream is read again, once, when needed.
+  if (options.emptyNulls && out.some(holdsNullField) && mayHoldEmptyValue(text)) recordEmptyNulls(out, text);
   return out;
 }
 
