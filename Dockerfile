@@ -9,6 +9,8 @@ COPY --chown=65532:65532 data/ /data/
 USER 65532:65532
 ENV HOME=/tmp SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 VOLUME /data
+# Probes, metrics and webhooks. The artifacts listen on --storage-addr, 127.0.0.1:9090 unless opened
+# (README: "Who can read the artifacts").
 EXPOSE 9440
 ENTRYPOINT ["/usr/local/bin/rivulet"]
 CMD ["run", "--storage-path=/data", "--health-addr=0.0.0.0:9440"]

@@ -29,5 +29,7 @@ const code = await dispatch(argv, await loadCommands(argv.find((a) => !a.startsW
 });
 process.exitCode = code;
 // Commands close their own servers and watches; keep-alive sockets to the API server would still hold
-// the event loop open, so the process exits explicitly once the command has returned.
-setTimeout(() => process.exit(code), 50);
+// the event loop open, so the process exits explicitly once the command has returned. The timer is
+// unref'd so that it does not itself keep a finished command (a build) alive for those 50 ms.
+const exitTimer = setTimeout(() => process.exit(code), 50) as unknown as { unref?: () => void };
+exitTimer.unref?.();

@@ -125,7 +125,7 @@ export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<
   const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
   const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
-  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(c.storage, "data")];
+  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
   const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
   const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
     stdio: ["ignore", log, "inherit"],
@@ -152,6 +152,7 @@ const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: st
 /**
  * Polls every second until all `n` objects of the kind are Ready (or 30 minutes pass); the agent's RSS is
  * sampled at each poll. `firstReady` is the seconds from `t0` (a performance.now()) to the first poll that saw one Ready.
+ * `also` narrows what counts as done (e.g. Ready at a given revision).
  */
 export async function waitAllReady(
   admin: KubeClient,
@@ -159,13 +160,14 @@ export async function waitAllReady(
   n: number,
   agentPid: number,
   t0: number,
+  also: (o: KubeObject) => boolean = () => true,
 ): Promise<{ ready: number; peakSample: number; firstReady: number }> {
   let ready = 0;
   let peakSample = 0;
   let firstReady = Number.NaN;
   const deadline = Date.now() + 30 * 60_000;
   while (Date.now() < deadline) {
-    ready = (await admin.list(ref)).items.filter(isReady).length;
+    ready = (await admin.list(ref)).items.filter((o) => isReady(o) && also(o)).length;
     if (ready > 0 && Number.isNaN(firstReady)) firstReady = (performance.now() - t0) / 1000;
     peakSample = Math.max(peakSample, rssOf(agentPid).rss);
     if (ready === n) break;
@@ -189,4 +191,12 @@ export async function agentRequests(metricsUrl: string): Promise<Requests> {
     [...text.matchAll(/^rivulet_kube_resource_requests_total\{resource="([^"]*)",verb="([^"]+)"\} (\d+)/gm)].map((m) => [`${m[2]} ${m[1] || "(discovery)"}`, Number(m[3])]),
   );
   return { total: Object.values(byVerb).reduce((s, c) => s + c, 0), byVerb, byResource };
+}
+
+/** The requests between two agentRequests() readings. */
+export function requestsSince(before: Requests, after: Requests): Requests {
+  const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(b).flatMap(([k, c]) => (c > (a[k] ?? 0) ? [[k, c - (a[k] ?? 0)]] : [])));
+  const byVerb = diff(before.byVerb, after.byVerb);
+  return { total: Object.values(byVerb).reduce((s, c) => s + c, 0), byVerb, byResource: diff(before.byResource, after.byResource) };
 }

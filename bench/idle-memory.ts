@@ -13,7 +13,7 @@
  * agents' pages. Prints one markdown table per mode.
  *
  *   bun bench/idle-memory.ts                    COUNTS=1,10 MODES=compiled bun bench/idle-memory.ts
- *   AGENT_ENV='BUN_JSC_x=1' AGENT_BUN_FLAGS=--smol AGENT_FLAGS='--gc-interval 0' bun bench/idle-memory.ts
+ *   AGENT_ENV='BUN_JSC_x=1' AGENT_BUN_FLAGS=--smol AGENT_ARGS='--gc-interval 0' bun bench/idle-memory.ts
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ const MODES = (process.env.MODES ?? "bun,compiled").split(",") as Array<"bun" | 
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 15_000);
 const agentEnv = Object.fromEntries((process.env.AGENT_ENV ?? "").split(" ").filter(Boolean).map((kv) => kv.split("=", 2) as [string, string]));
 const bunFlags = (process.env.AGENT_BUN_FLAGS ?? "").split(" ").filter(Boolean);
-const agentFlags = (process.env.AGENT_FLAGS ?? "").split(" ").filter(Boolean);
+const agentFlags = (process.env.AGENT_ARGS ?? "").split(" ").filter(Boolean);
 
 interface Smaps {
   rss: number;
@@ -98,7 +98,7 @@ try {
             FM,
           );
           const port = await freePort();
-          const args = ["run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-path", join(dir, "data-" + ns), "--log-level", "error", ...agentFlags];
+          const args = ["run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(dir, "data-" + ns), "--log-level", "error", ...agentFlags];
           const proc = spawn(cmd[0]!, [...cmd.slice(1), ...args], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...agentEnv } });
           agents.push({ ns, proc });
           started.push(ns);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian machine (as root), skipping what is there:
 # Debian packages for the real servers the tests use (git http-backend, docker-registry, age, gpg,
-# htpasswd) and buildah for the agent image, a check that kubectl embeds kustomize v5 (the kustomize tests' oracle), Go and the Go libraries of the Helm template engine (pinned: wasm/helm-template's committed
+# htpasswd, ssh-keygen, chromium for the status page) and buildah for the agent image, a check that kubectl embeds kustomize v5 (the kustomize tests' oracle), Go and the Go libraries of the Helm template engine (pinned: wasm/helm-template's committed
 # sha256 holds only for these versions) and that engine's build with its test oracles, then the control
 # plane (scripts/install-control-plane.sh: etcd + a kube-apiserver and kube-controller-manager built from
 # Debian's source once, then cached).
@@ -19,8 +19,13 @@ if [ "${1:-}" != "--control-plane-only" ]; then
   command -v gpg >/dev/null 2>&1 || want+=(gnupg)
   command -v htpasswd >/dev/null 2>&1 || want+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || want+=(openssl)
+  # ssh-keygen: SSH commit signing tests make keys with it and git verify-commit checks with it.
+  command -v ssh-keygen >/dev/null 2>&1 || want+=(openssh-client)
   # The agent image (scripts/build-image.sh): buildah with vfs storage and chroot isolation.
   command -v buildah >/dev/null 2>&1 || want+=(buildah)
+  # The status page's browser test (test/integration/status-page.test.ts) drives Debian's chromium
+  # through playwright-core; no browser download.
+  command -v chromium >/dev/null 2>&1 || want+=(chromium)
   # The Helm template engine (wasm/helm-template): Go 1.19 and the libraries it and its test oracles
   # (oracles/: go-yaml v2 for Flux's values digest) import, offline, GOPATH mode.
   go_pkgs=(golang-1.19-go=1.19.8-2 golang-go=2:1.19~1 golang-github-masterminds-sprig-dev=3.2.3-5

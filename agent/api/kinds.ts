@@ -15,6 +15,7 @@ import { providerKind } from "./provider.ts";
 import { receiverKind } from "./receiver.ts";
 import { imageRepositoryKind } from "./image-repository.ts";
 import { imagePolicyKind } from "./image-policy.ts";
+import { imageUpdateAutomationKind } from "./image-update-automation.ts";
 
 export const KINDS: readonly KindDefinition[] = [
   gitRepositoryKind,
@@ -29,6 +30,7 @@ export const KINDS: readonly KindDefinition[] = [
   receiverKind,
   imageRepositoryKind,
   imagePolicyKind,
+  imageUpdateAutomationKind,
 ] as KindDefinition[];
 
 const byKey = new Map(KINDS.map((k) => [`${k.apiVersion}|${k.kind}`, k]));

@@ -54,6 +54,7 @@ export function toOpenAPI(node: Node): JsonSchema {
         out.properties = properties;
       }
       if (node.required.length > 0) out.required = [...node.required];
+      if (node.mapType) out["x-kubernetes-map-type"] = node.mapType;
       break;
   }
   return out;

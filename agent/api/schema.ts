@@ -63,6 +63,8 @@ export interface ObjectNode extends Common {
   readonly check?: (value: Record<string, unknown>, path: string) => FieldError[];
   /** Emit only `type: object` (the API server validates `metadata` itself). */
   readonly opaque?: boolean;
+  /** `x-kubernetes-map-type`: "atomic" makes server-side apply own the object as one value (label selectors). */
+  readonly mapType?: "atomic" | "granular";
 }
 export interface MapNode extends Common {
   readonly type: "map";
@@ -119,6 +121,7 @@ interface ObjectOpts extends Common {
   readonly rules?: readonly Rule[];
   readonly check?: ObjectNode["check"];
   readonly opaque?: boolean;
+  readonly mapType?: ObjectNode["mapType"];
 }
 
 const make = <T>(node: Node): Schema<T> => ({ node });

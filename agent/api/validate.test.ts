@@ -19,7 +19,7 @@ const fixtures = readdirSync(testdata)
 describe("Flux's documented examples", () => {
   test("there are fixtures for every served kind", () => {
     const kinds = new Set(fixtures.map((f) => (f.obj as { kind: string }).kind));
-    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "HelmChart", "HelmRelease", "HelmRepository", "ImagePolicy", "ImageRepository", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
+    expect([...kinds].sort()).toEqual(["Alert", "Bucket", "GitRepository", "HelmChart", "HelmRelease", "HelmRepository", "ImagePolicy", "ImageRepository", "ImageUpdateAutomation", "Kustomization", "OCIRepository", "Provider", "Receiver"]);
   });
   test.each(fixtures)("$name validates with no errors, even in strict mode", ({ obj }) => {
     expect(validate(obj)).toEqual([]);
@@ -32,8 +32,8 @@ const invalid = [
   ...INVALID_HELM_RELEASES,
   { name: "provider type email", obj: provider({ type: "email" }),
     errors: [expect.stringMatching(/^spec\.type: Unsupported value: "email": supported values: "slack", "discord", .*"incident\.io"$/) as unknown as string] },
-  { name: "a kind rivulet does not serve", obj: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageUpdateAutomation", metadata: { name: "x" }, spec: {} },
-    errors: [expect.stringMatching(/^kind: Invalid value: "image.toolkit.fluxcd.io\/v1\/ImageUpdateAutomation": not a kind rivulet serves \(source/) as unknown as string] },
+  { name: "a kind rivulet does not serve", obj: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "ExternalArtifact", metadata: { name: "x" }, spec: {} },
+    errors: [expect.stringMatching(/^kind: Invalid value: "source.toolkit.fluxcd.io\/v1\/ExternalArtifact": not a kind rivulet serves \(source/) as unknown as string] },
   { name: "an object without apiVersion and kind", obj: { metadata: { name: "x" } }, errors: ["apiVersion: Required value", "kind: Required value"] },
 ];
 

@@ -8,6 +8,11 @@
  * 2. In a stage, every object is looked up and dry-run applied (bounded concurrency), so all of them are
  *    validated before any is applied: a stage with an invalid object applies nothing and reports every
  *    invalid object. Objects that did not drift are not applied, so their resourceVersion stays.
+ *    One object of the stage needs no dry-run (the lead): one that a watch-fed cache knows to be absent,
+ *    or applied by us before and changed since. It is applied first, alone, once every other object's
+ *    dry-run passed: its own apply validates it before anything else of the stage is written, so a
+ *    failure still writes nothing (reported as its dry-run would be), one request fewer per stage. When
+ *    another object fails its dry-run, the lead is dry-run too, so every invalid object is reported.
  * 3. Drifted and new objects are then applied with ForceOwnership; the first apply failure stops the
  *    stage (Flux stops there too) after the applies in flight finish.
  *
@@ -15,8 +20,9 @@
  *
  * Per object: `reconcile: disabled` / `ssa: Ignore` skip it, `ssa: IfNotPresent` skips it once it
  * exists, `ssa: Merge` keeps other managers' fields, `force: enabled` (or opts.force) recreates it when
- * an immutable field changed. Live objects come from one LIST per kind and namespace when a stage has
- * several objects of it (fewer requests than a GET each), else from a GET.
+ * an immutable field changed. Live objects come from the caller's cache when it knows them (`absent`,
+ * `appliedCopy`), else from one LIST per kind and namespace when a stage has several objects of it (fewer
+ * requests than a GET each), else from a GET.
  */
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject, ObjectKey } from "../kube/types.ts";
@@ -105,6 +111,14 @@ export interface ApplyAllOptions {
    * the same stage may have been applied. Existing objects are always dry-run first.
    */
   dryRunNew?: boolean;
+  /**
+   * A stand-in for reading an object rivulet applied before and that changed since (identity,
+   * resourceVersion, the kustomize.toolkit.fluxcd.io/ labels and annotations), from a watch-fed cache
+   * that recorded the apply; undefined when it must be read. Its managed fields were cleaned up at that
+   * apply, and whether it drifted is the server's answer: an apply that leaves its resourceVersion as it
+   * was is reported `unchanged`.
+   */
+  appliedCopy?: (desired: KubeObject) => KubeObject | undefined;
   /** Metadata and field managers to take back; false disables it for all objects. */
   cleanup?: CleanupRules | false;
   stageWaitTimeoutMs?: number;
@@ -119,6 +133,10 @@ interface Planned {
   apply: boolean;
   /** The dry-run answer, when one was made. */
   dry?: KubeObject;
+  /** Applied without a dry-run, first and alone (see the module comment). */
+  lead?: boolean;
+  /** The live copy came from appliedCopy: the resourceVersion an apply that changes nothing leaves. */
+  unchangedAt?: string;
 }
 
 /** Applies the objects in Flux's stages; throws ApplyError naming every failed object of the stage. */
@@ -171,15 +189,26 @@ async function applyStage(
     const restEntries = rest.length ? await applyStage(client, rest, { ...opts, skip: undefined }, retryDiscovery, before) : [];
     return [...known.map((o) => changeSetEntry(o, "unchanged")), ...restEntries];
   }
-  const live = await prefetch(client, objs.filter((o) => !opts.absent?.(o)), limit);
-  for (const o of objs) if (opts.absent?.(o)) live.set(idOf(o), undefined);
+  const cached = new Map<string, KubeObject | undefined>();
+  for (const o of objs) {
+    if (opts.absent?.(o)) cached.set(idOf(o), undefined);
+    else if (opts.appliedCopy?.(o)) cached.set(idOf(o), opts.appliedCopy(o));
+  }
+  const live = await prefetch(client, objs.filter((o) => !cached.has(idOf(o))), limit);
+  for (const [id, o] of cached) live.set(id, o);
   const drift = opts.driftCheck ?? hasDrifted;
   const rules = opts.cleanup === false ? undefined : (opts.cleanup ?? defaultCleanupRules(fieldManager));
+  const ctx: PlanContext = { ...opts, fieldManager, drift, rules, retryDiscovery, known: cached };
 
-  const planned = await mapLimit(objs, limit, (obj) => plan(client, obj, live, { ...opts, fieldManager, drift, rules, retryDiscovery }), {
+  const lead = leadOf(objs, cached, ctx);
+  const planned = await mapLimit(objs, limit, (obj, i) => (i === lead ? Promise.resolve(leadPlan(obj, cached)) : plan(client, obj, live, ctx)), {
     signal: opts.signal,
   });
   const failures: ApplyFailure[] = [];
+  if (planned.some((p) => p && !p.ok) && lead >= 0) {
+    // The lead was to be validated by its own apply, which will not happen now: dry-run it to report it.
+    planned[lead] = await plan(client, objs[lead]!, live, ctx).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+  }
   planned.forEach((p, i) => {
     if (p && !p.ok) failures.push(failureOf(p.error, formatRef(objs[i]!), "dry-run"));
   });
@@ -187,7 +216,18 @@ async function applyStage(
   const plans = planned.map((p) => (p as { ok: true; value: Planned }).value);
 
   const toApply = plans.filter((p) => p.apply);
-  const applied = await mapLimit(toApply, limit, (p) => client.apply(p.obj, { fieldManager, force: true }), { stopOnError: true, signal: opts.signal });
+  const first = toApply.find((p) => p.lead);
+  // Nothing of the stage is written yet: the lead's failure is its validation failing.
+  const leadAnswer = first ? await applyLead(client, first, ctx).catch((err) => {
+    throw new ApplyError([failureOf(err, first.ref, "dry-run")], { entries: before });
+  }) : undefined;
+  const rest = toApply.filter((p) => !p.lead);
+  const restApplied = await mapLimit(rest, limit, (p) => client.apply(p.obj, { fieldManager, force: true }), { stopOnError: true, signal: opts.signal });
+  const applied = toApply.map((p) => (p.lead ? { ok: true as const, value: leadAnswer! } : restApplied[rest.indexOf(p)]));
+  applied.forEach((r, i) => {
+    const p = toApply[i]!;
+    if (r?.ok && p.unchangedAt !== undefined && r.value.metadata.resourceVersion === p.unchangedAt) p.action = "unchanged";
+  });
   if (opts.onApplied) {
     applied.forEach((r, i) => {
       if (r?.ok) opts.onApplied!(r.value, toApply[i]!.obj);
@@ -226,6 +266,50 @@ interface PlanContext extends ApplyAllOptions {
   drift: DriftCheck;
   rules: CleanupRules | undefined;
   retryDiscovery: boolean;
+  /** Objects the caller's cache knows: absent (undefined) or applied before (appliedCopy's stand-in). */
+  known: Map<string, KubeObject | undefined>;
+}
+
+/**
+ * The object of the stage applied without a dry-run, or -1: the first the cache knows (absent, or applied
+ * before) that is neither excluded nor left alone by IfNotPresent. None while discovery may still be
+ * catching up with CRDs of an earlier stage: the dry-run's retry covers that.
+ */
+function leadOf(objs: KubeObject[], known: Map<string, KubeObject | undefined>, ctx: PlanContext): number {
+  if (ctx.retryDiscovery || ctx.dryRunNew === false) return -1;
+  return objs.findIndex((o) => {
+    if (!known.has(idOf(o))) return false;
+    const live = known.get(idOf(o));
+    return !anySelector(o, EXCLUDE_SELECTORS) && !anySelector(live, EXCLUDE_SELECTORS) && !(live && anyInMetadata(o, IF_NOT_PRESENT));
+  });
+}
+
+function leadPlan(obj: KubeObject, known: Map<string, KubeObject | undefined>): Planned {
+  const live = known.get(idOf(obj));
+  return { obj, ref: formatRef(obj), action: live ? "configured" : "created", apply: true, lead: true, unchangedAt: live?.metadata.resourceVersion };
+}
+
+/**
+ * Applies the lead; an immutable-field error recreates it when forced, as a dry-run's would. Errors
+ * read as the dry-run's, as they stand for its validation.
+ */
+async function applyLead(client: KubeClient, p: Planned, ctx: PlanContext): Promise<KubeObject> {
+  const live = ctx.known.get(idOf(p.obj));
+  const opts = { fieldManager: ctx.fieldManager, force: true };
+  try {
+    return await client.apply(p.obj, opts);
+  } catch (err) {
+    const force = ctx.force || anyInMetadata(p.obj, FORCE) || anyInMetadata(live, FORCE);
+    if (!live || !force || !isImmutableError(err)) throw new PhaseError("dry-run", dryRunFailure(p.ref, p.obj.metadata.namespace, err), err);
+  }
+  await recreate(client, p.obj, p.ref, ctx);
+  p.action = "created";
+  p.unchangedAt = undefined;
+  try {
+    return await client.apply(p.obj, opts);
+  } catch (err) {
+    throw new PhaseError("dry-run", dryRunFailure(p.ref, p.obj.metadata.namespace, err), err);
+  }
 }
 
 async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string, KubeObject | undefined>, ctx: PlanContext): Promise<Planned> {
@@ -256,6 +340,9 @@ async function plan(client: KubeClient, obj: KubeObject, prefetched: Map<string,
       throw new PhaseError("dry-run", dryRunFailure(ref, obj.metadata.namespace, err2), err2);
     }
   }
+
+  // A stand-in from the cache (applied before, changed since): the server's answer says whether it drifted.
+  if (live && ctx.known.get(id) === live) return { obj, ref, action: "configured", apply: true, dry, unchangedAt: dry.metadata.resourceVersion };
 
   // The live copy may predate the dry-run (a LIST at the start of the stage, controllers writing since,
   // e.g. the Deployment revision annotation): compare against the version the dry-run started from.

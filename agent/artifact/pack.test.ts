@@ -207,3 +207,22 @@ test("a Bucket's download packed with its rules gives the bytes of an unfiltered
     { numRuns: 150 },
   );
 });
+
+describe("pack enforces the artifact limits on what it keeps", () => {
+  const file = (n: number) => ({ kind: "file" as const, mode: 0o644, data: new Uint8Array(n) });
+  const tree = () => new FileTree([["a", { kind: "dir", mode: 0o755 }], ["a/one.yaml", file(10)], ["a/two.yaml", file(3000)], ["skip.bin", file(5000)], [".sourceignore", { kind: "file", mode: 0o644, data: new TextEncoder().encode("skip.bin\n") }]]);
+  const cases: Array<[string, { maxEntries?: number; maxArtifactSize?: number; maxFileSize?: number }, string | undefined]> = [
+    ["entries counted with the root, after the ignore rules", { maxEntries: 4 }, "the artifact has 5 entries, over the limit of 4 entries (raise it with rivulet run --max-artifact-entries)"],
+    ["exactly at the entry limit is accepted", { maxEntries: 5 }, undefined],
+    ["one file over the file limit, by name", { maxFileSize: 2048 }, 'file "a/two.yaml" is 3,000 bytes, over the limit of 2 KiB (raise it with rivulet run --max-file-size)'],
+    ["an ignored file is not measured", { maxFileSize: 3000 }, undefined],
+    ["the kept files (.sourceignore's 9 bytes too) over the artifact limit, with their sum", { maxArtifactSize: 3000 }, "the artifact is 3,019 bytes, over the limit of 3,000 bytes (raise it with rivulet run --max-artifact-size)"],
+  ];
+  for (const [name, limits, error] of cases) {
+    test(name, async () => {
+      const run = pack(tree(), { limits: { maxEntries: 100, maxArtifactSize: 1e6, maxFileSize: 1e6, ...limits } });
+      if (error) await expect(run).rejects.toThrow(error);
+      else expect((await run).entries).toBe(5);
+    });
+  }
+});

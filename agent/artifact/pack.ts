@@ -8,7 +8,10 @@
  * Pack is the one place that excludes: it applies a SourceIgnore (source-ignore.ts) to every path it
  * walks. By default it builds Flux's rules from the tree's `.sourceignore` files and `spec.ignore`; a
  * source that already built its rules to fetch less (a Bucket) hands them over instead.
+ * Pack also enforces the artifact limits (core/limits.ts) on what it keeps, so every stored artifact is
+ * one the unpacker accepts: entries are counted before any file is read, sizes before any is copied.
  */
+import { DEFAULTS as LIMITS, exceeded, type Limits } from "../core/limits.ts";
 import { byName, type TreeEntry, type TreeReader } from "../core/tree-reader.ts";
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
 import { gzipDeterministic } from "./gzip.ts";
@@ -38,6 +41,8 @@ export type PackRules =
 export type PackOptions = PackRules & {
   /** The runtime's native SHA-256; see digest.ts. */
   sha256?: Sha256Factory;
+  /** Entries, artifact and file sizes; core/limits.ts's DEFAULTS when absent. */
+  limits?: Pick<Limits, "maxEntries" | "maxArtifactSize" | "maxFileSize">;
 };
 
 export interface PackResult {
@@ -55,25 +60,38 @@ interface Walked {
 
 export async function pack(tree: TreeReader, options: PackOptions = {}): Promise<PackResult> {
   const rules = options.rules ?? treeIgnore(tree, options.ignore);
+  const limits = { ...LIMITS, ...options.limits };
   const walked: Walked[] = [];
   walk(tree, "", walked);
+  const kept = walked.filter(({ path, entry }) => !rules.ignores(path, entry.kind === "dir"));
+  // The root "." is an entry too, as unpack counts it.
+  const entries = kept.length + 1;
+  if (entries > limits.maxEntries) throw exceeded("maxEntries", "the artifact", entries, limits.maxEntries);
   // Headers and file contents in order; each starts on a 512-byte block, the gaps stay zero.
   const parts: Uint8Array[] = [tarHeader({ name: ".", type: "dir", mode: DEFAULTS.dirMode, size: 0 })];
-  let entries = 1;
-  for (const { path, entry } of walked) {
-    if (rules.ignores(path, entry.kind === "dir")) continue;
-    entries++;
+  let total = 0;
+  for (const { path, entry } of kept) {
     if (entry.kind === "dir") {
       parts.push(tarHeader({ name: path, type: "dir", mode: DEFAULTS.dirMode, size: 0 }));
       continue;
     }
     const data = tree.read(path);
     if (!data) throw new Error(`Cannot pack "${path}": the file is gone from the tree`);
+    if (data.length > limits.maxFileSize) throw exceeded("maxFileSize", `file "${path}"`, data.length, limits.maxFileSize);
+    total += data.length;
+    if (total > limits.maxArtifactSize) throw exceeded("maxArtifactSize", "the artifact", sizeOf(tree, kept), limits.maxArtifactSize);
     const mode = entry.mode & 0o111 ? DEFAULTS.execMode : DEFAULTS.fileMode;
     parts.push(tarHeader({ name: path, type: "file", mode, size: data.length }), data);
   }
   const bytes = gzipDeterministic(assemble(parts));
   return { bytes, digest: await digestOf(bytes, options.sha256), entries };
+}
+
+/** The sum of the kept files' sizes, for the message of a tree over the artifact limit. */
+function sizeOf(tree: TreeReader, kept: readonly Walked[]): number {
+  let n = 0;
+  for (const { path, entry } of kept) if (entry.kind === "file") n += tree.read(path)?.length ?? 0;
+  return n;
 }
 
 /** The tar: each part padded to whole blocks, then the two zero blocks that end an archive. */

@@ -39,6 +39,7 @@ const hostile: Hostile[] = [
   { name: "a fifo", archive: () => gz(craftTar([{ name: "pipe", type: "6" }])), error: `${P}: entry "pipe" is a fifo, which is not allowed` },
   { name: "an unknown entry type", archive: () => gz(craftTar([{ name: "sparse", type: "S", data: "x" }])), error: `${P}: entry "sparse" has the unsupported type flag "S"` },
   { name: "entries over the size cap", archive: () => gz(craftTar([{ name: "big", data: new Uint8Array(2048) }])), options: { maxSize: 1000 }, error: `${P}: its entries add up to more than 1000 bytes` },
+  { name: "a file over the file limit, from its tar header", archive: () => gz(craftTar([ok, { name: "big.yaml", data: new Uint8Array(2048) }])), options: { maxFileSize: 1024 }, error: `${P}: file "big.yaml" is 2 KiB, over the limit of 1 KiB (raise it with rivulet run --max-file-size)` },
   { name: "too many entries", archive: () => gz(craftTar(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, data: "x" })))), options: { maxEntries: 5 }, error: `${P}: it has more than 5 entries` },
   { name: "a gzip bomb", archive: bomb, options: { maxSize: 1024 * 1024, maxEntries: 10 }, error: `${P}: it inflates to more than ${1024 * 1024 + 1024 * 30} bytes` },
   { name: "a truncated gzip stream", archive: () => valid.subarray(0, valid.length - 12), error: `${P}: the gzip stream is truncated` },

@@ -10,16 +10,17 @@
 import { digestOf, type Digest, type Sha256Factory } from "./digest.ts";
 import { FileTree, writeTree, type TreeSink } from "./file-tree.ts";
 import { concat } from "../core/bytes.ts";
+import { DEFAULTS as LIMITS, exceeded } from "../core/limits.ts";
 import { gunzip, type NativeGunzip } from "./gunzip.ts";
 import { BLOCK } from "./tar-format.ts";
 import type { TarIndexer } from "./tar-index.ts";
 import { scanTar, type TarEntry } from "./tar-scan.ts";
 
 export const DEFAULTS = {
-  /** Sum of entry sizes, as Flux's DefaultMaxUntarSize (100 MiB). Infinity disables the cap. */
-  maxSize: 100 * 1024 * 1024,
-  /** Tar headers of any kind. Flux has no such cap; 20,000 leaves room for large monorepo artifacts. */
-  maxEntries: 20_000,
+  /** Sum of entry sizes: the agent's maxArtifactSize (core/limits.ts). Infinity disables the cap. */
+  maxSize: LIMITS.maxArtifactSize,
+  /** Tar headers of any kind: the agent's maxEntries (core/limits.ts). */
+  maxEntries: LIMITS.maxEntries,
   /** Mode for directories that are implied by a file's path but have no entry of their own. */
   impliedDirMode: 0o750,
 } as const;
@@ -27,6 +28,8 @@ export const DEFAULTS = {
 export interface UnpackOptions {
   maxSize?: number;
   maxEntries?: number;
+  /** Largest single file; unlimited when absent (the sum is capped by maxSize). */
+  maxFileSize?: number;
   /** When set, the compressed bytes must hash to it, checked before inflating. */
   digest?: Digest;
   /** Skip symlink entries instead of failing (Flux's WithSkipSymlinks, used for OCI layers). */
@@ -53,6 +56,8 @@ export async function unpack(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const maxTar = maxSize === Infinity ? 2 ** 52 : maxSize + 2 * BLOCK * (maxEntries + 20);
   const tar = gunzip(gz, maxTar, options.gunzip);
   const entries = scanTar(tar, { maxEntries, maxSize }, options.indexer);
+  const maxFile = options.maxFileSize ?? Infinity;
+  for (const e of entries) if (e.data.length > maxFile) throw exceeded("maxFileSize", `${PREFIX}: file "${e.name}"`, e.data.length, maxFile);
   return buildTree(entries, options.skipSymlinks ?? false);
 }
 

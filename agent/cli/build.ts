@@ -24,8 +24,7 @@ import { parseDocuments } from "../yaml/parse.ts";
 import { UsageError, type Command } from "./command.ts";
 import { buildRoot, explainEscape, type BuildRoot } from "./build-root.ts";
 import { findKustomizationFile } from "../kustomize/kustomization-file.ts";
-import { keyringFromKeyFiles } from "../reconcile/decryption-keys.ts";
-import { buildDecryption, type BuildDecryption } from "../reconcile/kustomization-decrypt.ts";
+import type { BuildDecryption } from "../reconcile/kustomization-decrypt.ts";
 
 /**
  * The directory `root` as the build reads it: files are read when the build first asks for them and
@@ -66,6 +65,9 @@ export function readKeyFiles(cwd: string, files: string[]): { name: string; byte
 /** The decryption of `--decrypt-key FILE ...` (undefined when none is given). */
 export async function decryptionFromKeyFiles(cwd: string, files: string[] | undefined): Promise<BuildDecryption | undefined> {
   if (!files?.length) return undefined;
+  // Loaded only when asked for: sops with its age and OpenPGP libraries is most of a plain build's start-up.
+  const { keyringFromKeyFiles } = await import("../reconcile/decryption-keys.ts");
+  const { buildDecryption } = await import("../reconcile/kustomization-decrypt.ts");
   return buildDecryption(await keyringFromKeyFiles(readKeyFiles(cwd, files)));
 }
 

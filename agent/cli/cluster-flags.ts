@@ -18,6 +18,7 @@ import { providerKind } from "../api/provider.ts";
 import { receiverKind } from "../api/receiver.ts";
 import { imageRepositoryKind } from "../api/image-repository.ts";
 import { imagePolicyKind } from "../api/image-policy.ts";
+import { imageUpdateAutomationKind } from "../api/image-update-automation.ts";
 
 export const CLUSTER_OPTIONS = {
   namespace: { type: "string", short: "n" },
@@ -54,8 +55,8 @@ export const HELM_RELEASE: KindInfo = info(helmReleaseKind);
 /** The notification kinds, by the words `flux` uses for them (`alert`, `alert-provider`, `receiver`). */
 export const NOTIFICATION_KINDS: Record<string, KindInfo> = { alert: info(alertKind), "alert-provider": info(providerKind), receiver: info(receiverKind) };
 
-/** The image kinds, by the words `flux` uses after `image` (`image repository NAME`, `image policy NAME`). */
-export const IMAGE_KINDS: Record<string, KindInfo> = { repository: info(imageRepositoryKind), policy: info(imagePolicyKind) };
+/** The image kinds, by the words `flux` uses after `image` (`image repository NAME`, `image policy NAME`, `image update NAME`). */
+export const IMAGE_KINDS: Record<string, KindInfo> = { repository: info(imageRepositoryKind), policy: info(imagePolicyKind), update: info(imageUpdateAutomationKind) };
 
 /** A sourceRef kind (GitRepository, OCIRepository, Bucket, HelmRepository) with its apiVersion. */
 export function sourceKind(kind: string): KindInfo {
@@ -73,12 +74,12 @@ export function kindFromWords(words: string[]): { info: KindInfo; rest: string[]
   if (words[0] === "helmrelease" || words[0] === "hr" || words[0] === "helmreleases") return { info: HELM_RELEASE, rest: words.slice(1) };
   if (words[0] === "image" || words[0] === "images") {
     const image = IMAGE_KINDS[words[1] ?? ""];
-    if (!image) throw new UsageError(`unknown image kind "${words[1] ?? ""}": use repository or policy`);
+    if (!image) throw new UsageError(`unknown image kind "${words[1] ?? ""}": use repository, policy or update`);
     return { info: image, rest: words.slice(2) };
   }
   const notification = NOTIFICATION_KINDS[(words[0] ?? "").replace(/s$/, "")];
   if (notification) return { info: notification, rest: words.slice(1) };
-  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME", "kustomization NAME", "helmrelease NAME", "image repository|policy NAME", "receiver NAME", "alert NAME" or "alert-provider NAME"`);
+  throw new UsageError(`unknown kind "${words.join(" ")}": use "source git|oci|bucket|helm|chart NAME", "kustomization NAME", "helmrelease NAME", "image repository|policy|update NAME", "receiver NAME", "alert NAME" or "alert-provider NAME"`);
 }
 
 /** Pads columns like `flux get`: two spaces between columns, the last column unpadded. */

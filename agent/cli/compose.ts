@@ -4,6 +4,8 @@
  */
 import { ArtifactStore } from "../storage/artifact-store.ts";
 import { ArtifactCache } from "../reconcile/artifact-cache.ts";
+import { DEFAULTS as LIMITS, type Limits } from "../core/limits.ts";
+import { WeightedSemaphore } from "../core/weighted-semaphore.ts";
 import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
@@ -54,11 +56,16 @@ export interface ComposeOptions {
   /** false: no live cache, every object is dry-run on every reconcile (Flux's behaviour). */
   driftCache?: boolean;
   helmEngineIdleMs?: number;
+  /** The one set of artifact limits every source and the Kustomization build enforce. */
+  limits?: Limits;
+  /** Bytes of manifests Kustomization builds may hold at once (a WeightedSemaphore); unbounded when absent. */
+  buildMemory?: number;
 }
 
 export function composeAgent(o: ComposeOptions): AgentParts {
   const store = new ArtifactStore(createStoreFs(o.storagePath), { baseUrl: o.storageBaseUrl });
-  const cache = new ArtifactCache(store, { unpack: { sha256: nativeSha256, gunzip: nativeGunzip() } });
+  const limits = o.limits ?? LIMITS;
+  const cache = new ArtifactCache(store, { unpack: { sha256: nativeSha256, gunzip: nativeGunzip() }, limits });
   const onFetched = (kind: string) => (bytes: number, seconds: number) => {
     o.metrics.fetchBytes.inc({ kind }, bytes);
     o.metrics.fetchDuration.observe({ kind }, seconds);
@@ -71,6 +78,7 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     gunzip,
     fetchFor: (tls) => createFetch(tls),
     onFetched: onFetched(kind),
+    limits,
   });
   const git = gitRepositoryReconciler({
     ...source("GitRepository"),
@@ -87,6 +95,8 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     defaultServiceAccount: o.defaultServiceAccount,
     allowedClusterKinds: o.allowedClusterKinds,
     strictSubstitution: o.strictSubstitution,
+    limits,
+    buildBudget: o.buildMemory ? new WeightedSemaphore(o.buildMemory) : undefined,
     // Flux polls every 5 s; a Deployment is usually Available within a second of being applied, and a
     // 5 s poll made each Kustomization wait a whole period (measured: 100 in 72 s at 5 s, see bench/).
     healthPollMs: o.healthPollMs ?? 500,

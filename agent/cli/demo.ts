@@ -84,7 +84,7 @@ export const demoCommand: Command = {
       writeFileSync(tenantKubeconfig, kubeconfigForToken(base, "rivulet", token, ns));
 
       say(`starting the agent as system:serviceaccount:${ns}:rivulet (no cluster-wide rights)`);
-      const child = spawn(process.execPath, [join(root, "agent", "main.ts"), "run", "--kubeconfig", tenantKubeconfig, "--health-addr", "127.0.0.1:0"], {
+      const child = spawn(process.execPath, [join(root, "agent", "main.ts"), "run", "--kubeconfig", tenantKubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0"], {
         stdio: ["ignore", "pipe", "pipe"],
       });
       agentKill = () => child.kill("SIGTERM");

@@ -7,7 +7,8 @@ import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, HELM_RELEASE, KUSTOMIZATION, SOURCE_KINDS, table, type KindInfo } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { isNotFound } from "../kube/api-error.ts";
-import { readyOf, revisionOf, specOf } from "./object-status.ts";
+import { readyOf, specOf } from "./object-status.ts";
+import { revisionOf } from "../status/object-summary.ts";
 
 function rowOf(o: KubeObject): string[] {
   const r = readyOf(o);

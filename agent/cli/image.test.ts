@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { dispatch } from "./dispatch.ts";
-import { imageCommands, imagePolicyObject, imageRepositoryObject } from "./image.ts";
+import { imageCommands, imagePolicyObject, imageRepositoryObject, imageUpdateObject } from "./image.ts";
+import { validate } from "../api/validate.ts";
 import { kindFromWords } from "./cluster-flags.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 
@@ -96,10 +97,11 @@ describe("rivulet create image repository|policy --export", () => {
 });
 
 describe("image kinds in the shared commands", () => {
-  test("reconcile, suspend and resume name them as flux does: image repository|policy NAME", () => {
+  test("reconcile, suspend and resume name them as flux does: image repository|policy|update NAME", () => {
     expect(kindFromWords(["image", "repository", "web"])).toEqual({ info: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageRepository" }, rest: ["web"] });
     expect(kindFromWords(["image", "policy", "web"])).toEqual({ info: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImagePolicy" }, rest: ["web"] });
-    expect(() => kindFromWords(["image", "update", "web"])).toThrow('unknown image kind "update": use repository or policy');
+    expect(kindFromWords(["image", "update", "web"])).toEqual({ info: { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageUpdateAutomation" }, rest: ["web"] });
+    expect(() => kindFromWords(["image", "automation", "web"])).toThrow('unknown image kind "automation": use repository, policy or update');
   });
 
   test("--help of each command names its flags", async () => {
@@ -107,7 +109,66 @@ describe("image kinds in the shared commands", () => {
     expect((await cli("get", "images", "policy", "--help")).out).toContain("Prints NAME, LATEST IMAGE, READY, MESSAGE for each ImagePolicy");
     const repo = (await cli("create", "image", "repository", "--help")).out;
     for (const flag of ["--image REF", "--interval", "--secret-ref", "--cert-secret-ref", "--exclusion-list", "--export"]) expect(repo).toContain(flag);
+    expect((await cli("get", "images", "update", "--help")).out).toContain("Prints NAME, LAST RUN, SUSPENDED, READY, MESSAGE for each ImageUpdateAutomation");
+    const update = (await cli("create", "image", "update", "--help")).out;
+    for (const flag of ["--git-repo-ref", "--git-repo-path", "--checkout-branch", "--push-branch", "--author-name", "--author-email", "--commit-template", "--export"]) expect(update).toContain(flag);
     const policy = (await cli("create", "image", "policy", "--help")).out;
     for (const flag of ["--image-ref", "--select-semver", "--select-alpha", "--select-numeric", "--filter-regex", "--filter-extract", "--export"]) expect(policy).toContain(flag);
+  });
+});
+
+describe("rivulet create image update --export", () => {
+  // flux create image update's second example (docs: flux_create_image_update), with the current
+  // template data (.Changed) instead of the removed .Updated.
+  test("prints the ImageUpdateAutomation flux create image update makes, and it validates", async () => {
+    const template = "{{range .Changed.Changes}}{{println .NewValue}}{{end}}";
+    const r = await cli("create", "image", "update", "flux-system", "--git-repo-ref=flux-system", "--git-repo-path=./clusters/my-cluster", "--checkout-branch=main",
+      "--push-branch=image-updates", "--author-name=flux", "--author-email=flux@example.com", `--commit-template=${template}`, "-n", "flux-system", "--export");
+    expect(r.code).toBe(0);
+    const objects = parseDocuments(r.out, "export");
+    expect(objects).toEqual([
+      {
+        apiVersion: "image.toolkit.fluxcd.io/v1",
+        kind: "ImageUpdateAutomation",
+        metadata: { name: "flux-system", namespace: "flux-system" },
+        spec: {
+          git: {
+            checkout: { ref: { branch: "main" } },
+            commit: { author: { email: "flux@example.com", name: "flux" }, messageTemplate: template },
+            push: { branch: "image-updates" },
+          },
+          interval: "1m0s",
+          sourceRef: { kind: "GitRepository", name: "flux-system" },
+          update: { path: "./clusters/my-cluster", strategy: "Setters" },
+        },
+      },
+    ]);
+    expect(validate(objects[0], { strict: true })).toEqual([]);
+  });
+
+  test("the GitRepository's namespace, and no push or update path unless asked", () => {
+    const obj = imageUpdateObject("apps", "apps", { "git-repo-ref": "flux-system", "git-repo-namespace": "flux-system", "checkout-branch": "main", "author-name": "flux", "author-email": "f@x", interval: "5m" });
+    expect(obj.spec).toEqual({
+      git: { checkout: { ref: { branch: "main" } }, commit: { author: { email: "f@x", name: "flux" } } },
+      interval: "5m0s",
+      sourceRef: { kind: "GitRepository", name: "flux-system", namespace: "flux-system" },
+    });
+  });
+
+  test.each([
+    [{}, "a reference to a GitRepository is required (--git-repo-ref)"],
+    [{ "git-repo-ref": "r" }, "the Git repository branch is required (--checkout-branch)"],
+    [{ "git-repo-ref": "r", "checkout-branch": "main" }, "the author name is required (--author-name)"],
+    [{ "git-repo-ref": "r", "checkout-branch": "main", "author-name": "n" }, "the author email is required (--author-email)"],
+    [{ "git-repo-ref": "r", "checkout-branch": "main", "author-name": "n", "author-email": "e", interval: "soon" }, 'invalid argument "soon" for "--interval" flag: '],
+  ] as Array<[Parameters<typeof imageUpdateObject>[2], string]>)("create image update with %o is refused: %s", (values, message) => {
+    expect(() => imageUpdateObject("x", "apps", values)).toThrow(message);
+  });
+
+  test("a refused create writes nothing and names the help", async () => {
+    const r = await cli("create", "image", "update", "x", "--git-repo-ref", "r", "--export");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("Error: the Git repository branch is required (--checkout-branch)\nRun 'rivulet create image update --help' for usage");
+    expect(r.out).toBe("");
   });
 });

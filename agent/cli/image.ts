@@ -1,11 +1,12 @@
 /**
  * The image kinds on the command line, as `flux` has them:
- * - `rivulet get images repository|policy`: flux's columns (NAME, LAST SCAN, SUSPENDED, READY, MESSAGE
- *   for ImageRepositories; NAME, LATEST IMAGE, READY, MESSAGE for ImagePolicies).
- * - `rivulet create image repository|policy NAME`: flux create image's flags, applied with server-side
- *   apply or printed with --export; refused with flux's messages before anything is written.
- * reconcile, suspend and resume go through the shared commands (cluster-flags.ts names `image repository`
- * and `image policy`).
+ * - `rivulet get images repository|policy|update`: flux's columns (NAME, LAST SCAN, SUSPENDED, READY,
+ *   MESSAGE for ImageRepositories; NAME, LATEST IMAGE, READY, MESSAGE for ImagePolicies; NAME, LAST RUN,
+ *   SUSPENDED, READY, MESSAGE for ImageUpdateAutomations).
+ * - `rivulet create image repository|policy|update NAME`: flux create image's flags, applied with
+ *   server-side apply or printed with --export; refused with flux's messages before anything is written.
+ * reconcile, suspend and resume go through the shared commands (cluster-flags.ts names `image repository`,
+ * `image policy` and `image update`).
  */
 import { parseArgs } from "node:util";
 import { listingCommand, type Listing } from "./listing.ts";
@@ -17,10 +18,12 @@ import { goRegexp } from "../core/go-regexp.ts";
 import { parseConstraint } from "../core/semver-constraint.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseImageName } from "../image/image-name.ts";
-import { latestImage, readyOf, specOf, statusOf } from "./object-status.ts";
+import { readyOf, specOf, statusOf } from "./object-status.ts";
+import { latestImage } from "../status/object-summary.ts";
 
 const REPOSITORY = IMAGE_KINDS.repository!;
 const POLICY = IMAGE_KINDS.policy!;
+const UPDATE = IMAGE_KINDS.update!;
 const title = (b: boolean) => (b ? "True" : "False");
 
 const LISTINGS: Record<string, Listing> = {
@@ -39,6 +42,17 @@ const LISTINGS: Record<string, Listing> = {
     info: POLICY,
     headers: ["NAME", "LATEST IMAGE", "READY", "MESSAGE"],
     row: (o) => [o.metadata.name!, latestImage(o), readyOf(o)?.status ?? "False", readyOf(o)?.message ?? "waiting to be reconciled"],
+  },
+  update: {
+    info: UPDATE,
+    headers: ["NAME", "LAST RUN", "SUSPENDED", "READY", "MESSAGE"],
+    row: (o) => [
+      o.metadata.name!,
+      String(statusOf(o).lastAutomationRunTime ?? ""),
+      title(Boolean(specOf(o).suspend)),
+      readyOf(o)?.status ?? "False",
+      readyOf(o)?.message ?? "waiting to be reconciled",
+    ],
   },
 };
 
@@ -62,6 +76,15 @@ const CREATE_OPTIONS = {
   "select-numeric": { type: "string" },
   "filter-regex": { type: "string" },
   "filter-extract": { type: "string" },
+  // update
+  "git-repo-ref": { type: "string" },
+  "git-repo-namespace": { type: "string" },
+  "git-repo-path": { type: "string" },
+  "checkout-branch": { type: "string" },
+  "push-branch": { type: "string" },
+  "commit-template": { type: "string" },
+  "author-name": { type: "string" },
+  "author-email": { type: "string" },
 } as const;
 
 type CreateValues = { [K in keyof typeof CREATE_OPTIONS]?: (typeof CREATE_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof CREATE_OPTIONS)[K] extends { type: "boolean" } ? boolean : string };
@@ -145,6 +168,31 @@ export function imagePolicyObject(name: string, namespace: string, v: CreateValu
   };
 }
 
+/** The ImageUpdateAutomation `flux create image update` makes from these flags, refused with flux's messages. */
+export function imageUpdateObject(name: string, namespace: string, v: CreateValues): KubeObject {
+  if (!v["git-repo-ref"]) throw new UsageError("a reference to a GitRepository is required (--git-repo-ref)");
+  if (!v["checkout-branch"]) throw new UsageError("the Git repository branch is required (--checkout-branch)");
+  if (!v["author-name"]) throw new UsageError("the author name is required (--author-name)");
+  if (!v["author-email"]) throw new UsageError("the author email is required (--author-email)");
+  const commit: Record<string, unknown> = { author: { email: v["author-email"], name: v["author-name"] } };
+  if (v["commit-template"]) commit.messageTemplate = v["commit-template"];
+  return {
+    apiVersion: UPDATE.apiVersion,
+    kind: UPDATE.kind,
+    metadata: { name, namespace },
+    spec: {
+      git: {
+        checkout: { ref: { branch: v["checkout-branch"] } },
+        commit,
+        ...(v["push-branch"] ? { push: { branch: v["push-branch"] } } : {}),
+      },
+      interval: goDuration("interval", v.interval ?? "1m"),
+      sourceRef: { kind: "GitRepository", name: v["git-repo-ref"], ...(v["git-repo-namespace"] ? { namespace: v["git-repo-namespace"] } : {}) },
+      ...(v["git-repo-path"] ? { update: { path: v["git-repo-path"], strategy: "Setters" } } : {}),
+    },
+  };
+}
+
 /**
  * flux's check of --filter-extract against the pattern: every `$name` / `${name}` that is not a number
  * must be a named group of the pattern; `$$` is a literal dollar; a `$` without a name is malformed.
@@ -187,13 +235,29 @@ Flags:
       --select-numeric ORDER  numerical order: asc takes the highest, desc the lowest
       --filter-regex RE     only tags this Go regular expression matches
       --filter-extract T    the value compared, from the regex's groups, e.g. '$ts'`,
+  update: `Usage: rivulet create image update NAME --git-repo-ref REPO --checkout-branch B --author-name N --author-email E [--git-repo-path P] [--push-branch B] [--commit-template T] [flags]
+
+Creates an ImageUpdateAutomation that writes the latest images of the namespace's ImagePolicies into a
+GitRepository's files (at their # {"$imagepolicy": ...} markers), commits and pushes, like 'flux create
+image update'.
+
+Flags:
+      --git-repo-ref NAME   the GitRepository with the upstream repository (required)
+      --git-repo-namespace NS  the GitRepository's namespace (default: the automation's)
+      --git-repo-path PATH  the directory whose files are updated (default: the repository root)
+      --checkout-branch B   the branch to check out (required)
+      --push-branch B       the branch to push to (default: the checkout branch)
+      --author-name N       the commit author's name (required)
+      --author-email E      the commit author's email (required)
+      --commit-template T   Go template of the commit message, over .AutomationObject, .Changed and .Values
+      --interval DURATION   how often the automation runs (default 1m)`,
 };
 
 function createCommand(word: string): Command {
   const info = IMAGE_KINDS[word]!;
   return {
     path: ["create", "image", word],
-    summary: `Create an ${info.kind} (or print it with --export)`,
+    summary: `Create ${/^[AEIOU]/.test(info.kind) ? "an" : "a"} ${info.kind} (or print it with --export)`,
     help: `${CREATE_HELP[word]}
       --export              print YAML instead of creating
 ${CLUSTER_HELP}`,
@@ -202,7 +266,8 @@ ${CLUSTER_HELP}`,
       const name = positionals[0];
       if (!name) throw new UsageError(`${info.kind} name is required`);
       const namespace = values.namespace ?? (values.export ? "default" : clusterClient(values).namespace);
-      const obj = word === "repository" ? imageRepositoryObject(name, namespace, values) : imagePolicyObject(name, namespace, values);
+      const make = { repository: imageRepositoryObject, policy: imagePolicyObject, update: imageUpdateObject }[word]!;
+      const obj = make(name, namespace, values);
       if (values.export) {
         io.out(emitDocuments([obj]));
         return 0;

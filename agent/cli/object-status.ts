@@ -14,23 +14,6 @@ export const readyOf = (o: KubeObject) => conds(o).find((c) => c.type === "Ready
 export const specOf = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
 export const statusOf = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
 
-/**
- * The artifact revision of a source, the last applied (or attempted) revision of a Kustomization, or the
- * chart version of a HelmRelease's newest release (else the one last attempted), as `flux get` shows them.
- */
-export function revisionOf(o: KubeObject): string {
-  const s = statusOf(o);
-  const release = (s.history as Array<{ chartVersion?: string }> | undefined)?.[0]?.chartVersion;
-  return String((s.artifact as { revision?: string } | undefined)?.revision ?? s.lastAppliedRevision ?? release ?? s.lastAttemptedRevision ?? "");
-}
-
-/** An ImagePolicy's latestRef as Flux's ImageRef.String() prints it: name:tag, with @digest when known. */
-export function latestImage(o: KubeObject): string {
-  const ref = statusOf(o).latestRef as { name?: string; tag?: string; digest?: string } | undefined;
-  if (!ref?.name) return "";
-  return `${ref.name}:${ref.tag ?? ""}${ref.digest ? `@${ref.digest}` : ""}`;
-}
-
 /** Sets reconcile.fluxcd.io/requestedAt and waits until the agent has handled it. */
 export async function requestAndWait(
   client: KubeClient,
@@ -65,6 +48,11 @@ export async function requestAndWait(
       throw new Error(`${info.kind}/${namespace}/${name} reconciliation failed: ${r.message ?? r.reason}`);
     }
     await new Promise((res) => setTimeout(res, 500));
+  }
+  // An object no agent ever handled has no conditions at all: say so rather than blame the wait.
+  const last = await client.get(key);
+  if (last && !Array.isArray(statusOf(last).conditions)) {
+    throw new Error(`${info.kind}/${namespace}/${name} not yet reconciled: nothing has handled it within ${timeoutMs / 1000}s (is the agent running in namespace ${namespace}, and does it reconcile ${info.kind} objects?)`);
   }
   throw new Error(`${info.kind}/${namespace}/${name} was not reconciled within ${timeoutMs / 1000}s: is the agent running in namespace ${namespace}?`);
 }

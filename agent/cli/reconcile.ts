@@ -7,7 +7,8 @@ import { UsageError, type Command } from "./command.ts";
 import { CLUSTER_HELP, CLUSTER_OPTIONS, clusterClient, kindFromWords, sourceKind } from "./cluster-flags.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseDuration } from "../core/duration.ts";
-import { latestImage, readyOf, requestAndWait, revisionOf, specOf, statusOf } from "./object-status.ts";
+import { readyOf, requestAndWait, specOf, statusOf } from "./object-status.ts";
+import { latestImage, revisionOf } from "../status/object-summary.ts";
 
 export const reconcileCommand: Command = {
   path: ["reconcile"],
@@ -16,7 +17,7 @@ export const reconcileCommand: Command = {
        rivulet reconcile kustomization NAME [--with-source] [flags]
        rivulet reconcile helmrelease NAME [--with-source] [--force] [--reset] [flags]
        rivulet reconcile receiver NAME [flags]
-       rivulet reconcile image repository|policy NAME [flags]
+       rivulet reconcile image repository|policy|update NAME [flags]
 
 Sets reconcile.fluxcd.io/requestedAt, waits until the agent has handled it, and prints the result.
 
@@ -61,6 +62,10 @@ ${CLUSTER_HELP}`,
     if (info.kind === "Receiver") io.err(`✔ Receiver reconciliation completed: ${readyOf(done)?.message ?? ""}`);
     else if (info.kind === "ImageRepository") io.err(`✔ scan fetched ${(statusOf(done).lastScanResult as { tagCount?: number } | undefined)?.tagCount ?? 0} tags`);
     else if (info.kind === "ImagePolicy") io.err(`✔ selected latest image ${latestImage(done)}`);
+    else if (info.kind === "ImageUpdateAutomation") {
+      const s = statusOf(done) as { lastPushCommit?: string; lastPushTime?: string };
+      io.err(s.lastPushCommit ? `✔ repository up-to-date, last push ${s.lastPushCommit} at ${s.lastPushTime ?? ""}` : `✔ repository up-to-date: ${readyOf(done)?.message ?? ""}`);
+    }
     else io.err(info.kind === "Kustomization" || release ? `✔ applied revision ${revisionOf(done)}` : `✔ fetched revision ${revisionOf(done)}`);
     return 0;
   },

@@ -36,3 +36,10 @@ test.each([
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("rivulet run --help says the status page is off by default and where it is served", async () => {
+  const out: string[] = [];
+  const code = await dispatch(["run", "--help"], [runCommand], { out: (l) => out.push(l), err: () => {}, env: {}, cwd: "/", signal: new AbortController().signal });
+  expect(code).toBe(0);
+  expect(out.join("\n")).toMatch(/--status-page {9}serve a read-only status page at \/status\/ on --health-addr:[\s\S]*updated live \(default off\)/);
+});

@@ -15,10 +15,14 @@ import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../ku
 import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
+import { createArtifactApp } from "../http/artifact-app.ts";
+import { listenerLayout, type ListenerName } from "./listeners.ts";
 import { createWebhookApp } from "../http/webhook-routes.ts";
 import { receiverPort } from "./receiver-port.ts";
 import { agentMetrics, Counter } from "../http/metrics.ts";
 import { createEventRecorder } from "../status/events.ts";
+import { keepingRecent, RecentEvents } from "../status/recent-events.ts";
+import { statusSnapshot } from "../status/status-snapshot.ts";
 import { Manager } from "../reconcile/manager.ts";
 import { composeAgent } from "./compose.ts";
 import { NotificationController } from "../reconcile/notification-controller.ts";
@@ -28,6 +32,7 @@ import { createFetch } from "../runtime/http-fetch.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 import { startMemoryTrim } from "../runtime/memory-trim.ts";
+import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from "./limit-flags.ts";
 import { parseDuration } from "../core/duration.ts";
 
 const HELP = `Usage: rivulet run --namespace NS [flags]
@@ -39,7 +44,11 @@ Flags:
   -n, --namespace NS        namespace to serve (default: the kubeconfig context's, or in-cluster namespace)
       --kubeconfig FILE     kubeconfig to use (default: KUBECONFIG, ~/.kube/config, then in-cluster)
       --context NAME        kubeconfig context to use
-      --health-addr ADDR    host:port for /healthz and /readyz (default 0.0.0.0:9440; port 0 picks one)
+      --health-addr ADDR    host:port for /healthz, /readyz and /metrics (default 0.0.0.0:9440; port 0
+                            picks one)
+      --storage-addr ADDR   host:port serving the stored artifacts (default 127.0.0.1:9090: only the
+                            pod itself; 0.0.0.0:9090 lets tools in the namespace fetch status.artifact.url,
+                            with deploy/tenant/network-policy.yaml keeping other namespaces out)
       --leader-elect        hold a coordination.k8s.io/v1 Lease so only one replica acts (default true;
                             --no-leader-elect to disable)
       --lease-name NAME     name of the Lease (default rivulet)
@@ -47,7 +56,7 @@ Flags:
       --storage-path DIR    where artifacts are stored (default $XDG_CACHE_HOME or ~/.cache, then
                             rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
-                            of --health-addr, which also serves the artifacts)
+                            of --storage-addr)
       --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
                             --health-addr); answers counted in rivulet_receiver_requests_total
       --events-addr URL     also post events to a Flux notification-controller at URL
@@ -65,6 +74,10 @@ Flags:
                             as the release's identity may read them (default: the release's namespace only)
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
+${LIMIT_HELP}
+      --status-page         serve a read-only status page at /status/ on --health-addr: every source,
+                            Kustomization, HelmRelease and image policy with its readiness, revision and
+                            message, inventories and the last events, updated live (default off)
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
       --log-level LEVEL     debug, info or error (default info)
@@ -89,7 +102,8 @@ export const runCommand: Command = {
         namespace: { type: "string", short: "n" },
         kubeconfig: { type: "string" },
         context: { type: "string" },
-        "health-addr": { type: "string", default: "0.0.0.0:9440" },
+        "health-addr": { type: "string" },
+        "storage-addr": { type: "string" },
         "leader-elect": { type: "boolean", default: true },
         "lease-name": { type: "string", default: "rivulet" },
         identity: { type: "string" },
@@ -109,11 +123,14 @@ export const runCommand: Command = {
         "field-manager": { type: "string" },
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
+        ...LIMIT_OPTIONS,
+        "status-page": { type: "boolean", default: false },
       },
     });
     const level = values["log-level"] as Level;
     if (!["debug", "info", "error"].includes(level)) throw new UsageError(`--log-level must be debug, info or error, not "${level}"`);
-    const addr = parseAddr(values["health-addr"]!);
+    const listeners = listenerLayout({ healthAddr: values["health-addr"], storageAddr: values["storage-addr"], receiverAddr: values["receiver-addr"], notificationAddr: values["notification-addr"] });
+    const addrOf = (name: ListenerName) => listeners.find((l) => l.name === name)!;
     const log = createLogger(io.out, { level });
 
     const conn = connect({ kubeconfig: values.kubeconfig, context: values.context });
@@ -124,6 +141,7 @@ export const runCommand: Command = {
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
+    const { limits, buildMemory } = limitsOf(values);
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const client = createHttpClient({
@@ -149,9 +167,15 @@ export const runCommand: Command = {
     let manager: Manager | undefined;
     const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
     const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, store: { get: (path) => parts.store.get(path) }, webhooks: values["receiver-addr"] ? undefined : hooks });
-    const server = await serve(app.fetch, addr.host, addr.port);
-    const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${server.port}`;
+    // The page reads the controllers' caches; only the last events are kept for it, and only when it is on.
+    const recent = values["status-page"] ? new RecentEvents() : undefined;
+    const statusPage = recent && { port: { snapshot: () => statusSnapshot(namespace, manager?.controllers.flatMap((c) => [...c.cache.values()]) ?? [], recent.list()) } };
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, webhooks: values["receiver-addr"] ? undefined : hooks, statusPage });
+    const probes = addrOf("probes");
+    const server = await serve(app.fetch, probes.host, probes.port);
+    const storage = addrOf("artifacts");
+    const artifactServer = await serve(createArtifactApp({ get: (path) => parts.store.get(path) }).fetch, storage.host, storage.port);
+    const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${artifactServer.port}`;
     const parts = composeAgent({
       storagePath,
       storageBaseUrl: baseUrl,
@@ -162,8 +186,11 @@ export const runCommand: Command = {
       allowedNamespaces: commaList(values["allow-namespaces"]),
       allowClusterLookup: values["allow-cluster-lookup"],
       strictSubstitution: values["strict-substitution"],
+      limits,
+      buildMemory,
     });
-    log.info("serving probes, metrics and artifacts", { addr: `${addr.host}:${server.port}`, paths: ["/healthz", "/readyz", "/metrics"], storagePath, storageUrl: baseUrl });
+    log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: [...probes.paths, ...(statusPage ? ["/status/"] : [])] });
+    log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath, storageUrl: baseUrl });
 
     const notify = new NotificationController({
       client,
@@ -176,9 +203,10 @@ export const runCommand: Command = {
       notifyMetrics: notifyMetricsOf(metrics),
       rateLimitIntervalMs: durationFlag("rate-limit-interval", values["rate-limit-interval"]!),
     });
-    const eventServer = values["notification-addr"] ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, parseAddr(values["notification-addr"]).host, parseAddr(values["notification-addr"]).port) : undefined;
+    const eventAddr = listeners.find((l) => l.name === "events");
+    const eventServer = eventAddr ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, eventAddr.host, eventAddr.port) : undefined;
     if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
-    const events = createEventRecorder({
+    const recorder = createEventRecorder({
       notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
       client,
       controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
@@ -186,7 +214,8 @@ export const runCommand: Command = {
       log,
       eventsAddr: values["events-addr"],
     });
-    const hookAddr = values["receiver-addr"] ? parseAddr(values["receiver-addr"], "--receiver-addr") : undefined;
+    const events = recent ? keepingRecent(recorder, recent) : recorder;
+    const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const startReconcilers = (leading: AbortSignal) => {
@@ -207,7 +236,8 @@ export const runCommand: Command = {
       void notify.run(leading);
     };
 
-    const stopTrim = startMemoryTrim({ activity: () => requests, intervalMs: gcInterval });
+    // Cache evictions count as work: the trees they drop are returned by the collection that follows.
+    const stopTrim = startMemoryTrim({ activity: () => requests + parts.cache.evictions, intervalMs: gcInterval });
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
     if (values["leader-elect"]) {
       const election = runLeaderElection(client, {
@@ -229,19 +259,13 @@ export const runCommand: Command = {
     }
     stopTrim();
     await server.close();
+    await artifactServer.close();
     await eventServer?.close();
     await hookServer?.close();
     log.info("stopped", { reason: String((io.signal.reason as Error)?.message ?? "signal"), apiRequests: requests });
     return 0;
   },
 };
-
-function parseAddr(s: string, flag = "--health-addr"): { host: string; port: number } {
-  const i = s.lastIndexOf(":");
-  const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, not "${s}"`);
-  return { host: s.slice(0, i) || "0.0.0.0", port };
-}
 
 function readInClusterNamespace(): string | undefined {
   try {

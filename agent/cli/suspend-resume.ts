@@ -17,7 +17,7 @@ function suspendResume(suspend: boolean): Command {
        rivulet ${verb} kustomization NAME [flags]
        rivulet ${verb} helmrelease NAME [flags]
        rivulet ${verb} receiver|alert|alert-provider NAME [flags]
-       rivulet ${verb} image repository|policy NAME [flags]
+       rivulet ${verb} image repository|policy|update NAME [flags]
 
 Sets spec.suspend to ${suspend}${suspend ? "" : ", then waits for a reconcile"}.
 

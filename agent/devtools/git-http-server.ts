@@ -9,7 +9,8 @@
  *   await git.tag("app", "v1.0.0", { annotated: true });
  *   fetch(git.url("app")) ... ; await git.stop();
  *
- * Served repositories allow reachable SHA-1s in `want` and object filters, as GitHub and GitLab do.
+ * Served repositories allow reachable SHA-1s in `want` and object filters, as GitHub and GitLab do, and
+ * accept pushes (receive-pack).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
@@ -237,6 +238,8 @@ export async function startGitServer(options: { auth?: GitServerAuth } = {}): Pr
 
   const commit: GitServer["commit"] = async (name, files, message = "change", opts = {}) => {
     const dir = workTree(name);
+    // A push may have moved the branch under the work tree: start from what the branch now holds.
+    if (spawnSync("git", ["rev-parse", "--verify", "-q", "HEAD"], { cwd: dir, env: baseEnv() }).status === 0) run(dir, ["reset", "-q", "--hard", "HEAD"]);
     if (opts.branch) {
       const exists = run(dir, ["branch", "--list", opts.branch]).trim() !== "";
       run(dir, exists ? ["checkout", "-q", opts.branch] : ["checkout", "-q", "-b", opts.branch]);
@@ -260,6 +263,10 @@ export async function startGitServer(options: { auth?: GitServerAuth } = {}): Pr
       run(dir, ["init", "-q", "-b", opts.branch ?? "master", `--separate-git-dir=${gitDir}`, "."]);
       run(dir, ["config", "uploadpack.allowFilter", "true"]);
       run(dir, ["config", "uploadpack.allowReachableSHA1InWant", "true"]);
+      // Pushes over HTTP are accepted without a REMOTE_USER, also to the checked-out branch (commit()
+      // resets the work tree to the pushed HEAD before it writes).
+      run(dir, ["config", "http.receivepack", "true"]);
+      run(dir, ["config", "receive.denyCurrentBranch", "ignore"]);
       run(dir, ["config", "commit.gpgsign", "false"]);
       run(dir, ["config", "tag.gpgsign", "false"]);
       return commit(name, files, opts.message ?? "initial");

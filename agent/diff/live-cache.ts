@@ -210,6 +210,29 @@ export class LiveCache {
     this.#remember(answer, this.desiredHash(desired), ignore);
   }
 
+  /**
+   * What the cache knows of an object rivulet applied before (same uid as recorded): its identity,
+   * resourceVersion and the labels and annotations the slim copy keeps, as a stand-in for reading it.
+   * Undefined when it is not cached or was never applied by this agent (e.g. after a restart).
+   */
+  appliedCopy(ref: ObjectRefKey): KubeObject | undefined {
+    const live = this.#objects.get(keyOf(ref));
+    const rec = this.#records.get(keyOf(ref));
+    if (!live || !rec || rec.uid !== live.uid || live.deleting) return undefined;
+    return {
+      apiVersion: ref.apiVersion,
+      kind: live.kind,
+      metadata: {
+        name: live.name,
+        ...(live.namespace ? { namespace: live.namespace } : {}),
+        uid: live.uid,
+        resourceVersion: live.resourceVersion,
+        ...(live.labels ? { labels: live.labels } : {}),
+        ...(live.annotations ? { annotations: live.annotations } : {}),
+      },
+    };
+  }
+
   /** Forgets the record of an object (after pruning it). */
   forget(ref: ObjectRefKey): void {
     this.#records.delete(keyOf(ref));

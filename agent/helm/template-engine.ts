@@ -122,7 +122,28 @@ export interface TemplateEngineOptions {
 
 export interface TemplateEngine {
   render(request: RenderRequest, call?: RenderCall): Promise<RenderResult>;
+  /** One ImageUpdateAutomation commit message (the module's message.go); optional for test doubles. */
+  renderCommitMessage?(request: CommitMessageRequest): Promise<CommitMessageResult>;
 }
+
+/**
+ * A commit message to render as image-automation-controller does: `template` (Flux's default message
+ * when empty) with Sprig's hermetic functions, over `.AutomationObject` (prints `namespace/name`),
+ * `.Changed` (update.Result: `.FileChanges`, `.Changes`, `.Objects`) and `.Values`. The changes travel as
+ * lists; the module builds Flux's maps keyed by file and by object from them.
+ */
+export interface CommitMessageRequest {
+  template: string;
+  automationObject: { namespace: string; name: string };
+  fileChanges: {
+    file: string;
+    objects: { apiVersion: string; kind: string; name: string; namespace: string; changes: { oldValue: string; newValue: string; setter: string }[] }[];
+  }[];
+  values: Record<string, string>;
+}
+
+/** The message, or Flux's error text for a template that does not parse or run. */
+export type CommitMessageResult = { message: string } | { error: string };
 
 /** The name the Go program registers its one function under; taken off the global object at once. */
 const EXPORT = "rivuletHelmTemplate";
@@ -185,19 +206,25 @@ export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEng
     // Never keeps a process alive that has nothing else to do (Bun and Node; Deno's ids are numbers).
     (idle as { unref?: () => void }).unref?.();
   };
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    try {
+      return await work();
+    } finally {
+      inFlight--;
+      unloadWhenQuiet();
+    }
+  };
   return {
-    async render(request, call = {}) {
-      inFlight++;
-      try {
-        return await renderOnce(request, call);
-      } finally {
-        inFlight--;
-        unloadWhenQuiet();
-      }
-    },
+    render: (request, call = {}) => counted(async () => decodeResponse(await callModule(encodeRequest(request), call))),
+    renderCommitMessage: (request) =>
+      counted(async () => {
+        const out = await callModule({ json: JSON.stringify({ message: request }), fileBytes: new Uint8Array(0) }, {});
+        return out.error !== undefined ? { error: out.error } : { message: out.rendered?.message ?? "" };
+      }),
   };
 
-  async function renderOnce(request: RenderRequest, call: RenderCall): Promise<RenderResult> {
+  async function callModule({ json, fileBytes }: { json: string; fileBytes: Uint8Array }, call: RenderCall): Promise<ModuleResponse> {
     loading ??= load(port);
     let engine: Instance;
     try {
@@ -208,7 +235,6 @@ export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEng
     }
     let out: ModuleResponse;
     try {
-      const { json, fileBytes } = encodeRequest(request);
       // A render waiting on lookups would never settle if the program died meanwhile: race its exit.
       out = await Promise.race([call.lookup ? engine.fn(json, fileBytes, jsonLookup(call.lookup)) : engine.fn(json, fileBytes), engine.exited]);
     } catch (err) {
@@ -216,7 +242,7 @@ export function createTemplateEngine(port: TemplateEnginePort, opts: TemplateEng
       loading = undefined;
       throw new Error(`Cannot render the templates: the Helm template engine stopped`, { cause: err });
     }
-    return decodeResponse(out);
+    return out;
   }
 }
 

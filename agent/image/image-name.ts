@@ -37,6 +37,17 @@ export function parseImageName(image: string): ImageName {
   };
 }
 
+/**
+ * Whether go-containerregistry's ParseReference (weak validation) reads `s`: `name[:tag]`, or
+ * `name[:tag]@sha256:<64 hex>`, as an ImagePolicy's latest image prints (`ImageRef.String()`).
+ */
+export function isImageReference(s: string): boolean {
+  if (parseReference(s)) return true;
+  const at = s.indexOf("@");
+  if (at < 0 || s.indexOf("@", at + 1) >= 0 || !DIGEST.test(s.slice(at + 1))) return false;
+  return parseReference(s.slice(0, at)) !== undefined;
+}
+
 /** go-containerregistry's ParseReference: a name with an optional tag, else with a digest. */
 function parseReference(s: string): { registry: string; repository: string } | undefined {
   const colon = s.lastIndexOf(":");

@@ -43,6 +43,7 @@ describe("installObjects", () => {
       "--namespace=team-a",
       "--storage-path=/data",
       "--health-addr=0.0.0.0:9440",
+      "--storage-addr=0.0.0.0:9090",
       "--storage-adv-addr=http://rivulet.team-a.svc.cluster.local.",
       "--leader-elect",
     ]);
@@ -50,6 +51,16 @@ describe("installObjects", () => {
     expect(pod.volumes[0]).toEqual({ name: "data", persistentVolumeClaim: { claimName: "rivulet-artifacts" } });
     expect(d.template.metadata.labels).toMatchObject(d.selector.matchLabels);
     expect(find(installObjects(base, tenantDocs), "Service").spec).toMatchObject({ selector: d.selector.matchLabels });
+    // Artifact URLs (no port) reach the artifact server; the NetworkPolicy selects the pod by its name label.
+    expect((find(installObjects(base, tenantDocs), "Service").spec as { ports: unknown }).ports).toEqual([
+      { name: "artifacts", port: 80, targetPort: "artifacts", protocol: "TCP" },
+      { name: "http", port: 9440, targetPort: "http", protocol: "TCP" },
+    ]);
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 9440, protocol: "TCP" },
+      { name: "artifacts", containerPort: 9090, protocol: "TCP" },
+    ]);
+    expect(d.template.metadata.labels["app.kubernetes.io/name"]).toBe("rivulet");
   });
 
   test("emptydir storage makes no claim, and allowed kinds reach the agent's flags", () => {

@@ -1,8 +1,8 @@
 /**
  * What `rivulet install` puts in a tenant namespace, as plain objects: deploy/tenant/ (whatever its
  * kustomization lists: the ServiceAccount, the two Roles and their bindings, and anything added there
- * later) placed in the namespace, plus the agent's Deployment, the Service in front of its artifact server
- * and Receiver webhooks, and the artifacts' PersistentVolumeClaim. Every object carries INSTALL_LABELS, so
+ * later, such as its NetworkPolicy) placed in the namespace, plus the agent's Deployment, the Service in
+ * front of its artifact server (port 80) and Receiver webhooks (port 9440), and the artifacts' PersistentVolumeClaim. Every object carries INSTALL_LABELS, so
  * `rivulet uninstall` deletes what install made and nothing else. No I/O here: the command reads the
  * files and applies the result.
  */
@@ -39,6 +39,8 @@ export const DEFAULTS = {
   name: "rivulet",
   serviceAccount: "rivulet",
   port: 9440,
+  /** The artifact server, opened to the pod network (--storage-addr); the NetworkPolicy in deploy/tenant/ admits only the namespace. */
+  artifactPort: 9090,
   storagePath: "/data",
   storageSize: "1Gi",
   resources: {
@@ -73,8 +75,12 @@ export function installObjects(opts: InstallOptions, tenantDocs: KubeObject[]): 
     spec: {
       type: "ClusterIP",
       selector,
-      // Port 80 as source-controller's Service: artifact URLs and Receiver webhook URLs need no port.
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+      // Port 80 to the artifact server as source-controller's Service, so artifact URLs need no port;
+      // Receiver webhooks are on the health port, beside the probes.
+      ports: [
+        { name: "artifacts", port: 80, targetPort: "artifacts", protocol: "TCP" },
+        { name: "http", port: DEFAULTS.port, targetPort: "http", protocol: "TCP" },
+      ],
     },
   });
   out.push(deployment(opts, meta(DEFAULTS.name), selector));
@@ -87,6 +93,7 @@ function deployment(opts: InstallOptions, metadata: KubeObject["metadata"], sele
     `--namespace=${opts.namespace}`,
     `--storage-path=${DEFAULTS.storagePath}`,
     `--health-addr=0.0.0.0:${DEFAULTS.port}`,
+    `--storage-addr=0.0.0.0:${DEFAULTS.artifactPort}`,
     `--storage-adv-addr=http://${DEFAULTS.name}.${opts.namespace}.svc.cluster.local.`,
     // One replica, but a rolling update briefly runs two: the Lease keeps the new one waiting.
     "--leader-elect",
@@ -124,7 +131,10 @@ function deployment(opts: InstallOptions, metadata: KubeObject["metadata"], sele
               image: opts.image,
               imagePullPolicy: "IfNotPresent",
               args,
-              ports: [{ name: "http", containerPort: DEFAULTS.port, protocol: "TCP" }],
+              ports: [
+                { name: "http", containerPort: DEFAULTS.port, protocol: "TCP" },
+                { name: "artifacts", containerPort: DEFAULTS.artifactPort, protocol: "TCP" },
+              ],
               readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },
               livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
               resources: structuredClone(DEFAULTS.resources) as unknown as Record<string, unknown>,

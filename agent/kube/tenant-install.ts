@@ -7,7 +7,7 @@ import type { KubeClient } from "./client.ts";
 import type { KubeObject } from "./types.ts";
 
 /** The files of deploy/tenant/ in the order its kustomization lists them. */
-export const TENANT_FILES = ["service-account.yaml", "role-agent.yaml", "role-reconciler.yaml", "role-bindings.yaml"];
+export const TENANT_FILES = ["service-account.yaml", "role-agent.yaml", "role-reconciler.yaml", "role-bindings.yaml", "network-policy.yaml"];
 
 export function tenantObjects(docs: KubeObject[], namespace: string): KubeObject[] {
   return docs.map((d) => {

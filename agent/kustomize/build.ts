@@ -49,9 +49,18 @@ interface Ctx {
   stack: string[];
 }
 
+/**
+ * The id two accumulated resources may not share: kustomize compares group, version and kind exactly
+ * here, so one sample per version of a kind (kubebuilder's `config/samples`) is two resources.
+ */
+function registeredKey(r: Resource): string {
+  const id = curId(r.obj);
+  return `${id.version}|${idKey(id)}`;
+}
+
 function appendUnique(resources: Resource[], added: Resource[], keys: Set<string>, where: string): void {
   for (const r of added) {
-    const key = idKey(curId(r.obj));
+    const key = registeredKey(r);
     if (keys.has(key)) {
       throw new BuildError(`Cannot add ${formatId(curId(r.obj))} from ${where}: may not add resource with an already registered id`);
     }
@@ -68,7 +77,7 @@ function loadKust(ctx: Ctx, dir: string, from: string): Kustomization {
 
 /** Adds the resources `entries` name; each base's `configurations` travel up into `cfg`, as in kustomize. */
 function accumulateResources(ctx: Ctx, k: Kustomization, resources: Resource[], cfg: TransformerConfig, entries = k.resources, what = "resource"): void {
-  const keys = new Set(resources.map((r) => idKey(curId(r.obj))));
+  const keys = new Set(resources.map(registeredKey));
   for (const entry of entries) {
     if (isRemote(entry)) throw new BuildError(`Cannot load ${what} "${entry}" in ${k.file}: remote bases are not supported`);
     let path: string;

@@ -101,13 +101,12 @@ const KNOWN = new Set([
 ]);
 const REFUSED = ["validators", "helmCharts", "helmGlobals", "helmChartInflationGenerator", "crds", "openapi"];
 
-/** The kustomization file in a directory, or undefined. */
+/** The kustomization file in a directory, or undefined; two or more of them are an error, as in kustomize. */
 export function findKustomizationFile(tree: TreeReader, dir: string): string | undefined {
-  for (const name of KUSTOMIZATION_FILES) {
-    const p = dir === "" ? name : `${dir}/${name}`;
-    if (tree.read(p) !== undefined) return p;
-  }
-  return undefined;
+  const found = KUSTOMIZATION_FILES.map((name) => (dir === "" ? name : `${dir}/${name}`)).filter((p) => tree.read(p) !== undefined);
+  // kustomize will not guess which of two kustomization files is meant.
+  if (found.length > 1) throw new Error(`Found multiple kustomization files under: ${dir || "."}`);
+  return found[0];
 }
 
 /** The 1-based line where a top-level key is written, for error messages (0 when not found). */
@@ -153,6 +152,10 @@ export function parseKustomization(text: string, file: string): Kustomization {
   if (docs.length > 1 || !isObject(raw)) throw new Error(`Invalid kustomization ${file}: expected a single YAML map`);
   for (const key of Object.keys(raw)) {
     if (!KNOWN.has(key)) fail(file, text, key, `unknown field "${key}"`);
+  }
+  // kustomize compares the parsed kustomization with an empty one that keeps only its type fields.
+  if (Object.entries(raw).every(([k, v]) => k === "apiVersion" || k === "kind" || v === null)) {
+    throw new Error(`Invalid kustomization ${file}: kustomization.yaml is empty`);
   }
   for (const key of REFUSED) {
     if (raw[key] !== undefined && raw[key] !== null) fail(file, text, key, `field "${key}" is not supported (no validators, Helm, crds or openapi)`);

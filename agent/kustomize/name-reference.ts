@@ -153,6 +153,13 @@ export function fixNameReferences(resources: Resource[], extra: RefSpec[] = []):
       list.push({ res, prev });
       index.set(key, list);
     }
+    // An RBAC subject takes its ServiceAccount's namespace even when the account was never renamed or
+    // moved (kustomize's nameReference sets both fields from the referral it finds).
+    if (res.obj.kind === "ServiceAccount" && res.prevIds.length === 0) {
+      const cur = curId(res.obj);
+      const key = `ServiceAccount|${cur.name}`;
+      index.set(key, [...(index.get(key) ?? []), { res, prev: cur }]);
+    }
   }
   if (index.size === 0) return;
   for (const referrer of resources) {

@@ -44,19 +44,34 @@ export const BUILTIN_VAR_REFERENCE: FieldSpec[] = specs([
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+/**
+ * A member of a decoded map as Go's encoding/json finds a struct field: the exact key first, then any key
+ * equal under case folding. kustomize decodes kustomizations that way, so `fieldPath:` is `fieldpath`.
+ */
+function member(obj: Record<string, unknown>, key: string): unknown {
+  if (key in obj) return obj[key];
+  const lower = key.toLowerCase();
+  const found = Object.keys(obj).find((k) => k.toLowerCase() === lower);
+  return found === undefined ? undefined : obj[found];
+}
+
 /** Parses the `vars:` entries of one kustomization (as written, before defaulting). */
 export function parseVars(raw: unknown[], file: string): VarDef[] {
   return raw.map((v, i) => {
-    if (!isObject(v) || typeof v.name !== "string" || v.name === "") throw new Error(`Invalid kustomization ${file}: vars[${i}] needs a name`);
-    const ref = isObject(v.objref) ? v.objref : {};
-    const field = isObject(v.fieldref) ? v.fieldref : {};
+    const name = isObject(v) ? member(v, "name") : undefined;
+    if (!isObject(v) || typeof name !== "string" || name === "") throw new Error(`Invalid kustomization ${file}: vars[${i}] needs a name`);
+    const objref = member(v, "objref");
+    const fieldref = member(v, "fieldref");
+    const ref = isObject(objref) ? objref : {};
+    const field = isObject(fieldref) ? fieldref : {};
+    const at = (key: string) => str(member(ref, key));
     return {
-      name: v.name,
+      name,
       objref: {
-        kind: str(ref.kind), name: str(ref.name), group: str(ref.group), version: str(ref.version), namespace: str(ref.namespace),
-        ...(str(ref.apiVersion) ? { apiVersion: str(ref.apiVersion) } : {}),
+        kind: at("kind"), name: at("name"), group: at("group"), version: at("version"), namespace: at("namespace"),
+        ...(at("apiVersion") ? { apiVersion: at("apiVersion") } : {}),
       },
-      fieldpath: str(field.fieldpath),
+      fieldpath: str(member(field, "fieldpath")),
     };
   });
 }

@@ -9,7 +9,9 @@
  * it does no I/O of its own, so its payload is tested byte for byte against a loopback server.
  */
 import type { Fetch } from "../core/fetch.ts";
-import { base64Encode } from "../core/bytes.ts";
+import { base64Encode, concat } from "../core/bytes.ts";
+import { describeFetchFailure } from "../core/fetch-failure.ts";
+import { fetchWithSafeRedirects } from "../core/redirects.ts";
 import type { FluxEvent } from "./flux-event.ts";
 
 export const DEFAULTS = {
@@ -19,6 +21,8 @@ export const DEFAULTS = {
   retryWaitMaxMs: 30_000,
   /** A response body quoted in an error is cut here. */
   maxErrorBody: 1024,
+  /** Bytes of an answer read at most (commit status lists are a few kB); the rest is never downloaded. */
+  maxAnswerBytes: 1024 * 1024,
 };
 
 /** What a notifier is built from: the Provider's spec and its Secret's keys, already resolved. */
@@ -133,16 +137,18 @@ export function httpPort(o: HttpPortOptions): HttpPort {
         let status = 0;
         let text = "";
         try {
-          const res = await o.fetch(req.url, { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: o.signal });
+          // Tokens travel in headers fetch does not drop on a redirect (PRIVATE-TOKEN, DD-API-KEY, the
+          // Secret's headers), so redirects are followed by hand and lose them when the host changes.
+          const res = await fetchWithSafeRedirects(o.fetch, req.url, { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: o.signal });
           status = res.status;
-          text = await res.text();
+          text = await readAnswer(res, DEFAULTS.maxAnswerBytes);
           if ((status >= 200 && status < 300) || req.okStatuses?.includes(status)) return { status, text };
           last = `request failed with status code ${status}: ${text.slice(0, DEFAULTS.maxErrorBody)}`;
           if (!retryable(status)) throw new Error(`request failed: ${last}`, { cause: "final" });
         } catch (err) {
           if (err instanceof Error && err.cause === "final") throw err;
           if (o.signal.aborted) throw new Error(`failed to execute request: ${last || "deadline exceeded"}`);
-          if (!status) last = `${req.method ?? "POST"} ${redact(req.url)}: ${(err as Error).message}`;
+          if (!status) last = `${req.method ?? "POST"} ${redact(req.url)}: ${describeFetchFailure(err)}`;
         }
         if (attempt >= retries) throw new Error(`giving up after ${attempt + 1} attempt(s): ${last}`);
         o.onRetry?.();
@@ -154,6 +160,23 @@ export function httpPort(o: HttpPortOptions): HttpPort {
       }
     },
   };
+}
+
+/** The answer's text; an answer over `max` bytes is an error, read no further than that. */
+async function readAnswer(res: Response, max: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    total += r.value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw new Error(`request failed: the answer (HTTP ${res.status}) is larger than ${max} bytes`, { cause: "final" });
+    }
+    chunks.push(r.value);
+  }
+  return new TextDecoder().decode(concat(chunks));
 }
 
 /** A URL without its query and user info: tokens travel there (telegram's bot path aside, see its file). */

@@ -32,6 +32,8 @@ export function bucketReconciler(deps: SourceDeps): Reconciler<BucketSpec, Bucke
           fetch: deps.fetchFor(tls),
           lastRevision,
           timeoutMs: spec.timeout ? parseDuration(spec.timeout) : 60_000,
+          // The agent's one set of limits, checked on the listing before anything is downloaded.
+          ...(deps.limits ? { limits: { maxSize: deps.limits.maxArtifactSize, maxObjects: deps.limits.maxEntries } } : {}),
         });
         if (fetched.unchanged) return { unchanged: true, revision: fetched.revision };
         return {

@@ -5,6 +5,7 @@
  * when spec.verify asks, place included GitRepositories' artifacts, and pack with the ignore rules.
  */
 import { NotReadyError, TerminalError, TransientError } from "../core/errors.ts";
+import { GitError } from "../source/git/git-error.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
 import type { Artifact } from "../api/common.ts";
@@ -57,7 +58,7 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
       }
       if (!/^https?:\/\//.test(spec.url)) throw new TerminalError("InvalidURL", `${ref}: URL "${spec.url}" must start with http:// or https://`);
       const secret = spec.secretRef ? await readSourceSecret(ctx, obj, spec.secretRef.name) : {};
-      const r = await fetchGitArtifact({
+      const r = await refusedAs(ref, () => fetchGitArtifact({
         url: spec.url,
         ref: spec.ref,
         auth: { username: secret.username, password: secret.password, bearerToken: secret.bearerToken },
@@ -67,7 +68,8 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
         lastRevision,
         inflate: deps.inflate,
         sha1: deps.sha1,
-      });
+        limits: deps.limits,
+      }));
       // The fetcher answers "unchanged" only for lastRevision, which the skeleton gives only when the stored artifact is reusable.
       if (r.unchanged) return { unchanged: true, revision: r.revision };
       return {
@@ -128,4 +130,14 @@ async function addIncludes(cache: ArtifactCache, ctx: ReconcileContext<GitReposi
     included.push(artifact);
   }
   return included;
+}
+
+/** A fetch over one of the agent's limits names the object first, as every failure about it does. */
+async function refusedAs<T>(ref: string, fetch: () => Promise<T>): Promise<T> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof GitError && err.problem === "limit") throw new GitError("limit", `${ref}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }

@@ -10,6 +10,8 @@ import type { TreeReader } from "../core/tree-reader.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { fluxBuild } from "../kustomize/flux-build.ts";
+import { limitDocuments } from "../kustomize/document-limit.ts";
+import { DEFAULTS as LIMITS } from "../core/limits.ts";
 import type { FluxKustomizationSpec } from "../kustomize/flux-overlay.ts";
 import type { KustomizationSpec as ApiKustomizationSpec, KustomizationStatus } from "../api/kustomization.ts";
 import { emitDocuments } from "../yaml/emit.ts";
@@ -37,7 +39,7 @@ export async function buildKustomizationObjects(
   ks: KustomizationObject,
   files: TreeReader,
   revision: string,
-  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean; keyring?: SopsKeyring },
+  o: { allowedClusterKinds: string[]; strictSubstitution?: boolean; keyring?: SopsKeyring; maxDocumentSize?: number },
 ): Promise<{ objects: KubeObject[]; digest: string }> {
   const spec: KustomizationSpec = ks.spec;
   const ns = ks.metadata.namespace!;
@@ -47,7 +49,8 @@ export async function buildKustomizationObjects(
   const decryption = buildDecryption(keyring);
   let built;
   try {
-    built = await fluxBuild(files, spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution, ...decryption.hooks });
+    // Documents over the limit are refused as the build reads them, before they are parsed.
+    built = await fluxBuild(limitDocuments(files, o.maxDocumentSize ?? LIMITS.maxDocumentSize), spec, { emit: emitDocuments, substituteFrom, strict: o.strictSubstitution, ...decryption.hooks });
   } catch (cause) {
     const err = decryption.safeError(cause);
     const note = keyring && !o.keyring && /key group/.test(messageOf(err)) ? noKeysNote(keyring, ks) : "";

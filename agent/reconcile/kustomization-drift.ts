@@ -53,6 +53,8 @@ export interface DriftSession {
   readonly onApplied?: (answer: KubeObject, desired: KubeObject) => void;
   /** applyAll's absent hook: the cache has listed the kind and holds no such object. */
   readonly absent?: (desired: KubeObject) => boolean;
+  /** applyAll's appliedCopy hook: the cached copy of an object this agent applied before. */
+  readonly appliedCopy?: (desired: KubeObject) => KubeObject | undefined;
   /** Pruned objects leave the cache (whether or not it started: it may still hold them). */
   forget(deleted: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>): void;
   /** The client health checks read through: the watch-fed cache when it is current. */
@@ -72,6 +74,7 @@ export async function driftSession(o: DriftSessionOptions): Promise<DriftSession
   return {
     skip: plan?.skip,
     absent: plan?.absent,
+    appliedCopy: plan ? (d) => o.cache!.appliedCopy({ apiVersion: d.apiVersion, kind: d.kind, namespace: d.metadata.namespace, name: d.metadata.name! }) : undefined,
     onApplied: plan
       ? (answer, desired) => {
           plan.record(answer, desired);

@@ -193,10 +193,13 @@ describe("Kustomization reconcile", () => {
     expect(h.ctx.status().inventory).toEqual({ entries: [...old.entries, { id: "team_settings__ConfigMap", v: "v1" }] });
   });
 
-  test("the inventory written ahead is settled to the applied set after the apply", async () => {
+  test("the inventory written ahead is settled to the applied set after the apply, in the status the reconcile ends with", async () => {
     const h = harness({ spec: { prune: true }, status: { inventory: { entries: [{ id: "team_old__ConfigMap", v: "v1" }] } } });
     const result = await h.reconciler.reconcile(h.ks, h.ctx);
-    expect(h.calls).toEqual(["persist inventory team_old__ConfigMap team_settings__ConfigMap", "apply (dry run) ConfigMap/settings", "apply ConfigMap/settings", "persist inventory team_settings__ConfigMap"]);
+    // Not persisted on its own (one status write per reconcile, issue 24): the written-ahead superset is
+    // what a crash leaves, and pruning an object already gone again is a no-op.
+    expect(h.calls).toEqual(["persist inventory team_old__ConfigMap team_settings__ConfigMap", "apply (dry run) ConfigMap/settings", "apply ConfigMap/settings"]);
+    expect(h.ctx.status().inventory).toEqual({ entries: [{ id: "team_settings__ConfigMap", v: "v1" }] });
     expect(result.status?.inventory).toEqual({ entries: [{ id: "team_settings__ConfigMap", v: "v1" }] });
   });
 

@@ -10,6 +10,8 @@
 import { NotReadyError, TerminalError, TransientError, messageOf } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/ref.ts";
+import { LimitError, type Limits } from "../core/limits.ts";
+import type { WeightedSemaphore } from "../core/weighted-semaphore.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { FileTree } from "../artifact/file-tree.ts";
@@ -55,6 +57,13 @@ export interface KustomizationDeps {
   allowedClusterKinds?: string[];
   /** StrictPostBuildSubstitutions. */
   strictSubstitution?: boolean;
+  /** The agent's limits (`rivulet run --max-*`): the document size is checked before the build parses. */
+  limits?: Limits;
+  /**
+   * Builds are admitted against this memory budget, weighed by the bytes under spec.path: a large build
+   * waits for room instead of running beside others (`rivulet run --build-memory`). Unbounded when absent.
+   */
+  buildBudget?: WeightedSemaphore;
   /**
    * Drift detection without API calls (agent/diff): objects whose desired state and owned live fields
    * are unchanged since our last apply get no dry-run and no apply. Without it every object is dry-run.
@@ -111,7 +120,7 @@ export function kustomizationReconciler(deps: KustomizationDeps): Reconciler<Api
       const { stage, recordFailures } = stages(ctx, kustomizationStages(self));
       await stage("dependencies", () => checkDependencies(ctx, obj, spec, artifact.revision, DEFAULTS.dependencyRequeueMs));
       const files = await stage("fetch", { progress: { message: `Building manifests for revision ${artifact.revision}`, status: { lastAttemptedRevision: artifact.revision } } }, () => fetchArtifact(run, artifact));
-      const built = await stage("build", () => build(run, files));
+      const built = await stage("build", () => admitted(run, files, () => build(run, files)));
       // As Flux, a failure from here on is a reconcile of this digest too: it goes into the history.
       recordFailures((err) => ({ history: history(run, built.digest, err.reason) }));
       const { changeSet, drift } = await stage("apply", { progress: applying(run, built.objects) }, () => apply(run, built.objects));
@@ -155,7 +164,7 @@ function kustomizationStages(self: string) {
   return {
     dependencies: { reason: REASONS.DependencyNotReady },
     /** From our own store; the "Building manifests" progress goes first, as the fetch is local. */
-    fetch: { reason: REASONS.ArtifactFailed },
+    fetch: { reason: REASONS.ArtifactFailed, describe: (err: unknown) => (err instanceof LimitError ? `${self}: ${err.message}` : messageOf(err)) },
     /** The build and the tenant guardrails (nothing is written until every object passes). */
     build: { reason: REASONS.BuildFailed },
     apply: { reason: REASONS.ReconciliationFailed, describe: (err: unknown) => (err instanceof ApplyError ? `${self}: ${err.message}` : messageOf(err)) },
@@ -203,11 +212,22 @@ async function fetchArtifact(run: Run, artifact: Artifact): Promise<FileTree> {
   return files;
 }
 
+/** Runs the build once the memory budget has room for it: its weight is the bytes of the files under spec.path. */
+function admitted<T>(run: Run, files: FileTree, build: () => Promise<T>): Promise<T> {
+  const budget = run.deps.buildBudget;
+  if (!budget) return build();
+  const dir = (run.spec.path ?? "").replace(/^(\.\/)+|^\.$/, "").replace(/\/+$/, "");
+  let weight = 0;
+  for (const [path, node] of files) if (node.kind === "file" && (dir === "" || path.startsWith(`${dir}/`))) weight += node.data.byteLength;
+  return budget.run(weight, build);
+}
+
 /** The build and the tenant guardrails on every object, with the Kustomization's own client. */
 function build(run: Run, files: FileTree): Promise<{ objects: KubeObject[]; digest: string }> {
   return buildKustomizationObjects(run.acting, run.obj, files, run.revision, {
     allowedClusterKinds: run.deps.allowedClusterKinds ?? [],
     strictSubstitution: run.deps.strictSubstitution,
+    maxDocumentSize: run.deps.limits?.maxDocumentSize,
   });
 }
 
@@ -242,6 +262,7 @@ async function apply(run: Run, objects: KubeObject[]): Promise<{ changeSet: Chan
     skip: drift.skip,
     onApplied: drift.onApplied,
     absent: drift.absent,
+    appliedCopy: drift.appliedCopy,
     waitForStage: waitForHealthy,
   });
   const changed = changeSet.entries.filter((e) => hasChanged(e.action));
@@ -266,11 +287,13 @@ function pruneFailed(inventory: Inventory, previous: Inventory | undefined): Sta
 }
 
 /**
- * The inventory is saved before health checks so a failing check never loses track of objects. Not a
- * stage: it is our own status write, as a progress is.
+ * The inventory goes into the status before health checks so a failing check never loses track of
+ * objects: the failure's status write carries it, and a long health check publishes it with its progress
+ * (folded, status-writes.ts). It is not written on its own, so a reconcile that ends soon writes its status
+ * once. Not a stage: it is our own status, as a progress is.
  */
 async function saveInventory(ctx: ReconcileContext, inventory: Inventory, previous: Inventory | undefined): Promise<void> {
-  if (JSON.stringify(inventory) !== JSON.stringify(previous)) await ctx.progress("Checking health of applied objects", { inventory }, { persist: true });
+  if (JSON.stringify(inventory) !== JSON.stringify(previous)) await ctx.progress("Checking health of applied objects", { inventory });
 }
 
 /** warn mode: what was held back and differs becomes a warning event (and Drifted=True at the end). */

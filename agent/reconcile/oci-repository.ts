@@ -49,7 +49,10 @@ export function ociRepositoryReconciler(deps: OciRepositoryDeps): Reconciler<OCI
           gunzip: deps.gunzip,
           // Verified after resolving and before pulling: an unverified layer is never downloaded.
           verify,
-          signal: spec.timeout ? AbortSignal.timeout(parseDuration(spec.timeout)) : undefined,
+          // spec.timeout defaults to 60s in the CRD; an object stored without it still gets a deadline.
+          signal: AbortSignal.timeout(parseDuration(spec.timeout ?? "60s")),
+          // The agent's one artifact size bounds the layer and what it unpacks to.
+          ...(deps.limits ? { maxLayerSize: deps.limits.maxArtifactSize, maxUnpackedSize: deps.limits.maxArtifactSize } : {}),
         });
         if (result.status === "unchanged") {
           const verification = spec.verify ? { verified: true as const, message: `verified signature of revision ${result.revision} (unchanged digest)` } : undefined;

@@ -19,6 +19,7 @@
 import { TransientError } from "../core/errors.ts";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
+import { LimitError, type Limits } from "../core/limits.ts";
 import type { Artifact, Condition as ApiCondition } from "../api/common.ts";
 import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
 import { FileTree } from "../artifact/file-tree.ts";
@@ -46,6 +47,8 @@ export interface SourceDeps {
   gunzip?: NativeGunzip;
   /** Metrics: bytes stored and seconds from the start of the fetch, per new artifact. */
   onFetched?(bytes: number, seconds: number): void;
+  /** The agent's limits on artifacts (`rivulet run --max-*`); core/limits.ts's DEFAULTS when absent. */
+  limits?: Limits;
 }
 
 /**
@@ -145,7 +148,7 @@ export interface SourceKind<Spec, Status extends SourceStatus, Subject = never> 
 }
 
 /** Negative conditions a failure sets, and the ones a success clears. */
-const FAILURE_TYPES = ["FetchFailed", "IncludeUnavailable", "SourceVerified", "BuildFailed"] as const;
+const FAILURE_TYPES = ["FetchFailed", "IncludeUnavailable", "SourceVerified", "BuildFailed", "StorageOperationFailed"] as const;
 const CLEARED_ON_SUCCESS = ["FetchFailed", "BuildFailed", "ArtifactOutdated", "StorageOperationFailed", "IncludeUnavailable"];
 
 /** Builds the reconciler of a source kind from its particular parts. */
@@ -203,7 +206,7 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
         if (kind.includes) included = await kind.includes({ obj, ctx, ref, files });
         await ctx.progress(`packing revision ${fetched.revision}`);
         const content = fetched.content;
-        const packed = await pack(files, "rules" in content ? { rules: content.rules, sha256: deps.sha256 } : { ignore: content.ignore, sha256: deps.sha256 });
+        const packed = await archive(() => pack(files, "rules" in content ? { rules: content.rules, sha256: deps.sha256, limits: deps.limits } : { ignore: content.ignore, sha256: deps.sha256, limits: deps.limits }));
         bytes = packed.bytes;
         digest = packed.digest;
       } else {
@@ -224,6 +227,16 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
         });
       }
       return success(stored, { ...kind.status(spec, stored), ...included, ...fetched.status }, verdict, fetched.summary);
+
+      /** A tree over the artifact limits is refused before anything is stored: the last good artifact stays. */
+      async function archive<T>(fn: () => Promise<T>): Promise<T> {
+        try {
+          return await fn();
+        } catch (err) {
+          if (!(err instanceof LimitError)) throw err;
+          throw new TransientError("ArchiveOperationFailed", `${ref}: cannot archive revision ${fetched.revision}: ${err.message}`, { cause: err });
+        }
+      }
 
       function verificationFailed(v: Extract<Verification, { verified: false }>, revision: string): string {
         return verification ? verification.failed(v, revision, ref) : `${ref}: verification of ${revision} failed: ${v.reason}: ${v.message}`;
@@ -263,7 +276,8 @@ const BUILD_REASONS = new Set(["MetadataPatchError", "ValuesFilesError", "Depend
 /**
  * The one negative condition a failure sets, by the error's reason: SourceVerified=False for a
  * verification error, IncludeUnavailable=True for a missing include, BuildFailed=True for a chart that
- * could not be built, FetchFailed=True otherwise. The others go, so the status names only the latest cause.
+ * could not be built, StorageOperationFailed=True for content that could not be archived (over a limit,
+ * as source-controller sets it for archive failures), FetchFailed=True otherwise. The others go, so the status names only the latest cause.
  */
 export function failureConditions(conditions: readonly Condition[] | undefined, err: unknown, generation: number | undefined, now: Date): Condition[] {
   const reason = err instanceof Error && "reason" in err ? String(err.reason) : "FetchFailed";
@@ -275,7 +289,9 @@ export function failureConditions(conditions: readonly Condition[] | undefined, 
         ? (["IncludeUnavailable", "True"] as const)
         : BUILD_REASONS.has(reason)
           ? (["BuildFailed", "True"] as const)
-          : (["FetchFailed", "True"] as const);
+          : reason === "ArchiveOperationFailed"
+            ? (["StorageOperationFailed", "True"] as const)
+            : (["FetchFailed", "True"] as const);
   const others = FAILURE_TYPES.filter((t) => t !== type).reduce((list, t) => removeCondition(list, t), [...(conditions ?? [])]);
   return setCondition(others, { type, status, reason, message, observedGeneration: generation }, now);
 }

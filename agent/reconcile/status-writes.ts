@@ -2,8 +2,8 @@
  * When one reconcile's status goes to the API server. Writes go out one at a time and in order, so a
  * delayed progress write never lands after the final one. Progress is folded: a progress update within
  * `intervalMs` of the reconcile's start or of the previous write is not written at once but after the
- * interval, and only if the reconcile is still running then. A reconcile that ends (or persists) within a
- * second publishes one status instead of two; a longer one shows Reconciling after a second.
+ * interval, and only if the reconcile is still running then. A reconcile that ends (or persists) within the
+ * interval publishes one status instead of two; a longer one shows Reconciling after the interval.
  */
 export interface StatusWritesOptions {
   /** Sends the reconcile's current status (read at send time, so the newest is written). */

@@ -30,12 +30,25 @@ describe("memory trim", () => {
     clock.tick();
     expect(collections).toBe(1); // one collection per period with work, not one per request
     clock.tick(3);
-    expect(collections).toBe(1);
+    expect(collections).toBe(2); // the trailing one after the burst, then none while idle
     activity += 1;
     clock.tick();
-    expect(collections).toBe(2);
+    expect(collections).toBe(3);
     stop();
     expect(clock.state.stopped).toBe(true);
+  });
+
+  test("the first quiet period after work settles once (collect and shrink), not every quiet period", () => {
+    let activity = 0;
+    const calls: string[] = [];
+    const clock = manualInterval();
+    startMemoryTrim({ activity: () => activity, intervalMs: 20, gc: () => calls.push("gc"), settle: () => calls.push("settle"), every: clock.every });
+    activity++;
+    clock.tick();
+    activity++;
+    clock.tick();
+    clock.tick(5);
+    expect(calls).toEqual(["gc", "gc", "settle"]);
   });
 
   test("an interval of 0 disables it: no timer at all", () => {

@@ -52,7 +52,7 @@ const configMaps = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${prefix}-${i}\ndata:\n  index: "${i}"\n`).join("---\n");
 
 function start(): AgentProcess {
-  return startRivulet(["run", "--kubeconfig", kubeconfig, "--no-leader-elect", "--health-addr", "127.0.0.1:0", "--storage-path", storage, "--log-level", "error"]);
+  return startRivulet(["run", "--kubeconfig", kubeconfig, "--no-leader-elect", "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--storage-path", storage, "--log-level", "error"]);
 }
 
 async function kill(a: AgentProcess | undefined): Promise<void> {

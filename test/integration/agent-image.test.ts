@@ -137,7 +137,7 @@ describe("the agent image", () => {
     // instead of the mounted token, and a free loopback port for probes.
     const deployment = installObjects({ namespace: ns, image: tag, allowKinds: [], artifactStorage: "emptydir" }, readTenantDocs()).find((o) => o.kind === "Deployment")!;
     const podArgs = (deployment.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
-    const agent = runReadOnly(c, [...podArgs, "--kubeconfig=/config/kubeconfig", "--health-addr=127.0.0.1:0"], {
+    const agent = runReadOnly(c, [...podArgs, "--kubeconfig=/config/kubeconfig", "--health-addr=127.0.0.1:0", "--storage-addr=127.0.0.1:0"], {
       [config]: "/config",
       [data]: "/data",
     });

@@ -40,7 +40,7 @@ const reconciler: Reconciler = {
     if (path === "./terminal") throw new TerminalError("BuildFailed", `kustomization path not found: ${path}`);
     if (path === "./wait") throw new NotReadyError("DependencyNotReady", "dependency 'x' is not ready", { retryAfterMs: 60_000 });
     if (path === "./flaky") throw new Error("connection reset");
-    if (path === "./slow") await new Promise((r) => setTimeout(r, 2_500));
+    if (path === "./slow") await new Promise((r) => setTimeout(r, 6_500));
     return { reason: "ReconciliationSucceeded", message: `Applied revision: ${path}`, status: { lastAppliedRevision: path } };
   },
   async finalize(obj) {
@@ -121,7 +121,7 @@ afterAll(async () => {
 });
 
 describe("controller choreography", () => {
-  test("a reconcile that ends within a second writes its status once", async () => {
+  test("a reconcile that ends within the progress interval writes its status once", async () => {
     await client.apply(ks("quick", "./quick"), fm);
     await eventually("quick is Ready", async () => cond(await get("quick"), "Ready")?.status === "True" || undefined, 20_000);
     // The delayed progress write is cancelled when the reconcile ends (status-writes.test.ts, on a clock).

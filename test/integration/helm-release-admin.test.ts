@@ -48,7 +48,7 @@ const configData = async (namespace: string, name: string) => (await admin.get({
 async function run(...flags: string[]): Promise<void> {
   agent?.child.kill("SIGKILL");
   await agent?.exited;
-  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--no-leader-elect", "--storage-path", storage, ...flags]);
+  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--no-leader-elect", "--storage-path", storage, ...flags]);
   await agent.waitForLog((l) => l.msg === "watching objects" && l.kind === "HelmRelease");
 }
 

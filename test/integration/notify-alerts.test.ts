@@ -172,7 +172,7 @@ describe("rivulet run --notification-addr, as a tenant", () => {
     const sink = await startCaptureServer();
     await client.apply({ apiVersion: NOTIFY, kind: "Provider", metadata: { name: "sink", namespace: tenant }, spec: { type: "generic", address: `${sink.url}/in` } } as KubeObject, fm);
     await client.apply({ apiVersion: NOTIFY, kind: "Alert", metadata: { name: "all", namespace: tenant }, spec: { providerRef: { name: "sink" }, eventSources: [{ kind: "GitRepository", name: "*" }] } } as KubeObject, fm);
-    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--notification-addr", "127.0.0.1:0", "--no-leader-elect"]);
+    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--notification-addr", "127.0.0.1:0", "--no-leader-elect"]);
     try {
       const served = await agent.waitForLog((l) => l.msg === "serving the event address");
       await agent.waitForLog((l) => l.msg === "watching objects" && l.kind === "GitRepository");

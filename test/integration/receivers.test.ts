@@ -76,8 +76,8 @@ beforeAll(async () => {
     fm,
   );
   await admin.apply({ apiVersion: SOURCE, kind: "GitRepository", metadata: { name: "app", namespace: victim }, spec: { interval: "1h", url: git.url("app") } }, fm);
-  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--receiver-addr", "127.0.0.1:0", "--no-leader-elect"]);
-  probes = `http://${(await agent.waitForLog((l) => l.msg === "serving probes, metrics and artifacts")).addr}`;
+  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--receiver-addr", "127.0.0.1:0", "--no-leader-elect"]);
+  probes = `http://${(await agent.waitForLog((l) => l.msg === "serving probes and metrics")).addr}`;
   hooks = `http://${(await agent.waitForLog((l) => l.msg === "serving Receiver webhooks")).addr}`;
 });
 afterAll(async () => {

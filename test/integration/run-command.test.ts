@@ -31,15 +31,35 @@ const leaseKey = () => ({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", n
 const holder = async () => ((await admin.get(leaseKey()))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
 
 describe("rivulet run as a tenant", () => {
+  test("the tenant install ships a NetworkPolicy that keeps the artifact port to the namespace", async () => {
+    // The API server accepts and stores it; enforcing it takes a CNI with NetworkPolicy support, which
+    // the test control plane (no kubelet, no CNI) does not have.
+    const np = await admin.get({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", namespace: ns, name: "rivulet" });
+    expect(np?.spec).toEqual({
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "rivulet" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 9090 }] },
+        { ports: [{ protocol: "TCP", port: 9440 }] },
+      ],
+    });
+  });
+
   test("runs in its namespace: JSON logs, probes, the Lease, and a clean exit on SIGTERM", async () => {
-    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--identity", "replica-a"]);
+    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--identity", "replica-a"]);
     try {
       const connected = await agent.waitForLog((l) => l.msg === "connected");
       expect(connected).toMatchObject({ level: "info", namespace: ns, identity: "replica-a" });
       expect(typeof connected.ts).toBe("string");
-      const probes = await agent.waitForLog((l) => l.msg === "serving probes, metrics and artifacts");
+      const probes = await agent.waitForLog((l) => l.msg === "serving probes and metrics");
       const base = `http://${probes.addr}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      // The artifacts have a listener of their own; neither answers the other's paths.
+      const artifacts = `http://${(await agent.waitForLog((l) => l.msg === "serving artifacts")).addr}`;
+      expect(artifacts).not.toBe(base);
+      expect((await fetch(`${artifacts}/healthz`)).status).toBe(404);
+      expect((await fetch(`${base}/gitrepository/${ns}/x/x.tar.gz`)).status).toBe(404);
+      expect((await fetch(`${artifacts}/gitrepository/${ns}/x/x.tar.gz`)).status).toBe(404);
       await agent.waitForLog((l) => l.msg === "acquired the leader lease");
       expect(await holder()).toBe("replica-a");
       const ready = await fetch(`${base}/readyz`);
@@ -61,11 +81,11 @@ describe("rivulet run as a tenant", () => {
   });
 
   test("a second replica stands by until the first one stops, then takes over", async () => {
-    const a = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--identity", "first"]);
+    const a = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--identity", "first"]);
     await a.waitForLog((l) => l.msg === "acquired the leader lease");
-    const b = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--identity", "second"]);
+    const b = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--identity", "second"]);
     try {
-      await b.waitForLog((l) => l.msg === "serving probes, metrics and artifacts");
+      await b.waitForLog((l) => l.msg === "serving probes and metrics");
       await new Promise((r) => setTimeout(r, 3000)); // more than one retry period
       expect(b.lines.some((l) => l.msg === "acquired the leader lease")).toBe(false);
       expect(await holder()).toBe("first");
@@ -81,7 +101,7 @@ describe("rivulet run as a tenant", () => {
   });
 
   test("in a namespace it has no Role in, it exits with one message naming what is missing", async () => {
-    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--namespace", other, "--health-addr", "127.0.0.1:0"]);
+    const agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--namespace", other, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0"]);
     expect(await agent.exited).toBe(3);
     const msg = agent.stderr.join("\n");
     expect(msg).toContain(`Error: Cannot run in namespace ${other}:`);
@@ -96,7 +116,7 @@ describe("rivulet run as a tenant", () => {
     const text = (await Bun.file(kubeconfig).text()).replace(/"token":\s*"[^"]+"/, '"token": "not-a-valid-token"');
     expect(text).toContain("not-a-valid-token");
     writeFileSync(bad, text);
-    const agent = startRivulet(["run", "--kubeconfig", bad, "--health-addr", "127.0.0.1:0"]);
+    const agent = startRivulet(["run", "--kubeconfig", bad, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0"]);
     expect(await agent.exited).toBe(3);
     expect(agent.stderr.join("\n")).toMatch(/^Error: Cannot GET \/version: Unauthorized: the credentials were rejected/m);
   });
@@ -107,7 +127,7 @@ describe("rivulet run as a tenant", () => {
     const text = (await Bun.file(kubeconfig).text()).replace(/"server":\s*"[^"]+"/, '"server": "https://127.0.0.1:1"');
     expect(text).toContain("127.0.0.1:1\"");
     writeFileSync(dead, text);
-    const agent = startRivulet(["run", "--kubeconfig", dead, "--health-addr", "127.0.0.1:0"]);
+    const agent = startRivulet(["run", "--kubeconfig", dead, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0"]);
     expect(await agent.exited).toBe(3);
     expect(agent.stderr.join("\n")).toContain("Error: Cannot reach the Kubernetes API at https://127.0.0.1:1");
   });

@@ -1,12 +1,13 @@
 /**
  * rivulet's agent composed in-process exactly as `rivulet run` composes it (compose.ts + Manager + the
- * Hono app serving artifacts), for integration tests that need to look inside: start, stop, restart on
+ * Hono apps serving probes and artifacts), for integration tests that need to look inside: start, stop, restart on
  * the same storage.
  */
 import { createLogger } from "../../agent/core/logger.ts";
 import { createEventRecorder } from "../../agent/status/events.ts";
 import { agentMetrics, type AgentMetrics } from "../../agent/http/metrics.ts";
 import { createApp } from "../../agent/http/app.ts";
+import { createArtifactApp } from "../../agent/http/artifact-app.ts";
 import { Manager } from "../../agent/reconcile/manager.ts";
 import { composeAgent, type ComposeOptions } from "../../agent/cli/compose.ts";
 import { serve, type Served } from "../../agent/runtime/serve.ts";
@@ -16,7 +17,10 @@ import { notifyMetricsOf } from "../../agent/http/metrics.ts";
 import { createFetch } from "../../agent/runtime/http-fetch.ts";
 
 export interface InProcessAgent {
+  /** The artifact server (`--storage-addr`): status.artifact.url points here. */
   server: Served;
+  /** The probes and metrics server (`--health-addr`). */
+  probes: Served;
   manager: Manager;
   metrics: AgentMetrics;
   /** The Alerts and Providers of the namespace and their dispatch, when started with `notifications`. */
@@ -35,8 +39,9 @@ export async function startAgent(
   const logs: string[] = [];
   const log = createLogger((l) => void logs.push(l), { level: "info" });
   let parts: ReturnType<typeof composeAgent> | undefined;
-  const app = createApp({ connected: true, leader: true, namespace, identity: "test" }, { store: { get: (p) => parts!.store.get(p) }, metrics: { registry: metrics.registry } });
-  const server = await serve(app.fetch, "127.0.0.1", 0);
+  const app = createApp({ connected: true, leader: true, namespace, identity: "test" }, { metrics: { registry: metrics.registry } });
+  const probes = await serve(app.fetch, "127.0.0.1", 0);
+  const server = await serve(createArtifactApp({ get: (p) => parts!.store.get(p) }).fetch, "127.0.0.1", 0);
   parts = composeAgent({ storagePath, storageBaseUrl: `http://127.0.0.1:${server.port}`, metrics, healthPollMs: 500, ...extra });
   const events = createEventRecorder({
     client,
@@ -54,6 +59,7 @@ export async function startAgent(
   await Promise.all([...manager.controllers.map((c) => c.synced()), notifications?.synced()]);
   return {
     server,
+    probes,
     manager,
     metrics,
     notifications,
@@ -62,6 +68,7 @@ export async function startAgent(
       ac.abort();
       await done;
       await server.close();
+      await probes.close();
     },
   };
 }

@@ -2,9 +2,22 @@
  * Runs `bun:test` files under Deno: deno.json maps the `bun:test` specifier here. Supports the subset the
  * portable unit tests use: test/it (with .skip, .todo, .if, .skipIf, .each), describe (nested, with
  * .skip), beforeAll/afterAll/beforeEach/afterEach inside describe blocks or at file scope (file-scope
- * afterAll runs after the file's last test), and Jest's `expect`, which bun:test mirrors.
+ * afterAll runs after the file's last test), and Jest's `expect`, which bun:test mirrors
+ * (plus bun's `toStartWith` and `toEndWith`).
  */
 import { expect } from "expect";
+
+// bun:test's string matchers that Jest's expect lacks.
+expect.extend({
+  toStartWith(received: unknown, prefix: string) {
+    const pass = typeof received === "string" && received.startsWith(prefix);
+    return { pass, message: () => `expected ${JSON.stringify(received)} ${pass ? "not " : ""}to start with ${JSON.stringify(prefix)}` };
+  },
+  toEndWith(received: unknown, suffix: string) {
+    const pass = typeof received === "string" && received.endsWith(suffix);
+    return { pass, message: () => `expected ${JSON.stringify(received)} ${pass ? "not " : ""}to end with ${JSON.stringify(suffix)}` };
+  },
+});
 
 export { expect };
 

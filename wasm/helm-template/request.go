@@ -25,6 +25,9 @@ type Request struct {
 	// LookupAnswers are canned lookup results, for tests of both builds; the agent answers lookups
 	// through its own function instead (main_js.go).
 	LookupAnswers []LookupAnswer `json:"lookupAnswers,omitempty"`
+	// Message, when set, makes this a commit message request (message.go): the answer's one rendered
+	// entry is "message", and the fields above are unused.
+	Message *MessageRequest `json:"message,omitempty"`
 }
 
 // Template is one template file's text.
@@ -92,6 +95,13 @@ func respond(data, fileBytes []byte, source objectSource) Response {
 	req, err := decodeRequest(data, fileBytes)
 	if err != nil {
 		return Response{Error: err.Error()}
+	}
+	if req.Message != nil {
+		msg, err := RenderMessage(req.Message)
+		if err != nil {
+			return Response{Error: err.Error()}
+		}
+		return Response{Rendered: map[string]string{"message": msg}}
 	}
 	rendered, err := Render(req, source)
 	if err != nil {

@@ -12,6 +12,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import { concat } from "../../core/bytes.ts";
 import type { Fetch } from "../../core/fetch.ts";
+import { describeFetchFailure } from "../../core/fetch-failure.ts";
 import { parseErrorBody, parseListPage, type ListedObject, type S3ErrorBody } from "./s3-xml.ts";
 
 export const DEFAULTS = {
@@ -23,6 +24,10 @@ export const DEFAULTS = {
   region: "us-east-1",
   /** Bytes of an error body read for its code and message. */
   maxErrorBody: 64 * 1024,
+  /** Bytes of one ListObjectsV2 page (1,000 keys of S3's 1,024-byte maximum, escaped, fit well within). */
+  maxListPageBytes: 8 * 1024 * 1024,
+  /** Pages followed before a listing that never ends is given up (1,000 of 1,000 keys is 5x maxListedObjects). */
+  maxListPages: 1000,
 } as const;
 
 export interface S3Credentials {
@@ -131,30 +136,39 @@ function describeStatus(status: number, code: string): string {
   return "unexpected response";
 }
 
-async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+/**
+ * The body, refused as soon as it is (or says it will be) over `maxBytes`; a read that fails or is cut by
+ * the deadline is an S3RequestError in the same words as a failed request.
+ */
+async function readCapped(res: Response, maxBytes: number, what: string, signal?: AbortSignal, noun = "the object"): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new S3RequestError(`Cannot ${what}: the object is ${declared} bytes, over the limit of ${maxBytes}`, { status: res.status });
+    await res.body?.cancel().catch(() => {});
+    throw new S3RequestError(`Cannot ${what}: ${noun} is ${declared} bytes, over the limit of ${maxBytes}`, { status: res.status });
   }
-  // With a declared length, HTTP framing already bounds the body; one arrayBuffer() is cheaper than a
-  // chunk loop (measured in bench/bucket.ts).
-  if (Number.isFinite(declared)) return new Uint8Array(await res.arrayBuffer());
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new S3RequestError(`Cannot ${what}: the object exceeds the limit of ${maxBytes} bytes`, { status: res.status });
+  try {
+    // With a declared length, HTTP framing already bounds the body; one arrayBuffer() is cheaper than a
+    // chunk loop (measured in bench/bucket.ts).
+    if (Number.isFinite(declared)) return new Uint8Array(await res.arrayBuffer());
+    if (!res.body) return new Uint8Array(0);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new S3RequestError(`Cannot ${what}: ${noun} exceeds the limit of ${maxBytes} bytes`, { status: res.status });
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+    return concat(chunks);
+  } catch (err) {
+    if (err instanceof S3RequestError) throw err;
+    throw new S3RequestError(`Cannot ${what}: ${describeFetchFailure(err, signal)}`, { status: res.status, cause: err });
   }
-  return concat(chunks);
 }
 
 export function createS3Client(options: S3ClientOptions): S3Client {
@@ -170,13 +184,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
         : new Request(url, { method: "GET", redirect: "manual", ...(signal ? { signal } : {}) });
       return await options.fetch(req);
     } catch (err) {
-      if (signal?.aborted) {
-        const reason = signal.reason as { name?: string } | undefined;
-        const why = reason?.name === "TimeoutError" ? "timed out" : "cancelled";
-        throw new S3RequestError(`Cannot ${what}: ${why}`, { cause: signal.reason });
-      }
-      const detail = err instanceof Error ? err.message : String(err);
-      throw new S3RequestError(`Cannot ${what}: endpoint unreachable: ${detail}`, { cause: err });
+      if (signal?.aborted) throw new S3RequestError(`Cannot ${what}: ${describeFetchFailure(err, signal)}`, { cause: signal.reason });
+      throw new S3RequestError(`Cannot ${what}: endpoint unreachable: ${describeFetchFailure(err)}`, { cause: err });
     }
   }
 
@@ -207,13 +216,13 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       const out: ListedObject[] = [];
       const seenTokens = new Set<string>();
       let token: string | undefined;
-      for (;;) {
+      for (let pages = 1; ; pages++) {
         const q = new URLSearchParams({ "list-type": "2", "encoding-type": "url", "max-keys": String(pageSize) });
         if (prefix) q.set("prefix", prefix);
         if (token) q.set("continuation-token", token);
         const res = await send(`${baseUrl}${bucketPath}?${q.toString().replace(/\+/g, "%20")}`, what, opts.signal);
         if (res.status !== 200) throw await failure(res, what);
-        const page = parseListPage(await res.text());
+        const page = parseListPage(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxListPageBytes, what, opts.signal, "a page of the listing")));
         out.push(...page.objects);
         if (out.length > maxObjects) {
           throw new S3RequestError(`Cannot ${what}: more than ${maxObjects} objects under the prefix "${prefix}"`, {});
@@ -221,6 +230,9 @@ export function createS3Client(options: S3ClientOptions): S3Client {
         if (!page.isTruncated) return out;
         if (!page.nextContinuationToken || seenTokens.has(page.nextContinuationToken)) {
           throw new S3RequestError(`Cannot ${what}: the service reported more objects without a new continuation token`, {});
+        }
+        if (pages >= DEFAULTS.maxListPages) {
+          throw new S3RequestError(`Cannot ${what}: the listing did not end after ${pages} pages`, {});
         }
         seenTokens.add(page.nextContinuationToken);
         token = page.nextContinuationToken;
@@ -232,7 +244,7 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       const path = key.split("/").map(encodeSegment).join("/");
       const res = await send(`${baseUrl}${bucketPath}/${path}`, what, opts.signal);
       if (res.status === 200) {
-        const data = await readCapped(res, opts.maxBytes ?? Number.MAX_SAFE_INTEGER, what);
+        const data = await readCapped(res, opts.maxBytes ?? Number.MAX_SAFE_INTEGER, what, opts.signal);
         return { data, etag: res.headers.get("etag") ?? "" };
       }
       const err = await failure(res, what);

@@ -11,10 +11,12 @@
  * trees or blobs (`filter tree:0`) and walked; a server without filter support skips that check (the
  * commit must then merely exist on the server).
  *
- * Limits: DEFAULTS.timeoutMs for the whole operation (Flux's `spec.timeout` default), plus the pack and
- * response limits in packfile.ts and upload-pack.ts.
+ * Limits: DEFAULTS.timeoutMs for the whole operation (Flux's `spec.timeout` default); the artifact limits
+ * (core/limits.ts) bound the pack: a file over maxFileSize is refused from its object header before it is
+ * inflated, the commit's content over maxArtifactSize while inflating, and the response a little above it.
  */
 import type { FileTree } from "../../artifact/file-tree.ts";
+import { DEFAULTS as LIMITS, LimitError, type Limits } from "../../core/limits.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { parseCommit, parseTag, type Commit, type Tag } from "./git-object.ts";
@@ -46,6 +48,10 @@ export interface FetchGitArtifactOptions {
   sha1?: Sha1;
   /** Force a protocol version (tests). */
   protocol?: 0 | 2;
+  /** File and artifact sizes; core/limits.ts's DEFAULTS when absent. */
+  limits?: Pick<Limits, "maxFileSize" | "maxArtifactSize">;
+  /** Largest response (the packfile) read; derived from `limits` otherwise. */
+  maxResponseBytes?: number;
 }
 
 export interface CommitInfo {
@@ -71,6 +77,8 @@ export interface GitArtifactFetched {
   commitObject: Commit;
   /** The annotated tag object when the ref resolved to one. */
   tagObject?: Tag;
+  /** Every object of the fetched pack by id (what a commit on top of this checkout builds on). */
+  objects: Map<string, GitObject>;
 }
 
 export type GitArtifactResult = GitArtifactUnchanged | GitArtifactFetched;
@@ -90,7 +98,10 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs });
+  const limits = { ...LIMITS, ...options.limits };
+  // The pack is compressed, so at most a little above the content it carries (headers, pkt-lines).
+  const maxResponseBytes = options.maxResponseBytes ?? limits.maxArtifactSize + limits.maxFileSize;
+  const conn = await connect({ url: options.url, fetch: options.fetch, auth: options.auth, signal, protocol: options.protocol, timeoutMs, maxResponseBytes });
   const prefixes = refPrefixes(plan);
   let selected: SelectedRef;
   try {
@@ -108,8 +119,9 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const pack = await fetchPack(conn, [selected.want], { depth: 1 });
   let objects: Map<string, GitObject>;
   try {
-    objects = parsePack(pack, { sha1, inflate: options.inflate });
+    objects = parsePack(pack, { sha1, inflate: options.inflate, maxObjectBytes: limits.maxFileSize, maxInflatedBytes: limits.maxArtifactSize });
   } catch (err) {
+    if (err instanceof LimitError) throw new GitError("limit", `Cannot fetch ${shown}: ${err.message}`, { cause: err });
     throw new GitError("corrupt", `Cannot fetch ${shown}: ${(err as Error).message}`, { cause: err });
   }
   try {
@@ -123,6 +135,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
       commitMeta: { id: selected.commit, author: commit.author, committer: commit.committer, message: commit.message },
       commitObject: commit,
       tagObject: tag,
+      objects,
     };
   } catch (err) {
     const sparse = /^sparse checkout/.test((err as Error).message);

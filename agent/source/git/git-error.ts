@@ -16,7 +16,11 @@ export type GitProblem =
   | "corrupt"
   | "unsupported"
   | "sparse-checkout"
-  | "verify";
+  | "verify"
+  /** Over one of the artifact limits (core/limits.ts): the message names the limit and its flag. */
+  | "limit"
+  | "push-race"
+  | "push-rejected";
 
 export class GitError extends TransientError {
   readonly problem: GitProblem;
@@ -35,5 +39,17 @@ export function displayUrl(url: string): string {
     return u.toString().replace(/\/$/, "");
   } catch {
     return url.replace(/\/\/[^@/]*@/, "//");
+  }
+}
+
+/**
+ * A push refused because the remote branch is no longer the commit the push was built on (someone pushed
+ * in between): the caller checks out again and redoes its change, never forces.
+ */
+export class PushRaceError extends GitError {
+  readonly ref: string;
+  constructor(ref: string, message: string, options?: { cause?: unknown }) {
+    super("push-race", message, options);
+    this.ref = ref;
   }
 }

@@ -7,6 +7,7 @@ import { deflateSync } from "node:zlib";
 import { nodeSha1, zlibInflateAt } from "../../runtime/native-git.ts";
 import { createPortableSha1, hexOf, objectId, type Sha1 } from "./object-id.ts";
 import { parsePack } from "./packfile.ts";
+import type { InflateAt } from "./inflate.ts";
 
 let dir: string;
 let sha1: Sha1;
@@ -122,9 +123,23 @@ describe("parsePack", () => {
     expect(parsePack(withBase, { sha1 }).get(baseId)).toBeDefined();
   });
 
+  test("refuses an object over maxObjectBytes from its header, before inflating it", () => {
+    let inflated = 0;
+    const counting: InflateAt = (buf, at, size) => {
+      inflated++;
+      return zlibInflateAt(buf, at, size);
+    };
+    const pack = craftPack([{ type: 1, data: new Uint8Array(10) }, { type: 3, data: new Uint8Array(5000) }]);
+    expect(() => parsePack(pack, { sha1, maxObjectBytes: 4096, inflate: counting })).toThrow(
+      "a blob in the commit is 5,000 bytes, over the limit of 4 KiB (raise it with rivulet run --max-file-size)",
+    );
+    expect(inflated).toBe(1);
+    expect(parsePack(pack, { sha1, maxObjectBytes: 5000 }).size).toBe(2);
+  });
+
   test("enforces the inflated size limit", () => {
     const pack = craftPack([{ type: 3, data: new Uint8Array(5000) }]);
-    expect(() => parsePack(pack, { sha1, maxInflatedBytes: 4000 })).toThrow(/exceed the limit of 4000 bytes/);
+    expect(() => parsePack(pack, { sha1, maxInflatedBytes: 4000 })).toThrow("the commit's content is over the limit of 4,000 bytes (raise it with rivulet run --max-artifact-size)");
   });
 });
 

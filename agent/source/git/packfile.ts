@@ -5,12 +5,15 @@
  * Every object's id is computed from its content here, so a corrupted object cannot hide: it gets a
  * different id and whatever refers to it (a ref, a commit, a tree) finds it missing.
  *
- * Limits (DEFAULTS): object count and total inflated bytes, so a hostile server cannot exhaust memory.
+ * Limits (DEFAULTS): object count and total inflated bytes, so a hostile server cannot exhaust memory;
+ * with `maxObjectBytes`, an object larger than that is refused from the size its header declares, before
+ * it is inflated (a delta's result from the size its delta declares), so a 50 MB file is never held.
  * Thin packs are not requested, so a REF_DELTA base outside the pack is an error.
  */
 import { applyDelta } from "./git-delta.ts";
 import { inflateAt as portableInflate, type InflateAt } from "./inflate.ts";
 import { hexOf, objectId, type ObjectType, type Sha1 } from "./object-id.ts";
+import { exceeded } from "../../core/limits.ts";
 
 export const DEFAULTS = {
   maxObjects: 2_000_000,
@@ -29,6 +32,8 @@ export interface ParsePackOptions {
   inflate?: InflateAt;
   maxObjects?: number;
   maxInflatedBytes?: number;
+  /** Largest single object (a file); the artifact limits' maxFileSize. Unlimited when absent. */
+  maxObjectBytes?: number;
 }
 
 const TYPES: Record<number, ObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
@@ -52,6 +57,7 @@ export function parsePack(pack: Uint8Array, options: ParsePackOptions): Map<stri
   const inflate = options.inflate ?? portableInflate;
   const maxObjects = options.maxObjects ?? DEFAULTS.maxObjects;
   const maxBytes = options.maxInflatedBytes ?? DEFAULTS.maxInflatedBytes;
+  const maxObject = options.maxObjectBytes ?? Infinity;
   if (pack.length < 32) fail("too short");
   if (pack[0] !== 0x50 || pack[1] !== 0x41 || pack[2] !== 0x43 || pack[3] !== 0x4b) fail('missing the "PACK" signature');
   const dv = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
@@ -104,8 +110,9 @@ export function parsePack(pack: Uint8Array, options: ParsePackOptions): Map<stri
       if (!t) fail(`unknown object type ${typeNum} at offset ${offset}`);
       type = t;
     }
+    if (size > maxObject && type !== "ofs-delta" && type !== "ref-delta") throw exceeded("maxFileSize", `a ${type} in the commit`, size, maxObject);
     total += size;
-    if (total > maxBytes) fail(`inflated objects exceed the limit of ${maxBytes} bytes`);
+    if (total > maxBytes) throw exceeded("maxArtifactSize", "the commit's content", undefined, maxBytes);
     let inflated;
     try {
       inflated = inflate(pack, p, size);
@@ -138,8 +145,9 @@ export function parsePack(pack: Uint8Array, options: ParsePackOptions): Map<stri
       } catch (err) {
         throw new Error(`Cannot read the packfile: delta at offset ${e.offset}: ${(err as Error).message}`, { cause: err });
       }
+      if (data.length > maxObject) throw exceeded("maxFileSize", `a ${base.type} in the commit`, data.length, maxObject);
       total += data.length - e.data!.length;
-      if (total > maxBytes) fail(`inflated objects exceed the limit of ${maxBytes} bytes`);
+      if (total > maxBytes) throw exceeded("maxArtifactSize", "the commit's content", undefined, maxBytes);
       obj = { type: base.type, data };
     } else obj = { type: e.type, data: e.data! };
     e.data = undefined;

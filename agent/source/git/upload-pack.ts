@@ -6,31 +6,28 @@
  * 1`, `side-band-64k`). Auth is a header: basic (username/password) or bearer. Network only through the
  * `Fetch` parameter. SSH is not supported.
  *
- * Limits (DEFAULTS): response size (the packfile is held in memory).
+ * Limits (DEFAULTS): response size (the packfile is held in memory), checked against Content-Length and
+ * while the body streams in, so an endless or oversized pack is cut at the limit; every request and
+ * body read under the caller's deadline (`signal`), so a server that drips bytes ends with a timeout.
  */
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { DELIM, demuxSideband, FLUSH, pktLine, pktText, readPkts, type Pkt } from "./pkt-line.ts";
 import { concat } from "../../core/bytes.ts";
+import { DEFAULTS as ARTIFACT } from "../../artifact/unpack.ts";
+import { DEFAULTS as HTTP, parseV0Advertisement, prepare, readBody, request, skipServiceLine, type GitAuth, type RemoteRef } from "./smart-http.ts";
+
+export type { GitAuth, RemoteRef };
 
 export const DEFAULTS = {
-  /** Largest response body accepted (the packfile), 1 GiB. */
-  maxResponseBytes: 1024 * 1024 * 1024,
-  agent: "rivulet/0.1",
+  /**
+   * Largest response body accepted (the packfile, held in memory while it is parsed): the artifact's
+   * own size cap, since a depth-1 pack is compressed and cannot be larger than the files it unpacks to
+   * without being refused at pack time anyway; an endless pack stops here instead of at 1 GiB of RSS.
+   */
+  maxResponseBytes: ARTIFACT.maxSize,
+  agent: HTTP.agent,
 } as const;
-
-export interface GitAuth {
-  username?: string;
-  password?: string;
-  bearerToken?: string;
-}
-
-export interface RemoteRef {
-  name: string;
-  id: string;
-  /** For annotated tags: the object the tag points at (the commit). */
-  peeled?: string;
-}
 
 export interface Connection {
   url: string;
@@ -54,29 +51,26 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-const dec = new TextDecoder();
-
 /** Fetches the capability advertisement and returns a connection for the upload-pack requests. */
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  const { base, headers } = prepare(options);
+  const { base, headers } = prepare(options, "fetch");
   const shown = displayUrl(options.url);
   const v2 = options.protocol !== 0;
   const max = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
-  const get = await request(options, shown, `${base}/info/refs?service=git-upload-pack`, {
+  const get = await request(options, "fetch", shown, `${base}/info/refs?service=git-upload-pack`, {
     headers: { ...headers, ...(v2 ? { "Git-Protocol": "version=2" } : {}) },
   });
   const type = get.headers.get("content-type") ?? "";
   if (!type.startsWith("application/x-git-upload-pack-advertisement")) {
     throw new GitError("protocol", `Cannot fetch ${shown}: the server does not speak git's smart HTTP protocol (content type "${type}")`);
   }
-  const adv = await readBody(get, max, shown);
-  let pkts = [...readPkts(adv)];
+  const adv = await readBody(get, max, "fetch", shown, options);
   // Servers may start with "# service=git-upload-pack" and a flush (always in v0, optional in v2).
-  if (pkts[0]?.type === "data" && pktText(pkts[0].data).startsWith("# service=")) pkts = pkts.slice(pkts[1]?.type === "flush" ? 2 : 1);
+  const pkts = skipServiceLine([...readPkts(adv)]);
   const first = pkts[0];
   const version: 0 | 2 = first?.type === "data" && pktText(first.data) === "version 2" ? 2 : 0;
   const post = async (body: Uint8Array[]): Promise<Uint8Array> => {
-    const res = await request(options, shown, `${base}/git-upload-pack`, {
+    const res = await request(options, "fetch", shown, `${base}/git-upload-pack`, {
       method: "POST",
       headers: {
         ...headers,
@@ -86,7 +80,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       },
       body: concat(body) as Uint8Array<ArrayBuffer>,
     });
-    return readBody(res, max, shown);
+    return readBody(res, max, "fetch", shown, options);
   };
   if (version === 2) {
     const capabilities = new Map<string, string>();
@@ -197,109 +191,4 @@ function checkErr(conn: Connection, line: string): void {
   const notOurs = /not our ref ([0-9a-f]{40})/.exec(msg);
   if (notOurs) throw new GitError("ref-not-found", `Cannot fetch ${conn.url}: commit "${notOurs[1]}" not found`);
   throw new GitError("protocol", `Cannot fetch ${conn.url}: the server reported "${msg}"`);
-}
-
-function parseV0Advertisement(pkts: Pkt[], shown: string): { refs: RemoteRef[]; capabilities: Map<string, string> } {
-  const refs: RemoteRef[] = [];
-  const capabilities = new Map<string, string>();
-  const byName = new Map<string, RemoteRef>();
-  for (const p of pkts) {
-    if (p.type !== "data") break;
-    let line = pktText(p.data);
-    const nul = line.indexOf("\0");
-    if (nul >= 0) {
-      for (const c of line.slice(nul + 1).split(" ")) {
-        const eq = c.indexOf("=");
-        if (c) capabilities.set(eq < 0 ? c : c.slice(0, eq), eq < 0 ? "" : c.slice(eq + 1));
-      }
-      line = line.slice(0, nul);
-    }
-    const [id, name] = line.split(" ");
-    if (!id || !name) throw new GitError("protocol", `Cannot list the refs of ${shown}: malformed advertisement line "${line}"`);
-    if (name === "capabilities^{}") continue; // an empty repository
-    if (name.endsWith("^{}")) {
-      const tag = byName.get(name.slice(0, -3));
-      if (tag) tag.peeled = id;
-      continue;
-    }
-    const ref = { name, id };
-    refs.push(ref);
-    byName.set(name, ref);
-  }
-  return { refs, capabilities };
-}
-
-/** The repository base URL without credentials, and the auth header (URL userinfo is used if no auth). */
-function prepare(options: ConnectOptions): { base: string; headers: Record<string, string> } {
-  let u: URL;
-  try {
-    u = new URL(options.url);
-  } catch {
-    throw new GitError("unsupported", `Cannot fetch ${options.url}: not a valid URL`);
-  }
-  if (u.protocol === "ssh:") throw new GitError("unsupported", `Cannot fetch ${displayUrl(options.url)}: SSH is not supported, use an HTTPS URL`);
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new GitError("unsupported", `Cannot fetch ${displayUrl(options.url)}: unsupported scheme "${u.protocol}"`);
-  }
-  const auth = { ...options.auth };
-  if (!auth.username && !auth.bearerToken && u.username) {
-    auth.username = decodeURIComponent(u.username);
-    auth.password = decodeURIComponent(u.password);
-  }
-  u.username = "";
-  u.password = "";
-  const headers: Record<string, string> = { "User-Agent": `git/2.0 (${DEFAULTS.agent})` };
-  if (auth.bearerToken) headers.Authorization = `Bearer ${auth.bearerToken}`;
-  else if (auth.username || auth.password) headers.Authorization = `Basic ${base64(`${auth.username ?? ""}:${auth.password ?? ""}`)}`;
-  return { base: u.toString().replace(/\/+$/, ""), headers };
-}
-
-async function request(options: ConnectOptions, shown: string, url: string, init: RequestInit): Promise<Response> {
-  let res: Response;
-  try {
-    res = await options.fetch(url, { ...init, signal: options.signal, redirect: "follow" });
-  } catch (err) {
-    if (options.signal?.aborted) {
-      const reason = options.signal.reason as Error | undefined;
-      const timedOut = reason?.name === "TimeoutError";
-      throw new GitError(timedOut ? "timeout" : "unreachable", `Cannot fetch ${shown}: ${timedOut ? `timed out${options.timeoutMs ? ` after ${options.timeoutMs / 1000}s` : ""}` : "aborted"}`, { cause: err });
-    }
-    throw new GitError("unreachable", `Cannot fetch ${shown}: the server is unreachable (${(err as Error).message})`, { cause: err });
-  }
-  if (res.ok) return res;
-  await res.body?.cancel().catch(() => {});
-  const s = res.status;
-  if (s === 401) throw new GitError("auth", `Cannot fetch ${shown}: authentication failed (HTTP 401)`);
-  if (s === 403) throw new GitError("auth", `Cannot fetch ${shown}: access denied (HTTP 403)`);
-  if (s === 404) throw new GitError("not-found", `Cannot fetch ${shown}: repository not found (HTTP 404)`);
-  throw new GitError("protocol", `Cannot fetch ${shown}: unexpected HTTP ${s} ${res.statusText}`.trimEnd());
-}
-
-async function readBody(res: Response, max: number, shown: string): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      total += r.value.length;
-      if (total > max) {
-        await reader.cancel();
-        throw new GitError("protocol", `Cannot fetch ${shown}: the response exceeds ${max} bytes`);
-      }
-      chunks.push(r.value);
-    }
-  } catch (err) {
-    if (err instanceof GitError) throw err;
-    throw new GitError("unreachable", `Cannot fetch ${shown}: the connection failed while reading (${(err as Error).message})`, { cause: err });
-  }
-  return concat(chunks);
-}
-
-
-function base64(s: string): string {
-  const bytes = new TextEncoder().encode(s);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
 }

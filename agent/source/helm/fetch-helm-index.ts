@@ -10,6 +10,7 @@
 import { concat } from "../../core/bytes.ts";
 import { basicAuthorization } from "../oci/registry-auth.ts";
 import type { Fetch } from "../../core/fetch.ts";
+import { describeFetchFailure } from "../../core/fetch-failure.ts";
 
 export const DEFAULTS = {
   /** Largest index accepted, in bytes (source-controller's MaxIndexSize, 50 MiB). */
@@ -79,9 +80,10 @@ export async function helmHttpGet(
   const headers: Record<string, string> = { "User-Agent": "Helm/4 (rivulet)" };
   if (o.auth) headers.Authorization = repositoryAuthorization(o.auth);
   const signal = AbortSignal.timeout(timeoutMs);
-  const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : err instanceof Error ? err.message : String(err));
+  const why = (err: unknown) => (signal.aborted ? `timeout of ${timeoutMs / 1000}s exceeded` : describeFetchFailure(err));
   let res: Response;
   try {
+    // A redirect to another origin is followed without the Authorization header (fetch drops it there).
     res = await o.fetch(url, { headers, signal, redirect: "follow" });
   } catch (err) {
     throw new HelmIndexFetchError(`failed to fetch ${url} : ${why(err)}`, { cause: err });

@@ -12,6 +12,7 @@ import { wasmSha256, type Sha256Factory } from "../../artifact/digest.ts";
 import { MANIFEST_ACCEPT } from "./media-types.ts";
 import { basicAuthorization, parseChallenges, type RegistryCredentials } from "./registry-auth.ts";
 import { concat } from "../../core/bytes.ts";
+import { describeFetchFailure } from "../../core/fetch-failure.ts";
 import { DigestMismatchError, referrersTag, RegistryError, type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest, type Progress } from "./registry-types.ts";
 
 export const DEFAULTS = {
@@ -65,7 +66,7 @@ export class RegistryClient {
     const res = await this.request("GET", `/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
     if (res.status === 404) return void (await res.body?.cancel());
     await expectOk(res, `get the manifest ${this.name(reference)}`);
-    const bytes = await readCapped(res, DEFAULTS.maxManifestSize, `the manifest ${this.name(reference)}`);
+    const bytes = await readCapped(res, DEFAULTS.maxManifestSize, `the manifest ${this.name(reference)}`, this.signal);
     const digest = await this.digestOf(bytes);
     if (reference.startsWith("sha256:") && digest !== reference) {
       throw new DigestMismatchError(`Cannot trust the manifest ${this.name(reference)}: its content hashes to ${digest}`);
@@ -129,7 +130,7 @@ export class RegistryClient {
         return;
       }
       await expectOk(res, `list the tags of ${this.name()}`);
-      const body = JSON.parse(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxManifestSize, "the tag list")));
+      const body = JSON.parse(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxManifestSize, `the tag list of ${this.name()}`, this.signal)));
       const tags: unknown = body?.tags ?? [];
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string")) {
         throw new RegistryError(`Cannot list the tags of ${this.name()}: the registry's answer has no list of tags`, res.status);
@@ -153,15 +154,20 @@ export class RegistryClient {
     const chunks: Uint8Array[] = [];
     let total = 0;
     const reader = res.body!.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      total += r.value.length;
-      if (total > desc.size) {
-        await reader.cancel();
-        throw new DigestMismatchError(`Cannot trust the blob ${desc.digest}: the registry sent more than the ${desc.size} bytes its descriptor names`);
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        total += r.value.length;
+        if (total > desc.size) {
+          await reader.cancel();
+          throw new DigestMismatchError(`Cannot trust the blob ${desc.digest}: the registry sent more than the ${desc.size} bytes its descriptor names`);
+        }
+        hash.update(r.value);
+        chunks.push(r.value);
+        o.onProgress?.(total, desc.size);
       }
-      hash.update(r.value);
-      chunks.push(r.value);
-      o.onProgress?.(total, desc.size);
+    } catch (err) {
+      if (err instanceof DigestMismatchError) throw err;
+      throw new RegistryError(`Cannot pull the blob ${desc.digest}: ${describeFetchFailure(err, this.signal)} after ${total} of ${desc.size} bytes`, 0, undefined, { cause: err });
     }
     if (total !== desc.size) {
       throw new DigestMismatchError(`Cannot trust the blob ${desc.digest}: the registry sent ${total} of ${desc.size} bytes`);
@@ -224,7 +230,7 @@ export class RegistryClient {
     const res = await this.request("GET", `/referrers/${digest}`, { headers: { accept: "application/vnd.oci.image.index.v1+json" } });
     const type = res.headers.get("content-type") ?? "";
     if (res.status === 200 && type.startsWith("application/vnd.oci.image.index.v1+json")) {
-      const index = JSON.parse(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxManifestSize, "the referrers index")));
+      const index = JSON.parse(new TextDecoder().decode(await readCapped(res, DEFAULTS.maxManifestSize, "the referrers index", this.signal)));
       return (index.manifests as Descriptor[]) ?? [];
     }
     await res.body?.cancel();
@@ -282,7 +288,7 @@ export class RegistryClient {
       try {
         res = await this.fetch(target, { ...init, method, headers, redirect: "manual", signal: this.signal });
       } catch (err) {
-        throw new RegistryError(`Cannot reach the registry ${this.host}: ${(err as Error).message}`, 0, undefined, { cause: err });
+        throw new RegistryError(`Cannot reach the registry ${this.host}: ${describeFetchFailure(err, this.signal)}`, 0, undefined, { cause: err });
       }
       const loc = res.headers.get("location");
       if (res.status >= 300 && res.status < 400 && res.status !== 304 && loc && method !== "POST" && method !== "PATCH" && method !== "PUT") {
@@ -330,7 +336,7 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new RegistryError(`Cannot get a token from ${realm}: HTTP ${res.status}`, res.status, "UNAUTHORIZED");
     }
-    const body = JSON.parse(new TextDecoder().decode(await readCapped(res, 1024 * 1024, "the token response")));
+    const body = JSON.parse(new TextDecoder().decode(await readCapped(res, 1024 * 1024, "the token response", this.signal)));
     const token = body.token ?? body.access_token;
     if (typeof token !== "string") throw new RegistryError(`Cannot get a token from ${realm}: the response has no token`, res.status);
     return token;
@@ -352,18 +358,32 @@ async function expectOk(res: Response, what: string): Promise<void> {
   throw new RegistryError(`Cannot ${what}: HTTP ${res.status}${detail}`, res.status, code);
 }
 
-async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {
+/**
+ * The body, refused as soon as it is (or says it will be) over `max`, so a hostile registry's 1 GB
+ * manifest costs at most `max` bytes; a read cut by the deadline says it timed out.
+ */
+async function readCapped(res: Response, max: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const tooLarge = () => new Error(`Cannot read ${what}: it is larger than ${max} bytes`);
+  if (Number(res.headers.get("content-length") ?? "NaN") > max) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = res.body!.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    total += r.value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new Error(`Cannot read ${what}: it is larger than ${max} bytes`);
+  const reader = res.body.getReader();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      total += r.value.length;
+      if (total > max) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(r.value);
     }
-    chunks.push(r.value);
+  } catch (err) {
+    if (total > max) throw err;
+    throw new RegistryError(`Cannot read ${what}: ${describeFetchFailure(err, signal)}`, 0, undefined, { cause: err });
   }
   return concat(chunks);
 }
-
