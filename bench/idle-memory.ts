@@ -1,67 +1,148 @@
 /**
- * Idle memory of the agent, alone and as one of several tenants' agents on a node: starts AGENTS (default 3)
- * `rivulet run` processes, each for its own tenant namespace with deploy/tenant/'s namespaced RBAC, on the
- * local control plane, waits until they idle (no Flux objects yet), and reads /proc/PID/smaps_rollup:
- * RSS counts the Bun binary's code pages in every process, PSS shares them out between the processes
- * that map them, and Private is what each additional agent really adds. Writes bench/idle-memory.md.
+ * Idle memory of the agent per tenant, as a node holding 1, 10 and 50 tenants' agents sees it: for each
+ * way of running the agent (Bun + sources, and the `bun build --compile --bytecode` executable the image
+ * ships), starts `rivulet run` processes one per tenant namespace (deploy/tenant's namespaced RBAC, the
+ * tenant's own ServiceAccount token), each with a GitRepository and a Kustomization of its own from a
+ * local git server, waits until every Kustomization is Ready and the agents have idled, and reads
+ * /proc/PID/smaps_rollup of each: RSS counts every touched page of the runtime's code in every process,
+ * PSS shares each page out between the processes that map it (so the sum of PSS counts shared pages
+ * once: the node's real cost), and private (Private_Clean + Private_Dirty) is what one more tenant's agent
+ * adds to a node. Agents are added to the same node (1, then 9 more, then 40 more).
  *
- *   bun bench/idle-memory.ts            AGENTS=1 bun bench/idle-memory.ts
- *   AGENT_ARGS="--status-page" bun bench/idle-memory.ts    (more `rivulet run` flags, space-separated)
+ * Bun + sources runs a copy of the Bun binary so that the bench's own Bun process shares none of the
+ * agents' pages. Prints one markdown table per mode.
+ *
+ *   bun bench/idle-memory.ts                    COUNTS=1,10 MODES=compiled bun bench/idle-memory.ts
+ *   AGENT_ENV='BUN_JSC_x=1' AGENT_BUN_FLAGS=--smol AGENT_ARGS='--gc-interval 0' bun bench/idle-memory.ts
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort, startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
-import { connect } from "../agent/runtime/kube-transport.ts";
-import { createHttpClient } from "../agent/kube/http-client.ts";
+import { join } from "node:path";
+import process from "node:process";
+import { freePort } from "../agent/devtools/local-control-plane.ts";
 import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../agent/kube/tenant-install.ts";
+import type { KubeObject } from "../agent/kube/types.ts";
 import { parseDocuments } from "../agent/yaml/parse.ts";
-const root = resolve(import.meta.dir, "..");
-const FM = { fieldManager: "bench" };
-const cp = await startLocalControlPlane();
-const storage = mkdtempSync(join(tmpdir(), "rivulet-pss-"));
-const admin = createHttpClient({ transport: connect({ kubeconfig: cp.admin.kubeconfig }).transport });
-for (const f of ["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml", "source.toolkit.fluxcd.io_ocirepositories.yaml", "source.toolkit.fluxcd.io_buckets.yaml"]) {
-  for (const crd of parseDocuments(readFileSync(join(root, "crds", f), "utf8")) as any[]) await admin.apply(crd, { ...FM, force: true });
-}
-const docs = TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as any[];
-const N = Number(process.env.AGENTS ?? 3);
-const extraArgs = (process.env.AGENT_ARGS ?? "").split(" ").filter(Boolean);
-const agents = [];
-for (let i = 0; i < N; i++) {
-  const ns = `tenant-${i}`;
-  await installTenant(admin, ns, docs, "bench");
-  const token = await serviceAccountToken(admin, ns, "rivulet", "bench");
-  const kc = join(storage, `${ns}.kubeconfig`);
-  writeFileSync(kc, kubeconfigForToken(parseDocuments(readFileSync(cp.admin.kubeconfig, "utf8"))[0] as never, "rivulet", token, ns));
-  const port = await freePort();
-  agents.push(spawn(join(root, "node_modules/.bin/bun"), [join(root, "agent/main.ts"), "run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(storage, "data" + i), "--log-level", "error", ...extraArgs], { stdio: ["ignore", "ignore", "inherit"] }));
-}
-await new Promise((r) => setTimeout(r, 5000));
-const rows: string[] = [];
-for (const a of agents) {
-  const s = readFileSync(`/proc/${a.pid}/smaps_rollup`, "utf8");
-  const kb = (k: string) => (Number(s.match(new RegExp(`^${k}:\\s+(\\d+)`, "m"))![1]) / 1024).toFixed(1);
-  const priv = (Number(kb("Private_Clean")) + Number(kb("Private_Dirty"))).toFixed(1);
-  rows.push(`| ${rows.length + 1} | ${kb("Rss")} | ${kb("Pss")} | ${kb("Pss_Anon")} | ${kb("Pss_File")} | ${kb("Shared_Clean")} | ${priv} |`);
-}
-const md = `# Idle memory of the agent
+import { startGitServer } from "../test/support/git-server.ts";
+import { FM, root, startBenchCluster } from "./flux-kit.ts";
 
-\`bun bench/idle-memory.ts\` (${new Date().toISOString().slice(0, 10)}, Bun ${Bun.version}): ${N} agents, one per tenant namespace,
-each idle 5 s after start with no Flux objects (watches open, probes and metrics served). MiB from
-/proc/PID/smaps_rollup. The bench's own Bun process maps the same binary too.
+const COUNTS = (process.env.COUNTS ?? "1,10,50").split(",").map(Number);
+const MODES = (process.env.MODES ?? "bun,compiled").split(",") as Array<"bun" | "compiled">;
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 15_000);
+const agentEnv = Object.fromEntries((process.env.AGENT_ENV ?? "").split(" ").filter(Boolean).map((kv) => kv.split("=", 2) as [string, string]));
+const bunFlags = (process.env.AGENT_BUN_FLAGS ?? "").split(" ").filter(Boolean);
+const agentFlags = (process.env.AGENT_ARGS ?? "").split(" ").filter(Boolean);
 
-| agent | RSS | PSS | PSS anon | PSS file | shared clean | private |
-|---:|---:|---:|---:|---:|---:|---:|
+interface Smaps {
+  rss: number;
+  pss: number;
+  pssAnon: number;
+  pssFile: number;
+  privateKb: number;
+}
+
+function smapsOf(pid: number): Smaps {
+  const s = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0);
+  return { rss: kb("Rss"), pss: kb("Pss"), pssAnon: kb("Pss_Anon"), pssFile: kb("Pss_File"), privateKb: kb("Private_Clean") + kb("Private_Dirty") };
+}
+
+/** The command that starts one agent in `mode`, built once into `dir`. */
+function agentCommand(mode: "bun" | "compiled", dir: string): string[] {
+  if (mode === "bun") {
+    const bun = join(dir, "bun");
+    copyFileSync(join(root, "node_modules/.bin/bun"), bun);
+    spawnSync("chmod", ["+x", bun]);
+    return [bun, ...bunFlags, join(root, "agent/main.ts")];
+  }
+  // The executable finds deploy/ and wasm/ in ../share/rivulet/ (agent/runtime/assets.ts).
+  mkdirSync(join(dir, "bin"));
+  mkdirSync(join(dir, "share"));
+  symlinkSync(root, join(dir, "share", "rivulet"));
+  const out = join(dir, "bin", "rivulet");
+  const b = spawnSync(join(root, "node_modules/.bin/bun"), ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none", join(root, "agent/main.ts"), "--outfile", out], { stdio: ["ignore", "ignore", "inherit"] });
+  if (b.status !== 0) throw new Error("bun build --compile failed");
+  return [out];
+}
+
+const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const mib = (kb: number) => (kb / 1024).toFixed(1);
+
+const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"]);
+const git = await startGitServer();
+const work = mkdtempSync(join(tmpdir(), "rivulet-idle-"));
+const tenantDocs = TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as KubeObject[];
+const cluster = parseDocuments(readFileSync(join(c.storage, "tenant.kubeconfig"), "utf8"))[0] as never;
+const sections: string[] = [];
+try {
+  await git.createRepo("app", { "app/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: hello\n" });
+  for (const mode of MODES) {
+    const dir = join(work, mode);
+    mkdirSync(dir);
+    const cmd = agentCommand(mode, dir);
+    const agents: Array<{ ns: string; proc: ChildProcess }> = [];
+    const rows: string[] = [];
+    try {
+      for (const count of COUNTS) {
+        const started: string[] = [];
+        while (agents.length < count) {
+          const ns = `${mode}-${agents.length}`;
+          await installTenant(c.admin, ns, tenantDocs, "bench");
+          const token = await serviceAccountToken(c.admin, ns, "rivulet", "bench");
+          const kc = join(dir, `${ns}.kubeconfig`);
+          writeFileSync(kc, kubeconfigForToken(cluster, "rivulet", token, ns));
+          await c.admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: ns }, spec: { interval: "1h", url: git.url("app") } }, FM);
+          await c.admin.apply(
+            { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "app", namespace: ns }, spec: { interval: "1h", path: "./app", prune: true, sourceRef: { kind: "GitRepository", name: "app" } } },
+            FM,
+          );
+          const port = await freePort();
+          const args = ["run", "--kubeconfig", kc, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(dir, "data-" + ns), "--log-level", "error", ...agentFlags];
+          const proc = spawn(cmd[0]!, [...cmd.slice(1), ...args], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...agentEnv } });
+          agents.push({ ns, proc });
+          started.push(ns);
+          // Ten start-ups at a time: the 2-core machine would otherwise spend minutes in start-up contention.
+          if (started.length % 10 === 0) await waitReady(started.slice(-10));
+        }
+        await waitReady(started);
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const all = agents.map((a) => smapsOf(a.proc.pid!));
+        const avg = (k: keyof Smaps) => all.reduce((s, m) => s + m[k], 0) / all.length;
+        const sum = (k: keyof Smaps) => all.reduce((s, m) => s + m[k], 0);
+        const maxPriv = Math.max(...all.map((m) => m.privateKb));
+        rows.push(`| ${count} | ${mib(avg("rss"))} | ${mib(avg("pss"))} | ${mib(avg("pssAnon"))} | ${mib(avg("pssFile"))} | ${mib(avg("privateKb"))} | ${mib(maxPriv)} | ${mib(sum("pss"))} |`);
+        console.error(`[idle-memory] ${mode} ${count}: ${rows.at(-1)}`);
+      }
+    } finally {
+      for (const a of agents) a.proc.kill("SIGTERM");
+      await Promise.all(agents.map((a) => (a.proc.exitCode === null ? new Promise((r) => a.proc.on("exit", r)) : undefined)));
+    }
+    sections.push(`${mode === "bun" ? "Bun + sources" : "compiled executable (--bytecode)"}
+
+| agents on the node | RSS / agent | PSS / agent | PSS anon | PSS file | private / agent | private, largest | node total (sum of PSS) |
+|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join("\n")}
+`);
+  }
+} finally {
+  await git.stop();
+  await c.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`idle-memory (${new Date().toISOString().slice(0, 10)}, Bun ${Bun.version}${process.env.AGENT_ENV ? `, ${process.env.AGENT_ENV}` : ""}${bunFlags.length ? `, ${bunFlags.join(" ")}` : ""}${agentFlags.length ? `, ${agentFlags.join(" ")}` : ""}), MiB, each agent ${SETTLE_MS / 1000} s idle after its tenant's Kustomization was Ready\n`);
+console.log(sections.join("\n"));
 
-RSS counts every page of the Bun binary the process has touched; those pages are clean, shared between all
-Bun processes on the node and can be dropped by the kernel at any time. \`private\` is what one more tenant's
-agent adds to a node.
-`;
-writeFileSync(join(root, "bench/idle-memory.md"), md);
-console.log(md);
-for (const a of agents) a.kill("SIGTERM");
-await Promise.all(agents.map((a) => new Promise((r) => a.on("exit", r))));
-await cp.stop();
+async function waitReady(namespaces: string[]): Promise<void> {
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    const pending: string[] = [];
+    for (const ns of namespaces) {
+      const k = await c.admin.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns, name: "app" }).catch(() => undefined);
+      if (!k || !isReady(k)) pending.push(ns);
+    }
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`Kustomizations not Ready after 5 minutes: ${pending.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -8,21 +8,20 @@ import { DEFAULTS as LIMITS, type Limits } from "../core/limits.ts";
 import { WeightedSemaphore } from "../core/weighted-semaphore.ts";
 import { gitRepositoryReconciler } from "../reconcile/git-repository.ts";
 import { kustomizationReconciler } from "../reconcile/kustomization.ts";
-import { bucketReconciler } from "../reconcile/bucket.ts";
-import { ociRepositoryReconciler } from "../reconcile/oci-repository.ts";
-import { helmRepositoryReconciler } from "../reconcile/helm-repository.ts";
-import { helmChartReconciler } from "../reconcile/helm-chart.ts";
-import { helmReleaseReconciler } from "../reconcile/helm-release.ts";
-import { receiverReconciler } from "../reconcile/receiver.ts";
-import { createTemplateEngine } from "../helm/template-engine.ts";
-import { validateValues } from "../helm/values-schema.ts";
-import { helmWasmPort } from "../runtime/helm-wasm.ts";
 import type { KeylessVerifier } from "../verify/keyless.ts";
 import { LiveCache } from "../diff/live-cache.ts";
-import { imagePolicyReconciler } from "../reconcile/image-policy.ts";
-import { imageRepositoryReconciler } from "../reconcile/image-repository.ts";
-import { imageUpdateAutomationReconciler } from "../reconcile/image-update-automation.ts";
+import { lazyReconciler } from "../reconcile/lazy-reconciler.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
+import { bucketKind } from "../api/bucket.ts";
+import { ociRepositoryKind } from "../api/oci-repository.ts";
+import { helmRepositoryKind } from "../api/helm-repository.ts";
+import { helmChartKind } from "../api/helm-chart.ts";
+import { helmReleaseKind } from "../api/helm-release.ts";
+import { receiverKind } from "../api/receiver.ts";
+import { imageRepositoryKind } from "../api/image-repository.ts";
+import { imagePolicyKind } from "../api/image-policy.ts";
+import { imageUpdateAutomationKind } from "../api/image-update-automation.ts";
+import type { TemplateEngine } from "../helm/template-engine.ts";
 import type { SourceDeps } from "../reconcile/source-reconciler.ts";
 import type { AgentMetrics } from "../http/metrics.ts";
 import { createFetch } from "../runtime/http-fetch.ts";
@@ -104,49 +103,73 @@ export function composeAgent(o: ComposeOptions): AgentParts {
     // 5 s poll made each Kustomization wait a whole period (measured: 100 in 72 s at 5 s, see bench/).
     healthPollMs: o.healthPollMs ?? 500,
   });
-  const bucket = bucketReconciler(source("Bucket"));
-  const oci = ociRepositoryReconciler({
-    ...source("OCIRepository"),
-    // @sigstore/verify (~13 MiB resident) loads only for keyless verification.
-    keyless: (root) => lazyKeyless(root),
+  // The Go template engine (WASM), shared by HelmReleases and templated commit messages: its code loads
+  // with the first of them, the module on the first render, and unloads after a quiet period, so a
+  // converged agent gives back ~80 MiB.
+  let engine: Promise<TemplateEngine> | undefined;
+  const templateEngine = () =>
+    (engine ??= Promise.all([import("../helm/template-engine.ts"), import("../runtime/helm-wasm.ts")]).then(([{ createTemplateEngine }, { helmWasmPort }]) =>
+      createTemplateEngine(helmWasmPort, { unloadAfterMs: o.helmEngineIdleMs ?? DEFAULTS.helmEngineIdleMs }),
+    ));
+  // The other kinds' code (Helm, OCI, S3, image scanning, receivers) loads with the first object of the
+  // kind: a tenant with only GitRepositories and Kustomizations never holds it (bench/idle-memory.md).
+  const bucket = lazyReconciler(kindOf(bucketKind, "source-controller"), async () => (await import("../reconcile/bucket.ts")).bucketReconciler(source("Bucket")));
+  const oci = lazyReconciler(kindOf(ociRepositoryKind, "source-controller"), async () =>
+    (await import("../reconcile/oci-repository.ts")).ociRepositoryReconciler({
+      ...source("OCIRepository"),
+      // @sigstore/verify (~13 MiB resident) loads only for keyless verification.
+      keyless: (root) => lazyKeyless(root),
+    }),
+  );
+  const helmRepository = lazyReconciler(kindOf(helmRepositoryKind, "source-controller"), async () => (await import("../reconcile/helm-repository.ts")).helmRepositoryReconciler(source("HelmRepository")));
+  const helmChart = lazyReconciler(kindOf(helmChartKind, "source-controller"), async () =>
+    (await import("../reconcile/helm-chart.ts")).helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) }),
+  );
+  const helmRelease = lazyReconciler(kindOf(helmReleaseKind, "helm-controller"), async () => {
+    const [{ helmReleaseReconciler }, { validateValues }] = await Promise.all([import("../reconcile/helm-release.ts"), import("../helm/values-schema.ts")]);
+    return helmReleaseReconciler({
+      store,
+      // A chartRef to an ExternalArtifact downloads the chart its producer serves.
+      fetch: createFetch({}),
+      sha256: nativeSha256,
+      engine: await templateEngine(),
+      validateValues,
+      defaultServiceAccount: o.defaultServiceAccount,
+      allowedClusterKinds: o.allowedClusterKinds,
+      allowedNamespaces: o.allowedNamespaces,
+      allowClusterLookup: o.allowClusterLookup,
+      // Helm's wait polls as the Kustomization's health check does (500 ms), not the actions' 1 s default:
+      // at 1 s most releases waited a whole period for a Deployment that was ready sooner (bench/helm-benchmark.md).
+      pollMs: o.healthPollMs ?? 500,
+      // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
+      liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
+    });
   });
-  const helmRepository = helmRepositoryReconciler(source("HelmRepository"));
-  const helmChart = helmChartReconciler({ ...source("HelmChart"), keyless: (root) => lazyKeyless(root) });
-  // The Go template engine (WASM) loads on the first render, not when the agent starts, and unloads
-  // after a quiet period: only installs, upgrades and templated commit messages render, so a converged
-  // agent gives back ~80 MiB.
-  const engine = createTemplateEngine(helmWasmPort, { unloadAfterMs: o.helmEngineIdleMs ?? DEFAULTS.helmEngineIdleMs });
-  const helmRelease = helmReleaseReconciler({
-    store,
-    // A chartRef to an ExternalArtifact downloads the chart its producer serves.
-    fetch: createFetch({}),
-    sha256: nativeSha256,
-    engine,
-    validateValues,
-    defaultServiceAccount: o.defaultServiceAccount,
-    allowedClusterKinds: o.allowedClusterKinds,
-    allowedNamespaces: o.allowedNamespaces,
-    allowClusterLookup: o.allowClusterLookup,
-    // Helm's wait polls as the Kustomization's health check does (500 ms), not the actions' 1 s default:
-    // at 1 s most releases waited a whole period for a Deployment that was ready sooner (bench/helm-benchmark.md).
-    pollMs: o.healthPollMs ?? 500,
-    // Its own cache: the fields it compares are the ones helm-controller's field manager owns.
-    liveCache: o.driftCache === false ? undefined : new LiveCache({ fieldManager: "helm-controller" }),
-  });
+  const receiver = lazyReconciler(kindOf(receiverKind, "notification-controller"), async () => (await import("../reconcile/receiver.ts")).receiverReconciler());
   // Image scans keep their tag files in the artifact store, where a restarted agent finds them.
-  const imageRepository = imageRepositoryReconciler({ store, fetchFor: (tls) => createFetch(tls) });
-  const imagePolicy = imagePolicyReconciler({ store, fetchFor: (tls) => createFetch(tls) });
-  const imageUpdate = imageUpdateAutomationReconciler({
-    fetchFor: (tls) => createFetch(tls),
-    sha1: nodeSha1,
-    inflate: zlibInflateAt,
-    renderCommitMessage: (data) => engine.renderCommitMessage!(data),
-  });
+  const imageRepository = lazyReconciler(kindOf(imageRepositoryKind, "image-reflector-controller"), async () =>
+    (await import("../reconcile/image-repository.ts")).imageRepositoryReconciler({ store, fetchFor: (tls) => createFetch(tls) }),
+  );
+  const imagePolicy = lazyReconciler(kindOf(imagePolicyKind, "image-reflector-controller"), async () =>
+    (await import("../reconcile/image-policy.ts")).imagePolicyReconciler({ store, fetchFor: (tls) => createFetch(tls) }),
+  );
+  const imageUpdate = lazyReconciler(kindOf(imageUpdateAutomationKind, "image-automation-controller"), async () =>
+    (await import("../reconcile/image-update-automation.ts")).imageUpdateAutomationReconciler({
+      fetchFor: (tls) => createFetch(tls),
+      sha1: nodeSha1,
+      inflate: zlibInflateAt,
+      renderCommitMessage: async (data) => (await templateEngine()).renderCommitMessage!(data),
+    }),
+  );
   return {
     store,
     cache,
-    reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiverReconciler(), imageRepository, imagePolicy, imageUpdate],
+    reconcilers: [git, oci, bucket, helmRepository, helmChart, kustomization, helmRelease, receiver, imageRepository, imagePolicy, imageUpdate],
   };
+}
+
+function kindOf(k: { apiVersion: string; kind: string }, controllerName: string) {
+  return { apiVersion: k.apiVersion, kind: k.kind, controllerName };
 }
 
 function lazyKeyless(trustedRootJson?: string): KeylessVerifier {

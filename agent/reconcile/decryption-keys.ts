@@ -10,8 +10,11 @@ import { TransientError, messageOf } from "../core/errors.ts";
 import { base64Decode } from "../core/bytes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { keyringFromFile, keyringFromSecretData, mergeKeyrings, type SopsKeyring } from "../sops/sops.ts";
-import { EMPTY_KEYRING } from "../sops/keyring.ts";
+import { EMPTY_KEYRING, type SopsKeyring } from "../sops/sops-keyring.ts";
+
+// Reading keys needs age and openpgp (~30 MiB resident under Bun): loaded by the first Kustomization
+// that has a decryption Secret, never by an agent without one.
+const keyring = () => import("../sops/keyring.ts");
 
 export interface DecryptionSpec {
   provider: string;
@@ -48,7 +51,7 @@ export async function keyringFromSecret(secret: KubeObject, where: string, self:
   }
   for (const [k, v] of Object.entries((secret.stringData as Record<string, string> | undefined) ?? {})) data[k] = new TextEncoder().encode(v);
   try {
-    return await keyringFromSecretData(data);
+    return await (await keyring()).keyringFromSecretData(data);
   } catch (err) {
     // The key import's errors name the entry and never a key (agent/sops/keyring.ts).
     throw new TransientError("BuildFailed", `${self}: cannot import the keys of decryption ${where}: ${messageOf(err)}`, { cause: err });
@@ -58,6 +61,7 @@ export async function keyringFromSecret(secret: KubeObject, where: string, self:
 /** The keyring of key files given on the command line (`--decrypt-key`): age identities or OpenPGP keys. */
 export async function keyringFromKeyFiles(files: { name: string; bytes: Uint8Array }[]): Promise<SopsKeyring> {
   try {
+    const { keyringFromFile, mergeKeyrings } = await keyring();
     return mergeKeyrings(...(await Promise.all(files.map((f) => keyringFromFile(f.name, f.bytes)))));
   } catch (err) {
     throw new Error(`Cannot read the decryption keys: ${messageOf(err)}`, { cause: err });

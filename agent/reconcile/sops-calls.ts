@@ -4,15 +4,9 @@
  * (`.dockerconfigjson` is JSON) and one way to describe a SopsError: the file, the message, the key
  * group; sops' errors never carry plaintext or key material, and nothing is added here that could.
  */
-import {
-  decryptSops,
-  decryptSopsObject,
-  detectSopsFormat,
-  isSopsEncrypted,
-  sopsFormatForPath,
-  SopsError,
-  type SopsFormat,
-} from "../sops/sops.ts";
+import type { decryptSops, decryptSopsObject } from "../sops/sops.ts";
+import { detectSopsFormat, isSopsEncrypted, SopsError, sopsFormatForPath } from "../sops/markers.ts";
+import type { SopsFormat } from "../sops/sops-file.ts";
 
 export interface SopsCalls {
   isSopsEncrypted: typeof isSopsEncrypted;
@@ -22,7 +16,17 @@ export interface SopsCalls {
   detectSopsFormat: typeof detectSopsFormat;
 }
 
-export const SOPS: SopsCalls = { isSopsEncrypted, decryptSops, decryptSopsObject, sopsFormatForPath, detectSopsFormat };
+// The crypto (openpgp, age: ~30 MiB resident under Bun) is loaded by the first decryption, so an agent
+// whose Kustomizations have no spec.decryption never holds it; the marker checks are always loaded.
+const crypto = () => import("../sops/sops.ts");
+
+export const SOPS: SopsCalls = {
+  isSopsEncrypted,
+  decryptSops: async (bytes, o) => (await crypto()).decryptSops(bytes, o),
+  decryptSopsObject: async (tree, o) => (await crypto()).decryptSopsObject(tree, o),
+  sopsFormatForPath,
+  detectSopsFormat,
+};
 
 /** kustomize-controller's formatForPath: a `.dockerconfigjson` key is JSON, the rest by extension. */
 export function formatForName(sops: SopsCalls, name: string): SopsFormat {

@@ -9,16 +9,9 @@
  */
 import { Decrypter } from "age-encryption";
 import * as openpgp from "openpgp";
+import type { SopsKeyring } from "./sops-keyring.ts";
 
-export interface SopsKeyring {
-  readonly ageIdentities: readonly string[];
-  /** Private keys, decrypted when they were protected and a passphrase opened them. */
-  readonly pgpKeys: readonly openpgp.PrivateKey[];
-  /** How many imported OpenPGP keys stayed locked (no passphrase opened them): named in errors. */
-  readonly lockedPgpKeys: number;
-}
-
-export const EMPTY_KEYRING: SopsKeyring = { ageIdentities: [], pgpKeys: [], lockedPgpKeys: 0 };
+export { EMPTY_KEYRING, type SopsKeyring } from "./sops-keyring.ts";
 
 const AGE_PREFIXES = ["AGE-SECRET-KEY-1", "AGE-SECRET-KEY-PQ-1"];
 

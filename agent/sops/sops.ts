@@ -12,6 +12,7 @@ import * as openpgp from "openpgp";
 import { aesGcm } from "./aes-gcm.ts";
 import { DataKeyError, makeDataKey, openDataKey, type Wrapper } from "./data-key.ts";
 import { FormatError } from "./json-store.ts";
+import { SopsError } from "./markers.ts";
 import type { SopsKeyring } from "./keyring.ts";
 import { MetadataError, metadataFromBranch, rfc3339, type SopsMetadata } from "./metadata.ts";
 import { emitEncrypted, emitPlain, loadEncrypted, loadPlain, type SopsFormat } from "./sops-file.ts";
@@ -22,6 +23,7 @@ import { decryptValue, encryptValue, ValueError } from "./value-cipher.ts";
 export type { SopsFormat } from "./sops-file.ts";
 export type { SopsKeyring } from "./keyring.ts";
 export { keyringFromFile, keyringFromSecretData, mergeKeyrings } from "./keyring.ts";
+export { detectSopsFormat, isSopsEncrypted, MARKERS, SopsError, sopsFormatForPath } from "./markers.ts";
 
 export const DEFAULTS = {
   /** kustomize-controller's maxEncryptedFileSize. */
@@ -58,59 +60,6 @@ export interface EncryptOptions extends CryptRules {
   now?: Date;
   /** The output format; default `format`. */
   outputFormat?: SopsFormat;
-}
-
-/** A failure naming the file (and the key group) and never any plaintext or key material. */
-export class SopsError extends Error {
-  readonly file: string;
-  readonly keyGroup?: string;
-  constructor(file: string, message: string, options?: { keyGroup?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "SopsError";
-    this.file = file;
-    this.keyGroup = options?.keyGroup;
-  }
-}
-
-/** The store sops and Flux pick for a path: by its extension, binary when none matches. */
-export function sopsFormatForPath(path: string): SopsFormat {
-  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "yaml";
-  // Flux reads a Secret's `.dockerconfigjson` as JSON too.
-  if (path.endsWith(".json") || path.endsWith(".dockerconfigjson")) return "json";
-  if (path.endsWith(".env")) return "dotenv";
-  if (path.endsWith(".ini")) return "ini";
-  return "binary";
-}
-
-/** Flux's markers (detectFormatFromMarkerBytes): the MAC line as each format writes it. */
-export const MARKERS: Readonly<Record<SopsFormat, string>> = {
-  yaml: "mac: ENC[",
-  json: '"mac": "ENC[',
-  binary: '"mac": "ENC[',
-  dotenv: "sops_mac=ENC[",
-  ini: "[sops]",
-};
-
-function includes(haystack: Uint8Array, needle: string): boolean {
-  const n = new TextEncoder().encode(needle);
-  outer: for (let i = 0; i + n.length <= haystack.length; i++) {
-    for (let j = 0; j < n.length; j++) if (haystack[i + j] !== n[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** Whether the bytes carry the sops MAC marker of the format, as Flux tests before decrypting. */
-export function isSopsEncrypted(bytes: Uint8Array, format: SopsFormat): boolean {
-  return includes(bytes, MARKERS[format]);
-}
-
-/**
- * The format whose marker the bytes carry (Flux's detectFormatFromMarkerBytes, for a Secret's data
- * value): yaml, json (also binary files, whose envelope is JSON), dotenv or ini; undefined for none.
- */
-export function detectSopsFormat(bytes: Uint8Array): SopsFormat | undefined {
-  return (["yaml", "json", "dotenv", "ini"] as const).find((f) => includes(bytes, MARKERS[f]));
 }
 
 /** The failure as a SopsError; only messages this module wrote (no content) are passed on. */
