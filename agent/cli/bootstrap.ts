@@ -118,6 +118,9 @@ Flags:
       await client.apply(o, { fieldManager: FIELD_MANAGER, force: true });
       io.err(`✔ ${o.kind}/${namespace}/${o.metadata.name} applied`);
     }
+    // The source would see the commit at its next interval; ask for it now, as flux bootstrap does.
+    const source = sync[0];
+    await client.patch({ apiVersion: source.apiVersion, kind: source.kind, namespace, name: BOOTSTRAP.name }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } }, "merge");
     const revision = `${branch}@sha1:${commit}`;
     return (await waitForRevision(client, namespace, BOOTSTRAP.name, revision, timeoutMs, io)) ? 0 : 3;
   },
