@@ -28,7 +28,7 @@ const execFileAsync = promisify(execFile);
 /** bin/rivulet bootstrap git as a child process, as the namespace owner. */
 async function bootstrap(...args: string[]): Promise<{ code: number; err: string }> {
   const argv = ["bootstrap", "git", "--url", url, "--branch", "main", "--path", "clusters/dev", "--username", "bot", "--password", "s3cret", "--timeout", "90s"];
-  const p = startAgentCommand([join(repoRoot, "bin/rivulet"), ...argv, ...args, "--kubeconfig", owner, "--namespace", ns]);
+  const p = startAgentCommand([join(repoRoot, "bin/rivulet"), ...argv, "--kubeconfig", owner, "--namespace", ns, ...args]);
   const code = await p.exited;
   return { code, err: [...p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))), ...p.stderr].join("\n") };
 }
@@ -70,6 +70,23 @@ afterAll(async () => {
 });
 
 describe("rivulet bootstrap git", () => {
+  test("without the rights to install, it is refused before the push and the first write", async () => {
+    const fm = { fieldManager: "rivulet-tests" };
+    await admin.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "viewer", namespace: ns } }, fm);
+    await admin.apply({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "viewer", namespace: ns }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] }] }, fm);
+    await admin.apply(
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "viewer", namespace: ns }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "viewer" }, subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: ns }] },
+      fm,
+    );
+    const r = await bootstrap("--kubeconfig", await serviceAccountKubeconfig(ns, "viewer"));
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(new RegExp(`Error: cannot install in namespace ${ns}: the caller lacks \\d+ permission\\(s\\), nothing was written:`));
+    expect(r.err).toContain(`cannot create secrets: needed to write Secret/${ns}/rivulet-system`);
+    expect(r.err).toContain(`cannot create gitrepositories.source.toolkit.fluxcd.io: needed to write GitRepository/${ns}/rivulet-system`);
+    expect(spawnSync("git", ["rev-parse", "--verify", "-q", "main"], { cwd: git.gitDir(repo) }).status).not.toBe(0);
+    expect(await admin.get({ apiVersion: "v1", kind: "ServiceAccount", namespace: ns, name: "rivulet" })).toBeUndefined();
+  }, 60_000);
+
   test("into an empty repository: commits, pushes, installs, and the agent applies its own commit", async () => {
     const done = bootstrap();
     // No kubelet here: once install has made the agent's ServiceAccount, the agent runs as a child process with its token.
