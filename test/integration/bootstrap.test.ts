@@ -23,11 +23,12 @@ let url: string;
 let agent: AgentProcess | undefined;
 let storage: string;
 const repo = "fleet";
+const CREDS = ["--username", "bot", "--password", "s3cret"];
 const execFileAsync = promisify(execFile);
 
 /** bin/rivulet bootstrap git as a child process, as the namespace owner. */
 async function bootstrap(...args: string[]): Promise<{ code: number; err: string }> {
-  const argv = ["bootstrap", "git", "--url", url, "--branch", "main", "--path", "clusters/dev", "--username", "bot", "--password", "s3cret", "--timeout", "90s"];
+  const argv = ["bootstrap", "git", "--url", url, "--branch", "main", "--path", "clusters/dev", "--timeout", "90s"];
   const p = startAgentCommand([join(repoRoot, "bin/rivulet"), ...argv, "--kubeconfig", owner, "--namespace", ns, ...args]);
   const code = await p.exited;
   return { code, err: [...p.lines.map((l) => String(l.unparsed ?? JSON.stringify(l))), ...p.stderr].join("\n") };
@@ -78,7 +79,7 @@ describe("rivulet bootstrap git", () => {
       { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "viewer", namespace: ns }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "viewer" }, subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: ns }] },
       fm,
     );
-    const r = await bootstrap("--kubeconfig", await serviceAccountKubeconfig(ns, "viewer"));
+    const r = await bootstrap(...CREDS, "--kubeconfig", await serviceAccountKubeconfig(ns, "viewer"));
     expect(r.code).toBe(3);
     expect(r.err).toMatch(new RegExp(`Error: cannot install in namespace ${ns}: the caller lacks \\d+ permission\\(s\\), nothing was written:`));
     expect(r.err).toContain(`cannot create secrets: needed to write Secret/${ns}/rivulet-system`);
@@ -88,7 +89,7 @@ describe("rivulet bootstrap git", () => {
   }, 60_000);
 
   test("into an empty repository: commits, pushes, installs, and the agent applies its own commit", async () => {
-    const done = bootstrap();
+    const done = bootstrap(...CREDS);
     // No kubelet here: once install has made the agent's ServiceAccount, the agent runs as a child process with its token.
     await eventually("the install's ServiceAccount", async () => admin.get({ apiVersion: "v1", kind: "ServiceAccount", namespace: ns, name: "rivulet" }), 60_000);
     const kubeconfig = await serviceAccountKubeconfig(ns, "rivulet");
@@ -119,7 +120,7 @@ describe("rivulet bootstrap git", () => {
 
   test("a re-run with nothing changed makes no commit", async () => {
     const before = run(["rev-parse", "main"]).trim();
-    const r = await bootstrap();
+    const r = await bootstrap(...CREDS);
     expect(r.err).toContain(`✔ main already has these manifests at ${before}: nothing to commit`);
     expect(r.code).toBe(0);
     expect(run(["rev-list", "--count", "main"]).trim()).toBe("1");
@@ -127,13 +128,25 @@ describe("rivulet bootstrap git", () => {
 
   test("an upgrade is a new commit that the agent applies to itself", async () => {
     const before = run(["rev-parse", "main"]).trim();
-    const r = await bootstrap("--image", "localhost/rivulet:next");
+    const r = await bootstrap(...CREDS, "--image", "localhost/rivulet:next");
     expect(r.code).toBe(0);
     const head = run(["rev-parse", "main"]).trim();
     expect(run(["rev-parse", "main^"]).trim()).toBe(before);
     expect(run(["show", "--stat", "--format=", "main"])).toContain("clusters/dev/rivulet-system/agent.yaml | 2 +-");
     expect(r.err).toContain(`is Ready at main@sha1:${head}`);
     expect(await deploymentImage()).toBe("localhost/rivulet:next");
+  }, 120_000);
+
+  test("--secret-ref: the push authenticates with the existing Secret, and nothing is printed of it", async () => {
+    const before = run(["rev-parse", "main"]).trim();
+    const r = await bootstrap("--secret-ref", "rivulet-system", "--image", "localhost/rivulet:next");
+    expect(r.err).toContain(`✔ main already has these manifests at ${before}: nothing to commit`);
+    expect(r.err).not.toContain("Secret/");
+    expect(r.err).not.toContain("s3cret");
+    expect(r.code).toBe(0);
+    const denied = await bootstrap("--secret-ref", "absent");
+    expect(denied.err).toContain(`Error: Secret/${ns}/absent not found (--secret-ref)`);
+    expect(denied.code).toBe(3);
   }, 120_000);
 
   test("a commit pushed by someone else is applied by the agent alone", async () => {
