@@ -16,6 +16,7 @@ import { generateCrdFiles } from "../api/crd.ts";
 import { emitDocuments } from "../yaml/emit.ts";
 import { parseDocuments } from "../yaml/parse.ts";
 import type { KubeObject } from "../kube/types.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { describePermission } from "../kube/access-check.ts";
 import { type ArtifactStorage, installedKinds, installObjects, tenantResourceFiles } from "../install/install-objects.ts";
 import { checkCrds, crdsReady, installPermissions, type MissingPermission, preflight, type PreflightReport, reviewRules } from "../install/preflight.ts";
@@ -79,18 +80,7 @@ ${CLUSTER_HELP}`,
       return 0;
     }
     const { client } = clusterClient(values);
-    const absent = (await checkCrds(client, KINDS)).filter((c) => !c.present);
-    if (absent.length > 0) {
-      io.err(`Error: the Flux CRDs are not all installed: ${absent.map((c) => `${c.name} (${c.version})`).join(", ")}`);
-      io.err(CRDS_HINT);
-      return 3;
-    }
-    const missing = await installPermissions(client, objects, (await reviewRules(client, values.namespace)).rules);
-    if (missing.length > 0) {
-      io.err(`Error: cannot install in namespace ${values.namespace}: the caller lacks ${missing.length} permission(s), nothing was written:`);
-      for (const line of missingLines(missing)) io.err(`  ${line}`);
-      return 3;
-    }
+    if (!(await installable(client, values.namespace, objects, io))) return 3;
     for (const ref of await applyInstall(client, objects)) io.err(`✔ ${ref} applied`);
     io.err(`installed rivulet in namespace ${values.namespace} (image ${values.image ?? DEFAULT_IMAGE})`);
     return 0;
@@ -175,6 +165,26 @@ ${CLUSTER_HELP}`,
     return crdsReady(report) && (report.install.length === 0 || report.agent.length === 0) ? 0 : 1;
   },
 };
+
+/**
+ * The checks before the first write, shared with bootstrap: the CRDs are there and the caller may write
+ * every object (and grant every Role) in the namespace. Says what is missing on io.err when not.
+ */
+export async function installable(client: KubeClient, namespace: string, objects: KubeObject[], io: CliIO): Promise<boolean> {
+  const absent = (await checkCrds(client, KINDS)).filter((c) => !c.present);
+  if (absent.length > 0) {
+    io.err(`Error: the Flux CRDs are not all installed: ${absent.map((c) => `${c.name} (${c.version})`).join(", ")}`);
+    io.err(CRDS_HINT);
+    return false;
+  }
+  const missing = await installPermissions(client, objects, (await reviewRules(client, namespace)).rules);
+  if (missing.length > 0) {
+    io.err(`Error: cannot install in namespace ${namespace}: the caller lacks ${missing.length} permission(s), nothing was written:`);
+    for (const line of missingLines(missing)) io.err(`  ${line}`);
+    return false;
+  }
+  return true;
+}
 
 function missingLines(list: MissingPermission[]): string[] {
   return list.map((m) =>

@@ -34,6 +34,8 @@ const GROUPS: Array<{ words: string[]; load: () => Promise<Command[]> }> = [
       return [m.installCommand, m.installCrdsCommand, m.uninstallCommand, m.checkCommand];
     },
   },
+  { words: ["bootstrap"], load: async () => [(await import("./bootstrap.ts")).bootstrapGitCommand] },
+  { words: ["tenant"], load: async () => [(await import("./tenant.ts")).tenantCreateCommand] },
   { words: ["version"], load: async () => [(await import("./version.ts")).versionCommand] },
 ];
 
