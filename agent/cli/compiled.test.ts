@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -18,6 +18,31 @@ function run(argv: string[], env: Record<string, string> = {}) {
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, RIVULET_CACHE: cache, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+test("the launcher's key changes with any source, the lockfile or the engine, and not with a test file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-bin-key-"));
+  try {
+    mkdirSync(join(dir, "agent/core"), { recursive: true });
+    mkdirSync(join(dir, "wasm/helm-template/build"), { recursive: true });
+    for (const f of ["agent/core/a.ts", "agent/core/a.test.ts", "package.json", "package-lock.json", "wasm/helm-template/build/helm-template.wasm"]) writeFileSync(join(dir, f), "x");
+    const key = () => run(["sh", "-c", `. "${root}/scripts/bin-key.sh" && rivulet_bin_stat_key "$0"`, dir]).out;
+    const first = key();
+    expect(first).toMatch(/^\d+-\d+\n$/);
+    writeFileSync(join(dir, "agent/core/a.test.ts"), "a test edited");
+    expect(key()).toBe(first);
+    const seen = new Set([first]);
+    for (const f of ["agent/core/a.ts", "package-lock.json", "wasm/helm-template/build/helm-template.wasm"]) {
+      utimesSync(join(dir, f), new Date(), new Date(Date.now() + 60_000));
+      const k = key();
+      expect(seen.has(k)).toBe(false);
+      seen.add(k);
+    }
+    writeFileSync(join(dir, "agent/core/b.ts"), "a new module");
+    expect(seen.has(key())).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe.skipIf(!engineBuilt)("the compiled rivulet", () => {
   let exe = "";
