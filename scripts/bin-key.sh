@@ -9,13 +9,13 @@
 # the lockfiles, the generated WASM modules and the Helm engine's build, deploy/tenant/.
 rivulet_bin_cache="${RIVULET_CACHE:-$HOME/.cache/rivulet}/bin"
 
-# Prints the inputs' stat key for the checkout in $1 (run from anywhere).
+# Prints the inputs' stat key for the checkout in $1 (an absolute path). One find and one cksum: the
+# launcher pays this on every start.
 rivulet_bin_stat_key() {
-  (cd "$1" && {
-    pwd
-    find agent -name '*.ts' ! -name '*.test.ts' ! -path '*/testdata/*' -printf '%p %s %T@\n'
-    find wasm -path '*/build/*.ts' -printf '%p %s %T@\n'
-    find deploy/tenant package.json package-lock.json wasm/helm-template/build/helm-template.wasm \
-      wasm/helm-template/build/wasm_exec.js -printf '%p %s %T@\n' 2>/dev/null
-  } | cksum | tr ' ' '-')
+  set -- "$1" "$(find "$1/agent" "$1/wasm" "$1/deploy/tenant" "$1/package.json" "$1/package-lock.json" \
+    \( -path "$1/agent/*.ts" ! -name '*.test.ts' ! -path '*/testdata/*' -o -path "$1/wasm/*/build/*.ts" \
+    -o -path "$1/wasm/helm-template/build/helm-template.wasm" -o -path "$1/wasm/helm-template/build/wasm_exec.js" \
+    -o -path "$1/deploy/tenant/*" -o -path "$1/package*.json" \) -printf '%p %s %T@\n' 2>/dev/null | cksum)"
+  set -- $2
+  echo "$1-$2"
 }
