@@ -12,7 +12,8 @@ import { join } from "node:path";
 const root = join(import.meta.dirname, "..", "..");
 const launcher = join(root, "bin/rivulet");
 const engineBuilt = existsSync(join(root, "wasm/helm-template/build/helm-template.wasm"));
-const cache = mkdtempSync(join(tmpdir(), "rivulet-bin-cache-"));
+/** The compiled executable's cache, private to this file (made in beforeAll, so a filtered run leaves none). */
+let cache = "";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, RIVULET_CACHE: cache, ...env } });
@@ -47,6 +48,7 @@ test("the launcher's key changes with any source, the lockfile or the engine, an
 describe.skipIf(!engineBuilt)("the compiled rivulet", () => {
   let exe = "";
   beforeAll(() => {
+    cache = mkdtempSync(join(tmpdir(), "rivulet-bin-cache-"));
     const r = run(["bash", join(root, "scripts/build-bin.sh"), "--print-path"]);
     if (r.code !== 0) throw new Error(`build:bin failed: ${r.err}`);
     exe = r.out.trim();
