@@ -1,9 +1,10 @@
 /**
  * Build benchmark: generated overlays of 10, 2,000 and 5,000 objects (bench/build-fixture.ts; sizes from
  * BENCH_SIZES) built in-process (bench/build-inprocess.ts, a fresh Bun process per size, the tree loaded
- * once, the build timed), and as whole processes: `rivulet build` from source (bin/rivulet), the same
- * command compiled with `bun build --compile --bytecode` (the shipped form; BENCH_COMPILED=0 skips it),
- * and `kubectl kustomize` (kustomize v5.5.0) as the peer, all in the same run. Process runs of the three
+ * once, the build timed), and as whole processes: `rivulet build` from source (bin/rivulet with
+ * RIVULET_FROM_SOURCE=1), bin/rivulet running the executable `npm run build:bin` compiled (`bun build
+ * --compile --bytecode`, into a private RIVULET_CACHE; what a user runs once it is built; BENCH_COMPILED=0
+ * skips it), and `kubectl kustomize` (kustomize v5.5.0) as the peer, all in the same run. Process runs of the three
  * tools alternate, so load on the shared machine falls on all of them alike. Each rivulet output is
  * checked to hold the same objects as kubectl's. Figures are medians of BENCH_RUNS runs (default 5;
  * kubectl at 5,000 runs BENCH_KUBECTL_BIG_RUNS times, default 2, because one run takes minutes); peak
@@ -26,22 +27,23 @@ const root = join(import.meta.dirname, "..");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs a command under /usr/bin/time; returns wall ms, peak RSS in KiB, and stdout. */
-function timed(cmd: string[]): { ms: number; rssKb: number; stdout: string } {
+function timed(cmd: string[], env: Record<string, string> = {}): { ms: number; rssKb: number; stdout: string } {
   const s = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-f", "RSS=%M", ...cmd], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const r = spawnSync("/usr/bin/time", ["-f", "RSS=%M", ...cmd], { encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, ...env } });
   const ms = performance.now() - s;
   if (r.status !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr}`);
   const rss = Number(/RSS=(\d+)/.exec(r.stderr)?.[1] ?? 0);
   return { ms, rssKb: rss, stdout: r.stdout };
 }
 
-/** The shipped form: one self-contained executable with Bun's bytecode cache (ESM for top-level await). */
-function compile(): string | undefined {
+/** Runs `npm run build:bin` into a private cache; returns the environment that makes bin/rivulet run it. */
+function compile(): { env: Record<string, string>; buildMs: number } | undefined {
   if (process.env.BENCH_COMPILED === "0") return undefined;
-  const out = join(mkdtempSync(join(tmpdir(), "rivulet-bench-")), "rivulet");
-  const r = spawnSync(process.execPath, ["build", "--compile", "--bytecode", "--format=esm", join(root, "agent/main.ts"), "--outfile", out], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bun build --compile failed: ${r.stderr}`);
-  return out;
+  const cache = mkdtempSync(join(tmpdir(), "rivulet-bench-cache-"));
+  const s = performance.now();
+  const r = spawnSync("bash", [join(root, "scripts/build-bin.sh")], { encoding: "utf8", env: { ...process.env, RIVULET_CACHE: cache } });
+  if (r.status !== 0) throw new Error(`npm run build:bin failed: ${r.stderr}`);
+  return { env: { RIVULET_CACHE: cache }, buildMs: performance.now() - s };
 }
 
 interface Proc {
@@ -79,8 +81,8 @@ for (const n of SIZES) {
   const kube: ReturnType<typeof timed>[] = [];
   const kRuns = n >= 5000 ? BIG_KUBECTL_RUNS : RUNS;
   for (let i = 0; i < RUNS; i++) {
-    proc.push(timed([join(root, "bin/rivulet"), "build", dir]));
-    if (compiled) comp.push(timed([compiled, "build", dir]));
+    proc.push(timed([join(root, "bin/rivulet"), "build", dir], { RIVULET_FROM_SOURCE: "1" }));
+    if (compiled) comp.push(timed([join(root, "bin/rivulet"), "build", dir], compiled.env));
     if (i < kRuns) kube.push(timed(["kubectl", "kustomize", dir]));
   }
   const same = sameObjects(proc[0]!.stdout, kube[0]!.stdout, n) && (!compiled || sameObjects(comp[0]!.stdout, kube[0]!.stdout, n));
@@ -97,7 +99,8 @@ const lines = [
   `Generated overlays: ${SIZES.join(", ")} objects in up to 50 bases (ConfigMap, Service, Deployment mounting its ConfigMap),`,
   "each base with its own namePrefix; the overlay adds namespace, namePrefix, commonLabels and a strategic merge patch",
   "targeted at every Deployment. Peer: `kubectl kustomize` (kubectl 1.32, kustomize v5.5.0), same machine, same run.",
-  `Whole processes: \`rivulet build\` from source (bin/rivulet, Bun), the same compiled with \`bun build --compile --bytecode\`,`,
+  `Whole processes: \`rivulet build\` from source (bin/rivulet with RIVULET_FROM_SOURCE=1, Bun) and compiled (bin/rivulet running what \`npm run build:bin\` made,`,
+  `\`bun build --compile --bytecode\`; the build took ${compiled ? (compiled.buildMs / 1000).toFixed(1) : "-"} s),`,
   `and kubectl, alternating; medians of ${RUNS} runs (kubectl at 5,000: ${BIG_KUBECTL_RUNS}). In-process: ${Math.max(RUNS, 9)} builds after one`,
   "warm-up, tree already in memory. The machine has 2 cores shared with other jobs: absolute numbers are noisy, ratios are from one run.",
   "",

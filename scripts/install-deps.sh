@@ -61,5 +61,7 @@ if [ "${1:-}" != "--control-plane-only" ]; then
     log "building the Helm template engine (wasm/helm-template)"
     (cd "$here/.." && "$bun" wasm/build.ts helm-template >&2)
   fi
+  # The executable bin/rivulet runs when it is fresh (a few seconds; skipped when the sources did not change).
+  bash "$here/build-bin.sh"
 fi
 bash "$here/install-control-plane.sh" >/dev/null
