@@ -50,8 +50,8 @@ beforeAll(async () => {
     "deploy/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: podinfo\n",
   });
   storage = mkdtempSync(join(tmpdir(), "rivulet-status-page-"));
-  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-path", storage, "--no-leader-elect", "--status-page"]);
-  const serving = await agent.waitForLog((l) => l.msg === "serving probes, metrics and artifacts");
+  agent = startRivulet(["run", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--storage-path", storage, "--no-leader-elect", "--status-page"]);
+  const serving = await agent.waitForLog((l) => l.msg === "serving probes and metrics");
   expect(serving.paths).toContain("/status/");
   base = `http://${serving.addr}`;
   await agent.waitForLog((l) => l.msg === "watching objects" && l.kind === "Kustomization");
