@@ -4,6 +4,7 @@
  * report through the agent's Alerts. 202 when handled, 429 for a duplicate within the rate-limit window,
  * 400 for a body that is not an event, 413 past `maxBodyBytes` (read no further), 405 for other methods.
  */
+import { readBounded } from "../core/bounded-read.ts";
 import { Hono } from "hono";
 import { parseFluxEvent, type FluxEvent } from "../notify/flux-event.ts";
 
@@ -20,29 +21,8 @@ export interface EventAppOptions {
 
 /** The body as text, or undefined once it grows past `limit` bytes (the rest is not read). */
 export async function readLimited(req: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > limit) return undefined;
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const body = await readBounded(req.body, req.headers.get("content-length"), limit);
+  return body === "too large" ? undefined : new TextDecoder().decode(body);
 }
 
 export function createEventApp(o: EventAppOptions): Hono {

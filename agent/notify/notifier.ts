@@ -8,8 +8,9 @@
  * A provider type's file builds the exact request Flux's notifier sends (internal/notifier/<type>.go);
  * it does no I/O of its own, so its payload is tested byte for byte against a loopback server.
  */
+import { readBounded } from "../core/bounded-read.ts";
 import type { Fetch } from "../core/fetch.ts";
-import { base64Encode, concat } from "../core/bytes.ts";
+import { base64Encode } from "../core/bytes.ts";
 import { describeFetchFailure } from "../core/fetch-failure.ts";
 import { fetchWithSafeRedirects } from "../core/redirects.ts";
 import type { FluxEvent } from "./flux-event.ts";
@@ -164,19 +165,10 @@ export function httpPort(o: HttpPortOptions): HttpPort {
 
 /** The answer's text; an answer over `max` bytes is an error, read no further than that. */
 async function readAnswer(res: Response, max: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    total += r.value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`request failed: the answer (HTTP ${res.status}) is larger than ${max} bytes`, { cause: "final" });
-    }
-    chunks.push(r.value);
-  }
-  return new TextDecoder().decode(concat(chunks));
+  // No declared length here: an answer is judged by what arrives.
+  const body = await readBounded(res.body, null, max);
+  if (body === "too large") throw new Error(`request failed: the answer (HTTP ${res.status}) is larger than ${max} bytes`, { cause: "final" });
+  return new TextDecoder().decode(body);
 }
 
 /** A URL without its query and user info: tokens travel there (telegram's bot path aside, see its file). */

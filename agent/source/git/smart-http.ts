@@ -7,7 +7,7 @@
  * TLS (a CA bundle, client certificates) is bound into `fetch` by agent/runtime/http-fetch.ts.
  */
 import type { Fetch } from "../../core/fetch.ts";
-import { concat } from "../../core/bytes.ts";
+import { readBounded } from "../../core/bounded-read.ts";
 import { describeFetchFailure, timedOut, tlsFailure } from "../../core/fetch-failure.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { pktText, type Pkt } from "./pkt-line.ts";
@@ -87,32 +87,16 @@ export async function request(options: HttpOptions, action: GitAction, shown: st
 
 /** The whole body, refused as soon as it is (or says it will be) over `max`: never more than max is held. */
 export async function readBody(res: Response, max: number, action: GitAction, shown: string, options: Pick<HttpOptions, "signal" | "timeoutMs"> = {}): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  const tooLarge = () => new GitError("protocol", `Cannot ${action} ${shown}: the response exceeds ${max} bytes`);
-  const declared = Number(res.headers.get("content-length") ?? "NaN");
-  if (declared > max) {
-    await res.body.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
+  let body: Uint8Array | "too large";
   try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      total += r.value.length;
-      if (total > max) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(r.value);
-    }
+    body = await readBounded(res.body, res.headers.get("content-length"), max);
   } catch (err) {
-    if (err instanceof GitError) throw err;
     const why = describeFetchFailure(err, options.signal, options.timeoutMs);
     if (timedOut(options.signal)) throw new GitError("timeout", `Cannot ${action} ${shown}: ${why} while reading the response`, { cause: err });
     throw new GitError("unreachable", `Cannot ${action} ${shown}: the connection failed while reading (${why})`, { cause: err });
   }
-  return concat(chunks);
+  if (body === "too large") throw new GitError("protocol", `Cannot ${action} ${shown}: the response exceeds ${max} bytes`);
+  return body;
 }
 
 /** Drops the "# service=..." line and its flush that v0 advertisements (and some v2 ones) start with. */

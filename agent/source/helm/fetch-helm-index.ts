@@ -7,7 +7,7 @@
  * Error messages keep the words of Flux's condition messages ("failed to fetch <url> : 401 Unauthorized")
  * so what users search for matches; the credentials never appear in them.
  */
-import { concat } from "../../core/bytes.ts";
+import { readBounded } from "../../core/bounded-read.ts";
 import { basicAuthorization } from "../oci/registry-auth.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { describeFetchFailure } from "../../core/fetch-failure.ts";
@@ -101,25 +101,9 @@ export async function helmHttpGet(
 }
 
 async function readCapped(res: Response, maxBytes: number, message: string): Promise<Uint8Array> {
-  const tooLarge = () => new HelmIndexFetchError(message);
-  const declared = Number(res.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  if (!res.body) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    size += r.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    parts.push(r.value);
-  }
-  return concat(parts);
+  const body = await readBounded(res.body, res.headers.get("content-length"), maxBytes);
+  if (body === "too large") throw new HelmIndexFetchError(message);
+  return body;
 }
 
 /** Go's http.StatusText for the answers a repository gives, when the response has no reason phrase. */

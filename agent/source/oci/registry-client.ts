@@ -7,6 +7,7 @@
  * followed by hand so credentials never travel to another origin (blob storage redirects).
  * Limits: one repository per client; no cross-repository blob mounts.
  */
+import { readBounded } from "../../core/bounded-read.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { wasmSha256, type Sha256Factory } from "../../artifact/digest.ts";
 import { MANIFEST_ACCEPT } from "./media-types.ts";
@@ -363,27 +364,12 @@ async function expectOk(res: Response, what: string): Promise<void> {
  * manifest costs at most `max` bytes; a read cut by the deadline says it timed out.
  */
 async function readCapped(res: Response, max: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
-  const tooLarge = () => new Error(`Cannot read ${what}: it is larger than ${max} bytes`);
-  if (Number(res.headers.get("content-length") ?? "NaN") > max) {
-    await res.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
+  let body: Uint8Array | "too large";
   try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      total += r.value.length;
-      if (total > max) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(r.value);
-    }
+    body = await readBounded(res.body, res.headers.get("content-length"), max);
   } catch (err) {
-    if (total > max) throw err;
     throw new RegistryError(`Cannot read ${what}: ${describeFetchFailure(err, signal)}`, 0, undefined, { cause: err });
   }
-  return concat(chunks);
+  if (body === "too large") throw new Error(`Cannot read ${what}: it is larger than ${max} bytes`);
+  return body;
 }
