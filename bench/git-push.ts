@@ -8,13 +8,13 @@
  *
  *   bun bench/git-push.ts            (the parent; children run `bun bench/git-push.ts child URL N`)
  */
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeSha1, zlibInflateAt } from "../agent/runtime/native-git.ts";
 import { checkout } from "../agent/source/git/git-checkout.ts";
 import { startGitServer } from "../test/support/git-server.ts";
+import { gitCliCommitPush, runAsync } from "./git-cli.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FILES = 1000;
@@ -39,28 +39,8 @@ async function child(url: string, run: number): Promise<void> {
   console.log(JSON.stringify({ checkoutMs: t1 - t0, pushMs: t2 - t1, ms: t2 - t0, hwmKiB: hwmKiB(), objects: r.objects, packBytes: r.packBytes }));
 }
 
-/** Runs a program without blocking the event loop: the git server answers from this process. */
-function runAsync(cmd: string, args: string[], cwd?: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(cmd, args, { cwd, maxBuffer: 1 << 26 }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-  );
-}
-
-async function gitCli(url: string, run: number): Promise<{ ms: number; hwmKiB: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "rivulet-push-bench-"));
-  const timed = async (script: string, cwd: string) => {
-    const r = await runAsync("/usr/bin/time", ["-f", "%M", "bash", "-c", script], cwd);
-    if (r.status !== 0) throw new Error(`git CLI run failed: ${r.stderr}`);
-    return Number(r.stderr.trim().split("\n").pop());
-  };
-  const t = performance.now();
-  const hwm1 = await timed(`git clone -q --depth 1 -b main ${url} w`, dir);
-  const work = join(dir, "w");
-  for (let i = 0; i < FILES; i++) writeFileSync(join(work, path(i)), content(i, run));
-  const hwm2 = await timed(`git -c user.name=bench -c user.email=bench@example.com commit -q -a -m "run ${run}" && git push -q origin main`, work);
-  const ms = performance.now() - t;
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, hwmKiB: Math.max(hwm1, hwm2) };
+function gitCli(url: string, run: number): Promise<{ ms: number; hwmKiB: number }> {
+  return gitCliCommitPush(url, run, Array.from({ length: FILES }, (_, i): [string, string] => [path(i), content(i, run)]));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

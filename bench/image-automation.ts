@@ -14,10 +14,8 @@
  *
  *   bun bench/image-automation.ts      (children run `bun bench/image-automation.ts child URL RUN`)
  */
-import { execFile } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeSha1, zlibInflateAt } from "../agent/runtime/native-git.ts";
 import { createLogger } from "../agent/core/logger.ts";
@@ -29,6 +27,7 @@ import { scanTags } from "../agent/image/scan.ts";
 import { compilePolicy, type PolicySpec } from "../agent/image/policy.ts";
 import { RegistryClient } from "../agent/source/oci/registry-client.ts";
 import { startGitServer } from "../test/support/git-server.ts";
+import { gitCliCommitPush, runAsync } from "./git-cli.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FILES = 1000;
@@ -78,27 +77,8 @@ async function child(url: string, run: number): Promise<void> {
   console.log(JSON.stringify({ ms, hwmKiB: hwmKiB() }));
 }
 
-function runAsync(cmd: string, args: string[], cwd?: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(cmd, args, { cwd, maxBuffer: 1 << 26 }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
-  );
-}
-
-async function gitCli(url: string, run: number): Promise<{ ms: number; hwmKiB: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "rivulet-imgauto-bench-"));
-  const timed = async (script: string, cwd: string) => {
-    const r = await runAsync("/usr/bin/time", ["-f", "%M", "bash", "-c", script], cwd);
-    if (r.status !== 0) throw new Error(`git CLI run failed: ${r.stderr}`);
-    return Number(r.stderr.trim().split("\n").pop());
-  };
-  const t = performance.now();
-  const hwm1 = await timed(`git clone -q --depth 1 -b main ${url} w`, dir);
-  const work = join(dir, "w");
-  for (let i = 0; i < MARKERS; i++) writeFileSync(join(work, path(i)), content(i, run));
-  const hwm2 = await timed(`git -c user.name=bench -c user.email=bench@example.com commit -q -a -m "run ${run}" && git push -q origin main`, work);
-  const ms = performance.now() - t;
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, hwmKiB: Math.max(hwm1, hwm2) };
+function gitCli(url: string, run: number): Promise<{ ms: number; hwmKiB: number }> {
+  return gitCliCommitPush(url, run, Array.from({ length: MARKERS }, (_, i): [string, string] => [path(i), content(i, run)]));
 }
 
 /** A registry that knows one repository's tags and pages them by `n` with Link headers. */
