@@ -24,6 +24,57 @@ export const root = resolve(import.meta.dir, "..");
 export const FM = { fieldManager: "bench" };
 export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
+/** Flux's benchmark app, four objects at one version: v1 is the first apply, v2 changes every one of them. */
+export const appAt = (v: number) => `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  labels: {version: v${v}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      serviceAccountName: app
+      containers:
+        - name: app
+          image: ghcr.io/stefanprodan/podinfo:6.7.${v - 1}
+          ports: [{containerPort: 9898, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  selector: {app: app}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: {name: app, port: {number: 80}}
+`;
+
 export function rssOf(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0) * 1024;
