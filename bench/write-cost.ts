@@ -4,7 +4,8 @@
  * control plane, requests `parallel` at a time. The shapes are the agent's per-Kustomization writes:
  * an Event (server-side apply as before, or a plain create as client-go's recorder sends it), the
  * Kustomization's status (server-side apply of the whole status, or a merge patch of what changed) and
- * the finalizer (merge patch, or server-side apply of metadata.finalizers).
+ * the finalizer (merge patch); and, to compare, a Deployment's dry-run, create and unchanged re-apply.
+ * The controller-manager is running, so a created Deployment also costs its ReplicaSet and status.
  *
  *   bun bench/write-cost.ts [N]     (default 1000)
  */
@@ -15,6 +16,7 @@ import { connect } from "../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../agent/kube/http-client.ts";
 import { startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
 import { parseDocuments } from "../agent/yaml/parse.ts";
+import { normalizeForApply } from "../agent/apply/normalize.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 import { cpuByName, root } from "./flux-kit.ts";
@@ -93,9 +95,14 @@ async function main(): Promise<void> {
       const s = status(i, 3);
       return c.patch(key(i), { status: { observedGeneration: 3, lastAppliedRevision: s.lastAppliedRevision, lastAttemptedRevision: s.lastAttemptedRevision, conditions: s.conditions } }, "merge", { subresource: "status" });
     }))]);
+    const deployment = (i: number) => normalizeForApply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: `web-${i}`, namespace: ns, labels: { "kustomize.toolkit.fluxcd.io/name": `app-${i}`, "kustomize.toolkit.fluxcd.io/namespace": ns } }, spec: { replicas: 0, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "ghcr.io/stefanprodan/podinfo:6.7.0", ports: [{ containerPort: 9898, name: "http" }] }] } } } });
+    rows.push(["Deployment (absent): dry-run server-side apply", await measure(() => inParallel(N, (i) => c.apply(deployment(i), { fieldManager: "kustomize-controller", dryRun: true })))]);
+    rows.push(["Deployment (absent): server-side apply (create)", await measure(() => inParallel(N, (i) => c.apply(deployment(i), { fieldManager: "kustomize-controller" })))]);
+    rows.push(["Deployment (present, unchanged): server-side apply", await measure(() => inParallel(N, (i) => c.apply(deployment(i), { fieldManager: "kustomize-controller" })))]);
     console.log(`| request (${N}, ${parallel} at a time) | kube-apiserver CPU ms per request | wall s |`);
     console.log("|---|---:|---:|");
     for (const [name, m] of rows) console.log(`| ${name} | ${((1000 * m.cpu) / N).toFixed(2)} | ${m.wall.toFixed(1)} |`);
+    console.log(`\nkube-apiserver CPU while idle (subtracted above): ${idleCpuPerSecond.toFixed(3)} s per second`);
   } finally {
     await cp.stop();
   }
