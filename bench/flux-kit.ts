@@ -10,9 +10,11 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { freePort, startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
+import { freePort, startLocalControlPlane, type LocalControlPlane } from "../agent/devtools/local-control-plane.ts";
+import { auditFlags } from "./apiserver-anatomy.ts";
 import { connect } from "../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../agent/kube/http-client.ts";
+import { watchLoop } from "../agent/kube/watch-loop.ts";
 import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../agent/kube/tenant-install.ts";
 import { parseDocuments } from "../agent/yaml/parse.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
@@ -21,6 +23,57 @@ import type { KubeObject } from "../agent/kube/types.ts";
 export const root = resolve(import.meta.dir, "..");
 export const FM = { fieldManager: "bench" };
 export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Flux's benchmark app, four objects at one version: v1 is the first apply, v2 changes every one of them. */
+export const appAt = (v: number) => `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  labels: {version: v${v}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      serviceAccountName: app
+      containers:
+        - name: app
+          image: ghcr.io/stefanprodan/podinfo:6.7.${v - 1}
+          ports: [{containerPort: 9898, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  selector: {app: app}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: {name: app, port: {number: 80}}
+`;
 
 export function rssOf(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -70,13 +123,22 @@ export interface BenchCluster {
   /** A kubeconfig for the tenant's `rivulet` ServiceAccount. */
   kubeconfig: string;
   storage: string;
+  cp: LocalControlPlane;
+  /** With `anatomy`: the folder of the API server's audit log (bench/apiserver-anatomy.ts). */
+  auditDir?: string;
   stop(): Promise<void>;
 }
 
-/** A fresh control plane with the CRDs of `crdFiles` (names under crds/) and the tenant namespace "bench". */
-export async function startBenchCluster(crdFiles: string[]): Promise<BenchCluster> {
-  const cp = await startLocalControlPlane();
+/**
+ * A fresh control plane with the CRDs of `crdFiles` (names under crds/) and the tenant namespace "bench";
+ * `anatomy` adds the API server's audit log.
+ */
+export async function startBenchCluster(crdFiles: string[], opts: { anatomy?: boolean } = {}): Promise<BenchCluster> {
   const storage = mkdtempSync(join(tmpdir(), "rivulet-bench-"));
+  const cp = await startLocalControlPlane({ apiserverFlags: opts.anatomy ? auditFlags(storage) : [] }).catch((e) => {
+    rmSync(storage, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const admin = createHttpClient({ transport: connect({ kubeconfig: cp.admin.kubeconfig }).transport });
     for (const f of crdFiles) {
@@ -94,6 +156,8 @@ export async function startBenchCluster(crdFiles: string[]): Promise<BenchCluste
       ns,
       kubeconfig,
       storage,
+      cp,
+      ...(opts.anatomy ? { auditDir: storage } : {}),
       async stop() {
         await cp.stop();
         rmSync(storage, { recursive: true, force: true });
@@ -117,7 +181,8 @@ export interface BenchAgent {
 /**
  * `rivulet run` as the tenant, `--concurrent` from RIVULET_BENCH_CONCURRENT (default 20, as Flux's
  * benchmark runs its controllers), Bun flags from RIVULET_BENCH_BUN_FLAGS, more `rivulet run` flags from
- * RIVULET_BENCH_AGENT_FLAGS (e.g. `--gc-interval 0`), the JSON log to BENCH_LOG
+ * RIVULET_BENCH_AGENT_FLAGS (e.g. `--gc-interval 0`), the agent's sources from RIVULET_BENCH_AGENT_ROOT
+ * (another checkout, to compare two agents under the same harness; default this one), the JSON log to BENCH_LOG
  * (level BENCH_LOG_LEVEL, default error).
  */
 export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<BenchAgent> {
@@ -125,7 +190,7 @@ export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<
   const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
   const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
-  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
+  const args = [...bunFlags, join(process.env.RIVULET_BENCH_AGENT_ROOT ?? root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
   const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
   const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
     stdio: ["ignore", log, "inherit"],
@@ -150,9 +215,12 @@ export async function applyInBatches(admin: KubeClient, objects: KubeObject[], b
 const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
 /**
- * Polls every second until all `n` objects of the kind are Ready (or 30 minutes pass); the agent's RSS is
- * sampled at each poll. `firstReady` is the seconds from `t0` (a performance.now()) to the first poll that saw one Ready.
- * `also` narrows what counts as done (e.g. Ready at a given revision).
+ * Waits until all `n` objects of the kind are Ready (or 30 minutes pass), seeing them through one watch
+ * (agent/kube/watch-loop.ts) and counting once a second; the agent's RSS is sampled at each count.
+ * It used to list all `n` every second: at 1,000 Kustomizations those lists (read from etcd, every
+ * object decoded and encoded) were 19% of the API server's CPU (bench/flux-benchmark.md, "Anatomy"),
+ * charged to the agent. `firstReady` is the seconds from `t0` (a performance.now()) to the first count
+ * that saw one Ready. `also` narrows what counts as done (e.g. Ready at a given revision).
  */
 export async function waitAllReady(
   admin: KubeClient,
@@ -162,16 +230,32 @@ export async function waitAllReady(
   t0: number,
   also: (o: KubeObject) => boolean = () => true,
 ): Promise<{ ready: number; peakSample: number; firstReady: number }> {
+  const seen = new Map<string, KubeObject>();
+  const stop = new AbortController();
+  const watching = watchLoop(admin, ref, {
+    signal: stop.signal,
+    onSync: (items) => {
+      seen.clear();
+      for (const o of items) seen.set(o.metadata.name!, o);
+    },
+    onEvent: (ev) => void (ev.type === "DELETED" ? seen.delete(ev.object.metadata.name!) : seen.set(ev.object.metadata.name!, ev.object)),
+    onError: (err) => console.error(`waiting for ${ref.kind}: ${(err as Error).message}`),
+  });
   let ready = 0;
   let peakSample = 0;
   let firstReady = Number.NaN;
   const deadline = Date.now() + 30 * 60_000;
-  while (Date.now() < deadline) {
-    ready = (await admin.list(ref)).items.filter((o) => isReady(o) && also(o)).length;
-    if (ready > 0 && Number.isNaN(firstReady)) firstReady = (performance.now() - t0) / 1000;
-    peakSample = Math.max(peakSample, rssOf(agentPid).rss);
-    if (ready === n) break;
-    await new Promise((r) => setTimeout(r, 1000));
+  try {
+    while (Date.now() < deadline) {
+      ready = [...seen.values()].filter((o) => isReady(o) && also(o)).length;
+      if (ready > 0 && Number.isNaN(firstReady)) firstReady = (performance.now() - t0) / 1000;
+      peakSample = Math.max(peakSample, rssOf(agentPid).rss);
+      if (ready === n) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    stop.abort();
+    await watching;
   }
   return { ready, peakSample, firstReady };
 }
