@@ -313,7 +313,9 @@ interface Served {
 /** The host's own identity needs only its Lease in its namespace (tenants' rights are checked per tenant). */
 async function checkHostAccess(client: KubeClient, namespace: string, context: string, leaderElect: boolean): Promise<void> {
   if (!leaderElect) return;
-  const missing = await missingPermissions(client, namespace, AGENT_PERMISSIONS.filter((p) => p.resource === "leases"));
+  // The election renews with server-side apply (patch) besides get/create/update.
+  const lease = [...AGENT_PERMISSIONS.filter((p) => p.resource === "leases"), { verb: "patch", group: "coordination.k8s.io", resource: "leases" }];
+  const missing = await missingPermissions(client, namespace, lease);
   if (missing.length) {
     throw new Error(`Cannot host tenants from namespace ${namespace}: the identity of context "${context}" may not ${missing.map(describePermission).join(", ")}; apply deploy/host/ and bind it to this identity`);
   }
