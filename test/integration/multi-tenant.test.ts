@@ -121,6 +121,9 @@ describe("rivulet run --tenants", () => {
     expect(metrics).toContain(`rivulet_tenant_ready{namespace="${c}"} 0`);
     expect(metrics).toMatch(new RegExp(`^rivulet_tenant_kube_requests_total\\{namespace="${a}",verb="list"\\} [1-9]`, "m"));
     expect(metrics).toMatch(new RegExp(`^rivulet_queue_depth\\{kind="Kustomization",namespace="${b}"\\} 0`, "m"));
+    // Their reconciles went through the host's fair share: each tenant has its gate, none waits now.
+    expect(metrics).toContain(`rivulet_tenant_reconciles{namespace="${a}",state="waiting"} 0`);
+    expect(metrics).toContain(`rivulet_tenant_reconciles{namespace="${b}",state="running"} 0`);
     expect((await getFlux(c, "Kustomization", "app"))?.status?.conditions ?? []).toEqual([]);
 
     // Artifacts are served from the store of the tenant named in the path; no tenant's token is logged.
