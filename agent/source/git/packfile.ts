@@ -126,6 +126,11 @@ export class PackReader {
     return this.#received;
   }
 
+  /** Bytes of the pack held now (the object being read and the possible trailer). */
+  get held(): number {
+    return this.#len;
+  }
+
   /** Takes the next bytes of the pack and reads every object they complete. Throws on a limit or a non-pack. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -165,10 +170,9 @@ export class PackReader {
     // Once every object is read (or the pack is known to be corrupt), only the trailer matters.
     const c = this.#current;
     const done = this.#failed !== undefined || (this.#count >= 0 && this.#read === this.#count);
-    let keep = done ? this.#received - TRAILER : Math.min(this.#at, this.#received - TRAILER);
-    if (c?.progress) keep = Math.min(keep, Math.floor(c.progress.bit / 8));
-    else if (c) keep = Math.min(keep, c.offset);
-    keep = Math.max(keep, this.#base);
+    // The object being read needs its input from its checkpoint (inflate.ts) or, before that, its start.
+    const from = c ? (c.progress ? Math.floor(c.progress.bit / 8) : c.offset) : this.#at;
+    const keep = Math.max(this.#base, done ? this.#received - TRAILER : Math.min(from, this.#received - TRAILER));
     const kept = this.#base + this.#len - keep;
     const need = kept + chunk.length;
     if (need > this.#buf.length) {
