@@ -77,4 +77,64 @@ describe("WeightedSemaphore", () => {
   test("refuses a capacity that admits nothing", () => {
     expect(() => new WeightedSemaphore(0)).toThrow("Cannot create a weighted semaphore: capacity must be above 0, not 0");
   });
+
+  test("growing leases cannot deadlock: the oldest running work always grows, the others wait for it", async () => {
+    const s = new WeightedSemaphore(100);
+    const a = gate();
+    const b = gate();
+    const events: string[] = [];
+    const ra = s.hold(50, async (lease) => {
+      await tick();
+      await lease.grow(50);
+      events.push(`a grew to ${lease.weight}`);
+      await a.done;
+    });
+    const rb = s.hold(50, async (lease) => {
+      await tick();
+      await lease.grow(50);
+      events.push(`b grew to ${lease.weight}`);
+      await b.done;
+    });
+    await tick();
+    await tick();
+    expect(events).toEqual(["a grew to 100"]);
+    expect(s.used).toBe(150);
+    a.open();
+    await ra;
+    await tick();
+    expect(events).toEqual(["a grew to 100", "b grew to 100"]);
+    expect(s.used).toBe(100);
+    b.open();
+    await rb;
+    expect(s.used).toBe(0);
+  });
+
+  test("new work waits while running work waits to grow, and a lease never holds more than the capacity", async () => {
+    const s = new WeightedSemaphore(100);
+    const a = gate();
+    const b = gate();
+    const started: string[] = [];
+    const ra = s.hold(60, async (lease) => {
+      await lease.grow(500);
+      expect(lease.weight).toBe(100);
+      await a.done;
+    });
+    const rb = s.hold(0, async (lease) => {
+      started.push("b");
+      await lease.grow(30);
+      started.push("b grew");
+      await b.done;
+    });
+    const rc = s.run(1, async () => void started.push("c"));
+    await tick();
+    await tick();
+    expect(started).toEqual(["b"]);
+    a.open();
+    await ra;
+    await tick();
+    expect(started.sort()).toEqual(["b", "b grew", "c"]);
+    b.open();
+    await Promise.all([rb, rc]);
+    expect(s.used).toBe(0);
+  });
 });
