@@ -20,6 +20,13 @@ export interface Lease {
   grow(more: number): Promise<void>;
 }
 
+/** A lease entered on its first `reserve`, so work that never reserves never waits; left by `release`. */
+export interface LazyLease {
+  /** The first call waits for admission with `bytes`, later ones grow the lease by `bytes`. */
+  reserve(bytes: number): Promise<void>;
+  release(): void;
+}
+
 interface Holder {
   weight: number;
 }
@@ -66,6 +73,29 @@ export class WeightedSemaphore {
       this.#running.splice(this.#running.indexOf(holder), 1);
       this.#admitWaiting();
     }
+  }
+
+  /** A lease for work that learns its weight as it runs: see LazyLease. */
+  lazy(): LazyLease {
+    let lease: Promise<Lease> | undefined;
+    let leave: (() => void) | undefined;
+    let released = false;
+    return {
+      reserve: async (bytes) => {
+        if (lease) return (await lease).grow(bytes);
+        lease = new Promise<Lease>((entered) => {
+          void this.hold(bytes, (l) => {
+            entered(l);
+            return released ? Promise.resolve() : new Promise<void>((r) => (leave = r));
+          });
+        });
+        await lease;
+      },
+      release: () => {
+        released = true;
+        leave?.();
+      },
+    };
   }
 
   /** A weight within [0, capacity - held]: a lease never holds more than the whole capacity. */

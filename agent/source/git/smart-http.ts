@@ -100,7 +100,8 @@ export async function readBody(res: Response, max: number, action: GitAction, sh
 /**
  * The body chunk by chunk into `take`, which parses each as it comes (a packfile), so the body is never
  * held whole; refused as readBody refuses (a declared or a grown size over `max`). `take` returning
- * "done" ends the read; `take` throwing cancels the download and the error propagates.
+ * "done" ends the read, a promise delays the next read until it settles; `take` throwing cancels the
+ * download and the error propagates.
  */
 export async function streamBody(
   res: Response,
@@ -108,7 +109,7 @@ export async function streamBody(
   action: GitAction,
   shown: string,
   options: Pick<HttpOptions, "signal" | "timeoutMs">,
-  take: (chunk: Uint8Array) => "done" | undefined,
+  take: (chunk: Uint8Array) => "done" | undefined | Promise<void>,
 ): Promise<void> {
   if (Number(res.headers.get("content-length") ?? "NaN") > max) {
     await res.body?.cancel().catch(() => {});
@@ -128,7 +129,10 @@ export async function streamBody(
       if (r.done) return;
       total += r.value.byteLength;
       if (total > max) throw tooLarge(action, shown, max);
-      if (take(r.value) === "done") return;
+      const next = take(r.value);
+      if (next === "done") return;
+      // The consumer may hold the next read back (a memory budget): the server waits meanwhile.
+      if (next) await next;
     }
   } finally {
     await reader.cancel().catch(() => {});
