@@ -62,8 +62,6 @@ export interface ComposeOptions {
   limits?: Limits;
   /** Bytes of manifests Kustomization builds may hold at once (a WeightedSemaphore); unbounded when absent. */
   buildMemory?: number;
-  /** Bytes source downloads and their packing may hold at once (a WeightedSemaphore); unbounded when absent. */
-  fetchMemory?: number;
 }
 
 export function composeAgent(o: ComposeOptions): AgentParts {
@@ -76,9 +74,7 @@ export function composeAgent(o: ComposeOptions): AgentParts {
   };
   // Every source kind gets the same runtime parts; a kind adds only what is particular to it.
   const gunzip = nativeGunzip();
-  const fetchBudget = o.fetchMemory ? new WeightedSemaphore(o.fetchMemory) : undefined;
   const source = (kind: string): SourceDeps => ({
-    fetchBudget,
     store,
     sha256: nativeSha256,
     gunzip,

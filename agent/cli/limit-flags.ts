@@ -1,5 +1,5 @@
 /**
- * `rivulet run`'s flags for the agent's one set of limits (core/limits.ts) and its memory budgets (builds, fetches):
+ * `rivulet run`'s flags for the agent's one set of limits (core/limits.ts) and its build memory budget:
  * their parseArgs options, their --help lines, and their values checked into a `Limits` with usage errors
  * that say what a valid value looks like.
  */
@@ -9,11 +9,6 @@ import { UsageError } from "./command.ts";
 export const DEFAULTS = {
   /** Bytes of files under spec.path that Kustomization builds may have in memory at once. */
   buildMemory: 32 * 1024 * 1024,
-  /**
-   * Bytes that source downloads and the packing of their artifacts may hold at once. 48 MiB: three
-   * 16 MiB files (--max-file-size) in flight; a download past its share waits (the oldest never does).
-   */
-  fetchMemory: 48 * 1024 * 1024,
 };
 
 const SIZE_FLAGS = { maxArtifactSize: "max-artifact-size", maxFileSize: "max-file-size", maxDocumentSize: "max-document-size" } as const;
@@ -24,7 +19,6 @@ export const LIMIT_OPTIONS = {
   "max-file-size": { type: "string" as const, default: formatSize(LIMITS.maxFileSize).replace(" ", "") },
   "max-document-size": { type: "string" as const, default: formatSize(LIMITS.maxDocumentSize).replace(" ", "") },
   "build-memory": { type: "string" as const, default: formatSize(DEFAULTS.buildMemory).replace(" ", "") },
-  "fetch-memory": { type: "string" as const, default: formatSize(DEFAULTS.fetchMemory).replace(" ", "") },
 };
 
 export const LIMIT_HELP = `      ${FLAGS.maxEntries} N  files and directories in one artifact (default ${LIMITS.maxEntries}); a source with
@@ -36,10 +30,7 @@ export const LIMIT_HELP = `      ${FLAGS.maxEntries} N  files and directories in
                             server's request limit); refused before it is parsed
       --build-memory SIZE   bytes of manifests (files under spec.path) Kustomizations may build at once
                             (default ${formatSize(DEFAULTS.buildMemory)}); a larger build waits for room, one larger than
-                            this runs alone
-      --fetch-memory SIZE   bytes source downloads and the packing of their artifacts may hold at once
-                            (default ${formatSize(DEFAULTS.fetchMemory)}); a git download past its share waits for room,
-                            the oldest one never does`;
+                            this runs alone`;
 
 export interface LimitFlagValues {
   "max-artifact-entries"?: string;
@@ -47,11 +38,10 @@ export interface LimitFlagValues {
   "max-file-size"?: string;
   "max-document-size"?: string;
   "build-memory"?: string;
-  "fetch-memory"?: string;
 }
 
-/** The limits and the memory budgets the flags ask for; a UsageError for a value that is not one. */
-export function limitsOf(values: LimitFlagValues): { limits: Limits; buildMemory: number; fetchMemory: number } {
+/** The limits and the build memory budget the flags ask for; a UsageError for a value that is not one. */
+export function limitsOf(values: LimitFlagValues): { limits: Limits; buildMemory: number } {
   const entries = values["max-artifact-entries"] ?? String(LIMITS.maxEntries);
   const maxEntries = Number(entries);
   if (!/^\d+$/.test(entries) || maxEntries < 1) throw new UsageError(`${FLAGS.maxEntries} must be a whole number of at least 1, not "${entries}"`);
@@ -67,9 +57,5 @@ export function limitsOf(values: LimitFlagValues): { limits: Limits; buildMemory
     maxFileSize: size(SIZE_FLAGS.maxFileSize, values["max-file-size"], LIMITS.maxFileSize),
     maxDocumentSize: size(SIZE_FLAGS.maxDocumentSize, values["max-document-size"], LIMITS.maxDocumentSize),
   };
-  return {
-    limits,
-    buildMemory: size("build-memory", values["build-memory"], DEFAULTS.buildMemory),
-    fetchMemory: size("fetch-memory", values["fetch-memory"], DEFAULTS.fetchMemory),
-  };
+  return { limits, buildMemory: size("build-memory", values["build-memory"], DEFAULTS.buildMemory) };
 }

@@ -141,7 +141,7 @@ export const runCommand: Command = {
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
-    const { limits, buildMemory, fetchMemory } = limitsOf(values);
+    const { limits, buildMemory } = limitsOf(values);
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const client = createHttpClient({
@@ -188,7 +188,6 @@ export const runCommand: Command = {
       strictSubstitution: values["strict-substitution"],
       limits,
       buildMemory,
-      fetchMemory,
     });
     log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: [...probes.paths, ...(statusPage ? ["/status/"] : [])] });
     log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath, storageUrl: baseUrl });

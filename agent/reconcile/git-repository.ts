@@ -51,7 +51,7 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
     // A new ignore rule or include changes the artifact at the same commit: that is news too.
     newDigestIsNews: true,
 
-    async fetch({ obj, ctx, ref, lastRevision, reserve }) {
+    async fetch({ obj, ctx, ref, lastRevision }) {
       const spec = obj.spec;
       if (/^(ssh:\/\/|git@)/.test(spec.url)) {
         throw new TerminalError("InvalidURL", `${ref}: SSH URLs are not supported yet: use an https:// URL with a secretRef holding username/password or bearerToken`);
@@ -69,7 +69,6 @@ export function gitRepositoryReconciler(deps: GitRepositoryDeps): Reconciler<Git
         inflate: deps.inflate,
         sha1: deps.sha1,
         limits: deps.limits,
-        reserve,
       }));
       // The fetcher answers "unchanged" only for lastRevision, which the skeleton gives only when the stored artifact is reusable.
       if (r.unchanged) return { unchanged: true, revision: r.revision };

@@ -2,7 +2,6 @@ import { expect, test } from "bun:test";
 import type { Artifact, Condition } from "../api/common.ts";
 import { createLogger } from "../core/logger.ts";
 import { TransientError } from "../core/errors.ts";
-import { WeightedSemaphore } from "../core/weighted-semaphore.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventInput } from "../status/events.ts";
 import { ArtifactStore, type StoreFs } from "../storage/artifact-store.ts";
@@ -194,33 +193,4 @@ test.each([
   [undefined, {}, false],
 ])("sameContent(%j, %j) is %p", (key, status, want) => {
   expect(sameContent(key, status)).toBe(want);
-});
-
-test("with a fetch budget, a download waits for room while another holds it, and every lease ends with its reconcile", async () => {
-  const { store } = memStore();
-  const budget = new WeightedSemaphore(100);
-  const order: string[] = [];
-  let openA!: () => void;
-  const aMayFinish = new Promise<void>((r) => (openA = r));
-  const download = (name: string, bytesHeld: number, fail = false): SourceKind<Spec, Status, string> => ({
-    ...fakeKind({ revision: name, data: name }).kind,
-    async fetch(input) {
-      await input.reserve!(bytesHeld);
-      order.push(`${name} holds ${bytesHeld}`);
-      if (name === "a") await aMayFinish;
-      if (fail) throw new TransientError("GitOperationFailed", `${name} failed`);
-      return { unchanged: false, revision: name, file: `${name}.tar.gz`, content: { bytes: bytes(name) }, message: `stored ${name}` };
-    },
-  });
-  const a = sourceReconciler(download("a", 80), { store, fetchFor: () => fetch, fetchBudget: budget }).reconcile(thing({ url: "x://a" }), context({}).ctx);
-  await new Promise((r) => setTimeout(r, 0));
-  const b = sourceReconciler(download("b", 50, true), { store, fetchFor: () => fetch, fetchBudget: budget }).reconcile(thing({ url: "x://b" }), context({}).ctx);
-  await new Promise((r) => setTimeout(r, 5));
-  expect(order).toEqual(["a holds 80"]);
-  expect(budget.used).toBe(80);
-  openA();
-  await a;
-  await expect(b).rejects.toThrow("b failed");
-  expect(order).toEqual(["a holds 80", "b holds 50"]);
-  expect(budget.used).toBe(0);
 });

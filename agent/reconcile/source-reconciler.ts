@@ -20,7 +20,6 @@ import { TransientError } from "../core/errors.ts";
 import type { Fetch, TlsOptions } from "../core/fetch.ts";
 import { formatRef } from "../core/ref.ts";
 import { LimitError, type Limits } from "../core/limits.ts";
-import type { WeightedSemaphore } from "../core/weighted-semaphore.ts";
 import type { Artifact, Condition as ApiCondition } from "../api/common.ts";
 import { digestOf, type Sha256Factory } from "../artifact/digest.ts";
 import { FileTree } from "../artifact/file-tree.ts";
@@ -50,12 +49,6 @@ export interface SourceDeps {
   onFetched?(bytes: number, seconds: number): void;
   /** The agent's limits on artifacts (`rivulet run --max-*`); core/limits.ts's DEFAULTS when absent. */
   limits?: Limits;
-  /**
-   * Bytes that downloads and the packing after them may hold at once (`rivulet run --fetch-memory`): a
-   * fetch holds a lease from its start to its stored artifact, grown by what its download holds and by the
-   * files it packs. Unbounded when absent.
-   */
-  fetchBudget?: WeightedSemaphore;
 }
 
 /**
@@ -110,11 +103,6 @@ export interface SourceFetchInput<Spec, Status, Subject> {
   lastRevision?: string;
   /** Set when spec.verify asks; built on first use, so an unchanged remote reads no trust material. */
   verify?: Verifier<Subject>;
-  /**
-   * Takes room in the fetch memory budget for `bytes` more held by the download, waiting for it (see
-   * SourceDeps.fetchBudget); a kind whose download reports its size as it arrives calls it.
-   */
-  reserve?: (bytes: number) => Promise<void>;
 }
 
 /** `spec.verify` for a kind: whether it is asked, how to build the verifier, how a rejection reads. */
@@ -186,75 +174,67 @@ export function sourceReconciler<Spec, Status extends SourceStatus, Subject = ne
         (!verification || verifiedUnder(ctx.status().conditions, obj.metadata.generation)) &&
         (await deps.store.get(current.path)) !== undefined;
 
-      // A download holds what it has read until its artifact is stored: a lease on the fetch budget.
-      const lease = deps.fetchBudget?.lazy();
-      try {
-        // fetch
-        await ctx.progress(kind.fetching(spec));
-        const started = ctx.now().getTime();
-        let verifier: Promise<Verifier<Subject>> | undefined;
-        const verify: Verifier<Subject> | undefined = verification && (async (subject) => (await (verifier ??= verification.build(obj, ctx, ref)))(subject));
-        const fetched = await kind.fetch({ obj, ctx, ref, lastRevision: reusable ? current.revision : undefined, verify, reserve: lease?.reserve });
+      // fetch
+      await ctx.progress(kind.fetching(spec));
+      const started = ctx.now().getTime();
+      let verifier: Promise<Verifier<Subject>> | undefined;
+      const verify: Verifier<Subject> | undefined = verification && (async (subject) => (await (verifier ??= verification.build(obj, ctx, ref)))(subject));
+      const fetched = await kind.fetch({ obj, ctx, ref, lastRevision: reusable ? current.revision : undefined, verify });
 
-        if ("rejected" in fetched) throw new TransientError("VerificationError", verificationFailed(fetched.rejected, fetched.revision));
-        if (fetched.unchanged) {
-          if (!reusable) throw new TransientError("ArtifactOutdated", `${ref}: the fetch reported no change but no stored artifact can be reused`);
-          if (kind.upToDate) await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: kind.upToDate(fetched.revision), trace: true });
-          return success(current, { ...kind.status(spec, current), ...fetched.status }, fetched.verification, fetched.summary);
-        }
-
-        // verify
-        let verdict = fetched.verification;
-        if (verify && !verdict) {
-          if (fetched.subject === undefined) throw new TransientError("VerificationError", `${ref}: the fetch returned nothing to verify`);
-          verdict = await verify(fetched.subject);
-        }
-        if (verdict && !verdict.verified) throw new TransientError("VerificationError", verificationFailed(verdict, fetched.revision));
-
-        // includes and artifact
-        let bytes: Uint8Array;
-        let digest: string;
-        let included: Partial<Status> = {};
-        if ("files" in fetched.content) {
-          // Includes write into the tree, so they get a copy: the fetched tree may be shared (a cache).
-          const files = kind.includes ? new FileTree(fetched.content.files) : fetched.content.files;
-          if (kind.includes) included = await kind.includes({ obj, ctx, ref, files });
-          await ctx.progress(`packing revision ${fetched.revision}`);
-          // Packing holds the tar and its gzip beside the files: room for about as much again.
-          if (lease) await lease.reserve(treeBytes(files));
-          const content = fetched.content;
-          const packed = await archive(fetched.revision, () => pack(files, "rules" in content ? { rules: content.rules, sha256: deps.sha256, limits: deps.limits } : { ignore: content.ignore, sha256: deps.sha256, limits: deps.limits }));
-          bytes = packed.bytes;
-          digest = packed.digest;
-        } else {
-          bytes = fetched.content.bytes;
-          digest = await digestOf(bytes, deps.sha256);
-        }
-        const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata }, kind.alias);
-        deps.onFetched?.(bytes.byteLength, (ctx.now().getTime() - started) / 1000);
-
-        // event
-        const changed = current?.revision !== stored.revision || (kind.newDigestIsNews === true && current?.digest !== stored.digest);
-        if (changed) {
-          await ctx.events.record(obj, {
-            type: "Normal",
-            reason: fetched.reason ?? "NewArtifact",
-            message: fetched.message,
-            metadata: { "source.toolkit.fluxcd.io/revision": stored.revision, "source.toolkit.fluxcd.io/digest": stored.digest },
-          });
-        }
-        return success(stored, { ...kind.status(spec, stored), ...included, ...fetched.status }, verdict, fetched.summary);
-      } finally {
-        lease?.release();
+      if ("rejected" in fetched) throw new TransientError("VerificationError", verificationFailed(fetched.rejected, fetched.revision));
+      if (fetched.unchanged) {
+        if (!reusable) throw new TransientError("ArtifactOutdated", `${ref}: the fetch reported no change but no stored artifact can be reused`);
+        if (kind.upToDate) await ctx.events.record(obj, { type: "Normal", reason: "ArtifactUpToDate", message: kind.upToDate(fetched.revision), trace: true });
+        return success(current, { ...kind.status(spec, current), ...fetched.status }, fetched.verification, fetched.summary);
       }
 
+      // verify
+      let verdict = fetched.verification;
+      if (verify && !verdict) {
+        if (fetched.subject === undefined) throw new TransientError("VerificationError", `${ref}: the fetch returned nothing to verify`);
+        verdict = await verify(fetched.subject);
+      }
+      if (verdict && !verdict.verified) throw new TransientError("VerificationError", verificationFailed(verdict, fetched.revision));
+
+      // includes and artifact
+      let bytes: Uint8Array;
+      let digest: string;
+      let included: Partial<Status> = {};
+      if ("files" in fetched.content) {
+        // Includes write into the tree, so they get a copy: the fetched tree may be shared (a cache).
+        const files = kind.includes ? new FileTree(fetched.content.files) : fetched.content.files;
+        if (kind.includes) included = await kind.includes({ obj, ctx, ref, files });
+        await ctx.progress(`packing revision ${fetched.revision}`);
+        const content = fetched.content;
+        const packed = await archive(() => pack(files, "rules" in content ? { rules: content.rules, sha256: deps.sha256, limits: deps.limits } : { ignore: content.ignore, sha256: deps.sha256, limits: deps.limits }));
+        bytes = packed.bytes;
+        digest = packed.digest;
+      } else {
+        bytes = fetched.content.bytes;
+        digest = await digestOf(bytes, deps.sha256);
+      }
+      const stored = await storeArtifact(deps.store, obj, fetched.file, bytes, { revision: fetched.revision, digest, metadata: fetched.metadata }, kind.alias);
+      deps.onFetched?.(bytes.byteLength, (ctx.now().getTime() - started) / 1000);
+
+      // event
+      const changed = current?.revision !== stored.revision || (kind.newDigestIsNews === true && current?.digest !== stored.digest);
+      if (changed) {
+        await ctx.events.record(obj, {
+          type: "Normal",
+          reason: fetched.reason ?? "NewArtifact",
+          message: fetched.message,
+          metadata: { "source.toolkit.fluxcd.io/revision": stored.revision, "source.toolkit.fluxcd.io/digest": stored.digest },
+        });
+      }
+      return success(stored, { ...kind.status(spec, stored), ...included, ...fetched.status }, verdict, fetched.summary);
+
       /** A tree over the artifact limits is refused before anything is stored: the last good artifact stays. */
-      async function archive<T>(revision: string, fn: () => Promise<T>): Promise<T> {
+      async function archive<T>(fn: () => Promise<T>): Promise<T> {
         try {
           return await fn();
         } catch (err) {
           if (!(err instanceof LimitError)) throw err;
-          throw new TransientError("ArchiveOperationFailed", `${ref}: cannot archive revision ${revision}: ${err.message}`, { cause: err });
+          throw new TransientError("ArchiveOperationFailed", `${ref}: cannot archive revision ${fetched.revision}: ${err.message}`, { cause: err });
         }
       }
 
@@ -348,10 +328,4 @@ async function storeArtifact(
   } catch (err) {
     throw new TransientError("StorageOperationFailed", `${formatRef(obj)}: cannot store the artifact: ${(err as Error).message}`, { cause: err });
   }
-}
-
-function treeBytes(files: FileTree): number {
-  let n = 0;
-  for (const node of files.values()) if (node.kind === "file") n += node.data.byteLength;
-  return n;
 }

@@ -53,8 +53,6 @@ export interface FetchGitArtifactOptions {
   limits?: Pick<Limits, "maxFileSize" | "maxArtifactSize">;
   /** Largest response (the packfile) read; derived from `limits` otherwise. */
   maxResponseBytes?: number;
-  /** Takes a memory budget's room for the bytes the objects hold as they arrive (upload-pack.ts's `reserve`). */
-  reserve?: (bytes: number) => Promise<void>;
 }
 
 export interface CommitInfo {
@@ -119,7 +117,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const sha1 = options.sha1 ?? (await createPortableSha1());
   if (plan.kind === "commit" && plan.branch) await checkOnBranch(conn, plan.branch, plan.commit, sha1, options.inflate);
 
-  const objects = await fetchObjects(conn, [selected.want], { sha1, inflate: options.inflate, maxObjectBytes: limits.maxFileSize, maxInflatedBytes: limits.maxArtifactSize }, { depth: 1, reserve: options.reserve });
+  const objects = await fetchObjects(conn, [selected.want], { sha1, inflate: options.inflate, maxObjectBytes: limits.maxFileSize, maxInflatedBytes: limits.maxArtifactSize }, { depth: 1 });
   try {
     const { commit, tag } = peel(objects, selected);
     const files = treeFiles(objects, commit.tree, { sparseCheckout: options.sparseCheckout });

@@ -126,11 +126,6 @@ export class PackReader {
     return this.#received;
   }
 
-  /** Bytes of objects inflated so far (deltas counted as their results once applied): what the objects hold. */
-  get inflated(): number {
-    return this.#total;
-  }
-
   /** Bytes of the pack held now (the object being read and the possible trailer). */
   get held(): number {
     return this.#len;

@@ -100,8 +100,7 @@ export async function readBody(res: Response, max: number, action: GitAction, sh
 /**
  * The body chunk by chunk into `take`, which parses each as it comes (a packfile), so the body is never
  * held whole; refused as readBody refuses (a declared or a grown size over `max`). `take` returning
- * "done" ends the read, a promise delays the next read until it settles; `take` throwing cancels the
- * download and the error propagates.
+ * "done" ends the read; `take` throwing cancels the download and the error propagates.
  */
 export async function streamBody(
   res: Response,
@@ -109,7 +108,7 @@ export async function streamBody(
   action: GitAction,
   shown: string,
   options: Pick<HttpOptions, "signal" | "timeoutMs">,
-  take: (chunk: Uint8Array) => "done" | undefined | Promise<void>,
+  take: (chunk: Uint8Array) => "done" | undefined,
 ): Promise<void> {
   if (Number(res.headers.get("content-length") ?? "NaN") > max) {
     await res.body?.cancel().catch(() => {});
@@ -129,10 +128,7 @@ export async function streamBody(
       if (r.done) return;
       total += r.value.byteLength;
       if (total > max) throw tooLarge(action, shown, max);
-      const next = take(r.value);
-      if (next === "done") return;
-      // The consumer may hold the next read back (a memory budget): the server waits meanwhile.
-      if (next) await next;
+      if (take(r.value) === "done") return;
     }
   } finally {
     await reader.cancel().catch(() => {});

@@ -44,7 +44,7 @@ export interface Connection {
   advertised?: RemoteRef[];
   post(body: Uint8Array[]): Promise<Uint8Array>;
   /** Posts and hands the response to `take` chunk by chunk (see smart-http.ts streamBody). */
-  postStreaming(body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined | Promise<void>): Promise<void>;
+  postStreaming(body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined): Promise<void>;
 }
 
 export interface ConnectOptions {
@@ -89,7 +89,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       body: concat(body) as Uint8Array<ArrayBuffer>,
     });
   const post = async (body: Uint8Array[]): Promise<Uint8Array> => readBody(await send(body), max, "fetch", shown, options);
-  const postStreaming = async (body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined | Promise<void>): Promise<void> =>
+  const postStreaming = async (body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined): Promise<void> =>
     streamBody(await send(body), max, "fetch", shown, options, take);
   if (version === 2) {
     const capabilities = new Map<string, string>();
@@ -133,11 +133,6 @@ export interface FetchPackOptions {
   depth?: number;
   /** An object filter such as "tree:0" (only when the server advertises `filter`). */
   filter?: string;
-  /**
-   * Called as the objects grow, with the bytes they hold beyond what was reserved before; the next chunk
-   * is read once it settles (a memory budget admits the download a piece at a time).
-   */
-  reserve?: (bytes: number) => Promise<void>;
 }
 
 /** Whether the server can apply object filters in fetch (`filter` in v2's fetch capability). */
@@ -180,7 +175,6 @@ export async function fetchObjects(conn: Connection, wants: string[], parse: Par
   // NAK or ACK. Neither is needed for a one-shot fetch. Then the pack in band 1 until a flush.
   let state: "preamble" | "pack" | "done" = "preamble";
   const lines = new PktSplitter();
-  let reserved = 0;
   try {
     await conn.postStreaming(body, (chunk) => {
       for (const p of lines.push(chunk)) {
@@ -197,10 +191,7 @@ export async function fetchObjects(conn: Connection, wants: string[], parse: Par
           if (conn.version === 2 ? line === "packfile" : line === "NAK" || line.startsWith("ACK ")) state = "pack";
         }
       }
-      if (!options.reserve || pack.inflated <= reserved) return undefined;
-      const more = pack.inflated - reserved;
-      reserved = pack.inflated;
-      return options.reserve(more);
+      return undefined;
     });
     if (state === "preamble") {
       throw new GitError("protocol", `Cannot fetch ${conn.url}: ${conn.version === 2 ? "the response has no packfile section" : "the response has no packfile"}`);
