@@ -117,6 +117,7 @@ export async function streamBody(
   if (!res.body) return;
   const reader = res.body.getReader();
   let total = 0;
+  let ended = false;
   try {
     for (;;) {
       let r: Awaited<ReturnType<typeof reader.read>>;
@@ -125,13 +126,14 @@ export async function streamBody(
       } catch (err) {
         throw readFailure(err, action, shown, options);
       }
-      if (r.done) return;
+      if ((ended = r.done)) return;
       total += r.value.byteLength;
       if (total > max) throw tooLarge(action, shown, max);
       if (take(r.value) === "done") return;
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    // Stop the download, without waiting for the connection to wind down.
+    if (!ended) void reader.cancel().catch(() => {});
   }
 }
 
