@@ -8,6 +8,9 @@
  * the machine is shared and noisy. Writes bench/git.md.
  *
  *   bun bench/git.ts            (the parent; children run `<runtime> bench/git.ts child ...`)
+ *   BENCH_BASELINE=DIR bun bench/git.ts    also runs the native variants from another checkout (DIR, e.g.
+ *                                          `git archive main` unpacked, with node_modules linked): before/after
+ *                                          in the same run
  */
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -117,10 +120,13 @@ async function parent(): Promise<void> {
       ["bun", [join("node_modules", ".bin", "bun"), "bench/git.ts"]],
       ["deno", [join("node_modules", ".bin", "deno"), "run", "-A", "--config", "deno.json", "bench/git.ts"]],
     ];
-    const variants: Array<{ name: string; cmd: string[]; args: string[] }> = [];
+    const variants: Array<{ name: string; cmd: string[]; args: string[]; cwd?: string }> = [];
+    const baseline = process.env.BENCH_BASELINE;
     for (const [rt, cmd] of runtimes) {
       variants.push({ name: `${rt}, native inflate + SHA-1`, cmd, args: ["child", "native", url] });
+      if (baseline) variants.push({ name: `${rt}, native inflate + SHA-1, baseline (${baseline})`, cmd, args: ["child", "native", url], cwd: baseline });
       variants.push({ name: `${rt}, portable (own inflate, hash-wasm SHA-1)`, cmd, args: ["child", "portable", url] });
+      if (baseline) variants.push({ name: `${rt}, portable, baseline (${baseline})`, cmd, args: ["child", "portable", url], cwd: baseline });
     }
     const results = new Map<string, { ms: number[]; fetch: number[]; wall: number[]; hwm: number[]; digest?: string; files?: number; bytes?: number }>();
     const peers = new Map<string, { ms: number[]; clone: number[]; hwm: number[]; bytes: number }>();
@@ -128,7 +134,7 @@ async function parent(): Promise<void> {
     const lsRemote: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const v of variants) {
-        const r = await run(v.cmd[0]!, [...v.cmd.slice(1), ...v.args]);
+        const r = await run(v.cmd[0]!, [...v.cmd.slice(1), ...v.args], { cwd: v.cwd });
         const res = JSON.parse(r.out.trim().split("\n").pop()!) as ChildResult;
         const e = results.get(v.name) ?? { ms: [], fetch: [], wall: [], hwm: [] };
         e.ms.push(res.ms);
@@ -139,7 +145,7 @@ async function parent(): Promise<void> {
         e.files = res.files;
         e.bytes = res.bytes;
         results.set(v.name, e);
-        if (v.args[1] === "native") {
+        if (v.args[1] === "native" && !v.cwd) {
           const n = await run(v.cmd[0]!, [...v.cmd.slice(1), "child", "native", url, `main@sha1:${head}`]);
           const nr = JSON.parse(n.out.trim().split("\n").pop()!) as ChildResult;
           noop.set(v.name.split(",")[0]!, [...(noop.get(v.name.split(",")[0]!) ?? []), nr.ms]);

@@ -20,8 +20,16 @@ export const zlibInflateAt: InflateAt = (buf, offset, size) => {
   return { data: new Uint8Array(r.buffer.buffer, r.buffer.byteOffset, r.buffer.byteLength), end: offset + r.engine.bytesWritten };
 };
 
-export const nodeSha1: Sha1 = (parts) => {
-  const h = createHash("sha1");
-  for (const p of parts) h.update(p);
-  return h.digest("hex");
-};
+export const nodeSha1: Sha1 = Object.assign(
+  (parts: Uint8Array[]) => {
+    const h = createHash("sha1");
+    for (const p of parts) h.update(p);
+    return h.digest("hex");
+  },
+  {
+    stream: () => {
+      const h = createHash("sha1");
+      return { update: (data: Uint8Array) => void h.update(data), digest: () => h.digest("hex") };
+    },
+  },
+);

@@ -12,20 +12,21 @@
  * commit must then merely exist on the server).
  *
  * Limits: DEFAULTS.timeoutMs for the whole operation (Flux's `spec.timeout` default); the artifact limits
- * (core/limits.ts) bound the pack: a file over maxFileSize is refused from its object header before it is
- * inflated, the commit's content over maxArtifactSize while inflating, and the response a little above it.
+ * (core/limits.ts) bound the pack, which is parsed as it downloads: a file over maxFileSize is refused from
+ * its object header before it is inflated (and the download stops there), the commit's content over
+ * maxArtifactSize while inflating, and the response a little above it.
  */
 import type { FileTree } from "../../artifact/file-tree.ts";
-import { DEFAULTS as LIMITS, LimitError, type Limits } from "../../core/limits.ts";
+import { DEFAULTS as LIMITS, type Limits } from "../../core/limits.ts";
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
 import { parseCommit, parseTag, type Commit, type Tag } from "./git-object.ts";
 import type { InflateAt } from "./inflate.ts";
 import { createPortableSha1, type Sha1 } from "./object-id.ts";
-import { parsePack, type GitObject } from "./packfile.ts";
+import type { GitObject } from "./packfile.ts";
 import { planRef, refPrefixes, sameRevision, selectRef, type GitRef, type RefPlan, type SelectedRef } from "./ref.ts";
 import { treeFiles } from "./tree-files.ts";
-import { connect, fetchPack, listRefs, supportsFilter, type Connection, type GitAuth } from "./upload-pack.ts";
+import { connect, fetchObjects, listRefs, supportsFilter, type Connection, type GitAuth } from "./upload-pack.ts";
 
 export const DEFAULTS = {
   timeoutMs: 60_000,
@@ -116,14 +117,7 @@ export async function fetchGitArtifact(options: FetchGitArtifactOptions): Promis
   const sha1 = options.sha1 ?? (await createPortableSha1());
   if (plan.kind === "commit" && plan.branch) await checkOnBranch(conn, plan.branch, plan.commit, sha1, options.inflate);
 
-  const pack = await fetchPack(conn, [selected.want], { depth: 1 });
-  let objects: Map<string, GitObject>;
-  try {
-    objects = parsePack(pack, { sha1, inflate: options.inflate, maxObjectBytes: limits.maxFileSize, maxInflatedBytes: limits.maxArtifactSize });
-  } catch (err) {
-    if (err instanceof LimitError) throw new GitError("limit", `Cannot fetch ${shown}: ${err.message}`, { cause: err });
-    throw new GitError("corrupt", `Cannot fetch ${shown}: ${(err as Error).message}`, { cause: err });
-  }
+  const objects = await fetchObjects(conn, [selected.want], { sha1, inflate: options.inflate, maxObjectBytes: limits.maxFileSize, maxInflatedBytes: limits.maxArtifactSize }, { depth: 1 });
   try {
     const { commit, tag } = peel(objects, selected);
     const files = treeFiles(objects, commit.tree, { sparseCheckout: options.sparseCheckout });
@@ -168,7 +162,7 @@ async function checkOnBranch(conn: Connection, branch: string, commit: string, s
   const tip = refs.find((r) => r.name === `refs/heads/${branch}`)?.id;
   if (!tip) throw new GitError("ref-not-found", `Cannot fetch ${conn.url}: reference "refs/heads/${branch}" not found`);
   if (tip === commit || !supportsFilter(conn)) return;
-  const objects = parsePack(await fetchPack(conn, [tip], { filter: "tree:0" }), { sha1, inflate });
+  const objects = await fetchObjects(conn, [tip], { sha1, inflate }, { filter: "tree:0" });
   const seen = new Set<string>();
   const queue = [tip];
   while (queue.length > 0) {

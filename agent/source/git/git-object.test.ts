@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyDelta } from "./git-delta.ts";
 import { parseCommit, parseTag, parseTree } from "./git-object.ts";
-import { DELIM, demuxSideband, FLUSH, pktLine, pktText, readPkts } from "./pkt-line.ts";
-import fc from "fast-check";
+import { DELIM, FLUSH, pktLine, PktSplitter, pktText, readPkts, sidebandData } from "./pkt-line.ts";
+
 
 const enc = new TextEncoder();
 
@@ -104,9 +105,34 @@ describe("pkt-line", () => {
 
   test("demultiplexes band 1, drops progress, raises band 3", () => {
     const data = [...pktLine(Uint8Array.from([1, 80, 65])), ...pktLine(Uint8Array.from([2, 46])), ...pktLine(Uint8Array.from([1, 67, 75])), ...FLUSH];
-    expect([...demuxSideband(readPkts(Uint8Array.from(data)))]).toEqual([80, 65, 67, 75]);
-    const err = [...pktLine(Uint8Array.from([3, ...enc.encode("boom\n")])), ...FLUSH];
-    expect(() => demuxSideband(readPkts(Uint8Array.from(err)))).toThrow('the server reported "boom"');
+    const band1 = [...readPkts(Uint8Array.from(data))].flatMap((p) => (p.type === "data" ? [...(sidebandData(p.data) ?? [])] : []));
+    expect(band1).toEqual([80, 65, 67, 75]);
+    expect(() => sidebandData(Uint8Array.from([3, ...enc.encode("boom\n")]))).toThrow('the server reported "boom"');
+    expect(() => sidebandData(Uint8Array.from([4, 1]))).toThrow("unknown sideband 4");
+  });
+
+  test("splits a body that arrives in chunks cut anywhere into the lines readPkts finds in it whole", () => {
+    const body = Uint8Array.from([...pktLine("packfile\n"), ...DELIM, ...pktLine(new Uint8Array(300).fill(7)), ...pktLine(""), ...FLUSH, ...pktLine("x\n")]);
+    const shown = (p: ReturnType<typeof readPkts> extends Iterable<infer P> ? P : never) => (p.type === "data" ? [...p.data].join(",") : p.type);
+    const whole = [...readPkts(body)].map(shown);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: body.length - 1 }), { maxLength: 12 }), (raw) => {
+        const cuts = [...new Set(raw)].sort((a, b) => a - b).concat(body.length);
+        const split = new PktSplitter();
+        const got: string[] = [];
+        let at = 0;
+        for (const c of cuts) {
+          got.push(...split.push(body.subarray(at, c)).map(shown));
+          at = c;
+        }
+        split.end();
+        expect(got).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+    const cut = new PktSplitter();
+    cut.push(body.subarray(0, 7));
+    expect(() => cut.end()).toThrow("Cannot read the git response: truncated pkt-line");
   });
 
   test("rejects malformed framing", () => {

@@ -45,11 +45,19 @@ async function failure(p: Promise<unknown>): Promise<{ err: GitError; ms: number
   return { err: err as GitError, ms: performance.now() - t0 };
 }
 
+/**
+ * A packfile section that never ends: a pack header, then side-band data lines of 65,515 zero bytes, forever.
+ * The reader takes the zeros for a corrupt object and, as for any corruption, reads on to the trailer's
+ * checksum, which never comes: only the cap ends it.
+ */
+function endlessPack(): ReturnType<typeof endlessBody> {
+  const header = pktLine(Uint8Array.from([1, 0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 1]));
+  return endlessBody(pktLine(concat([new Uint8Array([1]), new Uint8Array(65_510)])), concat([pktLine("packfile\n"), header]));
+}
+
 describe("git against hostile servers", () => {
   test("an endless pack is cut at the response cap, having read little more than the cap", async () => {
-    // The packfile section never ends: side-band data lines of 65,515 bytes, forever.
-    const line = pktLine(concat([new Uint8Array([1]), new Uint8Array(65_510)]));
-    const body = endlessBody(line, pktLine("packfile\n"));
+    const body = endlessPack();
     const s = await start(gitApp(() => new Response(body.stream, { headers: RESULT_TYPE })));
     const cap = 4 * 1024 * 1024;
     const { err, ms } = await failure(fetchGitArtifact({ url: `${s.url}/r.git`, ref: { branch: "main" }, fetch, maxResponseBytes: cap, timeoutMs: 20_000 }));
@@ -60,7 +68,7 @@ describe("git against hostile servers", () => {
   });
 
   test("a pack whose Content-Length is over the cap is refused before its body is read", async () => {
-    const body = endlessBody(new Uint8Array(65_536));
+    const body = endlessPack();
     const s = await start(gitApp(() => new Response(body.stream, { headers: { ...RESULT_TYPE, "content-length": String(8 * 1024 ** 3) } })));
     const { err } = await failure(fetchGitArtifact({ url: `${s.url}/r.git`, ref: { branch: "main" }, fetch, maxResponseBytes: 1024 * 1024, timeoutMs: 20_000 }));
     expect(err.message).toBe(`Cannot fetch ${s.url}/r.git: the response exceeds 1048576 bytes`);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { deflateSync, constants } from "node:zlib";
-import { inflateAt } from "./inflate.ts";
+import { continueInflate, inflateAt, startInflate } from "./inflate.ts";
 
 const trailer = new Uint8Array([9, 8, 7, 6, 5]);
 
@@ -75,6 +75,32 @@ describe("inflateAt", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test("resumed block by block over input that arrives in pieces, it gives what one call gives", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 40000 }), fc.string({ maxLength: 4000 }).map((s) => new TextEncoder().encode(s.repeat(9)))),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(constants.Z_DEFAULT_STRATEGY, constants.Z_HUFFMAN_ONLY, constants.Z_FIXED),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (data, level, strategy, rawCuts) => {
+          const z = withTrailer(new Uint8Array(deflateSync(data, { level, strategy })));
+          const cuts = [...new Set(rawCuts.map((c) => c % z.length))].sort((a, b) => a - b).concat(z.length);
+          const p = startInflate(data.length, 3);
+          let end: number | undefined;
+          // the caller keeps the input from the checkpoint on, as the pack reader does
+          for (const cut of cuts) {
+            const from = Math.floor(p.bit / 8);
+            if (end === undefined && cut >= p.retryAt) end = continueInflate(p, z.subarray(from, cut), from, true);
+          }
+          if (end === undefined) end = continueInflate(p, z.subarray(Math.floor(p.bit / 8)), Math.floor(p.bit / 8), false);
+          expect(end).toBe(z.length - trailer.length);
+          expect(Buffer.from(p.out).equals(Buffer.from(data))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

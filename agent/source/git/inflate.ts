@@ -6,6 +6,9 @@
  * `InflateAt` instead (node:zlib's inflateSync with `info: true` reports `bytesWritten`, the consumed
  * input, on Bun, Deno and Node: see bench/git.md for the speeds).
  *
+ * The same decoder also runs resumably (`startInflate`, `continueInflate`) over input that arrives in
+ * pieces, block by block, for a packfile parsed as it downloads.
+ *
  * Limits: the output must be exactly `size` bytes (the object header's size), so a stream that inflates
  * to more is rejected as soon as it passes that size. The Adler-32 trailer is skipped, not checked: every
  * object is verified by its SHA-1 id afterwards, which is stronger.
@@ -94,22 +97,63 @@ function fixedTables(): [Table, Table] {
   return [fixedLit, fixedDist];
 }
 
+/** Inflates a whole zlib stream that is all in `buf` (one call, no resuming). */
 export const inflateAt: InflateAt = (buf, offset, size) => {
-  if (offset + 2 > buf.length) fail("truncated header");
-  const cmf = buf[offset]!;
-  const flg = buf[offset + 1]!;
-  if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0) fail("invalid zlib header");
-  if (flg & 0x20) fail("preset dictionaries are not supported");
-  const out = new Uint8Array(size);
-  let o = 0;
-  let pos = offset + 2;
+  const p = startInflate(size, offset);
+  const end = continueInflate(p, buf, 0, false)!;
+  return { data: p.out, end };
+};
+
+/**
+ * A zlib stream being inflated as its bytes arrive (a packfile read from the network): the output so far
+ * and where the next deflate block starts. Blocks are the unit of progress: a block whose bytes have not all
+ * arrived is decoded again from its start on the next call (back-references need only `out`, which holds
+ * every byte produced so far), so only the input from the current block's start has to be kept.
+ */
+export interface InflateProgress {
+  readonly out: Uint8Array;
+  /** Output bytes produced by the completed blocks. */
+  o: number;
+  /** Absolute bit position of the zlib header, the next block, or the Adler-32 trailer (by `phase`). */
+  bit: number;
+  phase: "header" | "blocks" | "trailer";
+  /**
+   * Absolute input offset worth calling again at: twice the bytes held past the checkpoint, so a stream
+   * written as one huge block is decoded a logarithmic number of times, not once per arriving chunk.
+   */
+  retryAt: number;
+}
+
+/** A resumable inflate of the stream at absolute offset `offset` into exactly `size` bytes. */
+export function startInflate(size: number, offset: number): InflateProgress {
+  return { out: new Uint8Array(size), o: 0, bit: offset * 8, phase: "header", retryAt: 0 };
+}
+
+const NEED_MORE = { needMore: true };
+
+/**
+ * Continues `p` over `buf`, whose first byte is at absolute offset `base` and which holds the input from
+ * `p`'s checkpoint on. Returns the absolute offset just past the stream (after its Adler-32 trailer) once
+ * done; with `more` (further input will come) undefined when the bytes run out, else an error.
+ */
+export function continueInflate(p: InflateProgress, buf: Uint8Array, base: number, more: boolean): number | undefined {
+  const out = p.out;
+  const size = out.length;
+  const len = buf.length;
+  let o = p.o;
+  let pos = Math.floor(p.bit / 8) - base;
+  if (pos < 0) throw new Error("unreachable: the input before the inflate checkpoint was dropped");
   let bb = 0; // bit buffer, LSB first
   let bc = 0; // bits in bb
-  const len = buf.length;
 
+  const short = (msg: string): never => {
+    if (more) throw NEED_MORE;
+    return fail(msg);
+  };
   const need = (n: number): void => {
     while (bc < n) {
       if (pos >= len) {
+        if (more) throw NEED_MORE;
         // Pad with zeros so a peek near the end works; consuming padding is caught below.
         if (pos > len + 4) fail("truncated stream");
         pos++;
@@ -137,88 +181,115 @@ export const inflateAt: InflateAt = (buf, offset, size) => {
     return e >> 4;
   };
 
-  let final = 0;
-  while (!final) {
-    final = bits(1);
-    const type = bits(2);
-    if (type === 0) {
-      // Stored: drop to the byte boundary; whole bytes still in the bit buffer are given back.
-      bb = 0;
-      pos -= bc >> 3;
-      bc = 0;
-      if (pos + 4 > len) fail("truncated stored block");
-      const n = buf[pos]! | (buf[pos + 1]! << 8);
-      const nn = buf[pos + 2]! | (buf[pos + 3]! << 8);
-      if ((n ^ 0xffff) !== nn) fail("stored block length mismatch");
-      pos += 4;
-      if (pos + n > len) fail("truncated stored block");
-      if (o + n > size) fail(`output exceeds the expected ${size} bytes`);
-      out.set(buf.subarray(pos, pos + n), o);
-      o += n;
-      pos += n;
-      continue;
+  try {
+    if (p.phase === "header") {
+      if (pos + 2 > len) short("truncated header");
+      const cmf = buf[pos]!;
+      const flg = buf[pos + 1]!;
+      if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0) fail("invalid zlib header");
+      if (flg & 0x20) fail("preset dictionaries are not supported");
+      pos += 2;
+      p.phase = "blocks";
+      p.bit = (base + pos) * 8;
     }
-    let lit: Table;
-    let dist: Table;
-    if (type === 1) [lit, dist] = fixedTables();
-    else if (type === 2) {
-      const hlit = bits(5) + 257;
-      const hdist = bits(5) + 1;
-      const hclen = bits(4) + 4;
-      const cl = new Uint8Array(19);
-      for (let i = 0; i < hclen; i++) cl[CL_ORDER[i]!] = bits(3);
-      const clTable = buildTable(cl, 19);
-      const lengths = new Uint8Array(hlit + hdist);
-      let i = 0;
-      while (i < hlit + hdist) {
-        const sym = decode(clTable);
-        if (sym < 16) lengths[i++] = sym;
-        else {
-          let rep: number;
-          let val = 0;
-          if (sym === 16) {
-            if (i === 0) fail("repeat with no previous length");
-            val = lengths[i - 1]!;
-            rep = 3 + bits(2);
-          } else if (sym === 17) rep = 3 + bits(3);
-          else rep = 11 + bits(7);
-          if (i + rep > hlit + hdist) fail("code lengths overflow");
-          lengths.fill(val, i, i + rep);
-          i += rep;
+    if (p.phase === "blocks") {
+      const skip = p.bit & 7;
+      if (skip) bits(skip);
+      let final = 0;
+      while (!final) {
+        // The checkpoint: a block the input does not yet hold is decoded again from here.
+        p.bit = (base + pos) * 8 - bc;
+        p.o = o;
+        final = bits(1);
+        const type = bits(2);
+        if (type === 0) {
+          // Stored: drop to the byte boundary; whole bytes still in the bit buffer are given back.
+          bb = 0;
+          pos -= bc >> 3;
+          bc = 0;
+          if (pos + 4 > len) short("truncated stored block");
+          const n = buf[pos]! | (buf[pos + 1]! << 8);
+          const nn = buf[pos + 2]! | (buf[pos + 3]! << 8);
+          if ((n ^ 0xffff) !== nn) fail("stored block length mismatch");
+          if (pos + 4 + n > len) short("truncated stored block");
+          pos += 4;
+          if (o + n > size) fail(`output exceeds the expected ${size} bytes`);
+          out.set(buf.subarray(pos, pos + n), o);
+          o += n;
+          pos += n;
+          continue;
+        }
+        let lit: Table;
+        let dist: Table;
+        if (type === 1) [lit, dist] = fixedTables();
+        else if (type === 2) {
+          const hlit = bits(5) + 257;
+          const hdist = bits(5) + 1;
+          const hclen = bits(4) + 4;
+          const cl = new Uint8Array(19);
+          for (let i = 0; i < hclen; i++) cl[CL_ORDER[i]!] = bits(3);
+          const clTable = buildTable(cl, 19);
+          const lengths = new Uint8Array(hlit + hdist);
+          let i = 0;
+          while (i < hlit + hdist) {
+            const sym = decode(clTable);
+            if (sym < 16) lengths[i++] = sym;
+            else {
+              let rep: number;
+              let val = 0;
+              if (sym === 16) {
+                if (i === 0) fail("repeat with no previous length");
+                val = lengths[i - 1]!;
+                rep = 3 + bits(2);
+              } else if (sym === 17) rep = 3 + bits(3);
+              else rep = 11 + bits(7);
+              if (i + rep > hlit + hdist) fail("code lengths overflow");
+              lengths.fill(val, i, i + rep);
+              i += rep;
+            }
+          }
+          if (lengths[256] === 0) fail("no end-of-block code");
+          lit = buildTable(lengths.subarray(0, hlit), hlit);
+          dist = buildTable(lengths.subarray(hlit), hdist);
+        } else fail("invalid block type 3");
+
+        for (;;) {
+          const sym = decode(lit);
+          if (sym < 256) {
+            if (o >= size) fail(`output exceeds the expected ${size} bytes`);
+            out[o++] = sym;
+          } else if (sym === 256) break;
+          else {
+            const li = sym - 257;
+            if (li >= 29) fail("invalid length symbol");
+            const n = LEN_BASE[li]! + bits(LEN_EXTRA[li]!);
+            const di = decode(dist);
+            if (di >= 30) fail("invalid distance symbol");
+            const d = DIST_BASE[di]! + bits(DIST_EXTRA[di]!);
+            if (d > o) fail("distance reaches before the start of the output");
+            if (o + n > size) fail(`output exceeds the expected ${size} bytes`);
+            if (d >= n) {
+              out.copyWithin(o, o - d, o - d + n);
+              o += n;
+            } else for (let k = 0; k < n; k++, o++) out[o] = out[o - d]!;
+          }
         }
       }
-      if (lengths[256] === 0) fail("no end-of-block code");
-      lit = buildTable(lengths.subarray(0, hlit), hlit);
-      dist = buildTable(lengths.subarray(hlit), hdist);
-    } else fail("invalid block type 3");
-
-    for (;;) {
-      const sym = decode(lit);
-      if (sym < 256) {
-        if (o >= size) fail(`output exceeds the expected ${size} bytes`);
-        out[o++] = sym;
-      } else if (sym === 256) break;
-      else {
-        const li = sym - 257;
-        if (li >= 29) fail("invalid length symbol");
-        const n = LEN_BASE[li]! + bits(LEN_EXTRA[li]!);
-        const di = decode(dist);
-        if (di >= 30) fail("invalid distance symbol");
-        const d = DIST_BASE[di]! + bits(DIST_EXTRA[di]!);
-        if (d > o) fail("distance reaches before the start of the output");
-        if (o + n > size) fail(`output exceeds the expected ${size} bytes`);
-        if (d >= n) {
-          out.copyWithin(o, o - d, o - d + n);
-          o += n;
-        } else for (let k = 0; k < n; k++, o++) out[o] = out[o - d]!;
-      }
+      // Whole bytes left in the bit buffer were read ahead and belong to what follows.
+      pos -= bc >> 3;
+      if (pos > len) fail("truncated stream");
+      if (o !== size) fail(`output is ${o} bytes, expected ${size}`);
+      p.o = o;
+      p.phase = "trailer";
+      p.bit = (base + pos) * 8;
     }
+    const end = pos + 4; // Adler-32 trailer
+    if (end > len) short("truncated trailer");
+    return base + end;
+  } catch (err) {
+    if (err !== NEED_MORE) throw err;
+    const kept = base + len - Math.floor(p.bit / 8);
+    p.retryAt = base + len + Math.max(kept, 1);
+    return undefined;
   }
-  // Whole bytes left in the bit buffer were read ahead and belong to what follows.
-  pos -= bc >> 3;
-  if (pos > len) fail("truncated stream");
-  if (o !== size) fail(`output is ${o} bytes, expected ${size}`);
-  const end = pos + 4; // Adler-32 trailer
-  if (end > len) fail("truncated trailer");
-  return { data: out, end };
-};
+}

@@ -5,8 +5,18 @@
  */
 import { createSHA1 } from "hash-wasm";
 
-/** SHA-1 over the concatenation of `parts`, as 40 lowercase hex digits. */
-export type Sha1 = (parts: Uint8Array[]) => string;
+/** An incremental SHA-1 (a packfile's trailer is checked over bytes that arrive in chunks). */
+export interface Sha1Hasher {
+  update(data: Uint8Array): void;
+  /** 40 lowercase hex digits; the hasher is spent afterwards. */
+  digest(): string;
+}
+
+/** SHA-1 over the concatenation of `parts`, as 40 lowercase hex digits; `stream()` starts an incremental one. */
+export interface Sha1 {
+  (parts: Uint8Array[]): string;
+  stream(): Sha1Hasher;
+}
 
 export type ObjectType = "commit" | "tree" | "blob" | "tag";
 
@@ -15,11 +25,29 @@ const enc = new TextEncoder();
 /** The portable SHA-1: hash-wasm, created once and reused (calls are synchronous). */
 export async function createPortableSha1(): Promise<Sha1> {
   const h = await createSHA1();
-  return (parts) => {
+  const sha1 = (parts: Uint8Array[]): string => {
     h.init();
     for (const p of parts) h.update(p);
     return h.digest("hex");
   };
+  // One WASM instance serves every hash: an incremental one saves its state between updates, so one-shot
+  // object hashes can run in between (hash-wasm's save/load).
+  const stream = (): Sha1Hasher => {
+    h.init();
+    let state = h.save();
+    return {
+      update(data) {
+        h.load(state);
+        h.update(data);
+        state = h.save();
+      },
+      digest() {
+        h.load(state);
+        return h.digest("hex");
+      },
+    };
+  };
+  return Object.assign(sha1, { stream });
 }
 
 /** The id of an object with this type and content. */

@@ -1,7 +1,8 @@
 /**
  * Git's pkt-line framing (gitprotocol-common): four hex digits of length (including themselves) and the
- * payload; "0000" flush, "0001" delimiter, "0002" response-end. A reader over a whole response body, and
- * the sideband demultiplexer for the packfile section (band 1 data, 2 progress, 3 fatal error).
+ * payload; "0000" flush, "0001" delimiter, "0002" response-end. A reader over a whole response body, a
+ * splitter for one that arrives in chunks, and the sideband bands of the packfile section (1 data, 2
+ * progress, 3 fatal error).
  */
 import { concat } from "../../core/bytes.ts";
 
@@ -55,6 +56,12 @@ export function pktText(data: Uint8Array): string {
   return s.endsWith("\n") ? s.slice(0, -1) : s;
 }
 
+/** Bytes the line at `i` takes: its length, or 4 for the special lines (which readPkts checks). */
+function lineLength(buf: Uint8Array, i: number): number {
+  const len = hexLength(buf, i);
+  return len < 4 ? 4 : len;
+}
+
 function hexLength(buf: Uint8Array, i: number): number {
   let n = 0;
   for (let k = 0; k < 4; k++) {
@@ -67,19 +74,57 @@ function hexLength(buf: Uint8Array, i: number): number {
 }
 
 /**
- * Collects band 1 of a sideband stream into one buffer (the packfile), until a flush. Band 3 is the
- * server's fatal error and becomes an exception; band 2 (progress) is dropped.
+ * Splits a body that arrives in chunks into pkt-lines. Payloads are views of the chunk, or a copy for a
+ * line that spans two chunks; only such a partial line (at most 65520 bytes) is kept between chunks.
  */
-export function demuxSideband(pkts: Iterator<Pkt>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (let r = pkts.next(); !r.done; r = pkts.next()) {
-    const p = r.value;
-    if (p.type !== "data") break;
-    const band = p.data[0];
-    if (band === 1) {
-      parts.push(p.data.subarray(1));
-    } else if (band === 3) throw new Error(`Cannot fetch the packfile: the server reported "${pktText(p.data.subarray(1))}"`);
-    else if (band !== 2) throw new Error(`Cannot fetch the packfile: unknown sideband ${band}`);
+export class PktSplitter {
+  #partial: Uint8Array | undefined;
+
+  push(chunk: Uint8Array): Pkt[] {
+    const out: Pkt[] = [];
+    let buf = chunk;
+    const p = this.#partial;
+    if (p) {
+      // Complete the partial line with just the bytes it lacks: its header first, then its payload.
+      const head = p.length >= 4 ? p : concat([p, chunk.subarray(0, 4 - p.length)]);
+      if (head.length < 4) {
+        this.#partial = head;
+        return out;
+      }
+      const missing = lineLength(head, 0) - p.length;
+      if (chunk.length < missing) {
+        this.#partial = concat([p, chunk]);
+        return out;
+      }
+      out.push(...readPkts(concat([p, chunk.subarray(0, missing)])));
+      buf = chunk.subarray(missing);
+      this.#partial = undefined;
+    }
+    let i = 0;
+    while (i + 4 <= buf.length) {
+      const len = lineLength(buf, i);
+      if (i + len > buf.length) break;
+      out.push(...readPkts(buf.subarray(i, i + len)));
+      i += len;
+    }
+    if (i < buf.length) this.#partial = buf.slice(i);
+    return out;
   }
-  return concat(parts);
+
+  /** After the last chunk: a line cut short is an error. */
+  end(): void {
+    if (this.#partial) throw new Error("Cannot read the git response: truncated pkt-line");
+  }
+}
+
+/**
+ * One pkt-line of a sideband stream: band 1's payload (pack data), undefined for band 2 (progress);
+ * band 3 is the server's fatal error and becomes an exception.
+ */
+export function sidebandData(data: Uint8Array): Uint8Array | undefined {
+  const band = data[0];
+  if (band === 1) return data.subarray(1);
+  if (band === 3) throw new Error(`Cannot fetch the packfile: the server reported "${pktText(data.subarray(1))}"`);
+  if (band !== 2) throw new Error(`Cannot fetch the packfile: unknown sideband ${band}`);
+  return undefined;
 }

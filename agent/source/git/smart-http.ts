@@ -91,12 +91,60 @@ export async function readBody(res: Response, max: number, action: GitAction, sh
   try {
     body = await readBounded(res.body, res.headers.get("content-length"), max);
   } catch (err) {
-    const why = describeFetchFailure(err, options.signal, options.timeoutMs);
-    if (timedOut(options.signal)) throw new GitError("timeout", `Cannot ${action} ${shown}: ${why} while reading the response`, { cause: err });
-    throw new GitError("unreachable", `Cannot ${action} ${shown}: the connection failed while reading (${why})`, { cause: err });
+    throw readFailure(err, action, shown, options);
   }
-  if (body === "too large") throw new GitError("protocol", `Cannot ${action} ${shown}: the response exceeds ${max} bytes`);
+  if (body === "too large") throw tooLarge(action, shown, max);
   return body;
+}
+
+/**
+ * The body chunk by chunk into `take`, which parses each as it comes (a packfile), so the body is never
+ * held whole; refused as readBody refuses (a declared or a grown size over `max`). `take` returning
+ * "done" ends the read; `take` throwing cancels the download and the error propagates.
+ */
+export async function streamBody(
+  res: Response,
+  max: number,
+  action: GitAction,
+  shown: string,
+  options: Pick<HttpOptions, "signal" | "timeoutMs">,
+  take: (chunk: Uint8Array) => "done" | undefined,
+): Promise<void> {
+  if (Number(res.headers.get("content-length") ?? "NaN") > max) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(action, shown, max);
+  }
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  let total = 0;
+  let ended = false;
+  try {
+    for (;;) {
+      let r: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        throw readFailure(err, action, shown, options);
+      }
+      if ((ended = r.done)) return;
+      total += r.value.byteLength;
+      if (total > max) throw tooLarge(action, shown, max);
+      if (take(r.value) === "done") return;
+    }
+  } finally {
+    // Stop the download, without waiting for the connection to wind down.
+    if (!ended) void reader.cancel().catch(() => {});
+  }
+}
+
+function tooLarge(action: GitAction, shown: string, max: number): GitError {
+  return new GitError("protocol", `Cannot ${action} ${shown}: the response exceeds ${max} bytes`);
+}
+
+function readFailure(err: unknown, action: GitAction, shown: string, options: Pick<HttpOptions, "signal" | "timeoutMs">): GitError {
+  const why = describeFetchFailure(err, options.signal, options.timeoutMs);
+  if (timedOut(options.signal)) return new GitError("timeout", `Cannot ${action} ${shown}: ${why} while reading the response`, { cause: err });
+  return new GitError("unreachable", `Cannot ${action} ${shown}: the connection failed while reading (${why})`, { cause: err });
 }
 
 /** Drops the "# service=..." line and its flush that v0 advertisements (and some v2 ones) start with. */

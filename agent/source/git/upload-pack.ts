@@ -6,24 +6,30 @@
  * 1`, `side-band-64k`). Auth is a header: basic (username/password) or bearer. Network only through the
  * `Fetch` parameter. SSH is not supported.
  *
- * Limits (DEFAULTS): response size (the packfile is held in memory), checked against Content-Length and
- * while the body streams in, so an endless or oversized pack is cut at the limit; every request and
- * body read under the caller's deadline (`signal`), so a server that drips bytes ends with a timeout.
+ * The packfile is parsed as it arrives (packfile.ts's PackReader behind a pkt-line splitter and the
+ * sideband): each chunk of the response is read into objects and dropped, so neither the response nor
+ * the pack is ever held whole, and a limit stops the download at the object header that passes it.
+ *
+ * Limits (DEFAULTS): response size, checked against Content-Length and while the body streams in, so an
+ * endless or oversized pack is cut at the limit; every request and body read under the caller's deadline
+ * (`signal`), so a server that drips bytes ends with a timeout.
  */
 import type { Fetch } from "../../core/fetch.ts";
 import { displayUrl, GitError } from "./git-error.ts";
-import { DELIM, demuxSideband, FLUSH, pktLine, pktText, readPkts, type Pkt } from "./pkt-line.ts";
+import { DELIM, FLUSH, pktLine, pktText, PktSplitter, readPkts, sidebandData } from "./pkt-line.ts";
 import { concat } from "../../core/bytes.ts";
+import { LimitError } from "../../core/limits.ts";
 import { DEFAULTS as ARTIFACT } from "../../artifact/unpack.ts";
-import { DEFAULTS as HTTP, parseV0Advertisement, prepare, readBody, request, skipServiceLine, type GitAuth, type RemoteRef } from "./smart-http.ts";
+import { PackReader, type GitObject, type ParsePackOptions } from "./packfile.ts";
+import { DEFAULTS as HTTP, parseV0Advertisement, prepare, readBody, request, skipServiceLine, streamBody, type GitAuth, type RemoteRef } from "./smart-http.ts";
 
 export type { GitAuth, RemoteRef };
 
 export const DEFAULTS = {
   /**
-   * Largest response body accepted (the packfile, held in memory while it is parsed): the artifact's
-   * own size cap, since a depth-1 pack is compressed and cannot be larger than the files it unpacks to
-   * without being refused at pack time anyway; an endless pack stops here instead of at 1 GiB of RSS.
+   * Largest response body accepted (the packfile): the artifact's own size cap, since a depth-1 pack is
+   * compressed and cannot be larger than the files it unpacks to without being refused at pack time
+   * anyway; an endless pack stops here.
    */
   maxResponseBytes: ARTIFACT.maxSize,
   agent: HTTP.agent,
@@ -37,6 +43,8 @@ export interface Connection {
   /** v0 only: refs from the advertisement. */
   advertised?: RemoteRef[];
   post(body: Uint8Array[]): Promise<Uint8Array>;
+  /** Posts and hands the response to `take` chunk by chunk (see smart-http.ts streamBody). */
+  postStreaming(body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined): Promise<void>;
 }
 
 export interface ConnectOptions {
@@ -69,8 +77,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const pkts = skipServiceLine([...readPkts(adv)]);
   const first = pkts[0];
   const version: 0 | 2 = first?.type === "data" && pktText(first.data) === "version 2" ? 2 : 0;
-  const post = async (body: Uint8Array[]): Promise<Uint8Array> => {
-    const res = await request(options, "fetch", shown, `${base}/git-upload-pack`, {
+  const send = (body: Uint8Array[]): Promise<Response> =>
+    request(options, "fetch", shown, `${base}/git-upload-pack`, {
       method: "POST",
       headers: {
         ...headers,
@@ -80,8 +88,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       },
       body: concat(body) as Uint8Array<ArrayBuffer>,
     });
-    return readBody(res, max, "fetch", shown, options);
-  };
+  const post = async (body: Uint8Array[]): Promise<Uint8Array> => readBody(await send(body), max, "fetch", shown, options);
+  const postStreaming = async (body: Uint8Array[], take: (chunk: Uint8Array) => "done" | undefined): Promise<void> =>
+    streamBody(await send(body), max, "fetch", shown, options, take);
   if (version === 2) {
     const capabilities = new Map<string, string>();
     for (const p of pkts.slice(1)) {
@@ -90,10 +99,10 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       const eq = line.indexOf("=");
       capabilities.set(eq < 0 ? line : line.slice(0, eq), eq < 0 ? "" : line.slice(eq + 1));
     }
-    return { url: shown, version, capabilities, post };
+    return { url: shown, version, capabilities, post, postStreaming };
   }
   const { refs, capabilities } = parseV0Advertisement(pkts, shown);
-  return { url: shown, version, capabilities, advertised: refs, post };
+  return { url: shown, version, capabilities, advertised: refs, post, postStreaming };
 }
 
 /** Lists refs whose names start with one of `prefixes` (all refs when empty), with peeled tag targets. */
@@ -132,8 +141,11 @@ export function supportsFilter(conn: Connection): boolean {
   return conn.capabilities.has("filter");
 }
 
-/** Fetches the objects needed for `wants` and returns the raw packfile bytes. */
-export async function fetchPack(conn: Connection, wants: string[], options: FetchPackOptions = {}): Promise<Uint8Array> {
+/**
+ * Fetches the objects needed for `wants`, parsed as the pack arrives (`parse`: hashing, inflate, limits).
+ * A refused or corrupt pack is a GitError ("limit", "corrupt") saying so; the download stops at a limit.
+ */
+export async function fetchObjects(conn: Connection, wants: string[], parse: ParsePackOptions, options: FetchPackOptions = {}): Promise<Map<string, GitObject>> {
   const body: Uint8Array[] = [];
   if (conn.version === 2) {
     body.push(pktLine("command=fetch\n"), pktLine(`agent=${DEFAULTS.agent}\n`), DELIM);
@@ -151,38 +163,45 @@ export async function fetchPack(conn: Connection, wants: string[], options: Fetc
     if (options.filter) body.push(pktLine(`filter ${options.filter}\n`));
     body.push(FLUSH, pktLine("done\n"));
   }
-  const res = await conn.post(body);
-  const pkts = readPkts(res);
+  const pack = new PackReader(parse);
+  const packed = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (err) {
+      throw new GitError(err instanceof LimitError ? "limit" : "corrupt", `Cannot fetch ${conn.url}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  // v2: sections (acknowledgments, shallow-info, wanted-refs) before "packfile"; v0: "shallow" lines, then
+  // NAK or ACK. Neither is needed for a one-shot fetch. Then the pack in band 1 until a flush.
+  let state: "preamble" | "pack" | "done" = "preamble";
+  const lines = new PktSplitter();
   try {
-    return conn.version === 2 ? readV2Fetch(conn, pkts) : readV0Fetch(conn, pkts);
+    await conn.postStreaming(body, (chunk) => {
+      for (const p of lines.push(chunk)) {
+        if (state === "pack") {
+          if (p.type !== "data") {
+            state = "done";
+            return "done";
+          }
+          const data = sidebandData(p.data);
+          if (data) packed(() => pack.push(data));
+        } else if (p.type === "data") {
+          const line = pktText(p.data);
+          checkErr(conn, line);
+          if (conn.version === 2 ? line === "packfile" : line === "NAK" || line.startsWith("ACK ")) state = "pack";
+        }
+      }
+      return undefined;
+    });
+    if (state === "preamble") {
+      throw new GitError("protocol", `Cannot fetch ${conn.url}: ${conn.version === 2 ? "the response has no packfile section" : "the response has no packfile"}`);
+    }
+    if (state === "pack") lines.end();
   } catch (err) {
     if (err instanceof GitError) throw err;
     throw new GitError("protocol", `Cannot fetch ${conn.url}: ${(err as Error).message}`, { cause: err });
   }
-}
-
-function readV2Fetch(conn: Connection, pkts: Iterator<Pkt>): Uint8Array {
-  for (let r = pkts.next(); !r.done; r = pkts.next()) {
-    const p = r.value;
-    if (p.type !== "data") continue;
-    const line = pktText(p.data);
-    checkErr(conn, line);
-    if (line === "packfile") return demuxSideband(pkts);
-    // acknowledgments, shallow-info and wanted-refs sections are not needed for a one-shot fetch.
-  }
-  throw new GitError("protocol", `Cannot fetch ${conn.url}: the response has no packfile section`);
-}
-
-function readV0Fetch(conn: Connection, pkts: Iterator<Pkt>): Uint8Array {
-  for (let r = pkts.next(); !r.done; r = pkts.next()) {
-    const p = r.value;
-    if (p.type !== "data") continue;
-    const text = pktText(p.data);
-    checkErr(conn, text);
-    if (text === "NAK" || text.startsWith("ACK ")) return demuxSideband(pkts);
-    // "shallow <id>" lines precede the NAK when deepening.
-  }
-  throw new GitError("protocol", `Cannot fetch ${conn.url}: the response has no packfile`);
+  return packed(() => pack.end());
 }
 
 function checkErr(conn: Connection, line: string): void {
