@@ -18,6 +18,7 @@ function kubeconfig(dir: string): string {
 test.each([
   [["--gc-interval", "soon"], '--gc-interval must be a duration such as 2s or 0, not "soon"'],
   [["--concurrent", "0"], '--concurrent must be a whole number of at least 1, not "0"'],
+  [["--kube-api-qps", "0"], '--kube-api-qps must be a number above 0, such as 50 or 2.5, not "0"'],
   [["--log-level", "loud"], '--log-level must be debug, info or error, not "loud"'],
 ])("rivulet run %p is a usage error (exit 2) before contacting the cluster", async (flags, message) => {
   const dir = mkdtempSync(join(tmpdir(), "rivulet-run-cli-"));

@@ -33,6 +33,9 @@ import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 import { startMemoryTrim } from "../runtime/memory-trim.ts";
 import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from "./limit-flags.ts";
+import { KUBE_API_HELP, KUBE_API_OPTIONS, kubeApiRateOf } from "./kube-api-flags.ts";
+import { rateLimitedTransport, TokenBucket } from "../kube/rate-limit.ts";
+import type { Transport } from "../kube/transport.ts";
 import { parseDuration } from "../core/duration.ts";
 
 const HELP = `Usage: rivulet run --namespace NS [flags]
@@ -85,6 +88,7 @@ Flags:
       --field-manager NAME  server-side apply field manager (default kustomize-controller)
       --strict-substitution  an undefined post-build variable without a default fails the build
 ${LIMIT_HELP}
+${KUBE_API_HELP}
       --status-page         serve a read-only status page at /status/ on --health-addr: every source,
                             Kustomization, HelmRelease and image policy with its readiness, revision and
                             message, inventories and the last events, updated live (default off)
@@ -140,6 +144,7 @@ export const runCommand: Command = {
         "strict-substitution": { type: "boolean", default: false },
         "gc-interval": { type: "string", default: "2s" },
         ...LIMIT_OPTIONS,
+        ...KUBE_API_OPTIONS,
         "status-page": { type: "boolean", default: false },
         tenants: { type: "string" },
       },
@@ -166,6 +171,7 @@ export const runCommand: Command = {
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
     const rateLimitIntervalMs = durationFlag("rate-limit-interval", values["rate-limit-interval"]!);
     const { limits, buildMemory } = limitsOf(values);
+    const apiRate = kubeApiRateOf(values, { tenants: Boolean(tenants) });
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const countRequest = (verb: string, path: string) => {
@@ -173,7 +179,17 @@ export const runCommand: Command = {
       metrics.apiRequests.inc({ verb });
       metrics.apiRequestsByResource.inc({ verb, resource: resourceOfPath(path) });
     };
-    const client = createHttpClient({ transport: conn.transport, onRequest: countRequest });
+    // Each client gets a bucket of its own: with --tenants one tenant's burst spends only its own budget.
+    const rateLimited = (transport: Transport, who: string): Transport =>
+      apiRate
+        ? rateLimitedTransport(transport, new TokenBucket(apiRate), (ms, req) => {
+            // As client-go: a long wait is worth an info line, a short one only a debug line.
+            const fields = { waitedMs: ms, method: req.method, path: req.path, client: who };
+            if (ms > 1_000) log.info("waited for the API rate limit (--kube-api-qps)", fields);
+            else log.debug("waited for the API rate limit (--kube-api-qps)", fields);
+          })
+        : transport;
+    const client = createHttpClient({ transport: rateLimited(conn.transport, namespace), onRequest: countRequest });
     const version = (await client.raw("GET", "/version")) as { gitVersion?: string };
     // A host reconciles nothing with its own identity: it needs only its Lease (and to mint tenants' tokens).
     if (tenants) await checkHostAccess(client, namespace, conn.context, values["leader-elect"]!);
@@ -230,6 +246,7 @@ export const runCommand: Command = {
             kubeconfig: values.kubeconfig,
             context: values.context,
             hostClient: client,
+            limit: (transport) => rateLimited(transport, entry.namespace),
             onRequest: (verb, path) => {
               countRequest(verb, path);
               ctx.onRequest(verb);

@@ -6,6 +6,7 @@
  */
 import type { KubeClient } from "../kube/client.ts";
 import { createHttpClient } from "../kube/http-client.ts";
+import type { Transport } from "../kube/transport.ts";
 import { serviceAccountTokenSource } from "../kube/service-account-token.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { tokenFileReader } from "../runtime/kubeconfig.ts";
@@ -18,6 +19,8 @@ export interface TenantConnectOptions {
   context?: string;
   /** The host's client: it mints ServiceAccount tokens, nothing else. */
   hostClient: KubeClient;
+  /** Wraps the tenant's transport (its own API rate limit, agent/kube/rate-limit.ts). */
+  limit?: (transport: Transport) => Transport;
   onRequest(verb: string, path: string): void;
   /** A token renewal that failed (or recovered) after the start. */
   report(error: Error | undefined): void;
@@ -26,7 +29,7 @@ export interface TenantConnectOptions {
 /** The tenant's client and how messages name its identity; throws when its credentials cannot be had. */
 export async function tenantClient(entry: TenantEntry, o: TenantConnectOptions): Promise<{ client: KubeClient; who: string }> {
   const c = entry.credentials;
-  const client = (transport: ReturnType<typeof connect>["transport"]) => createHttpClient({ transport, onRequest: o.onRequest });
+  const client = (transport: Transport) => createHttpClient({ transport: o.limit ? o.limit(transport) : transport, onRequest: o.onRequest });
   switch (c.kind) {
     case "serviceAccount": {
       let started = false;

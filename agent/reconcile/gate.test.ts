@@ -49,6 +49,21 @@ describe("WorkQueue with a gate", () => {
   });
 });
 
+test("a key still waiting for a slot when the queue stops does not start", async () => {
+  const fs = new FairShare({ slots: 1 });
+  const other = fs.tenant("other");
+  let release!: () => void;
+  const holding = other.run(() => new Promise<void>((r) => (release = r)));
+  const runs: string[] = [];
+  const q = new WorkQueue(async (k) => void runs.push(k), { concurrency: 2, gate: fs.tenant("a") });
+  q.add("a");
+  const stopped = q.stop();
+  release();
+  await holding;
+  await stopped;
+  expect(runs).toEqual([]);
+});
+
 /** Just enough of the API server for a Manager: lists from memory, watches that wait for the stop. */
 function memoryClient(items: KubeObject[]): KubeClient {
   const find = (kind: string, name?: string) => items.find((i) => i.kind === kind && i.metadata.name === name)!;

@@ -168,7 +168,8 @@ export class WorkQueue {
 
   async #run(key: string): Promise<void> {
     try {
-      if (this.#gate) await this.#gate.run(() => this.#worker(key));
+      // A key granted its slot after stop() does not start: the queue took no new work from then on.
+      if (this.#gate) await this.#gate.run(async () => (this.#stopped ? undefined : this.#worker(key)));
       else await this.#worker(key);
     } catch {
       // The worker classifies and reschedules its own failures; a throw here must not kill the queue. A
