@@ -84,6 +84,8 @@ export class Controller {
    * now instead of at their dependency requeue (wired by the manager).
    */
   onReady: (obj: FluxObject) => void = () => {};
+  /** Called whenever the cached copy of `name` changes (undefined: dropped), for the manager's index. */
+  onCacheChange: (name: string, obj: FluxObject | undefined) => void = () => {};
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
@@ -133,7 +135,10 @@ export class Controller {
           seen.add(name);
           const old = this.cache.get(name);
           if (!this.#remember(it)) continue; // our own write is newer than this list
-          if (needsReconcile(old, it) || !old) this.#queue.add(name);
+          if (needsReconcile(old, it)) this.#queue.add(name);
+          // A relist after 410 Gone replaces the events missed meanwhile: a new artifact among them
+          // still reaches its users (and nothing else is queued: unchanged objects are not reconciled).
+          if (old && publishedChanged(old, it)) this.onArtifactChanged(it);
         }
         for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.#forget(name);
         this.#markSynced();
@@ -145,7 +150,7 @@ export class Controller {
         const old = this.cache.get(name);
         if (!this.#remember(obj)) return;
         if (needsReconcile(old, obj)) this.#queue.add(name);
-        if (published(obj) && JSON.stringify(published(old)) !== JSON.stringify(published(obj))) this.onArtifactChanged(obj);
+        if (publishedChanged(old, obj)) this.onArtifactChanged(obj);
       },
       onError: (err, attempt, retryInMs) => {
         // A 404 on the list means the kind's CRD is not installed (or an older crds/ is): say what fixes it.
@@ -168,11 +173,13 @@ export class Controller {
     const old = this.cache.get(name);
     if (old && olderVersion(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return false;
     this.cache.set(name, obj);
+    this.onCacheChange(name, obj);
     return true;
   }
 
   #forget(name: string): void {
     this.cache.delete(name);
+    this.onCacheChange(name, undefined);
     this.#queue.remove(name);
     const labels = { kind: this.kind, name, namespace: this.#o.namespace };
     this.#o.metrics?.condition.deleteMatching(labels);
@@ -210,8 +217,7 @@ export class Controller {
       // stale, so queue the object again here or the request would be lost.
       if (needsReconcile(obj, updated as FluxObject)) this.#queue.add(name);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
-      const art = published(updated as FluxObject);
-      if (art && JSON.stringify(published(prev)) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
+      if (publishedChanged(prev, updated as FluxObject)) this.onArtifactChanged(updated as FluxObject);
     };
     const now = this.#now;
     const writes = statusWrites({
@@ -375,4 +381,10 @@ export function jittered(intervalMs: number, random: number): number {
 function published(obj: FluxObject | undefined): unknown {
   const s = obj?.status;
   return s?.artifact ?? (s?.lastScanResult as { revision?: string } | undefined)?.revision ?? s?.latestRef ?? s?.lastPushCommit;
+}
+
+/** Whether `cur` publishes something (see published) that `old` did not publish the same. */
+export function publishedChanged(old: FluxObject | undefined, cur: FluxObject): boolean {
+  const now = published(cur);
+  return Boolean(now) && JSON.stringify(published(old)) !== JSON.stringify(now);
 }
