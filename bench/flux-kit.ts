@@ -10,12 +10,13 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { freePort, startLocalControlPlane } from "../agent/devtools/local-control-plane.ts";
+import { freePort, startLocalControlPlane, type LocalControlPlane } from "../agent/devtools/local-control-plane.ts";
 import { connect } from "../agent/runtime/kube-transport.ts";
 import { createHttpClient } from "../agent/kube/http-client.ts";
 import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../agent/kube/tenant-install.ts";
 import { parseDocuments } from "../agent/yaml/parse.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
+import { watchLoop } from "../agent/kube/watch-loop.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 
 export const root = resolve(import.meta.dir, "..");
@@ -70,6 +71,8 @@ export interface BenchCluster {
   /** A kubeconfig for the tenant's `rivulet` ServiceAccount. */
   kubeconfig: string;
   storage: string;
+  /** The control plane itself, for benches that restart its API server or compact its etcd. */
+  controlPlane: LocalControlPlane;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startBenchCluster(crdFiles: string[]): Promise<BenchCluste
       ns,
       kubeconfig,
       storage,
+      controlPlane: cp,
       async stop() {
         await cp.stop();
         rmSync(storage, { recursive: true, force: true });
@@ -118,14 +122,16 @@ export interface BenchAgent {
  * `rivulet run` as the tenant, `--concurrent` from RIVULET_BENCH_CONCURRENT (default 20, as Flux's
  * benchmark runs its controllers), Bun flags from RIVULET_BENCH_BUN_FLAGS, more `rivulet run` flags from
  * RIVULET_BENCH_AGENT_FLAGS (e.g. `--gc-interval 0`), the JSON log to BENCH_LOG
- * (level BENCH_LOG_LEVEL, default error).
+ * (level BENCH_LOG_LEVEL, default error). RIVULET_BENCH_AGENT_ROOT runs the agent of another checkout
+ * (e.g. a worktree of main) under this bench, so two agents are compared by the same harness in one run.
  */
 export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<BenchAgent> {
   const port = await freePort();
   const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
   const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
-  const args = [...bunFlags, join(root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
+  const agentRoot = process.env.RIVULET_BENCH_AGENT_ROOT ?? root;
+  const args = [...bunFlags, join(agentRoot, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
   const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
   const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
     stdio: ["ignore", log, "inherit"],
@@ -150,9 +156,11 @@ export async function applyInBatches(admin: KubeClient, objects: KubeObject[], b
 const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
 /**
- * Polls every second until all `n` objects of the kind are Ready (or 30 minutes pass); the agent's RSS is
- * sampled at each poll. `firstReady` is the seconds from `t0` (a performance.now()) to the first poll that saw one Ready.
- * `also` narrows what counts as done (e.g. Ready at a given revision).
+ * Waits until all `n` objects of the kind are Ready (or 30 minutes pass), following them with one list
+ * and a watch (a list per second of every object grew with n x time: at 5,000 Kustomizations each poll was
+ * ten 1.5 s pages and the polls ran back to back, the API server's largest single load); the agent's RSS
+ * is sampled every second. `firstReady` is the seconds from `t0` (a performance.now()) to the first Ready
+ * seen. `also` narrows what counts as done (e.g. Ready at a given revision).
  */
 export async function waitAllReady(
   admin: KubeClient,
@@ -162,18 +170,37 @@ export async function waitAllReady(
   t0: number,
   also: (o: KubeObject) => boolean = () => true,
 ): Promise<{ ready: number; peakSample: number; firstReady: number }> {
-  let ready = 0;
+  const done = new Set<string>();
   let peakSample = 0;
   let firstReady = Number.NaN;
+  const ac = new AbortController();
+  let allReady!: () => void;
+  const reached = new Promise<void>((r) => (allReady = r));
+  const see = (o: KubeObject) => {
+    if (isReady(o) && also(o)) done.add(o.metadata.name!);
+    else done.delete(o.metadata.name!);
+    if (done.size > 0 && Number.isNaN(firstReady)) firstReady = (performance.now() - t0) / 1000;
+    if (done.size === n) allReady();
+  };
+  const loop = watchLoop(admin, ref, {
+    signal: ac.signal,
+    onSync: (items) => {
+      done.clear();
+      items.forEach(see);
+    },
+    onEvent: (ev) => (ev.type === "DELETED" ? void done.delete(ev.object.metadata.name!) : see(ev.object)),
+  });
   const deadline = Date.now() + 30 * 60_000;
-  while (Date.now() < deadline) {
-    ready = (await admin.list(ref)).items.filter((o) => isReady(o) && also(o)).length;
-    if (ready > 0 && Number.isNaN(firstReady)) firstReady = (performance.now() - t0) / 1000;
+  let finished = false;
+  void reached.then(() => (finished = true));
+  while (!finished && Date.now() < deadline) {
     peakSample = Math.max(peakSample, rssOf(agentPid).rss);
-    if (ready === n) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await Promise.race([reached, new Promise((r) => setTimeout(r, 1000))]);
   }
-  return { ready, peakSample, firstReady };
+  peakSample = Math.max(peakSample, rssOf(agentPid).rss);
+  ac.abort();
+  await loop;
+  return { ready: done.size, peakSample, firstReady };
 }
 
 export interface Requests {
@@ -200,3 +227,57 @@ export function requestsSince(before: Requests, after: Requests): Requests {
   const byVerb = diff(before.byVerb, after.byVerb);
   return { total: Object.values(byVerb).reduce((s, c) => s + c, 0), byVerb, byResource: diff(before.byResource, after.byResource) };
 }
+
+/**
+ * The four objects of Flux's benchmark app at one version (a ServiceAccount, a Deployment scaled to 0, a
+ * Service, an Ingress): v1 is the first apply, v2 changes every one of them.
+ */
+export const appAt = (v: number) => `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  labels: {version: v${v}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      serviceAccountName: app
+      containers:
+        - name: app
+          image: ghcr.io/stefanprodan/podinfo:6.7.${v - 1}
+          ports: [{containerPort: 9898, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  selector: {app: app}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app
+  labels: {version: v${v}}
+spec:
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: {name: app, port: {number: 80}}
+`;
