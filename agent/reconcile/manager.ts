@@ -109,10 +109,18 @@ export class Manager {
       signal,
       labelSelector: undefined,
       onSync: (items) => {
+        const listed = new Set<string>();
         for (const s of items) {
           const name = s.metadata.name!;
+          listed.add(name);
           if (synced && versions.get(name) !== s.metadata.resourceVersion) this.enqueue(this.usersOfSecret(name));
           versions.set(name, s.metadata.resourceVersion ?? "");
+        }
+        // A relist (after 410 Gone) also stands for the deletions missed meanwhile.
+        for (const name of [...versions.keys()]) {
+          if (listed.has(name)) continue;
+          versions.delete(name);
+          if (synced) this.enqueue(this.usersOfSecret(name));
         }
         synced = true;
       },
