@@ -218,17 +218,24 @@ export const runCommand: Command = {
     const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
-    const startReconcilers = (leading: AbortSignal) => {
+    const startReconcilers = (leading: AbortSignal, resumed = false) => {
       state.leader = true;
-      manager = new Manager(parts.reconcilers, {
-        client,
-        namespace,
-        log,
-        events,
-        metrics,
-        labelSelector: values["watch-label-selector"],
-        concurrency,
-      });
+      // Leadership taken back with nobody else having held it (renewals failed while the API server was
+      // away): the new term starts from the last term's caches, so only what changed meanwhile reconciles.
+      if (resumed && manager) log.info("leading again after failed renewals; reconciling only what changed meanwhile");
+      manager = new Manager(
+        parts.reconcilers,
+        {
+          client,
+          namespace,
+          log,
+          events,
+          metrics,
+          labelSelector: values["watch-label-selector"],
+          concurrency,
+        },
+        resumed ? manager : undefined,
+      );
       for (const c of manager.controllers) {
         void c.synced().then(() => log.info("watching objects", { kind: c.kind, count: c.cache.size }));
       }

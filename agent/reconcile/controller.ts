@@ -59,6 +59,12 @@ export interface ControllerOptions {
    * reconcilers read sources and dependencies without a request; undefined when not cached.
    */
   lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
+  /**
+   * The cache of this kind's controller in the agent's previous leadership term (nobody else led since).
+   * The first list then reconciles only objects that changed since, or that were not settled (Ready at
+   * their generation with any reconcile request handled); the settled ones are due at their interval.
+   */
+  seed?: ReadonlyMap<string, FluxObject>;
 }
 
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
@@ -88,6 +94,8 @@ export class Controller {
   onCacheChange: (name: string, obj: FluxObject | undefined) => void = () => {};
   #synced!: Promise<void>;
   #markSynced!: () => void;
+  /** Names taken over from a previous term's cache and not listed yet. */
+  readonly #seeded = new Set<string>();
 
   constructor(reconciler: Reconciler, o: ControllerOptions) {
     this.reconciler = reconciler;
@@ -96,6 +104,10 @@ export class Controller {
     this.#random = o.random ?? Math.random;
     this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency });
     this.#synced = new Promise((res) => (this.#markSynced = res));
+    for (const [name, obj] of o.seed ?? []) {
+      this.cache.set(name, obj);
+      this.#seeded.add(name);
+    }
   }
 
   get kind(): string {
@@ -134,13 +146,16 @@ export class Controller {
           const name = it.metadata.name!;
           seen.add(name);
           const old = this.cache.get(name);
+          const seeded = this.#seeded.delete(name);
           if (!this.#remember(it)) continue; // our own write is newer than this list
-          if (needsReconcile(old, it)) this.#queue.add(name);
+          if (seeded && !needsReconcile(old, it) && settled(it)) this.#queue.addAfter(name, jittered(safeDuration(it.spec?.interval, 10 * 60_000), this.#random()));
+          else if (needsReconcile(old, it) || seeded) this.#queue.add(name);
           // A relist after 410 Gone replaces the events missed meanwhile: a new artifact among them
           // still reaches its users (and nothing else is queued: unchanged objects are not reconciled).
           if (old && publishedChanged(old, it)) this.onArtifactChanged(it);
         }
         for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.#forget(name);
+        this.#seeded.clear();
         this.#markSynced();
       },
       onEvent: (ev) => {
@@ -387,4 +402,19 @@ function published(obj: FluxObject | undefined): unknown {
 export function publishedChanged(old: FluxObject | undefined, cur: FluxObject): boolean {
   const now = published(cur);
   return Boolean(now) && JSON.stringify(published(old)) !== JSON.stringify(now);
+}
+
+/**
+ * Whether nothing is owed on the object: Ready=True at its current generation, and a reconcile request
+ * (if any) already handled. Only such an object may wait for its interval after a leadership term change.
+ */
+export function settled(obj: FluxObject): boolean {
+  const ready = findCondition(obj.status?.conditions, TYPES.Ready);
+  const requested = obj.metadata.annotations?.[REQUESTED_AT];
+  return (
+    ready?.status === "True" &&
+    obj.status?.observedGeneration === obj.metadata.generation &&
+    (!requested || obj.status?.lastHandledReconcileAt === requested) &&
+    !obj.metadata.deletionTimestamp
+  );
 }

@@ -116,3 +116,58 @@ test("after every watch expires, the relist reconciles only what changed meanwhi
   await run;
   expect(reconciled.slice(3).sort()).toEqual(["b", "c"]);
 });
+
+test("a manager taking over its previous term's caches reconciles only what changed or was not settled; the settled wait for their interval", async () => {
+  const ks = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    metadata: { name, namespace: "t", generation: 1, resourceVersion: "1" },
+    spec: { interval: "1h", path: "./", ...spec },
+  });
+  const objects = new Map<string, KubeObject[]>([["Kustomization", [ks("a"), ks("b", { path: "./fails" }), ks("c")]], ["Secret", []]]);
+  const { client } = expiringClient(objects);
+  const reconciled: string[] = [];
+  const reconciler: Reconciler = {
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    controllerName: "kustomize-controller",
+    async reconcile(obj) {
+      reconciled.push(obj.metadata.name!);
+      if (obj.spec?.path === "./fails") throw new Error("connection reset");
+      return { reason: "ReconciliationSucceeded", message: "ok" };
+    },
+  };
+  const opts = { client, namespace: "t", log: createLogger(() => {}, { level: "error" }), events: { record: async () => {} } };
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 500 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(what()).toBe(true);
+  };
+  const first = new Manager([reconciler], opts);
+  const term1 = new AbortController();
+  const run1 = first.run(term1.signal);
+  await until(() => reconciled.length === 3);
+  term1.abort();
+  await run1;
+  // Between the terms c's spec changed; b had failed (Ready=False), a is settled.
+  const c = objects.get("Kustomization")!.find((o) => o.metadata.name === "c")!;
+  c.metadata = { ...c.metadata, generation: 2, resourceVersion: "900" };
+  reconciled.length = 0;
+  const second = new Manager([reconciler], opts, first);
+  const term2 = new AbortController();
+  const run2 = second.run(term2.signal);
+  await until(() => reconciled.length >= 2);
+  await new Promise((r) => setTimeout(r, 100));
+  const due = second.controller("Kustomization")!.pending("a").dueInMs;
+  term2.abort();
+  await run2;
+  expect(reconciled.sort()).toEqual(["b", "c"]);
+  expect(due).toBeGreaterThan(50 * 60_000);
+  // A cold start (no previous term) reconciles everything, as before.
+  reconciled.length = 0;
+  const third = new AbortController();
+  const run3 = new Manager([reconciler], opts).run(third.signal);
+  await until(() => reconciled.length >= 3);
+  third.abort();
+  await run3;
+  expect(reconciled.sort()).toEqual(["a", "b", "c"]);
+});

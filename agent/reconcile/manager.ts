@@ -20,7 +20,11 @@ export class Manager {
   readonly #o: ManagerOptions;
   readonly #refs = new ReferenceIndex();
 
-  constructor(reconcilers: Reconciler[], o: ManagerOptions) {
+  /**
+   * `previous`: the manager of this agent's last leadership term, when nobody else led since; each
+   * controller starts from its cache (see ControllerOptions.seed) instead of reconciling everything.
+   */
+  constructor(reconcilers: Reconciler[], o: ManagerOptions, previous?: Manager) {
     this.#o = o;
     this.controllers = reconcilers.map(
       (r) =>
@@ -33,9 +37,11 @@ export class Manager {
           labelSelector: o.labelSelector,
           concurrency: o.concurrency,
           lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
+          seed: previous?.controller(r.kind)?.cache,
         }),
     );
     for (const c of this.controllers) {
+      for (const [name, obj] of c.cache) this.#refs.update(c.kind, name, obj);
       c.onCacheChange = (name, obj) => this.#refs.update(c.kind, name, obj);
       c.onArtifactChanged = (obj) => this.enqueue([...this.usersOf(obj.kind, obj.metadata.name!), ...pushedSource(obj)]);
       c.onReady = (obj) => {
