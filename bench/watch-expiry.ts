@@ -13,7 +13,8 @@
  *
  *   bun bench/watch-expiry.ts [N]     (default 1000: 5,000 objects watched)
  *
- * RIVULET_BENCH_AGENT_ROOT=DIR runs the agent of another checkout (e.g. a worktree of main) under this
+ * BENCH_DOWN_S=S keeps kube-apiserver stopped S seconds more (S >= 10 makes the agent lose its leader
+ * Lease for sure: its renewals fail past the renew deadline). RIVULET_BENCH_AGENT_ROOT=DIR runs the agent of another checkout (e.g. a worktree of main) under this
  * same harness; BENCH_LOG=FILE keeps the agent's log (BENCH_LOG_LEVEL, default error).
  */
 import process from "node:process";
@@ -23,6 +24,8 @@ import { compactEtcd } from "../agent/devtools/local-control-plane.ts";
 
 const n = Number(process.argv[2] ?? 1000);
 const WINDOW_S = 60;
+/** BENCH_DOWN_S: seconds kube-apiserver stays stopped before it starts again (past the agent's 10 s lease renew deadline from ~10). */
+const downFor = Number(process.env.BENCH_DOWN_S ?? 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reconciles started so far per kind, from the agent's gotk_reconcile_duration_seconds histogram. */
@@ -63,7 +66,7 @@ try {
   const cpuBefore = cpuByName();
   const revision = await compactEtcd(cp.etcdUrl);
   const tDown = performance.now();
-  await cp.restartApiserver();
+  await cp.restartApiserver({ downMs: downFor * 1000 });
   const downSeconds = (performance.now() - tDown) / 1000;
   const atReady = await agentRequests(agent.metricsUrl);
   const cpuReady = cpuByName();
@@ -100,7 +103,7 @@ try {
   const lastList = listsPerSecond.findLastIndex((x) => x > 0);
 
   console.log(`agent: ${process.env.RIVULET_BENCH_AGENT_ROOT ?? "this checkout"}; ${n} Kustomizations, ${n * 4} applied objects; converged in ${((performance.now() - t0) / 1000).toFixed(0)} s (with the window)`);
-  console.log(`etcd compacted at revision ${revision}; kube-apiserver down and back ready in ${downSeconds.toFixed(1)} s`);
+  console.log(`etcd compacted at revision ${revision}; kube-apiserver down${downFor ? ` (kept stopped ${downFor} s)` : ""} and back ready in ${downSeconds.toFixed(1)} s`);
   console.log("");
   console.log("| phase | requests (by verb) | lists by resource | watches by resource |");
   console.log("|---|---|---|---|");

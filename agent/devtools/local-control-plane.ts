@@ -46,10 +46,11 @@ export interface LocalControlPlane {
   /** etcd's client URL (http, no auth), for what only etcd can do: compaction (bench/watch-expiry.ts). */
   etcdUrl: string;
   /**
-   * Stops kube-apiserver and starts it again with the same flags and port, resolving once it is ready:
+   * Stops kube-apiserver and starts it again (after `downMs`, default at once) with the same flags and
+   * port, resolving once it is ready:
    * every watch breaks, and the new server's watch cache starts at etcd's current revision.
    */
-  restartApiserver(): Promise<void>;
+  restartApiserver(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -259,10 +260,11 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
         return r.status === 200;
       });
     await apiserverReady(apiserver);
-    const restartApiserver = async () => {
+    const restartApiserver = async (ro: { downMs?: number } = {}) => {
       const old = apiserver;
       old.child.stdin?.end();
       await old.exited;
+      if (ro.downMs) await new Promise((r) => setTimeout(r, ro.downMs));
       apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), apiserverArgs, dir);
       procs[procs.indexOf(old)] = apiserver;
       await apiserverReady(apiserver);
