@@ -13,10 +13,15 @@
  *
  * BENCH_UPGRADE=0 skips the upgrade. Requests are also printed by verb and resource after the table.
  *
+ * BENCH_ANATOMY=1 turns on the API server's audit log and profiles it while the first apply converges,
+ * then prints where its CPU went (bench/apiserver-anatomy.ts): not for timing, the audit log costs CPU too.
+ * BENCH_PROFILE_DIR=DIR keeps the profiles (`go tool pprof -top DIR/apiserver-*.pprof`).
+ *
  * BENCH_LOG=FILE keeps the agent's JSON log (level BENCH_LOG_LEVEL, default error) for a look at what it did.
  */
 import process from "node:process";
 import { agentRequests, appAt, applyInBatches, cpuByName, cpuSpent, mib, requestsSince, rssOf, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
+import { anatomyTables, auditMark, auditSince, metricsDelta, profileUntil, serverMetrics, splitProfiles } from "./apiserver-anatomy.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 
@@ -26,7 +31,8 @@ const Ns = sizes.length ? sizes : [100, 500, 1000];
 const per = (x: number, n: number) => (x / n).toFixed(3);
 
 async function runOnce(n: number) {
-  const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"]);
+  const anatomy = process.env.BENCH_ANATOMY === "1";
+  const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"], { anatomy });
   const git = await startGitServer();
   try {
     const { admin, ns } = c;
@@ -34,6 +40,9 @@ async function runOnce(n: number) {
     const agent = await startBenchAgent(c);
     const cpu0 = cpuByName();
     const atStart = await agentRequests(agent.metricsUrl);
+    const METRICS = ["apiserver_watch_events_total", "apiserver_watch_events_sizes_sum"];
+    const auditFrom = anatomy ? auditMark(c.auditDir!) : 0;
+    const metricsFrom = anatomy ? await serverMetrics(c.cp, METRICS) : new Map<string, number>();
     const gitRepo = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "apps", namespace: ns }, spec: { interval: "10m", url: git.url("apps") } };
     await admin.apply(gitRepo, { fieldManager: "bench" });
     const t0 = performance.now();
@@ -47,9 +56,19 @@ async function runOnce(n: number) {
       })),
     );
     const ksRef = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns };
-    const { ready, peakSample } = await waitAllReady(admin, ksRef, n, agent.pid, t0);
+    const converged = waitAllReady(admin, ksRef, n, agent.pid, t0);
+    const profiles = anatomy ? profileUntil(c.cp, process.env.BENCH_PROFILE_DIR ?? c.storage, converged) : Promise.resolve([]);
+    const { ready, peakSample } = await converged;
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSpent(cpu0, cpuByName());
+    if (anatomy) {
+      const metricsTo = await serverMetrics(c.cp, METRICS);
+      await new Promise((r) => setTimeout(r, 2000)); // the audit log's last batch
+      const rows = auditSince(c.auditDir!, auditFrom);
+      console.log(`\n## Anatomy of the first apply, ${n} Kustomizations (per Kustomization)\n`);
+      console.log(anatomyTables(n, rows, splitProfiles(await profiles), metricsDelta(metricsFrom, metricsTo), cpu["kube-apiserver"]!));
+      console.log();
+    }
     const { hwm } = rssOf(agent.pid);
     const afterFirst = await agentRequests(agent.metricsUrl);
     const requests = requestsSince(atStart, afterFirst);

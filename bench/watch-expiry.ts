@@ -42,7 +42,7 @@ async function reconciles(metricsUrl: string): Promise<Record<string, number>> {
 const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"]);
 const git = await startGitServer();
 try {
-  const { admin, ns, controlPlane: cp } = c;
+  const { admin, ns, cp } = c;
   await git.createRepo("apps", { "app/all.yaml": appAt(1) });
   const agent = await startBenchAgent(c);
   await admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "apps", namespace: ns }, spec: { interval: "10m", url: git.url("apps") } }, { fieldManager: "bench" });

@@ -63,6 +63,11 @@ export interface StartOptions {
   binDir?: string;
   /** Keep the data dir after stop (debugging). */
   keep?: boolean;
+  /**
+   * More kube-apiserver flags, after the defaults (a later flag wins), e.g. an audit log for a
+   * benchmark's anatomy of the API server's work (bench/apiserver-anatomy.ts). None by default.
+   */
+  apiserverFlags?: string[];
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -248,6 +253,7 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       "--service-account-issuer=https://kubernetes.default.svc",
       "--service-cluster-ip-range=10.96.0.0/12", "--allow-privileged=true",
+      ...(opts.apiserverFlags ?? []),
     ];
     let apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), apiserverArgs, dir);
     procs.push(apiserver);

@@ -23,6 +23,7 @@ import { batchEvents } from "../status/event-batch.ts";
 import type { ControllerMetrics } from "./controller-metrics.ts";
 import type { FluxObject, ObjectStatus, ReconcileContext, Reconciler } from "./reconciler.ts";
 import { WorkQueue } from "./work-queue.ts";
+import type { Gate } from "./fair-share.ts";
 import { statusWrites } from "./status-writes.ts";
 import { addFinalizer, removeFinalizer } from "./finalizer.ts";
 
@@ -65,6 +66,8 @@ export interface ControllerOptions {
    * their generation with any reconcile request handled); the settled ones are due at their interval.
    */
   seed?: ReadonlyMap<string, FluxObject>;
+  /** The tenant's share of a process hosting several (fair-share.ts): every reconcile runs through it. */
+  gate?: Gate;
 }
 
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
@@ -102,7 +105,7 @@ export class Controller {
     this.#o = o;
     this.#now = o.now ?? (() => new Date());
     this.#random = o.random ?? Math.random;
-    this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency });
+    this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency, gate: o.gate });
     this.#synced = new Promise((res) => (this.#markSynced = res));
     for (const [name, obj] of o.seed ?? []) {
       this.cache.set(name, obj);

@@ -13,7 +13,7 @@ import { ReferenceIndex } from "./reference-index.ts";
 export { secretNames } from "./reference-index.ts";
 
 /** What the manager passes on to each of its controllers (it supplies their cache lookups itself). */
-export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency">;
+export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency" | "gate">;
 
 export class Manager {
   readonly controllers: Controller[];
@@ -36,6 +36,7 @@ export class Manager {
           metrics: o.metrics,
           labelSelector: o.labelSelector,
           concurrency: o.concurrency,
+          gate: o.gate,
           lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
           seed: previous?.controller(r.kind)?.cache,
         }),
@@ -90,9 +91,9 @@ export class Manager {
     }
   }
 
-  /** Refreshes the queue-depth gauge (called before /metrics renders). */
-  updateMetrics(metrics: ControllerMetrics): void {
-    for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind }, c.queueDepth);
+  /** Refreshes the queue-depth gauge (called before /metrics renders); a multi-tenant host adds the namespace. */
+  updateMetrics(metrics: ControllerMetrics, labels: Record<string, string> = {}): void {
+    for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind, ...labels }, c.queueDepth);
   }
 
   /** Objects ("Kind/name") whose spec names the Secret: credentials, TLS, verification keys, substitutions. */

@@ -13,7 +13,7 @@ function recorder() {
   const applied: Array<{ reason: string; type: string; message: string; annotations?: Record<string, string> }> = [];
   const notified: FluxEvent[] = [];
   const client = {
-    apply: async (obj: KubeObject) => (applied.push({ ...(obj as unknown as { reason: string; type: string; message: string }), annotations: obj.metadata.annotations }), obj),
+    raw: async (_method: string, _path: string, obj: KubeObject) => (applied.push({ ...(obj as unknown as { reason: string; type: string; message: string }), annotations: obj.metadata.annotations }), obj),
   } as unknown as KubeClient;
   const events = createEventRecorder({ client, controllerFor: () => "kustomize-controller", instance: "test", log: createLogger(() => {}), notify: (e) => notified.push(e) });
   return { batch: batchEvents(events), applied, notified };
@@ -47,7 +47,7 @@ describe("event batch", () => {
 
   test("an event held longer than holdMs is written without a flush", async () => {
     const r = recorder();
-    const batch = batchEvents(createEventRecorder({ client: { apply: async (o: KubeObject) => (r.applied.push(o as never), o) } as unknown as KubeClient, controllerFor: () => "kustomize-controller", instance: "test", log: createLogger(() => {}) }), { holdMs: 20 });
+    const batch = batchEvents(createEventRecorder({ client: { raw: async (_m: string, _p: string, o: KubeObject) => (r.applied.push(o as never), o) } as unknown as KubeClient, controllerFor: () => "kustomize-controller", instance: "test", log: createLogger(() => {}) }), { holdMs: 20 });
     await batch.record(ks, { type: "Normal", reason: "Progressing", message: "ConfigMap/tenant/a created" });
     expect(r.applied.length).toBe(0);
     await new Promise((res) => setTimeout(res, 60));

@@ -132,10 +132,16 @@ describe("requests per Kustomization of four objects", () => {
       "apply services": 1,
       "apply deployments": 1,
       "apply ingresses": 1,
-      "apply events": 1,
+      "post events": 1,
       // The inventory written ahead of the first write (issue 25), and the status the reconcile ends with.
       "apply kustomizations/status": 2,
     });
+    // The one Event is created as client-go's recorder creates one (an Update in managedFields, not an
+    // Apply), with the fields `kubectl events` and Flux read.
+    const evs = (await admin.list({ apiVersion: "v1", kind: "Event", namespace: ns })).items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === "one");
+    expect(evs.map((e) => { const x = e as unknown as { type: string; count: number; source: { component: string }; involvedObject: { kind: string } }; return [x.type, x.count, x.source.component, x.involvedObject.kind, (e.metadata.managedFields as Array<{ operation: string }> | undefined)?.map((m) => m.operation)]; })).toEqual([
+      ["Normal", 1, "kustomize-controller", "Kustomization", ["Update"]],
+    ]);
   });
 
   test("a no-op re-reconcile", async () => {
@@ -162,7 +168,7 @@ describe("requests per Kustomization of four objects", () => {
       "apply deployments": 1,
       "apply ingresses": 1,
       // One is the GitRepository's "stored artifact" (an Event's path does not name its object).
-      "apply events": 2,
+      "post events": 2,
       "apply kustomizations/status": 1,
     });
   });
