@@ -277,7 +277,7 @@ export const runCommand: Command = {
         submit: (e) => agent.notify.submit(e),
         updateMetrics: () => agent.manager?.updateMetrics(metrics),
         evictions: () => agent.parts.cache.evictions,
-        start: (leading) => void agent.start(leading),
+        start: (leading, resumed) => void agent.start(leading, resumed),
       };
     }
     log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: [...probes.paths, ...(statusPage ? ["/status/"] : [])] });
@@ -289,9 +289,9 @@ export const runCommand: Command = {
     const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
-    const startReconcilers = (leading: AbortSignal) => {
+    const startReconcilers = (leading: AbortSignal, resumed = false) => {
       state.leader = true;
-      served!.start(leading);
+      served!.start(leading, resumed);
     };
 
     // Cache evictions count as work: the trees they drop are returned by the collection that follows.
@@ -334,7 +334,8 @@ interface Served {
   updateMetrics(): void;
   readyDetail?(): Record<string, unknown>;
   evictions(): number;
-  start(leading: AbortSignal): void;
+  /** `resumed`: leadership taken back with nobody else having held it (see runLeaderElection). */
+  start(leading: AbortSignal, resumed?: boolean): void;
 }
 
 /** The host's own identity needs only its Lease in its namespace (tenants' rights are checked per tenant). */

@@ -99,10 +99,16 @@ export class TenantAgent {
     this.events = this.#recent ? keepingRecent(recorder, this.#recent) : recorder;
   }
 
-  /** Runs the controllers and the notification controller until `leading` aborts. */
-  start(leading: AbortSignal): Manager {
+  /**
+   * Runs the controllers and the notification controller until `leading` aborts. `resumed`: leadership
+   * taken back with nobody else having held it (renewals failed while the API server was away), so the
+   * new term starts from the last term's caches and only what changed meanwhile reconciles.
+   */
+  start(leading: AbortSignal, resumed = false): Manager {
     const o = this.#o;
-    const manager = new Manager(this.parts.reconcilers, { client: o.client, namespace: o.namespace, log: o.log, events: this.events, metrics: o.metrics, labelSelector: o.labelSelector, concurrency: o.concurrency, gate: o.gate });
+    const previous = resumed ? this.manager : undefined;
+    if (previous) o.log.info("leading again after failed renewals; reconciling only what changed meanwhile");
+    const manager = new Manager(this.parts.reconcilers, { client: o.client, namespace: o.namespace, log: o.log, events: this.events, metrics: o.metrics, labelSelector: o.labelSelector, concurrency: o.concurrency, gate: o.gate }, previous);
     this.manager = manager;
     for (const c of manager.controllers) {
       void c.synced().then(() => o.log.info("watching objects", { kind: c.kind, count: c.cache.size }));

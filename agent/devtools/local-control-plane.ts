@@ -43,6 +43,14 @@ export interface LocalControlPlane {
   dir: string;
   admin: Identity;
   tenants: Identity[];
+  /** etcd's client URL (http, no auth), for what only etcd can do: compaction (bench/watch-expiry.ts). */
+  etcdUrl: string;
+  /**
+   * Stops kube-apiserver and starts it again (after `downMs`, default at once) with the same flags and
+   * port, resolving once it is ready:
+   * every watch breaks, and the new server's watch cache starts at etcd's current revision.
+   */
+  restartApiserver(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -237,7 +245,7 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
     await waitFor(etcd, "healthy", DEFAULTS.etcdReadyMs, async () => (await fetch(`${etcdUrl}/health`)).ok);
 
     log(`starting kube-apiserver on 127.0.0.1:${apiPort}`);
-    const apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), [
+    const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`, `--cert-dir=${join(dir, "certs")}`,
       `--secure-port=${apiPort}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
       "--insecure-port=0", `--token-auth-file=${join(dir, "tokens.csv")}`, "--authorization-mode=RBAC",
@@ -246,15 +254,27 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
       "--service-account-issuer=https://kubernetes.default.svc",
       "--service-cluster-ip-range=10.96.0.0/12", "--allow-privileged=true",
       ...(opts.apiserverFlags ?? []),
-    ], dir);
+    ];
+    let apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), apiserverArgs, dir);
     procs.push(apiserver);
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(dir, "certs", "apiserver.crt");
-    await waitFor(apiserver, "ready", DEFAULTS.apiserverReadyMs, async () => {
-      if (!existsSync(caFile)) return false;
-      const r = await httpsGet(`${server}/readyz`, readFileSync(caFile, "utf8"), admin.token);
-      return r.status === 200;
-    });
+    const apiserverReady = (p: Proc) =>
+      waitFor(p, "ready", DEFAULTS.apiserverReadyMs, async () => {
+        if (!existsSync(caFile)) return false;
+        const r = await httpsGet(`${server}/readyz`, readFileSync(caFile, "utf8"), admin.token);
+        return r.status === 200;
+      });
+    await apiserverReady(apiserver);
+    const restartApiserver = async (ro: { downMs?: number } = {}) => {
+      const old = apiserver;
+      old.child.stdin?.end();
+      await old.exited;
+      if (ro.downMs) await new Promise((r) => setTimeout(r, ro.downMs));
+      apiserver = startProc("kube-apiserver", join(bin, "kube-apiserver"), apiserverArgs, dir);
+      procs[procs.indexOf(old)] = apiserver;
+      await apiserverReady(apiserver);
+    };
 
     const write = (id: { user: string; token: string }): Identity => {
       const file = join(dir, `${id.user}.kubeconfig`);
@@ -283,9 +303,27 @@ export async function startLocalControlPlane(opts: StartOptions = {}): Promise<L
       return r.status === 200;
     });
     log(`control plane ready at ${server}`);
-    return { server, caFile, dir, admin: adminId, tenants: tenants.map(write), stop };
+    return { server, caFile, dir, admin: adminId, tenants: tenants.map(write), etcdUrl, restartApiserver, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Compacts etcd's history up to its current revision (through etcd's v3 JSON gateway, as
+ * `etcdctl compact` does over gRPC): a watch or list from any older resourceVersion then gets 410 Gone.
+ * Returns the revision compacted to.
+ */
+export async function compactEtcd(etcdUrl: string): Promise<number> {
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${etcdUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`Cannot compact etcd: POST ${path} answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
+    return (await r.json()) as { header?: { revision?: string } };
+  };
+  // Any read answers with the store's current revision in its header; key "\0" (base64 AA==) is one.
+  const revision = Number((await post("/v3/kv/range", { key: "AA==", count_only: true })).header?.revision);
+  if (!Number.isSafeInteger(revision) || revision <= 0) throw new Error(`Cannot compact etcd: no current revision in its answer`);
+  await post("/v3/kv/compaction", { revision: String(revision), physical: true });
+  return revision;
 }

@@ -26,7 +26,12 @@ export interface LeaderElectionOptions {
   identity: string;
   signal: AbortSignal;
   log: Logger;
-  onStartedLeading(leading: AbortSignal): void;
+  /**
+   * `resumed`: this identity led before and the Lease still named it when taken back (its renewals had
+   * failed, e.g. while the API server restarted, but nobody else held it meanwhile), so what it knew
+   * then is still its own.
+   */
+  onStartedLeading(leading: AbortSignal, resumed: boolean): void;
   onStoppedLeading?(): void;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
@@ -56,12 +61,16 @@ export async function runLeaderElection(client: KubeClient, o: LeaderElectionOpt
   let lastRenew = 0;
   let observed: { rv?: string; renew?: string; at: number } = { at: 0 };
 
+  let ledBefore = false;
+  /** Whether the Lease named this identity when last taken or renewed. */
+  let wasMine = false;
   const tryAcquireOrRenew = async (): Promise<boolean> => {
     const t = now();
     const lease = (await client.get(key)) as Lease | undefined;
     const spec = lease?.spec ?? {};
     if (lease && spec.renewTime !== observed.renew) observed = { rv: lease.metadata.resourceVersion, renew: spec.renewTime, at: t.getTime() };
     const mine = spec.holderIdentity === o.identity;
+    wasMine = Boolean(lease) && mine;
     const expired =
       !spec.holderIdentity || t.getTime() - observed.at > (spec.leaseDurationSeconds ?? dur) * 1000;
     if (lease && !mine && !expired) return false;
@@ -103,7 +112,8 @@ export async function runLeaderElection(client: KubeClient, o: LeaderElectionOpt
         if (!leading) {
           leading = new AbortController();
           o.log.info("acquired the leader lease", { lease: `${o.namespace}/${o.name}`, identity: o.identity });
-          o.onStartedLeading(leading.signal);
+          o.onStartedLeading(leading.signal, ledBefore && wasMine);
+          ledBefore = true;
         }
       } else if (leading && t - lastRenew > deadline) {
         o.log.error("lost the leader lease: could not renew it within the renew deadline", { lease: `${o.namespace}/${o.name}` });

@@ -60,6 +60,12 @@ export interface ControllerOptions {
    * reconcilers read sources and dependencies without a request; undefined when not cached.
    */
   lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
+  /**
+   * The cache of this kind's controller in the agent's previous leadership term (nobody else led since).
+   * The first list then reconciles only objects that changed since, or that were not settled (Ready at
+   * their generation with any reconcile request handled); the settled ones are due at their interval.
+   */
+  seed?: ReadonlyMap<string, FluxObject>;
   /** The tenant's share of a process hosting several (fair-share.ts): every reconcile runs through it. */
   gate?: Gate;
 }
@@ -87,8 +93,12 @@ export class Controller {
    * now instead of at their dependency requeue (wired by the manager).
    */
   onReady: (obj: FluxObject) => void = () => {};
+  /** Called whenever the cached copy of `name` changes (undefined: dropped), for the manager's index. */
+  onCacheChange: (name: string, obj: FluxObject | undefined) => void = () => {};
   #synced!: Promise<void>;
   #markSynced!: () => void;
+  /** Names taken over from a previous term's cache and not listed yet. */
+  readonly #seeded = new Set<string>();
 
   constructor(reconciler: Reconciler, o: ControllerOptions) {
     this.reconciler = reconciler;
@@ -97,6 +107,10 @@ export class Controller {
     this.#random = o.random ?? Math.random;
     this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency, gate: o.gate });
     this.#synced = new Promise((res) => (this.#markSynced = res));
+    for (const [name, obj] of o.seed ?? []) {
+      this.cache.set(name, obj);
+      this.#seeded.add(name);
+    }
   }
 
   get kind(): string {
@@ -135,10 +149,16 @@ export class Controller {
           const name = it.metadata.name!;
           seen.add(name);
           const old = this.cache.get(name);
+          const seeded = this.#seeded.delete(name);
           if (!this.#remember(it)) continue; // our own write is newer than this list
-          if (needsReconcile(old, it) || !old) this.#queue.add(name);
+          if (seeded && !needsReconcile(old, it) && settled(it)) this.#queue.addAfter(name, jittered(safeDuration(it.spec?.interval, 10 * 60_000), this.#random()));
+          else if (needsReconcile(old, it) || seeded) this.#queue.add(name);
+          // A relist after 410 Gone replaces the events missed meanwhile: a new artifact among them
+          // still reaches its users (and nothing else is queued: unchanged objects are not reconciled).
+          if (old && publishedChanged(old, it)) this.onArtifactChanged(it);
         }
         for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.#forget(name);
+        this.#seeded.clear();
         this.#markSynced();
       },
       onEvent: (ev) => {
@@ -148,7 +168,7 @@ export class Controller {
         const old = this.cache.get(name);
         if (!this.#remember(obj)) return;
         if (needsReconcile(old, obj)) this.#queue.add(name);
-        if (published(obj) && JSON.stringify(published(old)) !== JSON.stringify(published(obj))) this.onArtifactChanged(obj);
+        if (publishedChanged(old, obj)) this.onArtifactChanged(obj);
       },
       onError: (err, attempt, retryInMs) => {
         // A 404 on the list means the kind's CRD is not installed (or an older crds/ is): say what fixes it.
@@ -171,11 +191,13 @@ export class Controller {
     const old = this.cache.get(name);
     if (old && olderVersion(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return false;
     this.cache.set(name, obj);
+    this.onCacheChange(name, obj);
     return true;
   }
 
   #forget(name: string): void {
     this.cache.delete(name);
+    this.onCacheChange(name, undefined);
     this.#queue.remove(name);
     const labels = { kind: this.kind, name, namespace: this.#o.namespace };
     this.#o.metrics?.condition.deleteMatching(labels);
@@ -213,8 +235,7 @@ export class Controller {
       // stale, so queue the object again here or the request would be lost.
       if (needsReconcile(obj, updated as FluxObject)) this.#queue.add(name);
       // Our own status write is the first to know of a new artifact; the watch echo then sees no change.
-      const art = published(updated as FluxObject);
-      if (art && JSON.stringify(published(prev)) !== JSON.stringify(art)) this.onArtifactChanged(updated as FluxObject);
+      if (publishedChanged(prev, updated as FluxObject)) this.onArtifactChanged(updated as FluxObject);
     };
     const now = this.#now;
     const writes = statusWrites({
@@ -378,4 +399,25 @@ export function jittered(intervalMs: number, random: number): number {
 function published(obj: FluxObject | undefined): unknown {
   const s = obj?.status;
   return s?.artifact ?? (s?.lastScanResult as { revision?: string } | undefined)?.revision ?? s?.latestRef ?? s?.lastPushCommit;
+}
+
+/** Whether `cur` publishes something (see published) that `old` did not publish the same. */
+export function publishedChanged(old: FluxObject | undefined, cur: FluxObject): boolean {
+  const now = published(cur);
+  return Boolean(now) && JSON.stringify(published(old)) !== JSON.stringify(now);
+}
+
+/**
+ * Whether nothing is owed on the object: Ready=True at its current generation, and a reconcile request
+ * (if any) already handled. Only such an object may wait for its interval after a leadership term change.
+ */
+export function settled(obj: FluxObject): boolean {
+  const ready = findCondition(obj.status?.conditions, TYPES.Ready);
+  const requested = obj.metadata.annotations?.[REQUESTED_AT];
+  return (
+    ready?.status === "True" &&
+    obj.status?.observedGeneration === obj.metadata.generation &&
+    (!requested || obj.status?.lastHandledReconcileAt === requested) &&
+    !obj.metadata.deletionTimestamp
+  );
 }

@@ -8,6 +8,9 @@ import type { FluxObject, Reconciler } from "./reconciler.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { messageOf } from "../core/errors.ts";
 import { splitApiVersion } from "../core/ref.ts";
+import { ReferenceIndex } from "./reference-index.ts";
+
+export { secretNames } from "./reference-index.ts";
 
 /** What the manager passes on to each of its controllers (it supplies their cache lookups itself). */
 export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency" | "gate">;
@@ -15,8 +18,13 @@ export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "l
 export class Manager {
   readonly controllers: Controller[];
   readonly #o: ManagerOptions;
+  readonly #refs = new ReferenceIndex();
 
-  constructor(reconcilers: Reconciler[], o: ManagerOptions) {
+  /**
+   * `previous`: the manager of this agent's last leadership term, when nobody else led since; each
+   * controller starts from its cache (see ControllerOptions.seed) instead of reconciling everything.
+   */
+  constructor(reconcilers: Reconciler[], o: ManagerOptions, previous?: Manager) {
     this.#o = o;
     this.controllers = reconcilers.map(
       (r) =>
@@ -30,9 +38,12 @@ export class Manager {
           concurrency: o.concurrency,
           gate: o.gate,
           lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
+          seed: previous?.controller(r.kind)?.cache,
         }),
     );
     for (const c of this.controllers) {
+      for (const [name, obj] of c.cache) this.#refs.update(c.kind, name, obj);
+      c.onCacheChange = (name, obj) => this.#refs.update(c.kind, name, obj);
       c.onArtifactChanged = (obj) => this.enqueue([...this.usersOf(obj.kind, obj.metadata.name!), ...pushedSource(obj)]);
       c.onReady = (obj) => {
         this.enqueue(this.dependentsOf(obj.kind, obj.metadata.name!));
@@ -61,19 +72,7 @@ export class Manager {
    * looked at: cross-namespace references are refused elsewhere.
    */
   usersOf(kind: string, name: string): string[] {
-    const out: string[] = [];
-    for (const c of this.controllers) {
-      for (const o of c.cache.values()) {
-        const spec = (o.spec ?? {}) as { sourceRef?: { kind?: string; name?: string; namespace?: string }; include?: Array<{ repository?: { name?: string } }> };
-        const sr = spec.sourceRef;
-        const viaRef = sr?.kind === kind && sr.name === name && (!sr.namespace || sr.namespace === o.metadata.namespace);
-        const viaInclude = kind === "GitRepository" && spec.include?.some((i) => i.repository?.name === name);
-        // An automation may write any of its namespace's policies (the markers say which), as Flux maps them.
-        const viaPolicy = kind === "ImagePolicy" && o.kind === "ImageUpdateAutomation";
-        if (viaRef || viaInclude || viaPolicy || usesChart(o, kind, name) || usesImageRepository(o, kind, name)) out.push(`${c.kind}/${o.metadata.name}`);
-      }
-    }
-    return out;
+    return this.#refs.usersOf(kind, name);
   }
 
   /**
@@ -81,15 +80,7 @@ export class Manager {
    * HelmReleases whatever the kind (a HelmRelease may wait for a Kustomization).
    */
   dependentsOf(kind: string, name: string): string[] {
-    const out: string[] = [];
-    for (const c of this.controllers) {
-      if (c.kind !== kind && c.kind !== "HelmRelease") continue;
-      for (const o of c.cache.values()) {
-        const deps = (o.spec as { dependsOn?: Array<{ name?: string; namespace?: string }> } | undefined)?.dependsOn;
-        if (deps?.some((d) => d.name === name && (!d.namespace || d.namespace === o.metadata.namespace))) out.push(`${c.kind}/${o.metadata.name}`);
-      }
-    }
-    return out;
+    return this.#refs.dependentsOf(kind, name);
   }
 
   /** Enqueues objects named "Kind/name". */
@@ -107,11 +98,7 @@ export class Manager {
 
   /** Objects ("Kind/name") whose spec names the Secret: credentials, TLS, verification keys, substitutions. */
   usersOfSecret(name: string): string[] {
-    const out: string[] = [];
-    for (const c of this.controllers) {
-      for (const o of c.cache.values()) if (secretNames(o).includes(name)) out.push(`${c.kind}/${o.metadata.name}`);
-    }
-    return out;
+    return this.#refs.usersOfSecret(name);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -129,10 +116,18 @@ export class Manager {
       signal,
       labelSelector: undefined,
       onSync: (items) => {
+        const listed = new Set<string>();
         for (const s of items) {
           const name = s.metadata.name!;
+          listed.add(name);
           if (synced && versions.get(name) !== s.metadata.resourceVersion) this.enqueue(this.usersOfSecret(name));
           versions.set(name, s.metadata.resourceVersion ?? "");
+        }
+        // A relist (after 410 Gone) also stands for the deletions missed meanwhile.
+        for (const name of [...versions.keys()]) {
+          if (listed.has(name)) continue;
+          versions.delete(name);
+          if (synced) this.enqueue(this.usersOfSecret(name));
         }
         synced = true;
       },
@@ -147,36 +142,6 @@ export class Manager {
   }
 }
 
-/** Every Secret name an object's spec refers to, in the places Flux's kinds have them (none without a spec). */
-export function secretNames(o: Omit<FluxObject, "spec"> & { spec?: FluxObject["spec"] }): string[] {
-  const spec = (o.spec ?? {}) as {
-    secretRef?: { name?: string };
-    certSecretRef?: { name?: string };
-    proxySecretRef?: { name?: string };
-    verify?: { secretRef?: { name?: string }; trustedRootSecretRef?: { name?: string } };
-    decryption?: { secretRef?: { name?: string } };
-    postBuild?: { substituteFrom?: Array<{ kind?: string; name?: string }> };
-  };
-  const names = [
-    spec.secretRef?.name,
-    spec.certSecretRef?.name,
-    spec.proxySecretRef?.name,
-    spec.verify?.secretRef?.name,
-    spec.verify?.trustedRootSecretRef?.name,
-    spec.decryption?.secretRef?.name,
-    ...(spec.postBuild?.substituteFrom ?? []).filter((s) => s.kind === "Secret").map((s) => s.name),
-  ];
-  return names.filter((n): n is string => Boolean(n));
-}
-
-/** A HelmRelease's chart source: spec.chartRef, or the HelmChart `<namespace>-<name>` made from spec.chart. */
-function usesChart(o: FluxObject, kind: string, name: string): boolean {
-  if (o.kind !== "HelmRelease") return false;
-  const spec = o.spec as { chart?: unknown; chartRef?: { kind?: string; name?: string } };
-  if (spec.chartRef) return spec.chartRef.kind === kind && spec.chartRef.name === name;
-  return !!spec.chart && kind === "HelmChart" && name === `${o.metadata.namespace}-${o.metadata.name}`;
-}
-
 /**
  * The GitRepository an ImageUpdateAutomation just pushed to (same namespace only): fetched at once, so the
  * new commit reaches the cluster without waiting for the GitRepository's interval or a webhook.
@@ -185,11 +150,4 @@ function pushedSource(o: FluxObject): string[] {
   if (o.kind !== "ImageUpdateAutomation") return [];
   const ref = (o.spec as { sourceRef?: { name?: string; namespace?: string } }).sourceRef;
   return ref?.name && (!ref.namespace || ref.namespace === o.metadata.namespace) ? [`GitRepository/${ref.name}`] : [];
-}
-
-/** An ImagePolicy uses the tags of the ImageRepository its spec.imageRepositoryRef names (same namespace). */
-function usesImageRepository(o: FluxObject, kind: string, name: string): boolean {
-  if (o.kind !== "ImagePolicy" || kind !== "ImageRepository") return false;
-  const ref = (o.spec as { imageRepositoryRef?: { name?: string; namespace?: string } }).imageRepositoryRef;
-  return ref?.name === name && (!ref.namespace || ref.namespace === o.metadata.namespace);
 }

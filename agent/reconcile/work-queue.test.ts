@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { WorkQueue } from "./work-queue.ts";
 import { manualTimers } from "./testdata/manual-timers.ts";
 
@@ -141,4 +142,37 @@ describe("WorkQueue", () => {
     await q.idle();
     expect(runs).toEqual(["bad", "good"]);
   });
+});
+
+test("thousands of keys run in the order they were queued, less the removed ones, as a plain FIFO would", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.nat(2999)), { minLength: 2000, maxLength: 4000 }), async (ops) => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const ran: string[] = [];
+      const q = new WorkQueue(async (k) => {
+        if (k === "hold") return held;
+        ran.push(k);
+      }, { concurrency: 1 });
+      q.add("hold");
+      const model: string[] = [];
+      for (const [add, n] of ops) {
+        const k = `k${n}`;
+        if (add) {
+          q.add(k);
+          if (!model.includes(k)) model.push(k);
+        } else {
+          q.remove(k);
+          const i = model.indexOf(k);
+          if (i >= 0) model.splice(i, 1);
+        }
+      }
+      expect(q.depth).toBe(model.length);
+      release();
+      await q.idle();
+      expect(ran).toEqual(model);
+      expect(q.depth).toBe(0);
+    }),
+    { numRuns: 20 },
+  );
 });

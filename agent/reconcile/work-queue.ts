@@ -35,7 +35,9 @@ export class WorkQueue {
   readonly #clearTimer: (handle: unknown) => void;
   readonly #now: () => number;
   readonly #gate: Gate | undefined;
+  /** Keys due now, oldest first, from #head on (taking one moves #head instead of shifting the array). */
   #ready: string[] = [];
+  #head = 0;
   #queued = new Set<string>();
   #running = new Set<string>();
   #dirty = new Set<string>();
@@ -103,12 +105,15 @@ export class WorkQueue {
     this.#cancelTimer(key);
     this.#failures.delete(key);
     this.#dirty.delete(key);
-    if (this.#queued.delete(key)) this.#ready = this.#ready.filter((k) => k !== key);
+    if (this.#queued.delete(key)) {
+      this.#ready = this.#ready.slice(this.#head).filter((k) => k !== key);
+      this.#head = 0;
+    }
   }
 
   /** Keys waiting to run now (for the queue-depth metric). */
   get depth(): number {
-    return this.#ready.length;
+    return this.#ready.length - this.#head;
   }
 
   get running(): number {
@@ -130,7 +135,7 @@ export class WorkQueue {
 
   /** Resolves when nothing is queued or running (timers may still be pending). */
   idle(): Promise<void> {
-    if (this.#ready.length === 0 && this.#running.size === 0) return Promise.resolve();
+    if (this.depth === 0 && this.#running.size === 0) return Promise.resolve();
     return new Promise((res) => this.#idle.push(res));
   }
 
@@ -140,6 +145,7 @@ export class WorkQueue {
     for (const { handle } of this.#timers.values()) this.#clearTimer(handle);
     this.#timers.clear();
     this.#ready = [];
+    this.#head = 0;
     this.#queued.clear();
     await this.idle();
   }
@@ -153,13 +159,18 @@ export class WorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#running.size < this.#concurrency && this.#ready.length > 0) {
-      const key = this.#ready.shift()!;
+    while (!this.#stopped && this.#running.size < this.#concurrency && this.depth > 0) {
+      const key = this.#ready[this.#head++]!;
       this.#queued.delete(key);
       this.#running.add(key);
       void this.#run(key);
     }
-    if (this.#ready.length === 0 && this.#running.size === 0) {
+    // Drop the taken keys once they are most of the array (amortized O(1) per key, where shift() was O(n)).
+    if (this.#head > 1024 && this.#head * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.depth === 0 && this.#running.size === 0) {
       const waiters = this.#idle;
       this.#idle = [];
       waiters.forEach((w) => w());
