@@ -16,63 +16,12 @@
  * BENCH_LOG=FILE keeps the agent's JSON log (level BENCH_LOG_LEVEL, default error) for a look at what it did.
  */
 import process from "node:process";
-import { agentRequests, applyInBatches, cpuByName, cpuSpent, mib, requestsSince, rssOf, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
+import { agentRequests, applyInBatches, benchApp, cpuByName, cpuSpent, mib, requestsSince, rssOf, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const Ns = sizes.length ? sizes : [100, 500, 1000];
-
-/** The four objects at one version: v1 is the first apply, v2 changes every one of them. */
-const appAt = (v: number) => `apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: app
-  labels: {version: v${v}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-  labels: {version: v${v}}
-spec:
-  replicas: 0
-  selector:
-    matchLabels: {app: app}
-  template:
-    metadata:
-      labels: {app: app}
-    spec:
-      serviceAccountName: app
-      containers:
-        - name: app
-          image: ghcr.io/stefanprodan/podinfo:6.7.${v - 1}
-          ports: [{containerPort: 9898, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: app
-  labels: {version: v${v}}
-spec:
-  selector: {app: app}
-  ports: [{port: 80, targetPort: http}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: app
-  labels: {version: v${v}}
-spec:
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service: {name: app, port: {number: 80}}
-`;
 
 const per = (x: number, n: number) => (x / n).toFixed(3);
 
@@ -81,7 +30,7 @@ async function runOnce(n: number) {
   const git = await startGitServer();
   try {
     const { admin, ns } = c;
-    await git.createRepo("apps", { "app/all.yaml": appAt(1) });
+    await git.createRepo("apps", { "app/all.yaml": benchApp(1) });
     const agent = await startBenchAgent(c);
     const cpu0 = cpuByName();
     const atStart = await agentRequests(agent.metricsUrl);
@@ -111,7 +60,7 @@ async function runOnce(n: number) {
     if (process.env.BENCH_UPGRADE !== "0") {
       const beforeUpgrade = await agentRequests(agent.metricsUrl);
       const cpu1 = cpuByName();
-      const commit = await git.commit("apps", { "app/all.yaml": appAt(2) }, "v2: every object changes");
+      const commit = await git.commit("apps", { "app/all.yaml": benchApp(2) }, "v2: every object changes");
       const t1 = performance.now();
       await admin.patch({ apiVersion: gitRepo.apiVersion, kind: gitRepo.kind, namespace: ns, name: "apps" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": String(Date.now()) } } }, "merge");
       const at = (o: KubeObject) => (o.status as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision === `master@sha1:${commit}`;
