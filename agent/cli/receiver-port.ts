@@ -20,17 +20,23 @@ export interface ReceiverPortOptions {
   cached: () => Iterable<unknown> | undefined;
 }
 
-export function receiverPort(o: ReceiverPortOptions): WebhookPort {
+/** The webhook port of one namespace, and whether one of its Receivers owns a path (a multi-tenant host asks each tenant). */
+export interface ReceiverPort extends WebhookPort {
+  owns(path: string): Promise<boolean>;
+}
+
+export function receiverPort(o: ReceiverPortOptions): ReceiverPort {
+  const findReceiver = async (path: string) => {
+    const items = (o.cached() ?? (await o.client.list({ apiVersion: receiverKind.apiVersion, kind: receiverKind.kind, namespace: o.namespace })).items) as Iterable<ReceiverObject>;
+    for (const r of items) if (r.status?.webhookPath === path) return r;
+    return undefined;
+  };
   const handle = createReceiverHandler({
     client: o.client,
     namespace: o.namespace,
     log: o.log,
-    async findReceiver(path) {
-      const items = (o.cached() ?? (await o.client.list({ apiVersion: receiverKind.apiVersion, kind: receiverKind.kind, namespace: o.namespace })).items) as Iterable<ReceiverObject>;
-      for (const r of items) if (r.status?.webhookPath === path) return r;
-      return undefined;
-    },
+    findReceiver,
     report: async (r, message) => o.events().record(r, { type: "Warning", reason: "ReconciliationFailed", message }),
   });
-  return { handle };
+  return { handle, owns: async (path) => (await findReceiver(path)) !== undefined };
 }

@@ -1,34 +1,33 @@
 /**
- * `rivulet run`: the agent process for one namespace. Connects, checks its access, serves /healthz and
- * /readyz, takes the leader Lease, and while leading runs the reconcilers (later stages plug in behind
- * onStartedLeading). Exits 0 on SIGTERM/SIGINT after releasing the Lease.
+ * `rivulet run`: the agent process for one namespace, or with --tenants the host of many. Connects,
+ * checks its access, serves /healthz and /readyz, takes the leader Lease, and while leading runs the
+ * reconcilers: one tenant's agent (tenant-agent.ts) or every tenant of the file (tenant-host.ts), each
+ * with its own credentials. Exits 0 on SIGTERM/SIGINT after releasing the Lease.
  */
 import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { createLogger, type Level } from "../core/logger.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { AGENT_PERMISSIONS, describePermission, missingPermissions } from "../kube/access-check.ts";
 import { createHttpClient, resourceOfPath } from "../kube/http-client.ts";
 import { runLeaderElection } from "../kube/leader-election.ts";
 import { createApp, type AgentState } from "../http/app.ts";
 import { createArtifactApp } from "../http/artifact-app.ts";
 import { listenerLayout, type ListenerName } from "./listeners.ts";
-import { createWebhookApp } from "../http/webhook-routes.ts";
-import { receiverPort } from "./receiver-port.ts";
+import { createWebhookApp, type WebhookPort } from "../http/webhook-routes.ts";
 import { agentMetrics, Counter } from "../http/metrics.ts";
-import { createEventRecorder } from "../status/events.ts";
-import { keepingRecent, RecentEvents } from "../status/recent-events.ts";
-import { statusSnapshot } from "../status/status-snapshot.ts";
-import { Manager } from "../reconcile/manager.ts";
-import { composeAgent } from "./compose.ts";
-import { NotificationController } from "../reconcile/notification-controller.ts";
+import type { StatusSnapshot } from "../status/status-snapshot.ts";
+import type { FluxEvent } from "../notify/flux-event.ts";
 import { createEventApp } from "../http/event-app.ts";
-import { notifyMetricsOf } from "../http/metrics.ts";
-import { createFetch } from "../runtime/http-fetch.ts";
+import { checkAccess, TenantAgent, type TenantAgentOptions } from "./tenant-agent.ts";
+import { TenantHost } from "./tenant-host.ts";
+import { tenantClient } from "./tenant-connect.ts";
+import { parseTenantsFile } from "./tenants-file.ts";
 import { connect } from "../runtime/kube-transport.ts";
 import { serve } from "../runtime/serve.ts";
 import { startMemoryTrim } from "../runtime/memory-trim.ts";
@@ -36,9 +35,18 @@ import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from "./limit-flags.ts";
 import { parseDuration } from "../core/duration.ts";
 
 const HELP = `Usage: rivulet run --namespace NS [flags]
+       rivulet run --namespace HOST_NS --tenants FILE [flags]
 
 Runs the agent for one namespace: it reconciles the Flux objects (GitRepository, Kustomization, ...) in
 NS with the permissions of its own identity, which needs only the namespaced Role in deploy/tenant/.
+
+With --tenants, one process hosts many tenants' namespaces: each is reconciled with its own credentials
+(a ServiceAccount token the host mints through the TokenRequest API, the tenant's kubeconfig, or a token
+file), its own queues, caches and artifact store (under --storage-path/NAMESPACE). HOST_NS holds the one
+leader Lease; the host's identity needs only that Lease and create serviceaccounts/token in each tenant
+namespace (deploy/host/). A tenant that cannot start is logged, shown on /readyz and in
+rivulet_tenant_ready, and retried with backoff while the others run. FILE is re-read every 5s: a removed
+tenant stops, an added one starts, the others are left alone. README "Many tenants in one process".
 
 Flags:
   -n, --namespace NS        namespace to serve (default: the kubeconfig context's, or in-cluster namespace)
@@ -80,6 +88,8 @@ ${LIMIT_HELP}
                             message, inventories and the last events, updated live (default off)
       --gc-interval DUR     while the agent is busy, collect garbage this often so memory is returned
                             after bursts (default 2s; 0 disables; no collections while idle)
+      --tenants FILE        host the tenants listed in FILE (apiVersion: rivulet.dev/v1alpha1, kind:
+                            TenantList); --concurrent is each tenant's default, a tenant's concurrent: its own
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
 
@@ -125,6 +135,7 @@ export const runCommand: Command = {
         "gc-interval": { type: "string", default: "2s" },
         ...LIMIT_OPTIONS,
         "status-page": { type: "boolean", default: false },
+        tenants: { type: "string" },
       },
     });
     const level = values["log-level"] as Level;
@@ -141,103 +152,123 @@ export const runCommand: Command = {
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
+    const rateLimitIntervalMs = durationFlag("rate-limit-interval", values["rate-limit-interval"]!);
     const { limits, buildMemory } = limitsOf(values);
+    const tenantsFile = values.tenants;
+    const readTenants = tenantsFile ? () => parseTenantsFile(readTenantsText(tenantsFile), tenantsFile, dirname(resolve(tenantsFile))) : undefined;
+    const tenants = readTenants?.();
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
-    const client = createHttpClient({
-      transport: conn.transport,
-      onRequest: (verb, path) => {
-        requests++;
-        metrics.apiRequests.inc({ verb });
-        metrics.apiRequestsByResource.inc({ verb, resource: resourceOfPath(path) });
-      },
-    });
+    const countRequest = (verb: string, path: string) => {
+      requests++;
+      metrics.apiRequests.inc({ verb });
+      metrics.apiRequestsByResource.inc({ verb, resource: resourceOfPath(path) });
+    };
+    const client = createHttpClient({ transport: conn.transport, onRequest: countRequest });
     const version = (await client.raw("GET", "/version")) as { gitVersion?: string };
-    const missing = await missingPermissions(client, namespace, AGENT_PERMISSIONS);
-    if (missing.length) {
-      throw new Error(
-        `Cannot run in namespace ${namespace}: the identity of context "${conn.context}" may not ${missing.map(describePermission).join(", ")}; apply deploy/tenant/ in that namespace and bind it to this identity`,
-      );
-    }
-    log.info("connected", { server: conn.server, kubernetes: version.gitVersion, namespace, identity });
+    // A host reconciles nothing with its own identity: it needs only its Lease (and to mint tenants' tokens).
+    if (tenants) await checkHostAccess(client, namespace, conn.context, values["leader-elect"]!);
+    else await checkAccess(client, namespace, `context "${conn.context}"`);
+    log.info("connected", { server: conn.server, kubernetes: version.gitVersion, namespace, identity, ...(tenants ? { tenants: tenants.map((t) => t.namespace) } : {}) });
 
     const state: AgentState = { connected: true, leader: !values["leader-elect"], namespace, identity };
-    const storagePath = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", namespace);
-    // The store's base URL needs the bound port, so the app is created first and the store bound late.
-    let manager: Manager | undefined;
+    const storageRoot = values["storage-path"] ?? join(io.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "rivulet", "storage", ...(tenants ? [] : [namespace]));
+    const agentOptions = (ns: string, tenantClient: KubeClient, storagePath: string, storageBaseUrl: string, tenantConcurrency: number): TenantAgentOptions => ({
+      namespace: ns,
+      client: tenantClient,
+      log: tenants ? log.with({ tenant: ns }) : log,
+      metrics,
+      identity,
+      concurrency: tenantConcurrency,
+      labelSelector: values["watch-label-selector"],
+      eventsAddr: values["events-addr"],
+      rateLimitIntervalMs,
+      statusPage: values["status-page"],
+      compose: {
+        storagePath,
+        storageBaseUrl,
+        metrics,
+        fieldManager: values["field-manager"],
+        defaultServiceAccount: values["default-service-account"],
+        allowedClusterKinds: commaList(values["allow-cluster-kinds"]),
+        allowedNamespaces: commaList(values["allow-namespaces"]),
+        allowClusterLookup: values["allow-cluster-lookup"],
+        strictSubstitution: values["strict-substitution"],
+        limits,
+        buildMemory,
+      },
+    });
+
+    // What the listeners serve: one tenant's agent, or the host routing to many. The store's base URL
+    // needs the artifact listener's bound port, so the listeners come first and the agents after.
+    let served: Served | undefined;
     const hookCalls = metrics.registry.register(new Counter("rivulet_receiver_requests_total", "Receiver webhook calls answered, by status code."));
-    const hooks = { port: receiverPort({ client, namespace, log: log.with({ logger: "receiver-server" }), events: () => events, cached: () => manager?.controller("Receiver")?.cache.values() }), log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
-    // The page reads the controllers' caches; only the last events are kept for it, and only when it is on.
-    const recent = values["status-page"] ? new RecentEvents() : undefined;
-    const statusPage = recent && { port: { snapshot: () => statusSnapshot(namespace, manager?.controllers.flatMap((c) => [...c.cache.values()]) ?? [], recent.list()) } };
-    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => manager?.updateMetrics(metrics) }, webhooks: values["receiver-addr"] ? undefined : hooks, statusPage });
+    const hooks = { port: { handle: (path: string, req: { headers: Headers; body: Uint8Array }) => served!.hooks.handle(path, req) }, log: log.with({ logger: "receiver-server" }), onAnswer: (code: number) => hookCalls.inc({ code: String(code) }) };
+    const statusPage = values["status-page"] ? { port: { snapshot: () => served!.snapshot() } } : undefined;
+    const app = createApp(state, { metrics: { registry: metrics.registry, beforeRender: () => served?.updateMetrics() }, webhooks: values["receiver-addr"] ? undefined : hooks, statusPage, readyDetail: () => served?.readyDetail?.() });
     const probes = addrOf("probes");
     const server = await serve(app.fetch, probes.host, probes.port);
     const storage = addrOf("artifacts");
-    const artifactServer = await serve(createArtifactApp({ get: (path) => parts.store.get(path) }).fetch, storage.host, storage.port);
+    const artifactServer = await serve(createArtifactApp({ get: (path) => served!.artifact(path) }).fetch, storage.host, storage.port);
     const baseUrl = values["storage-adv-addr"] ?? `http://localhost:${artifactServer.port}`;
-    const parts = composeAgent({
-      storagePath,
-      storageBaseUrl: baseUrl,
-      metrics,
-      fieldManager: values["field-manager"],
-      defaultServiceAccount: values["default-service-account"],
-      allowedClusterKinds: commaList(values["allow-cluster-kinds"]),
-      allowedNamespaces: commaList(values["allow-namespaces"]),
-      allowClusterLookup: values["allow-cluster-lookup"],
-      strictSubstitution: values["strict-substitution"],
-      limits,
-      buildMemory,
-    });
+    if (tenants) {
+      const host = new TenantHost(tenants, {
+        log: log.with({ logger: "tenant-host" }),
+        metrics,
+        async startTenant(entry, ctx) {
+          const { client: own, who } = await tenantClient(entry, {
+            kubeconfig: values.kubeconfig,
+            context: values.context,
+            hostClient: client,
+            onRequest: (verb, path) => {
+              countRequest(verb, path);
+              ctx.onRequest(verb);
+            },
+            report: ctx.report,
+          });
+          await checkAccess(own, entry.namespace, who);
+          return new TenantAgent(agentOptions(entry.namespace, own, join(storageRoot, entry.namespace), baseUrl, entry.concurrent ?? concurrency));
+        },
+      });
+      served = {
+        artifact: (path) => host.artifact(path),
+        hooks: host.hooks,
+        snapshot: () => host.snapshot(namespace),
+        submit: (e) => host.submit(e),
+        updateMetrics: () => host.updateMetrics(),
+        readyDetail: () => ({ tenants: host.readiness() }),
+        evictions: () => host.evictions(),
+        start: (leading) => host.start(leading),
+      };
+      void host.watchFile(readTenants!, io.signal);
+    } else {
+      const agent = new TenantAgent(agentOptions(namespace, client, storageRoot, baseUrl, concurrency));
+      served = {
+        artifact: (path) => agent.parts.store.get(path),
+        hooks: agent.hooks,
+        snapshot: () => agent.snapshot(),
+        submit: (e) => agent.notify.submit(e),
+        updateMetrics: () => agent.manager?.updateMetrics(metrics),
+        evictions: () => agent.parts.cache.evictions,
+        start: (leading) => void agent.start(leading),
+      };
+    }
     log.info("serving probes and metrics", { addr: `${probes.host}:${server.port}`, paths: [...probes.paths, ...(statusPage ? ["/status/"] : [])] });
-    log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath, storageUrl: baseUrl });
+    log.info("serving artifacts", { addr: `${storage.host}:${artifactServer.port}`, storagePath: storageRoot, storageUrl: baseUrl });
 
-    const notify = new NotificationController({
-      client,
-      namespace,
-      log: log.with({ logger: "notification" }),
-      events: { record: (obj, e) => events.record(obj, e) },
-      fetchFor: (p) => createFetch(p.tls, p.proxy),
-      lookup: (apiVersion, kind, name) => manager?.cached(apiVersion, kind, name),
-      metrics,
-      notifyMetrics: notifyMetricsOf(metrics),
-      rateLimitIntervalMs: durationFlag("rate-limit-interval", values["rate-limit-interval"]!),
-    });
     const eventAddr = listeners.find((l) => l.name === "events");
-    const eventServer = eventAddr ? await serve(createEventApp({ submit: (e) => notify.submit(e), onError: (m) => log.info(m) }).fetch, eventAddr.host, eventAddr.port) : undefined;
+    const eventServer = eventAddr ? await serve(createEventApp({ submit: (e) => served!.submit(e), onError: (m) => log.info(m) }).fetch, eventAddr.host, eventAddr.port) : undefined;
     if (eventServer) log.info("serving the event address", { addr: `${values["notification-addr"]}`, port: eventServer.port });
-    const recorder = createEventRecorder({
-      notify: (e) => (e.involvedObject.apiVersion?.startsWith("notification.") ? undefined : void notify.submit(e)),
-      client,
-      controllerFor: (o) => (o.apiVersion.startsWith("kustomize.") ? "kustomize-controller" : o.apiVersion.startsWith("helm.") ? "helm-controller" : o.apiVersion.startsWith("notification.") ? "notification-controller" : "source-controller"),
-      instance: identity,
-      log,
-      eventsAddr: values["events-addr"],
-    });
-    const events = recent ? keepingRecent(recorder, recent) : recorder;
     const hookAddr = listeners.find((l) => l.name === "receivers");
     const hookServer = hookAddr && (await serve(createWebhookApp(hooks.port, hooks).fetch, hookAddr.host, hookAddr.port));
     if (hookServer) log.info("serving Receiver webhooks", { addr: `${hookAddr!.host}:${hookServer.port}` });
     const startReconcilers = (leading: AbortSignal) => {
       state.leader = true;
-      manager = new Manager(parts.reconcilers, {
-        client,
-        namespace,
-        log,
-        events,
-        metrics,
-        labelSelector: values["watch-label-selector"],
-        concurrency,
-      });
-      for (const c of manager.controllers) {
-        void c.synced().then(() => log.info("watching objects", { kind: c.kind, count: c.cache.size }));
-      }
-      void manager.run(leading);
-      void notify.run(leading);
+      served!.start(leading);
     };
 
     // Cache evictions count as work: the trees they drop are returned by the collection that follows.
-    const stopTrim = startMemoryTrim({ activity: () => requests + parts.cache.evictions, intervalMs: gcInterval });
+    const stopTrim = startMemoryTrim({ activity: () => requests + served!.evictions(), intervalMs: gcInterval });
     const stopped = new Promise<void>((res) => io.signal.addEventListener("abort", () => res(), { once: true }));
     if (values["leader-elect"]) {
       const election = runLeaderElection(client, {
@@ -266,6 +297,35 @@ export const runCommand: Command = {
     return 0;
   },
 };
+
+/** What the listeners and the leader loop reach: one tenant's agent, or a host of many. */
+interface Served {
+  artifact(path: string): Promise<Uint8Array | undefined>;
+  hooks: WebhookPort;
+  snapshot(): StatusSnapshot;
+  submit(e: FluxEvent): Promise<"duplicate" | "unmatched" | "dispatched">;
+  updateMetrics(): void;
+  readyDetail?(): Record<string, unknown>;
+  evictions(): number;
+  start(leading: AbortSignal): void;
+}
+
+/** The host's own identity needs only its Lease in its namespace (tenants' rights are checked per tenant). */
+async function checkHostAccess(client: KubeClient, namespace: string, context: string, leaderElect: boolean): Promise<void> {
+  if (!leaderElect) return;
+  const missing = await missingPermissions(client, namespace, AGENT_PERMISSIONS.filter((p) => p.resource === "leases"));
+  if (missing.length) {
+    throw new Error(`Cannot host tenants from namespace ${namespace}: the identity of context "${context}" may not ${missing.map(describePermission).join(", ")}; apply deploy/host/ and bind it to this identity`);
+  }
+}
+
+function readTenantsText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`Cannot read the tenants file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 function readInClusterNamespace(): string | undefined {
   try {

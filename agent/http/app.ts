@@ -26,6 +26,8 @@ export interface AppOptions {
   webhooks?: { port: WebhookPort } & WebhookRouteOptions;
   /** The status page; off (no routes, nothing kept) unless given. */
   statusPage?: { port: StatusPagePort } & StatusPageOptions;
+  /** More of the state on /readyz (a multi-tenant host: each tenant's readiness and why not). */
+  readyDetail?: () => Record<string, unknown> | undefined;
 }
 
 export function createApp(state: AgentState, o: AppOptions = {}): Hono {
@@ -33,7 +35,7 @@ export function createApp(state: AgentState, o: AppOptions = {}): Hono {
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/readyz", (c) =>
     state.connected
-      ? c.json({ status: "ready", leader: state.leader, namespace: state.namespace, identity: state.identity })
+      ? c.json({ status: "ready", leader: state.leader, namespace: state.namespace, identity: state.identity, ...o.readyDetail?.() })
       : c.json({ status: "not ready", reason: "not connected to the Kubernetes API yet" }, 503),
   );
   if (o.metrics) {

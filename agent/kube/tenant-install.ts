@@ -5,6 +5,7 @@
  */
 import type { KubeClient } from "./client.ts";
 import type { KubeObject } from "./types.ts";
+import { requestToken } from "./service-account-token.ts";
 
 /** The files of deploy/tenant/ in the order its kustomization lists them. */
 export const TENANT_FILES = ["service-account.yaml", "role-agent.yaml", "role-reconciler.yaml", "role-bindings.yaml", "network-policy.yaml"];
@@ -33,12 +34,7 @@ export async function installTenant(client: KubeClient, namespace: string, docs:
 /** A bearer token for system:serviceaccount:NS:NAME (the ServiceAccount is created if missing). */
 export async function serviceAccountToken(client: KubeClient, namespace: string, name: string, fieldManager: string, expirationSeconds = 3600): Promise<string> {
   await client.apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } }, { fieldManager });
-  const tr = (await client.raw("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    apiVersion: "authentication.k8s.io/v1",
-    kind: "TokenRequest",
-    spec: { expirationSeconds },
-  })) as { status: { token: string } };
-  return tr.status.token;
+  return (await requestToken(client, namespace, name, expirationSeconds)).token;
 }
 
 interface KubeconfigDoc {

@@ -99,9 +99,9 @@ export class Manager {
     }
   }
 
-  /** Refreshes the queue-depth gauge (called before /metrics renders). */
-  updateMetrics(metrics: ControllerMetrics): void {
-    for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind }, c.queueDepth);
+  /** Refreshes the queue-depth gauge (called before /metrics renders); a multi-tenant host adds the namespace. */
+  updateMetrics(metrics: ControllerMetrics, labels: Record<string, string> = {}): void {
+    for (const c of this.controllers) metrics.queueDepth.set({ kind: c.kind, ...labels }, c.queueDepth);
   }
 
   /** Objects ("Kind/name") whose spec names the Secret: credentials, TLS, verification keys, substitutions. */

@@ -28,6 +28,12 @@ export interface ConnectOptions {
   /** A kubeconfig file; default: KUBECONFIG, ~/.kube/config, then in-cluster. */
   kubeconfig?: string;
   context?: string;
+  /**
+   * Another identity on the same cluster: the kubeconfig's server and CA, this bearer token and nothing
+   * of the kubeconfig's user (no client certificate, token or exec plugin). A multi-tenant host gives each
+   * tenant its own token this way.
+   */
+  bearer?: () => string | Promise<string>;
 }
 
 export function connect(opts: ConnectOptions = {}): ClusterConnection {
@@ -39,6 +45,13 @@ export function connect(opts: ConnectOptions = {}): ClusterConnection {
 
   /** TLS material and the Authorization header for one request. */
   const credentials = async (o: RequestOptions): Promise<void> => {
+    if (opts.bearer) {
+      o.ca = cfg.ca;
+      if (cfg.insecureSkipTlsVerify) o.rejectUnauthorized = false;
+      if (cfg.tlsServerName) o.servername = cfg.tlsServerName;
+      o.headers = { ...(o.headers as Record<string, string>), Authorization: `Bearer ${await opts.bearer()}` };
+      return;
+    }
     if (cfg.needsClientNode) {
       // Exec plugins, OIDC and cloud auth providers: client-node resolves (and refreshes) them.
       clientNode ??= import("@kubernetes/client-node").then((m) => {

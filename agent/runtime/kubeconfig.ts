@@ -105,6 +105,11 @@ function readInCluster(): ResolvedKubeconfig | undefined {
   };
 }
 
+/** A token file's content, re-read at most every minute (bound ServiceAccount tokens rotate). */
+export function tokenFileReader(path: string): () => string {
+  return cachedFile(path);
+}
+
 function cachedFile(path: string): () => string {
   let value = "";
   let at = 0;
