@@ -33,6 +33,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { startGitServer, type GitServer } from "../test/support/git-server.ts";
 import type { KubeClient } from "../agent/kube/client.ts";
+import { kubeconfigForToken, serviceAccountToken, tenantObjects } from "../agent/kube/tenant-install.ts";
+import { parseDocuments } from "../agent/yaml/parse.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
 import {
   addTenant,
@@ -44,6 +46,7 @@ import {
   FM,
   isReady,
   requestsSince,
+  root,
   smapsOf,
   spawnAgent,
   startBenchCluster,
@@ -132,30 +135,27 @@ const kustomization = (ns: string, i: number, source: string, spec: Record<strin
   spec: { interval: "1h", path: "./app", prune: true, wait: true, timeout: "5m", namePrefix: `app-${i}-`, sourceRef: { kind: "GitRepository", name: source }, ...spec },
 });
 
+const hostDocs = (file: string) => parseDocuments(readFileSync(join(root, "deploy", "host", file), "utf8")) as KubeObject[];
+
 /**
- * The host's own identity: ServiceAccount `rivulet` in `hostNs` (deploy/tenant there, for its Lease and
- * events) and, in each tenant namespace, only `create serviceaccounts/token`, as the tenants file's
- * contract says. Returns its kubeconfig.
+ * The host's own identity as deploy/host/ installs it: ServiceAccount `rivulet-host` in `hostNs` with
+ * only its leader Lease there. Returns a kubeconfig acting as it (DIR/HOSTNS.kubeconfig).
  */
 async function hostIdentity(c: BenchCluster, hostNs: string, dir: string): Promise<string> {
-  return addTenant(c.admin, c.adminKubeconfig, hostNs, dir);
+  await c.admin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: hostNs } }, FM);
+  for (const o of tenantObjects([...hostDocs("service-account.yaml"), ...hostDocs("role-lease.yaml")], hostNs)) await c.admin.apply(o, FM);
+  const token = await serviceAccountToken(c.admin, hostNs, "rivulet-host", "bench");
+  const kubeconfig = join(dir, `${hostNs}.kubeconfig`);
+  writeFileSync(kubeconfig, kubeconfigForToken(parseDocuments(readFileSync(c.adminKubeconfig, "utf8"))[0] as never, "rivulet-host", token, hostNs));
+  return kubeconfig;
 }
 
+/** deploy/host/tenant/ in `tenantNs`: the host may mint the token of the tenant's `rivulet` ServiceAccount, nothing else. */
 async function allowHost(admin: KubeClient, hostNs: string, tenantNs: string): Promise<void> {
-  await admin.apply(
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "rivulet-host-token", namespace: tenantNs }, rules: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] },
-    FM,
-  );
-  await admin.apply(
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: "rivulet-host-token", namespace: tenantNs },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rivulet-host-token" },
-      subjects: [{ kind: "ServiceAccount", name: "rivulet", namespace: hostNs }],
-    },
-    FM,
-  );
+  for (const o of tenantObjects(hostDocs(join("tenant", "role-token.yaml")), tenantNs)) {
+    if (Array.isArray(o.subjects)) o.subjects = (o.subjects as Array<Record<string, unknown>>).map((x) => ({ ...x, namespace: hostNs }));
+    await admin.apply(o, FM);
+  }
 }
 
 /** A tenants file (rivulet.dev/v1alpha1 TenantList) naming `namespaces`, each with the default ServiceAccount. */
@@ -459,7 +459,7 @@ const stopEverything = async () => {
   await c.stop();
   rmSync(work, { recursive: true, force: true });
 };
-process.on("SIGINT", () => void stopEverything().then(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopEverything().then(() => process.exit(130)));
 const sections: string[] = [];
 try {
   await git.createRepo("apps", { "app/all.yaml": benchApp(1) });
