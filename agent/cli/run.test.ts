@@ -43,3 +43,22 @@ test("rivulet run --help says the status page is off by default and where it is 
   expect(code).toBe(0);
   expect(out.join("\n")).toMatch(/--status-page {9}serve a read-only status page at \/status\/ on --health-addr:[\s\S]*updated live \(default off\)/);
 });
+
+test("a tenants file that cannot be used stops rivulet run before contacting the cluster, naming the entry", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rivulet-run-cli-"));
+  try {
+    const file = join(dir, "tenants.yaml");
+    writeFileSync(file, "apiVersion: rivulet.dev/v1alpha1\nkind: TenantList\ntenants:\n  - namespace: team-a\n    kubeconfig: a\n    tokenFile: b\n");
+    for (const [path, message] of [
+      [file, `Error: Cannot use the tenants file ${file}: tenants[0] (team-a): give at most one of serviceAccount, kubeconfig and tokenFile, not kubeconfig and tokenFile`],
+      [join(dir, "missing.yaml"), `Error: Cannot read the tenants file ${join(dir, "missing.yaml")}: ENOENT`],
+    ]) {
+      const err: string[] = [];
+      const code = await dispatch(["run", "--kubeconfig", kubeconfig(dir), "--tenants", path!], [runCommand], { out: () => {}, err: (l) => err.push(l), env: {}, cwd: dir, signal: new AbortController().signal });
+      expect(code).toBe(3);
+      expect(err.join("\n")).toContain(message!);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -62,7 +62,8 @@ Flags:
       --lease-name NAME     name of the Lease (default rivulet)
       --identity ID         this replica's identity in the Lease (default hostname plus a random suffix)
       --storage-path DIR    where artifacts are stored (default $XDG_CACHE_HOME or ~/.cache, then
-                            rivulet/storage/NS); keep it on a volume so restarts reuse artifacts
+                            rivulet/storage/NS); keep it on a volume so restarts reuse artifacts; with
+                            --tenants each tenant's under DIR/NAMESPACE (default .../rivulet/storage)
       --storage-adv-addr URL  base URL written to status.artifact.url (default http://localhost:PORT
                             of --storage-addr)
       --receiver-addr ADDR  host:port serving Receiver webhooks (/hook/...) on their own (default: on
@@ -144,6 +145,10 @@ export const runCommand: Command = {
     const addrOf = (name: ListenerName) => listeners.find((l) => l.name === name)!;
     const log = createLogger(io.out, { level });
 
+    // The tenants file is checked before anything connects: a bad entry needs no cluster to be named.
+    const tenantsFile = values.tenants;
+    const readTenants = tenantsFile ? () => parseTenantsFile(readTenantsText(tenantsFile), tenantsFile, dirname(resolve(tenantsFile))) : undefined;
+    const tenants = readTenants?.();
     const conn = connect({ kubeconfig: values.kubeconfig, context: values.context });
     const namespace = values.namespace ?? conn.namespace ?? readInClusterNamespace();
     if (!namespace) throw new UsageError("no namespace: pass --namespace, or use a kubeconfig context that names one");
@@ -154,9 +159,6 @@ export const runCommand: Command = {
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
     const rateLimitIntervalMs = durationFlag("rate-limit-interval", values["rate-limit-interval"]!);
     const { limits, buildMemory } = limitsOf(values);
-    const tenantsFile = values.tenants;
-    const readTenants = tenantsFile ? () => parseTenantsFile(readTenantsText(tenantsFile), tenantsFile, dirname(resolve(tenantsFile))) : undefined;
-    const tenants = readTenants?.();
     let requests = 0;
     const metrics = agentMetrics({ rss: () => process.memoryUsage().rss });
     const countRequest = (verb: string, path: string) => {
@@ -313,7 +315,9 @@ interface Served {
 /** The host's own identity needs only its Lease in its namespace (tenants' rights are checked per tenant). */
 async function checkHostAccess(client: KubeClient, namespace: string, context: string, leaderElect: boolean): Promise<void> {
   if (!leaderElect) return;
-  const missing = await missingPermissions(client, namespace, AGENT_PERMISSIONS.filter((p) => p.resource === "leases"));
+  // The election renews with server-side apply (patch) besides get/create/update.
+  const lease = [...AGENT_PERMISSIONS.filter((p) => p.resource === "leases"), { verb: "patch", group: "coordination.k8s.io", resource: "leases" }];
+  const missing = await missingPermissions(client, namespace, lease);
   if (missing.length) {
     throw new Error(`Cannot host tenants from namespace ${namespace}: the identity of context "${context}" may not ${missing.map(describePermission).join(", ")}; apply deploy/host/ and bind it to this identity`);
   }

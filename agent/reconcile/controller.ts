@@ -23,6 +23,7 @@ import { batchEvents } from "../status/event-batch.ts";
 import type { ControllerMetrics } from "./controller-metrics.ts";
 import type { FluxObject, ObjectStatus, ReconcileContext, Reconciler } from "./reconciler.ts";
 import { WorkQueue } from "./work-queue.ts";
+import type { Gate } from "./fair-share.ts";
 import { statusWrites } from "./status-writes.ts";
 import { addFinalizer, removeFinalizer } from "./finalizer.ts";
 
@@ -59,6 +60,8 @@ export interface ControllerOptions {
    * reconcilers read sources and dependencies without a request; undefined when not cached.
    */
   lookup?: (apiVersion: string, kind: string, name: string) => FluxObject | undefined;
+  /** The tenant's share of a process hosting several (fair-share.ts): every reconcile runs through it. */
+  gate?: Gate;
 }
 
 /** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
@@ -92,7 +95,7 @@ export class Controller {
     this.#o = o;
     this.#now = o.now ?? (() => new Date());
     this.#random = o.random ?? Math.random;
-    this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency });
+    this.#queue = new WorkQueue((name) => this.#process(name), { concurrency: o.concurrency, gate: o.gate });
     this.#synced = new Promise((res) => (this.#markSynced = res));
   }
 

@@ -10,7 +10,7 @@ import { messageOf } from "../core/errors.ts";
 import { splitApiVersion } from "../core/ref.ts";
 
 /** What the manager passes on to each of its controllers (it supplies their cache lookups itself). */
-export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency">;
+export type ManagerOptions = Pick<ControllerOptions, "client" | "namespace" | "log" | "events" | "metrics" | "labelSelector" | "concurrency" | "gate">;
 
 export class Manager {
   readonly controllers: Controller[];
@@ -28,6 +28,7 @@ export class Manager {
           metrics: o.metrics,
           labelSelector: o.labelSelector,
           concurrency: o.concurrency,
+          gate: o.gate,
           lookup: (apiVersion, kind, name) => this.cached(apiVersion, kind, name),
         }),
     );

@@ -2,8 +2,11 @@
  * The reconcile work queue, with client-go's guarantees: a key is queued at most once; a key being
  * processed is never processed concurrently, and one added meanwhile runs again right after; delayed
  * adds keep the earliest time; failures back off exponentially per key (750 ms doubling to 15 min, as
- * Flux's rate limiter) until forget() resets them. At most `concurrency` keys run at once.
+ * Flux's rate limiter) until forget() resets them. At most `concurrency` keys run at once; with a `gate`
+ * (a tenant's share of a process hosting several, fair-share.ts) each worker call also waits for it, and a
+ * key waiting there counts as running (so it is still never run twice at once).
  */
+import type { Gate } from "./fair-share.ts";
 
 export const DEFAULTS = {
   concurrency: 4,
@@ -19,6 +22,8 @@ export interface WorkQueueOptions {
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
   now?: () => number;
+  /** Runs each worker call; absent, the worker is called directly. */
+  gate?: Gate;
 }
 
 export class WorkQueue {
@@ -29,6 +34,7 @@ export class WorkQueue {
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
   readonly #clearTimer: (handle: unknown) => void;
   readonly #now: () => number;
+  readonly #gate: Gate | undefined;
   #ready: string[] = [];
   #queued = new Set<string>();
   #running = new Set<string>();
@@ -46,6 +52,7 @@ export class WorkQueue {
     this.#setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.#clearTimer = opts.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
     this.#now = opts.now ?? Date.now;
+    this.#gate = opts.gate;
   }
 
   /** Queue the key now (a pending delayed add for it is dropped: this is earlier). */
@@ -161,9 +168,11 @@ export class WorkQueue {
 
   async #run(key: string): Promise<void> {
     try {
-      await this.#worker(key);
+      if (this.#gate) await this.#gate.run(() => this.#worker(key));
+      else await this.#worker(key);
     } catch {
-      // The worker classifies and reschedules its own failures; a throw here must not kill the queue.
+      // The worker classifies and reschedules its own failures; a throw here must not kill the queue. A
+      // closed gate rejects too: its tenant is being stopped.
     } finally {
       this.#running.delete(key);
       if (this.#dirty.delete(key)) this.add(key);
