@@ -25,7 +25,8 @@ import type { StatusSnapshot } from "../status/status-snapshot.ts";
 import type { FluxEvent } from "../notify/flux-event.ts";
 import { createEventApp } from "../http/event-app.ts";
 import { checkAccess, TenantAgent, type TenantAgentOptions } from "./tenant-agent.ts";
-import { TenantHost } from "./tenant-host.ts";
+import { TenantHost, tenantSlotLimit } from "./tenant-host.ts";
+import { FairShare } from "../reconcile/fair-share.ts";
 import { tenantClient } from "./tenant-connect.ts";
 import { parseTenantsFile } from "./tenants-file.ts";
 import { connect } from "../runtime/kube-transport.ts";
@@ -91,6 +92,9 @@ ${LIMIT_HELP}
                             after bursts (default 2s; 0 disables; no collections while idle)
       --tenants FILE        host the tenants listed in FILE (apiVersion: rivulet.dev/v1alpha1, kind:
                             TenantList); --concurrent is each tenant's default, a tenant's concurrent: its own
+      --max-concurrent N    with --tenants: reconciles running at once in the whole process, shared round
+                            robin between tenants with waiting work; each tenant holds at most twice its
+                            concurrent and never more than half of N (default 4 x --concurrent)
       --log-level LEVEL     debug, info or error (default info)
   -h, --help                show this help`;
 
@@ -126,6 +130,7 @@ export const runCommand: Command = {
         "rate-limit-interval": { type: "string", default: "5m" },
         "receiver-addr": { type: "string" },
         concurrent: { type: "string", default: "4" },
+        "max-concurrent": { type: "string" },
         "watch-label-selector": { type: "string" },
         "default-service-account": { type: "string" },
         "allow-cluster-kinds": { type: "string" },
@@ -156,6 +161,8 @@ export const runCommand: Command = {
 
     const concurrency = Number(values.concurrent);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrent must be a whole number of at least 1, not "${values.concurrent}"`);
+    const slots = Number(values["max-concurrent"] ?? 4 * concurrency);
+    if (!Number.isInteger(slots) || slots < 1) throw new UsageError(`--max-concurrent must be a whole number of at least 1, not "${values["max-concurrent"]}"`);
     const gcInterval = gcIntervalOf(values["gc-interval"]!);
     const rateLimitIntervalMs = durationFlag("rate-limit-interval", values["rate-limit-interval"]!);
     const { limits, buildMemory } = limitsOf(values);
@@ -217,6 +224,7 @@ export const runCommand: Command = {
       const host = new TenantHost(tenants, {
         log: log.with({ logger: "tenant-host" }),
         metrics,
+        fairShare: { share: new FairShare({ slots }), limitOf: (e) => tenantSlotLimit(e.concurrent ?? concurrency, slots) },
         async startTenant(entry, ctx) {
           const { client: own, who } = await tenantClient(entry, {
             kubeconfig: values.kubeconfig,
@@ -229,7 +237,7 @@ export const runCommand: Command = {
             report: ctx.report,
           });
           await checkAccess(own, entry.namespace, who);
-          return new TenantAgent(agentOptions(entry.namespace, own, join(storageRoot, entry.namespace), baseUrl, entry.concurrent ?? concurrency));
+          return new TenantAgent({ ...agentOptions(entry.namespace, own, join(storageRoot, entry.namespace), baseUrl, entry.concurrent ?? concurrency), gate: ctx.gate });
         },
       });
       served = {

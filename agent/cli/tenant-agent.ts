@@ -16,6 +16,7 @@ import { createEventRecorder, type EventRecorder } from "../status/events.ts";
 import { keepingRecent, RecentEvents } from "../status/recent-events.ts";
 import { statusSnapshot, type StatusSnapshot } from "../status/status-snapshot.ts";
 import { Manager } from "../reconcile/manager.ts";
+import type { Gate } from "../reconcile/fair-share.ts";
 import { NotificationController } from "../reconcile/notification-controller.ts";
 import { composeAgent, type AgentParts, type ComposeOptions } from "./compose.ts";
 import { receiverPort, type ReceiverPort } from "./receiver-port.ts";
@@ -31,6 +32,8 @@ export interface TenantAgentOptions {
   identity: string;
   compose: ComposeOptions;
   concurrency: number;
+  /** The tenant's share of a multi-tenant host's reconcile slots (fair-share.ts); none in a single-tenant run. */
+  gate?: Gate;
   labelSelector?: string;
   eventsAddr?: string;
   rateLimitIntervalMs: number;
@@ -99,7 +102,7 @@ export class TenantAgent {
   /** Runs the controllers and the notification controller until `leading` aborts. */
   start(leading: AbortSignal): Manager {
     const o = this.#o;
-    const manager = new Manager(this.parts.reconcilers, { client: o.client, namespace: o.namespace, log: o.log, events: this.events, metrics: o.metrics, labelSelector: o.labelSelector, concurrency: o.concurrency });
+    const manager = new Manager(this.parts.reconcilers, { client: o.client, namespace: o.namespace, log: o.log, events: this.events, metrics: o.metrics, labelSelector: o.labelSelector, concurrency: o.concurrency, gate: o.gate });
     this.manager = manager;
     for (const c of manager.controllers) {
       void c.synced().then(() => o.log.info("watching objects", { kind: c.kind, count: c.cache.size }));

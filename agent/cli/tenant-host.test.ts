@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createLogger } from "../core/logger.ts";
 import { agentMetrics } from "../http/metrics.ts";
 import type { TenantAgent } from "./tenant-agent.ts";
-import { TenantHost } from "./tenant-host.ts";
+import { TenantHost, tenantSlotLimit } from "./tenant-host.ts";
+import { FairShare, type Gate } from "../reconcile/fair-share.ts";
 import type { TenantEntry } from "./tenants-file.ts";
 
 const entry = (namespace: string): TenantEntry => ({ namespace, credentials: { kind: "serviceAccount", name: "rivulet" } });
@@ -79,4 +80,38 @@ describe("the tenant host", () => {
     expect(runs.get("team-a")).toBe(a);
     expect(a.aborted).toBe(false);
   });
+
+  test("each tenant gets a gate on the one fair share, limited as tenantSlotLimit says; a stopped tenant's is closed", async () => {
+    const share = new FairShare({ slots: 6 });
+    const gates = new Map<string, Gate | undefined>();
+    const runs = new Map<string, AbortSignal>();
+    const host = new TenantHost([entry("team-a"), { ...entry("team-b"), concurrent: 1 }], {
+      log: createLogger(() => {}),
+      metrics: agentMetrics(),
+      fairShare: { share, limitOf: (e) => tenantSlotLimit(e.concurrent ?? 4, share.slots) },
+      startTenant: async (e, ctx) => {
+        gates.set(e.namespace, ctx.gate);
+        return fakeAgent(e.namespace, runs);
+      },
+    });
+    host.start(new AbortController().signal);
+    await until(() => runs.size === 2);
+    expect(share.shares().map((t) => [t.name, t.limit])).toEqual([["team-a", 3], ["team-b", 2]]);
+    expect(await gates.get("team-a")!.run(async () => "ran")).toBe("ran");
+    // A changed entry closes the old gate and opens a new one under the same name.
+    host.setTenants([entry("team-a"), { ...entry("team-b"), concurrent: 2 }]);
+    await until(() => share.shares().length === 2 && runs.get("team-b")!.aborted === false);
+    host.setTenants([entry("team-b")]);
+    expect(share.shares().map((t) => t.name)).toEqual(["team-b"]);
+  });
+});
+
+test.each([
+  [4, 16, 8],
+  [1, 16, 2],
+  [8, 16, 8],
+  [4, 5, 3],
+  [4, 1, 1],
+])("tenantSlotLimit(concurrent %p, slots %p) is %p", (concurrent, slots, limit) => {
+  expect(tenantSlotLimit(concurrent, slots)).toBe(limit);
 });

@@ -16,6 +16,7 @@ import { Counter, Gauge, type AgentMetrics } from "../http/metrics.ts";
 import type { WebhookPort } from "../http/webhook-routes.ts";
 import type { FluxEvent } from "../notify/flux-event.ts";
 import type { StatusSnapshot } from "../status/status-snapshot.ts";
+import type { FairShare, Gate } from "../reconcile/fair-share.ts";
 import type { TenantAgent } from "./tenant-agent.ts";
 import type { TenantEntry } from "./tenants-file.ts";
 
@@ -27,12 +28,24 @@ export const DEFAULTS = {
   reloadMs: 5_000,
 };
 
+/**
+ * How many of the process's reconcile slots one tenant may hold at once: twice its per-kind concurrency
+ * (its two busy kinds, sources and the Kustomizations or releases that use them, each at full
+ * --concurrent), but never more than half the slots, so a tenant flooding its queues always leaves the
+ * other half to the rest, served round robin. Its per-kind queues still cap each kind at `concurrent`.
+ */
+export function tenantSlotLimit(concurrent: number, slots: number): number {
+  return Math.max(1, Math.min(2 * concurrent, Math.ceil(slots / 2)));
+}
+
 export interface TenantStartContext {
   signal: AbortSignal;
   /** Reports a later credential failure (a token that could not be renewed) or its recovery. */
   report(error: Error | undefined): void;
   /** Counts one API request of this tenant (for rivulet_tenant_kube_requests_total). */
   onRequest(verb: string): void;
+  /** The tenant's gate on the host's fair share of reconcile slots, when the host shares them. */
+  gate?: Gate;
 }
 
 export interface TenantHostOptions {
@@ -42,6 +55,8 @@ export interface TenantHostOptions {
   startTenant(entry: TenantEntry, ctx: TenantStartContext): Promise<TenantAgent>;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** The process-wide reconcile slots, shared round robin; each tenant gets a gate of limitOf(entry). */
+  fairShare?: { share: FairShare; limitOf(entry: TenantEntry): number };
 }
 
 export interface TenantReadiness {
@@ -53,6 +68,7 @@ interface Slot {
   entry: TenantEntry;
   key: string;
   stop: AbortController;
+  gate?: Gate & { close(): void };
   agent?: TenantAgent;
   readiness: TenantReadiness;
 }
@@ -64,12 +80,14 @@ export class TenantHost {
   #leading?: AbortSignal;
   readonly #ready: Gauge;
   readonly #requests: Counter;
+  readonly #slotsInUse: Gauge;
 
   constructor(entries: TenantEntry[], o: TenantHostOptions) {
     this.#o = o;
     this.#desired = entries;
     this.#ready = o.metrics.registry.register(new Gauge("rivulet_tenant_ready", "Whether a tenant of this host runs (1) or could not start and is being retried (0), by namespace."));
     this.#requests = o.metrics.registry.register(new Counter("rivulet_tenant_kube_requests_total", "Requests a tenant's agent sent to the Kubernetes API with its own credentials, by namespace and verb."));
+    this.#slotsInUse = o.metrics.registry.register(new Gauge("rivulet_tenant_reconciles", "A tenant's reconciles holding one of the process's slots (running) or waiting for one (waiting), by namespace."));
   }
 
   /** The namespaces in the file, in its order. */
@@ -163,9 +181,13 @@ export class TenantHost {
     return { namespace: parts.length ? parts.map((p) => p.namespace).join(", ") : hostNamespace, objects: parts.flatMap((p) => p.objects), events: parts.flatMap((p) => p.events) };
   }
 
-  /** Per-tenant queue depths (before /metrics renders). */
+  /** Per-tenant queue depths and slots (before /metrics renders). */
   updateMetrics(): void {
     for (const [ns, s] of this.#slots) s.agent?.manager?.updateMetrics(this.#o.metrics, { namespace: ns });
+    for (const t of this.#o.fairShare?.share.shares() ?? []) {
+      this.#slotsInUse.set({ namespace: t.name, state: "running" }, t.running);
+      this.#slotsInUse.set({ namespace: t.name, state: "waiting" }, t.waiting);
+    }
   }
 
   /** Artifact-cache evictions of all tenants (activity for the memory trim). */
@@ -179,7 +201,9 @@ export class TenantHost {
     const leading = this.#leading!;
     const stop = new AbortController();
     leading.addEventListener("abort", () => stop.abort(), { once: true, signal: stop.signal });
-    const slot: Slot = { entry, key: JSON.stringify(entry), stop, readiness: { ready: false, reason: "starting" } };
+    const fair = this.#o.fairShare;
+    const gate = fair?.share.tenant(entry.namespace, { limit: fair.limitOf(entry) });
+    const slot: Slot = { entry, key: JSON.stringify(entry), stop, gate, readiness: { ready: false, reason: "starting" } };
     this.#slots.set(entry.namespace, slot);
     this.#ready.set({ namespace: entry.namespace }, 0);
     void this.#supervise(slot);
@@ -189,10 +213,14 @@ export class TenantHost {
     const slot = this.#slots.get(namespace);
     if (!slot) return;
     slot.stop.abort();
+    // Its waiting works are dropped and its slots freed at once: a stopped tenant's slow works must not
+    // keep the others waiting (and a restarted one opens a new gate under the same name).
+    slot.gate?.close();
     this.#slots.delete(namespace);
     // Its series go with it: a removed tenant leaves nothing behind on /metrics.
     this.#ready.delete({ namespace });
     this.#o.metrics.queueDepth.deleteMatching({ namespace });
+    this.#slotsInUse.deleteMatching({ namespace });
   }
 
   async #supervise(slot: Slot): Promise<void> {
@@ -215,6 +243,7 @@ export class TenantHost {
             set(err ? { ready: false, reason: err.message } : { ready: true });
           },
           onRequest: (verb) => this.#requests.inc({ namespace, verb }),
+          gate: slot.gate,
         });
         if (signal.aborted) return;
         slot.agent = agent;

@@ -1,8 +1,8 @@
 /**
  * `rivulet run --tenants FILE` against the real control plane: one host process whose own identity is a
  * ServiceAccount with only its Lease and, in each tenant namespace, the right to mint the tenant's token
- * (deploy/host/). Three tenants with deploy/tenant/ installed; one has lost its ServiceAccount. The
- * others become Ready from a local git server, each writing with its own token (a cluster-scoped object
+ * (deploy/host/). Three tenants with deploy/tenant/ installed; one has lost its ServiceAccount; two
+ * more bring their own credentials (a token file, a kubeconfig). The others become Ready from a local git server, each writing with its own token (a cluster-scoped object
  * is refused naming the tenant's ServiceAccount), the broken one is reported and retried until it can
  * start, and a tenant removed from the file is no longer reconciled while the others are.
  */
@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
+import { serviceAccountToken } from "../../agent/kube/tenant-install.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { startRivulet, type AgentProcess } from "../support/agent-process.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
@@ -25,6 +26,9 @@ let host: string;
 let a: string;
 let b: string;
 let c: string;
+/** Tenants whose credentials the file gives: a token file and a kubeconfig of their own. */
+let d: string;
+let e: string;
 let dir: string;
 let tenantsFile: string;
 let agent: AgentProcess;
@@ -39,8 +43,10 @@ function hostObjects(file: string, namespace: string): KubeObject[] {
   }));
 }
 
-const writeTenants = (namespaces: string[]) =>
-  writeFileSync(tenantsFile, `apiVersion: rivulet.dev/v1alpha1\nkind: TenantList\ntenants:\n${namespaces.map((n) => `  - namespace: ${n}\n`).join("")}`);
+/** The tenants file with these namespaces; extra lines (credentials) per namespace. */
+const writeTenants = (namespaces: string[], extra: Record<string, string> = {}) =>
+  writeFileSync(tenantsFile, `apiVersion: rivulet.dev/v1alpha1\nkind: TenantList\ntenants:\n${namespaces.map((n) => `  - namespace: ${n}\n${extra[n] ?? ""}`).join("")}`);
+let credentials: Record<string, string> = {};
 
 const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 
@@ -75,7 +81,7 @@ beforeAll(async () => {
   admin = await adminClient();
   git = await startGitServer();
   host = await uniqueNamespace("mt-host");
-  [a, b, c] = await Promise.all([uniqueNamespace("mt-a"), uniqueNamespace("mt-b"), uniqueNamespace("mt-c")]);
+  [a, b, c, d, e] = (await Promise.all(["mt-a", "mt-b", "mt-c", "mt-d", "mt-e"].map((p) => uniqueNamespace(p)))) as [string, string, string, string, string];
   for (const o of hostObjects("service-account.yaml", host)) await admin.apply(o, fm);
   for (const o of hostObjects("role-lease.yaml", host)) await admin.apply(o, fm);
   for (const ns of [a, b, c]) {
@@ -86,7 +92,11 @@ beforeAll(async () => {
   await admin.delete({ apiVersion: "v1", kind: "ServiceAccount", namespace: c, name: "rivulet" });
   dir = mkdtempSync(join(tmpdir(), "rivulet-mt-"));
   tenantsFile = join(dir, "tenants.yaml");
-  writeTenants([a, b, c]);
+  // d and e bring their own credentials: the host mints nothing for them.
+  await Promise.all([installTenant(d), installTenant(e)]);
+  writeFileSync(join(dir, "d.token"), await serviceAccountToken(admin, d, "rivulet", "rivulet-tests"));
+  credentials = { [d]: "    tokenFile: d.token\n", [e]: `    kubeconfig: ${await serviceAccountKubeconfig(e, "rivulet")}\n    concurrent: 2\n` };
+  writeTenants([a, b, c, d, e], credentials);
   const kubeconfig = await serviceAccountKubeconfig(host, "rivulet-host");
   agent = startRivulet([
     "run", "--kubeconfig", kubeconfig, "--namespace", host, "--tenants", tenantsFile,
@@ -99,16 +109,16 @@ beforeAll(async () => {
 afterAll(async () => {
   agent?.child.kill("SIGKILL");
   await git?.stop();
-  await Promise.all([host, a, b, c].filter(Boolean).map((n) => deleteNamespace(n)));
+  await Promise.all([host, a, b, c, d, e].filter(Boolean).map((n) => deleteNamespace(n)));
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("rivulet run --tenants", () => {
   test("each tenant becomes Ready with its own token while the one without a ServiceAccount is reported", async () => {
-    const [ca, cb] = await Promise.all([appIn(a), appIn(b)]);
+    const [ca, cb, cd, ce] = await Promise.all([appIn(a), appIn(b), appIn(d), appIn(e)]);
     await appIn(c);
-    await Promise.all([readyAt(a, ca), readyAt(b, cb)]);
-    expect([await cmValue(a), await cmValue(b)]).toEqual(["one", "one"]);
+    await Promise.all([readyAt(a, ca), readyAt(b, cb), readyAt(d, cd), readyAt(e, ce)]);
+    expect(await Promise.all([a, b, d, e].map(cmValue))).toEqual(["one", "one", "one", "one"]);
 
     const refused = await agent.waitForLog((l) => l.msg === "tenant not started: retrying" && l.tenant === c);
     expect(refused.error).toBe(`Cannot get a token for ServiceAccount ${c}/rivulet: Cannot POST /api/v1/namespaces/${c}/serviceaccounts/rivulet/token: serviceaccounts "rivulet" not found`);
@@ -121,6 +131,9 @@ describe("rivulet run --tenants", () => {
     expect(metrics).toContain(`rivulet_tenant_ready{namespace="${c}"} 0`);
     expect(metrics).toMatch(new RegExp(`^rivulet_tenant_kube_requests_total\\{namespace="${a}",verb="list"\\} [1-9]`, "m"));
     expect(metrics).toMatch(new RegExp(`^rivulet_queue_depth\\{kind="Kustomization",namespace="${b}"\\} 0`, "m"));
+    // Their reconciles went through the host's fair share: each tenant has its gate, none waits now.
+    expect(metrics).toContain(`rivulet_tenant_reconciles{namespace="${a}",state="waiting"} 0`);
+    expect(metrics).toContain(`rivulet_tenant_reconciles{namespace="${b}",state="running"} 0`);
     expect((await getFlux(c, "Kustomization", "app"))?.status?.conditions ?? []).toEqual([]);
 
     // Artifacts are served from the store of the tenant named in the path; no tenant's token is logged.
@@ -151,7 +164,7 @@ describe("rivulet run --tenants", () => {
   }, 150_000);
 
   test("a tenant removed from the file is no longer reconciled; the others go on", async () => {
-    writeTenants([a, c]);
+    writeTenants([a, c, d, e], credentials);
     await agent.waitForLog((l) => l.msg === "tenant removed: its controllers stop" && l.namespace === b, 20_000);
     const [na, nb] = [await git.commit(a, { "app/cm.yaml": configMap("app", "two") }), await git.commit(b, { "app/cm.yaml": configMap("app", "two") })];
     await Promise.all([requestReconcile(a), requestReconcile(b)]);
@@ -162,7 +175,7 @@ describe("rivulet run --tenants", () => {
     expect(await cmValue(b)).toBe("one");
     expect((await getFlux(b, "Kustomization", "app"))?.status?.lastAppliedRevision).not.toBe(`master@sha1:${nb}`);
     const readyz = (await (await fetch(`${probes}/readyz`)).json()) as { tenants: Record<string, unknown> };
-    expect(Object.keys(readyz.tenants).sort()).toEqual([a, c].sort());
+    expect(Object.keys(readyz.tenants).sort()).toEqual([a, c, d, e].sort());
 
     agent.child.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
