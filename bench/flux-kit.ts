@@ -340,21 +340,21 @@ export type AgentMode = "bun" | "compiled";
  * The command that starts one agent in `mode`, prepared once in `dir`: "bun" runs a copy of the Bun
  * binary on the sources (so that the bench's own Bun process shares none of the agents' pages, which
  * would skew PSS), "compiled" the `bun build --compile --bytecode` executable the image ships, built
- * from this tree. `bunFlags` go to Bun (bun mode only).
+ * from the tree at `from` (default this one). `bunFlags` go to Bun (bun mode only).
  */
-export function agentCommand(mode: AgentMode, dir: string, bunFlags: string[] = []): string[] {
+export function agentCommand(mode: AgentMode, dir: string, bunFlags: string[] = [], from = root): string[] {
   if (mode === "bun") {
     const bun = join(dir, "bun");
     copyFileSync(join(root, "node_modules/.bin/bun"), bun);
     spawnSync("chmod", ["+x", bun]);
-    return [bun, ...bunFlags, join(root, "agent/main.ts")];
+    return [bun, ...bunFlags, join(from, "agent/main.ts")];
   }
   // The executable finds deploy/ and wasm/ in ../share/rivulet/ (agent/runtime/assets.ts).
   mkdirSync(join(dir, "bin"));
   mkdirSync(join(dir, "share"));
-  symlinkSync(root, join(dir, "share", "rivulet"));
+  symlinkSync(from, join(dir, "share", "rivulet"));
   const out = join(dir, "bin", "rivulet");
-  const b = spawnSync(join(root, "node_modules/.bin/bun"), ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none", join(root, "agent/main.ts"), "--outfile", out], { stdio: ["ignore", "ignore", "inherit"] });
+  const b = spawnSync(join(root, "node_modules/.bin/bun"), ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none", join(from, "agent/main.ts"), "--outfile", out], { stdio: ["ignore", "ignore", "inherit"] });
   if (b.status !== 0) throw new Error("bun build --compile failed");
   return [out];
 }

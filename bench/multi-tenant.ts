@@ -13,8 +13,9 @@
  *    artifact, retryInterval NOISY_RETRY), tenant `quiet` QUIET healthy ones. Each round commits a new
  *    revision for quiet, asks its GitRepository to reconcile (reconcile.fluxcd.io/requestedAt) and times
  *    until all of quiet's Kustomizations are Ready at it; p50/max over ROUNDS rounds, with the noisy
- *    tenant absent and active, in one host and in two separate processes (the yardstick), and in the host
- *    with --max-concurrent MAX_CONCURRENT when `rivulet run --help` has that flag.
+ *    tenant absent and active, in one host and in two separate processes (the yardstick). The host shares
+ *    its --max-concurrent slots between tenants (FairShare); BEFORE_FAIRSHARE=REV adds the host built
+ *    from commit REV (one without it) as another row, MAX_CONCURRENT=N the host with --max-concurrent N.
  *
  *   bun bench/multi-tenant.ts                          (100 × 10, noisy 1,000: the full size)
  *   TENANTS=10 PER_TENANT=10 NOISY=200 ROUNDS=3 bun bench/multi-tenant.ts     (a few minutes)
@@ -27,7 +28,7 @@
  * made) removed at the end, also on failure. BENCH_LOG=PREFIX keeps the agents' logs (PREFIX-NAME).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -69,7 +70,8 @@ const MODE = (env.MODE ?? "compiled") as AgentMode;
 const PARTS = (env.PARTS ?? "scale,noisy").split(",");
 const ORDER = (env.ORDER ?? "processes,host").split(",") as Side[];
 const CONCURRENT = env.RIVULET_BENCH_CONCURRENT ?? "20";
-const MAX_CONCURRENT = env.MAX_CONCURRENT ?? "8";
+const MAX_CONCURRENT = env.MAX_CONCURRENT;
+const BEFORE_FAIRSHARE = env.BEFORE_FAIRSHARE;
 const DEADLINE_MS = Number(env.DEADLINE_S ?? 900) * 1000;
 const ROUND_DEADLINE_MS = Number(env.ROUND_DEADLINE_S ?? 300) * 1000;
 const SETTLE_MS = Number(env.SETTLE_MS ?? 15_000);
@@ -168,12 +170,14 @@ interface Ctx {
   c: BenchCluster;
   git: GitServer;
   cmd: string[];
+  /** The agent built from BEFORE_FAIRSHARE, if asked. */
+  beforeCmd?: string[];
   dir: string;
   agents: AgentProcess[];
 }
 
-async function startAgent(x: Ctx, name: string, runArgs: string[]): Promise<AgentProcess> {
-  const a = await spawnAgent(x.cmd, ["run", "--storage-path", join(x.dir, `data-${name}`), "--concurrent", CONCURRENT, ...runArgs], { log: env.BENCH_LOG ? `${env.BENCH_LOG}-${name}` : undefined });
+async function startAgent(x: Ctx, name: string, runArgs: string[], cmd = x.cmd): Promise<AgentProcess> {
+  const a = await spawnAgent(cmd, ["run", "--storage-path", join(x.dir, `data-${name}`), "--concurrent", CONCURRENT, ...runArgs], { log: env.BENCH_LOG ? `${env.BENCH_LOG}-${name}` : undefined });
   x.agents.push(a);
   return a;
 }
@@ -182,9 +186,9 @@ async function stopAll(agents: AgentProcess[]): Promise<void> {
   await Promise.all(agents.map((a) => a.stop()));
 }
 
-async function startHost(x: Ctx, name: string, hostNs: string, namespaces: string[], extra: string[] = []): Promise<AgentProcess> {
+async function startHost(x: Ctx, name: string, hostNs: string, namespaces: string[], extra: string[] = [], cmd = x.cmd): Promise<AgentProcess> {
   const kc = join(x.dir, `${hostNs}.kubeconfig`);
-  return startAgent(x, name, ["--namespace", hostNs, "--kubeconfig", kc, "--tenants", tenantsFile(join(x.dir, `${name}.tenants.yaml`), namespaces), ...extra]);
+  return startAgent(x, name, ["--namespace", hostNs, "--kubeconfig", kc, "--tenants", tenantsFile(join(x.dir, `${name}.tenants.yaml`), namespaces), ...extra], cmd);
 }
 
 interface ScaleResult {
@@ -338,11 +342,9 @@ async function noisyPart(x: Ctx, hasTenants: boolean, maxConcurrentFlag: boolean
 
   const quietAt = (rev: string) => (o: KubeObject) => (o.status as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision === `master@sha1:${rev}`;
   const quietReady = async () => (await countReady(admin, { ...KS, namespace: "quiet" }, undefined, quietAt(head))) === QUIET;
-  /** Failures the noisy tenant's Kustomizations report (Ready False), so the flood is known to be on. */
-  const noisyFailing = async () =>
-    (await admin.list({ ...KS, namespace: "noisy" })).items.filter((o) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "False")).length;
+  /** Reconciles of the noisy tenant's Kustomizations this agent has done (gotk_reconcile_duration_seconds_count). */
   const noisyReconciles = async (agent: AgentProcess) => {
-    const text = await (await fetch(agent.metricsUrl)).text();
+    const text = await fetch(agent.metricsUrl).then((r) => r.text()).catch(() => ""); // not serving yet
     let n = 0;
     for (const m of text.matchAll(/^gotk_reconcile_duration_seconds_count\{([^}]*)\} (\d+)/gm)) if (/namespace="noisy"/.test(m[1]!) && /kind="Kustomization"/.test(m[1]!)) n += Number(m[2]);
     return n;
@@ -358,7 +360,19 @@ async function noisyPart(x: Ctx, hasTenants: boolean, maxConcurrentFlag: boolean
         return { all: [h], noisyAgent: h };
       },
     },
-    ...(maxConcurrentFlag
+    ...(x.beforeCmd
+      ? [
+          {
+            setup: `one host, before FairShare (${BEFORE_FAIRSHARE})`,
+            noisy: "active" as const,
+            start: async () => {
+              const h = await startHost(x, "n-host-before", hostNs, ["quiet", "noisy"], [], x.beforeCmd);
+              return { all: [h], noisyAgent: h };
+            },
+          },
+        ]
+      : []),
+    ...(maxConcurrentFlag && MAX_CONCURRENT
       ? [
           {
             setup: `one host, --max-concurrent ${MAX_CONCURRENT}`,
@@ -389,7 +403,8 @@ async function noisyPart(x: Ctx, hasTenants: boolean, maxConcurrentFlag: boolean
     try {
       await waitFor(`${s.setup}: quiet's Kustomizations Ready at ${head}`, ROUND_DEADLINE_MS, 500, quietReady);
       if (noisyAgent) {
-        await waitFor(`${s.setup}: the noisy tenant failing`, DEADLINE_MS, 1000, async () => (await noisyFailing()) >= NOISY * 0.9);
+        // The flood is on once this agent has failed each of the noisy Kustomizations about once.
+        await waitFor(`${s.setup}: the noisy tenant failing`, DEADLINE_MS, 1000, async () => (await noisyReconciles(noisyAgent)) >= NOISY * 0.9);
         log(`noisy: the flood is on; ${WARM_MS / 1000} s more before the rounds`);
         await sleep(WARM_MS);
       }
@@ -450,11 +465,27 @@ const help = spawnSync(cmd[0]!, [...cmd.slice(1), "run", "--help"], { encoding: 
 const hasTenants = /--tenants\b/.test(help.stdout + help.stderr);
 if (!hasTenants) log("rivulet run has no --tenants flag in this tree: only the single-tenant processes are measured");
 const maxConcurrentFlag = /--max-concurrent\b/.test(help.stdout + help.stderr);
+let beforeCmd: string[] | undefined;
+if (BEFORE_FAIRSHARE && PARTS.includes("noisy")) {
+  log(`building the agent at ${BEFORE_FAIRSHARE}`);
+  const tree = join(work, "before-tree");
+  const add = spawnSync("git", ["-C", root, "worktree", "add", "--detach", tree, BEFORE_FAIRSHARE], { stdio: ["ignore", "ignore", "inherit"] });
+  if (add.status !== 0) throw new Error(`git worktree add ${BEFORE_FAIRSHARE} failed`);
+  try {
+    symlinkSync(join(root, "node_modules"), join(tree, "node_modules"));
+    mkdirSync(join(work, "before-agent"));
+    beforeCmd = agentCommand(MODE, join(work, "before-agent"), [], tree);
+  } catch (e) {
+    spawnSync("git", ["-C", root, "worktree", "remove", "--force", tree]);
+    throw e;
+  }
+}
 const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"]);
 const git = await startGitServer();
-const x: Ctx = { c, git, cmd, dir: work, agents: [] };
+const x: Ctx = { c, git, cmd, beforeCmd, dir: work, agents: [] };
 const stopEverything = async () => {
   await stopAll(x.agents);
+  if (beforeCmd) spawnSync("git", ["-C", root, "worktree", "remove", "--force", join(work, "before-tree")]);
   await git.stop();
   await c.stop();
   rmSync(work, { recursive: true, force: true });
