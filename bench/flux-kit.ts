@@ -220,9 +220,25 @@ export async function spawnAgent(cmd: string[], runArgs: string[], opts: { log?:
   };
 }
 
+/**
+ * `call`, asked again up to 5 times while the API server answers 429 or 5xx (a loaded 2-core machine:
+ * "resource quota evaluation timed out").
+ */
+export async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const code = (e as { code?: number }).code ?? 0;
+      if (attempt >= 5 || !(code === 429 || code >= 500)) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
 /** Server-side applies `objects` as the admin, `batch` at a time. */
 export async function applyInBatches(admin: KubeClient, objects: KubeObject[], batch = 25): Promise<void> {
-  for (let i = 0; i < objects.length; i += batch) await Promise.all(objects.slice(i, i + batch).map((o) => admin.apply(o, FM)));
+  for (let i = 0; i < objects.length; i += batch) await Promise.all(objects.slice(i, i + batch).map((o) => retrying(() => admin.apply(o, FM))));
 }
 
 export const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");

@@ -47,6 +47,7 @@ import {
   FM,
   isReady,
   requestsSince,
+  retrying,
   root,
   smapsOf,
   spawnAgent,
@@ -120,9 +121,11 @@ function hwmOf(pids: number[]): number {
 /** Polls `check` every `everyMs` until it is true; throws with `what` once `deadlineMs` has passed. */
 async function waitFor(what: string, deadlineMs: number, everyMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + deadlineMs;
+  let lastError = "";
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${deadlineMs / 1000} s: ${what}`);
+    // A failed poll (the API server overloaded) is a poll that did not see it yet.
+    if (await check().catch((e) => Boolean((lastError = ` (last error: ${e})`)) && false)) return;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${deadlineMs / 1000} s: ${what}${lastError}`);
     await sleep(everyMs);
   }
 }
@@ -218,9 +221,9 @@ async function scaleSide(x: Ctx, side: Side): Promise<ScaleResult> {
   const kubeconfigs: string[] = [];
   if (side === "host") await hostIdentity(x.c, hostNs, x.dir);
   for (const ns of namespaces) {
-    kubeconfigs.push(await addTenant(admin, x.c.adminKubeconfig, ns, x.dir, docs));
-    if (side === "host") await allowHost(admin, hostNs, ns);
-    await admin.apply(gitRepository(ns, "apps", x.git.url("apps"), { [SIDE_LABEL]: prefix }), FM);
+    kubeconfigs.push(await retrying(() => addTenant(admin, x.c.adminKubeconfig, ns, x.dir, docs)));
+    if (side === "host") await retrying(() => allowHost(admin, hostNs, ns));
+    await retrying(() => admin.apply(gitRepository(ns, "apps", x.git.url("apps"), { [SIDE_LABEL]: prefix }), FM));
   }
   const load0 = loadavg();
   const sources = `${SIDE_LABEL}=${prefix}`;
@@ -421,7 +424,7 @@ async function noisyPart(x: Ctx, hasTenants: boolean, maxConcurrentFlag: boolean
           n0 = noisyAgent ? await noisyReconciles(noisyAgent) : 0;
           r0 = t;
         }
-        await admin.patch({ ...GIT, namespace: "quiet", name: "apps" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": String(Date.now()) } } }, "merge");
+        await retrying(() => admin.patch({ ...GIT, namespace: "quiet", name: "apps" }, { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": String(Date.now()) } } }, "merge"));
         await waitFor(`${s.setup}, round ${round}: quiet's Kustomizations Ready at ${head}`, ROUND_DEADLINE_MS, 200, quietReady);
         const seconds = (performance.now() - t) / 1000;
         if (round > 0) latencies.push(seconds);
@@ -469,7 +472,7 @@ let beforeCmd: string[] | undefined;
 if (BEFORE_FAIRSHARE && PARTS.includes("noisy")) {
   log(`building the agent at ${BEFORE_FAIRSHARE}`);
   const tree = join(work, "before-tree");
-  const add = spawnSync("git", ["-C", root, "worktree", "add", "--detach", tree, BEFORE_FAIRSHARE], { stdio: ["ignore", "ignore", "inherit"] });
+  const add = spawnSync("git", ["-C", root, "worktree", "add", "-q", "--detach", tree, BEFORE_FAIRSHARE], { stdio: ["ignore", "ignore", "inherit"] });
   if (add.status !== 0) throw new Error(`git worktree add ${BEFORE_FAIRSHARE} failed`);
   try {
     symlinkSync(join(root, "node_modules"), join(tree, "node_modules"));
@@ -496,7 +499,12 @@ try {
   await git.createRepo("apps", { "app/all.yaml": benchApp(1) });
   if (PARTS.includes("scale")) {
     const rs: ScaleResult[] = [];
-    for (const side of ORDER.filter((o) => hasTenants || o !== "host")) rs.push(await scaleSide(x, side));
+    for (const side of ORDER.filter((o) => hasTenants || o !== "host")) {
+      // One side failing (a deadline, an overloaded API server) still lets the other and part 2 run.
+      await scaleSide(x, side).then((r) => rs.push(r), (e) => log(`${side}: failed: ${e instanceof Error ? e.stack : e}`));
+      await stopAll(x.agents);
+      x.agents = [];
+    }
     sections.push(scaleTable(rs));
     console.log(`${sections.at(-1)}\n`);
   }
