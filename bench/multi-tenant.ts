@@ -22,7 +22,9 @@
  *
  * MODE=compiled (default: the `bun build --compile --bytecode` executable the image ships, built from this
  * tree) or MODE=bun (a copy of Bun on the sources). PARTS=scale,noisy picks the parts; ORDER=processes,host
- * the order of part 1's sides. RIVULET_BENCH_CONCURRENT (default 20, as flux-benchmark.ts) is every
+ * the order of part 1's sides. RETRY_INTERVAL (default 10s) is the healthy Kustomizations' retryInterval,
+ * NOISY_RETRY (default 5s) the failing ones', WARM_S (default 20) the flood's seconds before the rounds.
+ * RIVULET_BENCH_CONCURRENT (default 20, as flux-benchmark.ts) is every
  * agent's --concurrent. Every wait has a deadline (DEADLINE_S, default 900 s for part 1, ROUND_DEADLINE_S,
  * default 300 s per round); every agent is stopped and the control plane (with every namespace the bench
  * made) removed at the end, also on failure. BENCH_LOG=PREFIX keeps the agents' logs (PREFIX-NAME).
