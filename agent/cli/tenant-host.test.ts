@@ -56,6 +56,7 @@ describe("the tenant host", () => {
     expect(await host.hooks.handle("/hook/team-a", { headers: new Headers(), body: new Uint8Array() })).toEqual({ status: 200, message: "handled by team-a" });
     expect((await host.hooks.handle("/hook/nobody", { headers: new Headers(), body: new Uint8Array() })).status).toBe(404);
 
+    metrics.condition.set({ kind: "Kustomization", name: "app", namespace: "team-b", type: "Ready", status: "True" }, 1);
     host.setTenants([entry("team-a"), entry("team-c")]);
     expect(runs.get("team-b")!.aborted).toBe(true);
     expect(runs.get("team-a")!.aborted).toBe(false);

@@ -219,8 +219,8 @@ export class TenantHost {
     this.#slots.delete(namespace);
     // Its series go with it: a removed tenant leaves nothing behind on /metrics.
     this.#ready.delete({ namespace });
-    this.#o.metrics.queueDepth.deleteMatching({ namespace });
-    this.#slotsInUse.deleteMatching({ namespace });
+    const m = this.#o.metrics;
+    for (const g of [m.queueDepth, m.condition, m.suspended, this.#slotsInUse]) g.deleteMatching({ namespace });
   }
 
   async #supervise(slot: Slot): Promise<void> {
