@@ -3,10 +3,12 @@
  * bench/helm-benchmark.ts (HelmReleases beside them): a private control plane with the CRDs and a tenant
  * (deploy/tenant) installed, the agent as a `rivulet run` process acting as the tenant's ServiceAccount,
  * objects created in batches, the wait until all are Ready while sampling the agent's RSS from /proc,
- * CPU seconds per process, and the agent's API requests from its /metrics.
+ * CPU seconds per process, and the agent's API requests from its /metrics. Also what the per-tenant
+ * benchmarks (idle-memory.ts, multi-tenant.ts) share: more tenants with their own tokens, the agent as
+ * Bun + sources or the compiled executable, and /proc/PID/smaps_rollup.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -24,7 +26,10 @@ export const root = resolve(import.meta.dir, "..");
 export const FM = { fieldManager: "bench" };
 export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
-/** Flux's benchmark app, four objects at one version: v1 is the first apply, v2 changes every one of them. */
+/**
+ * The four objects of Flux's benchmark at one version (a Deployment scaled to 0, a ServiceAccount, a
+ * Service and an Ingress): v1 is the first apply, v2 changes every one of them.
+ */
 export const appAt = (v: number) => `apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -119,6 +124,8 @@ export function cpuSpent(before: Record<string, number>, after: Record<string, n
 
 export interface BenchCluster {
   admin: KubeClient;
+  /** The admin's kubeconfig (cluster and CA for tenant kubeconfigs). */
+  adminKubeconfig: string;
   ns: string;
   /** A kubeconfig for the tenant's `rivulet` ServiceAccount. */
   kubeconfig: string;
@@ -145,14 +152,11 @@ export async function startBenchCluster(crdFiles: string[], opts: { anatomy?: bo
       for (const crd of parseDocuments(readFileSync(join(root, "crds", f), "utf8")) as KubeObject[]) await admin.apply(crd, { ...FM, force: true });
     }
     const ns = "bench";
-    const docs = TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as KubeObject[];
-    await installTenant(admin, ns, docs, "bench");
-    const token = await serviceAccountToken(admin, ns, "rivulet", "bench");
-    const kubeconfig = join(storage, "tenant.kubeconfig");
-    writeFileSync(kubeconfig, kubeconfigForToken(parseDocuments(readFileSync(cp.admin.kubeconfig, "utf8"))[0] as never, "rivulet", token, ns));
+    const kubeconfig = await addTenant(admin, cp.admin.kubeconfig, ns, storage);
     await new Promise((r) => setTimeout(r, 1000)); // CRDs established
     return {
       admin,
+      adminKubeconfig: cp.admin.kubeconfig,
       ns,
       kubeconfig,
       storage,
@@ -186,33 +190,72 @@ export interface BenchAgent {
  * (level BENCH_LOG_LEVEL, default error).
  */
 export async function startBenchAgent(c: BenchCluster, logSuffix = ""): Promise<BenchAgent> {
-  const port = await freePort();
   const bunFlags = (process.env.RIVULET_BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean);
   const concurrent = process.env.RIVULET_BENCH_CONCURRENT ?? "20";
-  const log = process.env.BENCH_LOG ? openSync(`${process.env.BENCH_LOG}${logSuffix}`, "w") : "ignore";
-  const args = [...bunFlags, join(process.env.RIVULET_BENCH_AGENT_ROOT ?? root, "agent/main.ts"), "run", "--kubeconfig", c.kubeconfig, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--storage-path", join(c.storage, "data")];
   const agentFlags = (process.env.RIVULET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
-  const agent: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), [...args, "--log-level", process.env.BENCH_LOG_LEVEL ?? "error", "--concurrent", concurrent, ...agentFlags], {
-    stdio: ["ignore", log, "inherit"],
-  });
+  const agent = await spawnAgent(
+    [join(root, "node_modules/.bin/bun"), ...bunFlags, join(process.env.RIVULET_BENCH_AGENT_ROOT ?? root, "agent/main.ts")],
+    ["run", "--kubeconfig", c.kubeconfig, "--storage-path", join(c.storage, "data"), "--concurrent", concurrent, ...agentFlags],
+    { log: process.env.BENCH_LOG ? `${process.env.BENCH_LOG}${logSuffix}` : undefined },
+  );
   await new Promise((r) => setTimeout(r, 3000));
+  return { ...agent, idle: rssOf(agent.pid).rss };
+}
+
+export interface AgentProcess {
+  pid: number;
+  metricsUrl: string;
+  /** SIGTERM, then SIGKILL if it has not ended within 15 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `cmd run ...` (`runArgs` after the command) with its probes on a free loopback port and its
+ * artifact server on another, the JSON log to `log` at BENCH_LOG_LEVEL (default error).
+ */
+export async function spawnAgent(cmd: string[], runArgs: string[], opts: { log?: string; env?: Record<string, string> } = {}): Promise<AgentProcess> {
+  const port = await freePort();
+  const log = opts.log ? openSync(opts.log, "w") : "ignore";
+  const agent: ChildProcess = spawn(cmd[0]!, [...cmd.slice(1), ...runArgs, "--health-addr", `127.0.0.1:${port}`, "--storage-addr", "127.0.0.1:0", "--log-level", process.env.BENCH_LOG_LEVEL ?? "error"], {
+    stdio: ["ignore", log, "inherit"],
+    env: { ...process.env, ...opts.env },
+  });
+  const exited = new Promise((r) => agent.on("exit", r));
   return {
     pid: agent.pid!,
     metricsUrl: `http://127.0.0.1:${port}/metrics`,
-    idle: rssOf(agent.pid!).rss,
     async stop() {
+      if (agent.exitCode !== null || agent.signalCode !== null) return;
       agent.kill("SIGTERM");
-      await new Promise((r) => agent.on("exit", r));
+      const timer = setTimeout(() => agent.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
 
-/** Server-side applies `objects` as the admin, `batch` at a time. */
-export async function applyInBatches(admin: KubeClient, objects: KubeObject[], batch = 25): Promise<void> {
-  for (let i = 0; i < objects.length; i += batch) await Promise.all(objects.slice(i, i + batch).map((o) => admin.apply(o, FM)));
+/**
+ * `call`, asked again up to 5 times while the API server answers 429 or 5xx (a loaded 2-core machine:
+ * "resource quota evaluation timed out").
+ */
+export async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const code = (e as { code?: number }).code ?? 0;
+      if (attempt >= 5 || !(code === 429 || code >= 500)) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
 }
 
-const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+/** Server-side applies `objects` as the admin, `batch` at a time. */
+export async function applyInBatches(admin: KubeClient, objects: KubeObject[], batch = 25): Promise<void> {
+  for (let i = 0; i < objects.length; i += batch) await Promise.all(objects.slice(i, i + batch).map((o) => retrying(() => admin.apply(o, FM))));
+}
+
+export const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
 /**
  * Waits until all `n` objects of the kind are Ready (or 30 minutes pass), seeing them through one watch
@@ -267,14 +310,38 @@ export interface Requests {
   byResource: Record<string, number>;
 }
 
-/** The agent's API requests so far, from its /metrics. */
+/**
+ * The agent's API requests so far, from its /metrics; series with more labels than verb and resource
+ * (a multi-tenant host may label them by tenant) are summed.
+ */
 export async function agentRequests(metricsUrl: string): Promise<Requests> {
   const text = await (await fetch(metricsUrl)).text();
-  const byVerb = Object.fromEntries([...text.matchAll(/^rivulet_kube_requests_total\{verb="([^"]+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
-  const byResource = Object.fromEntries(
-    [...text.matchAll(/^rivulet_kube_resource_requests_total\{resource="([^"]*)",verb="([^"]+)"\} (\d+)/gm)].map((m) => [`${m[2]} ${m[1] || "(discovery)"}`, Number(m[3])]),
-  );
+  const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
+  const byVerb: Record<string, number> = {};
+  const byResource: Record<string, number> = {};
+  for (const m of text.matchAll(/^rivulet_kube_(resource_)?requests_total\{([^}]*)\} (\d+)/gm)) {
+    const verb = label(m[2]!, "verb");
+    if (verb === undefined) continue;
+    if (m[1]) {
+      const key = `${verb} ${label(m[2]!, "resource") || "(discovery)"}`;
+      byResource[key] = (byResource[key] ?? 0) + Number(m[3]);
+    } else byVerb[verb] = (byVerb[verb] ?? 0) + Number(m[3]);
+  }
   return { total: Object.values(byVerb).reduce((s, c) => s + c, 0), byVerb, byResource };
+}
+
+/** The sum of several agents' agentRequests() readings. */
+export function sumRequests(all: Requests[]): Requests {
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, c] of Object.entries(from)) into[k] = (into[k] ?? 0) + c;
+  };
+  const out: Requests = { total: 0, byVerb: {}, byResource: {} };
+  for (const r of all) {
+    out.total += r.total;
+    add(out.byVerb, r.byVerb);
+    add(out.byResource, r.byResource);
+  }
+  return out;
 }
 
 /** The requests between two agentRequests() readings. */
@@ -283,4 +350,60 @@ export function requestsSince(before: Requests, after: Requests): Requests {
     Object.fromEntries(Object.entries(b).flatMap(([k, c]) => (c > (a[k] ?? 0) ? [[k, c - (a[k] ?? 0)]] : [])));
   const byVerb = diff(before.byVerb, after.byVerb);
   return { total: Object.values(byVerb).reduce((s, c) => s + c, 0), byVerb, byResource: diff(before.byResource, after.byResource) };
+}
+
+/** deploy/tenant's objects, read once. */
+export const tenantDocs = (): KubeObject[] => TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as KubeObject[];
+
+/**
+ * Installs deploy/tenant in namespace `ns` and writes DIR/NS.kubeconfig acting as its `rivulet`
+ * ServiceAccount (a one-hour TokenRequest token, as a pod would mount); returns the kubeconfig's path.
+ */
+export async function addTenant(admin: KubeClient, adminKubeconfig: string, ns: string, dir: string, docs: KubeObject[] = tenantDocs()): Promise<string> {
+  await installTenant(admin, ns, docs, "bench");
+  const token = await serviceAccountToken(admin, ns, "rivulet", "bench");
+  const kubeconfig = join(dir, `${ns}.kubeconfig`);
+  writeFileSync(kubeconfig, kubeconfigForToken(parseDocuments(readFileSync(adminKubeconfig, "utf8"))[0] as never, "rivulet", token, ns));
+  return kubeconfig;
+}
+
+/** One process's memory from /proc/PID/smaps_rollup, in KiB. */
+export interface Smaps {
+  rss: number;
+  pss: number;
+  pssAnon: number;
+  pssFile: number;
+  /** Private_Clean + Private_Dirty: what this process alone holds. */
+  privateKb: number;
+}
+
+export function smapsOf(pid: number): Smaps {
+  const s = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0);
+  return { rss: kb("Rss"), pss: kb("Pss"), pssAnon: kb("Pss_Anon"), pssFile: kb("Pss_File"), privateKb: kb("Private_Clean") + kb("Private_Dirty") };
+}
+
+export type AgentMode = "bun" | "compiled";
+
+/**
+ * The command that starts one agent in `mode`, prepared once in `dir`: "bun" runs a copy of the Bun
+ * binary on the sources (so that the bench's own Bun process shares none of the agents' pages, which
+ * would skew PSS), "compiled" the `bun build --compile --bytecode` executable the image ships, built
+ * from the tree at `from` (default this one). `bunFlags` go to Bun (bun mode only).
+ */
+export function agentCommand(mode: AgentMode, dir: string, bunFlags: string[] = [], from = root): string[] {
+  if (mode === "bun") {
+    const bun = join(dir, "bun");
+    copyFileSync(join(root, "node_modules/.bin/bun"), bun);
+    spawnSync("chmod", ["+x", bun]);
+    return [bun, ...bunFlags, join(from, "agent/main.ts")];
+  }
+  // The executable finds deploy/ and wasm/ in ../share/rivulet/ (agent/runtime/assets.ts).
+  mkdirSync(join(dir, "bin"));
+  mkdirSync(join(dir, "share"));
+  symlinkSync(from, join(dir, "share", "rivulet"));
+  const out = join(dir, "bin", "rivulet");
+  const b = spawnSync(join(root, "node_modules/.bin/bun"), ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none", join(from, "agent/main.ts"), "--outfile", out], { stdio: ["ignore", "ignore", "inherit"] });
+  if (b.status !== 0) throw new Error("bun build --compile failed");
+  return [out];
 }

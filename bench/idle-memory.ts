@@ -15,17 +15,14 @@
  *   bun bench/idle-memory.ts                    COUNTS=1,10 MODES=compiled bun bench/idle-memory.ts
  *   AGENT_ENV='BUN_JSC_x=1' AGENT_BUN_FLAGS=--smol AGENT_ARGS='--gc-interval 0' bun bench/idle-memory.ts
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { freePort } from "../agent/devtools/local-control-plane.ts";
-import { installTenant, kubeconfigForToken, serviceAccountToken, TENANT_FILES } from "../agent/kube/tenant-install.ts";
-import type { KubeObject } from "../agent/kube/types.ts";
-import { parseDocuments } from "../agent/yaml/parse.ts";
 import { startGitServer } from "../test/support/git-server.ts";
-import { FM, root, startBenchCluster } from "./flux-kit.ts";
+import { addTenant, agentCommand, FM, isReady, smapsOf, startBenchCluster, tenantDocs, type Smaps } from "./flux-kit.ts";
 
 const COUNTS = (process.env.COUNTS ?? "1,10,50").split(",").map(Number);
 const MODES = (process.env.MODES ?? "bun,compiled").split(",") as Array<"bun" | "compiled">;
@@ -34,53 +31,19 @@ const agentEnv = Object.fromEntries((process.env.AGENT_ENV ?? "").split(" ").fil
 const bunFlags = (process.env.AGENT_BUN_FLAGS ?? "").split(" ").filter(Boolean);
 const agentFlags = (process.env.AGENT_ARGS ?? "").split(" ").filter(Boolean);
 
-interface Smaps {
-  rss: number;
-  pss: number;
-  pssAnon: number;
-  pssFile: number;
-  privateKb: number;
-}
-
-function smapsOf(pid: number): Smaps {
-  const s = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? 0);
-  return { rss: kb("Rss"), pss: kb("Pss"), pssAnon: kb("Pss_Anon"), pssFile: kb("Pss_File"), privateKb: kb("Private_Clean") + kb("Private_Dirty") };
-}
-
-/** The command that starts one agent in `mode`, built once into `dir`. */
-function agentCommand(mode: "bun" | "compiled", dir: string): string[] {
-  if (mode === "bun") {
-    const bun = join(dir, "bun");
-    copyFileSync(join(root, "node_modules/.bin/bun"), bun);
-    spawnSync("chmod", ["+x", bun]);
-    return [bun, ...bunFlags, join(root, "agent/main.ts")];
-  }
-  // The executable finds deploy/ and wasm/ in ../share/rivulet/ (agent/runtime/assets.ts).
-  mkdirSync(join(dir, "bin"));
-  mkdirSync(join(dir, "share"));
-  symlinkSync(root, join(dir, "share", "rivulet"));
-  const out = join(dir, "bin", "rivulet");
-  const b = spawnSync(join(root, "node_modules/.bin/bun"), ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none", join(root, "agent/main.ts"), "--outfile", out], { stdio: ["ignore", "ignore", "inherit"] });
-  if (b.status !== 0) throw new Error("bun build --compile failed");
-  return [out];
-}
-
-const isReady = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 const mib = (kb: number) => (kb / 1024).toFixed(1);
 
 const c = await startBenchCluster(["source.toolkit.fluxcd.io_gitrepositories.yaml", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"]);
 const git = await startGitServer();
 const work = mkdtempSync(join(tmpdir(), "rivulet-idle-"));
-const tenantDocs = TENANT_FILES.flatMap((f) => parseDocuments(readFileSync(join(root, "deploy", "tenant", f), "utf8"))) as KubeObject[];
-const cluster = parseDocuments(readFileSync(join(c.storage, "tenant.kubeconfig"), "utf8"))[0] as never;
+const docs = tenantDocs();
 const sections: string[] = [];
 try {
   await git.createRepo("app", { "app/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: hello\n" });
   for (const mode of MODES) {
     const dir = join(work, mode);
     mkdirSync(dir);
-    const cmd = agentCommand(mode, dir);
+    const cmd = agentCommand(mode, dir, bunFlags);
     const agents: Array<{ ns: string; proc: ChildProcess }> = [];
     const rows: string[] = [];
     try {
@@ -88,10 +51,7 @@ try {
         const started: string[] = [];
         while (agents.length < count) {
           const ns = `${mode}-${agents.length}`;
-          await installTenant(c.admin, ns, tenantDocs, "bench");
-          const token = await serviceAccountToken(c.admin, ns, "rivulet", "bench");
-          const kc = join(dir, `${ns}.kubeconfig`);
-          writeFileSync(kc, kubeconfigForToken(cluster, "rivulet", token, ns));
+          const kc = await addTenant(c.admin, c.adminKubeconfig, ns, dir, docs);
           await c.admin.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "app", namespace: ns }, spec: { interval: "1h", url: git.url("app") } }, FM);
           await c.admin.apply(
             { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "app", namespace: ns }, spec: { interval: "1h", path: "./app", prune: true, sourceRef: { kind: "GitRepository", name: "app" } } },
