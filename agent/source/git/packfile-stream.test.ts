@@ -150,6 +150,30 @@ describe("PackReader reads git's packs cut anywhere", () => {
     expect(maxHeld).toBeLessThan(3 * 65536);
   });
 
+  test("with a native inflate, objects cut by 8 KiB chunks (git http-backend's) wait for their bytes and are inflated natively, not resumably", () => {
+    const pack = packOf("many", "OFS_DELTA");
+    const cuts = Array.from({ length: Math.ceil(pack.length / 8192) }, (_, i) => i * 8192);
+    let inflated = 0;
+    const counting: ParsePackOptions["inflate"] = (buf, offset, size) => {
+      const r = zlibInflateAt(buf, offset, size);
+      inflated++;
+      return r;
+    };
+    const whole = parsePack(pack, { sha1: nodeSha1 });
+    const { objects } = read(pack, cuts, { sha1: nodeSha1, inflate: counting });
+    expectSameObjects(objects, whole);
+    // every entry (objects and deltas alike) came out of the native inflate
+    expect(inflated).toBe(new DataView(pack.buffer, pack.byteOffset).getUint32(8));
+  });
+
+  test("a stream longer than nativeWindow goes to the resumable decoder, so the reader still holds one block, not the stream", () => {
+    const pack = packOf("large", "no deltas");
+    const cuts = Array.from({ length: Math.ceil(pack.length / 8192) }, (_, i) => i * 8192);
+    const { objects, maxHeld } = read(pack, cuts, { sha1: nodeSha1, inflate: zlibInflateAt, nativeWindow: 16 * 1024 });
+    expectSameObjects(objects, oracles.get("large")!);
+    expect(maxHeld).toBeLessThan(16 * 1024 + 3 * 8192 + 64 * 1024);
+  });
+
   test("a thin pack (bases left out, which fetches never ask for) is refused the same way cut or whole", () => {
     const pack = new Uint8Array(gitIn("large", ["pack-objects", "--revs", "--thin", "--stdout", "-q", "--delta-base-offset"], "HEAD\n^HEAD~1\n"));
     const whole = (() => {

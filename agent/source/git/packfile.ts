@@ -6,12 +6,14 @@
  * it gets a different id and whatever refers to it (a ref, a commit, a tree) finds it missing.
  *
  * Streaming (`PackReader`): each chunk is parsed as far as it goes and then dropped, so the pack is never
- * held whole beside its objects. Only the bytes of the object being read are kept (from the start of its
- * current deflate block, inflate.ts), plus the last 20 bytes received, which may be the trailer. An OFS_DELTA
- * is resolved as soon as it is read (its base came earlier); a REF_DELTA waits for its base by id. A
- * corrupted object is reported once the checksum has been checked (a checksum mismatch is the better
- * diagnosis and comes first, as it did when the whole pack was read first); a limit is refused at once, so
- * the download stops there. `parsePack` reads a pack held in memory through the same reader.
+ * held whole beside its objects. Only the bytes of the object being read are kept (with a native inflate,
+ * from its start while its stream is shorter than `nativeWindow`, so it is inflated natively once whole;
+ * otherwise from the start of its current deflate block, inflate.ts), plus the last 20 bytes received,
+ * which may be the trailer. An OFS_DELTA is resolved as soon as it is read (its base came earlier); a
+ * REF_DELTA waits for its base by id. A corrupted object is reported once the checksum has been checked
+ * (a checksum mismatch is the better diagnosis and comes first, as it did when the whole pack was read
+ * first); a limit is refused at once, so the download stops there. `parsePack` reads a pack held in memory
+ * through the same reader.
  *
  * Limits (DEFAULTS): object count and total inflated bytes, so a hostile server cannot exhaust memory;
  * with `maxObjectBytes`, an object larger than that is refused from the size its header declares, before
@@ -27,6 +29,11 @@ export const DEFAULTS = {
   maxObjects: 2_000_000,
   /** Sum of inflated object sizes (deltas resolved), 1 GiB. */
   maxInflatedBytes: 1024 * 1024 * 1024,
+  /**
+   * With a native inflate: a zlib stream cut by a chunk's end is held until it is whole and inflated natively
+   * while it is shorter than this; a longer one is decoded resumably, block by block (inflate.ts).
+   */
+  nativeWindow: 64 * 1024,
 } as const;
 
 export interface GitObject {
@@ -42,6 +49,8 @@ export interface ParsePackOptions {
   maxInflatedBytes?: number;
   /** Largest single object (a file); the artifact limits' maxFileSize. Unlimited when absent. */
   maxObjectBytes?: number;
+  /** DEFAULTS.nativeWindow when absent. */
+  nativeWindow?: number;
 }
 
 const TYPES: Record<number, ObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
@@ -58,6 +67,8 @@ interface Current {
   baseId: string;
   /** Absolute offset of the zlib stream. */
   body: number;
+  /** Absolute input offset at which the native inflate is tried again after a stream cut by a chunk's end. */
+  nativeAt: number;
   progress?: InflateProgress;
 }
 
@@ -89,6 +100,7 @@ export class PackReader {
   readonly #maxObjects: number;
   readonly #maxBytes: number;
   readonly #maxObject: number;
+  readonly #nativeWindow: number;
   readonly #hasher: Sha1Hasher;
   /** Received bytes not yet dropped; `#buf[0]` is at absolute offset `#base`, `#len` bytes are valid. */
   #buf = new Uint8Array(0);
@@ -118,6 +130,7 @@ export class PackReader {
     this.#maxObjects = options.maxObjects ?? DEFAULTS.maxObjects;
     this.#maxBytes = options.maxInflatedBytes ?? DEFAULTS.maxInflatedBytes;
     this.#maxObject = options.maxObjectBytes ?? Infinity;
+    this.#nativeWindow = options.nativeWindow ?? DEFAULTS.nativeWindow;
     this.#hasher = options.sha1.stream();
   }
 
@@ -267,7 +280,7 @@ export class PackReader {
     this.#total += size;
     if (this.#total > this.#maxBytes) throw exceeded("maxArtifactSize", "the commit's content", undefined, this.#maxBytes);
     this.#byOffset.set(offset, undefined);
-    return { offset, type, size, baseOffset, baseId, body: p + this.#base };
+    return { offset, type, size, baseOffset, baseId, body: p + this.#base, nativeAt: 0 };
   }
 
   /**
@@ -281,13 +294,22 @@ export class PackReader {
     let end: number;
     try {
       if (!c.progress && this.#inflate) {
-        // The common case: the whole stream is in the chunk; the native inflate takes it at once.
+        // The common case: the whole stream is in hand; the native inflate takes it at once. A stream cut by
+        // the chunk's end is tried again natively once more bytes are in (twice as many, so a long stream is
+        // not inflated from its start on every chunk), and only a stream longer than `nativeWindow` goes to
+        // the resumable decoder, which holds one block instead of the whole stream.
+        if (!final && inputEnd < c.nativeAt) return undefined;
         try {
           const r = this.#inflate(input, c.body - this.#base, c.size);
           data = r.data;
           end = r.end + this.#base;
         } catch (err) {
           if (final) throw err;
+          const have = inputEnd - c.body;
+          if (have < this.#nativeWindow) {
+            c.nativeAt = Math.min(c.body + 2 * Math.max(have, 512), c.body + this.#nativeWindow);
+            return undefined;
+          }
           c.progress = startInflate(c.size, c.body);
         }
       } else c.progress ??= startInflate(c.size, c.body);
