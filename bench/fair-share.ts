@@ -29,6 +29,7 @@ import { kustomizeBuild } from "../agent/kustomize/build.ts";
 import { textFileTree } from "../agent/artifact/file-tree.ts";
 import { FairShare } from "../agent/reconcile/fair-share.ts";
 import { WorkQueue } from "../agent/reconcile/work-queue.ts";
+import { appAt } from "./flux-kit.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CONCURRENCY = 4;
@@ -42,48 +43,7 @@ const STAGES = 4;
 /** The noisy flood starts this long before the first quiet batch, so every batch meets it. */
 const WARMUP_MS = 300;
 
-const APP = `apiVersion: v1
-kind: ServiceAccount
-metadata: {name: app}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app}
-spec:
-  replicas: 0
-  selector:
-    matchLabels: {app: app}
-  template:
-    metadata:
-      labels: {app: app}
-    spec:
-      serviceAccountName: app
-      containers:
-        - name: app
-          image: ghcr.io/stefanprodan/podinfo:6.7.0
-          ports: [{containerPort: 9898, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: app}
-spec:
-  selector: {app: app}
-  ports: [{port: 80, targetPort: http}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: app}
-spec:
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service: {name: app, port: {number: 80}}
-`;
-const tree = textFileTree({ "kustomization.yaml": "namePrefix: k-\nresources: [all.yaml]\n", "all.yaml": APP });
+const tree = textFileTree({ "kustomization.yaml": "namePrefix: k-\nresources: [all.yaml]\n", "all.yaml": appAt(1) });
 const turn = () => new Promise<void>((r) => setTimeout(r, 0));
 
 let buildsPerStage = 1;

@@ -20,7 +20,7 @@
  * BENCH_LOG=FILE keeps the agent's JSON log (level BENCH_LOG_LEVEL, default error) for a look at what it did.
  */
 import process from "node:process";
-import { agentRequests, appAt, applyInBatches, cpuByName, cpuSpent, mib, requestsSince, rssOf, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
+import { agentRequests, benchKustomization, appAt, applyInBatches, cpuByName, cpuSpent, mib, requestsSince, rssOf, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
 import { anatomyTables, auditMark, auditSince, metricsDelta, profileUntil, serverMetrics, splitProfiles } from "./apiserver-anatomy.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import type { KubeObject } from "../agent/kube/types.ts";
@@ -48,12 +48,7 @@ async function runOnce(n: number) {
     const t0 = performance.now();
     await applyInBatches(
       admin,
-      Array.from({ length: n }, (_, i) => ({
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: { name: `app-${i}`, namespace: ns },
-        spec: { interval: "1h", path: "./app", prune: true, wait: true, timeout: "5m", namePrefix: `app-${i}-`, sourceRef: { kind: "GitRepository", name: "apps" } },
-      })),
+      Array.from({ length: n }, (_, i) => benchKustomization(ns, i)),
     );
     const ksRef = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns };
     const converged = waitAllReady(admin, ksRef, n, agent.pid, t0);

@@ -80,6 +80,16 @@ spec:
               service: {name: app, port: {number: 80}}
 `;
 
+/** Kustomization `app-I` of Flux's benchmark: the source's ./app with namePrefix `app-I-`, waited for. */
+export function benchKustomization(ns: string, i: number, source = "apps"): KubeObject {
+  return {
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    metadata: { name: `app-${i}`, namespace: ns },
+    spec: { interval: "1h", path: "./app", prune: true, wait: true, timeout: "5m", namePrefix: `app-${i}-`, sourceRef: { kind: "GitRepository", name: source } },
+  };
+}
+
 export function rssOf(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0) * 1024;

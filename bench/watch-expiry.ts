@@ -18,7 +18,7 @@
  * same harness; BENCH_LOG=FILE keeps the agent's log (BENCH_LOG_LEVEL, default error).
  */
 import process from "node:process";
-import { agentRequests, appAt, applyInBatches, cpuByName, cpuSpent, requestsSince, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
+import { agentRequests, benchKustomization, appAt, applyInBatches, cpuByName, cpuSpent, requestsSince, startBenchAgent, startBenchCluster, waitAllReady, type Requests } from "./flux-kit.ts";
 import { startGitServer } from "../test/support/git-server.ts";
 import { compactEtcd } from "../agent/devtools/local-control-plane.ts";
 
@@ -49,12 +49,7 @@ try {
   const t0 = performance.now();
   await applyInBatches(
     admin,
-    Array.from({ length: n }, (_, i) => ({
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      metadata: { name: `app-${i}`, namespace: ns },
-      spec: { interval: "1h", path: "./app", prune: true, wait: true, timeout: "5m", namePrefix: `app-${i}-`, sourceRef: { kind: "GitRepository", name: "apps" } },
-    })),
+    Array.from({ length: n }, (_, i) => benchKustomization(ns, i)),
   );
   const ksRef = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: ns };
   const converged = await waitAllReady(admin, ksRef, n, agent.pid, t0);
