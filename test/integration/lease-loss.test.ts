@@ -5,13 +5,15 @@
  * is taken from it by writing another holder with a fresh renewTime (its renewals then fail), then
  * given back, once deleted (a cold term) and once handed back to its own identity (a resumed term, the
  * old Manager's caches). Afterwards a new commit changes a Deployment: its Kustomization (wait: true)
- * must be Ready at that commit, which needs the Deployment's new status from a watch of this term.
+ * must be Ready at that commit, which needs the Deployment's new status from a watch of this term. A
+ * HelmRelease upgraded after a lost term must pass Helm's wait the same way (its live cache is its own).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adminClient, deleteNamespace, uniqueNamespace } from "../support/cluster.ts";
+import { existsSync } from "node:fs";
+import { adminClient, deleteNamespace, repoRoot, uniqueNamespace } from "../support/cluster.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { kustomizationProbe } from "../support/kustomization-probe.ts";
 import { createLogger } from "../../agent/core/logger.ts";
@@ -19,18 +21,23 @@ import { formatMicroTime } from "../../agent/core/time.ts";
 import { agentMetrics } from "../../agent/http/metrics.ts";
 import { TenantAgent } from "../../agent/cli/tenant-agent.ts";
 import { runLeaderElection } from "../../agent/kube/leader-election.ts";
+import { createArtifactApp } from "../../agent/http/artifact-app.ts";
+import { serve, type Served } from "../../agent/runtime/serve.ts";
 import type { KubeClient } from "../../agent/kube/client.ts";
 import type { KubeObject } from "../../agent/kube/types.ts";
 import type { FluxObject } from "../../agent/reconcile/reconciler.ts";
 
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const SRC = "source.toolkit.fluxcd.io/v1";
+const HELM = "helm.toolkit.fluxcd.io/v2";
+const haveEngine = existsSync(join(repoRoot, "wasm", "helm-template", "build", "helm-template.wasm"));
 const fm = { fieldManager: "rivulet-tests" };
 const IDENTITY = "agent-a";
 let client: KubeClient;
 let ns: string;
 let git: GitServer;
 let storage: string;
+let artifacts: Served | undefined;
 const stop = new AbortController();
 let election: Promise<void> | undefined;
 const logs: Array<{ msg: string }> = [];
@@ -112,13 +119,15 @@ beforeAll(async () => {
   storage = mkdtempSync(join(tmpdir(), "rivulet-leaseloss-"));
   const log = createLogger((line) => void logs.push(JSON.parse(line)), { level: "info" });
   const metrics = agentMetrics();
-  const agent = new TenantAgent({
+  let agent: TenantAgent | undefined;
+  artifacts = await serve(createArtifactApp({ get: (p) => agent!.parts.store.get(p) }).fetch, "127.0.0.1", 0);
+  agent = new TenantAgent({
     namespace: ns,
     client,
     log,
     metrics,
     identity: IDENTITY,
-    compose: { storagePath: storage, storageBaseUrl: "http://127.0.0.1:1", metrics, healthPollMs: 250 },
+    compose: { storagePath: storage, storageBaseUrl: `http://127.0.0.1:${artifacts.port}`, metrics, healthPollMs: 250 },
     concurrency: 4,
     rateLimitIntervalMs: 1_000,
   });
@@ -128,7 +137,7 @@ beforeAll(async () => {
     identity: IDENTITY,
     signal: stop.signal,
     log,
-    onStartedLeading: (leading, resumed) => void agent.start(leading, resumed),
+    onStartedLeading: (leading, resumed) => void agent!.start(leading, resumed),
     leaseDurationSeconds: 2,
     renewDeadlineSeconds: 1,
     retryPeriodSeconds: 0.25,
@@ -137,6 +146,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stop.abort();
   await election;
+  await artifacts?.close();
   await git?.stop();
   await deleteNamespace(ns);
   rmSync(storage, { recursive: true, force: true });
@@ -165,4 +175,32 @@ describe("an agent that lost its leader Lease and took it back", () => {
     await until("the resumed term", () => logs.some((l) => l.msg.startsWith("leading again")));
     await changeAndExpectReady("cold", "nginx:1.29");
   }, 120_000);
+
+  test.skipIf(!haveEngine)("a HelmRelease upgraded after another lost term waits on a Deployment its new term watches", async () => {
+    const chart = {
+      "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+      "templates/web.yaml": deployment("{{ .Release.Name }}", "{{ .Values.image }}"),
+    };
+    await git.createRepo("chart", chart);
+    await client.apply({ apiVersion: SRC, kind: "GitRepository", metadata: { name: "chart", namespace: ns }, spec: { interval: "10m", url: git.url("chart") } }, fm);
+    const release = (image: string): KubeObject => ({
+      apiVersion: HELM,
+      kind: "HelmRelease",
+      metadata: { name: "rel", namespace: ns },
+      spec: { interval: "10m", timeout: "20s", chart: { spec: { chart: "./", sourceRef: { kind: "GitRepository", name: "chart" } } }, values: { image } },
+    });
+    const hrReady = (version: number) => async () => {
+      const o = (await client.get({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "rel" })) as FluxObject | undefined;
+      const history = (o?.status?.history as Array<{ version: number }> | undefined) ?? [];
+      return cond(o, "Ready")?.status === "True" && history[0]?.version === version;
+    };
+    await client.apply(release("nginx:1.27"), fm);
+    await until("the HelmRelease installed", hrReady(1), 60_000);
+    await loseAndRetake(() => client.delete(leaseKey()).then(() => undefined));
+    await client.apply(release("nginx:1.28"), fm);
+    await until("the HelmRelease upgraded", hrReady(2), 30_000).catch(async (err) => {
+      const o = (await client.get({ apiVersion: HELM, kind: "HelmRelease", namespace: ns, name: "rel" })) as FluxObject | undefined;
+      throw new Error(`${(err as Error).message}; Ready: ${JSON.stringify(cond(o, "Ready"))}`);
+    });
+  }, 180_000);
 });
