@@ -57,6 +57,8 @@ export class LiveCache {
   #records = new Map<string, AppliedRecord>();
   #synced = new Set<string>();
   #watching = new Map<string, Promise<void>>();
+  /** Every kind asked for, so a new term watches them again. */
+  #kinds = new Map<string, KindRef>();
   #client: KubeClient | undefined;
   #namespace = "";
   #signal: AbortSignal | undefined;
@@ -68,13 +70,26 @@ export class LiveCache {
     this.#watchTimeout = opts.watchTimeoutSeconds;
   }
 
-  /** Starts watching `kinds` in `namespace`; resolves once each namespaced kind has listed. */
+  /**
+   * Starts watching `kinds` in `namespace`; resolves once each namespaced kind has listed. Started again
+   * with another signal (a new leadership term: the last term's watches stopped with its signal), it
+   * watches again every kind watched before, and until each has listed anew its copies count as unsynced
+   * (a reader asks the server, a decision dry-runs): nothing is judged from a copy no watch feeds. The
+   * records of what was applied stay; they are only ever compared with live copies.
+   */
   async start(client: KubeClient, namespace: string, kinds: KindRef[], signal: AbortSignal): Promise<void> {
+    const again = this.#signal !== undefined && this.#signal !== signal;
+    const before = again ? [...this.#kinds.values()] : [];
+    if (again) {
+      this.#watching.clear();
+      this.#synced.clear();
+      if (namespace !== this.#namespace) this.#objects.clear();
+    }
     this.#client = client;
     this.#namespace = namespace;
     this.#signal = signal;
     await this.init();
-    await this.watchKinds(kinds);
+    await this.watchKinds([...before, ...kinds]);
   }
 
   /** Loads the hasher (WASM); start() calls it. Alone it lets record/decide run without watches. */
@@ -92,6 +107,7 @@ export class LiveCache {
       const kk = kindKey(k.apiVersion, k.kind);
       let w = this.#watching.get(kk);
       if (!w) {
+        this.#kinds.set(kk, { apiVersion: k.apiVersion, kind: k.kind });
         w = this.#watchKind(client, k, signal);
         this.#watching.set(kk, w);
       }
@@ -102,7 +118,7 @@ export class LiveCache {
 
   async #watchKind(client: KubeClient, k: KindRef, signal: AbortSignal): Promise<void> {
     const info = await client.resource(k.apiVersion, k.kind);
-    if (!info.namespaced) return;
+    if (!info.namespaced || signal.aborted) return;
     const kk = kindKey(k.apiVersion, k.kind);
     const ref: KindRef = { apiVersion: k.apiVersion, kind: k.kind, namespace: this.#namespace };
     let listed!: () => void;
@@ -111,13 +127,16 @@ export class LiveCache {
     void watchLoop(client, ref, {
       signal,
       watchTimeoutSeconds: this.#watchTimeout,
+      // A stopped term's loop may still deliver what it read before it stopped: never after a newer term's list.
       onSync: (items) => {
+        if (signal.aborted) return;
         for (const [key, o] of this.#objects) if (kindKey(o.apiVersion, o.kind) === kk) this.#objects.delete(key);
         for (const it of items) this.#put(it, true);
         this.#synced.add(kk);
         listed();
       },
       onEvent: (ev) => {
+        if (signal.aborted) return;
         if (ev.type === "DELETED") this.#objects.delete(keyOf(refOfObject(ev.object)));
         else this.#put(ev.object, false);
       },

@@ -135,7 +135,10 @@ export function helmReleaseReconciler(deps: HelmReleaseDeps): Reconciler<HelmRel
       const cache = deps.liveCache;
       if (!cache) return;
       // Started by the first release, so an agent without HelmReleases pays nothing for it (no hasher
-      // loaded, no watches); drift detection, Helm's wait and its ownership checks read it.
+      // loaded, no watches); drift detection, Helm's wait and its ownership checks read it. Each
+      // leadership term starts it again: the last term's watches stopped with that term's signal.
+      cacheStarted = undefined;
+      cacheReady = false;
       startCache = () =>
         (cacheStarted ??= cache.start(client, namespace, [], signal).then(
           () => void (cacheReady = true),

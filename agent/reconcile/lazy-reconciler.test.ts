@@ -54,3 +54,12 @@ test("lazyReconciler refuses a module that reconciles another kind than it was d
     "Cannot load the Bucket reconciler: it reconciles source.toolkit.fluxcd.io/v1 GitRepository (source-controller), not source.toolkit.fluxcd.io/v1 Bucket (source-controller)",
   );
 });
+
+test("lazyReconciler passes a later start (a new leadership term) to the loaded reconciler at once", async () => {
+  const calls: string[] = [];
+  const r = lazyReconciler(id, async () => fake(calls));
+  await r.start!({ namespace: "first-term" } as never);
+  await r.reconcile(obj, ctx);
+  await r.start!({ namespace: "second-term" } as never);
+  expect(calls).toEqual(["start first-term", "reconcile", "start second-term"]);
+});

@@ -3,7 +3,8 @@
  * tenant agent with only a GitRepository and a Kustomization then never holds the Helm, image, OCI,
  * Bucket or Receiver code (bench/idle-memory.md). The controller sees the kind and its controller name
  * at once (it watches the kind from the start); `start` is remembered and run on the real reconciler
- * right after it loads, before its first reconcile or finalize. A failed load is a failed reconcile
+ * right after it loads, before its first reconcile or finalize; once it is loaded, a later `start` reaches it at once
+ * (each leadership term starts the controllers again). A failed load is a failed reconcile
  * (backed off and retried, as any transient failure); the next call loads again.
  */
 import type { Reconciler } from "./reconciler.ts";
@@ -38,6 +39,8 @@ export function lazyReconciler(id: LazyKind, load: () => Promise<Reconciler>): R
     ...id,
     async start(o) {
       startArgs = o;
+      // A new leadership term starts the controllers again: a loaded reconciler starts with its signal.
+      await loaded?.start?.(o);
     },
     async reconcile(obj, ctx) {
       return (await real()).reconcile(obj, ctx);
