@@ -112,6 +112,7 @@ export async function watchLoop(client: KubeClient, ref: KindRef, o: WatchLoopOp
         if (o.signal.aborted) break;
         await o.onSync(list.items);
         rv = list.resourceVersion;
+        if (o.signal.aborted) break;
       }
       for await (const ev of client.watch(ref, {
         resourceVersion: rv,
