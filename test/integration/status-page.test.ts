@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { adminClient, deleteNamespace, eventually, installTenant, repoRoot, serviceAccountKubeconfig, uniqueNamespace } from "../support/cluster.ts";
 import { startGitServer, type GitServer } from "../support/git-server.ts";
 import { startRivulet, type AgentProcess } from "../support/agent-process.ts";
@@ -68,6 +68,20 @@ afterAll(async () => {
 });
 
 const row = (page: Page, kind: string, name: string) => page.locator(`tr[data-kind="${kind}"][data-name="${name}"]`);
+
+/**
+ * A computed style of what the locator finds. The failing Kustomization's retries update the page live,
+ * which replaces its row; a row replaced between finding and reading reports "" (detached), so the read
+ * is tried again on the new row, at most 20 times.
+ */
+async function computedStyle(l: Locator, property: "display" | "content", pseudo?: string): Promise<string> {
+  let value = "";
+  for (let i = 0; i < 20 && !value; i++) {
+    value = await l.evaluate((el, [p, ps]) => String((globalThis as unknown as Styled).getComputedStyle(el, ps)[p as "display"] ?? ""), [property, pseudo] as const);
+    if (!value) await new Promise((r) => setTimeout(r, 100));
+  }
+  return value;
+}
 
 async function waitForRow(page: Page, kind: string, name: string, ready: "True" | "False", timeoutMs = 60_000): Promise<void> {
   await row(page, kind, name).and(page.locator(`[data-ready="${ready}"]`)).waitFor({ timeout: timeoutMs });
@@ -139,9 +153,8 @@ describe("the status page in chromium", () => {
     await waitForRow(phone, "Kustomization", "podinfo", "False", 30_000);
     expect(await phone.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     const k = row(phone, "Kustomization", "podinfo");
-    expect(await k.evaluate((tr) => (globalThis as unknown as Styled).getComputedStyle(tr).display)).toBe("block");
-    const label = await k.locator("td[data-label=Message]").evaluate((td) => (globalThis as unknown as Styled).getComputedStyle(td, "::before").content);
-    expect(label).toBe('"Message"');
+    expect(await computedStyle(k, "display")).toBe("block");
+    expect(await computedStyle(k.locator("td[data-label=Message]"), "content", "::before")).toBe('"Message"');
     expect(await k.locator("td[data-label=Ready]").isVisible()).toBe(true);
     await phone.close();
   }, 60_000);
