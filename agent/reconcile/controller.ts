@@ -9,6 +9,8 @@
  * (requeue after retryInterval or what the error asks), transient (exponential backoff). A success
  * requeues at spec.interval with ±5% jitter, as Flux does.
  */
+import { needsReconcile, publishedChanged, REQUESTED_AT, settled } from "./object-changes.ts";
+export { REQUESTED_AT } from "./object-changes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { watchLoop } from "../kube/watch-loop.ts";
 import { olderVersion } from "../kube/resource-version.ts";
@@ -28,7 +30,6 @@ import { statusWrites } from "./status-writes.ts";
 import { addFinalizer, removeFinalizer } from "./finalizer.ts";
 
 export const FINALIZER = "finalizers.fluxcd.io";
-export const REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 
 export const DEFAULTS = {
   jitter: 0.05,
@@ -68,15 +69,6 @@ export interface ControllerOptions {
   seed?: ReadonlyMap<string, FluxObject>;
   /** The tenant's share of a process hosting several (fair-share.ts): every reconcile runs through it. */
   gate?: Gate;
-}
-
-/** Why an object was (re)queued by a watch event: only these changes start a reconcile. */
-export function needsReconcile(old: FluxObject | undefined, cur: FluxObject): boolean {
-  if (!old) return true;
-  if (old.metadata.generation !== cur.metadata.generation) return true;
-  if ((old.metadata.annotations?.[REQUESTED_AT] ?? "") !== (cur.metadata.annotations?.[REQUESTED_AT] ?? "")) return true;
-  if (!old.metadata.deletionTimestamp && cur.metadata.deletionTimestamp) return true;
-  return false;
 }
 
 export class Controller {
@@ -390,34 +382,3 @@ export function jittered(intervalMs: number, random: number): number {
   return Math.round(intervalMs * (1 - DEFAULTS.jitter + 2 * DEFAULTS.jitter * random));
 }
 
-/**
- * What an object publishes to its users: a source's status.artifact, or an ImageRepository's scanned tags
- * (their revision; the scan time changes on every scan, the revision only with the tags), or an
- * ImagePolicy's latest image (so automations write a new image at once, not at their next interval), or
- * an ImageUpdateAutomation's pushed commit (so its GitRepository fetches it at once).
- */
-function published(obj: FluxObject | undefined): unknown {
-  const s = obj?.status;
-  return s?.artifact ?? (s?.lastScanResult as { revision?: string } | undefined)?.revision ?? s?.latestRef ?? s?.lastPushCommit;
-}
-
-/** Whether `cur` publishes something (see published) that `old` did not publish the same. */
-export function publishedChanged(old: FluxObject | undefined, cur: FluxObject): boolean {
-  const now = published(cur);
-  return Boolean(now) && JSON.stringify(published(old)) !== JSON.stringify(now);
-}
-
-/**
- * Whether nothing is owed on the object: Ready=True at its current generation, and a reconcile request
- * (if any) already handled. Only such an object may wait for its interval after a leadership term change.
- */
-export function settled(obj: FluxObject): boolean {
-  const ready = findCondition(obj.status?.conditions, TYPES.Ready);
-  const requested = obj.metadata.annotations?.[REQUESTED_AT];
-  return (
-    ready?.status === "True" &&
-    obj.status?.observedGeneration === obj.metadata.generation &&
-    (!requested || obj.status?.lastHandledReconcileAt === requested) &&
-    !obj.metadata.deletionTimestamp
-  );
-}
